@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The README's test command: installs what it needs, builds, and runs every test.
+#   1. the libFuzzer targets on the decoders (TETHER_FUZZ_SECONDS each, default 60)
+#   2. the unit tests under AddressSanitizer + UBSan (asan preset)
+#   3. the whole suite (unit + integration) with warnings as errors (ci preset), last so
+#      ctest's summary line closes the output
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash packaging/install-deps.sh
+jobs=$(nproc)
+
+if [ -d tests/fuzz ]; then
+    echo "== fuzz: ${TETHER_FUZZ_SECONDS:-60} s per decoder"
+    cmake --preset fuzz >/dev/null
+    cmake --build --preset fuzz -j "$jobs"
+    bash tests/fuzz/run.sh build/fuzz "${TETHER_FUZZ_SECONDS:-60}"
+fi
+
+echo "== unit tests under asan"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$jobs"
+ctest --preset asan -j "$jobs"
+
+echo "== all tests (ci preset)"
+cmake --preset ci >/dev/null
+cmake --build --preset ci -j "$jobs"
+ctest --preset ci -j "$jobs"

@@ -1,0 +1,6 @@
+#include <Tether/version.h>
+
+namespace Tether {
+const char *version() noexcept { return TETHER_VERSION_STRING; }
+const char *agent() noexcept { return "tether-cpp/" TETHER_VERSION_STRING; }
+} // namespace Tether

@@ -1,0 +1,75 @@
+// The two wire codecs of protocol v1 behind one interface.
+//
+// Not public API. `tether.v1.json`: one UTF-8 JSON object per text frame.
+// `tether.v1.cbor`: one CBOR map per binary frame. Same fields, same meaning.
+//
+// Contract:
+// - decode() validates everything PROTOCOL.md §2 says and never throws, crashes, hangs or
+//   allocates without bound (the caller has already enforced the maximum frame size; the
+//   decoder bounds nesting depth itself). An error names the frame type and the field:
+//   "msg: field 'seq' must be an unsigned integer".
+// - encode() writes the canonical form: no optional field when absent, so
+//   encode(decode(x)) round-trips. It fails only for a payload the codec cannot carry
+//   (a byte string, a CBOR tag or a non-finite double in JSON; any value over kMaxDepth).
+// - encodeValue() + encodeMsg() are the hot path: the engine encodes a payload once when
+//   the app sends it and re-wraps the stored bytes in a new envelope on every
+//   (re)transmission, so renumbering never re-encodes `d`.
+#pragma once
+
+#include "frames.h"
+
+#include <QtCore/QByteArray>
+#include <QtCore/QByteArrayView>
+#include <QtCore/QString>
+
+#include <optional>
+
+namespace Tether::Protocol {
+
+enum class CodecKind { Json, Cbor };
+
+inline constexpr int kMaxDepth = 64;  // nesting levels allowed inside a frame
+
+inline constexpr QLatin1StringView kJsonSubprotocol{"tether.v1.json"};
+inline constexpr QLatin1StringView kCborSubprotocol{"tether.v1.cbor"};
+
+struct DecodeResult {
+    std::optional<Frame> frame;  // set on success
+    QString error;               // set on failure
+    bool ok() const { return frame.has_value(); }
+};
+
+// The envelope of a `msg` whose payload was encoded earlier by encodeValue().
+struct MsgHeader {
+    std::optional<quint64> seq;
+    QStringView id;   // empty = absent
+    QStringView ch;   // empty = absent
+};
+
+class Codec {
+public:
+    virtual ~Codec() = default;
+
+    virtual CodecKind kind() const = 0;
+    virtual QLatin1StringView subprotocol() const = 0;
+    // True when frames travel as binary WebSocket frames (CBOR), false for text (JSON).
+    virtual bool usesBinaryFrames() const = 0;
+
+    virtual DecodeResult decode(QByteArrayView bytes) const = 0;
+
+    // Appends the frame to `out`. Returns false and sets `error` when it cannot be encoded.
+    virtual bool encode(const Frame &frame, QByteArray &out, QString *error = nullptr) const = 0;
+
+    // Appends the encoding of a payload value alone.
+    virtual bool encodeValue(const QCborValue &value, QByteArray &out, QString *error = nullptr) const = 0;
+    // Appends a `msg` frame whose `d` is `encodedValue`, as produced by encodeValue().
+    virtual void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const = 0;
+};
+
+const Codec &jsonCodec();
+const Codec &cborCodec();
+const Codec &codecFor(CodecKind kind);
+// The codec negotiated as `subprotocol`, or nullptr when it is not a Tether subprotocol.
+const Codec *codecForSubprotocol(QByteArrayView subprotocol);
+
+} // namespace Tether::Protocol
