@@ -1,0 +1,138 @@
+// Tether engine: the sans-I/O connection.
+//
+// Not public API. Tether::Client wraps one Connection per client.
+//
+// Promise (as quinn-proto's): deterministic, no networking, no clock of its own, no
+// threads, no exceptions across this API. The same inputs at the same `now` produce the
+// same outputs (the random source is injected through Options::random).
+//
+// Four families of methods:
+//   getters          state(), stats(), queueDepth(), ...
+//   handle*()        inputs from the transport and the clock
+//   commands         open(), close(), send(), request(), subscribe(), ...
+//   poll*()          outputs
+//
+// Polling order (the caller does this after EVERY handle*() or command call):
+//   1. while (auto a = pollAction())  perform *a on the transport, in order;
+//   2. while (auto e = pollEvent())   hand *e to the app (app code may call commands
+//                                     again: then repeat from 1);
+//   3. arm ONE timer at pollTimeout() (none when it returns nullopt); when it fires call
+//      handleTimeout(now). A spurious or early handleTimeout() is a no-op.
+// Actions before events: an event handler that calls send() then sees its frame after
+// the frames that were already due.
+//
+// The transport contract: after OpenSocket, report exactly one of handleOpened() or
+// handleTransportError()/handleClosed(). While the socket is open, report frames, pongs
+// and finally its closing. After the engine emits CloseSocket/AbortSocket the caller must
+// detach that socket: the engine ignores handleClosed()/handleFrame() when it has no socket.
+#pragma once
+
+#include "options.h"
+#include "outputs.h"
+
+#include <QtCore/QByteArrayView>
+#include <QtCore/QCborValue>
+#include <QtCore/QStringView>
+
+#include <memory>
+#include <optional>
+
+namespace Tether::Engine {
+
+// send()'s answer: the message id, or an error (nothing was queued).
+struct SendResult {
+    QString id;
+    std::optional<Error> error;
+    bool ok() const { return !error.has_value(); }
+};
+
+// request()/subscribe()/unsubscribe()'s answer: the request id (RequestFinished carries it
+// later, exactly once), or an error (no request was made and no event will follow).
+struct RequestResult {
+    quint64 id = 0;
+    std::optional<Error> error;
+    bool ok() const { return !error.has_value(); }
+};
+
+class Connection {
+public:
+    explicit Connection(Options options);
+    ~Connection();
+    Connection(const Connection &) = delete;
+    Connection &operator=(const Connection &) = delete;
+
+    // ---- getters ----------------------------------------------------------------
+    State state() const;
+    const Options &options() const;
+    Stats stats() const;
+    qsizetype queueDepth() const;            // outbox messages (queued + in flight)
+    qsizetype queueBytes() const;
+    std::optional<Duration> lastRtt() const;
+    QString sessionId() const;               // empty before the first welcome
+    std::optional<Error> lastError() const;  // the last error reported (Failed/ErrorOccurred)
+    QStringList channels() const;            // the desired subscription set
+    bool isReading() const;                  // false while back-pressure paused reading
+
+    // ---- inputs from the transport and the clock -----------------------------------
+    // The socket is open and the server picked `subprotocol` (empty when it picked none).
+    void handleOpened(TimePoint now, QByteArrayView subprotocol);
+    // One complete WebSocket frame (text frames: UTF-8 bytes).
+    void handleFrame(TimePoint now, QByteArrayView bytes, bool isBinary);
+    // The socket closed: `code` from the close frame, 1006 when there was none.
+    void handleClosed(TimePoint now, int code, QStringView reason);
+    // The socket failed (connect refused, DNS, TLS, reset...); it is gone.
+    void handleTransportError(TimePoint now, QStringView message);
+    void handlePong(TimePoint now);
+    // Call at (or after) pollTimeout(). Extra calls are no-ops.
+    void handleTimeout(TimePoint now);
+
+    // ---- commands ---------------------------------------------------------------
+    // Start connecting (from Idle/Failed/Closed: starts over; from Reconnecting: skips the
+    // wait). No-op while Connecting/Connected.
+    void open(TimePoint now);
+    // End in Closed from any state: a clean 1000 close when a socket is open. Queued
+    // messages are dropped(Closed) and pending requests fail with Closed unless
+    // keepOutbox is true (then messages wait for the next open(); requests still fail).
+    void close(TimePoint now, bool keepOutbox = false);
+    // Replace the endpoints (takes effect at the next attempt).
+    void setUrls(const QList<QUrl> &urls);
+
+    // Queue a message. Fails at once (nothing queued) with QueueFull (RejectNew),
+    // FrameTooLarge, NotSupported (payload the codec cannot carry; raw mode: not a byte
+    // array or string) or InvalidArgument (id in use). Otherwise exactly one of
+    // Delivered / Rejected / Dropped (reliable) or Sent / Dropped (at-most-once) follows.
+    SendResult send(TimePoint now, const QCborValue &payload, const SendOptions &options = {});
+
+    // A request: waits while offline (its timeout counts from this call). Fails at once
+    // with NotSupported (raw mode), InvalidArgument (empty method) or FrameTooLarge.
+    RequestResult request(TimePoint now, const QString &method, const QCborValue &params = {},
+                          const RequestOptions &options = {});
+    // Cancel a pending request: it finishes at once with error Closed. False if not pending.
+    bool cancelRequest(TimePoint now, quint64 id);
+    // Channels: requests too (retryable). The desired set is restored after a new session.
+    RequestResult subscribe(TimePoint now, const QString &channel);
+    RequestResult unsubscribe(TimePoint now, const QString &channel);
+
+    // Token provider answers (after a TokenRequired event).
+    void provideToken(TimePoint now, const QString &token);
+    void tokenFailed(TimePoint now, QStringView reason);
+
+    // Liveness hints: probe a connected link now (dead within probeTimeout if no answer);
+    // while waiting to reconnect, try at once.
+    void notifyNetworkChanged(TimePoint now);
+    void notifyAppResumed(TimePoint now);
+
+    // Back-pressure: the app finished processing `count` MessageReceived events.
+    void markProcessed(TimePoint now, qsizetype count);
+
+    // ---- outputs ----------------------------------------------------------------
+    [[nodiscard]] std::optional<Action> pollAction();
+    [[nodiscard]] std::optional<TimePoint> pollTimeout() const;
+    [[nodiscard]] std::optional<Event> pollEvent();
+
+    struct Private;
+private:
+    std::unique_ptr<Private> d;
+};
+
+} // namespace Tether::Engine

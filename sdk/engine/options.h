@@ -1,0 +1,114 @@
+// Tether engine: configuration of a Connection and of each send/request.
+//
+// Not public API. Every default here is the documented default of the SDK.
+#pragma once
+
+#include "types.h"
+
+#include <protocol/codec.h>
+
+#include <QtCore/QByteArray>
+#include <QtCore/QList>
+#include <QtCore/QPair>
+#include <QtCore/QString>
+#include <QtCore/QUrl>
+
+#include <functional>
+
+namespace Tether::Engine {
+
+// How a backoff delay d = min(max, initial * multiplier^(attempt-1)) is randomised.
+enum class JitterMode {
+    Full,   // uniform in [0, d]  (default: spreads a fleet best)
+    Equal,  // d/2 + uniform in [0, d/2]
+    None,   // exactly d
+};
+
+// What send() does when the outbox is at its count or byte bound.
+enum class OverflowPolicy {
+    RejectNew,   // send() fails at once with QueueFull (default)
+    DropOldest,  // the oldest not-yet-sent message is dropped (DropReason::QueueFull)
+};
+
+enum class Delivery {
+    AtLeastOnce,  // reliable: seq + id, acked, retransmitted until delivered/rejected/dropped
+    AtMostOnce,   // no seq: sent once (queued while offline), never retransmitted
+};
+
+// A source of uniformly distributed 64-bit values. Tests inject a seeded one.
+using RandomSource = std::function<quint64()>;
+
+// A token provider answer is fed back through Connection::provideToken()/tokenFailed().
+struct Options {
+    // Endpoints, tried in turn (the next one after each failed attempt).
+    QList<QUrl> urls;
+    // Extra HTTP headers for the upgrade request (passed through in OpenSocket).
+    QList<QPair<QByteArray, QByteArray>> headers;
+    // Protocol codec offered to the server (exactly one is offered, so a payload can be
+    // encoded once at send() time).
+    Protocol::CodecKind codec = Protocol::CodecKind::Json;
+    // Raw mode (PROTOCOL.md §9): no hello, no envelope. Subprotocols offered in raw mode.
+    bool rawMode = false;
+    QList<QByteArray> rawSubprotocols;
+    // The `agent` field of hello.
+    QString agent = QStringLiteral("tether-cpp/0.1.0");
+
+    // Handshake: socket opened + welcome received, counted from OpenSocket.
+    Duration handshakeTimeout{10'000};
+
+    // Backoff (see backoff.h).
+    Duration backoffInitial{500};
+    double backoffMultiplier = 2.0;
+    Duration backoffMax{30'000};
+    JitterMode jitter = JitterMode::Full;
+    int maxAttempts = 0;               // consecutive failed attempts before Failed; 0 = forever
+    Duration initialRandomDelay{0};    // >0: the first retry after a dropped *established*
+                                       // connection waits uniform [0, this] instead of backoff(1)
+    Duration stablePeriod{10'000};     // connected this long => attempt counters reset
+
+    // Heartbeats (PROTOCOL.md §7). welcome.hb overrides the interval when given.
+    Duration heartbeatInterval{15'000};
+    Duration heartbeatTimeout{10'000};
+    Duration probeTimeout{3'000};      // after notifyNetworkChanged()/notifyAppResumed()/a time jump
+    Duration timeJumpThreshold{5'000}; // a call this late past the earliest deadline = the machine slept
+
+    // Outbox (the offline queue).
+    qsizetype maxQueuedMessages = 10'000;
+    qsizetype maxQueuedBytes = 16 * 1024 * 1024;
+    OverflowPolicy overflow = OverflowPolicy::RejectNew;
+    qsizetype maxInFlight = 256;       // reliable messages unacknowledged (protocol caps at 1024)
+
+    // Inbound.
+    qsizetype maxIncomingFrame = 16 * 1024 * 1024;
+    qsizetype recentIdWindow = 4096;   // delivered ids remembered to suppress cross-session duplicates
+    Duration ackDelay{50};             // an ack is sent at most this long after a delivery...
+    qsizetype ackEvery = 64;           // ...and at once when this many are unacknowledged
+    qsizetype maxUnprocessed = 0;      // back-pressure: delivered-but-unprocessed bound; 0 = none
+
+    // Requests.
+    Duration requestTimeout{30'000};   // default per request, counted from the request() call
+
+    // Token provider: when true the engine asks for a token (TokenRequired) before each
+    // connect and on close 4001; hello carries it.
+    bool useToken = false;
+    Duration tokenTimeout{10'000};     // a provider that does not answer in time counts as failed
+    int maxTokenAttempts = 3;          // consecutive failed/rejected tokens before Failed(Unauthorized)
+
+    // Random source for jitter and message ids; empty = seeded from std::random_device.
+    RandomSource random;
+};
+
+struct SendOptions {
+    Delivery delivery = Delivery::AtLeastOnce;
+    QString channel;         // non-empty: a publication on that channel
+    QString id;              // empty: the engine generates 128 random bits in base64url
+    QString coalescingKey;   // non-empty: replaces a queued, not-yet-sent message with the same key
+    Duration ttl{0};         // 0 = no TTL; else dropped(Expired) if not acked in time
+};
+
+struct RequestOptions {
+    Duration timeout{-1};    // <0: Options::requestTimeout; 0: no timeout
+    bool retryable = false;  // idempotent: resent after the next welcome instead of ConnectionLost
+};
+
+} // namespace Tether::Engine

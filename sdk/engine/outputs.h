@@ -1,0 +1,148 @@
+// Tether engine: what the engine asks of its caller (actions) and tells the app (events).
+//
+// Not public API. Actions are for the transport (the Qt layer performs them in order);
+// events are for the application (the Qt layer turns them into signals).
+#pragma once
+
+#include "types.h"
+
+#include <QtCore/QByteArray>
+#include <QtCore/QList>
+#include <QtCore/QPair>
+#include <QtCore/QString>
+#include <QtCore/QStringList>
+#include <QtCore/QUrl>
+
+#include <variant>
+
+namespace Tether::Engine {
+
+// ---- Actions: perform each in the order polled ---------------------------------------
+
+// Open a WebSocket to `url` offering `subprotocols`. Report the outcome with
+// handleOpened() or handleTransportError()/handleClosed().
+struct OpenSocket {
+    QUrl url;
+    QList<QByteArray> subprotocols;
+    QList<QPair<QByteArray, QByteArray>> headers;
+};
+
+// Send one WebSocket frame: binary when `binary`, else text (`bytes` is UTF-8).
+struct SendFrame {
+    QByteArray bytes;
+    bool binary = false;
+};
+
+// Send a WebSocket ping. Report the pong with handlePong().
+struct SendPing {};
+
+// Close the socket cleanly with this code and reason. From this action on the engine
+// considers the socket gone: the caller must detach it (its later signals, including its
+// `closed`, must not reach the engine).
+struct CloseSocket {
+    int code = 1000;
+    QString reason;
+};
+
+// Drop the socket at once without a closing handshake (dead link). Same rule as CloseSocket.
+struct AbortSocket {};
+
+// Back-pressure: stop (false) or resume (true) reading from the socket.
+struct SetReading {
+    bool enabled = true;
+};
+
+using Action = std::variant<OpenSocket, SendFrame, SendPing, CloseSocket, AbortSocket, SetReading>;
+
+// ---- Events: emit each to the app in the order polled ------------------------------
+
+struct StateChanged {
+    State from;
+    State to;
+};
+
+// welcome received (raw mode: socket open). resumed = the server kept our session.
+struct Connected {
+    bool resumed = false;
+    QString sessionId;
+};
+
+// An established connection ended (code 1006 when there was no close frame).
+struct Disconnected {
+    int code = 1006;
+    QString reason;
+};
+
+// The engine will make attempt `attempt` (1-based) after `delay`.
+struct Reconnecting {
+    int attempt = 1;
+    Duration delay{0};
+};
+
+// The engine went to Failed; it retries only after open().
+struct Failed {
+    Error error;
+};
+
+// A new session replaced the old one (welcome.resumed = false after a previous session):
+// messages may have been missed on every listed channel and outside channels.
+struct SessionLost {
+    QStringList channels;
+};
+
+struct MessageReceived {
+    QCborValue payload;          // raw mode: a byte array (binary frame) or a string (text frame)
+    QString id;                  // empty when the server sent none
+    QString channel;             // empty when not a publication
+    bool reliable = false;       // came with a seq (already acknowledged by the engine)
+};
+
+// A reliable message was acknowledged by the server.
+struct Delivered {
+    QString id;
+};
+
+// An at-most-once message (or any raw-mode message) was handed to the transport: its end.
+struct Sent {
+    QString id;
+};
+
+// The server refused the message (nack), or it could not be sent (FrameTooLarge).
+struct Rejected {
+    QString id;
+    Error error;
+};
+
+struct Dropped {
+    QString id;
+    DropReason reason;
+};
+
+// A request (incl. subscribe/unsubscribe) finished: exactly one per accepted request().
+struct RequestFinished {
+    quint64 id = 0;
+    QCborValue result;            // when !error
+    std::optional<Error> error;
+};
+
+// Heartbeat round trip measured from SendPing to handlePong().
+struct Heartbeat {
+    Duration rtt{0};
+};
+
+// Answer with provideToken() or tokenFailed() (within Options::tokenTimeout).
+struct TokenRequired {
+    int attempt = 1;
+};
+
+// A non-fatal error worth reporting (protocol error, transport error, server error frame,
+// a failed re-subscribe...). Fatal errors come as Failed.
+struct ErrorOccurred {
+    Error error;
+};
+
+using Event = std::variant<StateChanged, Connected, Disconnected, Reconnecting, Failed,
+                           SessionLost, MessageReceived, Delivered, Sent, Rejected, Dropped,
+                           RequestFinished, Heartbeat, TokenRequired, ErrorOccurred>;
+
+} // namespace Tether::Engine
