@@ -1,0 +1,499 @@
+// Tether::Client: the facade. See client_p.h for the theory of operation.
+#include "client_p.h"
+#include "conversion_p.h"
+#include "logging_p.h"
+#include "reply_p.h"
+
+#include <QtCore/QCborArray>
+#include <QtCore/QCborMap>
+#include <QtCore/QMetaEnum>
+
+#include <limits>
+
+#include <cmath>
+#include <type_traits>
+
+namespace Tether {
+
+namespace {
+template<class> inline constexpr bool kAlwaysFalse = false;
+}
+
+// ---- SendResult ------------------------------------------------------------------------
+
+SendResult SendResult::accepted(const QString &id)
+{
+    SendResult r;
+    r.m_id = id;
+    return r;
+}
+
+SendResult SendResult::refused(const Error &error)
+{
+    SendResult r;
+    r.m_error = error;
+    return r;
+}
+
+// ---- ClientPrivate -------------------------------------------------------------------
+
+ClientPrivate::ClientPrivate(Client *q) : q(q)
+{
+    transport = new WebSocketTransport(q);
+    QObject::connect(transport, &Transport::opened, q, [this](const QString &p) { onOpened(p); });
+    QObject::connect(transport, &Transport::frameReceived, q,
+                     [this](const QByteArray &bytes, bool binary) { onFrame(bytes, binary); });
+    QObject::connect(transport, &Transport::pongReceived, q, [this](const QByteArray &) { onPong(); });
+    QObject::connect(transport, &Transport::closed, q,
+                     [this](int code, const QString &reason, const Error &error) { onClosed(code, reason, error); });
+    timer.setSingleShot(true);
+    timer.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&timer, &QTimer::timeout, q, [this] { onTimeout(); });
+    createEngine();
+}
+
+ClientPrivate::~ClientPrivate()
+{
+    *alive = false;
+    // Replies outlive the engine for a moment (they are QObject children of the Client):
+    // they must not call back into it.
+    for (const QPointer<Reply> &reply : std::as_const(replies)) {
+        if (reply)
+            reply->d->cancel = nullptr;
+    }
+}
+
+void ClientPrivate::createEngine()
+{
+    engine = std::make_unique<Engine::Connection>(Convert::engineOptions(options, urls));
+    state = Convert::state(engine->state());
+    armedDeadline.reset();
+    timer.stop();
+}
+
+void ClientPrivate::process()
+{
+    if (processing) {
+        processAgain = true;
+        return;
+    }
+    processing = true;
+    const std::shared_ptr<bool> guard = alive;
+    do {
+        processAgain = false;
+        while (auto action = engine->pollAction())
+            perform(*action);
+        while (auto event = engine->pollEvent()) {
+            dispatch(*event);
+            if (!*guard)
+                return;  // a slot deleted the Client
+        }
+    } while (processAgain);
+    processing = false;
+    updateQueueDepth();
+    if (*guard)
+        armTimer();
+}
+
+void ClientPrivate::armTimer()
+{
+    const std::optional<Engine::TimePoint> deadline = engine->pollTimeout();
+    if (deadline == armedDeadline && (timer.isActive() || !deadline))
+        return;  // unchanged: re-arming a QTimer per message would cost more than the send
+    armedDeadline = deadline;
+    if (!deadline) {
+        timer.stop();
+        return;
+    }
+    const auto wait = *deadline - now();
+    // Round up: waking early only costs a no-op handleTimeout() and a re-arm.
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
+    timer.start(int(qBound<qint64>(0, qint64(ms), qint64(std::numeric_limits<int>::max()))));
+}
+
+void ClientPrivate::updateQueueDepth()
+{
+    const int depth = int(engine->queueDepth());
+    if (depth == queueDepth)
+        return;
+    queueDepth = depth;
+    Q_EMIT q->queueDepthChanged(depth);
+}
+
+void ClientPrivate::perform(Engine::Action &action)
+{
+    std::visit([this](auto &a) {
+        using T = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<T, Engine::OpenSocket>) {
+            TransportOpenRequest request;
+            request.url = a.url;
+            for (const QByteArray &p : std::as_const(a.subprotocols))
+                request.subprotocols << QString::fromLatin1(p);
+            request.headers = a.headers;
+            request.maxIncomingFrameSize = options.maxIncomingFrameSize;
+            request.tls = options.tls;
+            socketAttached = true;
+            socketOpened = false;
+            lastTransportError = Error();
+            qCDebug(lcClient) << "connecting to" << a.url.toDisplayString(QUrl::RemoveUserInfo | QUrl::RemoveQuery);
+            transport->open(request);
+        } else if constexpr (std::is_same_v<T, Engine::SendFrame>) {
+            transport->sendFrame(a.bytes, a.binary);
+        } else if constexpr (std::is_same_v<T, Engine::SendPing>) {
+            transport->ping(QByteArray());
+        } else if constexpr (std::is_same_v<T, Engine::CloseSocket>) {
+            socketAttached = false;
+            subprotocol.clear();
+            transport->close(a.code, a.reason);
+        } else if constexpr (std::is_same_v<T, Engine::AbortSocket>) {
+            socketAttached = false;
+            subprotocol.clear();
+            transport->abort();
+        } else if constexpr (std::is_same_v<T, Engine::SetReading>) {
+            // QWebSocket cannot pause reading; the bound (Options::maxUnprocessed) is not
+            // exposed by the public API, so the engine never asks.
+            qCDebug(lcClient) << "SetReading" << a.enabled << "ignored";
+        } else {
+            static_assert(kAlwaysFalse<T>, "unhandled engine action");
+        }
+    }, action);
+}
+
+void ClientPrivate::dispatch(Engine::Event &event)
+{
+    std::visit([this](auto &e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, Engine::StateChanged>) {
+            state = Convert::state(e.to);
+            qCDebug(lcClient) << "state" << Engine::stateName(e.from) << "->" << Engine::stateName(e.to);
+            Q_EMIT q->stateChanged(state);
+        } else if constexpr (std::is_same_v<T, Engine::Connected>) {
+            sessionId = e.sessionId;
+            lastCloseWasTokenExpired = false;
+            Q_EMIT q->connected(e.resumed);
+        } else if constexpr (std::is_same_v<T, Engine::Disconnected>) {
+            Q_EMIT q->disconnected(e.code, e.reason);
+        } else if constexpr (std::is_same_v<T, Engine::Reconnecting>) {
+            Q_EMIT q->reconnecting(e.attempt, std::chrono::milliseconds(e.delay));
+        } else if constexpr (std::is_same_v<T, Engine::Failed>) {
+            error = Convert::error(e.error, lastTransportError);
+            qCDebug(lcClient) << "failed:" << error;
+            Q_EMIT q->errorOccurred(error);
+            Q_EMIT q->failed(error);
+        } else if constexpr (std::is_same_v<T, Engine::SessionLost>) {
+            ++sessionsLost;
+            Q_EMIT q->sessionLost();
+        } else if constexpr (std::is_same_v<T, Engine::MessageReceived>) {
+            Q_EMIT q->messageReceived(Message(e.payload, e.channel, e.id, e.reliable));
+        } else if constexpr (std::is_same_v<T, Engine::Delivered>) {
+            Q_EMIT q->delivered(e.id);
+        } else if constexpr (std::is_same_v<T, Engine::Sent>) {
+            Q_EMIT q->sent(e.id);
+        } else if constexpr (std::is_same_v<T, Engine::Rejected>) {
+            Q_EMIT q->rejected(e.id, Convert::error(e.error));
+        } else if constexpr (std::is_same_v<T, Engine::Dropped>) {
+            Q_EMIT q->dropped(e.id, Convert::dropReason(e.reason));
+        } else if constexpr (std::is_same_v<T, Engine::RequestFinished>) {
+            const QPointer<Reply> reply = replies.take(e.id);
+            if (!reply)
+                return;  // abandoned (deleted or aborted) by the app
+            reply->d->cancel = nullptr;
+            Reply::Private::finish(reply, e.result, e.error ? Convert::error(*e.error) : Error());
+        } else if constexpr (std::is_same_v<T, Engine::Heartbeat>) {
+            const auto rtt = std::chrono::duration_cast<std::chrono::microseconds>(e.rtt);
+            lastRtt = rtt;
+            Q_EMIT q->heartbeat(rtt);
+        } else if constexpr (std::is_same_v<T, Engine::TokenRequired>) {
+            requestToken(e.attempt);
+        } else if constexpr (std::is_same_v<T, Engine::ErrorOccurred>) {
+            error = Convert::error(e.error, lastTransportError);
+            if (error.code() == Error::TokenExpired)
+                lastCloseWasTokenExpired = true;
+            qCDebug(lcClient) << "error:" << error;
+            Q_EMIT q->errorOccurred(error);
+        } else {
+            static_assert(kAlwaysFalse<T>, "unhandled engine event");
+        }
+    }, event);
+}
+
+void ClientPrivate::requestToken(int attempt)
+{
+    const quint64 generation = ++tokenGeneration;
+    const TokenReason reason = lastCloseWasTokenExpired ? TokenReason::Expired : TokenReason::Connect;
+    qCDebug(lcClient) << "asking the token provider, attempt" << attempt << "reason" << reason;
+    const std::weak_ptr<bool> weakAlive = alive;
+    TokenReply reply = [this, weakAlive, generation](const std::optional<QString> &token, const QString &failure) {
+        const auto isAlive = weakAlive.lock();
+        if (!isAlive || !*isAlive || generation != tokenGeneration)
+            return;  // the client is gone, or this answer is stale
+        ++tokenGeneration;  // exactly one answer counts
+        if (token)
+            engine->provideToken(now(), *token);
+        else
+            engine->tokenFailed(now(), failure.isEmpty() ? QStringLiteral("token provider failed") : failure);
+        process();
+    };
+    options.tokenProvider(reason, reply);
+}
+
+void ClientPrivate::onOpened(const QString &negotiated)
+{
+    if (!socketAttached)
+        return;
+    socketOpened = true;
+    subprotocol = negotiated;
+    engine->handleOpened(now(), negotiated.toUtf8());
+    process();
+}
+
+void ClientPrivate::onFrame(const QByteArray &bytes, bool binary)
+{
+    if (!socketAttached)
+        return;
+    engine->handleFrame(now(), bytes, binary);
+    process();
+}
+
+void ClientPrivate::onPong()
+{
+    if (!socketAttached)
+        return;
+    engine->handlePong(now());
+    process();
+}
+
+void ClientPrivate::onClosed(int code, const QString &reason, const Error &transportError)
+{
+    if (!socketAttached)
+        return;
+    socketAttached = false;
+    subprotocol.clear();
+    lastTransportError = transportError;
+    if (!socketOpened && transportError.isError())
+        engine->handleTransportError(now(), transportError.message());
+    else
+        engine->handleClosed(now(), code, reason);
+    process();
+}
+
+void ClientPrivate::onTimeout()
+{
+    armedDeadline.reset();
+    engine->handleTimeout(now());
+    process();
+}
+
+SendResult ClientPrivate::send(std::optional<QCborValue> payload, const SendOptions &sendOptions)
+{
+    if (!payload)
+        return SendResult::refused(Error(Error::InvalidPayload,
+                                         QStringLiteral("the payload has no JSON/CBOR equivalent")));
+    const Engine::SendResult result = engine->send(now(), *payload, Convert::engineSendOptions(sendOptions));
+    process();
+    if (!result.ok())
+        return SendResult::refused(Convert::error(*result.error));
+    return SendResult::accepted(result.id);
+}
+
+Reply *ClientPrivate::startRequest(const QString &method, Engine::RequestResult result)
+{
+    Reply *reply = Reply::Private::create(method, q);
+    if (!result.ok()) {
+        Reply::Private::finishLater(reply, Convert::error(*result.error));
+    } else {
+        replies.insert(result.id, reply);
+        const std::weak_ptr<bool> weakAlive = alive;
+        const quint64 id = result.id;
+        reply->d->cancel = [this, weakAlive, id] {
+            const auto isAlive = weakAlive.lock();
+            if (!isAlive || !*isAlive)
+                return;
+            replies.remove(id);
+            // Its RequestFinished(Closed) is ignored when drained (no Reply for the id).
+            engine->cancelRequest(now(), id);
+            if (!processing)
+                QMetaObject::invokeMethod(q, [this, weakAlive] {
+                    const auto stillAlive = weakAlive.lock();
+                    if (stillAlive && *stillAlive)
+                        process();
+                }, Qt::QueuedConnection);
+        };
+    }
+    process();
+    return reply;
+}
+
+// ---- Client --------------------------------------------------------------------------
+
+Client::Client(QObject *parent) : QObject(parent), d(new ClientPrivate(this)) {}
+
+Client::Client(const QUrl &url, const ClientOptions &options, QObject *parent)
+    : QObject(parent), d(new ClientPrivate(this))
+{
+    d->options = options;
+    if (!url.isEmpty())
+        d->urls = {url};
+    d->createEngine();
+}
+
+Client::~Client() = default;
+
+QUrl Client::url() const { return d->urls.value(0); }
+void Client::setUrl(const QUrl &url) { setUrls(url.isEmpty() ? QList<QUrl>() : QList<QUrl>{url}); }
+QList<QUrl> Client::urls() const { return d->urls; }
+
+void Client::setUrls(const QList<QUrl> &urls)
+{
+    if (urls == d->urls)
+        return;
+    d->urls = urls;
+    d->engine->setUrls(urls);
+    Q_EMIT urlsChanged();
+}
+
+ClientOptions Client::options() const { return d->options; }
+
+bool Client::setOptions(const ClientOptions &options)
+{
+    const State s = d->state;
+    const bool restartable = s == State::Idle || s == State::Closed || s == State::Failed;
+    if (!restartable || d->engine->queueDepth() != 0) {
+        qCDebug(lcClient) << "setOptions refused: state" << s << "queue" << d->engine->queueDepth();
+        return false;
+    }
+    d->options = options;
+    d->createEngine();  // a fresh engine: counters start over
+    return true;
+}
+
+State Client::state() const { return d->state; }
+Error Client::error() const { return d->error; }
+QString Client::errorString() const { return d->error.message(); }
+int Client::queueDepth() const { return int(d->engine->queueDepth()); }
+std::chrono::microseconds Client::lastRtt() const { return d->lastRtt; }
+QString Client::sessionId() const { return d->engine->sessionId(); }
+QString Client::subprotocol() const { return d->subprotocol; }
+QStringList Client::channels() const { return d->engine->channels(); }
+
+ClientStats Client::stats() const
+{
+    ClientStats s = Convert::stats(d->engine->stats(), d->lastRtt.count());
+    s.sessionsLost = d->sessionsLost;
+    return s;
+}
+
+SendResult Client::send(const QCborValue &payload, const SendOptions &options)
+{
+    return d->send(payload.isUndefined() ? std::nullopt : std::optional<QCborValue>(payload), options);
+}
+
+SendResult Client::send(const QJsonValue &payload, const SendOptions &options)
+{
+    return d->send(Convert::payload(payload), options);
+}
+
+SendResult Client::send(const QJsonObject &payload, const SendOptions &options)
+{
+    return d->send(QCborValue(QCborMap::fromJsonObject(payload)), options);
+}
+
+SendResult Client::send(const QJsonArray &payload, const SendOptions &options)
+{
+    return d->send(QCborValue(QCborArray::fromJsonArray(payload)), options);
+}
+
+SendResult Client::send(const QVariant &payload, const SendOptions &options)
+{
+    return d->send(Convert::payload(payload), options);
+}
+
+SendResult Client::send(const QByteArray &payload, const SendOptions &options)
+{
+    return d->send(QCborValue(payload), options);
+}
+
+SendResult Client::send(const QString &payload, const SendOptions &options)
+{
+    return d->send(QCborValue(payload), options);
+}
+
+Reply *Client::request(const QString &method, const QCborValue &params, const RequestOptions &options)
+{
+    return d->startRequest(method, d->engine->request(ClientPrivate::now(), method, params,
+                                                      Convert::engineRequestOptions(options)));
+}
+
+Reply *Client::request(const QString &method, const QVariant &params, const RequestOptions &options)
+{
+    const std::optional<QCborValue> cbor = Convert::payload(params);
+    if (!cbor) {
+        Reply *reply = Reply::Private::create(method, this);
+        Reply::Private::finishLater(reply, Error(Error::InvalidPayload,
+                                                 QStringLiteral("the params have no JSON/CBOR equivalent")));
+        return reply;
+    }
+    return request(method, *cbor, options);
+}
+
+Reply *Client::request(const QString &method, const QJsonValue &params, const RequestOptions &options)
+{
+    return request(method, params.isUndefined() ? QCborValue() : QCborValue::fromJsonValue(params), options);
+}
+
+Reply *Client::request(const QString &method, const QJsonObject &params, const RequestOptions &options)
+{
+    return request(method, QCborValue(QCborMap::fromJsonObject(params)), options);
+}
+
+QFuture<QVariant> Client::call(const QString &method, const QVariant &params, const RequestOptions &options)
+{
+    Reply *reply = request(method, params, options);
+    QFuture<QVariant> future = reply->future();
+    reply->setAutoDelete(true);
+    return future;
+}
+
+Reply *Client::subscribe(const QString &channel)
+{
+    Reply *reply = d->startRequest(QStringLiteral("subscribe"), d->engine->subscribe(ClientPrivate::now(), channel));
+    return reply;
+}
+
+Reply *Client::unsubscribe(const QString &channel)
+{
+    return d->startRequest(QStringLiteral("unsubscribe"), d->engine->unsubscribe(ClientPrivate::now(), channel));
+}
+
+void Client::notifyNetworkChanged()
+{
+    d->engine->notifyNetworkChanged(ClientPrivate::now());
+    d->process();
+}
+
+void Client::notifyAppStateChanged(Qt::ApplicationState state)
+{
+    if (state != Qt::ApplicationActive)
+        return;  // going to the background changes nothing by itself (see the QML module)
+    d->engine->notifyAppResumed(ClientPrivate::now());
+    d->process();
+}
+
+void Client::open()
+{
+    if (d->urls.isEmpty()) {
+        d->error = Error(Error::NoUrl, QStringLiteral("open() without a URL: call setUrl() first"), true);
+        Q_EMIT errorOccurred(d->error);
+        return;
+    }
+    d->engine->open(ClientPrivate::now());
+    d->process();
+}
+
+void Client::close()
+{
+    d->engine->close(ClientPrivate::now(), d->options.queue.keepOnClose);
+    d->process();
+}
+
+} // namespace Tether

@@ -1,0 +1,83 @@
+// Client's private part: the engine, the transport and the one timer. Not public API.
+//
+// Theory of operation: every input (a transport signal, the timer, an app command) is
+// handed to the engine with `now` from the steady clock, then process() drains the
+// engine's outputs in its documented order — actions to the transport, events to the
+// app as signals — and re-arms the single timer at the engine's earliest deadline.
+// Nothing here decides anything about the protocol.
+#pragma once
+
+#include <Tether/client.h>
+
+#include "transport_p.h"
+
+#include <engine/connection.h>
+
+#include <QtCore/QHash>
+#include <QtCore/QPointer>
+#include <QtCore/QTimer>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+namespace Tether {
+
+class ClientPrivate
+{
+public:
+    explicit ClientPrivate(Client *q);
+    ~ClientPrivate();
+
+    static Engine::TimePoint now() { return Engine::Clock::now(); }
+
+    void createEngine();
+    void process();
+    void perform(Engine::Action &action);
+    void dispatch(Engine::Event &event);
+    void armTimer();
+    void updateQueueDepth();
+
+    void onOpened(const QString &subprotocol);
+    void onFrame(const QByteArray &bytes, bool binary);
+    void onPong();
+    void onClosed(int code, const QString &reason, const Error &error);
+    void onTimeout();
+
+    SendResult send(std::optional<QCborValue> payload, const SendOptions &options);
+    Reply *startRequest(const QString &method, Engine::RequestResult result);
+    void requestToken(int attempt);
+
+    Client *const q;
+    ClientOptions options;
+    QList<QUrl> urls;
+    std::unique_ptr<Engine::Connection> engine;
+    Transport *transport = nullptr;
+    QTimer timer;
+    std::optional<Engine::TimePoint> armedDeadline;
+
+    // Transport state: signals from a socket the engine let go of are ignored.
+    bool socketAttached = false;
+    bool socketOpened = false;
+    Error lastTransportError;
+    QString subprotocol;
+
+    // Re-entrancy: a slot connected to one of our signals may call send() etc.
+    bool processing = false;
+    bool processAgain = false;
+    // Shared with callbacks that may outlive us (token provider, Reply cancel).
+    std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+
+    State state = State::Idle;
+    Error error;
+    int queueDepth = 0;
+    QString sessionId;
+    quint64 sessionsLost = 0;
+    std::chrono::microseconds lastRtt{-1};
+    bool lastCloseWasTokenExpired = false;
+    quint64 tokenGeneration = 0;
+
+    QHash<quint64, QPointer<Reply>> replies;
+};
+
+} // namespace Tether

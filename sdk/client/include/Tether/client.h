@@ -1,0 +1,200 @@
+// Tether::Client: keeps an application connected to a Tether server and delivers its
+// messages reliably. The facade over the sans-I/O engine (sdk/engine) and a QWebSocket
+// transport; every protocol rule lives in the engine, this class only wires it to Qt.
+//
+// Threading: a Client lives in one thread (the one that created it, or moveToThread());
+// call it and receive its signals there. It never blocks.
+//
+// Outcomes: every AtLeastOnce send() that returned an id ends in exactly one of
+// delivered(id), rejected(id, error) or dropped(id, reason). An AtMostOnce send (and any
+// raw-mode send) ends in sent(id) when it was written to the socket, or dropped(id, reason).
+#pragma once
+
+#include <Tether/error.h>
+#include <Tether/global.h>
+#include <Tether/message.h>
+#include <Tether/options.h>
+#include <Tether/reply.h>
+#include <Tether/stats.h>
+#include <Tether/types.h>
+
+#include <QtCore/QCborValue>
+#include <QtCore/QFuture>
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonObject>
+#include <QtCore/QJsonValue>
+#include <QtCore/QList>
+#include <QtCore/QObject>
+#include <QtCore/QString>
+#include <QtCore/QStringList>
+#include <QtCore/QUrl>
+#include <QtCore/QVariant>
+
+#include <chrono>
+#include <memory>
+
+namespace Tether {
+
+// What send() returns: the message id, or why the message was refused. A refused message
+// was not queued and will produce no signal.
+class TETHER_EXPORT SendResult
+{
+    Q_GADGET
+    Q_PROPERTY(QString id READ id)
+    Q_PROPERTY(Tether::Error error READ error)
+    Q_PROPERTY(bool ok READ isOk)
+
+public:
+    SendResult() = default;
+    static SendResult accepted(const QString &id);
+    static SendResult refused(const Error &error);
+
+    bool isOk() const { return !m_error.isError() && !m_id.isEmpty(); }
+    explicit operator bool() const { return isOk(); }
+    QString id() const { return m_id; }         // empty when refused
+    Error error() const { return m_error; }     // NoError when accepted
+
+private:
+    QString m_id;
+    Error m_error;
+};
+
+class ClientPrivate;
+
+class TETHER_EXPORT Client : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(QUrl url READ url WRITE setUrl NOTIFY urlsChanged)
+    Q_PROPERTY(QList<QUrl> urls READ urls WRITE setUrls NOTIFY urlsChanged)
+    Q_PROPERTY(Tether::State state READ state NOTIFY stateChanged)
+    Q_PROPERTY(int queueDepth READ queueDepth NOTIFY queueDepthChanged)
+    Q_PROPERTY(qint64 lastRttUs READ lastRttUs NOTIFY heartbeat)
+    Q_PROPERTY(Tether::Error error READ error NOTIFY errorOccurred)
+    Q_PROPERTY(QString errorString READ errorString NOTIFY errorOccurred)
+    Q_PROPERTY(QString sessionId READ sessionId NOTIFY connected)
+
+public:
+    explicit Client(QObject *parent = nullptr);
+    explicit Client(const QUrl &url, const ClientOptions &options = {}, QObject *parent = nullptr);
+    ~Client() override;  // aborts the socket (no close handshake); queued messages are lost
+
+    // --- endpoints and options (take effect at the next connection attempt) ---
+    QUrl url() const;                  // the first of urls()
+    void setUrl(const QUrl &url);      // same as setUrls({url})
+    QList<QUrl> urls() const;
+    void setUrls(const QList<QUrl> &urls);  // tried in turn, one per attempt
+    ClientOptions options() const;
+    // Returns false (and changes nothing) when called while not Idle/Closed/Failed for
+    // options that shape the session (codec, rawMode, queue limits); other options apply to
+    // the next attempt.
+    bool setOptions(const ClientOptions &options);
+
+    // --- state ---
+    State state() const;
+    Error error() const;               // the last error reported by errorOccurred()
+    QString errorString() const;       // error().message()
+    int queueDepth() const;            // messages queued or in flight
+    std::chrono::microseconds lastRtt() const;  // -1 µs before the first pong
+    qint64 lastRttUs() const { return lastRtt().count(); }
+    QString sessionId() const;         // the current/last session id, empty before welcome
+    QString subprotocol() const;       // negotiated subprotocol, empty when not connected
+    QStringList channels() const;      // channels subscribed (desired set)
+    ClientStats stats() const;
+
+    // --- sending ---
+    // Queues a message and returns its id, or refuses it: QueueFull (RejectNew policy),
+    // FrameTooLarge (larger than the server's maxFrame; the connection stays),
+    // InvalidPayload (not encodable with the codec), NotSupported (AtLeastOnce or a channel
+    // in raw mode). An own SendOptions::id must be unique (not checked). Sending while
+    // not connected is allowed: the message waits in the outbox for the next connection.
+    // A QByteArray payload is a CBOR byte string (Codec::Cbor) or a binary frame (raw
+    // mode); a QString is a text string (a text frame in raw mode).
+    SendResult send(const QCborValue &payload, const SendOptions &options = {});
+    SendResult send(const QJsonValue &payload, const SendOptions &options = {});
+    SendResult send(const QJsonObject &payload, const SendOptions &options = {});
+    SendResult send(const QJsonArray &payload, const SendOptions &options = {});
+    SendResult send(const QVariant &payload, const SendOptions &options = {});
+    SendResult send(const QByteArray &payload, const SendOptions &options = {});
+    SendResult send(const QString &payload, const SendOptions &options = {});
+
+    // --- requests ---
+    // Sends `req{m: method, d: params}` (waiting in the outbox while offline) and returns the
+    // Reply that finishes with the server's `res`. Never returns nullptr: a request that
+    // cannot be made (raw mode, empty method) returns a Reply that fails asynchronously.
+    Reply *request(const QString &method, const QCborValue &params = {},
+                   const RequestOptions &options = {});
+    Reply *request(const QString &method, const QVariant &params,
+                   const RequestOptions &options = {});
+    Reply *request(const QString &method, const QJsonValue &params,
+                   const RequestOptions &options = {});
+    Reply *request(const QString &method, const QJsonObject &params,
+                   const RequestOptions &options = {});
+    // Convenience: request() whose Reply deletes itself; see Reply::future().
+    QFuture<QVariant> call(const QString &method, const QVariant &params = {},
+                           const RequestOptions &options = {});
+
+    // --- channels ---
+    // Adds `channel` to the desired set (restored by the SDK after every new session) and
+    // sends `sub`. The Reply fails with the server's error (the channel is then removed from
+    // the set), NotSupported in raw mode or InvalidArgument for an empty name.
+    Reply *subscribe(const QString &channel);
+    // Removes `channel` from the desired set and sends `unsub`.
+    Reply *unsubscribe(const QString &channel);
+
+    // --- hints from the platform (the QML module wires them automatically) ---
+    // The network changed (interface up/down, Wi-Fi <-> cellular): when connected, probe the
+    // link now (dead within HeartbeatOptions::probeTimeout); when waiting to reconnect, try
+    // now instead of waiting out the backoff.
+    void notifyNetworkChanged();
+    // The app changed state: becoming active acts like notifyNetworkChanged().
+    void notifyAppStateChanged(Qt::ApplicationState state);
+
+public Q_SLOTS:
+    // Starts connecting (Idle/Closed/Failed -> Connecting); a no-op in other states. Fails
+    // (errorOccurred + Failed) at once when there is no URL.
+    void open();
+    // Closes with 1000 (the server may forget the session) and ends in Closed. Queued
+    // messages are dropped(Closed) unless QueueOptions::keepOnClose; pending requests fail
+    // with ClientClosed.
+    void close();
+
+Q_SIGNALS:
+    void urlsChanged();
+    void stateChanged(Tether::State state);
+    // `welcome` received (raw mode: socket open). resumed: the server still had the session,
+    // nothing was lost in either direction.
+    void connected(bool resumed);
+    // The socket closed; code/reason are the WebSocket close code and reason (1006 when the
+    // link died without a close frame).
+    void disconnected(int code, const QString &reason);
+    // A new attempt starts after `delay` (attempt counts from 1).
+    void reconnecting(int attempt, std::chrono::milliseconds delay);
+    // Permanent failure (state Failed): no retry until open().
+    void failed(const Tether::Error &error);
+    // The server no longer had our session (welcome.resumed=false after a previous one):
+    // messages published while we were away may be missed — refetch history if it matters.
+    // Own unacknowledged messages are resent (same ids) and channels re-subscribed.
+    void sessionLost();
+    void messageReceived(const Tether::Message &message);
+    // An AtLeastOnce message was acknowledged by the server.
+    void delivered(const QString &id);
+    // An AtMostOnce (or raw-mode) message was handed to the socket: its only outcome.
+    void sent(const QString &id);
+    // The server refused the message (nack: Error::Rejected with serverCode()), or it
+    // could not be sent (FrameTooLarge after the server announced a smaller maxFrame).
+    void rejected(const QString &id, const Tether::Error &error);
+    void dropped(const QString &id, Tether::DropReason reason);
+    // A heartbeat pong arrived; rtt = ping-to-pong time.
+    void heartbeat(std::chrono::microseconds rtt);
+    void queueDepthChanged(int depth);
+    // Any error: connection errors (also the transient ones that lead to a reconnect),
+    // protocol errors, permanent failures. Per-operation errors go to their Reply or to
+    // rejected()/send()'s result instead.
+    void errorOccurred(const Tether::Error &error);
+
+private:
+    friend class ClientPrivate;
+    std::unique_ptr<ClientPrivate> d;
+};
+
+} // namespace Tether

@@ -1,0 +1,115 @@
+// Options of a Client (ClientOptions), of one send (SendOptions) and of one request
+// (RequestOptions). Plain structs with documented defaults: set what you need, keep the
+// rest. Every default is the one PROTOCOL.md and docs/api.md name.
+//
+// ### Tether 2: these are aggregates, so adding a field changes the ABI; a pimpl'd
+// options class would not.
+#pragma once
+
+#include <Tether/global.h>
+#include <Tether/types.h>
+
+#include <QtCore/QByteArray>
+#include <QtCore/QList>
+#include <QtCore/QPair>
+#include <QtCore/QString>
+#include <QtNetwork/QSslCertificate>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+
+namespace Tether {
+
+// Reconnection: exponential backoff with jitter (PROTOCOL.md §8).
+struct BackoffOptions {
+    std::chrono::milliseconds initialDelay{500};   // delay before the 2nd attempt
+    double multiplier = 2.0;                       // growth per failed attempt
+    std::chrono::milliseconds maxDelay{30000};     // cap on the delay
+    JitterMode jitter = JitterMode::Full;
+    int maxAttempts = 0;                           // 0 = retry forever; else Failed after N
+    // Random delay in [0, this] before the first reconnect after a dropped connection,
+    // so a fleet of clients does not reconnect all at once after a server restart.
+    std::chrono::milliseconds initialJitter{1000};
+    // The attempt counter resets only after a connection stayed up this long.
+    std::chrono::milliseconds stablePeriod{10000};
+};
+
+// Liveness (PROTOCOL.md §7).
+struct HeartbeatOptions {
+    std::chrono::milliseconds interval{15000};     // ping period (welcome.hb overrides)
+    std::chrono::milliseconds timeout{10000};      // no sign of life this long after a ping: dead
+    // After notifyNetworkChanged()/notifyAppStateChanged(active): the probe ping's timeout.
+    std::chrono::milliseconds probeTimeout{3000};
+};
+
+// The outbox (offline queue) and the in-flight window (PROTOCOL.md §4).
+struct QueueOptions {
+    int maxMessages = 10000;                       // messages queued or in flight
+    qint64 maxBytes = 16 * 1024 * 1024;            // their encoded payload bytes
+    OverflowPolicy overflow = OverflowPolicy::RejectNew;
+    int maxInFlight = 256;                         // unacknowledged reliable messages (<= 1024)
+    // close() reports queued messages dropped(Closed) unless this is true, in which case
+    // they wait for the next open().
+    bool keepOnClose = false;
+};
+
+// wss:// settings. Verification is always on unless verifyPeer is turned off explicitly.
+struct TlsOptions {
+    // Extra CA certificates trusted in addition to the system's (e.g. a private CA).
+    QList<QSslCertificate> caCertificates;
+    bool useSystemCaCertificates = true;
+    // Turning this off accepts any certificate: for local experiments only. Even then every
+    // TLS error is logged (tether.transport, warning) and never silently ignored.
+    bool verifyPeer = true;
+};
+
+// A token for `hello.token`. The provider is called before each connection attempt
+// (TokenReason::Connect) and after a 4001 close (TokenReason::Expired). It answers by
+// calling `reply` exactly once — at once or later, on the client's thread — with the token,
+// or with std::nullopt and a reason when it cannot get one. Only one call is in flight at a
+// time. A provider that keeps failing ends in Failed (Error::TokenUnavailable).
+using TokenReply = std::function<void(const std::optional<QString> &token, const QString &failure)>;
+using TokenProvider = std::function<void(TokenReason reason, const TokenReply &reply)>;
+
+struct ClientOptions {
+    Codec codec = Codec::Json;                     // the subprotocol offered
+    // Raw mode (PROTOCOL.md §9): any WebSocket server, no envelope, no hello; each send is
+    // one frame of the payload (QByteArray: binary frame, anything else: text frame).
+    // Requests, channels and AtLeastOnce fail with Error::NotSupported.
+    bool rawMode = false;
+    BackoffOptions backoff;
+    HeartbeatOptions heartbeat;
+    QueueOptions queue;
+    std::chrono::milliseconds handshakeTimeout{10000};  // socket open + welcome
+    std::chrono::milliseconds requestTimeout{30000};    // default of RequestOptions::timeout
+    qint64 maxIncomingFrameSize = 16 * 1024 * 1024;     // larger frames close the connection (1009)
+    TokenProvider tokenProvider;                   // empty: no token is sent
+    TlsOptions tls;
+    // Extra HTTP headers on the WebSocket upgrade request (e.g. a cookie). Never logged.
+    QList<QPair<QByteArray, QByteArray>> extraHeaders;
+};
+
+// One send (Client::send()).
+struct SendOptions {
+    QString channel;                               // publish on this channel; empty: direct
+    Delivery delivery = Delivery::AtLeastOnce;
+    // Dropped (DropReason::Expired) when not acknowledged within this; 0 = never.
+    std::chrono::milliseconds ttl{0};
+    // A newer send with the same key replaces this one while it is still queued and unsent
+    // (DropReason::Superseded): latest value wins. Empty: no coalescing.
+    QString coalescingKey;
+    // The message id (idempotency key). Empty: the SDK generates a unique one.
+    QString id;
+};
+
+// One request (Client::request()).
+struct RequestOptions {
+    // Fails with Error::Timeout this long after the call, even while waiting offline.
+    // 0 = ClientOptions::requestTimeout.
+    std::chrono::milliseconds timeout{0};
+    // Idempotent: resent after a reconnect instead of failing with ConnectionLost.
+    bool retryable = false;
+};
+
+} // namespace Tether

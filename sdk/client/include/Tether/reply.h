@@ -1,0 +1,72 @@
+// Tether::Reply: one request, subscribe or unsubscribe in progress (QNetworkReply-like).
+#pragma once
+
+#include <Tether/error.h>
+#include <Tether/global.h>
+
+#include <QtCore/QCborValue>
+#include <QtCore/QFuture>
+#include <QtCore/QObject>
+#include <QtCore/QVariant>
+
+#include <memory>
+
+namespace Tether {
+
+class Client;
+
+// Lifetime: the caller owns a Reply (parented to the Client, so it dies with it at worst)
+// and should deleteLater() it after finished(), like a QNetworkReply; or call
+// setAutoDelete(true) and the Reply deletes itself after emitting finished().
+// finished() is always emitted exactly once and never from inside the call that created
+// the Reply, so connecting right after request() never misses it. Deleting a Reply that
+// has not finished abandons the request (its answer is ignored).
+class TETHER_EXPORT Reply : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(bool finished READ isFinished NOTIFY finished)
+    Q_PROPERTY(Tether::Error error READ error NOTIFY finished)
+    Q_PROPERTY(QVariant result READ resultVariant NOTIFY finished)
+    Q_PROPERTY(QString method READ method CONSTANT)
+
+public:
+    ~Reply() override;
+
+    // The method name ("sub"/"unsub" requests report "subscribe"/"unsubscribe").
+    QString method() const;
+    bool isFinished() const;
+    // NoError once finished successfully; the failure otherwise: Timeout, ConnectionLost,
+    // ServerError (serverCode()/data() from `res.err`), NotSupported, Aborted, ClientClosed.
+    // NoError while not finished.
+    Error error() const;
+    // The result (`res.d`); undefined when not finished or failed.
+    QCborValue result() const;
+    QVariant resultVariant() const;  // result().toVariant()
+
+    bool autoDelete() const;
+    void setAutoDelete(bool autoDelete);
+
+    // A future that completes with resultVariant() on success, or with a QVariant holding
+    // the Tether::Error on failure (check with Error::fromVariant()). Never cancelled by
+    // the SDK, never throws.
+    QFuture<QVariant> future();
+
+public Q_SLOTS:
+    // Fails the request with Error::Aborted at once (finished() is emitted); a late answer
+    // is ignored. No-op when already finished.
+    void abort();
+
+Q_SIGNALS:
+    void finished();
+    // Emitted just before finished() when the request failed.
+    void errorOccurred(const Tether::Error &error);
+
+private:
+    friend class Client;
+    friend class ClientPrivate;
+    explicit Reply(const QString &method, QObject *parent);
+    class Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace Tether

@@ -1,0 +1,53 @@
+// Tether::ClientStats: counters an app can show or export (Client::stats()).
+#pragma once
+
+#include <Tether/global.h>
+
+#include <QtCore/QObject>
+
+#include <chrono>
+
+namespace Tether {
+
+// Counters since the Client was created; gauges are current values.
+struct TETHER_EXPORT ClientStats {
+    Q_GADGET
+    Q_PROPERTY(quint64 sent MEMBER sent)
+    Q_PROPERTY(quint64 received MEMBER received)
+    Q_PROPERTY(quint64 acked MEMBER acked)
+    Q_PROPERTY(quint64 rejected MEMBER rejected)
+    Q_PROPERTY(quint64 retransmitted MEMBER retransmitted)
+    Q_PROPERTY(quint64 droppedQueueFull MEMBER droppedQueueFull)
+    Q_PROPERTY(quint64 droppedSuperseded MEMBER droppedSuperseded)
+    Q_PROPERTY(quint64 droppedExpired MEMBER droppedExpired)
+    Q_PROPERTY(quint64 droppedClosed MEMBER droppedClosed)
+    Q_PROPERTY(quint64 duplicatesSuppressed MEMBER duplicatesSuppressed)
+    Q_PROPERTY(quint64 reconnects MEMBER reconnects)
+    Q_PROPERTY(quint64 sessionsLost MEMBER sessionsLost)
+    Q_PROPERTY(qint64 lastRttUs MEMBER lastRttUs)
+    Q_PROPERTY(int queueDepth MEMBER queueDepth)
+    Q_PROPERTY(qint64 queueBytes MEMBER queueBytes)
+    Q_PROPERTY(int inFlight MEMBER inFlight)
+    Q_PROPERTY(int pendingRequests MEMBER pendingRequests)
+
+public:
+    quint64 sent = 0;                  // messages written to the socket (first transmissions)
+    quint64 received = 0;              // messages delivered to the app
+    quint64 acked = 0;                 // own reliable messages acknowledged (delivered())
+    quint64 rejected = 0;              // own reliable messages nacked (rejected())
+    quint64 retransmitted = 0;         // retransmissions after a resume or a new session
+    quint64 droppedQueueFull = 0;      // dropped() by reason
+    quint64 droppedSuperseded = 0;
+    quint64 droppedExpired = 0;
+    quint64 droppedClosed = 0;
+    quint64 duplicatesSuppressed = 0;  // incoming duplicates not shown to the app
+    quint64 reconnects = 0;            // connections after the first
+    quint64 sessionsLost = 0;          // sessionLost() count
+    qint64 lastRttUs = -1;             // last heartbeat round trip in µs; -1 before the first
+    int queueDepth = 0;                // messages queued or in flight
+    qint64 queueBytes = 0;             // their payload bytes
+    int inFlight = 0;                  // sent, not yet acknowledged
+    int pendingRequests = 0;
+};
+
+} // namespace Tether

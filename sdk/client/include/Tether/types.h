@@ -1,0 +1,68 @@
+// The enumerations of the Tether SDK, in one namespace with a meta-object so QML (and
+// QMetaEnum::valueToKey() in logs) can name them.
+#pragma once
+
+#include <Tether/global.h>
+
+#include <QtCore/QObject>
+
+namespace Tether {
+Q_NAMESPACE_EXPORT(TETHER_EXPORT)
+
+// The connection state of a Client (PROTOCOL.md §3, §8).
+enum class State {
+    Idle,          // never opened
+    Connecting,    // first connection attempt: socket opening, or waiting for `welcome`
+    Connected,     // `welcome` received (raw mode: socket open); sends flow
+    Reconnecting,  // the link dropped; waiting out the backoff or trying again
+    Failed,        // permanent error (see Client::error()); nothing happens until open()
+    Closed,        // closed by the app, or by the server with 1000
+};
+Q_ENUM_NS(State)
+
+// The wire encoding the client offers (PROTOCOL.md §1).
+enum class Codec {
+    Json,  // `tether.v1.json`: text frames. Cannot carry byte strings.
+    Cbor,  // `tether.v1.cbor`: binary frames. Carries byte strings; smaller and faster.
+};
+Q_ENUM_NS(Codec)
+
+// What the SDK promises about one message.
+enum class Delivery {
+    AtLeastOnce,  // sequenced, acknowledged, retransmitted until it ends in one outcome
+    AtMostOnce,   // sent once when connected (queued while offline), never retransmitted
+};
+Q_ENUM_NS(Delivery)
+
+// What send() does when the outbox is full (by count or by bytes).
+enum class OverflowPolicy {
+    RejectNew,   // send() fails with Error::QueueFull; queued messages are kept
+    DropOldest,  // the oldest not-yet-sent message is dropped (dropped(id, QueueFull))
+};
+Q_ENUM_NS(OverflowPolicy)
+
+// How the reconnect delay is randomised (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
+enum class JitterMode {
+    Full,   // uniform in [0, delay]
+    Equal,  // delay/2 + uniform in [0, delay/2]
+    None,   // exactly the exponential delay (tests, single clients)
+};
+Q_ENUM_NS(JitterMode)
+
+// Why a message ended without being delivered or rejected (Client::dropped()).
+enum class DropReason {
+    QueueFull,   // pushed out by a newer message (OverflowPolicy::DropOldest)
+    Superseded,  // replaced by a newer message with the same coalescing key
+    Expired,     // its TTL ran out before the server acknowledged it
+    Closed,      // the app called close() while it was queued
+};
+Q_ENUM_NS(DropReason)
+
+// Why the SDK asks the token provider for a token (ClientOptions::tokenProvider).
+enum class TokenReason {
+    Connect,  // before a connection attempt
+    Expired,  // the server closed with 4001: the last token expired
+};
+Q_ENUM_NS(TokenReason)
+
+} // namespace Tether

@@ -1,0 +1,251 @@
+// QWebSocket transport: see transport_p.h for the rules.
+#include "logging_p.h"
+#include "transport_p.h"
+
+#include <QtNetwork/QNetworkRequest>
+#include <QtNetwork/QSslConfiguration>
+#include <QtNetwork/QSslError>
+#include <QtWebSockets/QWebSocket>
+#include <QtWebSockets/QWebSocketHandshakeOptions>
+
+namespace Tether {
+
+namespace {
+constexpr int kAbnormalClose = 1006;  // RFC 6455: the link ended without a close frame
+}
+
+Error::Code transportErrorCode(QAbstractSocket::SocketError error)
+{
+    switch (error) {
+    case QAbstractSocket::ConnectionRefusedError:
+        return Error::ConnectionRefused;
+    case QAbstractSocket::HostNotFoundError:
+        return Error::HostNotFound;
+    case QAbstractSocket::SslHandshakeFailedError:
+    case QAbstractSocket::SslInternalError:
+    case QAbstractSocket::SslInvalidUserDataError:
+        return Error::TlsError;
+    default:
+        return Error::NetworkError;
+    }
+}
+
+WebSocketTransport::WebSocketTransport(QObject *parent) : Transport(parent) {}
+
+WebSocketTransport::~WebSocketTransport()
+{
+    if (m_socket) {
+        m_socket->disconnect(this);  // no signals into a half-destroyed transport
+        m_socket->abort();
+        delete m_socket;
+    }
+}
+
+void WebSocketTransport::dropSocket()
+{
+    if (!m_socket)
+        return;
+    m_socket->disconnect(this);
+    m_socket->abort();
+    m_socket->deleteLater();
+    m_socket = nullptr;
+}
+
+void WebSocketTransport::open(const TransportOpenRequest &request)
+{
+    dropSocket();
+    m_open = false;
+    m_closedEmitted = false;
+    m_localClose = false;
+    m_closeFrameSeen = false;
+    m_localCloseCode = 0;
+    m_localCloseReason.clear();
+    m_error = Error();
+
+    m_socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
+    const quint64 maxIncoming = quint64(qMax<qint64>(request.maxIncomingFrameSize, 1));
+    m_socket->setMaxAllowedIncomingFrameSize(maxIncoming);
+    m_socket->setMaxAllowedIncomingMessageSize(maxIncoming);
+    // One protocol message = one WebSocket frame (PROTOCOL.md §1): never fragment what we
+    // send (Qt's default splits at 512 KiB).
+    m_socket->setOutgoingFrameSize(qMin<quint64>(QWebSocket::maxOutgoingFrameSize(), 64ull * 1024 * 1024));
+
+    connect(m_socket, &QWebSocket::connected, this, &WebSocketTransport::onConnected);
+    connect(m_socket, &QWebSocket::disconnected, this, &WebSocketTransport::onDisconnected);
+    connect(m_socket, &QWebSocket::aboutToClose, this, &WebSocketTransport::onAboutToClose);
+    connect(m_socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this, &WebSocketTransport::onSocketError);
+    connect(m_socket, &QWebSocket::sslErrors, this, &WebSocketTransport::onSslErrors);
+    connect(m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
+        QByteArray utf8 = text.toUtf8();
+        qCDebug(lcTransport).noquote() << "text frame in:" << utf8.size() << "bytes";
+        Q_EMIT frameReceived(utf8, false);
+    });
+    connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &bytes) {
+        qCDebug(lcTransport) << "binary frame in:" << bytes.size() << "bytes";
+        Q_EMIT frameReceived(bytes, true);
+    });
+    connect(m_socket, &QWebSocket::pong, this, [this](quint64, const QByteArray &payload) {
+        Q_EMIT pongReceived(payload);
+    });
+
+    QNetworkRequest networkRequest(request.url);
+    for (const auto &header : request.headers)
+        networkRequest.setRawHeader(header.first, header.second);
+
+#if QT_CONFIG(ssl)
+    if (request.url.scheme() == QLatin1StringView("wss")) {
+        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+        if (!request.tls.useSystemCaCertificates)
+            ssl.setCaCertificates(request.tls.caCertificates);
+        else if (!request.tls.caCertificates.isEmpty())
+            ssl.addCaCertificates(request.tls.caCertificates);
+        if (!request.tls.verifyPeer) {
+            qCWarning(lcTransport) << "TLS peer verification is OFF for" << request.url.host()
+                                   << "(TlsOptions::verifyPeer = false): any certificate is accepted";
+            ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
+        } else {
+            ssl.setPeerVerifyMode(QSslSocket::VerifyPeer);
+        }
+        m_socket->setSslConfiguration(ssl);
+    }
+#endif
+
+    QWebSocketHandshakeOptions options;
+    options.setSubprotocols(request.subprotocols);
+    qCDebug(lcTransport) << "opening" << request.url.toDisplayString(QUrl::RemoveUserInfo | QUrl::RemoveQuery)
+                         << "offering" << request.subprotocols;
+    m_socket->open(networkRequest, options);
+}
+
+void WebSocketTransport::sendFrame(const QByteArray &bytes, bool binary)
+{
+    if (!m_socket || !m_open) {
+        qCDebug(lcTransport) << "frame dropped: socket not open";
+        return;
+    }
+    if (binary) {
+        m_socket->sendBinaryMessage(bytes);
+    } else {
+        m_socket->sendTextMessage(QString::fromUtf8(bytes));
+    }
+}
+
+void WebSocketTransport::ping(const QByteArray &payload)
+{
+    if (m_socket && m_open)
+        m_socket->ping(payload);
+}
+
+void WebSocketTransport::close(int code, const QString &reason)
+{
+    if (!m_socket || m_closedEmitted)
+        return;
+    m_localClose = true;
+    m_localCloseCode = code;
+    m_localCloseReason = reason;
+    if (!m_open) {
+        abort();  // nothing to hand-shake with yet
+        return;
+    }
+    m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
+}
+
+void WebSocketTransport::abort()
+{
+    if (!m_socket || m_closedEmitted)
+        return;
+    m_localClose = true;
+    if (!m_localCloseCode)
+        m_localCloseCode = kAbnormalClose;
+    // Detach first: QWebSocket::abort() may emit disconnected() synchronously, and the
+    // caller (the engine's action loop) wants closed() after it returns.
+    QWebSocket *socket = m_socket;
+    m_socket = nullptr;
+    socket->disconnect(this);
+    socket->abort();
+    socket->deleteLater();
+    QMetaObject::invokeMethod(this, [this] { finish(); }, Qt::QueuedConnection);
+}
+
+qint64 WebSocketTransport::bytesToWrite() const
+{
+    // QWebSocket has no bytesToWrite(); written-but-unsent bytes are not observable here.
+    return 0;
+}
+
+void WebSocketTransport::onConnected()
+{
+    m_open = true;
+    const QString subprotocol = m_socket->subprotocol();
+    qCDebug(lcTransport) << "open, subprotocol" << subprotocol;
+    Q_EMIT opened(subprotocol);
+}
+
+void WebSocketTransport::onAboutToClose()
+{
+    m_closeFrameSeen = true;
+}
+
+void WebSocketTransport::onSocketError(QAbstractSocket::SocketError error)
+{
+    if (!m_socket)
+        return;
+    if (!m_error.isError() || m_error.code() == Error::NetworkError) {
+        const Error::Code code = transportErrorCode(error);
+        // Keep a TLS error reported by onSslErrors(): it is the precise one.
+        if (m_error.code() != Error::TlsError)
+            m_error = Error(code, m_socket->errorString());
+    }
+    qCDebug(lcTransport) << "socket error" << error << m_socket->errorString();
+    // QWebSocket emits disconnected() after an error on a socket it had started to open;
+    // a socket that never left UnconnectedState would not, so finish from here then.
+    if (m_socket->state() == QAbstractSocket::UnconnectedState)
+        QMetaObject::invokeMethod(this, [this] { finish(); }, Qt::QueuedConnection);
+}
+
+void WebSocketTransport::onSslErrors(const QList<QSslError> &errors)
+{
+    QStringList texts;
+    for (const QSslError &error : errors)
+        texts << error.errorString();
+    const QString message = QStringLiteral("TLS certificate rejected: ") + texts.join(QStringLiteral("; "));
+    // Never ignored (no ignoreSslErrors()): the handshake fails and closed() reports it.
+    qCWarning(lcTransport).noquote() << message;
+    m_error = Error(Error::TlsError, message);
+}
+
+void WebSocketTransport::onDisconnected()
+{
+    finish();
+}
+
+void WebSocketTransport::finish()
+{
+    if (m_closedEmitted)
+        return;
+    m_closedEmitted = true;
+    int code = kAbnormalClose;
+    QString reason;
+    if (m_socket && m_closeFrameSeen) {
+        code = int(m_socket->closeCode());
+        reason = m_socket->closeReason();
+    }
+    if (m_localClose && m_localCloseCode) {
+        code = m_localCloseCode;
+        reason = m_localCloseReason;
+    }
+    Error error = m_error;
+    if (!error.isError() && code == kAbnormalClose && !m_localClose)
+        error = Error(Error::NetworkError, m_open ? QStringLiteral("connection lost")
+                                                  : QStringLiteral("connection failed"));
+    m_open = false;
+    qCDebug(lcTransport) << "closed" << code << reason << error;
+    if (m_socket) {
+        m_socket->disconnect(this);
+        m_socket->deleteLater();
+        m_socket = nullptr;
+    }
+    Q_EMIT closed(code, reason, error);
+}
+
+} // namespace Tether

@@ -1,0 +1,104 @@
+// The transport under a Client: an interface and its QWebSocket implementation.
+//
+// Not public API. Rules:
+// - A transport moves frames and reports what happened; it holds no protocol logic. It
+//   offers the subprotocols it is told, reports the one the server picked, and never
+//   decides anything about reconnecting, acking or timing out (the engine does).
+// - open() is followed by exactly one closed(), whatever happens (refused, TLS failure,
+//   close frame, reset, abort()); opened() comes between them at most once.
+// - TLS errors are reported (closed() with Error::TlsError and the errors listed) and
+//   logged; they are never ignored. Only TlsOptions::verifyPeer = false disables checks.
+// - Frame contents are logged only at debug level in tether.transport; headers never.
+#pragma once
+
+#include <Tether/error.h>
+#include <Tether/options.h>
+
+#include <QtCore/QByteArray>
+#include <QtCore/QList>
+#include <QtCore/QObject>
+#include <QtCore/QPointer>
+#include <QtCore/QStringList>
+#include <QtCore/QUrl>
+#include <QtNetwork/QAbstractSocket>
+
+#include <memory>
+
+class QWebSocket;
+class QSslError;
+
+namespace Tether {
+
+struct TransportOpenRequest {
+    QUrl url;
+    QStringList subprotocols;                          // offered in order of preference
+    QList<QPair<QByteArray, QByteArray>> headers;      // extra upgrade request headers
+    qint64 maxIncomingFrameSize = 16 * 1024 * 1024;    // frames and messages above: close 1009
+    TlsOptions tls;
+};
+
+class Transport : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+    ~Transport() override = default;
+
+    virtual void open(const TransportOpenRequest &request) = 0;
+    // One WebSocket message: a binary frame when `binary`, else a text frame (UTF-8 bytes).
+    virtual void sendFrame(const QByteArray &bytes, bool binary) = 0;
+    virtual void ping(const QByteArray &payload) = 0;
+    // Close handshake with `code`; closed() follows when the peer answers or the socket ends.
+    virtual void close(int code, const QString &reason) = 0;
+    // Drop the connection now, no close handshake (dead link). closed() follows (queued).
+    virtual void abort() = 0;
+    // Bytes handed to the socket and not yet written (for back-pressure and benchmarks).
+    virtual qint64 bytesToWrite() const = 0;
+
+Q_SIGNALS:
+    void opened(const QString &subprotocol);
+    void frameReceived(const QByteArray &bytes, bool binary);
+    void pongReceived(const QByteArray &payload);
+    // code: the close code received (or sent, when we closed), 1006 when the link ended
+    // without a close frame. error: NoError for a clean close, else why it ended.
+    void closed(int code, const QString &reason, const Tether::Error &error);
+};
+
+// The QWebSocket implementation (Qt 6.4: subprotocols via QWebSocketHandshakeOptions).
+class WebSocketTransport final : public Transport
+{
+    Q_OBJECT
+public:
+    explicit WebSocketTransport(QObject *parent = nullptr);
+    ~WebSocketTransport() override;
+
+    void open(const TransportOpenRequest &request) override;
+    void sendFrame(const QByteArray &bytes, bool binary) override;
+    void ping(const QByteArray &payload) override;
+    void close(int code, const QString &reason) override;
+    void abort() override;
+    qint64 bytesToWrite() const override;
+
+private:
+    void onConnected();
+    void onDisconnected();
+    void onAboutToClose();
+    void onSocketError(QAbstractSocket::SocketError error);
+    void onSslErrors(const QList<QSslError> &errors);
+    void finish();  // emits closed() once for the current socket
+    void dropSocket();
+
+    QWebSocket *m_socket = nullptr;
+    bool m_open = false;              // opened() emitted for the current socket
+    bool m_closedEmitted = true;      // closed() emitted for the current socket
+    bool m_localClose = false;        // we called close()/abort()
+    bool m_closeFrameSeen = false;    // a close handshake started (either side)
+    int m_localCloseCode = 0;
+    QString m_localCloseReason;
+    Error m_error;                    // first error seen on the current socket
+};
+
+// Maps a socket error to the public error code (refused, host not found, TLS, other).
+Error::Code transportErrorCode(QAbstractSocket::SocketError error);
+
+} // namespace Tether
