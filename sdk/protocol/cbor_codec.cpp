@@ -1,0 +1,501 @@
+// `tether.v1.cbor`: one CBOR map (RFC 8949) per binary WebSocket frame.
+//
+// Reading: a strict single-pass reader over the bytes (no QCborStreamReader: it is slower
+// for envelopes, and QCborValue::fromCbor() alone misreads integers below -2^63 and keeps
+// duplicate keys). Nested values are validated and re-emitted as canonical CBOR, then
+// built into a QCborValue (codec_p.h explains why). Every length is checked against the
+// bytes left before anything is copied, and containers nest at most kMaxDepth levels, so
+// no input makes it allocate more than a few times the frame size or recurse deeply.
+//
+// Writing: canonical CBOR straight into the caller's QByteArray (shortest heads, definite
+// lengths, float64 doubles, fields in a fixed order).
+#include "codec_p.h"
+
+#include <QtCore/QCborMap>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+namespace Tether::Protocol {
+
+using namespace Detail;
+
+namespace {
+
+struct Head {
+    quint8 major = 0;
+    quint8 info = 0;     // additional information: 31 = indefinite length / break
+    quint64 arg = 0;
+};
+
+// One data item as read. Strings point into the input, or into `owned` when they were
+// sent in chunks (indefinite length).
+struct Scalar {
+    Kind kind = Kind::Absent;
+    quint64 uint = 0;     // UInt: the value; NegInt: the argument n of -1-n
+    double dbl = 0;
+    bool boolean = false;
+    QByteArrayView text;
+    QByteArray owned;
+};
+
+void note(QLatin1StringView &problem, QLatin1StringView what)
+{
+    if (problem.isEmpty())
+        problem = what;
+}
+
+double halfToDouble(quint16 half)
+{
+    const int exponent = (half >> 10) & 0x1f;
+    const int mantissa = half & 0x3ff;
+    double value;
+    if (exponent == 0)
+        value = std::ldexp(mantissa, -24);
+    else if (exponent != 31)
+        value = std::ldexp(mantissa + 1024, exponent - 25);
+    else
+        value = mantissa == 0 ? HUGE_VAL : std::nan("");
+    return (half & 0x8000) ? -value : value;
+}
+
+bool uniqueKeys(std::vector<QByteArray> &keys)
+{
+    std::sort(keys.begin(), keys.end());
+    return std::adjacent_find(keys.begin(), keys.end()) == keys.end();
+}
+
+class CborReader
+{
+public:
+    explicit CborReader(QByteArrayView bytes)
+        : m_begin(reinterpret_cast<const uchar *>(bytes.data())), m_p(m_begin), m_end(m_begin + bytes.size())
+    {
+    }
+
+    DecodeResult decode()
+    {
+        DecodeResult result;
+        Envelope env;
+        if (!readFrame(env)) {
+            result.error = m_error;
+            return result;
+        }
+        return buildFrame(env);
+    }
+
+private:
+    bool syntax(QLatin1StringView what)
+    {
+        if (m_error.isEmpty())
+            m_error = QStringLiteral("invalid CBOR at byte %1: %2").arg(m_p - m_begin).arg(what);
+        return false;
+    }
+    bool shape(QLatin1StringView what)
+    {
+        m_error = QLatin1StringView("frame: ") + what;
+        return false;
+    }
+    qsizetype left() const { return m_end - m_p; }
+
+    bool readHead(Head &h)
+    {
+        if (m_p == m_end)
+            return syntax(QLatin1StringView("unexpected end of data"));
+        const uchar initial = *m_p++;
+        h.major = initial >> 5;
+        h.info = initial & 0x1f;
+        if (h.info < 24) {
+            h.arg = h.info;
+            return true;
+        }
+        if (h.info <= 27) {
+            const int n = 1 << (h.info - 24);
+            if (left() < n)
+                return syntax(QLatin1StringView("unexpected end of data"));
+            h.arg = 0;
+            for (int i = 0; i < n; ++i)
+                h.arg = (h.arg << 8) | *m_p++;
+            return true;
+        }
+        if (h.info == 31) {
+            if (h.major == Cbor::UInt || h.major == Cbor::NegInt || h.major == Cbor::Tag)
+                return syntax(QLatin1StringView("indefinite length not allowed for this type"));
+            h.arg = 0;
+            return true;
+        }
+        return syntax(QLatin1StringView("reserved additional information"));
+    }
+
+    bool takeStringBytes(quint64 length, bool text, QByteArrayView &out)
+    {
+        if (length > quint64(left()))
+            return syntax(QLatin1StringView("unexpected end of data"));
+        out = QByteArrayView(m_p, qsizetype(length));
+        if (text && !isValidUtf8(out.data(), out.size()))
+            return syntax(QLatin1StringView("invalid UTF-8 in a text string"));
+        m_p += length;
+        return true;
+    }
+
+    bool readString(const Head &h, Scalar &s)
+    {
+        const bool text = h.major == Cbor::Text;
+        if (h.info != 31) {
+            s.owned = QByteArray();  // `text` points into the input, not into `owned`
+            return takeStringBytes(h.arg, text, s.text);
+        }
+        // Indefinite length: definite chunks of the same type, each valid on its own.
+        s.owned.clear();
+        for (;;) {
+            Head chunk;
+            if (!readHead(chunk))
+                return false;
+            if (chunk.major == Cbor::Simple && chunk.info == 31)
+                break;
+            if (chunk.major != h.major || chunk.info == 31)
+                return syntax(QLatin1StringView("invalid chunk in an indefinite-length string"));
+            QByteArrayView part;
+            if (!takeStringBytes(chunk.arg, text, part))
+                return false;
+            s.owned.append(part);
+        }
+        s.text = s.owned;
+        return true;
+    }
+
+    // Reads one item held by a container at nesting level `depth`. Writes its canonical
+    // form to `out` when given; records the first value problem in `problem`.
+    bool readItem(int depth, Scalar &s, QByteArray *out, QLatin1StringView &problem)
+    {
+        Head h;
+        if (!readHead(h))
+            return false;
+        switch (h.major) {
+        case Cbor::UInt:
+        case Cbor::NegInt:
+            s.kind = h.major == Cbor::UInt ? Kind::UInt : Kind::NegInt;
+            s.uint = h.arg;
+            if (out) {
+                // Beyond the 64-bit signed range a payload integer becomes a double,
+                // as a JSON number that large does.
+                if (h.arg <= quint64(std::numeric_limits<qint64>::max()))
+                    Cbor::writeHead(*out, Cbor::Major(h.major), h.arg);
+                else
+                    Cbor::writeDouble(*out, h.major == Cbor::UInt ? double(h.arg) : -1.0 - double(h.arg));
+            }
+            return true;
+        case Cbor::Bytes:
+        case Cbor::Text:
+            if (!readString(h, s))
+                return false;
+            s.kind = h.major == Cbor::Text ? Kind::String : Kind::Bytes;
+            if (out) {
+                Cbor::writeHead(*out, Cbor::Major(h.major), quint64(s.text.size()));
+                out->append(s.text);
+            }
+            return true;
+        case Cbor::Array:
+        case Cbor::Map:
+            if (depth + 1 > kMaxDepth)
+                return syntax(QLatin1StringView("nesting deeper than kMaxDepth (64) levels"));
+            s.kind = h.major == Cbor::Array ? Kind::Array : Kind::Map;
+            return readContainer(h, depth + 1, out, problem);
+        case Cbor::Tag: {
+            if (depth + 1 > kMaxDepth)
+                return syntax(QLatin1StringView("nesting deeper than kMaxDepth (64) levels"));
+            note(problem, Problem::kTag);
+            Scalar inner;
+            if (!readItem(depth + 1, inner, nullptr, problem))
+                return false;
+            s.kind = Kind::Other;
+            return true;
+        }
+        default:
+            return readSimple(h, s, out, problem);
+        }
+    }
+
+    bool readSimple(const Head &h, Scalar &s, QByteArray *out, QLatin1StringView &problem)
+    {
+        switch (h.info) {
+        case 20:
+        case 21:
+            s.kind = Kind::Bool;
+            s.boolean = h.info == 21;
+            if (out)
+                Cbor::writeBool(*out, s.boolean);
+            return true;
+        case 22:
+            s.kind = Kind::Null;
+            if (out)
+                Cbor::writeNull(*out);
+            return true;
+        case 23:
+            s.kind = Kind::Other;
+            note(problem, Problem::kUndefined);
+            return true;
+        case 24:
+            if (h.arg < 32)
+                return syntax(QLatin1StringView("simple value below 32 in two-byte form"));
+            s.kind = Kind::Other;
+            note(problem, Problem::kSimple);
+            return true;
+        case 25:
+        case 26:
+        case 27: {
+            if (h.info == 25) {
+                s.dbl = halfToDouble(quint16(h.arg));
+            } else if (h.info == 26) {
+                const quint32 bits = quint32(h.arg);
+                float f;
+                std::memcpy(&f, &bits, sizeof f);
+                s.dbl = f;
+            } else {
+                std::memcpy(&s.dbl, &h.arg, sizeof s.dbl);
+            }
+            s.kind = Kind::Double;
+            if (!std::isfinite(s.dbl))
+                note(problem, Problem::kNonFinite);
+            else if (out)
+                Cbor::writeDouble(*out, s.dbl);
+            return true;
+        }
+        case 31:
+            return syntax(QLatin1StringView("unexpected break"));
+        default:  // 0..19: unassigned simple values
+            s.kind = Kind::Other;
+            note(problem, Problem::kSimple);
+            return true;
+        }
+    }
+
+    // A container at nesting level `level` whose head was read.
+    bool readContainer(const Head &h, int level, QByteArray *out, QLatin1StringView &problem)
+    {
+        const bool isMap = h.major == Cbor::Map;
+        const bool indefinite = h.info == 31;
+        QByteArray body;  // indefinite length: the count is known only at the end
+        QByteArray *dst = out && indefinite ? &body : out;
+        if (out && !indefinite)
+            Cbor::writeHead(*out, Cbor::Major(h.major), h.arg);
+        std::vector<QByteArray> keys;
+        Scalar s;
+        for (quint64 n = 0;; ++n) {
+            if (indefinite) {
+                if (m_p == m_end)
+                    return syntax(QLatin1StringView("unexpected end of data"));
+                if (*m_p == 0xff) {
+                    ++m_p;
+                    if (out) {
+                        Cbor::writeHead(*out, Cbor::Major(h.major), n);
+                        out->append(body);
+                    }
+                    break;
+                }
+            } else if (n == h.arg) {
+                break;
+            }
+            if (isMap) {
+                if (!readItem(level, s, dst, problem))
+                    return false;
+                if (s.kind != Kind::String)
+                    note(problem, Problem::kNonTextKey);
+                else if (problem.isEmpty())
+                    keys.push_back(s.owned.isNull() ? QByteArray::fromRawData(s.text.data(), s.text.size()) : s.owned);
+            }
+            if (!readItem(level, s, dst, problem))
+                return false;
+        }
+        if (isMap && keys.size() > 1 && !uniqueKeys(keys))
+            note(problem, Problem::kDuplicateKey);
+        return true;
+    }
+
+    static QCborValue scalarTree(const Scalar &s)
+    {
+        constexpr quint64 maxInt = quint64(std::numeric_limits<qint64>::max());
+        switch (s.kind) {
+        case Kind::UInt:
+            return s.uint <= maxInt ? QCborValue(qint64(s.uint)) : QCborValue(double(s.uint));
+        case Kind::NegInt:
+            return s.uint <= maxInt ? QCborValue(-1 - qint64(s.uint)) : QCborValue(-1.0 - double(s.uint));
+        case Kind::Double:
+            return QCborValue(s.dbl);
+        case Kind::String:
+            return QCborValue(QString::fromUtf8(s.text));
+        case Kind::Bytes:
+            return QCborValue(s.text.toByteArray());
+        case Kind::Bool:
+            return QCborValue(s.boolean);
+        case Kind::Null:
+            return QCborValue(nullptr);
+        default:
+            return QCborValue();
+        }
+    }
+
+    bool readField(Key key, Field &f)
+    {
+        Scalar s;
+        QLatin1StringView problem;
+        const uchar major = m_p < m_end ? uchar(*m_p >> 5) : 0;
+        const bool nested = major == Cbor::Array || major == Cbor::Map || major == Cbor::Tag;
+        if (keepsTree(key) && nested) {
+            QByteArray canonical;
+            if (!readItem(1, s, &canonical, problem))
+                return false;
+            if (problem.isEmpty())
+                f.tree = treeFromCanonicalCbor(canonical);
+        } else {
+            if (!readItem(1, s, nullptr, problem))
+                return false;
+            if (keepsTree(key))
+                f.tree = scalarTree(s);
+            else if (s.kind == Kind::String)
+                f.string = QString::fromUtf8(s.text);
+        }
+        f.kind = s.kind;
+        f.uint = s.uint;
+        f.boolean = s.boolean;
+        f.problem = problem;
+        return true;
+    }
+
+    bool readFrame(Envelope &env)
+    {
+        Head h;
+        if (!readHead(h))
+            return false;
+        if (h.major != Cbor::Map)
+            return shape(QLatin1StringView("top level must be a CBOR map"));
+        const bool indefinite = h.info == 31;
+        std::vector<QByteArray> unknownKeys;
+        for (quint64 n = 0;; ++n) {
+            if (indefinite) {
+                if (m_p == m_end)
+                    return syntax(QLatin1StringView("unexpected end of data"));
+                if (*m_p == 0xff) {
+                    ++m_p;
+                    break;
+                }
+            } else if (n == h.arg) {
+                break;
+            }
+            Scalar name;
+            QLatin1StringView ignored;
+            if (!readItem(1, name, nullptr, ignored))
+                return false;
+            if (name.kind != Kind::String)
+                return shape(QLatin1StringView("top-level keys must be text strings"));
+            if (const std::optional<Key> key = keyFromName(name.text)) {
+                Field &f = env[*key];
+                if (f.kind != Kind::Absent && !env.duplicate)
+                    env.duplicate = *key;
+                if (!readField(*key, f))
+                    return false;
+            } else {
+                unknownKeys.push_back(name.text.toByteArray());
+                Scalar value;
+                if (!readItem(1, value, nullptr, ignored))
+                    return false;
+            }
+        }
+        if (m_p != m_end)
+            return syntax(QLatin1StringView("trailing bytes after the frame"));
+        env.unknownDuplicate = unknownKeys.size() > 1 && !uniqueKeys(unknownKeys);
+        return true;
+    }
+
+    const uchar *m_begin;
+    const uchar *m_p;
+    const uchar *m_end;
+    QString m_error;
+};
+
+class CborFieldWriter final : public FieldWriter
+{
+public:
+    explicit CborFieldWriter(QByteArray &out) : m_out(out) { }
+    void beginMap(int count) override { Cbor::writeHead(m_out, Cbor::Map, quint64(count)); }
+    void endMap() override { }
+    void key(QLatin1StringView name) override { Cbor::writeText(m_out, name); }
+    void unsignedInt(quint64 value) override { Cbor::writeHead(m_out, Cbor::UInt, value); }
+    void string(QStringView value) override { Cbor::writeText(m_out, value); }
+    void asciiString(QLatin1StringView value) override { Cbor::writeText(m_out, value); }
+    void boolean(bool value) override { Cbor::writeBool(m_out, value); }
+    QLatin1StringView value(const QCborValue &value, int depth) override
+    {
+        return writeCborPayload(m_out, value, depth);
+    }
+
+private:
+    QByteArray &m_out;
+};
+
+class CborCodec final : public Codec
+{
+public:
+    CodecKind kind() const override { return CodecKind::Cbor; }
+    QLatin1StringView subprotocol() const override { return kCborSubprotocol; }
+    bool usesBinaryFrames() const override { return true; }
+
+    DecodeResult decode(QByteArrayView bytes) const override { return CborReader(bytes).decode(); }
+
+    bool encode(const Frame &frame, QByteArray &out, QString *error) const override
+    {
+        const qsizetype start = out.size();
+        CborFieldWriter writer(out);
+        if (encodeFrame(frame, writer, error))
+            return true;
+        out.truncate(start);
+        return false;
+    }
+
+    bool encodeValue(const QCborValue &value, QByteArray &out, QString *error) const override
+    {
+        const qsizetype start = out.size();
+        const QLatin1StringView problem = writeCborPayload(out, value, 1);
+        if (problem.isEmpty())
+            return true;
+        out.truncate(start);
+        if (error)
+            *error = QLatin1StringView("payload ") + problem;
+        return false;
+    }
+
+    void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const override
+    {
+        Q_ASSERT(!header.seq || (*header.seq > 0 && *header.seq <= kMaxUInt));
+        const int count = 2 + (header.seq ? 1 : 0) + (header.id.isEmpty() ? 0 : 1) + (header.ch.isEmpty() ? 0 : 1);
+        Cbor::writeHead(out, Cbor::Map, quint64(count));
+        Cbor::writeText(out, QLatin1StringView("t"));
+        Cbor::writeText(out, QLatin1StringView("msg"));
+        if (header.seq) {
+            Cbor::writeText(out, QLatin1StringView("seq"));
+            Cbor::writeHead(out, Cbor::UInt, *header.seq);
+        }
+        if (!header.id.isEmpty()) {
+            Cbor::writeText(out, QLatin1StringView("id"));
+            Cbor::writeText(out, header.id);
+        }
+        if (!header.ch.isEmpty()) {
+            Cbor::writeText(out, QLatin1StringView("ch"));
+            Cbor::writeText(out, header.ch);
+        }
+        Cbor::writeText(out, QLatin1StringView("d"));
+        out.append(encodedValue);
+    }
+};
+
+} // namespace
+
+const Codec &cborCodec()
+{
+    static const CborCodec codec;
+    return codec;
+}
+
+} // namespace Tether::Protocol

@@ -1,0 +1,150 @@
+// Internal to sdk/protocol: what the JSON and CBOR codecs share. Not API, not installed.
+//
+// Theory of operation. Each codec has its own strict reader for its syntax. A reader walks
+// the top-level object once and fills an Envelope: one slot per field name PROTOCOL.md
+// knows (unknown names are checked for syntax and dropped). Scalars land in the slot as
+// plain C++ values; `d`, `err` (and anything nested) are rebuilt as a QCborValue. Then
+// buildFrame() applies the rules of §2 to the Envelope, the same code for both codecs, so
+// both accept exactly the same frames and word their errors the same way.
+//
+// Nested values are validated while they are read and re-emitted as canonical CBOR
+// (CborWriter below); QCborValue::fromCbor() then builds the tree from bytes known to be
+// well formed. Why not build QCborMap directly: QCborMap::insert() is a linear search, so a
+// 1 MB map would cost O(n^2); and QCborValue::fromCbor() alone neither rejects duplicate
+// keys nor reads integers below -2^63 correctly.
+//
+// Errors come in two kinds:
+// - syntax errors (malformed bytes, invalid UTF-8, nesting deeper than kMaxDepth) stop the
+//   reader at once: the frame type may not be known yet;
+// - value problems inside one field (a duplicate key or a CBOR tag inside `d`) are kept in
+//   that field's slot and reported by buildFrame() with the frame type and field name. A
+//   problem inside an unknown field is ignored with the field.
+#pragma once
+
+#include "codec.h"
+
+#include <QtCore/QByteArray>
+#include <QtCore/QCborValue>
+#include <QtCore/QString>
+
+#include <array>
+#include <optional>
+
+namespace Tether::Protocol::Detail {
+
+// Every field name of PROTOCOL.md §2 (top level only; the error object is read as a tree).
+enum class Key : quint8 {
+    T, V, Sid, Rx, Ak, Token, Agent, Resumed, Hb, MaxFrame, Ttl,
+    Seq, Id, Ch, D, Err, M, Code, Msg, RetryAfter,
+    Count
+};
+inline constexpr int kKeyCount = int(Key::Count);
+
+// The wire name of a key ("maxFrame").
+QLatin1StringView keyName(Key key);
+// The key whose wire name is exactly `utf8`, if any.
+std::optional<Key> keyFromName(QByteArrayView utf8);
+// True for the fields whose value is kept whole as a QCborValue (payloads, error object).
+inline bool keepsTree(Key key) { return key == Key::D || key == Key::Err; }
+
+// The wire type of a field's value, as read (before any rule of §2 is applied).
+enum class Kind : quint8 {
+    Absent, Null, Bool, UInt, NegInt, Double, String, Bytes, Array, Map, Other
+};
+
+struct Field {
+    Kind kind = Kind::Absent;
+    bool boolean = false;
+    quint64 uint = 0;         // Kind::UInt; saturated at UINT64_MAX (always out of range)
+    QString string;           // Kind::String
+    QCborValue tree;          // for keepsTree() keys: the whole value
+    QLatin1StringView problem; // first value problem found inside the tree (see above)
+};
+
+struct Envelope {
+    std::array<Field, kKeyCount> fields;
+    std::optional<Key> duplicate;    // first known field that appeared twice
+    bool unknownDuplicate = false;   // an unknown field name appeared twice
+
+    Field &operator[](Key key) { return fields[size_t(key)]; }
+    const Field &operator[](Key key) const { return fields[size_t(key)]; }
+};
+
+// Applies the rules of PROTOCOL.md §2 (and §4's "seq 0 is invalid") to a complete
+// envelope. Consumes the strings and trees in `env`.
+DecodeResult buildFrame(Envelope &env);
+
+// The syntax side of encoding: a codec writes maps, keys and scalars; encodeFrame() decides
+// which fields a frame has (canonical form: optional fields only when set) and checks the
+// values a decoder would reject, so encode(decode(x)) always round-trips.
+class FieldWriter
+{
+public:
+    virtual ~FieldWriter() = default;
+    // `count` is the number of entries (JSON ignores it, CBOR writes it in the head).
+    virtual void beginMap(int count) = 0;
+    virtual void endMap() = 0;
+    virtual void key(QLatin1StringView name) = 0;
+    virtual void unsignedInt(quint64 value) = 0;
+    virtual void string(QStringView value) = 0;
+    virtual void asciiString(QLatin1StringView value) = 0;
+    virtual void boolean(bool value) = 0;
+    // A payload at nesting level `depth` (of the map holding it). Returns a Problem on
+    // failure (see below).
+    virtual QLatin1StringView value(const QCborValue &value, int depth) = 0;
+};
+
+// Appends `frame` through `writer`. On failure sets `error` (when given) and returns false;
+// the caller then drops whatever was appended.
+bool encodeFrame(const Frame &frame, FieldWriter &writer, QString *error);
+
+// True when `data` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, no
+// code point above U+10FFFF).
+bool isValidUtf8(const char *data, qsizetype size);
+
+// Canonical CBOR output: shortest heads, definite lengths, doubles as float64.
+namespace Cbor {
+enum Major : quint8 { UInt = 0, NegInt = 1, Bytes = 2, Text = 3, Array = 4, Map = 5, Tag = 6, Simple = 7 };
+void writeHead(QByteArray &out, Major major, quint64 argument);
+void writeText(QByteArray &out, QLatin1StringView ascii);
+void writeText(QByteArray &out, QStringView text);
+void writeUtf8Text(QByteArray &out, const char *utf8, qsizetype size);
+void writeInteger(QByteArray &out, qint64 value);
+void writeDouble(QByteArray &out, double value);
+inline void writeBool(QByteArray &out, bool b) { out.append(char(b ? 0xf5 : 0xf4)); }
+inline void writeNull(QByteArray &out) { out.append(char(0xf6)); }
+} // namespace Cbor
+
+// The payload rules shared by both codecs (docs/protocol.md, "Payloads"): a payload is
+// null, a bool, an integer (64-bit signed), a finite double, a text string, a byte string
+// (CBOR only), an array, or a map with unique text keys; containers nest at most
+// kMaxDepth levels counting the frame's own object as level 1.
+//
+// Writes `value` (found at nesting level `depth`, the level of the container holding
+// it) as canonical CBOR. Returns an empty view on success, else what is wrong, worded to
+// follow "field 'd' " ("contains a CBOR tag").
+QLatin1StringView writeCborPayload(QByteArray &out, const QCborValue &value, int depth);
+
+// Value problems, worded to follow "field 'd' ".
+namespace Problem {
+inline constexpr QLatin1StringView kDuplicateKey{"contains a duplicate map key"};
+inline constexpr QLatin1StringView kNonTextKey{"contains a map key that is not a text string"};
+inline constexpr QLatin1StringView kTag{"contains a CBOR tag (not allowed in payloads)"};
+inline constexpr QLatin1StringView kUndefined{"contains undefined (not allowed in payloads)"};
+inline constexpr QLatin1StringView kSimple{"contains a CBOR simple value (not allowed in payloads)"};
+inline constexpr QLatin1StringView kNonFinite{"contains a non-finite number"};
+inline constexpr QLatin1StringView kTooDeep{"nests deeper than kMaxDepth (64) levels"};
+inline constexpr QLatin1StringView kBytesInJson{"contains a byte string, which JSON cannot carry"};
+} // namespace Problem
+
+// True when the keys of `map` (all text) are unique. O(n log n).
+bool hasUniqueKeys(const QCborMap &map);
+
+// Builds the tree of a value whose canonical CBOR was produced by a reader (well formed
+// by construction).
+QCborValue treeFromCanonicalCbor(const QByteArray &cbor);
+
+// "msg: " / "frame: " error wording shared by the codecs.
+QString fieldError(QLatin1StringView frameType, Key key, QLatin1StringView what);
+
+} // namespace Tether::Protocol::Detail
