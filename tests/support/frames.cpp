@@ -1,0 +1,169 @@
+#include "frames.h"
+
+#include <QtCore/QCborStreamReader>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+
+#include <cmath>
+
+namespace Tether::Testing {
+
+QString subprotocolName(Codec codec)
+{
+    return codec == Codec::Json ? QStringLiteral("tether.v1.json")
+                                : QStringLiteral("tether.v1.cbor");
+}
+
+std::optional<Codec> codecFromSubprotocol(const QString &subprotocol)
+{
+    if (subprotocol == subprotocolName(Codec::Json))
+        return Codec::Json;
+    if (subprotocol == subprotocolName(Codec::Cbor))
+        return Codec::Cbor;
+    return std::nullopt;
+}
+
+const char *codecName(Codec codec)
+{
+    return codec == Codec::Json ? "json" : "cbor";
+}
+
+QByteArray encodeFrame(const QCborMap &frame, Codec codec)
+{
+    if (codec == Codec::Json)
+        return QJsonDocument(frame.toJsonObject()).toJson(QJsonDocument::Compact);
+    return QCborValue(frame).toCbor();
+}
+
+std::optional<QCborMap> decodeFrame(QByteArrayView bytes, bool binary, QString *error)
+{
+    auto fail = [error](const QString &why) -> std::optional<QCborMap> {
+        if (error)
+            *error = why;
+        return std::nullopt;
+    };
+    if (!binary) {
+        QJsonParseError parseError;
+        const QJsonDocument doc = QJsonDocument::fromJson(bytes.toByteArray(), &parseError);
+        if (parseError.error != QJsonParseError::NoError)
+            return fail(QStringLiteral("invalid JSON: ") + parseError.errorString());
+        if (!doc.isObject())
+            return fail(QStringLiteral("JSON frame is not an object"));
+        return QCborMap::fromJsonObject(doc.object());
+    }
+    QCborStreamReader reader(bytes.toByteArray());
+    const QCborValue value = QCborValue::fromCbor(reader);
+    if (reader.lastError() != QCborError::NoError)
+        return fail(QStringLiteral("invalid CBOR: ") + reader.lastError().toString());
+    if (reader.currentOffset() != bytes.size())
+        return fail(QStringLiteral("CBOR frame has trailing bytes"));
+    if (!value.isMap())
+        return fail(QStringLiteral("CBOR frame is not a map"));
+    return value.toMap();
+}
+
+std::optional<quint64> uintField(const QCborMap &frame, QLatin1StringView key)
+{
+    const QCborValue v = frame.value(key);
+    if (v.isInteger() && v.toInteger() >= 0)
+        return quint64(v.toInteger());
+    if (v.isDouble()) {
+        // A JSON number may arrive as a double; accept it only when it is integral.
+        const double d = v.toDouble();
+        if (d >= 0 && d <= 9007199254740991.0 && std::floor(d) == d)
+            return quint64(d);
+    }
+    return std::nullopt;
+}
+
+std::optional<QString> stringField(const QCborMap &frame, QLatin1StringView key)
+{
+    const QCborValue v = frame.value(key);
+    if (!v.isString())
+        return std::nullopt;
+    return v.toString();
+}
+
+std::optional<bool> boolField(const QCborMap &frame, QLatin1StringView key)
+{
+    const QCborValue v = frame.value(key);
+    if (!v.isBool())
+        return std::nullopt;
+    return v.toBool();
+}
+
+QString frameType(const QCborMap &frame)
+{
+    return stringField(frame, QLatin1StringView("t")).value_or(QString());
+}
+
+QByteArray describe(const QCborMap &frame)
+{
+    QByteArray text = QJsonDocument(frame.toJsonObject()).toJson(QJsonDocument::Compact);
+    constexpr qsizetype kMax = 400;
+    if (text.size() > kMax) {
+        text.truncate(kMax);
+        text += "...";
+    }
+    return text;
+}
+
+QCborMap helloFrame(const HelloFields &fields)
+{
+    QCborMap m{{QStringLiteral("t"), QStringLiteral("hello")}, {QStringLiteral("v"), 1}};
+    if (fields.sid)
+        m.insert(QStringLiteral("sid"), *fields.sid);
+    if (fields.rx)
+        m.insert(QStringLiteral("rx"), qint64(*fields.rx));
+    if (fields.ak)
+        m.insert(QStringLiteral("ak"), qint64(*fields.ak));
+    if (fields.token)
+        m.insert(QStringLiteral("token"), *fields.token);
+    if (fields.agent)
+        m.insert(QStringLiteral("agent"), *fields.agent);
+    return m;
+}
+
+QCborMap msgFrame(std::optional<quint64> seq, const QCborValue &d, const QString &id,
+                  const QString &ch)
+{
+    QCborMap m{{QStringLiteral("t"), QStringLiteral("msg")}, {QStringLiteral("d"), d}};
+    if (seq)
+        m.insert(QStringLiteral("seq"), qint64(*seq));
+    if (!id.isEmpty())
+        m.insert(QStringLiteral("id"), id);
+    if (!ch.isEmpty())
+        m.insert(QStringLiteral("ch"), ch);
+    return m;
+}
+
+QCborMap ackFrame(quint64 seq)
+{
+    return {{QStringLiteral("t"), QStringLiteral("ack")}, {QStringLiteral("seq"), qint64(seq)}};
+}
+
+QCborMap reqFrame(quint64 id, const QString &method, const std::optional<QCborValue> &d)
+{
+    QCborMap m{{QStringLiteral("t"), QStringLiteral("req")},
+               {QStringLiteral("id"), qint64(id)},
+               {QStringLiteral("m"), method}};
+    if (d)
+        m.insert(QStringLiteral("d"), *d);
+    return m;
+}
+
+QCborMap subFrame(quint64 id, const QString &ch)
+{
+    return {{QStringLiteral("t"), QStringLiteral("sub")},
+            {QStringLiteral("id"), qint64(id)},
+            {QStringLiteral("ch"), ch}};
+}
+
+QCborMap unsubFrame(quint64 id, const QString &ch)
+{
+    return {{QStringLiteral("t"), QStringLiteral("unsub")},
+            {QStringLiteral("id"), qint64(id)},
+            {QStringLiteral("ch"), ch}};
+}
+
+} // namespace Tether::Testing

@@ -1,0 +1,67 @@
+// Test-side view of protocol v1 frames, independent of sdk/protocol.
+//
+// The conformance suites must prove that the server speaks the text of PROTOCOL.md, not
+// merely that it agrees with our own codec, so frames here are plain QCborMaps built by
+// hand (or hand-written JSON strings) and encoded with Qt's QJsonDocument / QCborValue
+// only. A QCborMap carries both codecs: JSON numbers that are integral come back as
+// integers, and a test reads fields through the helpers below whatever codec carried them.
+#pragma once
+
+#include <QtCore/QByteArray>
+#include <QtCore/QByteArrayView>
+#include <QtCore/QCborMap>
+#include <QtCore/QCborValue>
+#include <QtCore/QString>
+#include <QtCore/QStringList>
+
+#include <optional>
+
+namespace Tether::Testing {
+
+enum class Codec { Json, Cbor };
+
+// "tether.v1.json" / "tether.v1.cbor".
+QString subprotocolName(Codec codec);
+// The codec a negotiated subprotocol names; nullopt for anything else (including "").
+std::optional<Codec> codecFromSubprotocol(const QString &subprotocol);
+// "json" / "cbor", for QTest::addRow names and messages.
+const char *codecName(Codec codec);
+
+// Encodes a frame as the codec puts it on the wire: compact UTF-8 JSON text, or CBOR.
+QByteArray encodeFrame(const QCborMap &frame, Codec codec);
+
+// Decodes one frame. `binary` says which kind of WebSocket frame carried it. Fails (nullopt,
+// `error` set) when the bytes are not one JSON object / CBOR map.
+std::optional<QCborMap> decodeFrame(QByteArrayView bytes, bool binary, QString *error = nullptr);
+
+// Field readers that accept what either codec produces. They return nullopt when the field
+// is absent or of another type, so a test can QVERIFY the type as well as the value.
+std::optional<quint64> uintField(const QCborMap &frame, QLatin1StringView key);
+std::optional<QString> stringField(const QCborMap &frame, QLatin1StringView key);
+std::optional<bool> boolField(const QCborMap &frame, QLatin1StringView key);
+// The frame's `t`, or an empty string.
+QString frameType(const QCborMap &frame);
+
+// A short compact-JSON rendering for failure messages (byte strings shown as base64url).
+QByteArray describe(const QCborMap &frame);
+
+// Builders for the client frames the suites send most. Optional fields left at their
+// defaults are omitted, as PROTOCOL.md requires (never null).
+struct HelloFields {
+    std::optional<QString> sid;
+    std::optional<quint64> rx;
+    std::optional<quint64> ak;
+    std::optional<QString> token;
+    std::optional<QString> agent;
+};
+QCborMap helloFrame(const HelloFields &fields = {});
+// A msg: reliable when seq is set; `id` and `ch` omitted when empty.
+QCborMap msgFrame(std::optional<quint64> seq, const QCborValue &d, const QString &id = {},
+                  const QString &ch = {});
+QCborMap ackFrame(quint64 seq);
+QCborMap reqFrame(quint64 id, const QString &method,
+                  const std::optional<QCborValue> &d = std::nullopt);
+QCborMap subFrame(quint64 id, const QString &ch);
+QCborMap unsubFrame(quint64 id, const QString &ch);
+
+} // namespace Tether::Testing
