@@ -32,6 +32,7 @@
 
 #include <chrono>
 #include <memory>
+#include <type_traits>
 
 namespace Tether {
 
@@ -116,6 +117,17 @@ public:
     SendResult send(const QVariant &payload, const SendOptions &options = {});
     SendResult send(const QByteArray &payload, const SendOptions &options = {});
     SendResult send(const QString &payload, const SendOptions &options = {});
+    // Numbers and bools (each would otherwise be ambiguous between the overloads above).
+    template<typename T, std::enable_if_t<std::is_arithmetic_v<T>, bool> = true>
+    SendResult send(T payload, const SendOptions &options = {})
+    {
+        if constexpr (std::is_same_v<T, bool>)
+            return send(QCborValue(payload), options);
+        else if constexpr (std::is_integral_v<T>)
+            return send(QCborValue(qint64(payload)), options);
+        else
+            return send(QCborValue(double(payload)), options);
+    }
 
     // --- requests ---
     // Sends `req{m: method, d: params}` (waiting in the outbox while offline) and returns the
