@@ -1,0 +1,67 @@
+// Channels (PROTOCOL.md §6): subscribers, the history ring and read-only patterns.
+//
+// Pure bookkeeping; the fan-out itself (who gets which seq) is the Hub's job. A channel
+// exists while it has a subscriber or a remembered publication; their number is capped
+// (--max-channels) so that publishing to random names cannot grow the server unboundedly.
+#pragma once
+
+#include "publication.h"
+
+#include <QtCore/QString>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace TetherServer {
+
+struct Session;
+
+struct HistoryEntry {
+    PublicationPtr body;
+    std::int64_t unixMs;
+    QString peer;   // publisher's public name, empty for the server
+};
+
+struct Channel {
+    QString name;
+    bool readonly = false;
+    std::vector<Session *> subscribers;   // in subscription order
+    std::deque<HistoryEntry> history;     // oldest first, at most --history entries
+};
+
+// `*` matches any run of characters (including none); everything else matches itself.
+bool globMatch(const std::string &pattern, const std::string &text);
+
+class ChannelRegistry {
+public:
+    ChannelRegistry(std::vector<std::string> readonlyPatterns, int historyLimit, int maxChannels);
+
+    static bool isValidName(const QString &name) { return !name.isEmpty() && name.size() <= 200; }
+
+    bool isReadonly(const QString &name) const;
+    Channel *find(const QString &name);
+    // nullptr when the channel does not exist and the cap is reached.
+    Channel *findOrCreate(const QString &name);
+
+    // Returns false if the session was already subscribed. The channel must exist.
+    bool subscribe(Channel &channel, Session &session);
+    bool unsubscribe(Channel &channel, Session &session);
+    void remember(Channel &channel, HistoryEntry entry);
+    // Forgets the channel if nothing keeps it alive any more.
+    void collect(Channel &channel);
+
+    size_t size() const { return m_channels.size(); }
+    int historyLimit() const { return m_historyLimit; }
+
+private:
+    std::vector<std::string> m_readonly;
+    int m_historyLimit;
+    size_t m_maxChannels;
+    std::unordered_map<QString, std::unique_ptr<Channel>> m_channels;
+};
+
+} // namespace TetherServer

@@ -1,0 +1,99 @@
+#include "connection.h"
+
+#include "log.h"
+
+#include <libwebsockets.h>
+
+namespace TetherServer {
+
+Connection::Connection(std::uint64_t id, lws *wsi, Mode mode, const Tether::Protocol::Codec *codec,
+                       std::string ip, std::int64_t nowMs)
+    : lastReceiveMs(nowMs), m_id(id), m_wsi(wsi), m_mode(mode), m_codec(codec), m_ip(std::move(ip))
+{
+}
+
+void Connection::requestWritable()
+{
+    if (m_writableRequested)
+        return;
+    m_writableRequested = true;
+    lws_callback_on_writable(m_wsi);
+}
+
+bool Connection::queueFrame(WsOpcode opcode, const char *data, size_t size)
+{
+    if (m_closeCode != 0 || m_aborted)
+        return false;
+    if (queuedBytes() + size > kMaxOutBytes) {
+        TS_WARN("connection %llu: peer does not read (%zu bytes queued), dropping it",
+                static_cast<unsigned long long>(m_id), queuedBytes());
+        abort();
+        return false;
+    }
+    appendWsFrame(m_out, opcode, data, size);
+    requestWritable();
+    return true;
+}
+
+void Connection::beginClose(int code, std::string reason)
+{
+    if (m_closeCode != 0 || m_aborted)
+        return;
+    m_closeCode = code;
+    m_closeReason = std::move(reason);
+    if (m_closeReason.size() > 120)   // a close frame's payload is at most 125 bytes
+        m_closeReason.resize(120);
+    phase = Phase::Closing;
+    requestWritable();
+}
+
+void Connection::abort()
+{
+    if (m_aborted)
+        return;
+    m_aborted = true;
+    phase = Phase::Closing;
+    m_out.clear();
+    m_outPos = 0;
+    lws_set_timeout(m_wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+}
+
+int Connection::onWritable()
+{
+    m_writableRequested = false;
+    if (m_aborted)
+        return -1;
+    if (m_outPos < m_out.size()) {
+        const size_t chunk = std::min(m_out.size() - m_outPos, kMaxWriteChunk);
+        // LWS_WRITE_RAW: the bytes are complete WebSocket frames already; lws keeps what
+        // the socket does not take and flushes it before our next writable callback.
+        const int written = lws_write(m_wsi, reinterpret_cast<unsigned char *>(&m_out[m_outPos]),
+                                      chunk, LWS_WRITE_RAW);
+        if (written < 0)
+            return -1;
+        m_outPos += chunk;
+        if (m_outPos == m_out.size()) {
+            m_out.clear();
+            m_outPos = 0;
+        } else if (m_outPos > (size_t(1) << 20) && m_outPos > m_out.size() / 2) {
+            m_out.erase(0, m_outPos);
+            m_outPos = 0;
+        }
+        if (m_outPos < m_out.size() || m_closeCode != 0) {
+            requestWritable();
+            return 0;
+        }
+    }
+    if (m_closeCode != 0) {
+        if (lws_partial_buffered(m_wsi)) {
+            requestWritable();
+            return 0;
+        }
+        lws_close_reason(m_wsi, static_cast<enum lws_close_status>(m_closeCode),
+                         reinterpret_cast<unsigned char *>(m_closeReason.data()), m_closeReason.size());
+        return -1;
+    }
+    return 0;
+}
+
+} // namespace TetherServer

@@ -1,0 +1,94 @@
+// One WebSocket connection: its mode, inbound reassembly and outbound batch buffer.
+//
+// Theory of operation:
+// - Everything the server sends on a connection is appended, already framed, to `out`
+//   (see ws_frame.h). The first append asks lws for a writable callback; that callback
+//   hands lws as much of `out` as fits in one raw write. So N frames produced while
+//   handling a burst of input cost one write, not N.
+// - A close is queued the same way: `beginClose()` records the code, and the writable
+//   callback sends the close only once `out` is flushed, so an `error` frame queued
+//   before the close always reaches the peer first.
+// - `out` is bounded (kMaxOutBytes): a peer that does not read is dropped rather than
+//   letting the server grow without bound.
+// - A Connection never outlives its lws wsi; sessions and timers refer to it by id.
+#pragma once
+
+#include "timer_queue.h"
+#include "ws_frame.h"
+
+#include <cstdint>
+#include <string>
+
+struct lws;
+
+namespace Tether::Protocol { class Codec; }
+
+namespace TetherServer {
+
+struct Session;
+
+class Connection {
+public:
+    enum class Mode { Tether, RawEcho, RawSink };
+    enum class Phase { AwaitHello, Open, Closing };
+
+    static constexpr size_t kMaxOutBytes = size_t(256) << 20;  // beyond this the peer is dropped
+    static constexpr size_t kMaxWriteChunk = size_t(512) << 10; // per writable callback
+
+    Connection(std::uint64_t id, lws *wsi, Mode mode, const Tether::Protocol::Codec *codec,
+               std::string ip, std::int64_t nowMs);
+
+    std::uint64_t id() const { return m_id; }
+    lws *wsi() const { return m_wsi; }
+    Mode mode() const { return m_mode; }
+    const Tether::Protocol::Codec *codec() const { return m_codec; }
+    const std::string &ip() const { return m_ip; }
+
+    Phase phase = Phase::AwaitHello;
+    Session *session = nullptr;
+    std::int64_t lastReceiveMs = 0;
+    int peerCloseCode = 0;             // code of the peer's close frame, 0 if none
+    bool countedForIp = false;
+
+    // Inbound reassembly of fragmented messages.
+    std::string rx;
+    bool rxDiscarding = false;         // oversize: ignore the rest of the input
+
+    // Ack batching (PROTOCOL.md §4): owed acks and the pending ack timer.
+    std::uint32_t acksOwed = 0;
+    TimerId ackTimer = 0;
+    TimerId helloTimer = 0;
+
+    // Appends one frame to the outbound buffer and asks for a writable callback.
+    // Returns false when the buffer limit was hit (the connection is then being dropped).
+    bool queueFrame(WsOpcode opcode, const char *data, size_t size);
+    bool queueFrame(WsOpcode opcode, const std::string &data) { return queueFrame(opcode, data.data(), data.size()); }
+    size_t queuedBytes() const { return m_out.size() - m_outPos; }
+
+    // Sends `code` (after everything queued so far). Further frames are not queued.
+    void beginClose(int code, std::string reason);
+    bool closing() const { return m_closeCode != 0; }
+
+    // Drops the TCP connection without a close handshake (dead peer, overflow).
+    void abort();
+
+    // lws writable callback. Returns -1 when lws must close the connection now.
+    int onWritable();
+
+    void requestWritable();
+
+private:
+    std::uint64_t m_id;
+    lws *m_wsi;
+    Mode m_mode;
+    const Tether::Protocol::Codec *m_codec;
+    std::string m_ip;
+    std::string m_out;
+    size_t m_outPos = 0;
+    bool m_writableRequested = false;
+    int m_closeCode = 0;
+    std::string m_closeReason;
+    bool m_aborted = false;
+};
+
+} // namespace TetherServer

@@ -1,0 +1,502 @@
+// Hub, part 1: connections, hello/welcome, sessions and the reliable streams.
+// (Channels are in hub_channels.cpp, requests in methods.cpp.)
+#include "hub.h"
+
+#include "auth.h"
+#include "clock.h"
+#include "log.h"
+
+#include <libwebsockets.h>
+
+namespace TetherServer {
+
+using namespace Tether::Protocol;
+
+namespace {
+constexpr std::uint32_t kAckAtOnce = 64;   // PROTOCOL.md §4: ack at once at 64 owed
+constexpr std::uint64_t kServerFullRetryMs = 1000;
+
+QString latin1(const char *text) { return QString::fromLatin1(text); }
+} // namespace
+
+Hub::Hub(const Options &options, TimerQueue &timers)
+    : m_options(options),
+      m_timers(timers),
+      m_channels(options.readonly, options.history, options.maxChannels),
+      m_metrics(steadyNowMs())
+{
+    scheduleMetricsTick();
+    if (m_options.pingIntervalMs > 0)
+        schedulePingTick();
+}
+
+Hub::~Hub() = default;
+
+Connection *Hub::connectionById(std::uint64_t id)
+{
+    const auto it = m_connections.find(id);
+    return it == m_connections.end() ? nullptr : it->second.get();
+}
+
+Connection &Hub::addConnection(lws *wsi, Connection::Mode mode, const Codec *codec, std::string ip)
+{
+    const std::int64_t now = steadyNowMs();
+    const std::uint64_t id = m_nextConnectionId++;
+    auto owned = std::make_unique<Connection>(id, wsi, mode, codec, std::move(ip), now);
+    Connection &c = *owned;
+    m_connections.emplace(id, std::move(owned));
+
+    size_t sameIp = 0;
+    if (m_options.maxPerIp > 0) {
+        for (const auto &entry : m_connections)
+            sameIp += entry.second->ip() == c.ip() ? 1 : 0;
+    }
+    const bool full = m_connections.size() > size_t(m_options.maxConnections)
+                      || (m_options.maxPerIp > 0 && sameIp > size_t(m_options.maxPerIp));
+    if (full || m_shuttingDown) {
+        if (m_shuttingDown) {
+            c.beginClose(1001, "server shutting down");
+        } else if (mode == Connection::Mode::Tether) {
+            fail(c, "server_full", QStringLiteral("too many connections"), 1013, kServerFullRetryMs);
+        } else {
+            c.beginClose(1013, "server_full");
+        }
+        return c;
+    }
+    if (mode == Connection::Mode::Tether) {
+        c.helloTimer = m_timers.schedule(now + m_options.helloTimeoutMs, [this, id] {
+            Connection *conn = connectionById(id);
+            if (conn && conn->phase == Connection::Phase::AwaitHello)
+                fail(*conn, "hello_timeout", QStringLiteral("no hello within %1 ms").arg(m_options.helloTimeoutMs), 4400);
+        });
+    }
+    TS_INFO("connection %llu from %s opened (%s)", static_cast<unsigned long long>(id), c.ip().c_str(),
+            mode == Connection::Mode::Tether ? codec->subprotocol().data() : "raw");
+    return c;
+}
+
+void Hub::onClosed(Connection &c)
+{
+    const std::int64_t now = steadyNowMs();
+    m_timers.cancel(c.helloTimer);
+    m_timers.cancel(c.ackTimer);
+    if (Session *s = c.session) {
+        s->connection = nullptr;
+        c.session = nullptr;
+        if (c.peerCloseCode == 1000)
+            forget(*s);   // the app is done with it (PROTOCOL.md §3)
+        else
+            detach(*s, now);
+    }
+    TS_INFO("connection %llu closed (peer code %d)", static_cast<unsigned long long>(c.id()), c.peerCloseCode);
+    m_connections.erase(c.id());
+}
+
+void Hub::shutdown()
+{
+    m_shuttingDown = true;
+    for (auto &entry : m_connections)
+        entry.second->beginClose(1001, "server shutting down");
+}
+
+// ---------------------------------------------------------------------------- sending
+
+void Hub::send(Connection &c, const Frame &frame)
+{
+    m_scratch.clear();
+    QString error;
+    if (!c.codec()->encode(frame, m_scratch, &error)) {
+        // Only a payload the codec cannot carry gets here (echo of a CBOR byte string to
+        // a JSON client cannot happen: the same codec decoded it). Never silently skip a
+        // frame of a reliable stream: tell the client and close.
+        TS_ERROR("cannot encode %s frame: %s", frameTypeName(frame).data(), qPrintable(error));
+        m_scratch.clear();
+        ErrorFrame failure{QStringLiteral("internal_error"), QStringLiteral("cannot encode a frame"), {}};
+        c.codec()->encode(failure, m_scratch);
+        c.queueFrame(c.codec()->usesBinaryFrames() ? WsOpcode::Binary : WsOpcode::Text,
+                     m_scratch.constData(), size_t(m_scratch.size()));
+        c.beginClose(1011, "internal_error");
+        return;
+    }
+    countOut(size_t(m_scratch.size()));
+    c.queueFrame(c.codec()->usesBinaryFrames() ? WsOpcode::Binary : WsOpcode::Text, m_scratch.constData(),
+                 size_t(m_scratch.size()));
+}
+
+void Hub::sendMessage(Connection &c, std::optional<std::uint64_t> seq, const Publication &body)
+{
+    const Codec &codec = *c.codec();
+    const QByteArray &value = body.encoded(codec);
+    m_scratch.clear();
+    codec.encodeMsg(MsgHeader{seq, body.id, body.ch}, value, m_scratch);
+    countOut(size_t(m_scratch.size()));
+    c.queueFrame(codec.usesBinaryFrames() ? WsOpcode::Binary : WsOpcode::Text, m_scratch.constData(),
+                 size_t(m_scratch.size()));
+}
+
+void Hub::fail(Connection &c, const char *code, const QString &message, int closeCode,
+               std::optional<std::uint64_t> retryAfterMs)
+{
+    if (c.closing())
+        return;
+    TS_INFO("connection %llu: %s (%s), closing with %d", static_cast<unsigned long long>(c.id()), code,
+            qPrintable(message), closeCode);
+    if (c.codec())
+        send(c, ErrorFrame{latin1(code), message, retryAfterMs});
+    c.beginClose(closeCode, code);
+}
+
+// ---------------------------------------------------------------------------- input
+
+void Hub::onOversize(Connection &c)
+{
+    fail(c, "frame_too_large",
+         QStringLiteral("frame larger than maxFrame (%1 bytes)").arg(m_options.maxFrame), 1009);
+}
+
+void Hub::onMessage(Connection &c, const char *data, size_t size, bool binary)
+{
+    countIn(size);
+    c.lastReceiveMs = steadyNowMs();
+    if (c.closing())
+        return;
+    switch (c.mode()) {
+    case Connection::Mode::RawSink:
+        return;
+    case Connection::Mode::RawEcho:
+        countOut(size);
+        c.queueFrame(binary ? WsOpcode::Binary : WsOpcode::Text, data, size);
+        return;
+    case Connection::Mode::Tether:
+        break;
+    }
+
+    const Codec &codec = *c.codec();
+    if (binary != codec.usesBinaryFrames()) {
+        fail(c, "bad_frame",
+             binary ? QStringLiteral("binary frame on tether.v1.json") : QStringLiteral("text frame on tether.v1.cbor"),
+             4400);
+        return;
+    }
+    DecodeResult decoded = codec.decode(QByteArrayView(data, qsizetype(size)));
+    if (!decoded.ok()) {
+        fail(c, "bad_frame", decoded.error, 4400);
+        return;
+    }
+    Frame &frame = *decoded.frame;
+    TS_DEBUG("connection %llu <- %s", static_cast<unsigned long long>(c.id()), frameTypeName(frame).data());
+
+    if (c.phase == Connection::Phase::AwaitHello) {
+        if (const auto *hello = std::get_if<Hello>(&frame))
+            onHello(c, *hello);
+        else
+            fail(c, "hello_required",
+                 QStringLiteral("first frame must be hello, got %1").arg(frameTypeName(frame)), 4400);
+        return;
+    }
+
+    Session &s = *c.session;
+    const bool rateCounted = std::holds_alternative<Msg>(frame) || std::holds_alternative<Req>(frame)
+                             || std::holds_alternative<Sub>(frame) || std::holds_alternative<Unsub>(frame);
+    if (rateCounted) {
+        if (const std::int64_t wait = s.bucket.take(c.lastReceiveMs)) {
+            fail(c, "rate_limited", QStringLiteral("too many messages"), 4029, std::uint64_t(wait));
+            return;
+        }
+    }
+    std::visit(
+        [&](auto &f) {
+            using T = std::decay_t<decltype(f)>;
+            if constexpr (std::is_same_v<T, Msg>)
+                onMsg(c, s, f);
+            else if constexpr (std::is_same_v<T, Ack>)
+                onAck(c, s, f);
+            else if constexpr (std::is_same_v<T, Req>)
+                onReq(c, s, f);
+            else if constexpr (std::is_same_v<T, Sub>)
+                onSub(c, s, f);
+            else if constexpr (std::is_same_v<T, Unsub>)
+                onUnsub(c, s, f);
+            else
+                fail(c, "unexpected_frame",
+                     QStringLiteral("%1 is not expected from a client here").arg(frameTypeName(frame)), 4400);
+        },
+        frame);
+    dropOverflowed();
+}
+
+// ---------------------------------------------------------------------------- hello
+
+void Hub::onHello(Connection &c, const Hello &hello)
+{
+    const std::int64_t now = steadyNowMs();
+    QString user;
+    if (!m_options.authSecret.empty()) {
+        if (!hello.token || hello.token->isEmpty()) {
+            fail(c, "unauthorized", QStringLiteral("a token is required"), 4401);
+            return;
+        }
+        std::string tokenUser;
+        switch (checkToken(m_options.authSecret, hello.token->toStdString(), Metrics::unixMs() / 1000, tokenUser)) {
+        case TokenCheck::Invalid:
+            fail(c, "unauthorized", QStringLiteral("invalid token"), 4401);
+            return;
+        case TokenCheck::Expired:
+            fail(c, "token_expired", QStringLiteral("token expired"), 4001);
+            return;
+        case TokenCheck::Valid:
+            user = QString::fromStdString(tokenUser);
+            break;
+        }
+    }
+
+    Session *s = nullptr;
+    if (hello.sid) {
+        s = m_sessions.find(*hello.sid);
+        if (s && s->user != user)
+            s = nullptr;   // another user's session: not theirs to resume
+    }
+    const bool resumed = s != nullptr;
+    if (!s) {
+        if (m_sessions.size() >= size_t(m_options.maxSessions)) {
+            if (Session *oldest = m_sessions.oldestDetached())
+                forget(*oldest);
+        }
+        if (m_sessions.size() >= size_t(m_options.maxSessions)) {
+            fail(c, "server_full", QStringLiteral("too many sessions"), 1013, kServerFullRetryMs);
+            return;
+        }
+        s = &m_sessions.create(user, m_options.rate, m_options.burst, now);
+    } else {
+        if (Connection *old = s->connection) {
+            // Takeover (PROTOCOL.md §3): the older connection loses the session for good.
+            old->session = nullptr;
+            m_timers.cancel(old->ackTimer);
+            old->ackTimer = 0;
+            fail(*old, "session_taken", QStringLiteral("session resumed by another connection"), 4409);
+        }
+        m_timers.cancel(s->expiryTimer);
+        s->expiryTimer = 0;
+        m_sessions.markAttached(*s);
+        // hello.rx is the client's cumulative ack of the server stream.
+        s->acknowledge(std::min<std::uint64_t>(hello.rx.value_or(0), s->outSeq));
+    }
+
+    m_timers.cancel(c.helloTimer);
+    c.helloTimer = 0;
+    c.phase = Connection::Phase::Open;
+    c.session = s;
+    s->connection = &c;
+
+    Welcome welcome;
+    welcome.sid = s->sid;
+    welcome.resumed = resumed;
+    welcome.rx = s->inRx;
+    welcome.hb = std::uint64_t(m_options.heartbeatMs);
+    welcome.maxFrame = std::uint64_t(m_options.maxFrame);
+    welcome.ttl = std::uint64_t(m_options.sessionTtlMs);
+    send(c, welcome);
+    TS_INFO("connection %llu: session %s %s (peer %s)", static_cast<unsigned long long>(c.id()),
+            qPrintable(s->peer), resumed ? "resumed" : "created", qPrintable(s->peer));
+    if (!resumed)
+        return;
+
+    const std::uint64_t ak = hello.ak.value_or(0);
+    for (const Nack &nack : s->nacks) {
+        if (nack.seq > ak && nack.seq <= s->inRx)
+            send(c, nack);
+    }
+    const std::uint64_t clientRx = hello.rx.value_or(0);
+    for (const OutboundMessage &m : s->unacked) {
+        if (m.seq > clientRx)
+            sendMessage(c, m.seq, *m.body);
+    }
+}
+
+// ---------------------------------------------------------------------------- reliable stream
+
+void Hub::onMsg(Connection &c, Session &s, const Msg &msg)
+{
+    if (!msg.seq) {
+        // At-most-once: never acked. A publication is forwarded the same way.
+        if (msg.ch)
+            publish(&s, msg, false);
+        return;
+    }
+    const std::uint64_t seq = *msg.seq;
+    if (seq == 0) {
+        fail(c, "bad_frame", QStringLiteral("msg: field 'seq' must not be 0"), 4400);
+        return;
+    }
+    if (seq <= s.inRx) {   // duplicate: dropped, still acknowledged
+        oweAck(c);
+        return;
+    }
+    if (seq != s.inRx + 1) {
+        fail(c, "seq_gap", QStringLiteral("expected seq %1, got %2").arg(s.inRx + 1).arg(seq), 4400);
+        return;
+    }
+    s.inRx = seq;
+    if (msg.ch) {
+        if (!ChannelRegistry::isValidName(*msg.ch) || m_channels.isReadonly(*msg.ch)) {
+            Nack nack;
+            nack.seq = seq;
+            nack.err.code = ChannelRegistry::isValidName(*msg.ch) ? QStringLiteral("forbidden")
+                                                                  : QStringLiteral("bad_channel");
+            nack.err.msg = nack.err.code == QLatin1StringView("forbidden")
+                               ? QStringLiteral("channel '%1' is read-only").arg(*msg.ch)
+                               : QStringLiteral("invalid channel name");
+            send(c, nack);   // before any ack that covers it: acks are queued later
+            s.rememberNack(std::move(nack));
+        } else {
+            publish(&s, msg, true);
+        }
+    }
+    oweAck(c);
+}
+
+void Hub::oweAck(Connection &c)
+{
+    if (++c.acksOwed >= kAckAtOnce) {
+        sendAckNow(c);
+        return;
+    }
+    if (c.ackTimer == 0) {
+        const std::uint64_t id = c.id();
+        c.ackTimer = m_timers.schedule(steadyNowMs() + m_options.ackDelayMs, [this, id] {
+            if (Connection *conn = connectionById(id)) {
+                conn->ackTimer = 0;
+                sendAckNow(*conn);
+            }
+        });
+    }
+}
+
+void Hub::sendAckNow(Connection &c)
+{
+    m_timers.cancel(c.ackTimer);
+    c.ackTimer = 0;
+    c.acksOwed = 0;
+    if (c.session && !c.closing())
+        send(c, Ack{c.session->inRx});
+}
+
+void Hub::onAck(Connection &c, Session &s, const Ack &ack)
+{
+    if (ack.seq > s.outSeq) {
+        fail(c, "bad_ack", QStringLiteral("ack of seq %1, last sent is %2").arg(ack.seq).arg(s.outSeq), 4400);
+        return;
+    }
+    s.acknowledge(ack.seq);
+}
+
+QString Hub::nextServerId() { return QStringLiteral("s%1").arg(m_nextServerId++); }
+
+void Hub::deliverReliable(Session &s, const PublicationPtr &body)
+{
+    if (s.overflowed)
+        return;
+    const std::uint64_t seq = ++s.outSeq;
+    s.unacked.push_back(OutboundMessage{seq, body});
+    if (s.unacked.size() > size_t(m_options.sessionBuffer)) {
+        s.overflowed = true;
+        m_overflowed.push_back(&s);
+        return;
+    }
+    if (s.connection && s.connection->phase == Connection::Phase::Open)
+        sendMessage(*s.connection, seq, *body);
+}
+
+void Hub::dropOverflowed()
+{
+    // A loop, not a range-for: forgetting a session publishes presence, which may
+    // overflow further sessions.
+    while (!m_overflowed.empty()) {
+        Session *s = m_overflowed.back();
+        m_overflowed.pop_back();
+        TS_WARN("session %s: more than %d unacked messages, dropping it", qPrintable(s->peer),
+                m_options.sessionBuffer);
+        if (Connection *c = s->connection) {
+            c->session = nullptr;
+            s->connection = nullptr;
+            fail(*c, "buffer_overflow", QStringLiteral("too many unacknowledged messages"), 4008);
+        }
+        forget(*s);
+    }
+}
+
+void Hub::detach(Session &s, std::int64_t nowMs)
+{
+    if (m_shuttingDown)
+        return;
+    m_sessions.markDetached(s);
+    const QString sid = s.sid;
+    m_timers.cancel(s.expiryTimer);
+    s.expiryTimer = m_timers.schedule(nowMs + m_options.sessionTtlMs, [this, sid] {
+        if (Session *expired = m_sessions.find(sid)) {
+            if (!expired->connection) {
+                expired->expiryTimer = 0;
+                TS_INFO("session %s expired", qPrintable(expired->peer));
+                forget(*expired);
+                dropOverflowed();
+            }
+        }
+    });
+}
+
+void Hub::forget(Session &s)
+{
+    m_timers.cancel(s.expiryTimer);
+    s.expiryTimer = 0;
+    if (s.overflowed) {
+        for (auto it = m_overflowed.begin(); it != m_overflowed.end();) {
+            it = *it == &s ? m_overflowed.erase(it) : it + 1;
+        }
+    }
+    if (s.connection) {
+        s.connection->session = nullptr;
+        s.connection = nullptr;
+    }
+    leaveAllChannels(s);
+    m_sessions.erase(s);
+}
+
+// ---------------------------------------------------------------------------- periodic
+
+void Hub::scheduleMetricsTick()
+{
+    m_timers.schedule(steadyNowMs() + m_options.metricsIntervalMs, [this] {
+        m_metrics.sample(steadyNowMs());
+        publishMetrics();
+        dropOverflowed();
+        scheduleMetricsTick();
+    });
+}
+
+void Hub::schedulePingTick()
+{
+    m_timers.schedule(steadyNowMs() + m_options.pingIntervalMs, [this] {
+        pingTick();
+        schedulePingTick();
+    });
+}
+
+void Hub::pingTick()
+{
+    const std::int64_t now = steadyNowMs();
+    for (auto &entry : m_connections) {
+        Connection &c = *entry.second;
+        if (c.closing())
+            continue;
+        const std::int64_t idle = now - c.lastReceiveMs;
+        if (idle >= 2 * m_options.pingIntervalMs) {
+            TS_INFO("connection %llu: silent for %lld ms, dropping it", static_cast<unsigned long long>(c.id()),
+                    static_cast<long long>(idle));
+            c.abort();
+        } else if (idle >= m_options.pingIntervalMs) {
+            c.queueFrame(WsOpcode::Ping, "", 0);
+        }
+    }
+}
+
+} // namespace TetherServer

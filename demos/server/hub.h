@@ -1,0 +1,126 @@
+// The Tether protocol, server side: sessions, reliable streams, requests, channels.
+//
+// Theory of operation: the lws glue (server.cpp) turns socket events into calls of
+// addConnection / onFrame / onClosed and calls Connection::onWritable; the Hub never
+// touches a socket. Everything it sends goes through Connection::queueFrame, which
+// batches (see connection.h). Time comes from steadyNowMs(); deferred work (ack delay,
+// hello timeout, `sleep`, session expiry) is an entry in the TimerQueue that refers to
+// connections and sessions by id, so a timer outliving its object is a no-op.
+//
+// Rules enforced here (PROTOCOL.md, and README.md for this server's choices):
+// - hello first, within --hello-timeout; one hello per connection;
+// - inbound seq: rx+1 delivered, <= rx dropped but acked, > rx+1 is a violation;
+// - acks cumulative, after --ack-delay or at once at 64 owed; a nack precedes the ack
+//   covering it; the last 1024 seqs' nacks are repeated on resume for seq in (ak, rx];
+// - every reliable server msg has seq and id; unacked ones are retransmitted on resume;
+// - res only on the connection that carried the req;
+// - a publication reaches every other subscriber, never its sender.
+#pragma once
+
+#include "channels.h"
+#include "connection.h"
+#include "metrics.h"
+#include "options.h"
+#include "session.h"
+#include "timer_queue.h"
+
+#include <protocol/codec.h>
+#include <protocol/frames.h>
+
+#include <QtCore/QByteArray>
+
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace TetherServer {
+
+class Hub {
+public:
+    Hub(const Options &options, TimerQueue &timers);
+    ~Hub();
+
+    Connection &addConnection(lws *wsi, Connection::Mode mode, const Tether::Protocol::Codec *codec,
+                              std::string ip);
+    // One complete WebSocket message from the peer.
+    void onMessage(Connection &connection, const char *data, size_t size, bool binary);
+    // The peer's message is larger than --max-frame.
+    void onOversize(Connection &connection);
+    // lws is done with the connection; it is deleted here.
+    void onClosed(Connection &connection);
+
+    // Closes every connection with 1001 (server going away).
+    void shutdown();
+    size_t connectionCount() const { return m_connections.size(); }
+
+    void countIn(size_t bytes)
+    {
+        ++m_metrics.counters.msgsIn;
+        m_metrics.counters.bytesIn += bytes;
+    }
+    void countOut(size_t bytes)
+    {
+        ++m_metrics.counters.msgsOut;
+        m_metrics.counters.bytesOut += bytes;
+    }
+
+private:
+    using Frame = Tether::Protocol::Frame;
+
+    // --- sending
+    void send(Connection &c, const Frame &frame);
+    void sendMessage(Connection &c, std::optional<std::uint64_t> seq, const Publication &body);
+    void fail(Connection &c, const char *code, const QString &message, int closeCode,
+              std::optional<std::uint64_t> retryAfterMs = std::nullopt);
+
+    // --- session (hub.cpp)
+    void onHello(Connection &c, const Tether::Protocol::Hello &hello);
+    void onMsg(Connection &c, Session &s, const Tether::Protocol::Msg &msg);
+    void onAck(Connection &c, Session &s, const Tether::Protocol::Ack &ack);
+    void oweAck(Connection &c);
+    void sendAckNow(Connection &c);
+    void detach(Session &s, std::int64_t nowMs);
+    void forget(Session &s);
+    // Gives `body` the session's next seq and sends it if attached. May mark the session
+    // overflowed; call dropOverflowed() once the current fan-out is over.
+    void deliverReliable(Session &s, const PublicationPtr &body);
+    void dropOverflowed();
+    QString nextServerId();
+
+    // --- channels (hub_channels.cpp)
+    void onSub(Connection &c, Session &s, const Tether::Protocol::Sub &sub);
+    void onUnsub(Connection &c, Session &s, const Tether::Protocol::Unsub &unsub);
+    void publish(Session *publisher, const Tether::Protocol::Msg &msg, bool reliable);
+    void publishPresence(Channel &channel, Session &subject, bool joined);
+    void leaveAllChannels(Session &s);
+    void publishMetrics();
+
+    // --- requests (methods.cpp)
+    void onReq(Connection &c, Session &s, const Tether::Protocol::Req &req);
+    void reply(Connection &c, std::uint64_t id, QCborValue result);
+    void replyError(Connection &c, std::uint64_t id, const QString &code, const QString &message,
+                    std::optional<QCborValue> data = std::nullopt);
+    QCborMap statsValue(std::int64_t nowMs) const;
+
+    // --- periodic work
+    void scheduleMetricsTick();
+    void schedulePingTick();
+    void pingTick();
+
+    Connection *connectionById(std::uint64_t id);
+
+    const Options &m_options;
+    TimerQueue &m_timers;
+    SessionStore m_sessions;
+    ChannelRegistry m_channels;
+    Metrics m_metrics;
+    std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> m_connections;
+    std::uint64_t m_nextConnectionId = 1;
+    std::uint64_t m_nextServerId = 1;
+    std::vector<Session *> m_overflowed;
+    QByteArray m_scratch;
+    bool m_shuttingDown = false;
+};
+
+} // namespace TetherServer

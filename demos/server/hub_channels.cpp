@@ -1,0 +1,131 @@
+// Hub, part 2: channels — sub/unsub, fan-out, presence, history, the metrics publisher.
+#include "hub.h"
+
+#include "clock.h"
+#include "log.h"
+
+namespace TetherServer {
+
+using namespace Tether::Protocol;
+
+namespace {
+QCborMap channelResult(const QString &ch)
+{
+    QCborMap result;
+    result.insert(QStringLiteral("ch"), ch);
+    return result;
+}
+} // namespace
+
+void Hub::onSub(Connection &c, Session &s, const Sub &sub)
+{
+    if (!ChannelRegistry::isValidName(sub.ch)) {
+        replyError(c, sub.id, QStringLiteral("bad_channel"), QStringLiteral("channel name must be 1..200 characters"));
+        return;
+    }
+    Channel *channel = m_channels.findOrCreate(sub.ch);
+    if (!channel) {
+        replyError(c, sub.id, QStringLiteral("too_many_channels"), QStringLiteral("the server holds too many channels"));
+        return;
+    }
+    const bool joined = m_channels.subscribe(*channel, s);
+    s.channels.insert(sub.ch);
+    reply(c, sub.id, channelResult(sub.ch));
+    if (joined)
+        publishPresence(*channel, s, true);
+}
+
+void Hub::onUnsub(Connection &c, Session &s, const Unsub &unsub)
+{
+    if (!ChannelRegistry::isValidName(unsub.ch)) {
+        replyError(c, unsub.id, QStringLiteral("bad_channel"), QStringLiteral("channel name must be 1..200 characters"));
+        return;
+    }
+    s.channels.erase(unsub.ch);
+    reply(c, unsub.id, channelResult(unsub.ch));
+    if (Channel *channel = m_channels.find(unsub.ch)) {
+        if (m_channels.unsubscribe(*channel, s))
+            publishPresence(*channel, s, false);
+        m_channels.collect(*channel);
+    }
+}
+
+void Hub::leaveAllChannels(Session &s)
+{
+    const std::set<QString> names = std::move(s.channels);
+    s.channels.clear();
+    for (const QString &name : names) {
+        if (Channel *channel = m_channels.find(name)) {
+            if (m_channels.unsubscribe(*channel, s))
+                publishPresence(*channel, s, false);
+            m_channels.collect(*channel);
+        }
+    }
+}
+
+void Hub::publish(Session *publisher, const Msg &msg, bool reliable)
+{
+    const QString &name = *msg.ch;
+    if (!ChannelRegistry::isValidName(name) || m_channels.isReadonly(name))
+        return;   // at-most-once: dropped silently (reliable ones were nacked by the caller)
+    Channel *channel = reliable && m_channels.historyLimit() > 0 ? m_channels.findOrCreate(name)
+                                                                 : m_channels.find(name);
+    if (!channel)
+        return;
+
+    auto body = std::make_shared<Publication>();
+    body->id = msg.id && !msg.id->isEmpty() ? *msg.id : (reliable ? nextServerId() : QString());
+    body->ch = name;
+    body->d = msg.d;
+    if (reliable)
+        m_channels.remember(*channel, HistoryEntry{body, Metrics::unixMs(), publisher ? publisher->peer : QString()});
+
+    for (Session *subscriber : channel->subscribers) {
+        if (subscriber == publisher)
+            continue;   // never echoed to its sender (PROTOCOL.md §6)
+        if (reliable) {
+            deliverReliable(*subscriber, body);
+        } else if (Connection *c = subscriber->connection; c && c->phase == Connection::Phase::Open) {
+            sendMessage(*c, std::nullopt, *body);
+        }
+    }
+    m_channels.collect(*channel);
+}
+
+void Hub::publishPresence(Channel &channel, Session &subject, bool joined)
+{
+    if (channel.subscribers.empty() || m_shuttingDown)
+        return;
+    QCborMap d;
+    d.insert(QStringLiteral("presence"), joined ? QStringLiteral("join") : QStringLiteral("leave"));
+    d.insert(QStringLiteral("peer"), subject.peer);
+    if (!subject.user.isEmpty())
+        d.insert(QStringLiteral("user"), subject.user);
+    auto body = std::make_shared<Publication>();
+    body->id = nextServerId();
+    body->ch = channel.name;
+    body->d = d;
+    for (Session *subscriber : channel.subscribers) {
+        if (subscriber != &subject)
+            deliverReliable(*subscriber, body);
+    }
+}
+
+void Hub::publishMetrics()
+{
+    const QString name = QStringLiteral("metrics");
+    Channel *channel = m_channels.findOrCreate(name);
+    if (!channel)
+        return;
+    auto body = std::make_shared<Publication>();
+    body->id = nextServerId();
+    body->ch = name;
+    body->d = statsValue(steadyNowMs());
+    m_channels.remember(*channel, HistoryEntry{body, Metrics::unixMs(), QString()});
+    for (Session *subscriber : channel->subscribers) {
+        if (Connection *c = subscriber->connection; c && c->phase == Connection::Phase::Open)
+            sendMessage(*c, std::nullopt, *body);
+    }
+}
+
+} // namespace TetherServer

@@ -1,0 +1,248 @@
+#include "options.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
+
+namespace TetherServer {
+
+namespace {
+
+bool parseInteger(const char *text, std::int64_t min, std::int64_t max, std::int64_t &out)
+{
+    if (!text || !*text)
+        return false;
+    errno = 0;
+    char *end = nullptr;
+    const long long value = std::strtoll(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value < min || value > max)
+        return false;
+    out = value;
+    return true;
+}
+
+bool parseNumber(const char *text, double min, double max, double &out)
+{
+    if (!text || !*text)
+        return false;
+    errno = 0;
+    char *end = nullptr;
+    const double value = std::strtod(text, &end);
+    if (errno != 0 || *end != '\0' || !(value >= min && value <= max))
+        return false;
+    out = value;
+    return true;
+}
+
+// One flag: how to consume its value. Returns false with `error` set on a bad value.
+using Setter = std::function<bool(const char *value, std::string &error)>;
+
+Setter integerFlag(std::int64_t &target, std::int64_t min, std::int64_t max)
+{
+    return [&target, min, max](const char *value, std::string &error) {
+        if (parseInteger(value, min, max, target))
+            return true;
+        error = "expects an integer in " + std::to_string(min) + ".." + std::to_string(max);
+        return false;
+    };
+}
+
+Setter intFlag(int &target, int min, int max)
+{
+    return [&target, min, max](const char *value, std::string &error) {
+        std::int64_t v = 0;
+        if (parseInteger(value, min, max, v)) {
+            target = int(v);
+            return true;
+        }
+        error = "expects an integer in " + std::to_string(min) + ".." + std::to_string(max);
+        return false;
+    };
+}
+
+Setter stringFlag(std::string &target)
+{
+    return [&target](const char *value, std::string &error) {
+        if (!*value) {
+            error = "expects a non-empty value";
+            return false;
+        }
+        target = value;
+        return true;
+    };
+}
+
+ParseOutcome runParser(int argc, char **argv, int first, const std::map<std::string, Setter> &flags,
+                       std::string &error)
+{
+    for (int i = first; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--help" || arg == "-h")
+            return ParseOutcome::Help;
+        const char *inlineValue = nullptr;
+        const auto eq = arg.find('=');
+        if (arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+            inlineValue = argv[i] + eq + 1;
+            arg.resize(eq);
+        }
+        const auto it = flags.find(arg);
+        if (it == flags.end()) {
+            error = "unknown option '" + arg + "'";
+            return ParseOutcome::Error;
+        }
+        const char *value = inlineValue;
+        if (!value) {
+            if (i + 1 >= argc) {
+                error = arg + " needs a value";
+                return ParseOutcome::Error;
+            }
+            value = argv[++i];
+        }
+        std::string why;
+        if (!it->second(value, why)) {
+            error = arg + " " + why + " (got '" + value + "')";
+            return ParseOutcome::Error;
+        }
+    }
+    return ParseOutcome::Run;
+}
+
+} // namespace
+
+ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &o, std::string &error)
+{
+    std::int64_t port = o.port;
+    std::string logLevel;
+    std::map<std::string, Setter> flags = {
+        {"--host", stringFlag(o.host)},
+        {"--port", integerFlag(port, 0, 65535)},
+        {"--tls-cert", stringFlag(o.tlsCert)},
+        {"--tls-key", stringFlag(o.tlsKey)},
+        {"--max-frame", integerFlag(o.maxFrame, 64, std::int64_t(1) << 30)},
+        {"--max-connections", intFlag(o.maxConnections, 1, 1000000)},
+        {"--max-per-ip", intFlag(o.maxPerIp, 0, 1000000)},
+        {"--rate", [&o](const char *v, std::string &e) {
+             if (parseNumber(v, 0, 1e9, o.rate))
+                 return true;
+             e = "expects a number of frames per second >= 0";
+             return false;
+         }},
+        {"--burst", [&o](const char *v, std::string &e) {
+             if (parseNumber(v, 1, 1e9, o.burst))
+                 return true;
+             e = "expects a number >= 1";
+             return false;
+         }},
+        {"--history", intFlag(o.history, 0, 100000)},
+        {"--session-ttl", integerFlag(o.sessionTtlMs, 0, std::int64_t(86400) * 1000)},
+        {"--session-buffer", intFlag(o.sessionBuffer, 1, 10000000)},
+        {"--max-sessions", intFlag(o.maxSessions, 1, 10000000)},
+        {"--max-channels", intFlag(o.maxChannels, 1, 10000000)},
+        {"--readonly", [&o](const char *v, std::string &e) {
+             if (!*v) {
+                 e = "expects a channel pattern";
+                 return false;
+             }
+             o.readonly.emplace_back(v);
+             return true;
+         }},
+        {"--heartbeat", integerFlag(o.heartbeatMs, 0, std::int64_t(3600) * 1000)},
+        {"--ping-interval", integerFlag(o.pingIntervalMs, 0, std::int64_t(3600) * 1000)},
+        {"--hello-timeout", integerFlag(o.helloTimeoutMs, 1, std::int64_t(3600) * 1000)},
+        {"--ack-delay", integerFlag(o.ackDelayMs, 0, 50)},
+        {"--auth-secret", stringFlag(o.authSecret)},
+        {"--metrics-interval", integerFlag(o.metricsIntervalMs, 10, std::int64_t(3600) * 1000)},
+        {"--log-level", stringFlag(logLevel)},
+    };
+    const ParseOutcome outcome = runParser(argc, argv, first, flags, error);
+    if (outcome != ParseOutcome::Run)
+        return outcome;
+    o.port = int(port);
+    if (!logLevel.empty()) {
+        static const std::map<std::string, LogLevel> levels = {
+            {"error", LogLevel::Error}, {"warn", LogLevel::Warn},
+            {"info", LogLevel::Info}, {"debug", LogLevel::Debug}};
+        const auto it = levels.find(logLevel);
+        if (it == levels.end()) {
+            error = "--log-level expects error, warn, info or debug (got '" + logLevel + "')";
+            return ParseOutcome::Error;
+        }
+        o.logLevel = it->second;
+    }
+    if (o.tlsCert.empty() != o.tlsKey.empty()) {
+        error = "--tls-cert and --tls-key go together";
+        return ParseOutcome::Error;
+    }
+    if (o.burst <= 0)
+        o.burst = o.rate < 1 ? 1 : o.rate;
+    return ParseOutcome::Run;
+}
+
+ParseOutcome parseTokenOptions(int argc, char **argv, int first, TokenOptions &o, std::string &error)
+{
+    std::map<std::string, Setter> flags = {
+        {"--user", stringFlag(o.user)},
+        {"--ttl", integerFlag(o.ttlSeconds, -(std::int64_t(1) << 31), std::int64_t(1) << 40)},
+        {"--secret", stringFlag(o.secret)},
+    };
+    const ParseOutcome outcome = runParser(argc, argv, first, flags, error);
+    if (outcome != ParseOutcome::Run)
+        return outcome;
+    if (o.user.empty()) {
+        error = "--user is required";
+        return ParseOutcome::Error;
+    }
+    if (o.secret.empty()) {
+        const char *env = std::getenv("TETHER_AUTH_SECRET");
+        if (env && *env)
+            o.secret = env;
+    }
+    if (o.secret.empty()) {
+        error = "no secret: pass --secret S or set TETHER_AUTH_SECRET";
+        return ParseOutcome::Error;
+    }
+    return ParseOutcome::Run;
+}
+
+const char *serveUsage()
+{
+    return "usage: tether-server [options]\n"
+           "       tether-server token --user U --ttl SECONDS [--secret S]\n"
+           "\n"
+           "Reference server of the Tether protocol v1 (see demos/server/README.md).\n"
+           "Prints 'listening on <host>:<port>' on stdout when ready.\n"
+           "\n"
+           "  --host H               address to bind (127.0.0.1)\n"
+           "  --port N               TCP port, 0 = any free port (8765)\n"
+           "  --tls-cert F --tls-key F   serve wss://\n"
+           "  --max-frame BYTES      largest incoming frame (1048576); larger -> close 1009\n"
+           "  --max-connections N    connections held at once (20000)\n"
+           "  --max-per-ip N         connections per client IP, 0 = no limit (0)\n"
+           "  --rate N               frames/s per session, token bucket, 0 = off (0)\n"
+           "  --burst N              bucket size (= rate)\n"
+           "  --history N            publications kept per channel (100)\n"
+           "  --session-ttl MS       detached session lifetime (120000)\n"
+           "  --session-buffer N     unacked server messages per session (10000)\n"
+           "  --max-sessions N       sessions held, attached or detached (100000)\n"
+           "  --max-channels N       channels held (100000)\n"
+           "  --readonly PATTERN     read-only channel glob ('*' wildcard), repeatable\n"
+           "  --heartbeat MS         heartbeat interval announced in welcome.hb (15000)\n"
+           "  --ping-interval MS     server pings idle connections, 0 = off (0)\n"
+           "  --hello-timeout MS     time allowed before hello (10000)\n"
+           "  --ack-delay MS         ack batching delay, 0..50 (20)\n"
+           "  --auth-secret S        require HMAC-SHA256 tokens\n"
+           "  --metrics-interval MS  period of the 'metrics' channel (1000)\n"
+           "  --log-level L          error | warn | info | debug (warn)\n"
+           "  --help                 this text\n";
+}
+
+const char *tokenUsage()
+{
+    return "usage: tether-server token --user U --ttl SECONDS [--secret S]\n"
+           "Prints a token 'user.expiry.signature' valid for SECONDS.\n"
+           "The secret defaults to $TETHER_AUTH_SECRET.\n";
+}
+
+} // namespace TetherServer

@@ -1,0 +1,53 @@
+// Command line of tether-server: the serve options and the `token` sub-command.
+// Documented (flags, defaults, ranges) in README.md next to this file; keep both in step.
+#pragma once
+
+#include "log.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace TetherServer {
+
+struct Options {
+    std::string host = "127.0.0.1";
+    int port = 8765;
+    std::string tlsCert;
+    std::string tlsKey;
+    std::int64_t maxFrame = 1048576;
+    int maxConnections = 20000;
+    int maxPerIp = 0;              // 0 = no limit
+    double rate = 0;               // frames per second per session, 0 = no limit
+    double burst = 0;              // 0 = same as rate
+    int history = 100;
+    std::int64_t sessionTtlMs = 120000;
+    int sessionBuffer = 10000;
+    int maxSessions = 100000;
+    int maxChannels = 100000;
+    std::vector<std::string> readonly;
+    std::int64_t heartbeatMs = 15000;
+    std::int64_t pingIntervalMs = 0;
+    std::int64_t helloTimeoutMs = 10000;
+    std::int64_t ackDelayMs = 20;
+    std::string authSecret;
+    std::int64_t metricsIntervalMs = 1000;
+    LogLevel logLevel = LogLevel::Warn;
+};
+
+struct TokenOptions {
+    std::string user;
+    std::int64_t ttlSeconds = 60;
+    std::string secret;
+};
+
+enum class ParseOutcome { Run, Help, Error };
+
+// Parses argv[first..argc) into `options`. On Error, `error` says which flag and why.
+ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &options, std::string &error);
+ParseOutcome parseTokenOptions(int argc, char **argv, int first, TokenOptions &options, std::string &error);
+
+const char *serveUsage();
+const char *tokenUsage();
+
+} // namespace TetherServer

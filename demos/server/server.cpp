@@ -1,0 +1,313 @@
+#include "server.h"
+
+#include "clock.h"
+#include "log.h"
+
+#include <libwebsockets.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+
+namespace TetherServer {
+
+using namespace Tether::Protocol;
+
+namespace {
+
+constexpr size_t kRxBufferSize = 64 * 1024;
+constexpr unsigned kServiceBufferSize = 256 * 1024;
+constexpr std::int64_t kShutdownGraceMs = 2000;
+
+Server *g_server = nullptr;
+lws_context *g_context = nullptr;
+volatile std::sig_atomic_t g_stopRequested = 0;
+lws_sorted_usec_list_t g_sul;
+
+// What lws keeps per connection for us (its per_session_data, zeroed by lws).
+struct WsiData {
+    Connection *connection;
+    bool rawSink;
+};
+
+enum ProtocolIndex : unsigned { kRawProtocol = 0, kJsonProtocol = 1, kCborProtocol = 2 };
+
+void onSignal(int)
+{
+    g_stopRequested = 1;
+    if (g_context)
+        lws_cancel_service(g_context);   // wakes the loop; only writes to a pipe
+}
+
+int lwsCallback(lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+    if (g_server)
+        return g_server->handle(wsi, int(reason), user, in, len);
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+void sulCallback(lws_sorted_usec_list_t *)
+{
+    if (g_server)
+        g_server->onTimer();
+}
+
+// Does the comma-separated Sec-WebSocket-Protocol list name a Tether subprotocol?
+bool offersTether(const char *list)
+{
+    std::string token;
+    for (const char *p = list;; ++p) {
+        if (*p == ',' || *p == '\0') {
+            if (token == kJsonSubprotocol.data() || token == kCborSubprotocol.data())
+                return true;
+            token.clear();
+            if (*p == '\0')
+                return false;
+        } else if (*p != ' ' && *p != '\t') {
+            if (token.size() < 64)
+                token += *p;
+        }
+    }
+}
+
+bool isRawPath(lws *wsi)
+{
+    char uri[64];
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0)
+        return false;
+    return std::strcmp(uri, "/raw") == 0 || std::strcmp(uri, "/raw/") == 0;
+}
+
+bool hasSinkArgument(lws *wsi)
+{
+    char arg[64];
+    for (int i = 0; i < 8 && lws_hdr_copy_fragment(wsi, arg, sizeof arg, WSI_TOKEN_HTTP_URI_ARGS, i) > 0; ++i) {
+        if (std::strncmp(arg, "sink", 4) == 0)
+            return true;
+    }
+    return false;
+}
+
+const lws_protocols kProtocols[] = {
+    {"tether-raw", lwsCallback, sizeof(WsiData), kRxBufferSize, kRawProtocol, nullptr, Connection::kMaxWriteChunk},
+    {"tether.v1.json", lwsCallback, sizeof(WsiData), kRxBufferSize, kJsonProtocol, nullptr, Connection::kMaxWriteChunk},
+    {"tether.v1.cbor", lwsCallback, sizeof(WsiData), kRxBufferSize, kCborProtocol, nullptr, Connection::kMaxWriteChunk},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+
+} // namespace
+
+Server::Server(Options options) : m_options(std::move(options)) {}
+
+Server::~Server()
+{
+    if (m_context) {
+        lws_context_destroy(m_context);
+        m_context = nullptr;
+        g_context = nullptr;
+    }
+    m_hub.reset();
+    g_server = nullptr;
+}
+
+int Server::handle(lws *wsi, int reasonCode, void *user, void *in, size_t len)
+{
+    const auto reason = static_cast<lws_callback_reasons>(reasonCode);
+    auto *data = static_cast<WsiData *>(user);
+    switch (reason) {
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
+        // Refuse, with an HTTP answer, an upgrade that offers no Tether subprotocol,
+        // unless it is for the raw path.
+        if (isRawPath(wsi))
+            return 0;
+        char list[256];
+        const int n = lws_hdr_copy(wsi, list, sizeof list, WSI_TOKEN_PROTOCOL);
+        if (n > 0 && offersTether(list))
+            return 0;
+        TS_INFO("refusing an upgrade that offers no Tether subprotocol");
+        lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST, "offer tether.v1.json or tether.v1.cbor");
+        return 1;
+    }
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        if (lws_get_protocol(wsi)->id == kRawProtocol) {
+            if (!isRawPath(wsi))
+                return 1;
+            if (data)
+                data->rawSink = hasSinkArgument(wsi);
+        }
+        return 0;
+    case LWS_CALLBACK_ESTABLISHED: {
+        if (!data)
+            return -1;
+        char ip[64] = "";
+        lws_get_peer_simple(wsi, ip, sizeof ip);
+        const unsigned protocol = lws_get_protocol(wsi)->id;
+        Connection::Mode mode = Connection::Mode::Tether;
+        const Codec *codec = nullptr;
+        if (protocol == kRawProtocol)
+            mode = data->rawSink ? Connection::Mode::RawSink : Connection::Mode::RawEcho;
+        else
+            codec = &codecFor(protocol == kJsonProtocol ? CodecKind::Json : CodecKind::Cbor);
+        data->connection = &m_hub->addConnection(wsi, mode, codec, ip);
+        return 0;
+    }
+    case LWS_CALLBACK_RECEIVE: {
+        Connection *c = data ? data->connection : nullptr;
+        if (!c)
+            return -1;
+        c->lastReceiveMs = steadyNowMs();
+        if (c->rxDiscarding)
+            return 0;
+        const bool final = lws_is_final_fragment(wsi);
+        const bool binary = lws_frame_is_binary(wsi);
+        const size_t remaining = lws_remaining_packet_payload(wsi);
+        const auto *bytes = static_cast<const char *>(in);
+        if (c->rx.size() + len + remaining > size_t(m_options.maxFrame)) {
+            c->rxDiscarding = true;
+            std::string().swap(c->rx);
+            m_hub->onOversize(*c);
+            return 0;
+        }
+        if (final && c->rx.empty()) {
+            m_hub->onMessage(*c, bytes, len, binary);   // the common case: no copy
+            return 0;
+        }
+        c->rx.append(bytes, len);
+        if (final) {
+            std::string message;
+            message.swap(c->rx);
+            m_hub->onMessage(*c, message.data(), message.size(), binary);
+        }
+        return 0;
+    }
+    case LWS_CALLBACK_RECEIVE_PONG:
+        if (data && data->connection)
+            data->connection->lastReceiveMs = steadyNowMs();
+        return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        if (!data || !data->connection)
+            return -1;
+        return data->connection->onWritable();
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        if (data && data->connection) {
+            const auto *payload = static_cast<const unsigned char *>(in);
+            data->connection->peerCloseCode = len >= 2 ? (payload[0] << 8) | payload[1] : 1005;
+        }
+        return 0;
+    case LWS_CALLBACK_CLOSED:
+        if (data && data->connection) {
+            Connection *c = data->connection;
+            data->connection = nullptr;
+            m_hub->onClosed(*c);
+        }
+        return 0;
+    case LWS_CALLBACK_HTTP:
+        // Plain HTTP: this server only speaks WebSocket.
+        if (lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, "WebSocket only"))
+            return -1;
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    default:
+        break;
+    }
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+void Server::onTimer()
+{
+    m_armedFor = -1;
+    m_timers.runDue(steadyNowMs());
+}
+
+void Server::armTimer()
+{
+    const std::optional<std::int64_t> next = m_timers.nextDeadline();
+    if (!next) {
+        if (m_armedFor >= 0) {
+            lws_sul_cancel(&g_sul);
+            m_armedFor = -1;
+        }
+        return;
+    }
+    if (*next == m_armedFor)
+        return;
+    const std::int64_t delayMs = std::max<std::int64_t>(0, *next - steadyNowMs());
+    lws_sul_schedule(m_context, 0, &g_sul, sulCallback, lws_usec_t(delayMs) * LWS_US_PER_MS);
+    m_armedFor = *next;
+}
+
+int Server::run()
+{
+    installLwsLogging(m_options.logLevel);
+    g_server = this;
+    m_hub = std::make_unique<Hub>(m_options, m_timers);
+
+    lws_context_creation_info info;
+    std::memset(&info, 0, sizeof info);
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    const bool tls = !m_options.tlsCert.empty();
+    if (tls)
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    if (m_options.host.find(':') == std::string::npos)
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    info.pt_serv_buf_size = kServiceBufferSize;
+    info.timeout_secs = 10;
+    info.gid = -1;
+    info.uid = -1;
+    m_context = lws_create_context(&info);
+    if (!m_context) {
+        TS_ERROR("cannot create the libwebsockets context");
+        return 1;
+    }
+    g_context = m_context;
+
+    info.port = m_options.port;
+    const bool anyAddress = m_options.host == "0.0.0.0" || m_options.host == "*";
+    info.iface = anyAddress ? nullptr : m_options.host.c_str();
+    info.protocols = kProtocols;
+    info.vhost_name = "tether";
+    if (tls) {
+        info.ssl_cert_filepath = m_options.tlsCert.c_str();
+        info.ssl_private_key_filepath = m_options.tlsKey.c_str();
+    }
+    m_vhost = lws_create_vhost(m_context, &info);
+    if (!m_vhost) {
+        TS_ERROR("cannot listen on %s:%d", m_options.host.c_str(), m_options.port);
+        return 1;
+    }
+
+    struct sigaction action;
+    std::memset(&action, 0, sizeof action);
+    action.sa_handler = onSignal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGINT, &action, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    std::printf("listening on %s:%d\n", m_options.host.c_str(), lws_get_vhost_listen_port(m_vhost));
+    std::fflush(stdout);
+
+    serviceUntilStopped();
+
+    TS_INFO("shutting down: closing %zu connections with 1001", m_hub->connectionCount());
+    m_hub->shutdown();
+    const std::int64_t deadline = steadyNowMs() + kShutdownGraceMs;
+    while (m_hub->connectionCount() > 0 && steadyNowMs() < deadline) {
+        armTimer();
+        if (lws_service(m_context, 0) < 0)
+            break;
+    }
+    lws_context_destroy(m_context);
+    m_context = nullptr;
+    g_context = nullptr;
+    return 0;
+}
+
+void Server::serviceUntilStopped()
+{
+    while (!g_stopRequested) {
+        armTimer();
+        if (lws_service(m_context, 0) < 0)
+            break;
+    }
+}
+
+} // namespace TetherServer

@@ -1,0 +1,84 @@
+// Sessions (PROTOCOL.md §3–§4): what survives a dropped connection.
+//
+// A session holds both directions of the reliable stream:
+// - inbound: `inRx`, the last contiguous client seq delivered, and the nacks of the last
+//   kNackMemory seqs (repeated after a resume for seq in (hello.ak, welcome.rx]);
+// - outbound: `outSeq`, the last seq given to a server message, and every message not yet
+//   acknowledged (`unacked`, oldest first), retransmitted on resume. It is bounded by
+//   --session-buffer: past it, the session is dropped (the client gets resumed=false).
+// A session is attached to at most one connection; detached, it expires after
+// --session-ttl ms. `sid` is the resume credential (128 random bits, never shown to other
+// clients); `peer` is its public name in presence.
+#pragma once
+
+#include "publication.h"
+#include "rate_limiter.h"
+#include "timer_queue.h"
+
+#include <protocol/frames.h>
+
+#include <QtCore/QString>
+
+#include <cstdint>
+#include <deque>
+#include <list>
+#include <memory>
+#include <set>
+#include <unordered_map>
+
+namespace TetherServer {
+
+class Connection;
+
+inline constexpr std::uint64_t kNackMemory = 1024;
+
+struct OutboundMessage {
+    std::uint64_t seq;
+    PublicationPtr body;
+};
+
+struct Session {
+    QString sid;
+    QString peer;
+    QString user;                 // empty when auth is off
+    Connection *connection = nullptr;
+
+    std::uint64_t inRx = 0;
+    std::deque<Tether::Protocol::Nack> nacks;   // ascending seq, within the last kNackMemory
+
+    std::uint64_t outSeq = 0;
+    std::deque<OutboundMessage> unacked;         // ascending seq
+    bool overflowed = false;                     // marked during a fan-out, dropped after it
+
+    std::set<QString> channels;
+    TokenBucket bucket;
+    TimerId expiryTimer = 0;
+    std::list<Session *>::iterator detachedPosition;  // valid while detached
+    bool detached = false;
+
+    void rememberNack(Tether::Protocol::Nack nack);
+    // Drops unacked messages with seq <= upTo.
+    void acknowledge(std::uint64_t upTo);
+};
+
+class SessionStore {
+public:
+    Session &create(QString user, double rate, double burst, std::int64_t nowMs);
+    Session *find(const QString &sid);
+    void erase(Session &session);
+
+    void markDetached(Session &session);
+    void markAttached(Session &session);
+    // The session detached the longest ago, or nullptr.
+    Session *oldestDetached() const;
+
+    size_t size() const { return m_sessions.size(); }
+    size_t detachedCount() const { return m_detached.size(); }
+
+private:
+    std::unordered_map<QString, std::unique_ptr<Session>> m_sessions;
+    std::list<Session *> m_detached;   // oldest first
+    std::uint64_t m_nextPeer = 1;
+};
+
+} // namespace TetherServer
