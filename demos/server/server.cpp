@@ -215,6 +215,9 @@ void Server::onTimer()
 {
     m_armedFor = -1;
     m_timers.runDue(steadyNowMs());
+    // Re-arm here, not only after lws_service() returns: lws runs ripe timers *before*
+    // computing its poll timeout, so a timer armed later would wait for network input.
+    armTimer();
 }
 
 void Server::armTimer()
