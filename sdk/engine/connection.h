@@ -67,7 +67,7 @@ public:
     Stats stats() const;
     qsizetype queueDepth() const;            // outbox messages (queued + in flight)
     qsizetype queueBytes() const;
-    std::optional<Duration> lastRtt() const;
+    std::optional<RttDuration> lastRtt() const;
     QString sessionId() const;               // empty before the first welcome
     std::optional<Error> lastError() const;  // the last error reported (Failed/ErrorOccurred)
     QStringList channels() const;            // the desired subscription set
@@ -98,8 +98,8 @@ public:
     void setUrls(const QList<QUrl> &urls);
 
     // Queue a message. Fails at once (nothing queued) with QueueFull (RejectNew),
-    // FrameTooLarge, NotSupported (payload the codec cannot carry; raw mode: not a byte
-    // array or string) or InvalidArgument (id in use). Otherwise exactly one of
+    // FrameTooLarge or NotSupported (payload the codec cannot carry; raw mode: not a byte
+    // array or string). An app-supplied id must be unique (not checked). Otherwise exactly one of
     // Delivered / Rejected / Dropped (reliable) or Sent / Dropped (at-most-once) follows.
     SendResult send(TimePoint now, const QCborValue &payload, const SendOptions &options = {});
 

@@ -127,7 +127,7 @@ struct RequestFinished {
 
 // Heartbeat round trip measured from SendPing to handlePong().
 struct Heartbeat {
-    Duration rtt{0};
+    RttDuration rtt{0};
 };
 
 // Answer with provideToken() or tokenFailed() (within Options::tokenTimeout).

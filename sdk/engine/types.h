@@ -21,6 +21,7 @@ namespace Tether::Engine {
 using Clock = std::chrono::steady_clock;
 using TimePoint = Clock::time_point;
 using Duration = std::chrono::milliseconds;
+using RttDuration = std::chrono::microseconds;  // round trips are reported in microseconds
 
 // The connection state the app sees. `Connected` means `welcome` was received (or, in raw
 // mode, the socket is open). `Connecting` covers fetching a token, opening the socket and
@@ -98,7 +99,7 @@ struct Stats {
     quint64 protocolErrors = 0;        // bad server input seen
     quint64 requestsSent = 0;
     quint64 requestsTimedOut = 0;
-    std::optional<Duration> lastRtt;   // last heartbeat round trip
+    std::optional<RttDuration> lastRtt;   // last heartbeat round trip
     qsizetype queueDepth = 0;          // messages in the outbox (queued + in flight)
     qsizetype queueBytes = 0;          // their encoded payload bytes
     qsizetype inFlight = 0;            // reliable messages sent and not yet acknowledged

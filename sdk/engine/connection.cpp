@@ -1,0 +1,981 @@
+// Tether engine: the connection, gluing the concerns together.
+//
+// Rules:
+// - State changes only through apply(Input) (state_table.cpp); side effects of an input
+//   are done here, next to the apply() that accepts it.
+// - Socket bookkeeping: `m_socket` says whether the engine believes a socket exists
+//   (Opening/Open). Transport input for a socket the engine no longer has is ignored, so
+//   a late close or frame can never disturb the next connection.
+// - Bad server input never throws or asserts: protocolError() reports it, closes with
+//   1002 and reconnects with backoff.
+// - One frame = one message; `msg` payloads were encoded once at send() (outbox.cpp).
+//
+// Theory of operation: see connection.h for the polling contract. Inputs update the
+// concerns (outbox, inbound, requests, channels, token, heartbeat, backoff), which put
+// actions and events into the Sink; pollAction() drains the sink, then asks the outbox
+// for the next data frame it may send, so a large outbox is encoded lazily, frame by
+// frame, as the caller pulls. pollTimeout() is the minimum of the timer table and the
+// per-item deadline queues (requests, TTLs).
+#include "connection.h"
+
+#include "backoff_p.h"
+#include "channels_p.h"
+#include "heartbeat_p.h"
+#include "inbound_p.h"
+#include "outbox_p.h"
+#include "requests_p.h"
+#include "sink_p.h"
+#include "state_table_p.h"
+#include "timers_p.h"
+#include "token_p.h"
+
+#include <QtCore/QLoggingCategory>
+
+#include <random>
+
+Q_LOGGING_CATEGORY(lcEngine, "tether.engine", QtWarningMsg)
+
+namespace Tether::Engine {
+
+namespace {
+
+// After a resumed welcome, nacks the server repeats for (hello.ak, welcome.rx] arrive
+// "right after welcome"; the covered messages are reported Delivered at the first other
+// frame, a pong, or after this long, whichever comes first.
+constexpr Duration kResumeSettle{1000};
+
+QByteArray latin1Bytes(QLatin1StringView s) { return QByteArray(s.data(), s.size()); }
+
+} // namespace
+
+struct Connection::Private {
+    explicit Private(Options o)
+        : options(std::move(o)),
+          backoff(options),
+          outbox(options, sink),
+          inbound(options),
+          requests(sink),
+          token(options)
+    {
+        if (!options.random) {
+            std::random_device device;
+            fallbackRng.seed((quint64(device()) << 32) ^ device());
+        }
+        if (!options.rawMode)
+            codec = &Protocol::codecFor(options.codec);
+        requests.onFinished = [this](quint64 id, const PendingRequest &r, const std::optional<Error> &e) {
+            requestEnded(id, r, e);
+        };
+    }
+
+    enum class Socket { None, Opening, Open };
+
+    Options options;
+    Sink sink;
+    TimerTable timers;
+    Backoff backoff;
+    HeartbeatMonitor heartbeat;
+    Outbox outbox;
+    Inbound inbound;
+    Requests requests;
+    Channels channels;
+    TokenState token;
+    std::mt19937_64 fallbackRng;
+    const Protocol::Codec *codec = nullptr;  // null in raw mode
+
+    State state = State::Idle;
+    Socket socket = Socket::None;
+    bool welcomed = false;
+    quint64 connectionNo = 0;      // one per socket: requests remember theirs
+    qsizetype urlIndex = 0;
+    quint64 attemptsStarted = 0;
+    QString sid;                   // session to resume ("" = none)
+    bool askedResume = false;      // the current hello carried sid
+    std::optional<quint64> maxFrame;
+    std::optional<Duration> retryAfter;
+    std::optional<Protocol::ErrorFrame> serverError;  // the `error` frame before a close
+    Duration heartbeatInterval{0};
+    qsizetype unprocessed = 0;
+    bool reading = true;
+    QByteArray scratch;
+
+    quint64 random() { return options.random ? options.random() : fallbackRng(); }
+    QString newId();
+
+    bool apply(Input input);
+    void noteTime(TimePoint now);
+    void startAttempt(TimePoint now);
+    void openSocket(TimePoint now);
+    void sendFrame(const Protocol::Frame &frame);
+    void loseSocket(Action how, int code, const QString &reason);
+    void teardown();
+    void linkLost(TimePoint now, std::optional<Error> report);
+    void fail(TimePoint now, Error error);
+    void protocolError(TimePoint now, const QString &message, int closeCode = 1002);
+    void closedByServer(TimePoint now, int code, const QString &reason);
+    void tokenExpired(TimePoint now);
+    void tokenFailure(TimePoint now, const QString &reason);
+    void onWelcome(TimePoint now, const Protocol::Welcome &welcome);
+    void onMsg(TimePoint now, Protocol::Msg &&msg);
+    void onErrorFrame(const Protocol::ErrorFrame &frame);
+    void deliver(MessageReceived &&message);
+    void flushAck();
+    void sendWaitingRequests();
+    void restoreChannels(TimePoint now);
+    void probe(TimePoint now);
+    void requestEnded(quint64 id, const PendingRequest &request, const std::optional<Error> &error);
+    RequestResult addRequest(TimePoint now, const Protocol::Frame &frame, quint64 id, PendingRequest request,
+                             Duration timeout);
+    std::optional<TimePoint> earliest() const;
+};
+
+// ---- helpers ------------------------------------------------------------------------
+
+QString Connection::Private::newId()
+{
+    // 128 random bits in base64url without padding: 22 characters.
+    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    uchar bytes[16];
+    const quint64 halves[2] = {random(), random()};
+    for (int i = 0; i < 16; ++i)
+        bytes[i] = uchar(halves[i / 8] >> ((i % 8) * 8));
+    char16_t out[22];
+    int o = 0;
+    for (int i = 0; i < 15; i += 3) {
+        const quint32 n = (quint32(bytes[i]) << 16) | (quint32(bytes[i + 1]) << 8) | bytes[i + 2];
+        out[o++] = char16_t(kAlphabet[(n >> 18) & 63]);
+        out[o++] = char16_t(kAlphabet[(n >> 12) & 63]);
+        out[o++] = char16_t(kAlphabet[(n >> 6) & 63]);
+        out[o++] = char16_t(kAlphabet[n & 63]);
+    }
+    out[o++] = char16_t(kAlphabet[bytes[15] >> 2]);
+    out[o++] = char16_t(kAlphabet[(bytes[15] & 3) << 4]);
+    return QString(reinterpret_cast<const QChar *>(out), o);
+}
+
+bool Connection::Private::apply(Input input)
+{
+    const std::optional<State> next = transition(state, input);
+    if (!next)
+        return false;
+    if (*next != state) {
+        const State from = state;
+        state = *next;
+        sink.post(StateChanged{from, *next});
+    }
+    return true;
+}
+
+std::optional<TimePoint> Connection::Private::earliest() const
+{
+    std::optional<TimePoint> best = timers.earliest();
+    for (const auto &t : {requests.nextDeadline(), outbox.nextExpiry()})
+        if (t && (!best || *t < *best))
+            best = t;
+    return best;
+}
+
+void Connection::Private::noteTime(TimePoint now)
+{
+    // A call arriving long after the deadline we asked for means the process or machine
+    // was suspended: the link may be stale, so probe it instead of trusting old timers.
+    if (state != State::Connected || socket != Socket::Open)
+        return;
+    const auto due = earliest();
+    if (due && now - *due > options.timeJumpThreshold) {
+        qCDebug(lcEngine) << "time jump detected: probing the link";
+        timers.clear(Timer::Liveness);
+        probe(now);
+    }
+}
+
+void Connection::Private::sendFrame(const Protocol::Frame &frame)
+{
+    QByteArray bytes;
+    QString error;
+    if (!codec->encode(frame, bytes, &error)) {
+        // Only payloads can fail to encode and they were checked at request()/send().
+        qCWarning(lcEngine) << "cannot encode" << Protocol::frameTypeName(frame) << error;
+        return;
+    }
+    sink.act(SendFrame{std::move(bytes), codec->usesBinaryFrames()});
+}
+
+void Connection::Private::loseSocket(Action how, int code, const QString &reason)
+{
+    if (socket == Socket::None)
+        return;
+    sink.act(std::move(how));
+    if (state == State::Connected)
+        sink.post(Disconnected{code, reason});
+    socket = Socket::None;
+}
+
+// ---- lifecycle ----------------------------------------------------------------------
+
+void Connection::Private::startAttempt(TimePoint now)
+{
+    timers.clear(Timer::Retry);
+    if (options.urls.isEmpty()) {
+        fail(now, Error::make(ErrorKind::Local, ErrorCode::InvalidArgument, QStringLiteral("no URL to connect to")));
+        return;
+    }
+    if (options.useToken && !options.rawMode) {
+        token.request(now, sink, timers);
+        return;
+    }
+    openSocket(now);
+}
+
+void Connection::Private::openSocket(TimePoint now)
+{
+    ++connectionNo;
+    if (attemptsStarted++ > 0)
+        ++sink.stats.reconnects;
+    socket = Socket::Opening;
+    welcomed = false;
+    serverError.reset();
+    OpenSocket open;
+    open.url = options.urls.at(urlIndex % options.urls.size());
+    open.subprotocols = options.rawMode ? options.rawSubprotocols
+                                        : QList<QByteArray>{latin1Bytes(codec->subprotocol())};
+    open.headers = options.headers;
+    sink.act(std::move(open));
+    if (options.handshakeTimeout.count() > 0)
+        timers.set(Timer::Handshake, now + options.handshakeTimeout);
+}
+
+void Connection::Private::teardown()
+{
+    welcomed = false;
+    timers.clear(Timer::Handshake);
+    timers.clear(Timer::Stable);
+    timers.clear(Timer::ResumeSettle);
+    heartbeat.stop(timers);
+    inbound.connectionLost(timers);
+    outbox.connectionLost();
+    requests.connectionLost(connectionNo);
+}
+
+void Connection::Private::linkLost(TimePoint now, std::optional<Error> report)
+{
+    const bool wasConnected = state == State::Connected;
+    teardown();
+    if (report)
+        sink.reportError(*report);
+    if (backoff.exhausted()) {
+        Error error = report.value_or(Error::make(ErrorKind::Transport, ErrorCode::ConnectionLost,
+                                                  QStringLiteral("connection lost")));
+        error.code = ErrorCode::MaxAttempts;
+        error.kind = ErrorKind::Local;
+        error.message = QStringLiteral("gave up after %1 attempts: %2").arg(backoff.attempts()).arg(error.message);
+        fail(now, error);
+        return;
+    }
+    if (!apply(Input::LinkLost))
+        return;
+    if (!wasConnected)
+        ++urlIndex;  // endpoints are tried in turn; a link that worked is retried first
+    const Duration delay = backoff.next(random(), wasConnected, retryAfter);
+    retryAfter.reset();
+    timers.set(Timer::Retry, now + delay);
+    sink.post(Reconnecting{backoff.attempts(), delay});
+}
+
+void Connection::Private::fail(TimePoint now, Error error)
+{
+    Q_UNUSED(now);
+    loseSocket(CloseSocket{1000, QString()}, 1000, error.message);
+    teardown();
+    token.cancel(timers);
+    timers.clear(Timer::Retry);
+    error.fatal = true;
+    if (!apply(Input::Permanent))
+        return;
+    sink.lastError = error;
+    sink.post(Failed{error});
+}
+
+void Connection::Private::protocolError(TimePoint now, const QString &message, int closeCode)
+{
+    ++sink.stats.protocolErrors;
+    qCDebug(lcEngine) << "protocol error:" << message;
+    loseSocket(CloseSocket{closeCode, QStringLiteral("protocol error")}, closeCode, message);
+    Error error = Error::make(ErrorKind::Remote, ErrorCode::ProtocolError, message);
+    error.closeCode = closeCode;
+    linkLost(now, error);
+}
+
+void Connection::Private::closedByServer(TimePoint now, int code, const QString &reason)
+{
+    if (state == State::Connected)
+        sink.post(Disconnected{code, reason});
+    socket = Socket::None;
+    const auto withServerDetails = [&](Error error) {
+        error.closeCode = code;
+        if (serverError) {
+            error.remoteCode = serverError->code;
+            if (!serverError->msg.isEmpty())
+                error.message = serverError->msg;
+        }
+        return error;
+    };
+    switch (classifyClose(code)) {
+    case CloseClass::Normal:
+        teardown();
+        apply(Input::ServerClosed);
+        return;
+    case CloseClass::Temporary: {
+        std::optional<Error> report;
+        if (state != State::Connected)  // a failed attempt; a drop was already told as Disconnected
+            report = withServerDetails(Error::make(ErrorKind::Transport, ErrorCode::TransportError,
+                QStringLiteral("connection closed with code %1 %2").arg(code).arg(reason)));
+        linkLost(now, report);
+        return;
+    }
+    case CloseClass::TokenExpired:
+        tokenExpired(now);
+        return;
+    case CloseClass::ProtocolError:
+        linkLost(now, withServerDetails(Error::make(ErrorKind::Remote, ErrorCode::ProtocolError,
+            QStringLiteral("the server closed with protocol error %1 %2").arg(code).arg(reason))));
+        return;
+    case CloseClass::Permanent: {
+        ErrorCode errorCode = ErrorCode::ServerError;
+        if (code == 4401)
+            errorCode = ErrorCode::Unauthorized;
+        else if (code == 4403)
+            errorCode = ErrorCode::Forbidden;
+        else if (code == 4409)
+            errorCode = ErrorCode::SessionTaken;
+        else if (code == 4413)
+            errorCode = ErrorCode::FrameTooLarge;
+        else if (code == 4400 || code == 1008)
+            errorCode = ErrorCode::ProtocolError;
+        fail(now, withServerDetails(Error::make(ErrorKind::Remote, errorCode,
+            QStringLiteral("the server closed with code %1 %2").arg(code).arg(reason))));
+        return;
+    }
+    }
+}
+
+void Connection::Private::tokenExpired(TimePoint now)
+{
+    teardown();
+    if (!options.useToken) {
+        fail(now, Error::make(ErrorKind::Remote, ErrorCode::TokenExpired,
+                              QStringLiteral("the server says the token expired and no token provider is set")));
+        return;
+    }
+    if (token.failed(timers)) {
+        fail(now, Error::make(ErrorKind::Remote, ErrorCode::Unauthorized,
+                              QStringLiteral("the server rejected %1 tokens in a row").arg(token.failures())));
+        return;
+    }
+    if (apply(Input::TokenExpired))
+        token.request(now, sink, timers);
+}
+
+void Connection::Private::tokenFailure(TimePoint now, const QString &reason)
+{
+    if (!token.pending() || state != State::Connecting)
+        return;
+    if (token.failed(timers)) {
+        fail(now, Error::make(ErrorKind::Local, ErrorCode::TokenUnavailable,
+                              QStringLiteral("no token after %1 tries: %2").arg(token.failures()).arg(reason)));
+        return;
+    }
+    // Back off like a failed connection attempt (state table: Connecting + TokenFailed).
+    const Duration delay = backoff.next(random(), false, std::nullopt);
+    if (!apply(Input::TokenFailed))
+        return;
+    sink.reportError(Error::make(ErrorKind::Local, ErrorCode::TokenUnavailable, reason));
+    timers.set(Timer::Retry, now + delay);
+    sink.post(Reconnecting{backoff.attempts(), delay});
+}
+
+void Connection::Private::probe(TimePoint now)
+{
+    if (state == State::Connected && socket == Socket::Open) {
+        sink.act(SendPing{});
+        heartbeat.probeSent(now, options.probeTimeout, timers);
+    } else if (state == State::Reconnecting) {
+        if (apply(Input::RetryDue))
+            startAttempt(now);
+    }
+}
+
+// ---- inbound frames -----------------------------------------------------------------
+
+void Connection::Private::onWelcome(TimePoint now, const Protocol::Welcome &welcome)
+{
+    if (welcome.resumed) {
+        if (!askedResume || welcome.sid != sid) {
+            protocolError(now, QStringLiteral("welcome resumes a session the client did not ask for"));
+            return;
+        }
+        const QString error = outbox.resume(welcome.rx);
+        if (!error.isEmpty()) {
+            protocolError(now, error);
+            return;
+        }
+    }
+    const bool sessionLost = !welcome.resumed && !sid.isEmpty();
+    if (!welcome.resumed) {
+        outbox.newSession();
+        inbound.newSession();
+        sid = welcome.sid;
+    }
+    welcomed = true;
+    timers.clear(Timer::Handshake);
+    maxFrame = welcome.maxFrame;
+    if (!apply(Input::Welcome))
+        return;
+    heartbeatInterval = (welcome.hb && *welcome.hb > 0) ? Duration(qint64(*welcome.hb)) : options.heartbeatInterval;
+    heartbeat.start(now, heartbeatInterval, options.heartbeatTimeout, timers);
+    if (options.stablePeriod.count() > 0)
+        timers.set(Timer::Stable, now + options.stablePeriod);
+    else
+        backoff.reset();
+    if (outbox.settling())
+        timers.set(Timer::ResumeSettle, now + kResumeSettle);
+    sink.post(Connected{welcome.resumed, sid});
+    if (sessionLost)
+        sink.post(SessionLost{channels.desired()});
+    if (!welcome.resumed)
+        restoreChannels(now);
+    sendWaitingRequests();
+}
+
+void Connection::Private::onMsg(TimePoint now, Protocol::Msg &&msg)
+{
+    MessageReceived message{std::move(msg.d), msg.id.value_or(QString()), msg.ch.value_or(QString()),
+                            msg.seq.has_value()};
+    if (!msg.seq) {
+        deliver(std::move(message));
+        return;
+    }
+    if (*msg.seq == 0) {
+        protocolError(now, QStringLiteral("msg with seq 0"));
+        return;
+    }
+    switch (inbound.accept(now, *msg.seq, message.id, timers)) {
+    case Inbound::Verdict::Gap:
+        protocolError(now, QStringLiteral("gap in server seq: expected %1, got %2")
+                               .arg(inbound.delivered() + 1).arg(*msg.seq));
+        return;
+    case Inbound::Verdict::Duplicate:
+    case Inbound::Verdict::DuplicateId:
+        ++sink.stats.duplicatesSuppressed;
+        break;
+    case Inbound::Verdict::Deliver:
+        deliver(std::move(message));
+        break;
+    }
+    if (inbound.ackOwedNow())
+        flushAck();
+}
+
+void Connection::Private::deliver(MessageReceived &&message)
+{
+    ++sink.stats.received;
+    sink.post(std::move(message));
+    if (options.maxUnprocessed > 0) {
+        ++unprocessed;
+        if (reading && unprocessed >= options.maxUnprocessed) {
+            reading = false;
+            sink.act(SetReading{false});
+        }
+    }
+}
+
+void Connection::Private::flushAck()
+{
+    if (const auto seq = inbound.takeAck(timers); seq && socket == Socket::Open)
+        sendFrame(Protocol::Ack{*seq});
+}
+
+void Connection::Private::onErrorFrame(const Protocol::ErrorFrame &frame)
+{
+    serverError = frame;
+    if (frame.retryAfter)
+        retryAfter = Duration(qint64(std::min<quint64>(*frame.retryAfter, quint64(24) * 3600 * 1000)));
+    Error error = Error::make(ErrorKind::Remote, ErrorCode::ServerError, frame.msg);
+    error.remoteCode = frame.code;
+    sink.reportError(error);
+}
+
+// ---- requests and channels ----------------------------------------------------------
+
+void Connection::Private::sendWaitingRequests()
+{
+    if (state != State::Connected || socket != Socket::Open)
+        return;
+    requests.sendWaiting(connectionNo, [this](quint64 id, const PendingRequest &request) {
+        if (maxFrame && quint64(request.frame.size()) > *maxFrame) {
+            requests.finish(id, {}, Error::make(ErrorKind::Local, ErrorCode::FrameTooLarge,
+                QStringLiteral("request of %1 bytes exceeds the server's maxFrame %2")
+                    .arg(request.frame.size()).arg(*maxFrame)));
+            return;
+        }
+        sink.act(SendFrame{request.frame, request.binary});
+    });
+}
+
+void Connection::Private::restoreChannels(TimePoint now)
+{
+    for (const QString &channel : channels.toRestore()) {
+        const quint64 id = requests.nextId();
+        PendingRequest request;
+        request.kind = RequestKind::Subscribe;
+        request.channel = channel;
+        request.retryable = true;
+        request.internal = true;
+        if (addRequest(now, Protocol::Sub{id, channel}, id, std::move(request), options.requestTimeout).ok())
+            channels.restoring(channel, id);
+    }
+}
+
+void Connection::Private::requestEnded(quint64 id, const PendingRequest &request, const std::optional<Error> &error)
+{
+    if (request.kind != RequestKind::Subscribe)
+        return;
+    const bool refused = error && error->kind == ErrorKind::Remote;
+    channels.subFinished(request.channel, id, refused);
+    if (request.internal && error) {
+        Error report = *error;
+        report.message = QStringLiteral("re-subscribing to %1 failed: %2").arg(request.channel, error->message);
+        sink.reportError(report);
+    }
+}
+
+RequestResult Connection::Private::addRequest(TimePoint now, const Protocol::Frame &frame, quint64 id,
+                                              PendingRequest request, Duration timeout)
+{
+    QString error;
+    if (!codec->encode(frame, request.frame, &error))
+        return {0, Error::make(ErrorKind::Local, ErrorCode::NotSupported, error)};
+    if (maxFrame && quint64(request.frame.size()) > *maxFrame)
+        return {0, Error::make(ErrorKind::Local, ErrorCode::FrameTooLarge,
+                               QStringLiteral("request of %1 bytes exceeds the server's maxFrame %2")
+                                   .arg(request.frame.size()).arg(*maxFrame))};
+    request.binary = codec->usesBinaryFrames();
+    requests.add(now, id, std::move(request), timeout);
+    sendWaitingRequests();
+    return {id, std::nullopt};
+}
+
+// ---- Connection ---------------------------------------------------------------------
+
+Connection::Connection(Options options) : d(std::make_unique<Private>(std::move(options))) {}
+Connection::~Connection() = default;
+
+State Connection::state() const { return d->state; }
+const Options &Connection::options() const { return d->options; }
+qsizetype Connection::queueDepth() const { return d->outbox.count(); }
+qsizetype Connection::queueBytes() const { return d->outbox.bytes(); }
+std::optional<RttDuration> Connection::lastRtt() const { return d->sink.stats.lastRtt; }
+QString Connection::sessionId() const { return d->sid; }
+std::optional<Error> Connection::lastError() const { return d->sink.lastError; }
+QStringList Connection::channels() const { return d->channels.desired(); }
+bool Connection::isReading() const { return d->reading; }
+
+Stats Connection::stats() const
+{
+    Stats s = d->sink.stats;
+    s.queueDepth = d->outbox.count();
+    s.queueBytes = d->outbox.bytes();
+    s.inFlight = d->outbox.inFlight();
+    s.pendingRequests = d->requests.size();
+    return s;
+}
+
+void Connection::handleOpened(TimePoint now, QByteArrayView subprotocol)
+{
+    d->noteTime(now);
+    if (d->socket != Private::Socket::Opening)
+        return;
+    d->socket = Private::Socket::Open;
+    if (!d->reading)
+        d->sink.act(SetReading{false});
+    if (d->options.rawMode) {
+        d->apply(Input::SocketOpened);
+        d->welcomed = true;
+        d->timers.clear(Timer::Handshake);
+        if (!d->apply(Input::Welcome))
+            return;
+        d->heartbeat.start(now, d->options.heartbeatInterval, d->options.heartbeatTimeout, d->timers);
+        if (d->options.stablePeriod.count() > 0)
+            d->timers.set(Timer::Stable, now + d->options.stablePeriod);
+        d->sink.post(Connected{false, QString()});
+        return;
+    }
+    const Protocol::Codec *negotiated = Protocol::codecForSubprotocol(subprotocol);
+    if (!negotiated || negotiated->kind() != d->options.codec) {
+        d->fail(now, Error::make(ErrorKind::Remote, ErrorCode::ProtocolMismatch,
+            QStringLiteral("the server picked no Tether subprotocol (got \"%1\")")
+                .arg(QString::fromLatin1(subprotocol.first(std::min<qsizetype>(64, subprotocol.size()))))));
+        return;
+    }
+    d->apply(Input::SocketOpened);
+    Protocol::Hello hello;
+    d->askedResume = !d->sid.isEmpty();
+    if (d->askedResume) {
+        hello.sid = d->sid;
+        hello.rx = d->inbound.delivered();
+        hello.ak = d->outbox.highestAck();
+    }
+    if (d->options.useToken)
+        hello.token = d->token.token();
+    if (!d->options.agent.isEmpty())
+        hello.agent = d->options.agent;
+    d->sendFrame(hello);
+}
+
+void Connection::handleFrame(TimePoint now, QByteArrayView bytes, bool isBinary)
+{
+    d->noteTime(now);
+    if (d->socket != Private::Socket::Open)
+        return;
+    d->heartbeat.signOfLife(d->timers);
+    if (d->options.rawMode) {
+        if (d->state == State::Connected) {
+            MessageReceived message;
+            message.payload = isBinary ? QCborValue(bytes.toByteArray())
+                                       : QCborValue(QString::fromUtf8(bytes));
+            d->deliver(std::move(message));
+        }
+        return;
+    }
+    if (bytes.size() > d->options.maxIncomingFrame) {
+        d->protocolError(now, QStringLiteral("incoming frame of %1 bytes exceeds the limit").arg(bytes.size()), 1009);
+        return;
+    }
+    if (isBinary != d->codec->usesBinaryFrames()) {
+        d->protocolError(now, isBinary ? QStringLiteral("binary frame on a JSON connection")
+                                       : QStringLiteral("text frame on a CBOR connection"), 1003);
+        return;
+    }
+    Protocol::DecodeResult decoded = d->codec->decode(bytes);
+    if (!decoded.ok()) {
+        d->protocolError(now, decoded.error);
+        return;
+    }
+    Protocol::Frame &frame = *decoded.frame;
+    if (!d->welcomed) {
+        if (auto *welcome = std::get_if<Protocol::Welcome>(&frame))
+            d->onWelcome(now, *welcome);
+        else if (auto *error = std::get_if<Protocol::ErrorFrame>(&frame))
+            d->onErrorFrame(*error);
+        else
+            d->protocolError(now, QStringLiteral("%1 before welcome").arg(Protocol::frameTypeName(frame)));
+        return;
+    }
+    if (d->outbox.settling() && !std::holds_alternative<Protocol::Nack>(frame)) {
+        d->timers.clear(Timer::ResumeSettle);
+        d->outbox.settle();
+    }
+    if (auto *msg = std::get_if<Protocol::Msg>(&frame)) {
+        d->onMsg(now, std::move(*msg));
+    } else if (auto *ack = std::get_if<Protocol::Ack>(&frame)) {
+        if (const QString error = d->outbox.ack(ack->seq); !error.isEmpty())
+            d->protocolError(now, error);
+    } else if (auto *nack = std::get_if<Protocol::Nack>(&frame)) {
+        Error error = Error::make(ErrorKind::Remote, ErrorCode::Rejected, nack->err.msg);
+        error.remoteCode = nack->err.code;
+        if (nack->err.data)
+            error.data = *nack->err.data;
+        if (const QString bad = d->outbox.nack(nack->seq, error); !bad.isEmpty())
+            d->protocolError(now, bad);
+    } else if (auto *res = std::get_if<Protocol::Res>(&frame)) {
+        std::optional<Error> error;
+        QCborValue result;
+        if (auto *err = std::get_if<Protocol::ErrorObject>(&res->result)) {
+            error = Error::make(ErrorKind::Remote, ErrorCode::Rejected, err->msg);
+            error->remoteCode = err->code;
+            if (err->data)
+                error->data = *err->data;
+        } else {
+            result = std::get<QCborValue>(res->result);
+        }
+        if (!d->requests.finish(res->id, std::move(result), std::move(error), d->connectionNo))
+            qCDebug(lcEngine) << "ignoring res for request" << res->id << "not pending on this connection";
+    } else if (auto *errorFrame = std::get_if<Protocol::ErrorFrame>(&frame)) {
+        d->onErrorFrame(*errorFrame);
+    } else {
+        d->protocolError(now, QStringLiteral("unexpected %1 from the server").arg(Protocol::frameTypeName(frame)));
+    }
+}
+
+void Connection::handleClosed(TimePoint now, int code, QStringView reason)
+{
+    d->noteTime(now);
+    if (d->socket == Private::Socket::None)
+        return;
+    d->closedByServer(now, code, reason.toString());
+}
+
+void Connection::handleTransportError(TimePoint now, QStringView message)
+{
+    d->noteTime(now);
+    if (d->socket == Private::Socket::None)
+        return;
+    if (d->state == State::Connected)
+        d->sink.post(Disconnected{1006, message.toString()});
+    d->socket = Private::Socket::None;
+    d->linkLost(now, Error::make(ErrorKind::Transport, ErrorCode::TransportError, message.toString()));
+}
+
+void Connection::handlePong(TimePoint now)
+{
+    d->noteTime(now);
+    if (d->socket != Private::Socket::Open)
+        return;
+    if (const auto rtt = d->heartbeat.pong(now, d->timers)) {
+        d->sink.stats.lastRtt = *rtt;
+        d->sink.post(Heartbeat{*rtt});
+    }
+    if (d->outbox.settling() && d->welcomed) {
+        d->timers.clear(Timer::ResumeSettle);
+        d->outbox.settle();
+    }
+}
+
+void Connection::handleTimeout(TimePoint now)
+{
+    d->noteTime(now);
+    TimerTable &timers = d->timers;
+    if (timers.take(Timer::Token, now))
+        d->tokenFailure(now, QStringLiteral("the token provider did not answer in time"));
+    if (timers.take(Timer::Handshake, now) && d->socket != Private::Socket::None) {
+        d->loseSocket(AbortSocket{}, 1006, QStringLiteral("handshake timeout"));
+        d->linkLost(now, Error::make(ErrorKind::Timeout, ErrorCode::HandshakeTimeout,
+                                     QStringLiteral("no welcome within the handshake timeout")));
+    }
+    if (timers.take(Timer::Retry, now) && d->apply(Input::RetryDue))
+        d->startAttempt(now);
+    if (timers.take(Timer::Liveness, now) && d->socket == Private::Socket::Open) {
+        d->loseSocket(AbortSocket{}, 1006, QStringLiteral("heartbeat timeout"));
+        d->linkLost(now, Error::make(ErrorKind::Timeout, ErrorCode::HeartbeatTimeout,
+                                     QStringLiteral("nothing received within the heartbeat timeout")));
+    }
+    if (timers.take(Timer::Ping, now) && d->socket == Private::Socket::Open && d->welcomed) {
+        d->sink.act(SendPing{});
+        d->heartbeat.pingSent(now, timers);
+    }
+    if (timers.take(Timer::AckDelay, now))
+        d->flushAck();
+    if (timers.take(Timer::Stable, now)) {
+        d->backoff.reset();
+        d->token.reset();
+    }
+    if (timers.take(Timer::ResumeSettle, now))
+        d->outbox.settle();
+    d->requests.expireDue(now);
+    d->outbox.expireDue(now);
+}
+
+void Connection::open(TimePoint now)
+{
+    d->noteTime(now);
+    const State before = d->state;
+    if (!d->apply(Input::Open))
+        return;
+    if (before != State::Reconnecting) {
+        d->backoff.reset();
+        d->token.reset();
+    }
+    d->startAttempt(now);
+}
+
+void Connection::close(TimePoint now, bool keepOutbox)
+{
+    d->noteTime(now);
+    if (d->socket == Private::Socket::Open)
+        d->loseSocket(CloseSocket{1000, QString()}, 1000, QStringLiteral("closed by the app"));
+    else
+        d->loseSocket(AbortSocket{}, 1000, QStringLiteral("closed by the app"));
+    if (!d->apply(Input::Close))
+        return;
+    d->teardown();
+    d->token.cancel(d->timers);
+    d->timers.clearAll();
+    d->outbox.closeAll(keepOutbox);
+    d->inbound.newSession();
+    d->requests.failAll(Error::make(ErrorKind::Local, ErrorCode::Closed, QStringLiteral("closed by the app")));
+    // 1000 tells the server the app is done with the session: the next open() starts anew.
+    d->sid.clear();
+    d->retryAfter.reset();
+}
+
+void Connection::setUrls(const QList<QUrl> &urls)
+{
+    d->options.urls = urls;
+    d->urlIndex = 0;
+}
+
+SendResult Connection::send(TimePoint now, const QCborValue &payload, const SendOptions &options)
+{
+    d->noteTime(now);
+    QByteArray &encoded = d->scratch;
+    encoded.clear();
+    bool binary = false;
+    if (d->options.rawMode) {
+        if (payload.isByteArray()) {
+            encoded = payload.toByteArray();
+            binary = true;
+        } else if (payload.isString()) {
+            encoded = payload.toString().toUtf8();
+        } else {
+            return {{}, Error::make(ErrorKind::Local, ErrorCode::NotSupported,
+                                    QStringLiteral("raw mode sends byte arrays or strings only"))};
+        }
+    } else {
+        QString error;
+        if (!d->codec->encodeValue(payload, encoded, &error))
+            return {{}, Error::make(ErrorKind::Local, ErrorCode::NotSupported, error)};
+    }
+    const QString id = options.id.isEmpty() ? d->newId() : options.id;
+    if (d->maxFrame && !d->options.rawMode) {
+        // The envelope adds the id, the channel and a few dozen bytes of field names.
+        const quint64 estimate = quint64(encoded.size() + id.size() * 3 + options.channel.size() * 3 + 48);
+        if (estimate > *d->maxFrame)
+            return {{}, Error::make(ErrorKind::Local, ErrorCode::FrameTooLarge,
+                                    QStringLiteral("message of about %1 bytes exceeds the server's maxFrame %2")
+                                        .arg(estimate).arg(*d->maxFrame))};
+    }
+    const bool reliable = !d->options.rawMode && options.delivery == Delivery::AtLeastOnce;
+    if (auto error = d->outbox.push(now, id, encoded, options, reliable, binary))
+        return {{}, std::move(error)};
+    return {id, std::nullopt};
+}
+
+RequestResult Connection::request(TimePoint now, const QString &method, const QCborValue &params,
+                                  const RequestOptions &options)
+{
+    d->noteTime(now);
+    if (d->options.rawMode)
+        return {0, Error::make(ErrorKind::Local, ErrorCode::NotSupported, QStringLiteral("requests are not available in raw mode"))};
+    if (method.isEmpty())
+        return {0, Error::make(ErrorKind::Local, ErrorCode::InvalidArgument, QStringLiteral("empty method name"))};
+    const quint64 id = d->requests.nextId();
+    Protocol::Req req;
+    req.id = id;
+    req.m = method;
+    if (!params.isUndefined())
+        req.d = params;
+    PendingRequest pending;
+    pending.retryable = options.retryable;
+    const Duration timeout = options.timeout.count() < 0 ? d->options.requestTimeout : options.timeout;
+    return d->addRequest(now, req, id, std::move(pending), timeout);
+}
+
+bool Connection::cancelRequest(TimePoint now, quint64 id)
+{
+    d->noteTime(now);
+    return d->requests.finish(id, {}, Error::make(ErrorKind::Local, ErrorCode::Closed,
+                                                  QStringLiteral("cancelled by the app"))).has_value();
+}
+
+RequestResult Connection::subscribe(TimePoint now, const QString &channel)
+{
+    d->noteTime(now);
+    if (d->options.rawMode)
+        return {0, Error::make(ErrorKind::Local, ErrorCode::NotSupported, QStringLiteral("channels are not available in raw mode"))};
+    if (channel.isEmpty())
+        return {0, Error::make(ErrorKind::Local, ErrorCode::InvalidArgument, QStringLiteral("empty channel name"))};
+    const quint64 id = d->requests.nextId();
+    PendingRequest pending;
+    pending.kind = RequestKind::Subscribe;
+    pending.channel = channel;
+    pending.retryable = true;
+    RequestResult result = d->addRequest(now, Protocol::Sub{id, channel}, id, std::move(pending), d->options.requestTimeout);
+    if (result.ok())
+        d->channels.want(channel, id);
+    return result;
+}
+
+RequestResult Connection::unsubscribe(TimePoint now, const QString &channel)
+{
+    d->noteTime(now);
+    if (d->options.rawMode)
+        return {0, Error::make(ErrorKind::Local, ErrorCode::NotSupported, QStringLiteral("channels are not available in raw mode"))};
+    if (channel.isEmpty())
+        return {0, Error::make(ErrorKind::Local, ErrorCode::InvalidArgument, QStringLiteral("empty channel name"))};
+    const quint64 id = d->requests.nextId();
+    PendingRequest pending;
+    pending.kind = RequestKind::Unsubscribe;
+    pending.channel = channel;
+    pending.retryable = true;
+    d->channels.unwant(channel);
+    return d->addRequest(now, Protocol::Unsub{id, channel}, id, std::move(pending), d->options.requestTimeout);
+}
+
+void Connection::provideToken(TimePoint now, const QString &token)
+{
+    d->noteTime(now);
+    if (!d->token.pending() || d->state != State::Connecting)
+        return;
+    d->token.answered(token, d->timers);
+    if (d->apply(Input::TokenReady))
+        d->openSocket(now);
+}
+
+void Connection::tokenFailed(TimePoint now, QStringView reason)
+{
+    d->noteTime(now);
+    d->tokenFailure(now, reason.toString());
+}
+
+void Connection::notifyNetworkChanged(TimePoint now)
+{
+    d->noteTime(now);
+    d->probe(now);
+}
+
+void Connection::notifyAppResumed(TimePoint now)
+{
+    d->noteTime(now);
+    d->probe(now);
+}
+
+void Connection::markProcessed(TimePoint now, qsizetype count)
+{
+    d->noteTime(now);
+    d->unprocessed = std::max<qsizetype>(0, d->unprocessed - std::max<qsizetype>(0, count));
+    if (!d->reading && d->unprocessed < d->options.maxUnprocessed) {
+        d->reading = true;
+        if (d->socket != Private::Socket::None)
+            d->sink.act(SetReading{true});
+    }
+}
+
+std::optional<Action> Connection::pollAction()
+{
+    if (!d->sink.actions.empty()) {
+        Action action = std::move(d->sink.actions.front());
+        d->sink.actions.pop_front();
+        return action;
+    }
+    if (d->state == State::Connected && d->socket == Private::Socket::Open && d->welcomed) {
+        if (auto frame = d->outbox.takeNext(d->codec, d->maxFrame))
+            return Action{std::move(*frame)};
+    }
+    return std::nullopt;
+}
+
+std::optional<TimePoint> Connection::pollTimeout() const
+{
+    return d->earliest();
+}
+
+std::optional<Event> Connection::pollEvent()
+{
+    if (d->sink.events.empty())
+        return std::nullopt;
+    Event event = std::move(d->sink.events.front());
+    d->sink.events.pop_front();
+    return event;
+}
+
+} // namespace Tether::Engine

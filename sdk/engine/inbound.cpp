@@ -1,0 +1,57 @@
+#include "inbound_p.h"
+
+namespace Tether::Engine {
+
+void RecentIds::insert(const QString &id)
+{
+    if (m_capacity <= 0 || m_set.contains(id))
+        return;
+    if (qsizetype(m_order.size()) >= m_capacity) {
+        m_set.remove(m_order.front());
+        m_order.pop_front();
+    }
+    m_set.insert(id);
+    m_order.push_back(id);
+}
+
+Inbound::Verdict Inbound::accept(TimePoint now, quint64 seq, const QString &id, TimerTable &timers)
+{
+    if (seq > m_delivered + 1)
+        return Verdict::Gap;
+    Verdict verdict;
+    if (seq <= m_delivered) {
+        verdict = Verdict::Duplicate;  // already delivered in this session; the ack may have been lost
+    } else {
+        m_delivered = seq;
+        if (!id.isEmpty() && m_recent.contains(id)) {
+            verdict = Verdict::DuplicateId;  // a copy from a lost session, same id
+        } else {
+            if (!id.isEmpty())
+                m_recent.insert(id);
+            verdict = Verdict::Deliver;
+        }
+    }
+    ++m_unacked;
+    m_owed = true;
+    timers.setEarlier(Timer::AckDelay, now + m_options.ackDelay);
+    return verdict;
+}
+
+std::optional<quint64> Inbound::takeAck(TimerTable &timers)
+{
+    timers.clear(Timer::AckDelay);
+    if (!m_owed)
+        return std::nullopt;
+    m_owed = false;
+    m_unacked = 0;
+    return m_delivered;
+}
+
+void Inbound::connectionLost(TimerTable &timers)
+{
+    timers.clear(Timer::AckDelay);
+    m_owed = false;
+    m_unacked = 0;
+}
+
+} // namespace Tether::Engine

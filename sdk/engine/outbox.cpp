@@ -1,0 +1,406 @@
+#include "outbox_p.h"
+
+#include <QtCore/QVarLengthArray>
+
+#include <algorithm>
+
+namespace Tether::Engine {
+
+namespace {
+
+bool isAsciiId(const QString &id)
+{
+    for (QChar c : id)
+        if (c.unicode() >= 0x80)
+            return false;
+    return true;
+}
+
+Error localError(ErrorCode code, QString message)
+{
+    return Error::make(ErrorKind::Local, code, std::move(message));
+}
+
+} // namespace
+
+Outbox::Outbox(const Options &options, Sink &sink) : m_options(options), m_sink(sink) {}
+
+std::optional<Error> Outbox::push(TimePoint now, const QString &id, QByteArrayView encoded,
+                                  const SendOptions &options, bool reliable, bool binary)
+{
+    // A superseded message leaves first: its room counts for the new one.
+    if (!options.coalescingKey.isEmpty()) {
+        const auto it = m_keyToSerial.constFind(options.coalescingKey);
+        if (it != m_keyToSerial.cend()) {
+            if (Entry *old = findSerial(*it); old && !old->has(Dead) && !old->has(SentNow) && old->seq == 0)
+                finish(*old, Dropped{idOf(*old), DropReason::Superseded});
+        }
+    }
+    if (!makeRoom(encoded.size()))
+        return localError(ErrorCode::QueueFull,
+                          QStringLiteral("outbox full (%1 messages, %2 bytes)").arg(m_count).arg(m_bytes));
+
+    const bool ascii = isAsciiId(id);
+    const QByteArray idBytes = ascii ? id.toLatin1() : id.toUtf8();
+    if (idBytes.size() > 0xffff)
+        return localError(ErrorCode::InvalidArgument, QStringLiteral("message id too long"));
+
+    Entry e;
+    e.blob.reserve(idBytes.size() + encoded.size());
+    e.blob.append(idBytes);
+    e.blob.append(encoded);
+    e.serial = m_nextSerial++;
+    e.idLen = quint16(idBytes.size());
+    e.flags = quint8((reliable ? Reliable : 0) | (binary ? Binary : 0) | (ascii ? 0 : Utf8Id));
+    if (!options.channel.isEmpty())
+        e.channel = internChannel(options.channel);
+    if (!options.coalescingKey.isEmpty()) {
+        e.flags |= HasKey;
+        m_keyToSerial.insert(options.coalescingKey, e.serial);
+        m_serialToKey.insert(e.serial, options.coalescingKey);
+    }
+    if (options.ttl.count() > 0)
+        m_ttl.push(now, options.ttl, e.serial);
+    m_count += 1;
+    m_bytes += encoded.size();
+    m_entries.push_back(std::move(e));
+    return std::nullopt;
+}
+
+bool Outbox::makeRoom(qsizetype extraBytes)
+{
+    const auto full = [&] {
+        return m_count + 1 > m_options.maxQueuedMessages || m_bytes + extraBytes > m_options.maxQueuedBytes;
+    };
+    if (!full())
+        return true;
+    if (m_options.overflow != OverflowPolicy::DropOldest || extraBytes > m_options.maxQueuedBytes)
+        return false;
+    // Oldest first, skipping what is already on the wire in this session (it cannot be
+    // unsent without a gap in the seq series).
+    for (qsizetype i = 0; i < qsizetype(m_entries.size()) && full(); ++i) {
+        Entry &e = m_entries[size_t(i)];
+        if (e.has(Dead) || e.seq != 0 || e.has(SentNow))
+            continue;
+        finish(e, Dropped{idOf(e), DropReason::QueueFull});
+    }
+    trimFront();
+    return !full();
+}
+
+QString Outbox::idOf(const Entry &e) const
+{
+    return e.has(Utf8Id) ? QString::fromUtf8(e.blob.constData(), e.idLen)
+                         : QString::fromLatin1(e.blob.constData(), e.idLen);
+}
+
+Outbox::Entry *Outbox::findSerial(quint64 serial)
+{
+    const auto it = std::lower_bound(m_entries.begin(), m_entries.end(), serial,
+                                     [](const Entry &e, quint64 s) { return e.serial < s; });
+    return (it != m_entries.end() && it->serial == serial) ? &*it : nullptr;
+}
+
+void Outbox::finish(Entry &e, Event outcome)
+{
+    if (e.has(Dead))
+        return;
+    if (!e.has(Reported)) {
+        if (const auto *dropped = std::get_if<Dropped>(&outcome))
+            ++m_sink.stats.dropped[size_t(dropped->reason)];
+        m_sink.post(std::move(outcome));
+    }
+    if (e.has(SentNow) && e.has(Reliable))
+        --m_inFlight;
+    releaseKey(e);
+    if (e.channel)
+        releaseChannel(e.channel);
+    e.channel = 0;
+    m_count -= 1;
+    m_bytes -= e.payloadSize();
+    e.flags = quint8((e.flags | Dead) & ~SentNow);
+    e.blob = QByteArray();
+    ++m_dead;
+}
+
+void Outbox::releaseKey(Entry &e)
+{
+    if (!e.has(HasKey))
+        return;
+    e.flags &= quint8(~HasKey);
+    const auto it = m_serialToKey.find(e.serial);
+    if (it == m_serialToKey.end())
+        return;
+    const auto keyIt = m_keyToSerial.find(*it);
+    if (keyIt != m_keyToSerial.end() && *keyIt == e.serial)
+        m_keyToSerial.erase(keyIt);
+    m_serialToKey.erase(it);
+}
+
+void Outbox::popFront()
+{
+    Entry &e = m_entries.front();
+    if (e.has(Dead))
+        --m_dead;
+    m_entries.pop_front();
+    if (m_cursor > 0)
+        --m_cursor;
+}
+
+void Outbox::trimFront()
+{
+    while (!m_entries.empty() && m_entries.front().has(Dead))
+        popFront();
+    maybeCompact();
+}
+
+void Outbox::maybeCompact()
+{
+    if (m_dead < 1024 || m_dead < m_count)
+        return;
+    qsizetype newCursor = 0;
+    for (qsizetype i = 0; i < m_cursor; ++i)
+        if (!m_entries[size_t(i)].has(Dead))
+            ++newCursor;
+    m_entries.erase(std::remove_if(m_entries.begin(), m_entries.end(),
+                                   [](const Entry &e) { return e.has(Dead); }),
+                    m_entries.end());
+    m_cursor = newCursor;
+    m_dead = 0;
+}
+
+bool Outbox::hasSendable() const
+{
+    for (qsizetype i = m_cursor; i < qsizetype(m_entries.size()); ++i) {
+        const Entry &e = m_entries[size_t(i)];
+        if (e.has(Dead) || (e.seq != 0 && e.seq <= m_coverRx))
+            continue;
+        return !(e.has(Reliable) && m_inFlight >= m_options.maxInFlight);
+    }
+    return false;
+}
+
+std::optional<SendFrame> Outbox::takeNext(const Protocol::Codec *codec, std::optional<quint64> maxFrame)
+{
+    while (m_cursor < qsizetype(m_entries.size())) {
+        Entry &e = m_entries[size_t(m_cursor)];
+        if (e.has(Dead) || (e.seq != 0 && e.seq <= m_coverRx)) {
+            ++m_cursor;  // ended, or covered by welcome.rx: not sent again
+            continue;
+        }
+        const bool reliable = e.has(Reliable);
+        if (reliable && m_inFlight >= m_options.maxInFlight)
+            return std::nullopt;
+
+        SendFrame frame;
+        const QByteArrayView payload(e.blob.constData() + e.idLen, e.payloadSize());
+        if (!codec) {
+            frame.bytes = payload.toByteArray();
+            frame.binary = e.has(Binary);
+        } else {
+            // The codec wants the id as UTF-16: widen the stored bytes on the stack.
+            QVarLengthArray<char16_t, 64> idBuffer;
+            QString utf8Id;
+            QStringView id;
+            if (e.has(Utf8Id)) {
+                utf8Id = idOf(e);
+                id = utf8Id;
+            } else {
+                idBuffer.resize(e.idLen);
+                for (qsizetype i = 0; i < e.idLen; ++i)
+                    idBuffer[i] = char16_t(uchar(e.blob.constData()[i]));
+                id = QStringView(idBuffer.constData(), idBuffer.size());
+            }
+            Protocol::MsgHeader header;
+            if (reliable)
+                header.seq = e.seq != 0 ? e.seq : m_nextSeq;
+            header.id = id;
+            if (e.channel)
+                header.ch = m_channels[e.channel].name;
+            frame.bytes.reserve(payload.size() + e.idLen + 64);
+            codec->encodeMsg(header, payload, frame.bytes);
+            frame.binary = codec->usesBinaryFrames();
+            if (maxFrame && quint64(frame.bytes.size()) > *maxFrame && e.seq == 0) {
+                // Never on the wire: refuse it locally, keep the connection.
+                finish(e, Rejected{idOf(e), Error::make(ErrorKind::Local, ErrorCode::FrameTooLarge,
+                                   QStringLiteral("frame of %1 bytes exceeds the server's maxFrame %2")
+                                       .arg(frame.bytes.size()).arg(*maxFrame))});
+                ++m_cursor;
+                continue;
+            }
+        }
+
+        ++m_sink.stats.sent;
+        ++m_cursor;
+        if (reliable) {
+            if (e.seq == 0)
+                e.seq = m_nextSeq++;
+            m_highestSent = std::max(m_highestSent, e.seq);
+            if (e.has(EverSent))
+                ++m_sink.stats.retransmitted;
+            e.flags |= SentNow | EverSent;
+            ++m_inFlight;
+            releaseKey(e);  // on the wire: a newer message with its key no longer replaces it
+        } else {
+            finish(e, Sent{idOf(e)});
+            trimFront();
+        }
+        return frame;
+    }
+    return std::nullopt;
+}
+
+QString Outbox::ack(quint64 seq)
+{
+    if (seq > m_highestSent)
+        return QStringLiteral("ack for seq %1 never sent (highest sent %2)").arg(seq).arg(m_highestSent);
+    if (seq <= m_highestAck)
+        return {};
+    m_highestAck = seq;
+    while (!m_entries.empty()) {
+        Entry &e = m_entries.front();
+        if (!e.has(Dead)) {
+            if (e.seq == 0 || e.seq > seq)
+                break;
+            if (!e.has(Reported))
+                ++m_sink.stats.acked;
+            finish(e, Delivered{e.has(Reported) ? QString() : idOf(e)});
+        }
+        popFront();
+    }
+    maybeCompact();
+    return {};
+}
+
+QString Outbox::nack(quint64 seq, const Error &error)
+{
+    if (seq == 0 || seq > m_highestSent)
+        return QStringLiteral("nack for seq %1 never sent (highest sent %2)").arg(seq).arg(m_highestSent);
+    if (seq <= m_highestAck)
+        return {};  // already settled by an ack (a server sends nacks first): stale
+    for (Entry &e : m_entries) {
+        if (e.seq == seq && !e.has(Dead)) {
+            if (!e.has(Reported))
+                ++m_sink.stats.rejected;
+            finish(e, Rejected{idOf(e), error});
+            break;
+        }
+        if (e.seq > seq)
+            break;
+    }
+    trimFront();
+    return {};
+}
+
+void Outbox::connectionLost()
+{
+    for (qsizetype i = 0; i < m_cursor && i < qsizetype(m_entries.size()); ++i)
+        m_entries[size_t(i)].flags &= quint8(~SentNow);
+    m_cursor = 0;
+    m_inFlight = 0;
+}
+
+QString Outbox::resume(quint64 rx)
+{
+    if (rx > m_highestSent)
+        return QStringLiteral("welcome.rx %1 beyond the highest seq sent (%2)").arg(rx).arg(m_highestSent);
+    if (rx < m_highestAck)
+        return QStringLiteral("welcome.rx %1 below a seq the server acknowledged (%2)").arg(rx).arg(m_highestAck);
+    m_coverRx = rx;
+    return {};
+}
+
+void Outbox::settle()
+{
+    if (m_coverRx > m_highestAck) {
+        const QString error = ack(m_coverRx);
+        Q_UNUSED(error);  // resume() validated the bound
+    }
+    m_coverRx = 0;
+}
+
+void Outbox::newSession()
+{
+    for (Entry &e : m_entries) {
+        if (e.has(Reported) && !e.has(Dead))
+            finish(e, Dropped{QString(), DropReason::Expired});  // silent: reported at expiry
+        e.seq = 0;
+        e.flags &= quint8(~SentNow);
+    }
+    m_entries.erase(std::remove_if(m_entries.begin(), m_entries.end(),
+                                   [](const Entry &e) { return e.has(Dead); }),
+                    m_entries.end());
+    m_dead = 0;
+    m_cursor = 0;
+    m_inFlight = 0;
+    m_nextSeq = 1;
+    m_highestSent = 0;
+    m_highestAck = 0;
+    m_coverRx = 0;
+}
+
+void Outbox::closeAll(bool keep)
+{
+    if (!keep) {
+        for (Entry &e : m_entries)
+            if (!e.has(Dead))
+                finish(e, Dropped{idOf(e), DropReason::Closed});
+        m_entries.clear();
+        m_ttl.clear();
+        m_dead = 0;
+        m_cursor = 0;
+        m_inFlight = 0;
+    }
+    // close() sends 1000: the server may forget the session, the next open() starts anew.
+    newSession();
+}
+
+void Outbox::expireDue(TimePoint now)
+{
+    m_ttl.popDue(now, [this](quint64 serial) {
+        Entry *e = findSerial(serial);
+        if (!e || e->has(Dead) || e->has(Reported))
+            return;
+        if (e->seq == 0 && !e->has(SentNow)) {
+            finish(*e, Dropped{idOf(*e), DropReason::Expired});
+            return;
+        }
+        // On the wire with a seq: report now, keep it silently so the seq series has no gap.
+        ++m_sink.stats.dropped[size_t(DropReason::Expired)];
+        m_sink.post(Dropped{idOf(*e), DropReason::Expired});
+        e->flags |= Reported;
+    });
+    trimFront();
+}
+
+quint32 Outbox::internChannel(const QString &channel)
+{
+    const auto it = m_channelIndex.constFind(channel);
+    if (it != m_channelIndex.cend()) {
+        ++m_channels[*it].refs;
+        return *it;
+    }
+    quint32 index;
+    if (!m_freeChannels.empty()) {
+        index = m_freeChannels.back();
+        m_freeChannels.pop_back();
+        m_channels[index] = ChannelName{channel, 1};
+    } else {
+        index = quint32(m_channels.size());
+        m_channels.push_back(ChannelName{channel, 1});
+    }
+    m_channelIndex.insert(channel, index);
+    return index;
+}
+
+void Outbox::releaseChannel(quint32 index)
+{
+    ChannelName &c = m_channels[index];
+    if (--c.refs > 0)
+        return;
+    m_channelIndex.remove(c.name);
+    c.name = QString();
+    m_freeChannels.push_back(index);
+}
+
+} // namespace Tether::Engine

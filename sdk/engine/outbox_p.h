@@ -1,0 +1,141 @@
+// Tether engine: the outbox (offline queue + reliable send window). Not public API.
+//
+// Rules (PROTOCOL.md §4, issue 4):
+// - A reliable message has an `id` (stable for its life) and, once transmitted in a
+//   session, a `seq`: 1, 2, 3... in outbox order, no gaps, no reuse. At most maxInFlight
+//   reliable messages are unacknowledged on the current connection; the rest wait.
+// - Bounded by count AND payload bytes. When full: RejectNew fails send(); DropOldest
+//   drops the oldest message not yet sent in this session (dropped QueueFull).
+// - Coalescing key K: a new message with K replaces the queued, not-yet-sent message with
+//   K (dropped Superseded); the new one joins the end of the queue.
+// - TTL: a message not acknowledged in time is dropped Expired. If it already has a seq it
+//   stays as a silent "zombie" (outcome reported, never reported again) so the seq series
+//   stays gapless for the server; a new session discards it before renumbering.
+// - Every message ends in exactly one of Delivered (ack), Rejected (nack, or a frame too
+//   large for the server), Dropped (QueueFull/Superseded/Expired/Closed), or, for an
+//   at-most-once message, Sent (handed to the transport once).
+// - ack{seq} covers every seq <= it; an ack or nack for a seq never sent is a protocol
+//   error (reported by the caller). Stale (lower) acks are ignored.
+// - Resume (welcome.resumed): seqs <= welcome.rx are covered, but the server repeats the
+//   nacks in (hello.ak, welcome.rx] right after welcome, so they are settled (reported
+//   Delivered) only when settle() is called; they are not retransmitted. New session:
+//   every remaining message is renumbered from 1 in its original order, ids unchanged.
+//
+// Theory of operation: one deque in send order. Entries before `m_cursor` were dealt with
+// on the current connection (sent, or skipped because dead/covered); transmission is lazy:
+// takeNext() builds the next frame when the caller polls, by re-wrapping the payload bytes
+// encoded once at send() time (Codec::encodeMsg). Removal from the middle (nack,
+// coalescing, expiry) leaves a dead entry, popped when it reaches the front or compacted
+// when dead entries outnumber live ones. An entry is ~48 bytes plus one allocation holding
+// its id and encoded payload: the memory overhead per queued message stays under 128 bytes.
+#pragma once
+
+#include "options.h"
+#include "sink_p.h"
+#include "timers_p.h"
+
+#include <protocol/codec.h>
+
+#include <QtCore/QHash>
+
+#include <deque>
+#include <vector>
+
+namespace Tether::Engine {
+
+class Outbox {
+public:
+    Outbox(const Options &options, Sink &sink);
+
+    // Queues a message whose payload is already encoded (`encoded`: codec bytes, or raw
+    // frame bytes). Fails with QueueFull when over a bound and the policy cannot make room.
+    std::optional<Error> push(TimePoint now, const QString &id, QByteArrayView encoded,
+                              const SendOptions &options, bool reliable, bool binary);
+
+    // The next frame to transmit on the current connection, or nullopt when nothing may be
+    // sent now (empty, or the in-flight window is full). `codec` is null in raw mode.
+    std::optional<SendFrame> takeNext(const Protocol::Codec *codec, std::optional<quint64> maxFrame);
+    bool hasSendable() const;
+
+    // Inbound control frames. Return an error message for a protocol violation, else empty.
+    QString ack(quint64 seq);
+    QString nack(quint64 seq, const Error &error);
+
+    // Connection lifecycle.
+    void connectionLost();                    // everything unacked is sent again on the next connection
+    QString resume(quint64 rx);               // welcome.resumed = true (error message if rx is impossible)
+    void settle();                            // resolve the seqs resume() covered
+    void newSession();                        // renumber from 1, keep ids and order
+    void closeAll(bool keep);                 // close(): drop everything (Closed) or keep for open()
+
+    // Timers.
+    void expireDue(TimePoint now);
+    std::optional<TimePoint> nextExpiry() const { return m_ttl.earliest(); }
+
+    qsizetype count() const { return m_count; }
+    qsizetype bytes() const { return m_bytes; }
+    qsizetype inFlight() const { return m_inFlight; }
+    quint64 highestAck() const { return m_highestAck; }     // hello.ak
+    quint64 highestSent() const { return m_highestSent; }
+    bool settling() const { return m_coverRx > m_highestAck; }
+
+private:
+    enum Flag : quint8 {
+        Reliable = 1,
+        Dead = 2,       // ended and reported; awaiting removal
+        Reported = 4,   // zombie: outcome reported (Expired) but seq must stay gapless
+        HasKey = 8,
+        SentNow = 16,   // transmitted on the current connection
+        EverSent = 32,  // transmitted at least once (a later send is a retransmission)
+        Binary = 64,    // raw mode: binary frame
+        Utf8Id = 128,   // id not Latin-1-safe ASCII: stored as UTF-8
+    };
+    struct Entry {
+        QByteArray blob;    // id bytes, then the encoded payload
+        quint64 serial = 0; // increasing in deque order: TTL and key lookups find entries by it
+        quint64 seq = 0;    // 0 = no seq in the current session
+        quint32 channel = 0;
+        quint16 idLen = 0;
+        quint8 flags = 0;
+        bool has(Flag f) const { return flags & f; }
+        qsizetype payloadSize() const { return blob.size() - idLen; }
+    };
+
+    QString idOf(const Entry &e) const;
+    Entry *findSerial(quint64 serial);
+    bool makeRoom(qsizetype extraBytes);
+    // Ends a live entry: emits `outcome` (unless already reported) and marks it dead.
+    void finish(Entry &e, Event outcome);
+    void releaseKey(Entry &e);
+    void popFront();
+    void trimFront();
+    void maybeCompact();
+    quint32 internChannel(const QString &channel);
+    void releaseChannel(quint32 index);
+
+    const Options &m_options;
+    Sink &m_sink;
+    std::deque<Entry> m_entries;
+    qsizetype m_cursor = 0;
+    qsizetype m_count = 0;     // live entries (incl. zombies)
+    qsizetype m_bytes = 0;     // their payload bytes
+    qsizetype m_dead = 0;
+    qsizetype m_inFlight = 0;
+    quint64 m_nextSerial = 1;
+    quint64 m_nextSeq = 1;
+    quint64 m_highestSent = 0;
+    quint64 m_highestAck = 0;
+    quint64 m_coverRx = 0;
+    DeadlineQueue<quint64> m_ttl;
+    QHash<QString, quint64> m_keyToSerial;
+    QHash<quint64, QString> m_serialToKey;
+    struct ChannelName {
+        QString name;
+        quint32 refs = 0;
+    };
+    std::vector<ChannelName> m_channels{ChannelName{}};  // index 0 = no channel
+    QHash<QString, quint32> m_channelIndex;
+    std::vector<quint32> m_freeChannels;
+};
+
+} // namespace Tether::Engine

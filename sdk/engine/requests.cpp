@@ -1,0 +1,89 @@
+#include "requests_p.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace Tether::Engine {
+
+void Requests::add(TimePoint now, quint64 id, PendingRequest request, Duration timeout)
+{
+    request.connection = 0;
+    m_pending.emplace(id, std::move(request));
+    m_waiting.push_back(id);
+    if (timeout.count() > 0)
+        m_deadlines.push(now, timeout, id);
+}
+
+const PendingRequest *Requests::find(quint64 id) const
+{
+    const auto it = m_pending.find(id);
+    return it == m_pending.end() ? nullptr : &it->second;
+}
+
+std::optional<PendingRequest> Requests::finish(quint64 id, QCborValue result, std::optional<Error> error,
+                                               quint64 onConnection)
+{
+    const auto it = m_pending.find(id);
+    if (it == m_pending.end() || (onConnection != 0 && it->second.connection != onConnection))
+        return std::nullopt;
+    PendingRequest request = std::move(it->second);
+    m_pending.erase(it);
+    if (onFinished)
+        onFinished(id, request, error);
+    if (!request.internal)
+        m_sink.post(RequestFinished{id, std::move(result), std::move(error)});
+    m_deadlines.trimFronts([this](quint64 key) { return m_pending.count(key) != 0; });
+    return request;
+}
+
+void Requests::connectionLost(quint64 connection)
+{
+    // Collect first: finish() mutates the table. Ids keep call order (ids grow).
+    std::vector<quint64> lost;
+    std::vector<quint64> again;
+    for (auto &[id, request] : m_pending) {
+        if (request.connection != connection)
+            continue;
+        if (request.retryable) {
+            request.connection = 0;
+            again.push_back(id);
+        } else {
+            lost.push_back(id);
+        }
+    }
+    std::sort(lost.begin(), lost.end());
+    std::sort(again.begin(), again.end());
+    // Resent first, before the requests that never left: they were made earlier.
+    m_waiting.insert(m_waiting.begin(), again.begin(), again.end());
+    for (quint64 id : lost)
+        finish(id, {}, Error::make(ErrorKind::Transport, ErrorCode::ConnectionLost,
+                                   QStringLiteral("the connection was lost before the response")));
+}
+
+void Requests::failAll(const Error &error)
+{
+    std::vector<quint64> ids;
+    ids.reserve(m_pending.size());
+    for (const auto &entry : m_pending)
+        ids.push_back(entry.first);
+    std::sort(ids.begin(), ids.end());
+    for (quint64 id : ids)
+        finish(id, {}, error);
+    m_waiting.clear();
+    m_deadlines.clear();
+}
+
+void Requests::expireDue(TimePoint now)
+{
+    std::vector<quint64> due;
+    m_deadlines.popDue(now, [&](quint64 id) { due.push_back(id); });
+    for (quint64 id : due) {
+        if (!isPending(id))
+            continue;
+        ++m_sink.stats.requestsTimedOut;
+        finish(id, {}, Error::make(ErrorKind::Timeout, ErrorCode::Timeout,
+                                   QStringLiteral("no response within the request timeout")));
+    }
+}
+
+} // namespace Tether::Engine

@@ -1,0 +1,28 @@
+// Tether engine: where the parts of a connection put what they produce. Not public API.
+//
+// Rules: components never emit anything but through a Sink; events and actions leave the
+// engine only through Connection::pollEvent()/pollAction(), in the order they were put.
+#pragma once
+
+#include "outputs.h"
+
+#include <deque>
+
+namespace Tether::Engine {
+
+struct Sink {
+    std::deque<Action> actions;
+    std::deque<Event> events;
+    Stats stats;
+    std::optional<Error> lastError;
+
+    void post(Event event) { events.push_back(std::move(event)); }
+    void act(Action action) { actions.push_back(std::move(action)); }
+    void reportError(const Error &error)
+    {
+        lastError = error;
+        events.push_back(ErrorOccurred{error});
+    }
+};
+
+} // namespace Tether::Engine
