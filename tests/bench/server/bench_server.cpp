@@ -1,0 +1,543 @@
+// tether-server benchmark: throughput, connections, fan-out, latency and memory of the
+// reference server, measured with plain QWebSocket clients (not the SDK), printed as a
+// table. Not a test: it never fails on a slow machine; it reports.
+//
+//   tether_server_bench [--server PATH] [--seconds S] [--connections N] [--only NAME]
+//
+// Scenarios (NAME): raw, reliable-json, reliable-cbor, fanout, latency, connections.
+// The server is started as a child process per scenario (`--port 0`), so one scenario's
+// state never skews another's, and its RSS is read from /proc/<pid>/status.
+#include <QtCore/QCommandLineParser>
+#include <QtCore/QCoreApplication>
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QFile>
+#include <QtCore/QProcess>
+#include <QtCore/QSysInfo>
+#include <QtCore/QThread>
+#include <QtCore/QTimer>
+#include <QtWebSockets/QWebSocket>
+#include <QtWebSockets/QWebSocketHandshakeOptions>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace {
+
+QString g_serverPath;
+double g_seconds = 3.0;
+
+// Runs the event loop until `done()` or `timeoutMs`; returns done().
+bool spin(const std::function<bool()> &done, int timeoutMs)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (!done() && timer.elapsed() < timeoutMs)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+    return done();
+}
+
+class Server {
+public:
+    explicit Server(const QStringList &extraArgs)
+    {
+        m_process.setProgram(g_serverPath);
+        m_process.setArguments(QStringList{QStringLiteral("--port"), QStringLiteral("0"),
+                                           QStringLiteral("--log-level"), QStringLiteral("error")}
+                               + extraArgs);
+        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        m_process.start();
+        spin([this] { return m_process.canReadLine() || m_process.state() == QProcess::NotRunning; }, 10000);
+        const QByteArray line = m_process.readLine().trimmed();
+        const int colon = line.lastIndexOf(':');
+        if (line.startsWith("listening on ") && colon > 0)
+            m_port = line.mid(colon + 1).toInt();
+        if (m_port == 0)
+            std::fprintf(stderr, "bench: server did not start: %s\n", line.constData());
+    }
+    ~Server()
+    {
+        m_process.terminate();
+        if (!m_process.waitForFinished(5000))
+            m_process.kill();
+        m_process.waitForFinished(2000);
+    }
+    bool ok() const { return m_port != 0; }
+    QUrl url(const char *path = "/") const
+    {
+        return QUrl(QStringLiteral("ws://127.0.0.1:%1%2").arg(m_port).arg(QLatin1StringView(path)));
+    }
+    qint64 rssKb() const
+    {
+        QFile status(QStringLiteral("/proc/%1/status").arg(m_process.processId()));
+        if (!status.open(QIODevice::ReadOnly))
+            return -1;
+        for (const QByteArray &line : status.readAll().split('\n')) {
+            if (line.startsWith("VmRSS:"))
+                return line.mid(6).trimmed().split(' ').first().toLongLong();
+        }
+        return -1;
+    }
+
+private:
+    QProcess m_process;
+    int m_port = 0;
+};
+
+std::unique_ptr<QWebSocket> openSocket(const QUrl &url, const char *subprotocol)
+{
+    auto socket = std::make_unique<QWebSocket>();
+    QWebSocketHandshakeOptions options;
+    if (subprotocol)
+        options.setSubprotocols({QString::fromLatin1(subprotocol)});
+    socket->open(url, options);
+    return socket;
+}
+
+bool waitOpen(QWebSocket &socket)
+{
+    return spin([&] { return socket.state() == QAbstractSocket::ConnectedState; }, 10000);
+}
+
+// Sends hello and waits for welcome (JSON or CBOR: the bench only checks that it came).
+bool helloJson(QWebSocket &socket)
+{
+    bool welcomed = false;
+    auto c = QObject::connect(&socket, &QWebSocket::textMessageReceived, [&](const QString &m) {
+        welcomed = welcomed || m.contains(QLatin1StringView("\"welcome\""));
+    });
+    socket.sendTextMessage(QStringLiteral("{\"t\":\"hello\",\"v\":1}"));
+    spin([&] { return welcomed; }, 10000);
+    QObject::disconnect(c);
+    return welcomed;
+}
+
+// Parses the number after `"seq":` in a JSON frame; 0 if none.
+quint64 jsonSeq(const QString &frame)
+{
+    const qsizetype at = frame.indexOf(QLatin1StringView("\"seq\":"));
+    if (at < 0)
+        return 0;
+    quint64 value = 0;
+    for (qsizetype i = at + 6; i < frame.size() && frame.at(i).isDigit(); ++i)
+        value = value * 10 + quint64(frame.at(i).unicode() - '0');
+    return value;
+}
+
+struct Row {
+    QString scenario;
+    QString result;
+    QString target;
+    QString verdict;
+};
+std::vector<Row> g_rows;
+
+QString rate(double perSecond) { return QStringLiteral("%L1 msgs/s").arg(qint64(perSecond)); }
+
+void addRow(const QString &scenario, const QString &result, const QString &target, bool met)
+{
+    g_rows.push_back({scenario, result, target, met ? QStringLiteral("met") : QStringLiteral("NOT met")});
+    std::printf("  %s: %s (target %s)\n", qPrintable(scenario), qPrintable(result), qPrintable(target));
+    std::fflush(stdout);
+}
+
+// ---------------------------------------------------------------------------- raw echo
+
+void benchRaw()
+{
+    Server server({});
+    if (!server.ok())
+        return;
+    auto socket = openSocket(server.url("/raw"), nullptr);
+    if (!waitOpen(*socket))
+        return;
+    const QByteArray payload(64, 'x');
+    const qint64 window = 20000, batch = 1000;
+    qint64 sent = 0, received = 0;
+    auto topUp = [&] {
+        while (sent - received < window) {
+            for (int i = 0; i < batch; ++i)
+                socket->sendBinaryMessage(payload);
+            sent += batch;
+        }
+    };
+    QObject::connect(socket.get(), &QWebSocket::binaryMessageReceived, [&](const QByteArray &) {
+        if (++received % batch == 0)
+            topUp();
+    });
+    topUp();
+    spin([] { return false; }, 500);   // warm-up
+    const qint64 start = received;
+    QElapsedTimer timer;
+    timer.start();
+    spin([] { return false; }, int(g_seconds * 1000));
+    const double perSecond = double(received - start) * 1000.0 / double(timer.elapsed());
+    addRow(QStringLiteral("raw echo, 1 connection, 64 B binary"), rate(perSecond),
+           QStringLiteral(">= 1 000 000 msgs/s"), perSecond >= 1e6);
+}
+
+// ---------------------------------------------------------------------------- reliable msgs
+
+void benchReliable(bool cbor)
+{
+    Server server({});
+    if (!server.ok())
+        return;
+    auto socket = openSocket(server.url(), cbor ? "tether.v1.cbor" : "tether.v1.json");
+    if (!waitOpen(*socket))
+        return;
+    quint64 acked = 0;
+    bool welcomed = false;
+    if (cbor) {
+        // {"t":"hello","v":1}
+        static const char hello[] = "\xa2\x61t\x65hello\x61v\x01";
+        QObject::connect(socket.get(), &QWebSocket::binaryMessageReceived, [&](const QByteArray &m) {
+            // {"t":"ack","seq":N}: a2 61 74 63 'ack' 63 'seq' <uint>
+            if (m.size() >= 12 && m.startsWith(QByteArrayView("\xa2\x61t\x63" "ack\x63seq", 11))) {
+                const auto *p = reinterpret_cast<const unsigned char *>(m.constData()) + 11;
+                const int extra = m.size() - 12;
+                const unsigned major = p[0] & 0x1f;
+                quint64 v = major < 24 ? major : 0;
+                for (int i = 1; i <= extra && major >= 24; ++i)
+                    v = (v << 8) | p[i];
+                acked = std::max(acked, v);
+            } else {
+                welcomed = true;
+            }
+        });
+        socket->sendBinaryMessage(QByteArray(hello, sizeof hello - 1));
+    } else {
+        QObject::connect(socket.get(), &QWebSocket::textMessageReceived, [&](const QString &m) {
+            if (m.startsWith(QLatin1StringView("{\"t\":\"ack\"")))
+                acked = std::max(acked, jsonSeq(m));
+            else
+                welcomed = true;
+        });
+        socket->sendTextMessage(QStringLiteral("{\"t\":\"hello\",\"v\":1}"));
+    }
+    if (!spin([&] { return welcomed; }, 10000))
+        return;
+
+    const QByteArray d(64, 'x');
+    quint64 sent = 0;
+    const quint64 window = 8192, batch = 512;
+    auto sendOne = [&] {
+        ++sent;
+        if (cbor) {
+            // {"t":"msg","seq":N,"d":h'64 bytes'}
+            QByteArray f("\xa3\x61t\x63msg\x63seq\x1b", 13);
+            for (int i = 7; i >= 0; --i)
+                f.append(char((sent >> (8 * i)) & 0xff));
+            f.append("\x61\x64\x58\x40", 4);
+            f.append(d);
+            socket->sendBinaryMessage(f);
+        } else {
+            socket->sendTextMessage(QStringLiteral("{\"t\":\"msg\",\"seq\":%1,\"id\":\"b%1\",\"d\":\"%2\"}")
+                                        .arg(sent)
+                                        .arg(QLatin1StringView(d)));
+        }
+    };
+    QTimer pump;
+    QObject::connect(&pump, &QTimer::timeout, [&] {
+        while (sent - acked < window)
+            for (quint64 i = 0; i < batch; ++i)
+                sendOne();
+    });
+    pump.start(0);
+    spin([] { return false; }, 500);
+    const quint64 start = acked;
+    QElapsedTimer timer;
+    timer.start();
+    spin([] { return false; }, int(g_seconds * 1000));
+    const double perSecond = double(acked - start) * 1000.0 / double(timer.elapsed());
+    pump.stop();
+    addRow(QStringLiteral("reliable msg accepted+acked, %1, d = 64 B").arg(cbor ? QStringLiteral("CBOR") : QStringLiteral("JSON")),
+           rate(perSecond), QStringLiteral(">= 500 000 msgs/s"), perSecond >= 5e5);
+}
+
+// ---------------------------------------------------------------------------- fan-out
+
+void benchFanout()
+{
+    Server server({});
+    if (!server.ok())
+        return;
+    const int subscribers = 100;
+    std::vector<std::unique_ptr<QWebSocket>> subs;
+    std::vector<quint64> lastSeq(subscribers, 0), ackedSeq(subscribers, 0);
+    quint64 deliveries = 0;
+    for (int i = 0; i < subscribers; ++i) {
+        subs.push_back(openSocket(server.url(), "tether.v1.json"));
+        if (!waitOpen(*subs.back()) || !helloJson(*subs.back()))
+            return;
+        bool subscribed = false;
+        auto c = QObject::connect(subs.back().get(), &QWebSocket::textMessageReceived,
+                                  [&](const QString &m) { subscribed = subscribed || m.contains(QLatin1StringView("\"res\"")); });
+        subs.back()->sendTextMessage(QStringLiteral("{\"t\":\"sub\",\"id\":1,\"ch\":\"bench\"}"));
+        spin([&] { return subscribed; }, 10000);
+        QObject::disconnect(c);
+        QWebSocket *s = subs.back().get();
+        QObject::connect(s, &QWebSocket::textMessageReceived, [&, i, s](const QString &m) {
+            if (!m.startsWith(QLatin1StringView("{\"t\":\"msg\"")))
+                return;
+            ++deliveries;
+            lastSeq[size_t(i)] = jsonSeq(m);
+            if (lastSeq[size_t(i)] - ackedSeq[size_t(i)] >= 64) {
+                ackedSeq[size_t(i)] = lastSeq[size_t(i)];
+                s->sendTextMessage(QStringLiteral("{\"t\":\"ack\",\"seq\":%1}").arg(lastSeq[size_t(i)]));
+            }
+        });
+    }
+    QTimer ackTimer;   // acks the tails (< 64) so the server's buffers drain
+    QObject::connect(&ackTimer, &QTimer::timeout, [&] {
+        for (int i = 0; i < subscribers; ++i) {
+            if (lastSeq[size_t(i)] > ackedSeq[size_t(i)]) {
+                ackedSeq[size_t(i)] = lastSeq[size_t(i)];
+                subs[size_t(i)]->sendTextMessage(QStringLiteral("{\"t\":\"ack\",\"seq\":%1}").arg(lastSeq[size_t(i)]));
+            }
+        }
+    });
+    ackTimer.start(20);
+
+    auto publisher = openSocket(server.url(), "tether.v1.json");
+    if (!waitOpen(*publisher) || !helloJson(*publisher))
+        return;
+    quint64 published = 0;
+    const QString d = QString(64, QLatin1Char('x'));
+    QTimer pump;
+    QObject::connect(&pump, &QTimer::timeout, [&] {
+        // Stay at most 2000 publications ahead of the slowest subscriber (its session
+        // buffer holds 10 000 unacked messages; presence events take a few seqs).
+        const quint64 slowest = *std::min_element(lastSeq.begin(), lastSeq.end());
+        while (published < slowest + 2000) {
+            ++published;
+            publisher->sendTextMessage(QStringLiteral("{\"t\":\"msg\",\"seq\":%1,\"id\":\"f%1\",\"ch\":\"bench\",\"d\":\"%2\"}")
+                                           .arg(published)
+                                           .arg(d));
+        }
+    });
+    pump.start(0);
+    spin([] { return false; }, 500);
+    const quint64 start = deliveries;
+    QElapsedTimer timer;
+    timer.start();
+    spin([] { return false; }, int(g_seconds * 1000));
+    const double perSecond = double(deliveries - start) * 1000.0 / double(timer.elapsed());
+    pump.stop();
+    addRow(QStringLiteral("fan-out 1 -> 100 subscribers, reliable, JSON, d = 64 B"),
+           QStringLiteral("%L1 deliveries/s").arg(qint64(perSecond)), QStringLiteral(">= 200 000 deliveries/s"),
+           perSecond >= 2e5);
+}
+
+// ---------------------------------------------------------------------------- latency
+
+std::pair<double, double> percentiles(std::vector<qint64> &samplesNs)
+{
+    if (samplesNs.empty())
+        return {0, 0};
+    std::sort(samplesNs.begin(), samplesNs.end());
+    const auto at = [&](double q) { return double(samplesNs[size_t(q * double(samplesNs.size() - 1))]) / 1000.0; };
+    return {at(0.50), at(0.99)};
+}
+
+// Round trips at `perSecond` (sent 10 at a time from a 1 ms timer). Returns p50/p99 in µs.
+std::pair<double, double> measureLatency(QWebSocket &socket, bool tether, int perSecond)
+{
+    QElapsedTimer clock;
+    clock.start();
+    std::vector<qint64> sentAt;
+    std::vector<qint64> samples;
+    sentAt.reserve(size_t(perSecond * (g_seconds + 1)));
+    samples.reserve(sentAt.capacity());
+    auto onReply = [&](quint64 index) {
+        if (index < sentAt.size())
+            samples.push_back(clock.nsecsElapsed() - sentAt[size_t(index)]);
+    };
+    QMetaObject::Connection c;
+    if (tether) {
+        c = QObject::connect(&socket, &QWebSocket::textMessageReceived, [&](const QString &m) {
+            const qsizetype at = m.indexOf(QLatin1StringView("\"id\":"));
+            if (at >= 0)
+                onReply(quint64(QStringView(m).mid(at + 5).split(u',').first().toULongLong()) - 1);
+        });
+    } else {
+        c = QObject::connect(&socket, &QWebSocket::binaryMessageReceived, [&](const QByteArray &m) {
+            quint64 index = 0;
+            std::memcpy(&index, m.constData(), sizeof index);
+            onReply(index);
+        });
+    }
+    const int perTick = perSecond / 1000;
+    QTimer ticker;
+    ticker.setTimerType(Qt::PreciseTimer);
+    const qint64 total = qint64(double(perSecond) * g_seconds);
+    QObject::connect(&ticker, &QTimer::timeout, [&] {
+        for (int i = 0; i < perTick && qint64(sentAt.size()) < total; ++i) {
+            const quint64 index = sentAt.size();
+            sentAt.push_back(clock.nsecsElapsed());
+            if (tether) {
+                socket.sendTextMessage(QStringLiteral("{\"t\":\"req\",\"id\":%1,\"m\":\"echo\",\"d\":\"%2\"}")
+                                           .arg(index + 1)
+                                           .arg(QString(48, QLatin1Char('x'))));
+            } else {
+                QByteArray frame(64, 'x');
+                std::memcpy(frame.data(), &index, sizeof index);
+                socket.sendBinaryMessage(frame);
+            }
+        }
+    });
+    ticker.start(1);
+    spin([&] { return qint64(samples.size()) >= total; }, int(g_seconds * 1000) + 3000);
+    ticker.stop();
+    QObject::disconnect(c);
+    return percentiles(samples);
+}
+
+void benchLatency()
+{
+    Server server({});
+    if (!server.ok())
+        return;
+    auto raw = openSocket(server.url("/raw"), nullptr);
+    auto tether = openSocket(server.url(), "tether.v1.json");
+    if (!waitOpen(*raw) || !waitOpen(*tether) || !helloJson(*tether))
+        return;
+    const auto rawLatency = measureLatency(*raw, false, 10000);
+    const auto tetherLatency = measureLatency(*tether, true, 10000);
+    addRow(QStringLiteral("round trip at 10 000 msgs/s, raw echo (baseline)"),
+           QStringLiteral("p50 %1 µs, p99 %2 µs").arg(rawLatency.first, 0, 'f', 0).arg(rawLatency.second, 0, 'f', 0),
+           QStringLiteral("-"), true);
+    addRow(QStringLiteral("round trip at 10 000 msgs/s, req echo -> res (JSON)"),
+           QStringLiteral("p50 %1 µs, p99 %2 µs").arg(tetherLatency.first, 0, 'f', 0).arg(tetherLatency.second, 0, 'f', 0),
+           QStringLiteral("p99 <= 2 ms"), tetherLatency.second <= 2000);
+    const double added50 = tetherLatency.first - rawLatency.first;
+    const double added99 = tetherLatency.second - rawLatency.second;
+    addRow(QStringLiteral("added latency (req echo - raw echo)"),
+           QStringLiteral("p50 %1 µs, p99 %2 µs").arg(added50, 0, 'f', 0).arg(added99, 0, 'f', 0),
+           QStringLiteral("p99 <= 2 ms"), added99 <= 2000);
+}
+
+// ---------------------------------------------------------------------------- connections
+
+void benchConnections(int target)
+{
+    Server server({QStringLiteral("--max-connections"), QString::number(target + 100)});
+    if (!server.ok())
+        return;
+    spin([] { return false; }, 300);
+    const qint64 rssBefore = server.rssKb();
+    std::vector<std::unique_ptr<QWebSocket>> sockets;
+    int welcomed = 0;
+    int failed = 0;
+    QElapsedTimer timer;
+    timer.start();
+    const int inFlight = 200;   // connects in progress at once (listen backlog, 2 cores)
+    int started = 0;
+    while ((welcomed + failed < target) && timer.elapsed() < 120000) {
+        while (started < target && started - welcomed - failed < inFlight) {
+            auto socket = std::make_unique<QWebSocket>();
+            QWebSocket *s = socket.get();
+            QObject::connect(s, &QWebSocket::connected, s,
+                             [s] { s->sendTextMessage(QStringLiteral("{\"t\":\"hello\",\"v\":1}")); });
+            QObject::connect(s, &QWebSocket::textMessageReceived, s, [&welcomed, s](const QString &m) {
+                if (m.contains(QLatin1StringView("\"welcome\""))) {
+                    ++welcomed;
+                    s->setProperty("welcomed", true);
+                }
+            });
+            QObject::connect(s, &QWebSocket::disconnected, s, [&failed, s] {
+                if (!s->property("welcomed").toBool())
+                    ++failed;
+            });
+            QWebSocketHandshakeOptions options;
+            options.setSubprotocols({QStringLiteral("tether.v1.json")});
+            s->open(QUrl(server.url()), options);
+            sockets.push_back(std::move(socket));
+            ++started;
+        }
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+    }
+    const double seconds = double(timer.elapsed()) / 1000.0;
+    spin([] { return false; }, 1500);   // let the server settle (metrics tick, allocations)
+    const qint64 rssAfter = server.rssKb();
+    // Still serving? One more client does a request round trip.
+    auto probe = openSocket(server.url(), "tether.v1.json");
+    bool answered = false;
+    if (waitOpen(*probe) && helloJson(*probe)) {
+        QObject::connect(probe.get(), &QWebSocket::textMessageReceived,
+                         [&](const QString &m) { answered = answered || m.contains(QLatin1StringView("\"res\"")); });
+        probe->sendTextMessage(QStringLiteral("{\"t\":\"req\",\"id\":1,\"m\":\"echo\"}"));
+        spin([&] { return answered; }, 10000);
+    }
+    addRow(QStringLiteral("concurrent connections held (hello/welcome each)"),
+           QStringLiteral("%1 of %2 in %3 s, %4 failed, server %5").arg(welcomed).arg(target).arg(seconds, 0, 'f', 1)
+               .arg(failed).arg(answered ? QStringLiteral("still answering") : QStringLiteral("NOT answering")),
+           QStringLiteral(">= 5 000"), welcomed >= 5000 && answered);
+    if (welcomed > 0 && rssBefore > 0 && rssAfter > 0) {
+        const double perSession = double(rssAfter - rssBefore) * 1024.0 / double(welcomed);
+        addRow(QStringLiteral("server RSS per idle session (connection + session)"),
+               QStringLiteral("%1 KiB (RSS %2 -> %3 MiB)").arg(perSession / 1024.0, 0, 'f', 1)
+                   .arg(double(rssBefore) / 1024.0, 0, 'f', 1).arg(double(rssAfter) / 1024.0, 0, 'f', 1),
+               QStringLiteral("report"), true);
+    }
+    for (auto &s : sockets)
+        s->abort();
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("tether-server benchmark"));
+    parser.addHelpOption();
+    QCommandLineOption serverOption(QStringLiteral("server"), QStringLiteral("tether-server binary"), QStringLiteral("path"),
+#ifdef TETHER_SERVER_BINARY
+                                    QStringLiteral(TETHER_SERVER_BINARY)
+#else
+                                    QString()
+#endif
+    );
+    QCommandLineOption secondsOption(QStringLiteral("seconds"), QStringLiteral("measuring time per scenario"),
+                                     QStringLiteral("s"), QStringLiteral("3"));
+    QCommandLineOption connectionsOption(QStringLiteral("connections"), QStringLiteral("connections to hold"),
+                                         QStringLiteral("n"), QStringLiteral("5000"));
+    QCommandLineOption onlyOption(QStringLiteral("only"),
+                                  QStringLiteral("one scenario: raw, reliable-json, reliable-cbor, fanout, latency, connections"),
+                                  QStringLiteral("name"));
+    parser.addOptions({serverOption, secondsOption, connectionsOption, onlyOption});
+    parser.process(app);
+    g_serverPath = parser.value(serverOption);
+    g_seconds = std::max(0.2, parser.value(secondsOption).toDouble());
+    const QString only = parser.value(onlyOption);
+    if (g_serverPath.isEmpty()) {
+        std::fprintf(stderr, "bench: no tether-server binary (pass --server PATH)\n");
+        return 2;
+    }
+    const auto want = [&](const char *name) { return only.isEmpty() || only == QLatin1StringView(name); };
+
+    std::printf("tether-server benchmark (%s, %d cores, %.1f s per scenario)\n",
+                qPrintable(QSysInfo::prettyProductName()), QThread::idealThreadCount(), g_seconds);
+    if (want("raw"))
+        benchRaw();
+    if (want("reliable-json"))
+        benchReliable(false);
+    if (want("reliable-cbor"))
+        benchReliable(true);
+    if (want("fanout"))
+        benchFanout();
+    if (want("latency"))
+        benchLatency();
+    if (want("connections"))
+        benchConnections(parser.value(connectionsOption).toInt());
+
+    std::printf("\n| scenario | result | target | |\n|---|---|---|---|\n");
+    for (const Row &row : g_rows)
+        std::printf("| %s | %s | %s | %s |\n", qPrintable(row.scenario), qPrintable(row.result),
+                    qPrintable(row.target), qPrintable(row.verdict));
+    return 0;
+}
