@@ -22,7 +22,7 @@ constexpr std::array<std::array<std::optional<State>, kInputCount>, kStateCount>
     // Connected
     {X, S::Closed, X, X, X, X, S::Reconnecting, S::Connecting, S::Failed, S::Closed, X},
     // Reconnecting
-    {S::Connecting, S::Closed, X, X, X, X, X, X, S::Failed, X, S::Connecting},
+    {S::Connecting, S::Closed, X, X, X, X, X, X, X, X, S::Connecting},
     // Failed
     {S::Connecting, S::Closed, X, X, X, X, X, X, X, X, X},
     // Closed

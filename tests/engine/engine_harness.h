@@ -1,0 +1,196 @@
+// Test harness for the sans-I/O engine: a fake clock, a fake transport that records every
+// action, and a scriptable server side that encodes frames with the real codec.
+//
+// Time only moves when a test says so: advanceTo()/advance() step to each deadline the
+// engine asked for (pollTimeout) and call handleTimeout() there, like a real event loop
+// would, so no test sleeps. A server model (tst_engine_model.cpp) drives the same
+// Harness through serverFrame()/takeSent().
+#pragma once
+
+#include <engine/connection.h>
+#include <protocol/codec.h>
+
+#include <QtCore/QList>
+
+#include <random>
+#include <vector>
+
+namespace EngineTest {
+
+using namespace Tether::Engine;
+namespace P = Tether::Protocol;
+using std::chrono::milliseconds;
+
+inline Options baseOptions(quint64 seed = 1)
+{
+    Options o;
+    o.urls = {QUrl(QStringLiteral("ws://a.example/ws")), QUrl(QStringLiteral("ws://b.example/ws"))};
+    auto rng = std::make_shared<std::mt19937_64>(seed);
+    o.random = [rng] { return (*rng)(); };
+    return o;
+}
+
+struct Harness {
+    explicit Harness(Options o = baseOptions())
+        : connection(std::make_unique<Connection>(std::move(o))),
+          codec(&P::codecFor(connection->options().codec))
+    {
+    }
+
+    std::unique_ptr<Connection> connection;
+    const P::Codec *codec;
+    TimePoint now{std::chrono::seconds(1000)};
+    std::vector<Action> actions;  // everything polled, in order
+    std::vector<Event> events;
+    size_t actionsSeen = 0;       // takeSent() and friends consume from here
+
+    Connection *operator->() { return connection.get(); }
+
+    // Drains actions and events, as the Qt layer does after every call.
+    void pump()
+    {
+        for (;;) {
+            bool any = false;
+            while (auto a = connection->pollAction()) {
+                actions.push_back(std::move(*a));
+                any = true;
+            }
+            while (auto e = connection->pollEvent()) {
+                events.push_back(std::move(*e));
+                any = true;
+            }
+            if (!any)
+                return;
+        }
+    }
+
+    // Moves the fake clock to `target`, firing every deadline on the way.
+    void advanceTo(TimePoint target)
+    {
+        pump();
+        while (auto due = connection->pollTimeout()) {
+            if (*due > target)
+                break;
+            now = std::max(now, *due);
+            connection->handleTimeout(now);
+            pump();
+        }
+        now = std::max(now, target);
+    }
+    void advance(Duration d) { advanceTo(now + d); }
+
+    // ---- transport side ----
+    template <typename T>
+    std::vector<T> actionsOf() const
+    {
+        std::vector<T> out;
+        for (const auto &a : actions)
+            if (auto *t = std::get_if<T>(&a))
+                out.push_back(*t);
+        return out;
+    }
+    template <typename T>
+    int countActions() const { return int(actionsOf<T>().size()); }
+
+    // Frames sent since the last call, decoded.
+    std::vector<P::Frame> takeSent()
+    {
+        pump();
+        std::vector<P::Frame> out;
+        for (; actionsSeen < actions.size(); ++actionsSeen) {
+            if (auto *f = std::get_if<SendFrame>(&actions[actionsSeen])) {
+                auto decoded = codec->decode(f->bytes);
+                if (decoded.ok())
+                    out.push_back(std::move(*decoded.frame));
+            }
+        }
+        return out;
+    }
+    template <typename T>
+    std::vector<T> takeSentOf()
+    {
+        std::vector<T> out;
+        for (auto &f : takeSent())
+            if (auto *t = std::get_if<T>(&f))
+                out.push_back(*t);
+        return out;
+    }
+
+    void opened()
+    {
+        connection->handleOpened(now, QByteArray(codec->subprotocol().data(), codec->subprotocol().size()));
+        pump();
+    }
+    void serverFrame(const P::Frame &frame)
+    {
+        QByteArray bytes;
+        codec->encode(frame, bytes);
+        connection->handleFrame(now, bytes, codec->usesBinaryFrames());
+        pump();
+    }
+    void serverBytes(const QByteArray &bytes, bool binary)
+    {
+        connection->handleFrame(now, bytes, binary);
+        pump();
+    }
+    void closed(int code, const QString &reason = QString())
+    {
+        connection->handleClosed(now, code, reason);
+        pump();
+    }
+    P::Welcome welcome(const QString &sid = QStringLiteral("s1"), bool resumed = false, quint64 rx = 0)
+    {
+        P::Welcome w;
+        w.sid = sid;
+        w.resumed = resumed;
+        w.rx = rx;
+        return w;
+    }
+    // open() + socket opened + welcome: Connected on a new session.
+    void connect(const QString &sid = QStringLiteral("s1"))
+    {
+        connection->open(now);
+        pump();
+        opened();
+        serverFrame(welcome(sid));
+        takeSent();
+    }
+
+    // ---- app side ----
+    template <typename T>
+    std::vector<T> eventsOf() const
+    {
+        std::vector<T> out;
+        for (const auto &e : events)
+            if (auto *t = std::get_if<T>(&e))
+                out.push_back(*t);
+        return out;
+    }
+    template <typename T>
+    int countEvents() const { return int(eventsOf<T>().size()); }
+    void clearEvents() { events.clear(); }
+
+    SendResult send(const QCborValue &payload, SendOptions o = {})
+    {
+        auto r = connection->send(now, payload, o);
+        pump();
+        return r;
+    }
+};
+
+inline QCborValue text(const char *s) { return QCborValue(QString::fromUtf8(s)); }
+
+inline P::Msg serverMsg(std::optional<quint64> seq, const QString &id, const QCborValue &d,
+                        const QString &ch = QString())
+{
+    P::Msg m;
+    m.seq = seq;
+    if (!id.isEmpty())
+        m.id = id;
+    if (!ch.isEmpty())
+        m.ch = ch;
+    m.d = d;
+    return m;
+}
+
+} // namespace EngineTest
