@@ -90,7 +90,7 @@ private:
     bool syntax(QLatin1StringView what)
     {
         if (m_error.isEmpty())
-            m_error = QStringLiteral("invalid CBOR at byte %1: %2").arg(m_p - m_begin).arg(what);
+            m_error = QStringLiteral("invalid CBOR at byte %1: %2").arg(m_item - m_begin).arg(what);
         return false;
     }
     bool shape(QLatin1StringView what)
@@ -102,6 +102,7 @@ private:
 
     bool readHead(Head &h)
     {
+        m_item = m_p;
         if (m_p == m_end)
             return syntax(QLatin1StringView("unexpected end of data"));
         const uchar initial = *m_p++;
@@ -285,6 +286,7 @@ private:
         Scalar s;
         for (quint64 n = 0;; ++n) {
             if (indefinite) {
+                m_item = m_p;
                 if (m_p == m_end)
                     return syntax(QLatin1StringView("unexpected end of data"));
                 if (*m_p == 0xff) {
@@ -375,6 +377,7 @@ private:
         std::vector<QByteArray> unknownKeys;
         for (quint64 n = 0;; ++n) {
             if (indefinite) {
+                m_item = m_p;
                 if (m_p == m_end)
                     return syntax(QLatin1StringView("unexpected end of data"));
                 if (*m_p == 0xff) {
@@ -403,6 +406,7 @@ private:
                     return false;
             }
         }
+        m_item = m_p;
         if (m_p != m_end)
             return syntax(QLatin1StringView("trailing bytes after the frame"));
         env.unknownDuplicate = unknownKeys.size() > 1 && !uniqueKeys(unknownKeys);
@@ -412,6 +416,7 @@ private:
     const uchar *m_begin;
     const uchar *m_p;
     const uchar *m_end;
+    const uchar *m_item = nullptr;  // where the item being read starts: errors point there
     QString m_error;
 };
 
