@@ -157,7 +157,6 @@ void Hub::onOversize(Connection &c)
 void Hub::onMessage(Connection &c, const char *data, size_t size, bool binary)
 {
     countIn(size);
-    c.lastReceiveMs = steadyNowMs();
     if (c.closing())
         return;
     switch (c.mode()) {

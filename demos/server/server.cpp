@@ -154,7 +154,7 @@ int Server::handle(lws *wsi, int reasonCode, void *user, void *in, size_t len)
         Connection *c = data ? data->connection : nullptr;
         if (!c)
             return -1;
-        c->lastReceiveMs = steadyNowMs();
+        c->lastReceiveMs = coarseNowMs();
         if (c->rxDiscarding)
             return 0;
         const bool final = lws_is_final_fragment(wsi);
@@ -181,7 +181,7 @@ int Server::handle(lws *wsi, int reasonCode, void *user, void *in, size_t len)
     }
     case LWS_CALLBACK_RECEIVE_PONG:
         if (data && data->connection)
-            data->connection->lastReceiveMs = steadyNowMs();
+            data->connection->lastReceiveMs = coarseNowMs();
         return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (!data || !data->connection)

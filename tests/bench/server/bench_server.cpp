@@ -25,6 +25,8 @@
 #include <memory>
 #include <vector>
 
+#include <unistd.h>
+
 namespace {
 
 QString g_serverPath;
@@ -69,6 +71,19 @@ public:
     QUrl url(const char *path = "/") const
     {
         return QUrl(QStringLiteral("ws://127.0.0.1:%1%2").arg(m_port).arg(QLatin1StringView(path)));
+    }
+    // CPU time the server has used so far, in seconds (user + system).
+    double cpuSeconds() const
+    {
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(m_process.processId()));
+        if (!stat.open(QIODevice::ReadOnly))
+            return 0;
+        const QByteArray text = stat.readAll();
+        // Fields after the ")" that closes the command name: state is field 3.
+        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() < 13)
+            return 0;
+        return double(fields[11].toLongLong() + fields[12].toLongLong()) / double(sysconf(_SC_CLK_TCK));
     }
     qint64 rssKb() const
     {
@@ -130,6 +145,8 @@ quint64 jsonSeq(const QString &frame)
 struct Row {
     QString scenario;
     QString result;
+    QString serverCpu;   // share of one core the server used while measuring
+    QString capacity;    // result / serverCpu: what one server core sustains
     QString target;
     QString verdict;
 };
@@ -137,11 +154,38 @@ std::vector<Row> g_rows;
 
 QString rate(double perSecond) { return QStringLiteral("%L1 msgs/s").arg(qint64(perSecond)); }
 
-void addRow(const QString &scenario, const QString &result, const QString &target, bool met)
+void addRow(const QString &scenario, const QString &result, const QString &target, bool met,
+            double cpuShare = -1, double perSecond = 0)
 {
-    g_rows.push_back({scenario, result, target, met ? QStringLiteral("met") : QStringLiteral("NOT met")});
-    std::printf("  %s: %s (target %s)\n", qPrintable(scenario), qPrintable(result), qPrintable(target));
+    Row row{scenario, result, QStringLiteral("-"), QStringLiteral("-"), target,
+            met ? QStringLiteral("met") : QStringLiteral("NOT met")};
+    if (cpuShare >= 0) {
+        row.serverCpu = QStringLiteral("%1 %").arg(cpuShare * 100, 0, 'f', 0);
+        if (cpuShare > 0.01 && perSecond > 0)
+            row.capacity = QStringLiteral("%L1/s").arg(qint64(perSecond / cpuShare));
+    }
+    g_rows.push_back(row);
+    std::printf("  %s: %s, server CPU %s, per server core %s (target %s)\n", qPrintable(scenario),
+                qPrintable(result), qPrintable(row.serverCpu), qPrintable(row.capacity), qPrintable(target));
     std::fflush(stdout);
+}
+
+// Measures a counter's rate over g_seconds, and the server's share of one core meanwhile.
+struct Measured {
+    double perSecond;
+    double cpuShare;
+};
+template <typename Counter>
+Measured measure(const Server &server, Counter counter)
+{
+    spin([] { return false; }, 500);   // warm-up
+    const auto start = counter();
+    const double cpuStart = server.cpuSeconds();
+    QElapsedTimer timer;
+    timer.start();
+    spin([] { return false; }, int(g_seconds * 1000));
+    const double elapsed = double(timer.elapsed()) / 1000.0;
+    return {double(counter() - start) / elapsed, (server.cpuSeconds() - cpuStart) / elapsed};
 }
 
 // ---------------------------------------------------------------------------- raw echo
@@ -169,14 +213,9 @@ void benchRaw()
             topUp();
     });
     topUp();
-    spin([] { return false; }, 500);   // warm-up
-    const qint64 start = received;
-    QElapsedTimer timer;
-    timer.start();
-    spin([] { return false; }, int(g_seconds * 1000));
-    const double perSecond = double(received - start) * 1000.0 / double(timer.elapsed());
-    addRow(QStringLiteral("raw echo, 1 connection, 64 B binary"), rate(perSecond),
-           QStringLiteral(">= 1 000 000 msgs/s"), perSecond >= 1e6);
+    const Measured m = measure(server, [&] { return received; });
+    addRow(QStringLiteral("raw echo, 1 connection, 64 B binary"), rate(m.perSecond),
+           QStringLiteral(">= 1 000 000 msgs/s"), m.perSecond >= 1e6, m.cpuShare, m.perSecond);
 }
 
 // ---------------------------------------------------------------------------- reliable msgs
@@ -228,7 +267,7 @@ void benchReliable(bool cbor)
         ++sent;
         if (cbor) {
             // {"t":"msg","seq":N,"d":h'64 bytes'}
-            QByteArray f("\xa3\x61t\x63msg\x63seq\x1b", 13);
+            QByteArray f("\xa3\x61t\x63msg\x63seq\x1b", 12);
             for (int i = 7; i >= 0; --i)
                 f.append(char((sent >> (8 * i)) & 0xff));
             f.append("\x61\x64\x58\x40", 4);
@@ -247,15 +286,10 @@ void benchReliable(bool cbor)
                 sendOne();
     });
     pump.start(0);
-    spin([] { return false; }, 500);
-    const quint64 start = acked;
-    QElapsedTimer timer;
-    timer.start();
-    spin([] { return false; }, int(g_seconds * 1000));
-    const double perSecond = double(acked - start) * 1000.0 / double(timer.elapsed());
+    const Measured m = measure(server, [&] { return acked; });
     pump.stop();
     addRow(QStringLiteral("reliable msg accepted+acked, %1, d = 64 B").arg(cbor ? QStringLiteral("CBOR") : QStringLiteral("JSON")),
-           rate(perSecond), QStringLiteral(">= 500 000 msgs/s"), perSecond >= 5e5);
+           rate(m.perSecond), QStringLiteral(">= 500 000 msgs/s"), m.perSecond >= 5e5, m.cpuShare, m.perSecond);
 }
 
 // ---------------------------------------------------------------------------- fan-out
@@ -320,16 +354,11 @@ void benchFanout()
         }
     });
     pump.start(0);
-    spin([] { return false; }, 500);
-    const quint64 start = deliveries;
-    QElapsedTimer timer;
-    timer.start();
-    spin([] { return false; }, int(g_seconds * 1000));
-    const double perSecond = double(deliveries - start) * 1000.0 / double(timer.elapsed());
+    const Measured m = measure(server, [&] { return deliveries; });
     pump.stop();
     addRow(QStringLiteral("fan-out 1 -> 100 subscribers, reliable, JSON, d = 64 B"),
-           QStringLiteral("%L1 deliveries/s").arg(qint64(perSecond)), QStringLiteral(">= 200 000 deliveries/s"),
-           perSecond >= 2e5);
+           QStringLiteral("%L1 deliveries/s").arg(qint64(m.perSecond)), QStringLiteral(">= 200 000 deliveries/s"),
+           m.perSecond >= 2e5, m.cpuShare, m.perSecond);
 }
 
 // ---------------------------------------------------------------------------- latency
@@ -535,9 +564,11 @@ int main(int argc, char **argv)
     if (want("connections"))
         benchConnections(parser.value(connectionsOption).toInt());
 
-    std::printf("\n| scenario | result | target | |\n|---|---|---|---|\n");
+    std::printf("\n| scenario | result | server CPU | per server core | target | |\n"
+                "|---|---|---|---|---|---|\n");
     for (const Row &row : g_rows)
-        std::printf("| %s | %s | %s | %s |\n", qPrintable(row.scenario), qPrintable(row.result),
-                    qPrintable(row.target), qPrintable(row.verdict));
+        std::printf("| %s | %s | %s | %s | %s | %s |\n", qPrintable(row.scenario), qPrintable(row.result),
+                    qPrintable(row.serverCpu), qPrintable(row.capacity), qPrintable(row.target),
+                    qPrintable(row.verdict));
     return 0;
 }
