@@ -108,6 +108,15 @@ QByteArray describe(const QCborMap &frame)
     return text;
 }
 
+HelloFields resumeHello(const QString &sid, quint64 rx, std::optional<quint64> ak)
+{
+    HelloFields fields;
+    fields.sid = sid;
+    fields.rx = rx;
+    fields.ak = ak;
+    return fields;
+}
+
 QCborMap helloFrame(const HelloFields &fields)
 {
     QCborMap m{{QStringLiteral("t"), QStringLiteral("hello")}, {QStringLiteral("v"), 1}};

@@ -54,6 +54,8 @@ struct HelloFields {
     std::optional<QString> token;
     std::optional<QString> agent;
 };
+// The fields of a hello that resumes `sid`.
+HelloFields resumeHello(const QString &sid, quint64 rx, std::optional<quint64> ak = std::nullopt);
 QCborMap helloFrame(const HelloFields &fields = {});
 // A msg: reliable when seq is set; `id` and `ch` omitted when empty.
 QCborMap msgFrame(std::optional<quint64> seq, const QCborValue &d, const QString &id = {},
