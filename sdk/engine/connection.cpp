@@ -837,12 +837,13 @@ SendResult Connection::send(TimePoint now, const QCborValue &payload, const Send
     }
     const QString id = options.id.isEmpty() ? d->newId() : options.id;
     if (d->maxFrame && !d->options.rawMode) {
-        // The envelope adds the id, the channel and a few dozen bytes of field names.
-        const quint64 estimate = quint64(encoded.size() + id.size() * 3 + options.channel.size() * 3 + 48);
-        if (estimate > *d->maxFrame)
+        // A lower bound of the frame (payload, id, channel): certainly too large now. The
+        // exact check happens when the frame is built (outbox.cpp).
+        const quint64 atLeast = quint64(encoded.size() + id.size() + options.channel.size());
+        if (atLeast > *d->maxFrame)
             return {{}, Error::make(ErrorKind::Local, ErrorCode::FrameTooLarge,
-                                    QStringLiteral("message of about %1 bytes exceeds the server's maxFrame %2")
-                                        .arg(estimate).arg(*d->maxFrame))};
+                                    QStringLiteral("message of at least %1 bytes exceeds the server's maxFrame %2")
+                                        .arg(atLeast).arg(*d->maxFrame))};
     }
     const bool reliable = !d->options.rawMode && options.delivery == Delivery::AtLeastOnce;
     if (auto error = d->outbox.push(now, id, encoded, options, reliable, binary))

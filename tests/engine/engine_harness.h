@@ -152,8 +152,8 @@ struct Harness {
         connection->open(now);
         pump();
         opened();
+        takeSent();  // the hello; frames the welcome releases stay for the test
         serverFrame(welcome(sid));
-        takeSent();
     }
 
     // ---- app side ----
