@@ -9,6 +9,7 @@
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonObject>
 #include <QtCore/QMetaEnum>
+#include <QtCore/QPoint>
 #include <QtCore/QUrl>
 #include <QtCore/QUuid>
 #include <QtTest/QTest>
@@ -243,8 +244,9 @@ void tst_ClientTypes::variantPayload_data()
     QTest::addRow("nested map and list") << QVariant(m) << true << QCborValue(cm);
     QTest::addRow("json object") << QVariant(QJsonObject{{QStringLiteral("k"), 1}}) << true
                                  << QCborValue(QCborMap{{QStringLiteral("k"), 1}});
-    QTest::addRow("QObject pointer refused") << QVariant::fromValue(static_cast<QObject *>(nullptr)) << false
+    QTest::addRow("QObject pointer refused") << QVariant::fromValue(static_cast<QObject *>(this)) << false
                                              << QCborValue();
+    QTest::addRow("QPoint refused") << QVariant(QPoint(1, 2)) << false << QCborValue();
 }
 
 void tst_ClientTypes::variantPayload()
