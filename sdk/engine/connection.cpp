@@ -797,12 +797,13 @@ void Connection::close(TimePoint now, bool keepOutbox)
         d->loseSocket(AbortSocket{}, 1000, QStringLiteral("closed by the app"));
     if (!d->apply(Input::Close))
         return;
+    // Closed, not ConnectionLost: the app ended them (before teardown() would).
+    d->requests.failAll(Error::make(ErrorKind::Local, ErrorCode::Closed, QStringLiteral("closed by the app")));
     d->teardown();
     d->token.cancel(d->timers);
     d->timers.clearAll();
     d->outbox.closeAll(keepOutbox);
     d->inbound.newSession();
-    d->requests.failAll(Error::make(ErrorKind::Local, ErrorCode::Closed, QStringLiteral("closed by the app")));
     // 1000 tells the server the app is done with the session: the next open() starts anew.
     d->sid.clear();
     d->retryAfter.reset();
