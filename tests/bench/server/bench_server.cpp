@@ -18,6 +18,8 @@
 #include <QtWebSockets/QWebSocket>
 #include <QtWebSockets/QWebSocketHandshakeOptions>
 
+#include "fast_client.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -130,17 +132,6 @@ bool helloJson(QWebSocket &socket)
     return welcomed;
 }
 
-// Parses the number after `"seq":` in a JSON frame; 0 if none.
-quint64 jsonSeq(const QString &frame)
-{
-    const qsizetype at = frame.indexOf(QLatin1StringView("\"seq\":"));
-    if (at < 0)
-        return 0;
-    quint64 value = 0;
-    for (qsizetype i = at + 6; i < frame.size() && frame.at(i).isDigit(); ++i)
-        value = value * 10 + quint64(frame.at(i).unicode() - '0');
-    return value;
-}
 
 struct Row {
     QString scenario;
@@ -188,6 +179,71 @@ Measured measure(const Server &server, Counter counter)
     return {double(counter() - start) / elapsed, (server.cpuSeconds() - cpuStart) / elapsed};
 }
 
+// ---------------------------------------------------------------------------- FastClient helpers
+
+// The number after `"seq":` in a JSON frame; 0 if none.
+quint64 jsonSeq(const char *frame, qsizetype size)
+{
+    const QByteArrayView view(frame, size);
+    const qsizetype at = view.indexOf(QByteArrayView("\"seq\":"));
+    if (at < 0)
+        return 0;
+    quint64 value = 0;
+    for (qsizetype i = at + 6; i < size && frame[i] >= '0' && frame[i] <= '9'; ++i)
+        value = value * 10 + quint64(frame[i] - '0');
+    return value;
+}
+
+bool startsWith(const char *frame, qsizetype size, const char *prefix)
+{
+    const qsizetype n = qsizetype(std::strlen(prefix));
+    return size >= n && std::memcmp(frame, prefix, size_t(n)) == 0;
+}
+
+QByteArray textFrame(QByteArrayView json)
+{
+    QByteArray out;
+    FastClient::appendFrame(out, 1, json);
+    return out;
+}
+
+// A JSON Tether client on a FastClient: hello (and optional sub) done synchronously,
+// then `onMsg` for every server msg frame and `onAck` for every ack.
+struct JsonPeer {
+    std::function<void(const char *, qsizetype)> onMsg;
+    std::function<void(quint64)> onAck;
+    bool welcomed = false;
+    bool answered = false;
+    FastClient client{[this](int opcode, const char *p, qsizetype n) {
+        if (opcode != 1)
+            return;
+        if (startsWith(p, n, "{\"t\":\"msg\"")) {
+            if (onMsg)
+                onMsg(p, n);
+        } else if (startsWith(p, n, "{\"t\":\"ack\"")) {
+            if (onAck)
+                onAck(jsonSeq(p, n));
+        } else if (startsWith(p, n, "{\"t\":\"welcome\"")) {
+            welcomed = true;
+        } else if (startsWith(p, n, "{\"t\":\"res\"")) {
+            answered = true;
+        }
+    }};
+
+    bool open(const Server &server, const char *channel = nullptr)
+    {
+        if (!client.open(server.url(), "tether.v1.json"))
+            return false;
+        client.send(textFrame("{\"t\":\"hello\",\"v\":1}"));
+        if (!spin([this] { return welcomed; }, 10000))
+            return false;
+        if (!channel)
+            return true;
+        client.send(textFrame(QByteArray("{\"t\":\"sub\",\"id\":1,\"ch\":\"") + channel + "\"}"));
+        return spin([this] { return answered; }, 10000);
+    }
+};
+
 // ---------------------------------------------------------------------------- raw echo
 
 void benchRaw()
@@ -195,25 +251,25 @@ void benchRaw()
     Server server({});
     if (!server.ok())
         return;
-    auto socket = openSocket(server.url("/raw"), nullptr);
-    if (!waitOpen(*socket))
-        return;
-    const QByteArray payload(64, 'x');
-    const qint64 window = 20000, batch = 1000;
     qint64 sent = 0, received = 0;
-    auto topUp = [&] {
+    FastClient client([&](int opcode, const char *, qsizetype) { received += opcode == 2 ? 1 : 0; });
+    if (!client.open(server.url("/raw"), nullptr))
+        return;
+    const qint64 window = 20000, batch = 1000;
+    QByteArray frames;
+    const QByteArray payload(64, 'x');
+    for (int i = 0; i < batch; ++i)
+        FastClient::appendFrame(frames, 2, payload);
+    QTimer pump;
+    QObject::connect(&pump, &QTimer::timeout, [&] {
         while (sent - received < window) {
-            for (int i = 0; i < batch; ++i)
-                socket->sendBinaryMessage(payload);
+            client.send(frames);
             sent += batch;
         }
-    };
-    QObject::connect(socket.get(), &QWebSocket::binaryMessageReceived, [&](const QByteArray &) {
-        if (++received % batch == 0)
-            topUp();
     });
-    topUp();
+    pump.start(0);
     const Measured m = measure(server, [&] { return received; });
+    pump.stop();
     addRow(QStringLiteral("raw echo, 1 connection, 64 B binary"), rate(m.perSecond),
            QStringLiteral(">= 1 000 000 msgs/s"), m.perSecond >= 1e6, m.cpuShare, m.perSecond);
 }
@@ -225,65 +281,83 @@ void benchReliable(bool cbor)
     Server server({});
     if (!server.ok())
         return;
-    auto socket = openSocket(server.url(), cbor ? "tether.v1.cbor" : "tether.v1.json");
-    if (!waitOpen(*socket))
-        return;
     quint64 acked = 0;
     bool welcomed = false;
-    if (cbor) {
-        // {"t":"hello","v":1}
-        static const char hello[] = "\xa2\x61t\x65hello\x61v\x01";
-        QObject::connect(socket.get(), &QWebSocket::binaryMessageReceived, [&](const QByteArray &m) {
+    FastClient client([&](int opcode, const char *p, qsizetype n) {
+        if (cbor && opcode == 2) {
             // {"t":"ack","seq":N}: a2 61 74 63 'ack' 63 'seq' <uint>
-            if (m.size() >= 12 && m.startsWith(QByteArrayView("\xa2\x61t\x63" "ack\x63seq", 11))) {
-                const auto *p = reinterpret_cast<const unsigned char *>(m.constData()) + 11;
-                const int extra = m.size() - 12;
-                const unsigned major = p[0] & 0x1f;
-                quint64 v = major < 24 ? major : 0;
-                for (int i = 1; i <= extra && major >= 24; ++i)
-                    v = (v << 8) | p[i];
+            static const char prefix[] = "\xa2\x61t\x63" "ack\x63seq";
+            if (n >= 12 && std::memcmp(p, prefix, 11) == 0) {
+                const auto *u = reinterpret_cast<const unsigned char *>(p) + 11;
+                const unsigned info = u[0] & 0x1f;
+                quint64 v = info < 24 ? info : 0;
+                for (qsizetype i = 1; i < n - 11 && info >= 24; ++i)
+                    v = (v << 8) | u[i];
                 acked = std::max(acked, v);
             } else {
                 welcomed = true;
             }
-        });
-        socket->sendBinaryMessage(QByteArray(hello, sizeof hello - 1));
-    } else {
-        QObject::connect(socket.get(), &QWebSocket::textMessageReceived, [&](const QString &m) {
-            if (m.startsWith(QLatin1StringView("{\"t\":\"ack\"")))
-                acked = std::max(acked, jsonSeq(m));
+        } else if (!cbor && opcode == 1) {
+            if (startsWith(p, n, "{\"t\":\"ack\""))
+                acked = std::max(acked, jsonSeq(p, n));
             else
                 welcomed = true;
-        });
-        socket->sendTextMessage(QStringLiteral("{\"t\":\"hello\",\"v\":1}"));
-    }
+        }
+    });
+    if (!client.open(server.url(), cbor ? "tether.v1.cbor" : "tether.v1.json"))
+        return;
+    QByteArray hello;
+    if (cbor)
+        FastClient::appendFrame(hello, 2, QByteArrayView("\xa2\x61t\x65hello\x61v\x01", 12));
+    else
+        FastClient::appendFrame(hello, 1, "{\"t\":\"hello\",\"v\":1}");
+    client.send(hello);
     if (!spin([&] { return welcomed; }, 10000))
         return;
 
-    const QByteArray d(64, 'x');
-    quint64 sent = 0;
+    // One batch of frames built once; only the seq field of each is rewritten per send.
     const quint64 window = 8192, batch = 512;
-    auto sendOne = [&] {
-        ++sent;
-        if (cbor) {
-            // {"t":"msg","seq":N,"d":h'64 bytes'}
-            QByteArray f("\xa3\x61t\x63msg\x63seq\x1b", 12);
-            for (int i = 7; i >= 0; --i)
-                f.append(char((sent >> (8 * i)) & 0xff));
-            f.append("\x61\x64\x58\x40", 4);
-            f.append(d);
-            socket->sendBinaryMessage(f);
-        } else {
-            socket->sendTextMessage(QStringLiteral("{\"t\":\"msg\",\"seq\":%1,\"id\":\"b%1\",\"d\":\"%2\"}")
-                                        .arg(sent)
-                                        .arg(QLatin1StringView(d)));
-        }
-    };
+    const QByteArray d(64, 'x');
+    QByteArray body;
+    qsizetype seqOffset = 0;   // of the seq field inside one frame
+    if (cbor) {
+        // {"t":"msg","seq":N as a uint64,"d":h'64 bytes'}
+        body.append("\xa3\x61t\x63msg\x63seq\x1b", 12);
+        seqOffset = body.size();
+        body.append(8, '\0');
+        body.append("\x61\x64\x58\x40", 4);
+        body.append(d);
+    } else {
+        // {"t":"msg","seq":N,"d":"64 x"}: N right-aligned in 12 columns (JSON allows the spaces)
+        body.append("{\"t\":\"msg\",\"seq\":");
+        seqOffset = body.size();
+        body.append(12, ' ');
+        body.append(",\"d\":\"").append(d).append("\"}");
+    }
+    QByteArray one;
+    FastClient::appendFrame(one, cbor ? 2 : 1, body);
+    seqOffset += one.size() - body.size();
+    QByteArray frames = one.repeated(qsizetype(batch));
+    quint64 sent = 0;
     QTimer pump;
     QObject::connect(&pump, &QTimer::timeout, [&] {
-        while (sent - acked < window)
-            for (quint64 i = 0; i < batch; ++i)
-                sendOne();
+        while (sent - acked < window) {
+            char *frame = frames.data();
+            for (quint64 i = 0; i < batch; ++i, frame += one.size()) {
+                quint64 seq = ++sent;
+                char *field = frame + seqOffset;
+                if (cbor) {
+                    for (int b = 7; b >= 0; --b, seq >>= 8)
+                        field[b] = char(seq & 0xff);
+                } else {
+                    for (int c = 11; c >= 0; --c) {
+                        field[c] = seq || c == 11 ? char('0' + seq % 10) : ' ';
+                        seq /= 10;
+                    }
+                }
+            }
+            client.send(frames);
+        }
     });
     pump.start(0);
     const Measured m = measure(server, [&] { return acked; });
@@ -300,58 +374,52 @@ void benchFanout()
     if (!server.ok())
         return;
     const int subscribers = 100;
-    std::vector<std::unique_ptr<QWebSocket>> subs;
+    std::vector<std::unique_ptr<JsonPeer>> subs;
     std::vector<quint64> lastSeq(subscribers, 0), ackedSeq(subscribers, 0);
     quint64 deliveries = 0;
+    const auto ack = [&](int i) {
+        ackedSeq[size_t(i)] = lastSeq[size_t(i)];
+        subs[size_t(i)]->client.send(textFrame("{\"t\":\"ack\",\"seq\":" + QByteArray::number(lastSeq[size_t(i)]) + '}'));
+    };
     for (int i = 0; i < subscribers; ++i) {
-        subs.push_back(openSocket(server.url(), "tether.v1.json"));
-        if (!waitOpen(*subs.back()) || !helloJson(*subs.back()))
-            return;
-        bool subscribed = false;
-        auto c = QObject::connect(subs.back().get(), &QWebSocket::textMessageReceived,
-                                  [&](const QString &m) { subscribed = subscribed || m.contains(QLatin1StringView("\"res\"")); });
-        subs.back()->sendTextMessage(QStringLiteral("{\"t\":\"sub\",\"id\":1,\"ch\":\"bench\"}"));
-        spin([&] { return subscribed; }, 10000);
-        QObject::disconnect(c);
-        QWebSocket *s = subs.back().get();
-        QObject::connect(s, &QWebSocket::textMessageReceived, [&, i, s](const QString &m) {
-            if (!m.startsWith(QLatin1StringView("{\"t\":\"msg\"")))
-                return;
+        subs.push_back(std::make_unique<JsonPeer>());
+        subs.back()->onMsg = [&, i](const char *p, qsizetype n) {
             ++deliveries;
-            lastSeq[size_t(i)] = jsonSeq(m);
-            if (lastSeq[size_t(i)] - ackedSeq[size_t(i)] >= 64) {
-                ackedSeq[size_t(i)] = lastSeq[size_t(i)];
-                s->sendTextMessage(QStringLiteral("{\"t\":\"ack\",\"seq\":%1}").arg(lastSeq[size_t(i)]));
-            }
-        });
+            lastSeq[size_t(i)] = jsonSeq(p, n);
+            if (lastSeq[size_t(i)] - ackedSeq[size_t(i)] >= 64)
+                ack(i);
+        };
+        if (!subs.back()->open(server, "bench"))
+            return;
     }
     QTimer ackTimer;   // acks the tails (< 64) so the server's buffers drain
     QObject::connect(&ackTimer, &QTimer::timeout, [&] {
-        for (int i = 0; i < subscribers; ++i) {
-            if (lastSeq[size_t(i)] > ackedSeq[size_t(i)]) {
-                ackedSeq[size_t(i)] = lastSeq[size_t(i)];
-                subs[size_t(i)]->sendTextMessage(QStringLiteral("{\"t\":\"ack\",\"seq\":%1}").arg(lastSeq[size_t(i)]));
-            }
-        }
+        for (int i = 0; i < subscribers; ++i)
+            if (lastSeq[size_t(i)] > ackedSeq[size_t(i)])
+                ack(i);
     });
     ackTimer.start(20);
 
-    auto publisher = openSocket(server.url(), "tether.v1.json");
-    if (!waitOpen(*publisher) || !helloJson(*publisher))
+    JsonPeer publisher;
+    if (!publisher.open(server))
         return;
     quint64 published = 0;
-    const QString d = QString(64, QLatin1Char('x'));
+    const QByteArray d(64, 'x');
+    QByteArray frames;
     QTimer pump;
     QObject::connect(&pump, &QTimer::timeout, [&] {
         // Stay at most 2000 publications ahead of the slowest subscriber (its session
-        // buffer holds 10 000 unacked messages; presence events take a few seqs).
+        // buffer holds 10 000 unacked messages).
         const quint64 slowest = *std::min_element(lastSeq.begin(), lastSeq.end());
+        frames.clear();
         while (published < slowest + 2000) {
             ++published;
-            publisher->sendTextMessage(QStringLiteral("{\"t\":\"msg\",\"seq\":%1,\"id\":\"f%1\",\"ch\":\"bench\",\"d\":\"%2\"}")
-                                           .arg(published)
-                                           .arg(d));
+            FastClient::appendFrame(frames, 1,
+                                    "{\"t\":\"msg\",\"seq\":" + QByteArray::number(published) + ",\"id\":\"f"
+                                        + QByteArray::number(published) + "\",\"ch\":\"bench\",\"d\":\"" + d + "\"}");
         }
+        if (!frames.isEmpty())
+            publisher.client.send(frames);
     });
     pump.start(0);
     const Measured m = measure(server, [&] { return deliveries; });
