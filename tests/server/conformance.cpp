@@ -2,6 +2,11 @@
 
 namespace Conformance {
 
+bool knownGapsEnabled()
+{
+    return qEnvironmentVariableIsSet("TETHER_CONFORMANCE_KNOWN_GAPS");
+}
+
 void addCodecColumn()
 {
     QTest::addColumn<Codec>("codec");

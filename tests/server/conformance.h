@@ -29,6 +29,12 @@ using namespace Tether::Testing;
 #define START_SERVER(server)                                                                 \
     QVERIFY2((server).start(), qPrintable((server).errorString()))
 
+// Checks for behaviour the reference server does not have yet (listed in README.md,
+// "Known server gaps") are added only when the environment variable
+// TETHER_CONFORMANCE_KNOWN_GAPS is set, so CI stays green while the gap is open and the
+// server's author can run them at any time. They are absent otherwise, never skipped.
+bool knownGapsEnabled();
+
 // Adds the column "codec" with one row per codec.
 void addCodecColumn();
 
