@@ -48,7 +48,6 @@ public:
     Session *session = nullptr;
     std::int64_t lastReceiveMs = 0;
     int peerCloseCode = 0;             // code of the peer's close frame, 0 if none
-    bool countedForIp = false;
 
     // Inbound reassembly of fragmented messages.
     std::string rx;

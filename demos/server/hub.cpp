@@ -46,11 +46,7 @@ Connection &Hub::addConnection(lws *wsi, Connection::Mode mode, const Codec *cod
     Connection &c = *owned;
     m_connections.emplace(id, std::move(owned));
 
-    size_t sameIp = 0;
-    if (m_options.maxPerIp > 0) {
-        for (const auto &entry : m_connections)
-            sameIp += entry.second->ip() == c.ip() ? 1 : 0;
-    }
+    const size_t sameIp = ++m_connectionsPerIp[c.ip()];
     const bool full = m_connections.size() > size_t(m_options.maxConnections)
                       || (m_options.maxPerIp > 0 && sameIp > size_t(m_options.maxPerIp));
     if (full || m_shuttingDown) {
@@ -89,6 +85,9 @@ void Hub::onClosed(Connection &c)
             detach(*s, now);
     }
     TS_INFO("connection %llu closed (peer code %d)", static_cast<unsigned long long>(c.id()), c.peerCloseCode);
+    const auto perIp = m_connectionsPerIp.find(c.ip());
+    if (perIp != m_connectionsPerIp.end() && --perIp->second == 0)
+        m_connectionsPerIp.erase(perIp);
     m_connections.erase(c.id());
 }
 
@@ -291,7 +290,8 @@ void Hub::onHello(Connection &c, const Hello &hello)
     welcome.sid = s->sid;
     welcome.resumed = resumed;
     welcome.rx = s->inRx;
-    welcome.hb = std::uint64_t(m_options.heartbeatMs);
+    if (m_options.heartbeatMs > 0)
+        welcome.hb = std::uint64_t(m_options.heartbeatMs);
     welcome.maxFrame = std::uint64_t(m_options.maxFrame);
     welcome.ttl = std::uint64_t(m_options.sessionTtlMs);
     send(c, welcome);

@@ -116,6 +116,7 @@ private:
     ChannelRegistry m_channels;
     Metrics m_metrics;
     std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> m_connections;
+    std::unordered_map<std::string, size_t> m_connectionsPerIp;
     std::uint64_t m_nextConnectionId = 1;
     std::uint64_t m_nextServerId = 1;
     std::vector<Session *> m_overflowed;
