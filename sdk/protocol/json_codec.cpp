@@ -537,6 +537,10 @@ void appendInteger(QByteArray &out, qint64 value)
 
 void appendDouble(QByteArray &out, double value)
 {
+    if (value == 0 && std::signbit(value)) {  // Qt writes -0.0 as "0": keep the sign
+        out.append("-0.0");
+        return;
+    }
     const QByteArray text = QByteArray::number(value, 'g', QLocale::FloatingPointShortest);
     out.append(text);
     // "1" would read back as an integer: keep it a double.

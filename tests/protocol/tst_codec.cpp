@@ -5,6 +5,9 @@
 
 #include <QtCore/QCborArray>
 #include <QtCore/QCborMap>
+#include <QtCore/QFile>
+#include <QtCore/QRegularExpression>
+#include <QtCore/QSet>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 #include <QtCore/QUrl>
@@ -106,6 +109,50 @@ QByteArray msgWithCborPayload(const char *payloadHex)
     return hex("a2 6174 636d7367 6164") + hex(payloadHex);
 }
 
+// ---- docs/protocol.md -------------------------------------------------------------------
+
+struct DocBlock {
+    int line = 0;          // of the opening fence
+    QByteArray lang;       // "json", "cbor-hex", ...
+    QList<QByteArray> lines;
+};
+
+QString protocolDocPath()
+{
+    const QString root = qEnvironmentVariable("TETHER_SOURCE_DIR", QStringLiteral(QT_TESTCASE_SOURCEDIR "/../.."));
+    return root + QLatin1StringView("/docs/protocol.md");
+}
+
+QList<DocBlock> docBlocks()
+{
+    QFile file(protocolDocPath());
+    QList<DocBlock> blocks;
+    if (!file.open(QIODevice::ReadOnly))
+        return blocks;
+    const QList<QByteArray> lines = file.readAll().split('\n');
+    DocBlock *open = nullptr;
+    for (int i = 0; i < lines.size(); ++i) {
+        const QByteArray &line = lines[i];
+        // A fence is a whole line: "```lang" opens, "```" closes (inline code is not).
+        static const QRegularExpression opening(QStringLiteral("^```([a-z-]+)$"));
+        const QRegularExpressionMatch match = opening.match(QString::fromUtf8(line));
+        if (!open && match.hasMatch()) {
+            blocks.append(DocBlock{ i + 1, match.captured(1).toUtf8(), {} });
+            open = &blocks.last();
+        } else if (open && line == "```") {
+            open = nullptr;
+        } else if (open) {
+            open->lines.append(line);
+        }
+    }
+    return blocks;
+}
+
+QByteArray joined(const QList<QByteArray> &lines)
+{
+    return lines.join('\n');
+}
+
 } // namespace
 
 class TestCodec : public QObject
@@ -138,6 +185,13 @@ private slots:
     void largeMapsStayLinear_data();
     void largeMapsStayLinear();
     void subprotocols();
+    void docsHaveEveryFrameType();
+    void docsFrameExamples_data();
+    void docsFrameExamples();
+    void docsAcceptedExamples_data();
+    void docsAcceptedExamples();
+    void docsRejectedExamples_data();
+    void docsRejectedExamples();
 
 private:
     void roundTrip(const Codec &codec)
@@ -396,6 +450,7 @@ void TestCodec::acceptedJson_data()
         "{\"t\":\"msg\",\"d\":[0,0,-7,1.0,100.0,0.01,-2500.0,9223372036854775807,-9223372036854775808]}");
     row("integer beyond 64 bits becomes double", "{\"t\":\"msg\",\"d\":[18446744073709551616,-9223372036854775809]}",
         "{\"t\":\"msg\",\"d\":[18446744073709552000.0,-9223372036854776000.0]}");
+    row("negative zero stays a negative double", "{\"t\":\"msg\",\"d\":[-0.0,-0e2,0.0]}", "{\"t\":\"msg\",\"d\":[-0.0,-0.0,0.0]}");
     row("null payload", "{\"t\":\"msg\",\"d\":null}", "{\"t\":\"msg\",\"d\":null}");
     row("null error data", "{\"t\":\"nack\",\"seq\":1,\"err\":{\"code\":\"c\",\"msg\":\"m\",\"data\":null,\"extra\":1}}",
         "{\"t\":\"nack\",\"seq\":1,\"err\":{\"code\":\"c\",\"msg\":\"m\",\"data\":null}}");
@@ -431,6 +486,7 @@ void TestCodec::acceptedCbor_data()
     row("unknown fields ignored", hex("a4 6174 6361636b 6178 c1 f7 63736571 05 6179 a2 01 01 01 01"), ack5);
     row("fields of other frame types ignored", hex("a3 6174 6361636b 63736571 05 6164 a2 6161 01 6161 02"), ack5);
     row("half and single floats", msgWithCborPayload("83 f93e00 fa3fc00000 f9 8000"), "a2 6174 636d7367 6164 83 fb3ff8000000000000 fb3ff8000000000000 fb8000000000000000");
+    row("negative zero and subnormal halves", msgWithCborPayload("82 f98000 f98005"), "a2 6174 636d7367 6164 82 fb8000000000000000 fbbe94000000000000");
     row("integers beyond 64-bit signed become doubles", msgWithCborPayload("82 1bffffffffffffffff 3bffffffffffffffff"), "a2 6174 636d7367 6164 82 fb43f0000000000000 fbc3f0000000000000");
     row("byte strings in payload", msgWithCborPayload("a2 6162 43010203 6163 5f 4101 4102 ff"), "a2 6174 636d7367 6164 a2 6162 43010203 6163 420102");
     row("indefinite containers in payload", msgWithCborPayload("bf 6161 9f 01 02 ff ff"), "a2 6174 636d7367 6164 a1 6161 82 01 02");
@@ -697,6 +753,126 @@ void TestCodec::subprotocols()
     QCOMPARE(cborCodec().subprotocol(), kCborSubprotocol);
     QVERIFY(!jsonCodec().usesBinaryFrames());
     QVERIFY(cborCodec().usesBinaryFrames());
+}
+
+// ---- the examples of docs/protocol.md, decoded as written -------------------------------
+
+void TestCodec::docsHaveEveryFrameType()
+{
+    const QList<DocBlock> blocks = docBlocks();
+    QVERIFY2(!blocks.isEmpty(), qPrintable(protocolDocPath() + QLatin1StringView(" has no examples or cannot be read")));
+    QSet<QString> types;
+    for (const DocBlock &block : blocks) {
+        if (block.lang != "cbor-hex")
+            continue;
+        const DecodeResult result = cborCodec().decode(QByteArray::fromHex(joined(block.lines)));
+        if (result.ok())
+            types.insert(frameTypeName(*result.frame));
+    }
+    for (const char *type : { "hello", "welcome", "msg", "ack", "nack", "req", "res", "sub", "unsub", "error" })
+        QVERIFY2(types.contains(QLatin1StringView(type)), type);
+}
+
+void TestCodec::docsFrameExamples_data()
+{
+    // A frame example is an optional ```json block, a ```cbor-diag block and a
+    // ```cbor-hex block, in that order.
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QByteArray>("diag");
+    QTest::addColumn<QByteArray>("cbor");
+    QByteArray json;
+    QByteArray diag;
+    for (const DocBlock &block : docBlocks()) {
+        if (block.lang == "json") {
+            json = joined(block.lines);
+        } else if (block.lang == "cbor-diag") {
+            diag = joined(block.lines);
+        } else if (block.lang == "cbor-hex") {
+            QTest::addRow("protocol.md line %d", block.line) << json << diag << QByteArray::fromHex(joined(block.lines));
+            json.clear();
+            diag.clear();
+        }
+    }
+}
+
+void TestCodec::docsFrameExamples()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QByteArray, diag);
+    QFETCH(QByteArray, cbor);
+    const DecodeResult fromCbor = cborCodec().decode(cbor);
+    QVERIFY2(fromCbor.ok(), qPrintable(fromCbor.error));
+    QByteArray canonicalCbor;
+    QVERIFY(cborCodec().encode(*fromCbor.frame, canonicalCbor));
+    QCOMPARE(cbor.toHex(' '), canonicalCbor.toHex(' '));
+    QVERIFY2(!diag.isEmpty(), "every cbor-hex block follows its cbor-diag block");
+    QCOMPARE(QString::fromUtf8(diag), QCborValue::fromCbor(cbor).toDiagnosticNotation());
+    if (json.isEmpty()) {
+        QByteArray ignored;
+        QString error;
+        QVERIFY2(!jsonCodec().encode(*fromCbor.frame, ignored, &error), "an example without JSON must be one JSON cannot carry");
+        return;
+    }
+    const DecodeResult fromJson = jsonCodec().decode(json);
+    QVERIFY2(fromJson.ok(), qPrintable(fromJson.error));
+    QByteArray canonicalJson;
+    QVERIFY(jsonCodec().encode(*fromJson.frame, canonicalJson));
+    QCOMPARE(json, canonicalJson);
+    QVERIFY2(*fromJson.frame == *fromCbor.frame, qPrintable(describe(fromJson) + QLatin1StringView(" != ") + describe(fromCbor)));
+}
+
+void TestCodec::docsAcceptedExamples_data()
+{
+    // ```json-accepted / ```cbor-accepted: the input, then its canonical form.
+    QTest::addColumn<CodecKind>("kind");
+    QTest::addColumn<QByteArray>("input");
+    QTest::addColumn<QByteArray>("canonical");
+    for (const DocBlock &block : docBlocks()) {
+        const bool json = block.lang == "json-accepted";
+        if ((!json && block.lang != "cbor-accepted") || block.lines.size() != 2)
+            continue;
+        QTest::addRow("protocol.md line %d", block.line) << (json ? CodecKind::Json : CodecKind::Cbor)
+            << (json ? block.lines[0] : QByteArray::fromHex(block.lines[0]))
+            << (json ? block.lines[1] : QByteArray::fromHex(block.lines[1]));
+    }
+}
+
+void TestCodec::docsAcceptedExamples()
+{
+    QFETCH(CodecKind, kind);
+    QFETCH(QByteArray, input);
+    QFETCH(QByteArray, canonical);
+    const DecodeResult result = codecFor(kind).decode(input);
+    QVERIFY2(result.ok(), qPrintable(result.error));
+    QByteArray encoded;
+    QVERIFY(codecFor(kind).encode(*result.frame, encoded));
+    QCOMPARE(encoded, canonical);
+}
+
+void TestCodec::docsRejectedExamples_data()
+{
+    // ```json-rejected / ```cbor-rejected: the input, then the exact error.
+    QTest::addColumn<CodecKind>("kind");
+    QTest::addColumn<QByteArray>("input");
+    QTest::addColumn<QString>("error");
+    for (const DocBlock &block : docBlocks()) {
+        const bool json = block.lang == "json-rejected";
+        if (!json && block.lang != "cbor-rejected")
+            continue;
+        QTest::addRow("protocol.md line %d", block.line) << (json ? CodecKind::Json : CodecKind::Cbor)
+            << (json ? block.lines.value(0) : QByteArray::fromHex(block.lines.value(0)))
+            << QString::fromUtf8(block.lines.value(1));
+    }
+}
+
+void TestCodec::docsRejectedExamples()
+{
+    QFETCH(CodecKind, kind);
+    QFETCH(QByteArray, input);
+    QFETCH(QString, error);
+    const DecodeResult result = codecFor(kind).decode(input);
+    QVERIFY2(!result.ok(), qPrintable(describe(result)));
+    QCOMPARE(result.error, error);
 }
 
 QTEST_GUILESS_MAIN(TestCodec)

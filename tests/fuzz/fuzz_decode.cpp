@@ -1,0 +1,95 @@
+// libFuzzer target for one decoder (TETHER_FUZZ_CODEC = json | cbor).
+//
+// Beyond "never crash, leak, hang or trip a sanitizer", it checks the codec's contract on
+// every input the decoder accepts:
+// - encode(decode(x)) succeeds, decodes to the same frame, and re-encodes to the same
+//   bytes (canonical form);
+// - the other codec carries the same frame unchanged (unless it is a byte string that
+//   JSON cannot carry);
+// - for a msg, encodeValue(d) + encodeMsg(header) gives the same bytes as encode().
+// A rejected input must come with an error message.
+#include "protocol/codec.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+using namespace Tether::Protocol;
+
+#define TETHER_STR2(x) #x
+#define TETHER_STR(x) TETHER_STR2(x)
+
+namespace {
+
+const Codec &codecUnderTest()
+{
+    static const Codec &codec = QByteArrayView(TETHER_STR(TETHER_FUZZ_CODEC)) == QByteArrayView("json")
+        ? jsonCodec() : cborCodec();
+    return codec;
+}
+
+[[noreturn]] void fail(const char *what, const QString &detail = {})
+{
+    std::fprintf(stderr, "contract violated: %s %s\n", what, qPrintable(detail));
+    std::abort();
+}
+
+void checkMsgHotPath(const Codec &codec, const Msg &msg, const QByteArray &expected)
+{
+    if ((msg.id && msg.id->isEmpty()) || (msg.ch && msg.ch->isEmpty()))
+        return;  // MsgHeader spells "absent" as empty
+    QByteArray payload;
+    if (!codec.encodeValue(msg.d, payload))
+        fail("encodeValue refused a decoded payload");
+    MsgHeader header;
+    header.seq = msg.seq;
+    header.id = msg.id ? QStringView(*msg.id) : QStringView();
+    header.ch = msg.ch ? QStringView(*msg.ch) : QStringView();
+    QByteArray out;
+    codec.encodeMsg(header, payload, out);
+    if (out != expected)
+        fail("encodeMsg differs from encode");
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const Codec &codec = codecUnderTest();
+    const DecodeResult result = codec.decode(QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)));
+    if (!result.ok()) {
+        if (result.error.isEmpty())
+            fail("rejected without an error");
+        return 0;
+    }
+    const Frame &frame = *result.frame;
+
+    QByteArray encoded;
+    QString error;
+    if (!codec.encode(frame, encoded, &error))
+        fail("cannot encode a decoded frame:", error);
+    const DecodeResult again = codec.decode(encoded);
+    if (!again.ok())
+        fail("re-decode failed:", again.error);
+    if (*again.frame != frame)
+        fail("re-decoded frame differs");
+    QByteArray encodedAgain;
+    codec.encode(*again.frame, encodedAgain);
+    if (encodedAgain != encoded)
+        fail("encoding is not canonical");
+
+    const Codec &other = codec.kind() == CodecKind::Json ? cborCodec() : jsonCodec();
+    QByteArray twin;
+    if (other.encode(frame, twin, &error)) {
+        const DecodeResult crossed = other.decode(twin);
+        if (!crossed.ok())
+            fail("other codec cannot decode its own encoding:", crossed.error);
+        if (*crossed.frame != frame)
+            fail("frame changed through the other codec");
+    } else if (codec.kind() == CodecKind::Json) {
+        fail("CBOR cannot encode a frame JSON accepted:", error);
+    }
+
+    if (const auto *msg = std::get_if<Msg>(&frame))
+        checkMsgHotPath(codec, *msg, encoded);
+    return 0;
+}
