@@ -24,7 +24,7 @@ bool Connection::queueFrame(WsOpcode opcode, const char *data, size_t size)
 {
     if (m_closeCode != 0 || m_aborted)
         return false;
-    if (queuedBytes() + size > kMaxOutBytes) {
+    if (queuedBytes() > 0 && queuedBytes() + size > kMaxOutBytes) {
         TS_WARN("connection %llu: peer does not read (%zu bytes queued), dropping it",
                 static_cast<unsigned long long>(m_id), queuedBytes());
         abort();

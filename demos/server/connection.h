@@ -32,7 +32,9 @@ public:
     enum class Mode { Tether, RawEcho, RawSink };
     enum class Phase { AwaitHello, Open, Closing };
 
-    static constexpr size_t kMaxOutBytes = size_t(256) << 20;  // beyond this the peer is dropped
+    // Beyond this many unwritten bytes the peer is dropped (one frame larger than this is
+    // still accepted into an empty buffer, so --max-frame above it keeps working).
+    static constexpr size_t kMaxOutBytes = size_t(64) << 20;
     static constexpr size_t kMaxWriteChunk = size_t(512) << 10; // per writable callback
 
     Connection(std::uint64_t id, lws *wsi, Mode mode, const Tether::Protocol::Codec *codec,
