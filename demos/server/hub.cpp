@@ -8,6 +8,8 @@
 
 #include <libwebsockets.h>
 
+#include <QtCore/QJsonValue>
+
 namespace TetherServer {
 
 using namespace Tether::Protocol;
@@ -104,10 +106,23 @@ void Hub::send(Connection &c, const Frame &frame)
 {
     m_scratch.clear();
     QString error;
-    if (!c.codec()->encode(frame, m_scratch, &error)) {
-        // Only a payload the codec cannot carry gets here (echo of a CBOR byte string to
-        // a JSON client cannot happen: the same codec decoded it). Never silently skip a
-        // frame of a reliable stream: tell the client and close.
+    bool encoded = c.codec()->encode(frame, m_scratch, &error);
+    if (!encoded) {
+        // A result JSON cannot carry (e.g. `history` of a channel where a CBOR client
+        // published a byte string, answered to a JSON client): send its RFC 8949 §6.1
+        // JSON form, as fan-out does (publication.h).
+        if (const auto *res = std::get_if<Res>(&frame)) {
+            Res converted = *res;
+            if (auto *value = std::get_if<QCborValue>(&converted.result))
+                *value = QCborValue::fromJsonValue(value->toJsonValue());
+            else if (auto &data = std::get<ErrorObject>(converted.result).data)
+                *data = QCborValue::fromJsonValue(data->toJsonValue());
+            m_scratch.clear();
+            encoded = c.codec()->encode(converted, m_scratch, &error);
+        }
+    }
+    if (!encoded) {
+        // Nothing else should get here. Never silently skip a frame: tell the client, close.
         TS_ERROR("cannot encode %s frame: %s", frameTypeName(frame).data(), qPrintable(error));
         m_scratch.clear();
         ErrorFrame failure{QStringLiteral("internal_error"), QStringLiteral("cannot encode a frame"), {}};
