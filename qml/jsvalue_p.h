@@ -1,0 +1,41 @@
+// JS values <-> Tether payloads, and errors/stats as JS objects. Not public API.
+//
+// Rules ("without surprises": what JSON.stringify/JSON.parse would do, plus bytes):
+//   JS -> payload: null -> null; undefined -> null at the top level, an omitted property
+//   inside an object and null inside an array (as JSON.stringify); bool -> bool; a number
+//   that is an integer within +-2^53 -> CBOR integer (so `{count: 5}` is a uint on the wire,
+//   not 5.0), any other number -> double; string -> text; ArrayBuffer and typed-array views
+//   (Uint8Array...) -> byte string; Date -> ISO 8601 text; Array -> array; other objects ->
+//   map of their own enumerable properties (functions omitted). QObjects, cycles and
+//   nesting deeper than kMaxDepth are refused (std::nullopt: the caller reports
+//   InvalidPayload) instead of being sent half-converted.
+//   payload -> JS: map -> object, array -> Array, integer/double -> number, text -> string,
+//   byte string -> ArrayBuffer, null -> null, undefined -> undefined, other CBOR tags
+//   (dates, URLs) -> what QVariant makes of them.
+#pragma once
+
+#include <Tether/error.h>
+#include <Tether/stats.h>
+
+#include <QtCore/QCborValue>
+#include <QtQml/QJSEngine>
+#include <QtQml/QJSValue>
+
+#include <optional>
+
+namespace Tether::Qml {
+
+inline constexpr int kMaxDepth = 64;
+
+std::optional<QCborValue> toPayload(QJSEngine *engine, const QJSValue &value);
+QJSValue toJs(QJSEngine *engine, const QCborValue &value);
+
+// An Error as a plain JS object: {code, name, kind, message, fatal, serverCode, closeCode,
+// data}. name and kind are the enum keys ("ServerError", "Remote").
+QJSValue errorToJs(QJSEngine *engine, const Error &error);
+// The same object for errors made inside the module (e.g. a refused payload).
+Error invalidPayloadError();
+
+QJSValue statsToJs(QJSEngine *engine, const ClientStats &stats);
+
+} // namespace Tether::Qml

@@ -1,0 +1,159 @@
+// QML Channel: see qmlchannel.h.
+#include "qmlchannel.h"
+
+#include "jsvalue_p.h"
+#include "qmlclient.h"
+
+#include <Tether/message.h>
+
+#include <QtQml/QQmlEngine>
+
+namespace Tether::Qml {
+
+QmlChannel::QmlChannel(QObject *parent)
+    : QObject(parent)
+{
+}
+
+QmlChannel::~QmlChannel()
+{
+    if (m_heldClient)
+        m_heldClient->releaseChannel(m_heldName);
+}
+
+void QmlChannel::componentComplete()
+{
+    m_complete = true;
+    updateSubscription();
+}
+
+void QmlChannel::setClient(QmlClient *client)
+{
+    if (m_client == client)
+        return;
+    m_client = client;
+    Q_EMIT clientChanged();
+    updateSubscription();
+}
+
+void QmlChannel::setName(const QString &name)
+{
+    if (m_name == name)
+        return;
+    m_name = name;
+    Q_EMIT nameChanged();
+    updateSubscription();
+}
+
+void QmlChannel::setActive(bool active)
+{
+    if (m_active == active)
+        return;
+    m_active = active;
+    Q_EMIT activeChanged();
+    updateSubscription();
+}
+
+// Moves the held subscription to what the properties say now (release before acquire,
+// so renaming a Channel to the name another Channel holds keeps that one subscribed).
+void QmlChannel::updateSubscription()
+{
+    const bool want = m_complete && m_active && m_client && !m_name.isEmpty();
+    if (m_heldClient == m_client && m_heldName == m_name && want == bool(m_heldClient))
+        return;
+    disconnect(m_messages);
+    disconnect(m_status);
+    if (m_heldClient)
+        m_heldClient->releaseChannel(m_heldName);
+    m_heldClient = nullptr;
+    m_heldName.clear();
+    setErrorString(QString());
+    if (want) {
+        m_heldClient = m_client;
+        m_heldName = m_name;
+        m_messages = connect(m_client->client(), &Tether::Client::messageReceived, this,
+                             &QmlChannel::onMessage);
+        m_status = connect(m_client, &QmlClient::channelStatusChanged, this,
+                           [this](const QString &name) {
+                               if (name == m_heldName)
+                                   updateStatus();
+                           });
+        m_client->acquireChannel(m_name);
+    }
+    updateStatus();
+}
+
+void QmlChannel::updateStatus()
+{
+    const bool subscribed = m_heldClient && m_heldClient->isChannelSubscribed(m_heldName);
+    if (m_heldClient) {
+        const Error error = m_heldClient->channelError(m_heldName);
+        if (error.isError() && error.message() != m_errorString) {
+            setErrorString(error.message());
+            Q_EMIT errorOccurred(m_heldClient->jsError(error));
+        }
+    }
+    if (subscribed == m_subscribed)
+        return;
+    m_subscribed = subscribed;
+    Q_EMIT subscribedChanged();
+}
+
+void QmlChannel::onMessage(const Tether::Message &message)
+{
+    if (message.channel() != m_heldName)
+        return;
+    m_latest = message.payload();
+    m_latestJsValid = false;
+    m_latestId = message.id();
+    ++m_received;
+    Q_EMIT messageArrived(message);
+    Q_EMIT latestChanged();
+    static const QMetaMethod signal = QMetaMethod::fromSignal(&QmlChannel::message);
+    if (isSignalConnected(signal) && qmlEngine(this))
+        Q_EMIT this->message(latest(), message.id());
+}
+
+QJSValue QmlChannel::latest() const
+{
+    if (!m_latestJsValid) {
+        QJSEngine *engine = qmlEngine(this);
+        if (!engine)
+            return QJSValue();
+        m_latestJs = toJs(engine, m_latest);
+        m_latestJsValid = true;
+    }
+    return m_latestJs;
+}
+
+QString QmlChannel::publish(const QJSValue &payload, const QJSValue &options)
+{
+    auto refuse = [this](const Error &error) {
+        QJSEngine *engine = qmlEngine(this);
+        Q_EMIT errorOccurred(engine ? errorToJs(engine, error) : QJSValue(error.message()));
+        return QString();
+    };
+    if (!m_client)
+        return refuse(Error(Error::NotConnected, QStringLiteral("Channel.publish(): no client")));
+    if (m_name.isEmpty())
+        return refuse(Error(Error::InvalidArgument, QStringLiteral("Channel.publish(): no name")));
+    QJSEngine *engine = qmlEngine(this);
+    const std::optional<QCborValue> cbor = engine ? toPayload(engine, payload) : std::nullopt;
+    if (!cbor)
+        return refuse(invalidPayloadError());
+    const SendResult result = m_client->sendPayload(*cbor, options, m_name);
+    if (!result)
+        return refuse(result.error());
+    Q_EMIT published(result.id(), *cbor, !QmlClient::isAtMostOnce(options));
+    return result.id();
+}
+
+void QmlChannel::setErrorString(const QString &error)
+{
+    if (m_errorString == error)
+        return;
+    m_errorString = error;
+    Q_EMIT errorStringChanged();
+}
+
+} // namespace Tether::Qml

@@ -1,0 +1,549 @@
+// QML Client: see qmlclient.h.
+#include "qmlclient.h"
+
+#include "jsvalue_p.h"
+#include "platformwatch_p.h"
+
+#include <QtCore/QDateTime>
+#include <QtCore/QLoggingCategory>
+#include <QtCore/QMetaEnum>
+#include <QtCore/QPointer>
+#include <QtQml/QQmlEngine>
+#include <QtQml/QQmlInfo>
+
+Q_LOGGING_CATEGORY(lcQml, "tether.qml", QtWarningMsg)
+
+namespace Tether::Qml {
+namespace {
+
+// Mobile platforms suspend background apps and kill their sockets anyway: closing on our
+// terms keeps the outbox and reconnects cleanly on return. Desktop apps keep running.
+#if defined(Q_OS_ANDROID) || defined(Q_OS_IOS)
+constexpr int kDefaultBackgroundCloseDelay = 30000;
+#else
+constexpr int kDefaultBackgroundCloseDelay = -1;
+#endif
+
+bool isBackground(Qt::ApplicationState state)
+{
+    return state == Qt::ApplicationSuspended || state == Qt::ApplicationHidden;
+}
+
+template<typename Enum>
+QString enumKey(Enum value)
+{
+    return QString::fromLatin1(QMetaEnum::fromType<Enum>().valueToKey(int(value)));
+}
+
+std::chrono::milliseconds msOption(const QJSValue &options, const QString &name)
+{
+    const QJSValue v = options.property(name);
+    return std::chrono::milliseconds(v.isNumber() ? qint64(v.toNumber()) : 0);
+}
+
+} // namespace
+
+QmlClient::QmlClient(QObject *parent)
+    : QObject(parent),
+      m_client(new Tether::Client(this)),
+      m_backoff(new BackoffGroup(this)),
+      m_heartbeat(new HeartbeatGroup(this)),
+      m_queue(new QueueGroup(this)),
+      m_tls(new TlsGroup(this)),
+      m_backgroundCloseDelay(kDefaultBackgroundCloseDelay)
+{
+    connect(m_backoff, &BackoffGroup::changed, this, &QmlClient::optionsChanged);
+    connect(m_heartbeat, &HeartbeatGroup::changed, this, &QmlClient::optionsChanged);
+    connect(m_queue, &QueueGroup::changed, this, &QmlClient::optionsChanged);
+    connect(m_tls, &TlsGroup::changed, this, &QmlClient::optionsChanged);
+    connect(this, &QmlClient::optionsChanged, this, [this] { m_optionsDirty = true; });
+    m_backgroundTimer.setSingleShot(true);
+    connect(&m_backgroundTimer, &QTimer::timeout, this, &QmlClient::onBackgroundTimeout);
+    wireClient();
+}
+
+QmlClient::~QmlClient() = default;
+
+void QmlClient::wireClient()
+{
+    Tether::Client *c = m_client;
+    connect(c, &Client::urlsChanged, this, &QmlClient::urlsChanged);
+    connect(c, &Client::stateChanged, this, [this](Tether::State state) {
+        if (state != Tether::State::Reconnecting && (m_reconnectAttempt != 0 || m_reconnectAt != 0)) {
+            m_reconnectAttempt = 0;
+            m_reconnectAt = 0;
+            Q_EMIT reconnectScheduleChanged();
+        }
+        if (state != Tether::State::Connected)
+            setChannelsSubscribed(false);
+        Q_EMIT stateChanged();
+    });
+    connect(c, &Client::connected, this, [this](bool resumed) {
+        m_resumed = resumed;
+        // A resumed session kept its subscriptions; a new one has them restored by the
+        // client before anything else is sent.
+        setChannelsSubscribed(true);
+        Q_EMIT connected(resumed);
+    });
+    connect(c, &Client::disconnected, this, &QmlClient::disconnected);
+    connect(c, &Client::reconnecting, this, [this](int attempt, std::chrono::milliseconds delay) {
+        m_reconnectAttempt = attempt;
+        m_reconnectAt = double(QDateTime::currentMSecsSinceEpoch() + delay.count());
+        Q_EMIT reconnectScheduleChanged();
+        Q_EMIT reconnecting(attempt, int(delay.count()));
+    });
+    connect(c, &Client::failed, this, [this](const Error &e) { Q_EMIT failed(jsError(e)); });
+    connect(c, &Client::sessionLost, this, &QmlClient::sessionLost);
+    connect(c, &Client::messageReceived, this, [this](const Message &m) {
+        static const QMetaMethod signal = QMetaMethod::fromSignal(&QmlClient::messageReceived);
+        if (!isSignalConnected(signal))
+            return;  // converting every payload to JS is not free: only when someone listens
+        QJSEngine *engine = qmlEngine(this);
+        Q_EMIT messageReceived(engine ? toJs(engine, m.payload()) : QJSValue(), m.channel(), m.id());
+    });
+    connect(c, &Client::delivered, this, &QmlClient::delivered);
+    connect(c, &Client::sent, this, &QmlClient::sent);
+    connect(c, &Client::rejected, this, [this](const QString &id, const Error &e) {
+        Q_EMIT rejected(id, jsError(e));
+    });
+    connect(c, &Client::dropped, this, [this](const QString &id, DropReason reason) {
+        Q_EMIT dropped(id, enumKey(reason));
+    });
+    connect(c, &Client::heartbeat, this, [this](std::chrono::microseconds rtt) {
+        Q_EMIT heartbeat(double(rtt.count()) / 1000.0);
+    });
+    connect(c, &Client::queueDepthChanged, this, &QmlClient::queueDepthChanged);
+    connect(c, &Client::errorOccurred, this, [this](const Error &e) { Q_EMIT errorOccurred(jsError(e)); });
+}
+
+void QmlClient::wirePlatform()
+{
+    PlatformWatch *watch = PlatformWatch::instance();
+    if (!watch)
+        return;
+    connect(watch, &PlatformWatch::applicationStateChanged, this,
+            &QmlClient::onApplicationStateChanged);
+    connect(watch, &PlatformWatch::networkChanged, this, [this] {
+        if (m_followNetwork)
+            m_client->notifyNetworkChanged();
+    });
+    connect(watch, &PlatformWatch::reachableChanged, this, &QmlClient::networkReachableChanged);
+}
+
+void QmlClient::componentComplete()
+{
+    m_complete = true;
+    wirePlatform();
+    if (PlatformWatch *watch = PlatformWatch::instance(); watch && isBackground(watch->applicationState()))
+        onApplicationStateChanged(watch->applicationState());
+    applyOptions();
+    startIfActive();
+}
+
+// --- options ---
+
+QUrl QmlClient::url() const { return m_client->url(); }
+void QmlClient::setUrl(const QUrl &url) { m_client->setUrl(url); }
+QList<QUrl> QmlClient::urls() const { return m_client->urls(); }
+void QmlClient::setUrls(const QList<QUrl> &urls) { m_client->setUrls(urls); }
+
+void QmlClient::setActive(bool active)
+{
+    if (m_active == active)
+        return;
+    m_active = active;
+    Q_EMIT activeChanged();
+    if (!m_complete)
+        return;
+    if (active) {
+        startIfActive();
+    } else {
+        m_backgroundTimer.stop();
+        if (m_suspended) {
+            m_suspended = false;
+            Q_EMIT suspendedChanged();
+        }
+        m_client->close();
+    }
+}
+
+void QmlClient::open()
+{
+    if (!m_active)
+        setActive(true);  // opens
+    else if (m_complete)
+        startIfActive();  // reopens after Failed/Closed
+}
+
+void QmlClient::close() { setActive(false); }
+
+void QmlClient::startIfActive()
+{
+    if (!m_complete || !m_active || m_suspended)
+        return;
+    if (m_optionsDirty)
+        applyOptions();
+    m_client->open();
+}
+
+void QmlClient::setCodec(int codec)
+{
+    const Tether::Codec c = codec == Cbor ? Tether::Codec::Cbor : Tether::Codec::Json;
+    if (m_options.codec == c)
+        return;
+    m_options.codec = c;
+    Q_EMIT optionsChanged();
+}
+
+void QmlClient::setRawMode(bool rawMode)
+{
+    if (m_options.rawMode == rawMode)
+        return;
+    m_options.rawMode = rawMode;
+    Q_EMIT optionsChanged();
+}
+
+void QmlClient::setToken(const QString &token)
+{
+    // Read by the token provider at each attempt: no need to rebuild the options.
+    if (m_token == token)
+        return;
+    const bool providerNeeded = m_token.isEmpty() != token.isEmpty();
+    m_token = token;
+    if (providerNeeded)
+        markOptionsChanged();
+    Q_EMIT tokenChanged();
+}
+
+void QmlClient::setHeaders(const QVariantMap &headers)
+{
+    if (m_headers == headers)
+        return;
+    m_headers = headers;
+    Q_EMIT optionsChanged();
+}
+
+void QmlClient::setHandshakeTimeout(int ms)
+{
+    if (m_options.handshakeTimeout.count() == ms)
+        return;
+    m_options.handshakeTimeout = std::chrono::milliseconds(ms);
+    Q_EMIT optionsChanged();
+}
+
+void QmlClient::setRequestTimeout(int ms)
+{
+    if (m_options.requestTimeout.count() == ms)
+        return;
+    m_options.requestTimeout = std::chrono::milliseconds(ms);
+    Q_EMIT optionsChanged();
+}
+
+void QmlClient::setMaxIncomingFrameSize(double bytes)
+{
+    if (double(m_options.maxIncomingFrameSize) == bytes)
+        return;
+    m_options.maxIncomingFrameSize = qint64(bytes);
+    Q_EMIT optionsChanged();
+}
+
+void QmlClient::markOptionsChanged() { Q_EMIT optionsChanged(); }
+
+// Builds the ClientOptions and hands them over. Tether::Client accepts new options only
+// while it is not running and its queue is empty; otherwise they wait for the next open().
+bool QmlClient::applyOptions()
+{
+    ClientOptions o = m_options;
+    m_backoff->applyTo(o.backoff);
+    m_heartbeat->applyTo(o.heartbeat);
+    m_queue->applyTo(o.queue);
+    // The background policy closes the socket but must keep the outbox.
+    if (m_backgroundCloseDelay >= 0)
+        o.queue.keepOnClose = true;
+    QString tlsFailure;
+    if (!m_tls->applyTo(o.tls, &tlsFailure))
+        qmlWarning(this) << tlsFailure;
+    for (auto it = m_headers.constBegin(); it != m_headers.constEnd(); ++it)
+        o.extraHeaders.append({it.key().toUtf8(), it.value().toString().toUtf8()});
+    if (!m_token.isEmpty()) {
+        QPointer<QmlClient> self(this);
+        o.tokenProvider = [self](TokenReason reason, const TokenReply &reply) {
+            if (!self) {
+                reply(std::nullopt, QStringLiteral("the QML Client is gone"));
+                return;
+            }
+            if (reason == TokenReason::Expired)
+                Q_EMIT self->tokenExpired();  // the handler may set a fresh token now
+            if (self->m_token.isEmpty())
+                reply(std::nullopt, QStringLiteral("no token set"));
+            else
+                reply(self->m_token, QString());
+        };
+    }
+    if (!m_client->setOptions(o)) {
+        qCDebug(lcQml) << "options deferred: the client is running or its queue is not empty";
+        return false;
+    }
+    m_optionsDirty = false;
+    return true;
+}
+
+// --- lifecycle ---
+
+void QmlClient::setFollowAppState(bool follow)
+{
+    if (m_followAppState == follow)
+        return;
+    m_followAppState = follow;
+    Q_EMIT lifecycleChanged();
+}
+
+void QmlClient::setFollowNetwork(bool follow)
+{
+    if (m_followNetwork == follow)
+        return;
+    m_followNetwork = follow;
+    Q_EMIT lifecycleChanged();
+}
+
+void QmlClient::setBackgroundCloseDelay(int ms)
+{
+    ms = qMax(-1, ms);
+    if (m_backgroundCloseDelay == ms)
+        return;
+    m_backgroundCloseDelay = ms;
+    markOptionsChanged();  // keepOnClose follows the policy
+    Q_EMIT lifecycleChanged();
+}
+
+bool QmlClient::networkReachable() const
+{
+    PlatformWatch *watch = PlatformWatch::instance();
+    return !watch || watch->reachable();
+}
+
+QString QmlClient::networkBackend() const
+{
+    PlatformWatch *watch = PlatformWatch::instance();
+    return watch ? watch->networkBackend() : QString();
+}
+
+void QmlClient::onApplicationStateChanged(Qt::ApplicationState state)
+{
+    if (!m_followAppState)
+        return;
+    if (isBackground(state)) {
+        if (m_backgroundCloseDelay >= 0 && m_active && !m_suspended)
+            m_backgroundTimer.start(m_backgroundCloseDelay);
+    } else if (state == Qt::ApplicationActive) {
+        m_backgroundTimer.stop();
+        if (m_suspended) {
+            m_suspended = false;
+            Q_EMIT suspendedChanged();
+            startIfActive();
+        }
+    }
+    m_client->notifyAppStateChanged(state);
+}
+
+void QmlClient::onBackgroundTimeout()
+{
+    const Tether::State s = m_client->state();
+    if (!m_active || s == Tether::State::Idle || s == Tether::State::Closed || s == Tether::State::Failed)
+        return;
+    qCDebug(lcQml) << "background for" << m_backgroundCloseDelay << "ms: closing the socket, keeping the outbox";
+    m_suspended = true;
+    Q_EMIT suspendedChanged();
+    m_client->close();
+}
+
+void QmlClient::notifyNetworkChanged() { m_client->notifyNetworkChanged(); }
+
+void QmlClient::notifyAppStateChanged(int state)
+{
+    onApplicationStateChanged(Qt::ApplicationState(state));
+}
+
+// --- state ---
+
+QString QmlClient::stateName() const { return enumKey(State(state())); }
+
+double QmlClient::lastRtt() const
+{
+    const qint64 us = m_client->lastRttUs();
+    return us < 0 ? -1.0 : double(us) / 1000.0;
+}
+
+QJSValue QmlClient::error() const
+{
+    const Error e = m_client->error();
+    return e.isError() ? jsError(e) : QJSValue(QJSValue::NullValue);
+}
+
+QJSValue QmlClient::jsError(const Error &error) const
+{
+    QJSEngine *engine = qmlEngine(this);
+    return engine ? errorToJs(engine, error) : QJSValue(error.message());
+}
+
+QJSValue QmlClient::stats() const
+{
+    QJSEngine *engine = qmlEngine(this);
+    return engine ? statsToJs(engine, m_client->stats()) : QJSValue();
+}
+
+// --- sending and requests ---
+
+std::optional<QCborValue> QmlClient::payloadFromJs(const QJSValue &value)
+{
+    QJSEngine *engine = qmlEngine(this);
+    if (!engine)
+        return std::nullopt;
+    return toPayload(engine, value);
+}
+
+SendResult QmlClient::sendPayload(const QCborValue &payload, const QJSValue &options,
+                                  const QString &channel)
+{
+    SendOptions o;
+    o.channel = channel;
+    if (options.isObject()) {
+        if (channel.isEmpty() && options.hasProperty(QStringLiteral("channel")))
+            o.channel = options.property(QStringLiteral("channel")).toString();
+        if (isAtMostOnce(options))
+            o.delivery = Tether::Delivery::AtMostOnce;
+        o.ttl = msOption(options, QStringLiteral("ttl"));
+        if (options.hasProperty(QStringLiteral("coalescingKey")))
+            o.coalescingKey = options.property(QStringLiteral("coalescingKey")).toString();
+        if (options.hasProperty(QStringLiteral("id")))
+            o.id = options.property(QStringLiteral("id")).toString();
+    }
+    const SendResult result = m_client->send(payload, o);
+    if (!result)
+        Q_EMIT sendRefused(jsError(result.error()));
+    return result;
+}
+
+bool QmlClient::isAtMostOnce(const QJSValue &options)
+{
+    const QJSValue delivery = options.property(QStringLiteral("delivery"));
+    if (delivery.isNumber())
+        return delivery.toInt() == AtMostOnce;
+    return delivery.isString()
+        && delivery.toString().compare(QLatin1StringView("AtMostOnce"), Qt::CaseInsensitive) == 0;
+}
+
+QString QmlClient::send(const QJSValue &payload, const QJSValue &options)
+{
+    const std::optional<QCborValue> cbor = payloadFromJs(payload);
+    if (!cbor) {
+        Q_EMIT sendRefused(jsError(invalidPayloadError()));
+        return QString();
+    }
+    return sendPayload(*cbor, options, QString()).id();
+}
+
+void QmlClient::request(const QString &method, const QJSValue &paramsArg,
+                        const QJSValue &callbackArg, const QJSValue &optionsArg)
+{
+    // request(method, callback[, options]): params omitted.
+    const bool shifted = paramsArg.isCallable() && !callbackArg.isCallable();
+    const QJSValue params = shifted ? QJSValue() : paramsArg;
+    const QJSValue callback = shifted ? paramsArg : callbackArg;
+    const QJSValue options = shifted ? callbackArg : optionsArg;
+
+    std::optional<QCborValue> cbor = QCborValue();  // undefined: `req` without `d`
+    if (!params.isUndefined())
+        cbor = payloadFromJs(params);
+    if (!cbor) {
+        const QJSValue error = jsError(invalidPayloadError());
+        QMetaObject::invokeMethod(this, [this, callback, error] {
+            invokeCallback(callback, error, QJSValue());
+        }, Qt::QueuedConnection);
+        return;
+    }
+    RequestOptions o;
+    if (options.isObject()) {
+        o.timeout = msOption(options, QStringLiteral("timeout"));
+        o.retryable = options.property(QStringLiteral("retryable")).toBool();
+    }
+    Reply *reply = m_client->request(method, *cbor, o);
+    reply->setAutoDelete(true);
+    connect(reply, &Reply::finished, this, [this, reply, callback] {
+        QJSEngine *engine = qmlEngine(this);
+        if (!engine)
+            return;
+        const Error e = reply->error();
+        if (e.isError())
+            invokeCallback(callback, errorToJs(engine, e), QJSValue());
+        else
+            invokeCallback(callback, QJSValue(QJSValue::NullValue), toJs(engine, reply->result()));
+    });
+}
+
+void QmlClient::invokeCallback(const QJSValue &callback, const QJSValue &error, const QJSValue &result)
+{
+    if (!callback.isCallable())
+        return;
+    const QJSValue ret = callback.call({error, result});
+    if (ret.isError())
+        qmlWarning(this) << "request callback threw: " << ret.toString();
+}
+
+// --- shared channel subscriptions ---
+
+void QmlClient::acquireChannel(const QString &name)
+{
+    ChannelUse &use = m_channels[name];
+    if (++use.users > 1)
+        return;
+    use.error = Error();
+    Reply *reply = m_client->subscribe(name);
+    reply->setAutoDelete(true);
+    connect(reply, &Reply::finished, this, [this, reply, name] {
+        auto it = m_channels.find(name);
+        if (it == m_channels.end())
+            return;  // released meanwhile
+        const Error e = reply->error();
+        it->error = e;
+        it->confirmed = !e.isError();
+        it->subscribed = !e.isError() && m_client->state() == Tether::State::Connected;
+        Q_EMIT channelStatusChanged(name);
+    });
+}
+
+void QmlClient::releaseChannel(const QString &name)
+{
+    auto it = m_channels.find(name);
+    if (it == m_channels.end() || --it->users > 0)
+        return;
+    m_channels.erase(it);
+    m_client->unsubscribe(name)->setAutoDelete(true);
+    Q_EMIT channelStatusChanged(name);
+}
+
+bool QmlClient::isChannelSubscribed(const QString &name) const
+{
+    const auto it = m_channels.constFind(name);
+    return it != m_channels.constEnd() && it->subscribed;
+}
+
+Error QmlClient::channelError(const QString &name) const
+{
+    const auto it = m_channels.constFind(name);
+    return it != m_channels.constEnd() ? it->error : Error();
+}
+
+void QmlClient::setChannelsSubscribed(bool subscribed)
+{
+    for (auto it = m_channels.begin(); it != m_channels.end(); ++it) {
+        // A channel the server refused stays refused; the client dropped it from its set.
+        const bool now = subscribed && it->confirmed;
+        if (it->subscribed == now)
+            continue;
+        it->subscribed = now;
+        Q_EMIT channelStatusChanged(it.key());
+    }
+}
+
+} // namespace Tether::Qml

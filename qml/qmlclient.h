@@ -1,0 +1,266 @@
+// QML `Client`: a Tether::Client for QML (see docs/qml.md).
+//
+// A thin facade: every protocol decision is the C++ Client's. This type only
+//  - turns its properties (and the option groups of qmloptions.h) into ClientOptions,
+//  - converts payloads, results and errors between JS and CBOR (jsvalue_p.h),
+//  - applies `active` declaratively (in componentComplete(), like QtWebSockets' WebSocket),
+//  - forwards the app state and network changes (PlatformWatch) to the C++ hooks, and
+//    applies the background policy (close after N ms suspended, reopen when active),
+//  - counts the Channels using each channel name, so two Channels on one name share one
+//    subscription.
+#pragma once
+
+#include "qmloptions.h"
+
+#include <Tether/client.h>
+
+#include <QtCore/QHash>
+#include <QtCore/QObject>
+#include <QtCore/QTimer>
+#include <QtCore/QUrl>
+#include <QtCore/QVariantMap>
+#include <QtQml/QJSValue>
+#include <QtQml/QQmlParserStatus>
+#include <QtQml/qqmlregistration.h>
+
+namespace Tether::Qml {
+
+class QmlClient : public QObject, public QQmlParserStatus
+{
+    Q_OBJECT
+    Q_INTERFACES(QQmlParserStatus)
+    QML_NAMED_ELEMENT(Client)
+
+    // --- endpoints and options (take effect at the next open) ---
+    Q_PROPERTY(QUrl url READ url WRITE setUrl NOTIFY urlsChanged)
+    Q_PROPERTY(QList<QUrl> urls READ urls WRITE setUrls NOTIFY urlsChanged)
+    Q_PROPERTY(bool active READ isActive WRITE setActive NOTIFY activeChanged)
+    Q_PROPERTY(int codec READ codec WRITE setCodec NOTIFY optionsChanged)
+    Q_PROPERTY(bool rawMode READ rawMode WRITE setRawMode NOTIFY optionsChanged)
+    Q_PROPERTY(QString token READ token WRITE setToken NOTIFY tokenChanged)
+    Q_PROPERTY(QVariantMap headers READ headers WRITE setHeaders NOTIFY optionsChanged)
+    Q_PROPERTY(int handshakeTimeout READ handshakeTimeout WRITE setHandshakeTimeout NOTIFY optionsChanged)
+    Q_PROPERTY(int requestTimeout READ requestTimeout WRITE setRequestTimeout NOTIFY optionsChanged)
+    Q_PROPERTY(double maxIncomingFrameSize READ maxIncomingFrameSize WRITE setMaxIncomingFrameSize NOTIFY optionsChanged)
+    Q_PROPERTY(Tether::Qml::BackoffGroup *backoff READ backoff CONSTANT)
+    Q_PROPERTY(Tether::Qml::HeartbeatGroup *heartbeat READ heartbeat CONSTANT)
+    Q_PROPERTY(Tether::Qml::QueueGroup *queue READ queue CONSTANT)
+    Q_PROPERTY(Tether::Qml::TlsGroup *tls READ tls CONSTANT)
+
+    // --- lifecycle and network awareness ---
+    Q_PROPERTY(bool followAppState READ followAppState WRITE setFollowAppState NOTIFY lifecycleChanged)
+    Q_PROPERTY(bool followNetwork READ followNetwork WRITE setFollowNetwork NOTIFY lifecycleChanged)
+    // Close the socket (keeping the outbox) after this many ms in the background; reopen
+    // when the app is active again. -1 = never (the default on desktop; 30 s on Android/iOS).
+    Q_PROPERTY(int backgroundCloseDelay READ backgroundCloseDelay WRITE setBackgroundCloseDelay NOTIFY lifecycleChanged)
+    Q_PROPERTY(bool suspended READ isSuspended NOTIFY suspendedChanged)
+    Q_PROPERTY(bool networkReachable READ networkReachable NOTIFY networkReachableChanged)
+    Q_PROPERTY(QString networkBackend READ networkBackend CONSTANT)
+
+    // --- read-only state ---
+    Q_PROPERTY(int state READ state NOTIFY stateChanged)
+    Q_PROPERTY(QString stateName READ stateName NOTIFY stateChanged)
+    Q_PROPERTY(int queueDepth READ queueDepth NOTIFY queueDepthChanged)
+    Q_PROPERTY(double lastRtt READ lastRtt NOTIFY heartbeat)
+    Q_PROPERTY(QJSValue error READ error NOTIFY errorOccurred)
+    Q_PROPERTY(QString errorString READ errorString NOTIFY errorOccurred)
+    Q_PROPERTY(bool resumed READ resumed NOTIFY connected)
+    Q_PROPERTY(QString sessionId READ sessionId NOTIFY connected)
+    Q_PROPERTY(QString subprotocol READ subprotocol NOTIFY stateChanged)
+    Q_PROPERTY(int reconnectAttempt READ reconnectAttempt NOTIFY reconnectScheduleChanged)
+    Q_PROPERTY(double reconnectAt READ reconnectAt NOTIFY reconnectScheduleChanged)
+
+public:
+    enum State {
+        Idle = int(Tether::State::Idle),
+        Connecting = int(Tether::State::Connecting),
+        Connected = int(Tether::State::Connected),
+        Reconnecting = int(Tether::State::Reconnecting),
+        Failed = int(Tether::State::Failed),
+        Closed = int(Tether::State::Closed),
+    };
+    Q_ENUM(State)
+    enum Codec { Json = int(Tether::Codec::Json), Cbor = int(Tether::Codec::Cbor) };
+    Q_ENUM(Codec)
+    enum Delivery {
+        AtLeastOnce = int(Tether::Delivery::AtLeastOnce),
+        AtMostOnce = int(Tether::Delivery::AtMostOnce),
+    };
+    Q_ENUM(Delivery)
+    enum Overflow {
+        RejectNew = int(OverflowPolicy::RejectNew),
+        DropOldest = int(OverflowPolicy::DropOldest),
+    };
+    Q_ENUM(Overflow)
+    enum Jitter {
+        FullJitter = int(JitterMode::Full),
+        EqualJitter = int(JitterMode::Equal),
+        NoJitter = int(JitterMode::None),
+    };
+    Q_ENUM(Jitter)
+
+    explicit QmlClient(QObject *parent = nullptr);
+    ~QmlClient() override;
+
+    // The C++ client behind this facade (for C++ code that shares it with QML).
+    Tether::Client *client() const { return m_client; }
+
+    QUrl url() const;
+    void setUrl(const QUrl &url);
+    QList<QUrl> urls() const;
+    void setUrls(const QList<QUrl> &urls);
+    bool isActive() const { return m_active; }
+    void setActive(bool active);
+    int codec() const { return int(m_options.codec); }
+    void setCodec(int codec);
+    bool rawMode() const { return m_options.rawMode; }
+    void setRawMode(bool rawMode);
+    QString token() const { return m_token; }
+    void setToken(const QString &token);
+    QVariantMap headers() const { return m_headers; }
+    void setHeaders(const QVariantMap &headers);
+    int handshakeTimeout() const { return int(m_options.handshakeTimeout.count()); }
+    void setHandshakeTimeout(int ms);
+    int requestTimeout() const { return int(m_options.requestTimeout.count()); }
+    void setRequestTimeout(int ms);
+    double maxIncomingFrameSize() const { return double(m_options.maxIncomingFrameSize); }
+    void setMaxIncomingFrameSize(double bytes);
+    BackoffGroup *backoff() const { return m_backoff; }
+    HeartbeatGroup *heartbeat() const { return m_heartbeat; }
+    QueueGroup *queue() const { return m_queue; }
+    TlsGroup *tls() const { return m_tls; }
+
+    bool followAppState() const { return m_followAppState; }
+    void setFollowAppState(bool follow);
+    bool followNetwork() const { return m_followNetwork; }
+    void setFollowNetwork(bool follow);
+    int backgroundCloseDelay() const { return m_backgroundCloseDelay; }
+    void setBackgroundCloseDelay(int ms);
+    bool isSuspended() const { return m_suspended; }
+    bool networkReachable() const;
+    QString networkBackend() const;
+
+    int state() const { return int(m_client->state()); }
+    QString stateName() const;
+    int queueDepth() const { return m_client->queueDepth(); }
+    double lastRtt() const;
+    QJSValue error() const;
+    QString errorString() const { return m_client->errorString(); }
+    bool resumed() const { return m_resumed; }
+    QString sessionId() const { return m_client->sessionId(); }
+    QString subprotocol() const { return m_client->subprotocol(); }
+    int reconnectAttempt() const { return m_reconnectAttempt; }
+    double reconnectAt() const { return m_reconnectAt; }
+
+    // Sends `payload` (any JS value: see jsvalue_p.h) with options {channel, delivery, ttl,
+    // coalescingKey, id}. Returns the message id, or "" when refused (sendRefused(error)).
+    Q_INVOKABLE QString send(const QJSValue &payload, const QJSValue &options = QJSValue());
+    // Calls `callback(error, result)` exactly once, never before returning: error is null
+    // on success. `params` may be omitted: request("time", callback). options: {timeout,
+    // retryable}.
+    Q_INVOKABLE void request(const QString &method, const QJSValue &params = QJSValue(),
+                             const QJSValue &callback = QJSValue(),
+                             const QJSValue &options = QJSValue());
+    Q_INVOKABLE QJSValue stats() const;
+    // The platform hooks, for apps that know better than Qt (also what the automatic
+    // wiring calls).
+    Q_INVOKABLE void notifyNetworkChanged();
+    Q_INVOKABLE void notifyAppStateChanged(int state);
+
+    // Shared subscriptions of the Channels (C++ only).
+    void acquireChannel(const QString &name);
+    void releaseChannel(const QString &name);
+    bool isChannelSubscribed(const QString &name) const;
+    Error channelError(const QString &name) const;
+    // True when send options ask for Delivery.AtMostOnce (a number or the enum key).
+    static bool isAtMostOnce(const QJSValue &options);
+
+    // A payload from QML (nullopt: not convertible; an error has been reported).
+    std::optional<QCborValue> payloadFromJs(const QJSValue &value);
+    SendResult sendPayload(const QCborValue &payload, const QJSValue &options,
+                           const QString &channel);
+    QJSValue jsError(const Error &error) const;
+
+public Q_SLOTS:
+    // open(): active = true (and reopens a Failed/Closed client); close(): active = false.
+    void open();
+    void close();
+
+Q_SIGNALS:
+    void urlsChanged();
+    void activeChanged();
+    void optionsChanged();
+    void tokenChanged();
+    void lifecycleChanged();
+    void suspendedChanged();
+    void networkReachableChanged();
+    void reconnectScheduleChanged();
+
+    void stateChanged();
+    void connected(bool resumed);
+    void disconnected(int code, const QString &reason);
+    void reconnecting(int attempt, int delay);
+    void failed(const QJSValue &error);
+    void sessionLost();
+    void messageReceived(const QJSValue &payload, const QString &channel, const QString &id);
+    void delivered(const QString &id);
+    void sent(const QString &id);
+    void rejected(const QString &id, const QJSValue &error);
+    void dropped(const QString &id, const QString &reason);
+    void heartbeat(double rtt);
+    void queueDepthChanged();
+    void errorOccurred(const QJSValue &error);
+    void sendRefused(const QJSValue &error);
+    // The server closed with 4001: set `token` to a fresh one in the handler.
+    void tokenExpired();
+
+    // C++ only (Channel): a channel's subscription state or error changed.
+    void channelStatusChanged(const QString &name);
+
+protected:
+    void classBegin() override {}
+    void componentComplete() override;
+
+private:
+    void wireClient();
+    void wirePlatform();
+    void markOptionsChanged();
+    bool applyOptions();
+    void startIfActive();
+    void onApplicationStateChanged(Qt::ApplicationState state);
+    void onBackgroundTimeout();
+    void setChannelsSubscribed(bool subscribed);
+    void invokeCallback(const QJSValue &callback, const QJSValue &error, const QJSValue &result);
+
+    Tether::Client *m_client;
+    ClientOptions m_options;
+    BackoffGroup *m_backoff;
+    HeartbeatGroup *m_heartbeat;
+    QueueGroup *m_queue;
+    TlsGroup *m_tls;
+    QString m_token;
+    QVariantMap m_headers;
+    bool m_complete = false;
+    bool m_active = true;
+    bool m_optionsDirty = true;
+    bool m_resumed = false;
+
+    bool m_followAppState = true;
+    bool m_followNetwork = true;
+    int m_backgroundCloseDelay;
+    bool m_suspended = false;
+    QTimer m_backgroundTimer;
+
+    int m_reconnectAttempt = 0;
+    double m_reconnectAt = 0;
+
+    struct ChannelUse {
+        int users = 0;
+        bool confirmed = false;   // the server accepted the subscription once
+        bool subscribed = false;  // confirmed, and connected since
+        Error error;
+    };
+    QHash<QString, ChannelUse> m_channels;
+};
+
+} // namespace Tether::Qml

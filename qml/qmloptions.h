@@ -1,0 +1,111 @@
+// Grouped properties of the QML Client: `backoff { ... }`, `heartbeat { ... }`,
+// `queue { ... }`, `tls { ... }`. Each mirrors one struct of <Tether/options.h> with the
+// same names and defaults (durations in milliseconds); Client turns them into a
+// Tether::ClientOptions when it (re)opens.
+#pragma once
+
+#include <Tether/options.h>
+
+#include <QtCore/QObject>
+#include <QtCore/QStringList>
+#include <QtQml/qqmlregistration.h>
+
+namespace Tether::Qml {
+
+class BackoffGroup : public QObject
+{
+    Q_OBJECT
+    QML_ANONYMOUS
+    Q_PROPERTY(int initialDelay MEMBER initialDelay NOTIFY changed)
+    Q_PROPERTY(double multiplier MEMBER multiplier NOTIFY changed)
+    Q_PROPERTY(int maxDelay MEMBER maxDelay NOTIFY changed)
+    // Client.FullJitter (default), Client.EqualJitter or Client.NoJitter.
+    Q_PROPERTY(int jitter MEMBER jitter NOTIFY changed)
+    Q_PROPERTY(int maxAttempts MEMBER maxAttempts NOTIFY changed)
+    Q_PROPERTY(int initialJitter MEMBER initialJitter NOTIFY changed)
+    Q_PROPERTY(int stablePeriod MEMBER stablePeriod NOTIFY changed)
+
+public:
+    explicit BackoffGroup(QObject *parent = nullptr);
+    void applyTo(BackoffOptions &options) const;
+
+    int initialDelay;
+    double multiplier;
+    int maxDelay;
+    int jitter;
+    int maxAttempts;
+    int initialJitter;
+    int stablePeriod;
+
+Q_SIGNALS:
+    void changed();
+};
+
+class HeartbeatGroup : public QObject
+{
+    Q_OBJECT
+    QML_ANONYMOUS
+    Q_PROPERTY(int interval MEMBER interval NOTIFY changed)
+    Q_PROPERTY(int timeout MEMBER timeout NOTIFY changed)
+    Q_PROPERTY(int probeTimeout MEMBER probeTimeout NOTIFY changed)
+
+public:
+    explicit HeartbeatGroup(QObject *parent = nullptr);
+    void applyTo(HeartbeatOptions &options) const;
+
+    int interval;
+    int timeout;
+    int probeTimeout;
+
+Q_SIGNALS:
+    void changed();
+};
+
+class QueueGroup : public QObject
+{
+    Q_OBJECT
+    QML_ANONYMOUS
+    Q_PROPERTY(int maxMessages MEMBER maxMessages NOTIFY changed)
+    Q_PROPERTY(double maxBytes MEMBER maxBytes NOTIFY changed)
+    // Client.RejectNew (default) or Client.DropOldest.
+    Q_PROPERTY(int overflow MEMBER overflow NOTIFY changed)
+    Q_PROPERTY(int maxInFlight MEMBER maxInFlight NOTIFY changed)
+    Q_PROPERTY(bool keepOnClose MEMBER keepOnClose NOTIFY changed)
+
+public:
+    explicit QueueGroup(QObject *parent = nullptr);
+    void applyTo(QueueOptions &options) const;
+
+    int maxMessages;
+    double maxBytes;  // a JS number: exact up to 2^53
+    int overflow;
+    int maxInFlight;
+    bool keepOnClose;
+
+Q_SIGNALS:
+    void changed();
+};
+
+class TlsGroup : public QObject
+{
+    Q_OBJECT
+    QML_ANONYMOUS
+    // PEM files of extra CAs to trust (local paths or file: URLs).
+    Q_PROPERTY(QStringList caCertificateFiles MEMBER caCertificateFiles NOTIFY changed)
+    Q_PROPERTY(bool useSystemCaCertificates MEMBER useSystemCaCertificates NOTIFY changed)
+    Q_PROPERTY(bool verifyPeer MEMBER verifyPeer NOTIFY changed)
+
+public:
+    explicit TlsGroup(QObject *parent = nullptr);
+    // False (with `failure` set) when a certificate file cannot be read.
+    bool applyTo(TlsOptions &options, QString *failure) const;
+
+    QStringList caCertificateFiles;
+    bool useSystemCaCertificates;
+    bool verifyPeer;
+
+Q_SIGNALS:
+    void changed();
+};
+
+} // namespace Tether::Qml

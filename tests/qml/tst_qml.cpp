@@ -1,0 +1,88 @@
+// QtQuick.Test suite of the Tether QML module (tst_*.qml in this folder), run headless
+// against a real tether-server child process.
+//
+// The setup object starts the server once per run and hands each test file's engine:
+//  - the import path of the module in this build,
+//  - `testServer`: the server's URL, start/stop/restart (same port), and
+//    setApplicationState(), which emits QGuiApplication::applicationStateChanged the way
+//    the platform would (the module listens to the signal, not to a polled getter).
+#include <server_process.h>
+
+#include <QtCore/QObject>
+#include <QtGui/QGuiApplication>
+#include <QtQml/QQmlContext>
+#include <QtQml/QQmlEngine>
+#include <QtQuickTest/quicktest.h>
+
+#include <memory>
+
+using Tether::Testing::ServerProcess;
+
+class TestServer : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(QString url READ url CONSTANT)
+    Q_PROPERTY(QString errorString READ errorString)
+
+public:
+    using QObject::QObject;
+
+    bool startFirst()
+    {
+        // Metrics and heartbeats often, so tests do not wait a second per sample.
+        m_server.setExtraArgs({QStringLiteral("--metrics-interval"), QStringLiteral("100"),
+                               QStringLiteral("--heartbeat"), QStringLiteral("500"),
+                               QStringLiteral("--readonly"), QStringLiteral("readonly.*")});
+        if (!m_server.start())
+            return false;
+        m_url = m_server.url(QStringLiteral("/")).toString();
+        return true;
+    }
+
+    QString url() const { return m_url; }
+    QString errorString() const { return m_server.errorString(); }
+
+    // Each returns true on success; the server always comes back on the same port.
+    Q_INVOKABLE bool stop() { return m_server.stop(); }
+    Q_INVOKABLE bool start() { return m_server.start(m_server.port()); }
+    Q_INVOKABLE bool restart() { return m_server.restart(); }
+    Q_INVOKABLE bool isRunning() const { return m_server.isRunning(); }
+
+    Q_INVOKABLE void setApplicationState(int state)
+    {
+        QMetaObject::invokeMethod(qApp, "applicationStateChanged", Qt::DirectConnection,
+                                  Q_ARG(Qt::ApplicationState, Qt::ApplicationState(state)));
+    }
+
+private:
+    ServerProcess m_server;
+    QString m_url;
+};
+
+class Setup : public QObject
+{
+    Q_OBJECT
+
+public Q_SLOTS:
+    void applicationAvailable()
+    {
+        m_server = std::make_unique<TestServer>();
+        if (!m_server->startFirst())
+            qFatal("tether-server did not start: %s", qPrintable(m_server->errorString()));
+    }
+
+    void qmlEngineAvailable(QQmlEngine *engine)
+    {
+        engine->addImportPath(QStringLiteral(TETHER_QML_IMPORT_DIR));
+        engine->rootContext()->setContextProperty(QStringLiteral("testServer"), m_server.get());
+    }
+
+    void cleanupTestCase() { m_server.reset(); }
+
+private:
+    std::unique_ptr<TestServer> m_server;
+};
+
+QUICK_TEST_MAIN_WITH_SETUP(tst_qml, Setup)
+
+#include "tst_qml.moc"
