@@ -1,0 +1,244 @@
+// Engine benchmarks (issue 4): prints Markdown tables.
+//
+// Times are thread CPU time (see CpuTimer), best of 3 runs after a warm-up.
+//
+//   throughput  msgs/s through the engine alone: send() -> encode -> SendFrame polled ->
+//               ack frame decoded -> Delivered polled; 64-byte payload, both codecs.
+//   memory      heap bytes per queued message at 100 000 queued 100-byte messages,
+//               minus the payload (malloc statistics, so allocator overhead counts).
+//   requests    ns per request operation (request() + its res handled) with 10, 1 000
+//               and 10 000 requests pending.
+//
+// --smoke runs each with tiny counts (a ctest smoke test); nothing is asserted.
+#include <engine/connection.h>
+#include <protocol/codec.h>
+
+#include <QtCore/QCoreApplication>
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QTextStream>
+
+#include <malloc.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <deque>
+#include <random>
+#include <vector>
+
+using namespace Tether::Engine;
+namespace P = Tether::Protocol;
+
+namespace {
+
+TimePoint t0{std::chrono::seconds(1)};
+
+// CPU time of this thread: the machine is shared (2 cores, other builds and servers), so
+// wall time would measure the neighbours; the engine's cost is the CPU it burns.
+class CpuTimer {
+public:
+    void start() { m_start = now(); }
+    qint64 nsecsElapsed() const { return now() - m_start; }
+
+private:
+    static qint64 now()
+    {
+        timespec ts;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return qint64(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+    }
+    qint64 m_start = 0;
+};
+
+Options benchOptions(P::CodecKind codec)
+{
+    Options o;
+    o.codec = codec;
+    o.urls = {QUrl(QStringLiteral("ws://bench.invalid/"))};
+    auto rng = std::make_shared<std::mt19937_64>(1);
+    o.random = [rng] { return (*rng)(); };
+    o.heartbeatInterval = Duration(0);
+    o.maxQueuedMessages = 1'000'000;
+    o.maxQueuedBytes = qsizetype(1) << 30;
+    return o;
+}
+
+void drain(Connection &c)
+{
+    while (c.pollAction()) {}
+    while (c.pollEvent()) {}
+}
+
+void connect(Connection &c, const P::Codec &codec)
+{
+    c.open(t0);
+    drain(c);
+    c.handleOpened(t0, QByteArray(codec.subprotocol().data(), codec.subprotocol().size()));
+    drain(c);
+    P::Welcome w;
+    w.sid = QStringLiteral("bench");
+    QByteArray bytes;
+    codec.encode(w, bytes);
+    c.handleFrame(t0, bytes, codec.usesBinaryFrames());
+    drain(c);
+}
+
+struct Throughput {
+    double msgsPerSec = 0;     // by CPU time
+    double nsPerMsg = 0;
+    double wallMsgsPerSec = 0; // by wall time (shows the machine's load)
+};
+
+Throughput throughput(P::CodecKind kind, int messages)
+{
+    messages = std::max(64, messages / 64 * 64);  // whole batches
+    const P::Codec &codec = P::codecFor(kind);
+    Connection c(benchOptions(kind));
+    connect(c, codec);
+    // 62 characters: a 64-byte JSON string, a 64-byte CBOR text string (2-byte head).
+    const QCborValue payload(QString(62, u'x'));
+    constexpr int kBatch = 64;  // the server acks at least every 64 messages
+    QByteArray ack;
+    quint64 seq = 0;
+    qint64 delivered = 0;
+    CpuTimer timer;
+    QElapsedTimer wall;
+    wall.start();
+    timer.start();
+    for (int sent = 0; sent < messages; sent += kBatch) {
+        for (int i = 0; i < kBatch; ++i) {
+            const SendResult r = c.send(t0, payload);
+            if (!r.ok())
+                qFatal("send failed");
+        }
+        while (auto action = c.pollAction()) {
+            if (std::holds_alternative<SendFrame>(*action))
+                ++seq;
+        }
+        ack.clear();
+        codec.encode(P::Ack{seq}, ack);
+        c.handleFrame(t0, ack, codec.usesBinaryFrames());
+        while (auto event = c.pollEvent())
+            delivered += std::holds_alternative<Delivered>(*event);
+    }
+    const double secs = double(timer.nsecsElapsed()) / 1e9;
+    const double wallSecs = double(wall.nsecsElapsed()) / 1e9;
+    if (delivered != messages || c.queueDepth() != 0)
+        qFatal("throughput run lost messages: %lld of %d", qlonglong(delivered), messages);
+    return {messages / secs, secs * 1e9 / messages, messages / wallSecs};
+}
+
+size_t heapInUse()
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    return mallinfo2().uordblks;
+#else
+    return size_t(mallinfo().uordblks);
+#endif
+}
+
+double memoryOverhead(P::CodecKind kind, int messages, double *perMessage)
+{
+    Connection c(benchOptions(kind));
+    // 98 characters: 100 bytes once encoded in JSON (quotes), 100 in CBOR (2-byte head).
+    const QCborValue payload(QString(98, u'y'));
+    const size_t before = heapInUse();
+    for (int i = 0; i < messages; ++i)
+        if (!c.send(t0, payload).ok())
+            qFatal("send failed");
+    const size_t after = heapInUse();
+    *perMessage = double(after - before) / messages;
+    return *perMessage - 100.0;
+}
+
+double requestCost(int pending, int ops)
+{
+    const P::Codec &codec = P::codecFor(P::CodecKind::Json);
+    Connection c(benchOptions(P::CodecKind::Json));
+    connect(c, codec);
+    std::deque<quint64> open;
+    for (int i = 0; i < pending; ++i)
+        open.push_back(c.request(t0, QStringLiteral("echo")).id);
+    drain(c);
+    // Pre-encode the responses so the codec's encoder is not what is measured.
+    std::vector<QByteArray> responses;
+    responses.reserve(size_t(ops));
+    const quint64 firstNew = open.empty() ? 1 : open.back() + 1;
+    std::vector<quint64> order(open.begin(), open.end());
+    for (int i = 0; i < ops; ++i)
+        order.push_back(firstNew + quint64(i));
+    for (int i = 0; i < ops; ++i) {
+        QByteArray bytes;
+        codec.encode(P::Res{order[size_t(i)], QCborValue(1)}, bytes);
+        responses.push_back(std::move(bytes));
+    }
+    CpuTimer timer;
+    timer.start();
+    for (int i = 0; i < ops; ++i) {
+        // One op = a new request and the answer to the oldest: `pending` stays constant.
+        const RequestResult r = c.request(t0, QStringLiteral("echo"));
+        if (!r.ok())
+            qFatal("request failed");
+        c.handleFrame(t0, responses[size_t(i)], false);
+        drain(c);
+    }
+    const double ns = double(timer.nsecsElapsed()) / ops;
+    if (c.stats().pendingRequests != pending)
+        qFatal("pending drifted: %lld", qlonglong(c.stats().pendingRequests));
+    return ns;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    const bool smoke = app.arguments().contains(QStringLiteral("--smoke"));
+    QTextStream out(stdout);
+
+    const int throughputMessages = smoke ? 2'000 : 2'000'000;
+    out << "### Engine throughput (send -> encode -> ack decoded), 64-byte payload\n\n"
+        << "| codec | msgs/s (CPU time) | ns/msg | msgs/s (wall, shared machine) | target |\n|---|---:|---:|---:|---:|\n";
+    for (auto [kind, name, target] : {std::tuple{P::CodecKind::Json, "JSON", 500'000},
+                                      std::tuple{P::CodecKind::Cbor, "CBOR", 650'000}}) {
+        throughput(kind, throughputMessages / 10);  // warm-up
+        Throughput best;
+        for (int run = 0; run < 3; ++run) {
+            const Throughput t = throughput(kind, throughputMessages);
+            if (t.msgsPerSec > best.msgsPerSec)
+                best = t;
+        }
+        out << "| " << name << " | " << qRound64(best.msgsPerSec) << " | "
+            << QString::number(best.nsPerMsg, 'f', 0) << " | " << qRound64(best.wallMsgsPerSec)
+            << " | >= " << target << " |\n";
+        out.flush();
+    }
+
+    const int queued = smoke ? 1'000 : 100'000;
+    out << "\n### Memory per queued message (" << queued << " queued 100-byte messages, offline)\n\n"
+        << "| codec | heap bytes/msg | overhead beyond payload | target |\n|---|---:|---:|---:|\n";
+    for (auto [kind, name] : {std::pair{P::CodecKind::Json, "JSON"}, std::pair{P::CodecKind::Cbor, "CBOR"}}) {
+        double perMessage = 0;
+        const double overhead = memoryOverhead(kind, queued, &perMessage);
+        out << "| " << name << " | " << QString::number(perMessage, 'f', 1) << " | "
+            << QString::number(overhead, 'f', 1) << " | <= 128 |\n";
+        out.flush();
+    }
+
+    const int ops = smoke ? 500 : 200'000;
+    out << "\n### Cost per request operation (request() + its res), JSON\n\n"
+        << "| pending | ns/op | vs 10 pending |\n|---:|---:|---:|\n";
+    double base = 0;
+    for (int pending : {10, 1'000, 10'000}) {
+        requestCost(pending, ops / 10);  // warm-up
+        double best = 1e18;
+        for (int run = 0; run < 3; ++run)
+            best = std::min(best, requestCost(pending, ops));
+        if (pending == 10)
+            base = best;
+        out << "| " << pending << " | " << QString::number(best, 'f', 0) << " | "
+            << QString::number(best / base, 'f', 2) << "x |\n";
+        out.flush();
+    }
+    return 0;
+}
