@@ -27,8 +27,12 @@ bool globMatch(const std::string &pattern, const std::string &text)
     return p == pattern.size();
 }
 
-ChannelRegistry::ChannelRegistry(std::vector<std::string> readonlyPatterns, int historyLimit, int maxChannels)
-    : m_readonly(std::move(readonlyPatterns)), m_historyLimit(historyLimit), m_maxChannels(size_t(maxChannels))
+ChannelRegistry::ChannelRegistry(std::vector<std::string> readonlyPatterns, std::vector<AclRule> acl,
+                                 int historyLimit, int maxChannels)
+    : m_readonly(std::move(readonlyPatterns)),
+      m_acl(std::move(acl)),
+      m_historyLimit(historyLimit),
+      m_maxChannels(size_t(maxChannels))
 {
     // The server publishes `metrics` itself; nobody else may.
     m_readonly.emplace_back("metrics");
@@ -39,6 +43,47 @@ bool ChannelRegistry::isReadonly(const QString &name) const
     const std::string text = name.toStdString();
     return std::any_of(m_readonly.begin(), m_readonly.end(),
                        [&text](const std::string &pattern) { return globMatch(pattern, text); });
+}
+
+int ChannelRegistry::aclRuleFor(const QString &name) const
+{
+    if (m_acl.empty())
+        return -1;
+    const std::string text = name.toStdString();
+    for (size_t i = 0; i < m_acl.size(); ++i) {
+        if (globMatch(m_acl[i].pattern, text))
+            return int(i);
+    }
+    return -1;
+}
+
+bool ChannelRegistry::aclAllows(int rule, const QString &user) const
+{
+    if (rule < 0)
+        return true;
+    const auto &users = m_acl[size_t(rule)].users;
+    return !user.isEmpty() && std::find(users.begin(), users.end(), user) != users.end();
+}
+
+Access ChannelRegistry::subscribeAccess(const QString &name, const QString &user) const
+{
+    if (!isValidName(name))
+        return Access::BadName;
+    const auto it = m_channels.find(name);
+    const int rule = it != m_channels.end() ? it->second->aclRule : aclRuleFor(name);
+    return aclAllows(rule, user) ? Access::Allowed : Access::Forbidden;
+}
+
+Access ChannelRegistry::publishAccess(const QString &name, const QString &user) const
+{
+    if (!isValidName(name))
+        return Access::BadName;
+    const auto it = m_channels.find(name);
+    const bool readonly = it != m_channels.end() ? it->second->readonly : isReadonly(name);
+    if (readonly)
+        return Access::ReadOnly;
+    const int rule = it != m_channels.end() ? it->second->aclRule : aclRuleFor(name);
+    return aclAllows(rule, user) ? Access::Allowed : Access::Forbidden;
 }
 
 Channel *ChannelRegistry::find(const QString &name)
@@ -56,6 +101,7 @@ Channel *ChannelRegistry::findOrCreate(const QString &name)
     auto channel = std::make_unique<Channel>();
     channel->name = name;
     channel->readonly = isReadonly(name);
+    channel->aclRule = aclRuleFor(name);
     Channel *ref = channel.get();
     m_channels.emplace(name, std::move(channel));
     return ref;

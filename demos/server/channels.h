@@ -29,6 +29,7 @@ struct HistoryEntry {
 struct Channel {
     QString name;
     bool readonly = false;
+    int aclRule = -1;                     // index of the first matching --acl rule, -1 none
     std::vector<Session *> subscribers;   // in subscription order
     std::deque<HistoryEntry> history;     // oldest first, at most --history entries
 };
@@ -36,13 +37,24 @@ struct Channel {
 // `*` matches any run of characters (including none); everything else matches itself.
 bool globMatch(const std::string &pattern, const std::string &text);
 
+enum class Access { Allowed, BadName, ReadOnly, Forbidden };
+
+struct AclRule {
+    std::string pattern;
+    std::vector<QString> users;
+};
+
 class ChannelRegistry {
 public:
-    ChannelRegistry(std::vector<std::string> readonlyPatterns, int historyLimit, int maxChannels);
+    ChannelRegistry(std::vector<std::string> readonlyPatterns, std::vector<AclRule> acl, int historyLimit,
+                    int maxChannels);
 
     static bool isValidName(const QString &name) { return !name.isEmpty() && name.size() <= 200; }
 
-    bool isReadonly(const QString &name) const;
+    // May `user` ("" without auth) subscribe to / publish on `name`? Uses the channel's
+    // cached rules when it exists, the patterns otherwise.
+    Access subscribeAccess(const QString &name, const QString &user) const;
+    Access publishAccess(const QString &name, const QString &user) const;
     Channel *find(const QString &name);
     // nullptr when the channel does not exist and the cap is reached.
     Channel *findOrCreate(const QString &name);
@@ -58,7 +70,12 @@ public:
     int historyLimit() const { return m_historyLimit; }
 
 private:
+    bool isReadonly(const QString &name) const;
+    int aclRuleFor(const QString &name) const;
+    bool aclAllows(int rule, const QString &user) const;
+
     std::vector<std::string> m_readonly;
+    std::vector<AclRule> m_acl;
     int m_historyLimit;
     size_t m_maxChannels;
     std::unordered_map<QString, std::unique_ptr<Channel>> m_channels;

@@ -19,12 +19,24 @@ constexpr std::uint32_t kAckAtOnce = 64;   // PROTOCOL.md §4: ack at once at 64
 constexpr std::uint64_t kServerFullRetryMs = 1000;
 
 QString latin1(const char *text) { return QString::fromLatin1(text); }
+
+std::vector<AclRule> aclRules(const Options &options)
+{
+    std::vector<AclRule> rules;
+    for (const auto &[pattern, users] : options.acl) {
+        AclRule rule{pattern, {}};
+        for (const std::string &user : users)
+            rule.users.push_back(QString::fromStdString(user));
+        rules.push_back(std::move(rule));
+    }
+    return rules;
+}
 } // namespace
 
 Hub::Hub(const Options &options, TimerQueue &timers)
     : m_options(options),
       m_timers(timers),
-      m_channels(options.readonly, options.history, options.maxChannels),
+      m_channels(options.readonly, aclRules(options), options.history, options.maxChannels),
       m_metrics(steadyNowMs())
 {
     scheduleMetricsTick();
@@ -352,14 +364,19 @@ void Hub::onMsg(Connection &c, Session &s, const Msg &msg)
     }
     s.inRx = seq;
     if (msg.ch) {
-        if (!ChannelRegistry::isValidName(*msg.ch) || m_channels.isReadonly(*msg.ch)) {
+        const Access access = m_channels.publishAccess(*msg.ch, s.user);
+        if (access != Access::Allowed) {
             Nack nack;
             nack.seq = seq;
-            nack.err.code = ChannelRegistry::isValidName(*msg.ch) ? QStringLiteral("forbidden")
-                                                                  : QStringLiteral("bad_channel");
-            nack.err.msg = nack.err.code == QLatin1StringView("forbidden")
-                               ? QStringLiteral("channel '%1' is read-only").arg(*msg.ch)
-                               : QStringLiteral("invalid channel name");
+            if (access == Access::BadName) {
+                nack.err.code = QStringLiteral("bad_channel");
+                nack.err.msg = QStringLiteral("channel name must be 1..200 characters");
+            } else {
+                nack.err.code = QStringLiteral("forbidden");
+                nack.err.msg = access == Access::ReadOnly
+                                   ? QStringLiteral("channel '%1' is read-only").arg(*msg.ch)
+                                   : QStringLiteral("no right to publish on '%1'").arg(*msg.ch);
+            }
             send(c, nack);   // before any ack that covers it: acks are queued later
             s.rememberNack(std::move(nack));
         } else {

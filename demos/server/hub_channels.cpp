@@ -19,9 +19,16 @@ QCborMap channelResult(const QString &ch)
 
 void Hub::onSub(Connection &c, Session &s, const Sub &sub)
 {
-    if (!ChannelRegistry::isValidName(sub.ch)) {
+    switch (m_channels.subscribeAccess(sub.ch, s.user)) {
+    case Access::BadName:
         replyError(c, sub.id, QStringLiteral("bad_channel"), QStringLiteral("channel name must be 1..200 characters"));
         return;
+    case Access::Forbidden:
+        replyError(c, sub.id, QStringLiteral("forbidden"), QStringLiteral("no right to subscribe to '%1'").arg(sub.ch));
+        return;
+    case Access::Allowed:
+    case Access::ReadOnly:
+        break;
     }
     Channel *channel = m_channels.findOrCreate(sub.ch);
     if (!channel) {
@@ -66,8 +73,8 @@ void Hub::leaveAllChannels(Session &s)
 void Hub::publish(Session *publisher, const Msg &msg, bool reliable)
 {
     const QString &name = *msg.ch;
-    if (!ChannelRegistry::isValidName(name) || m_channels.isReadonly(name))
-        return;   // at-most-once: dropped silently (reliable ones were nacked by the caller)
+    if (!reliable && m_channels.publishAccess(name, publisher ? publisher->user : QString()) != Access::Allowed)
+        return;   // at-most-once: dropped silently (reliable ones were checked and nacked by onMsg)
     Channel *channel = reliable && m_channels.historyLimit() > 0 ? m_channels.findOrCreate(name)
                                                                  : m_channels.find(name);
     if (!channel)

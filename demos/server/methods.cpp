@@ -114,6 +114,10 @@ void Hub::onReq(Connection &c, Session &s, const Req &req)
             badParams(QStringLiteral("history expects {\"ch\": string, \"limit\"?: uint}"));
             return;
         }
+        if (m_channels.subscribeAccess(ch.toString(), s.user) == Access::Forbidden) {
+            replyError(c, req.id, key("forbidden"), QStringLiteral("no right to read '%1'").arg(ch.toString()));
+            return;
+        }
         std::int64_t limit = m_channels.historyLimit();
         if (map.contains(key("limit"))) {
             const auto given = uintParam(map.value(key("limit")), std::int64_t(1) << 53);
@@ -142,6 +146,10 @@ void Hub::onReq(Connection &c, Session &s, const Req &req)
         const QCborValue ch = map.value(key("ch"));
         if (!ch.isString() || !ChannelRegistry::isValidName(ch.toString())) {
             badParams(QStringLiteral("presence expects {\"ch\": string}"));
+            return;
+        }
+        if (m_channels.subscribeAccess(ch.toString(), s.user) == Access::Forbidden) {
+            replyError(c, req.id, key("forbidden"), QStringLiteral("no right to read '%1'").arg(ch.toString()));
             return;
         }
         QCborArray members;

@@ -148,6 +148,24 @@ ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &o, std
              o.readonly.emplace_back(v);
              return true;
          }},
+        {"--acl", [&o](const char *v, std::string &e) {
+             const std::string text = v;
+             const auto eq = text.find('=');
+             if (eq == 0 || eq == std::string::npos) {
+                 e = "expects PATTERN=user1,user2";
+                 return false;
+             }
+             std::vector<std::string> users;
+             size_t from = eq + 1;
+             while (from <= text.size()) {
+                 const auto comma = std::min(text.find(',', from), text.size());
+                 if (comma > from)
+                     users.push_back(text.substr(from, comma - from));
+                 from = comma + 1;
+             }
+             o.acl.emplace_back(text.substr(0, eq), std::move(users));
+             return true;
+         }},
         {"--heartbeat", integerFlag(o.heartbeatMs, 0, std::int64_t(3600) * 1000)},
         {"--ping-interval", integerFlag(o.pingIntervalMs, 0, std::int64_t(3600) * 1000)},
         {"--hello-timeout", integerFlag(o.helloTimeoutMs, 1, std::int64_t(3600) * 1000)},
@@ -228,6 +246,7 @@ const char *serveUsage()
            "  --max-sessions N       sessions held, attached or detached (100000)\n"
            "  --max-channels N       channels held (100000)\n"
            "  --readonly PATTERN     read-only channel glob ('*' wildcard), repeatable\n"
+           "  --acl PATTERN=U1,U2    only these token users may use matching channels, repeatable\n"
            "  --heartbeat MS         heartbeat interval announced in welcome.hb (15000)\n"
            "  --ping-interval MS     server pings idle connections, 0 = off (0)\n"
            "  --hello-timeout MS     time allowed before hello (10000)\n"

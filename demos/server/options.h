@@ -26,6 +26,8 @@ struct Options {
     int maxSessions = 100000;
     int maxChannels = 100000;
     std::vector<std::string> readonly;
+    // --acl PATTERN=user1,user2: only these users may subscribe or publish (first match wins)
+    std::vector<std::pair<std::string, std::vector<std::string>>> acl;
     std::int64_t heartbeatMs = 15000;
     std::int64_t pingIntervalMs = 0;
     std::int64_t helloTimeoutMs = 10000;
