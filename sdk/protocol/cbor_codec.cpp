@@ -452,6 +452,7 @@ public:
     bool encode(const Frame &frame, QByteArray &out, QString *error) const override
     {
         const qsizetype start = out.size();
+        out.reserve(start + 128);  // most frames fit: one allocation instead of several
         CborFieldWriter writer(out);
         if (encodeFrame(frame, writer, error))
             return true;
@@ -474,6 +475,7 @@ public:
     void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const override
     {
         Q_ASSERT(!header.seq || (*header.seq > 0 && *header.seq <= kMaxUInt));
+        out.reserve(out.size() + 48 + 3 * (header.id.size() + header.ch.size()) + encodedValue.size());
         const int count = 2 + (header.seq ? 1 : 0) + (header.id.isEmpty() ? 0 : 1) + (header.ch.isEmpty() ? 0 : 1);
         Cbor::writeHead(out, Cbor::Map, quint64(count));
         Cbor::writeText(out, QLatin1StringView("t"));

@@ -580,8 +580,22 @@ void appendEscaped(QByteArray &out, const char *p, qsizetype size)
 
 void appendString(QByteArray &out, QStringView value)
 {
-    const QByteArray utf8 = value.toUtf8();
-    appendEscaped(out, utf8.constData(), utf8.size());
+    // Fast path, no temporary: printable ASCII needing no escape (ids, channels, most text).
+    const qsizetype start = out.size();
+    out.resize(start + value.size() + 2);
+    char *dst = out.data() + start;
+    *dst++ = '"';
+    for (const QChar ch : value) {
+        const char16_t c = ch.unicode();
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+            out.truncate(start);
+            const QByteArray utf8 = value.toUtf8();
+            appendEscaped(out, utf8.constData(), utf8.size());
+            return;
+        }
+        *dst++ = char(c);
+    }
+    *dst = '"';
 }
 
 QLatin1StringView appendPayload(QByteArray &out, const QCborValue &value, int depth)
@@ -702,6 +716,7 @@ public:
     bool encode(const Frame &frame, QByteArray &out, QString *error) const override
     {
         const qsizetype start = out.size();
+        out.reserve(start + 128);  // most frames fit: one allocation instead of several
         JsonFieldWriter writer(out);
         if (encodeFrame(frame, writer, error))
             return true;
@@ -724,6 +739,7 @@ public:
     void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const override
     {
         Q_ASSERT(!header.seq || (*header.seq > 0 && *header.seq <= kMaxUInt));
+        out.reserve(out.size() + 64 + header.id.size() + header.ch.size() + encodedValue.size());
         out.append("{\"t\":\"msg\"");
         if (header.seq) {
             out.append(",\"seq\":");

@@ -92,8 +92,21 @@ void writeText(QByteArray &out, QLatin1StringView ascii)
 
 void writeText(QByteArray &out, QStringView text)
 {
-    const QByteArray utf8 = text.toUtf8();
-    writeUtf8Text(out, utf8.constData(), utf8.size());
+    // Fast path, no temporary: ASCII text, where UTF-16 length = UTF-8 length.
+    const qsizetype start = out.size();
+    writeHead(out, Text, quint64(text.size()));
+    const qsizetype body = out.size();
+    out.resize(body + text.size());
+    char *dst = out.data() + body;
+    for (const QChar ch : text) {
+        if (ch.unicode() >= 0x80) {
+            out.truncate(start);
+            const QByteArray utf8 = text.toUtf8();
+            writeUtf8Text(out, utf8.constData(), utf8.size());
+            return;
+        }
+        *dst++ = char(ch.unicode());
+    }
 }
 
 void writeInteger(QByteArray &out, qint64 value)

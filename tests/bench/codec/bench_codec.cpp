@@ -87,7 +87,7 @@ std::vector<Case> cases()
 
 void row(const char *codec, const char *what, const Timing &t)
 {
-    std::printf("| %-4s | %-36s | %8.0f | %8.0f |\n", codec, what, t.minNs, t.medianNs);
+    std::printf("| %-5s | %-38s | %8.0f | %9.0f |\n", codec, what, t.minNs, t.medianNs);
 }
 
 } // namespace
@@ -110,8 +110,8 @@ int main(int argc, char **argv)
     }
 
     std::printf("tether codec benchmark: %d runs x %d operations per cell, ns per operation\n\n", runs, iterations);
-    std::printf("| codec | operation                            |   min ns | median ns |\n");
-    std::printf("|------|--------------------------------------|---------:|----------:|\n");
+    std::printf("| codec | operation                              |   min ns | median ns |\n");
+    std::printf("|-------|----------------------------------------|---------:|----------:|\n");
 
     for (const Codec *codec : { &jsonCodec(), &cborCodec() }) {
         const char *name = codec->kind() == CodecKind::Json ? "JSON" : "CBOR";
