@@ -13,6 +13,7 @@ packages=(
   libwebsockets-dev libssl-dev openssl
   clang-14 libclang-rt-14-dev
   xvfb xauth tmux
+  doxygen dpkg-dev file  # packaging/: API reference, .deb build (dpkg-shlibdeps) and checks
 )
 
 missing=()

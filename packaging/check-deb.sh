@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# check-deb.sh BUILD OUTDIR — builds the .deb packages of BUILD with CPack into OUTDIR
+# and inspects them without installing anything on the system:
+#   dpkg-deb -f   the control fields: names, version, exact inter-package dependencies,
+#                 and system dependencies from dpkg-shlibdeps (libc6, libqt6core6, ...)
+#   dpkg -c       the contents list of each package (printed; checked for strays)
+#   dpkg -x       all packages unpacked together into a scratch root: the files each
+#                 one must hold, under /usr, and SONAME/links of the library
+# Environment (ctest): TETHER_VERSION, TETHER_SOVERSION, TETHER_HAS_QML, TETHER_TOOLS.
+set -euo pipefail
+
+build=$(cd "${1:?usage: check-deb.sh BUILD OUTDIR}" && pwd)
+out=${2:?usage: check-deb.sh BUILD OUTDIR}
+: "${TETHER_VERSION:?}" "${TETHER_SOVERSION:?}"
+for tool in cpack dpkg dpkg-deb dpkg-shlibdeps dpkg-architecture; do
+    command -v "$tool" >/dev/null || { echo "check-deb: $tool is missing (packaging/install-deps.sh installs it)" >&2; exit 1; }
+done
+cpack_bin=$(dirname "${CMAKE_COMMAND:-$(command -v cmake)}")/cpack
+[ -x "$cpack_bin" ] || cpack_bin=cpack
+
+rm -rf "$out"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+"$cpack_bin" --config "$build/CPackConfig.cmake" -B "$out" >"$out/cpack.log" 2>&1 || {
+    cat "$out/cpack.log" >&2; exit 1; }
+
+arch=$(dpkg --print-architecture)
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+deb_version=$TETHER_VERSION-1
+runtime=libtether$TETHER_SOVERSION
+failures=0
+fail() { echo "check-deb: FAIL: $*" >&2; failures=$((failures + 1)); }
+
+packages=("$runtime" libtether-dev)
+[ "${TETHER_HAS_QML:-OFF}" = ON ] && packages+=(qml6-module-tether)
+[ -n "${TETHER_TOOLS:-}" ] && packages+=(tether-tools)
+
+root=$out/root
+mkdir -p "$root"
+for pkg in "${packages[@]}"; do
+    deb=$out/${pkg}_${deb_version}_${arch}.deb
+    if [ ! -f "$deb" ]; then
+        fail "no $(basename "$deb") (built: $(cd "$out" && ls ./*.deb 2>/dev/null | tr '\n' ' '))"
+        continue
+    fi
+    echo "== $pkg"
+    dpkg-deb -f "$deb" Package Version Architecture Depends Section | sed 's/^/  /'
+    echo "  contents:"
+    dpkg -c "$deb" | awk '{ $1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, ""); print "    " $0 }' | grep -v '/$' || true
+    [ "$(dpkg-deb -f "$deb" Version)" = "$deb_version" ] || fail "$pkg: version is not $deb_version"
+    # Nothing outside /usr, nothing from the build tree.
+    if dpkg -c "$deb" | awk '{ print $6 }' | grep -v '^\./usr/' | grep -v '^\./$'; then
+        fail "$pkg installs files outside /usr (above)"
+    fi
+    dpkg -x "$deb" "$root"
+done
+
+depends() { dpkg-deb -f "$out/${1}_${deb_version}_${arch}.deb" Depends 2>/dev/null || true; }
+expect_depends() {  # PACKAGE REGEX WHY
+    depends "$1" | grep -Eq "$2" || fail "$1 does not depend on $2 ($3): Depends: $(depends "$1")"
+}
+expect_file() {  # PATH (in the scratch root)
+    [ -e "$root/$1" ] || fail "missing /$1"
+}
+
+lib=usr/lib/$multiarch
+# The runtime library: real file + SONAME link, no .so dev link, dependencies from shlibdeps.
+expect_file "$lib/libtether.so.$TETHER_VERSION"
+[ "$(readlink "$root/$lib/libtether.so.$TETHER_SOVERSION" || true)" = "libtether.so.$TETHER_VERSION" ] \
+    || fail "/$lib/libtether.so.$TETHER_SOVERSION is not a link to libtether.so.$TETHER_VERSION"
+soname=$(readelf -d "$root/$lib/libtether.so.$TETHER_VERSION" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[ "$soname" = "libtether.so.$TETHER_SOVERSION" ] || fail "SONAME is '$soname'"
+dpkg -c "$out/${runtime}_${deb_version}_${arch}.deb" | grep -q 'libtether\.so -> ' \
+    && fail "$runtime holds the libtether.so development link (belongs to libtether-dev)"
+expect_depends "$runtime" 'libc6' 'shlibdeps'
+expect_depends "$runtime" 'libqt6core6' 'shlibdeps'
+expect_depends "$runtime" 'libqt6websockets6' 'shlibdeps'
+dpkg-deb -I "$out/${runtime}_${deb_version}_${arch}.deb" shlibs >/dev/null 2>&1 \
+    || fail "$runtime has no shlibs control file"
+
+# The development package: headers, the .so link, the CMake package.
+expect_file "usr/include/Tether/client.h"
+expect_file "usr/include/Tether/Client"
+expect_file "usr/include/Tether/version.h"
+[ -z "$(find "$root/usr/include" -name '*_p.h')" ] || fail "private headers in libtether-dev"
+[ "$(readlink "$root/$lib/libtether.so" || true)" = "libtether.so.$TETHER_SOVERSION" ] \
+    || fail "/$lib/libtether.so is not a link to libtether.so.$TETHER_SOVERSION"
+expect_file "$lib/cmake/Tether/TetherConfig.cmake"
+expect_file "$lib/cmake/Tether/TetherConfigVersion.cmake"
+expect_file "$lib/cmake/Tether/TetherSdkTargets.cmake"
+expect_depends libtether-dev "$runtime \(= $deb_version\)" 'exact version'
+expect_depends libtether-dev 'qt6-websockets-dev' 'find_dependency(Qt6 WebSockets)'
+
+if [ "${TETHER_HAS_QML:-OFF}" = ON ]; then
+    # Debian's Qt looks for QML modules in /usr/lib/<multiarch>/qt6/qml.
+    qml=$lib/qt6/qml/Tether
+    expect_file "$qml/qmldir"
+    typeinfo=$(sed -n 's/^typeinfo \(.*\)/\1/p' "$root/$qml/qmldir" 2>/dev/null || true)
+    [ -n "$typeinfo" ] && expect_file "$qml/$typeinfo" || fail "$qml/qmldir names no typeinfo"
+    plugin=$(sed -n 's/^\(optional \)\?plugin \([^ ]*\).*/\2/p' "$root/$qml/qmldir" 2>/dev/null || true)
+    [ -n "$plugin" ] && expect_file "$qml/lib$plugin.so"
+    expect_file "$lib/libtetherqml.so.$TETHER_SOVERSION"
+    expect_file "$lib/cmake/Tether/TetherQmlTargets.cmake"
+    expect_depends qml6-module-tether "$runtime \(= $deb_version\)" 'exact version'
+    expect_depends qml6-module-tether 'libqt6qml6' 'shlibdeps'
+fi
+
+if [ -n "${TETHER_TOOLS:-}" ]; then
+    for tool in $TETHER_TOOLS; do
+        expect_file "usr/bin/$tool"
+    done
+    [[ " $TETHER_TOOLS " == *" tether-server "* ]] && expect_depends tether-tools 'libwebsockets' 'shlibdeps'
+    expect_depends tether-tools "$runtime \(= $deb_version\)" 'exact version'
+fi
+
+if [ $failures -gt 0 ]; then
+    echo "check-deb: $failures failure(s)" >&2
+    exit 1
+fi
+echo "check-deb: OK (${#packages[@]} packages in $out)"

@@ -1,0 +1,87 @@
+# Packaging checks as ctest tests, label `packaging` (included by packaging/CMakeLists.txt
+# when TETHER_BUILD_TESTS is on). They reuse the main build: `cmake --install` of the
+# build tree into a prefix inside the build directory, then small consumer projects
+# (tests/consumer/) configured and built against that prefix only.
+#
+#   packaging_abi_symbols       libtether.so exports only Tether:: (check-abi.sh)
+#   packaging_abi_detects_leaks check-abi.sh fails on a library that leaks (QtCore)
+#   packaging_install           install into <build>/packaging/prefix, inspect the tree
+#   packaging_consumer_sdk      tests/consumer/sdk against the prefix, run vs tether-server
+#   packaging_consumer_qml      tests/consumer/qml: imports "Tether" from the prefix
+#   packaging_deb               cpack -G DEB, dpkg -c / dpkg -x / dpkg -f checks
+#   packaging_api_docs          Doxygen over the public headers, no warnings
+set(_pkg_dir ${CMAKE_CURRENT_SOURCE_DIR})
+set(_prefix ${CMAKE_CURRENT_BINARY_DIR}/prefix)
+set(_env
+    "TETHER_VERSION=${PROJECT_VERSION}"
+    "TETHER_SOVERSION=${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR}"
+    "TETHER_LIBDIR=${TETHER_INSTALL_LIBDIR}"
+    "TETHER_QMLDIR=${TETHER_INSTALL_QMLDIR}"
+    "TETHER_HAS_QML=${TETHER_HAS_QML}"
+    "CMAKE_COMMAND=${CMAKE_COMMAND}"
+    "CMAKE_GENERATOR=${CMAKE_GENERATOR}"
+    "CMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER}"
+    "QT_QPA_PLATFORM=offscreen")
+set(_tools "")
+foreach(tool tether-server tether-cli)
+    if(TARGET ${tool})
+        list(APPEND _tools ${tool})
+    endif()
+endforeach()
+list(JOIN _tools " " _tools)
+list(APPEND _env "TETHER_TOOLS=${_tools}")
+
+function(tether_packaging_test name)
+    cmake_parse_arguments(T "" "TIMEOUT" "COMMAND;FIXTURES_SETUP;FIXTURES_REQUIRED;ENV" ${ARGN})
+    add_test(NAME ${name} COMMAND ${T_COMMAND})
+    set_tests_properties(${name} PROPERTIES
+        LABELS packaging
+        TIMEOUT ${T_TIMEOUT}
+        ENVIRONMENT "${_env};${T_ENV}")
+    if(T_FIXTURES_SETUP)
+        set_tests_properties(${name} PROPERTIES FIXTURES_SETUP "${T_FIXTURES_SETUP}")
+    endif()
+    if(T_FIXTURES_REQUIRED)
+        set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED "${T_FIXTURES_REQUIRED}")
+    endif()
+endfunction()
+
+if(NOT TARGET TetherSdk)
+    return()
+endif()
+
+# Test builds export the client's internal conversion helpers for tests/client
+# (TETHER_AUTOTEST_EXPORTS in sdk/client): allowed here, and only here.
+tether_packaging_test(packaging_abi_symbols TIMEOUT 60
+    COMMAND bash ${_pkg_dir}/check-abi.sh $<TARGET_FILE:TetherSdk> --allow "Tether::Convert::")
+# The check itself must catch leaks: a library exporting symbols outside Tether:: (QtCore)
+# has to be reported as such.
+tether_packaging_test(packaging_abi_detects_leaks TIMEOUT 60
+    COMMAND bash ${_pkg_dir}/check-abi.sh $<TARGET_FILE:Qt6::Core>)
+set_tests_properties(packaging_abi_detects_leaks PROPERTIES
+    PASS_REGULAR_EXPRESSION "FAIL: [0-9]+ symbol\\(s\\) outside the public Tether API are exported")
+
+tether_packaging_test(packaging_install TIMEOUT 120
+    COMMAND bash ${_pkg_dir}/check-install.sh ${PROJECT_BINARY_DIR} ${_prefix}
+    FIXTURES_SETUP tether_prefix)
+
+if(TARGET tether-server)
+    tether_packaging_test(packaging_consumer_sdk TIMEOUT 300
+        COMMAND bash ${_pkg_dir}/run-consumer.sh sdk ${_prefix}
+            ${CMAKE_CURRENT_BINARY_DIR}/consumer-sdk
+        FIXTURES_REQUIRED tether_prefix)
+    if(TETHER_HAS_QML)
+        tether_packaging_test(packaging_consumer_qml TIMEOUT 300
+            COMMAND bash ${_pkg_dir}/run-consumer.sh qml ${_prefix}
+                ${CMAKE_CURRENT_BINARY_DIR}/consumer-qml
+            FIXTURES_REQUIRED tether_prefix)
+    endif()
+endif()
+
+# dpkg-dev and doxygen come from install-deps.sh: a missing tool fails these tests
+# (never a silent skip).
+tether_packaging_test(packaging_deb TIMEOUT 300
+    COMMAND bash ${_pkg_dir}/check-deb.sh ${PROJECT_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR}/deb)
+
+tether_packaging_test(packaging_api_docs TIMEOUT 120
+    COMMAND bash ${_pkg_dir}/build-docs.sh ${PROJECT_BINARY_DIR}/docs)

@@ -1,0 +1,42 @@
+// tether-consumer-qml URL: loads main.qml, which imports the QML module "Tether" from the
+// installed import path (Tether_QML_IMPORT_PATH of the CMake package) and makes a round
+// trip with a running tether-server. The exit code is the one main.qml passes to
+// Qt.exit(); gives up after 20 s.
+#include <QtCore/QTimer>
+#include <QtGui/QGuiApplication>
+#include <QtQml/QQmlComponent>
+#include <QtQml/QQmlEngine>
+
+#include <cstdio>
+#include <memory>
+
+int main(int argc, char **argv)
+{
+    QGuiApplication app(argc, argv);
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: tether-consumer-qml ws://host:port\n");
+        return 2;
+    }
+
+    QQmlEngine engine;
+    engine.addImportPath(QStringLiteral(CONSUMER_QML_IMPORT_PATH));
+    QObject::connect(&engine, &QQmlEngine::exit, &app, &QCoreApplication::exit);
+    QObject::connect(&engine, &QQmlEngine::quit, &app, [] { QCoreApplication::exit(1); });
+
+    QQmlComponent component(&engine, QUrl::fromLocalFile(QStringLiteral(CONSUMER_QML_FILE)));
+    if (!component.isReady()) {
+        std::fprintf(stderr, "tether-consumer-qml: FAIL: %s\n", qPrintable(component.errorString()));
+        return 1;
+    }
+    std::unique_ptr<QObject> root(component.createWithInitialProperties(
+        {{QStringLiteral("serverUrl"), QUrl(QString::fromLocal8Bit(argv[1]))}}));
+    if (!root) {
+        std::fprintf(stderr, "tether-consumer-qml: FAIL: %s\n", qPrintable(component.errorString()));
+        return 1;
+    }
+    QTimer::singleShot(20000, &app, [] {
+        std::fprintf(stderr, "tether-consumer-qml: FAIL: timed out\n");
+        QCoreApplication::exit(1);
+    });
+    return app.exec();
+}
