@@ -207,8 +207,6 @@ void ClientPrivate::dispatch(Engine::Event &event)
             requestToken(e.attempt);
         } else if constexpr (std::is_same_v<T, Engine::ErrorOccurred>) {
             error = Convert::error(e.error, lastTransportError);
-            if (error.code() == Error::TokenExpired)
-                lastCloseWasTokenExpired = true;
             qCDebug(lcClient) << "error:" << error;
             Q_EMIT q->errorOccurred(error);
         } else {
@@ -270,6 +268,9 @@ void ClientPrivate::onClosed(int code, const QString &reason, const Error &trans
     socketAttached = false;
     subprotocol.clear();
     lastTransportError = transportError;
+    // Only for TokenReason: the engine's TokenRequired does not say why it asks, and 4001
+    // (PROTOCOL.md §8) is the one close that means "your token expired".
+    lastCloseWasTokenExpired = code == 4001;
     if (!socketOpened && transportError.isError())
         engine->handleTransportError(now(), transportError.message());
     else

@@ -183,7 +183,12 @@ void WebSocketTransport::onConnected()
 
 void WebSocketTransport::onAboutToClose()
 {
-    m_closeFrameSeen = true;
+    // QWebSocket emits aboutToClose() both when a close frame arrives and when it tears the
+    // socket down after a socket error (a reset, the peer vanishing) — and closeCode() then
+    // still holds its initial 1000. Only the first case is a close handshake; in the second
+    // the error came first. Reporting a reset as 1000 would end the session for good.
+    if (!m_error.isError())
+        m_closeFrameSeen = true;
 }
 
 void WebSocketTransport::onSocketError(QAbstractSocket::SocketError error)
