@@ -2,7 +2,7 @@
 //
 // Reading: a strict single-pass reader over the bytes (no QCborStreamReader: it is slower
 // for envelopes, and QCborValue::fromCbor() alone misreads integers below -2^63 and keeps
-// duplicate keys). Nested values are validated and re-emitted as canonical CBOR, then
+// duplicate keys). Nested values are validated and re-emitted as plain CBOR, then
 // built into a QCborValue (codec_p.h explains why). Every length is checked against the
 // bytes left before anything is copied, and containers nest at most kMaxDepth levels, so
 // no input makes it allocate more than a few times the frame size or recurse deeply.
@@ -167,8 +167,8 @@ private:
         return true;
     }
 
-    // Reads one item held by a container at nesting level `depth`. Writes its canonical
-    // form to `out` when given; records the first value problem in `problem`.
+    // Reads one item held by a container at nesting level `depth`. Writes it again as plain
+    // CBOR to `out` when given; records the first value problem in `problem`.
     bool readItem(int depth, Scalar &s, QByteArray *out, QLatin1StringView &problem)
     {
         Head h;
@@ -278,10 +278,11 @@ private:
     {
         const bool isMap = h.major == Cbor::Map;
         const bool indefinite = h.info == 31;
-        QByteArray body;  // indefinite length: the count is known only at the end
-        QByteArray *dst = out && indefinite ? &body : out;
-        if (out && !indefinite)
+        if (out && indefinite)
+            Cbor::writeIndefinite(*out, Cbor::Major(h.major));
+        else if (out)
             Cbor::writeHead(*out, Cbor::Major(h.major), h.arg);
+        QByteArray *dst = out;
         std::vector<QByteArray> keys;
         Scalar s;
         for (quint64 n = 0;; ++n) {
@@ -291,10 +292,8 @@ private:
                     return syntax(QLatin1StringView("unexpected end of data"));
                 if (*m_p == 0xff) {
                     ++m_p;
-                    if (out) {
-                        Cbor::writeHead(*out, Cbor::Major(h.major), n);
-                        out->append(body);
-                    }
+                    if (out)
+                        Cbor::writeBreak(*out);
                     break;
                 }
             } else if (n == h.arg) {
@@ -346,11 +345,11 @@ private:
         const uchar major = m_p < m_end ? uchar(*m_p >> 5) : 0;
         const bool nested = major == Cbor::Array || major == Cbor::Map || major == Cbor::Tag;
         if (keepsTree(key) && nested) {
-            QByteArray canonical;
-            if (!readItem(1, s, &canonical, problem))
+            QByteArray cbor;
+            if (!readItem(1, s, &cbor, problem))
                 return false;
             if (problem.isEmpty())
-                f.tree = treeFromCanonicalCbor(canonical);
+                f.tree = buildTree(cbor);
         } else {
             if (!readItem(1, s, nullptr, problem))
                 return false;

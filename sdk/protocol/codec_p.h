@@ -7,11 +7,13 @@
 // buildFrame() applies the rules of §2 to the Envelope, the same code for both codecs, so
 // both accept exactly the same frames and word their errors the same way.
 //
-// Nested values are validated while they are read and re-emitted as canonical CBOR
-// (CborWriter below); QCborValue::fromCbor() then builds the tree from bytes known to be
-// well formed. Why not build QCborMap directly: QCborMap::insert() is a linear search, so a
-// 1 MB map would cost O(n^2); and QCborValue::fromCbor() alone neither rejects duplicate
-// keys nor reads integers below -2^63 correctly.
+// Nested values are validated while they are read and re-emitted as plain CBOR (the
+// writers below: shortest heads, float64 doubles, integers within 64-bit signed range,
+// containers of unknown size as indefinite-length so nothing is buffered or copied twice);
+// buildTree() then hands those bytes, known to be well formed, to QCborValue::fromCbor().
+// Why not build QCborMap directly: QCborMap::insert() is a linear search, so a 1 MB map
+// would cost O(n^2); and QCborValue::fromCbor() alone on the peer's bytes neither rejects
+// duplicate keys nor reads integers below -2^63 correctly.
 //
 // Errors come in two kinds:
 // - syntax errors (malformed bytes, invalid UTF-8, nesting deeper than kMaxDepth) stop the
@@ -113,6 +115,9 @@ void writeInteger(QByteArray &out, qint64 value);
 void writeDouble(QByteArray &out, double value);
 inline void writeBool(QByteArray &out, bool b) { out.append(char(b ? 0xf5 : 0xf4)); }
 inline void writeNull(QByteArray &out) { out.append(char(0xf6)); }
+// Indefinite-length array/map: the head, the items, then writeBreak().
+inline void writeIndefinite(QByteArray &out, Major major) { out.append(char((major << 5) | 31)); }
+inline void writeBreak(QByteArray &out) { out.append(char(0xff)); }
 } // namespace Cbor
 
 // The payload rules shared by both codecs (docs/protocol.md, "Payloads"): a payload is
@@ -140,9 +145,9 @@ inline constexpr QLatin1StringView kBytesInJson{"contains a byte string, which J
 // True when the keys of `map` (all text) are unique. O(n log n).
 bool hasUniqueKeys(const QCborMap &map);
 
-// Builds the tree of a value whose canonical CBOR was produced by a reader (well formed
-// by construction).
-QCborValue treeFromCanonicalCbor(const QByteArray &cbor);
+// Builds the tree of a value from the CBOR a reader re-emitted (well formed by
+// construction, see above).
+QCborValue buildTree(const QByteArray &cbor);
 
 // "msg: " / "frame: " error wording shared by the codecs.
 QString fieldError(QLatin1StringView frameType, Key key, QLatin1StringView what);

@@ -5,8 +5,8 @@
 // keys, and builds a whole DOM per frame (3.6 us for a small `msg` on the reference
 // machine, over the budget). The reader rejects everything RFC 8259 rejects (trailing
 // commas, comments, single quotes, NaN, leading zeros, control characters in strings,
-// invalid UTF-8, unpaired \u surrogates), bounds nesting at kMaxDepth and validates
-// nested values into canonical CBOR so that a payload decodes to the same QCborValue as
+// invalid UTF-8, unpaired \u surrogates), bounds nesting at kMaxDepth and turns nested
+// values into validated CBOR so that a payload decodes to the same QCborValue as
 // its CBOR twin (codec_p.h).
 //
 // Numbers: a literal without fraction or exponent is an integer (a 64-bit one inside a
@@ -289,8 +289,8 @@ private:
         return true;
     }
 
-    // Reads one value held by a container at nesting level `depth`. Writes its canonical
-    // CBOR to `out` when given; records the first value problem in `problem`.
+    // Reads one value held by a container at nesting level `depth`. Writes it as CBOR to
+    // `out` when given; records the first value problem in `problem`.
     bool readItem(int depth, Scalar &s, QByteArray *out, QLatin1StringView &problem)
     {
         skipSpace();
@@ -347,10 +347,11 @@ private:
         const bool isMap = *m_p == '{';
         const char close = isMap ? '}' : ']';
         ++m_p;
-        QByteArray body;  // the count goes first in CBOR, and is known only at the end
-        QByteArray *dst = out ? &body : nullptr;
+        // The count is known only at the end: write an indefinite-length container.
+        if (out)
+            Cbor::writeIndefinite(*out, isMap ? Cbor::Map : Cbor::Array);
+        QByteArray *dst = out;
         std::vector<QByteArray> keys;
-        quint64 count = 0;
         Scalar s;
         skipSpace();
         if (m_p < m_end && *m_p == close) {
@@ -378,7 +379,6 @@ private:
                 }
                 if (!readItem(level, s, dst, problem))
                     return false;
-                ++count;
                 skipSpace();
                 if (m_p == m_end)
                     return syntax(kEndOfData);
@@ -393,10 +393,8 @@ private:
         }
         if (isMap && keys.size() > 1 && !uniqueKeys(keys))
             note(problem, Problem::kDuplicateKey);
-        if (out) {
-            Cbor::writeHead(*out, isMap ? Cbor::Map : Cbor::Array, count);
-            out->append(body);
-        }
+        if (out)
+            Cbor::writeBreak(*out);
         return true;
     }
 
@@ -424,11 +422,11 @@ private:
         skipSpace();
         const bool nested = m_p < m_end && (*m_p == '{' || *m_p == '[');
         if (keepsTree(key) && nested) {
-            QByteArray canonical;
-            if (!readItem(1, s, &canonical, problem))
+            QByteArray cbor;
+            if (!readItem(1, s, &cbor, problem))
                 return false;
             if (problem.isEmpty())
-                f.tree = treeFromCanonicalCbor(canonical);
+                f.tree = buildTree(cbor);
         } else {
             if (!readItem(1, s, nullptr, problem))
                 return false;

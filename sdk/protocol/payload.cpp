@@ -222,7 +222,7 @@ QLatin1StringView writeCborPayload(QByteArray &out, const QCborValue &value, int
     }
 }
 
-QCborValue treeFromCanonicalCbor(const QByteArray &cbor)
+QCborValue buildTree(const QByteArray &cbor)
 {
     return QCborValue::fromCbor(cbor);
 }
