@@ -31,6 +31,7 @@
 
 #include <QtCore/QLoggingCategory>
 
+#include <algorithm>
 #include <random>
 
 Q_LOGGING_CATEGORY(lcEngine, "tether.engine", QtWarningMsg)
@@ -57,6 +58,8 @@ struct Connection::Private {
           requests(sink),
           token(options)
     {
+        // PROTOCOL.md §4: a server keeps the nacks of the last 1024 seqs, so no more may be in flight.
+        options.maxInFlight = std::clamp<qsizetype>(options.maxInFlight, 1, 1024);
         if (!options.random) {
             std::random_device device;
             fallbackRng.seed((quint64(device()) << 32) ^ device());
