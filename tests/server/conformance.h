@@ -25,6 +25,13 @@ using namespace Tether::Testing;
         QVERIFY2(why_.isEmpty(), qPrintable(why_));                                          \
     } while (false)
 
+// QCOMPARE for protocol values (map key order ignored, see equivalent()).
+#define COMPARE_VALUE(actual, expected)                                                      \
+    QVERIFY2(equivalent((actual), (expected)),                                               \
+             qPrintable(QStringLiteral("got %1, expected %2")                                \
+                            .arg(QString::fromUtf8(describe(actual)),                        \
+                                 QString::fromUtf8(describe(expected)))))
+
 // Starts `server` or fails the test with the reason (and the server's stderr).
 #define START_SERVER(server)                                                                 \
     QVERIFY2((server).start(), qPrintable((server).errorString()))

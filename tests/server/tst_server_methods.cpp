@@ -45,7 +45,7 @@ private Q_SLOTS:
         CHECK_OK(openSession(c, m_server.url(), codec));
         QCborValue d;
         CHECK_OK(expectResult(c.request(QStringLiteral("echo"), value), &d));
-        QCOMPARE(d, value);
+        COMPARE_VALUE(d, value);
     }
 
     void echoWithoutParamsIsNull_data() { addCodecColumn(); }
@@ -176,7 +176,7 @@ private Q_SLOTS:
         if (data.isUndefined())
             QVERIFY(!err.contains(QLatin1StringView("data")));
         else
-            QCOMPARE(err.value(QLatin1StringView("data")), data);
+            COMPARE_VALUE(err.value(QLatin1StringView("data")), data);
     }
 
     void unknownMethod_data() { addCodecColumn(); }

@@ -1,5 +1,6 @@
 #include "frames.h"
 
+#include <QtCore/QCborArray>
 #include <QtCore/QCborStreamReader>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
@@ -115,6 +116,46 @@ HelloFields resumeHello(const QString &sid, quint64 rx, std::optional<quint64> a
     fields.rx = rx;
     fields.ak = ak;
     return fields;
+}
+
+QByteArray describe(const QCborValue &value)
+{
+    if (value.isMap())
+        return describe(value.toMap());
+    return describe(QCborMap{{QStringLiteral("value"), value}});
+}
+
+bool equivalent(const QCborValue &a, const QCborValue &b)
+{
+    const bool aNumber = a.isInteger() || a.isDouble();
+    const bool bNumber = b.isInteger() || b.isDouble();
+    if (aNumber && bNumber) {
+        if (a.isInteger() && b.isInteger())
+            return a.toInteger() == b.toInteger();
+        return a.toDouble() == b.toDouble();
+    }
+    if (a.isMap() && b.isMap()) {
+        const QCborMap ma = a.toMap();
+        const QCborMap mb = b.toMap();
+        if (ma.size() != mb.size())
+            return false;
+        for (auto it = ma.cbegin(); it != ma.cend(); ++it) {
+            if (!mb.contains(it.key()) || !equivalent(it.value(), mb.value(it.key())))
+                return false;
+        }
+        return true;
+    }
+    if (a.isArray() && b.isArray()) {
+        const QCborArray aa = a.toArray();
+        const QCborArray ab = b.toArray();
+        if (aa.size() != ab.size())
+            return false;
+        for (qsizetype i = 0; i < aa.size(); ++i)
+            if (!equivalent(aa.at(i), ab.at(i)))
+                return false;
+        return true;
+    }
+    return a == b;
 }
 
 QCborMap helloFrame(const HelloFields &fields)

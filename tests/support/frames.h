@@ -44,6 +44,11 @@ QString frameType(const QCborMap &frame);
 
 // A short compact-JSON rendering for failure messages (byte strings shown as base64url).
 QByteArray describe(const QCborMap &frame);
+QByteArray describe(const QCborValue &value);
+
+// Value equality as the protocol means it: map key order ignored (a JSON object has none)
+// and an integer equal to an integral double (a JSON number is just a number).
+bool equivalent(const QCborValue &a, const QCborValue &b);
 
 // Builders for the client frames the suites send most. Optional fields left at their
 // defaults are omitted, as PROTOCOL.md requires (never null).
