@@ -15,7 +15,10 @@ using namespace Tether::Protocol;
 
 namespace {
 
-constexpr size_t kRxBufferSize = 64 * 1024;
+// Per-connection receive buffer lws allocates (frame payload per RECEIVE callback; larger
+// messages arrive in pieces and are reassembled). Reads from the socket use the 256 KiB
+// service buffer, so this does not limit throughput; it bounds memory per connection.
+constexpr size_t kRxBufferSize = 16 * 1024;
 constexpr unsigned kServiceBufferSize = 256 * 1024;
 constexpr std::int64_t kShutdownGraceMs = 2000;
 
