@@ -6,6 +6,7 @@
 #include <libwebsockets.h>
 
 #include <csignal>
+#include <sys/resource.h>
 #include <cstdio>
 #include <cstring>
 
@@ -240,9 +241,30 @@ void Server::armTimer()
     m_armedFor = *next;
 }
 
+// Raises the soft limit on open files towards what --max-connections needs (the hard limit
+// caps it), before lws sizes its fd table from it.
+static void raiseFileLimit(int maxConnections)
+{
+    rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return;
+    const rlim_t wanted = rlim_t(maxConnections) + 64;
+    if (limit.rlim_cur >= wanted)
+        return;
+    const rlim_t previous = limit.rlim_cur;
+    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+    if (limit.rlim_cur > previous && setrlimit(RLIMIT_NOFILE, &limit) == 0)
+        TS_INFO("open files limit raised from %llu to %llu", static_cast<unsigned long long>(previous),
+                static_cast<unsigned long long>(limit.rlim_cur));
+    if (limit.rlim_cur < wanted)
+        TS_INFO("open files limited to %llu: fewer than --max-connections %d can be served",
+                static_cast<unsigned long long>(limit.rlim_cur), maxConnections);
+}
+
 int Server::run()
 {
     installLwsLogging(m_options.logLevel);
+    raiseFileLimit(m_options.maxConnections);
     g_server = this;
     m_hub = std::make_unique<Hub>(m_options, m_timers);
 
