@@ -11,12 +11,9 @@
 // lengths, float64 doubles, fields in a fixed order).
 #include "codec_p.h"
 
-#include <QtCore/QCborMap>
-
-#include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <vector>
+#include <limits>
 
 namespace Tether::Protocol {
 
@@ -41,12 +38,6 @@ struct Scalar {
     QByteArray owned;
 };
 
-void note(QLatin1StringView &problem, QLatin1StringView what)
-{
-    if (problem.isEmpty())
-        problem = what;
-}
-
 double halfToDouble(quint16 half)
 {
     const int exponent = (half >> 10) & 0x1f;
@@ -59,12 +50,6 @@ double halfToDouble(quint16 half)
     else
         value = mantissa == 0 ? HUGE_VAL : std::nan("");
     return (half & 0x8000) ? -value : value;
-}
-
-bool uniqueKeys(std::vector<QByteArray> &keys)
-{
-    std::sort(keys.begin(), keys.end());
-    return std::adjacent_find(keys.begin(), keys.end()) == keys.end();
 }
 
 class CborReader
@@ -207,7 +192,7 @@ private:
         case Cbor::Tag: {
             if (depth + 1 > kMaxDepth)
                 return syntax(QLatin1StringView("nesting deeper than kMaxDepth (64) levels"));
-            note(problem, Problem::kTag);
+            noteProblem(problem, Problem::kTag);
             Scalar inner;
             if (!readItem(depth + 1, inner, nullptr, problem))
                 return false;
@@ -236,13 +221,13 @@ private:
             return true;
         case 23:
             s.kind = Kind::Other;
-            note(problem, Problem::kUndefined);
+            noteProblem(problem, Problem::kUndefined);
             return true;
         case 24:
             if (h.arg < 32)
                 return syntax(QLatin1StringView("simple value below 32 in two-byte form"));
             s.kind = Kind::Other;
-            note(problem, Problem::kSimple);
+            noteProblem(problem, Problem::kSimple);
             return true;
         case 25:
         case 26:
@@ -259,7 +244,7 @@ private:
             }
             s.kind = Kind::Double;
             if (!std::isfinite(s.dbl))
-                note(problem, Problem::kNonFinite);
+                noteProblem(problem, Problem::kNonFinite);
             else if (out)
                 Cbor::writeDouble(*out, s.dbl);
             return true;
@@ -268,9 +253,26 @@ private:
             return syntax(QLatin1StringView("unexpected break"));
         default:  // 0..19: unassigned simple values
             s.kind = Kind::Other;
-            note(problem, Problem::kSimple);
+            noteProblem(problem, Problem::kSimple);
             return true;
         }
+    }
+
+    // Whether the container with head `h` ends before its entry `n`: a count reached, or
+    // a break (consumed). False on a syntax error.
+    bool atEnd(const Head &h, quint64 n, bool &done)
+    {
+        if (h.info != 31) {
+            done = n == h.arg;
+            return true;
+        }
+        m_item = m_p;
+        if (m_p == m_end)
+            return syntax(QLatin1StringView("unexpected end of data"));
+        done = *m_p == 0xff;
+        if (done)
+            ++m_p;
+        return true;
     }
 
     // A container at nesting level `level` whose head was read.
@@ -286,32 +288,27 @@ private:
         std::vector<QByteArray> keys;
         Scalar s;
         for (quint64 n = 0;; ++n) {
-            if (indefinite) {
-                m_item = m_p;
-                if (m_p == m_end)
-                    return syntax(QLatin1StringView("unexpected end of data"));
-                if (*m_p == 0xff) {
-                    ++m_p;
-                    if (out)
-                        Cbor::writeBreak(*out);
-                    break;
-                }
-            } else if (n == h.arg) {
+            bool done = false;
+            if (!atEnd(h, n, done))
+                return false;
+            if (done) {
+                if (out && indefinite)
+                    Cbor::writeBreak(*out);
                 break;
             }
             if (isMap) {
                 if (!readItem(level, s, dst, problem))
                     return false;
                 if (s.kind != Kind::String)
-                    note(problem, Problem::kNonTextKey);
+                    noteProblem(problem, Problem::kNonTextKey);
                 else if (problem.isEmpty())
                     keys.push_back(s.owned.isNull() ? QByteArray::fromRawData(s.text.data(), s.text.size()) : s.owned);
             }
             if (!readItem(level, s, dst, problem))
                 return false;
         }
-        if (isMap && keys.size() > 1 && !uniqueKeys(keys))
-            note(problem, Problem::kDuplicateKey);
+        if (isMap && keys.size() > 1 && !hasUniqueKeys(keys))
+            noteProblem(problem, Problem::kDuplicateKey);
         return true;
     }
 
@@ -372,20 +369,13 @@ private:
             return false;
         if (h.major != Cbor::Map)
             return shape(QLatin1StringView("top level must be a CBOR map"));
-        const bool indefinite = h.info == 31;
         std::vector<QByteArray> unknownKeys;
         for (quint64 n = 0;; ++n) {
-            if (indefinite) {
-                m_item = m_p;
-                if (m_p == m_end)
-                    return syntax(QLatin1StringView("unexpected end of data"));
-                if (*m_p == 0xff) {
-                    ++m_p;
-                    break;
-                }
-            } else if (n == h.arg) {
+            bool done = false;
+            if (!atEnd(h, n, done))
+                return false;
+            if (done)
                 break;
-            }
             Scalar name;
             QLatin1StringView ignored;
             if (!readItem(1, name, nullptr, ignored))
@@ -408,7 +398,7 @@ private:
         m_item = m_p;
         if (m_p != m_end)
             return syntax(QLatin1StringView("trailing bytes after the frame"));
-        env.unknownDuplicate = unknownKeys.size() > 1 && !uniqueKeys(unknownKeys);
+        env.unknownDuplicate = unknownKeys.size() > 1 && !hasUniqueKeys(unknownKeys);
         return true;
     }
 
@@ -450,25 +440,14 @@ public:
 
     bool encode(const Frame &frame, QByteArray &out, QString *error) const override
     {
-        const qsizetype start = out.size();
-        out.reserve(start + 128);  // most frames fit: one allocation instead of several
         CborFieldWriter writer(out);
-        if (encodeFrame(frame, writer, error))
-            return true;
-        out.truncate(start);
-        return false;
+        return appendFrame(frame, writer, out, error);
     }
 
     bool encodeValue(const QCborValue &value, QByteArray &out, QString *error) const override
     {
-        const qsizetype start = out.size();
-        const QLatin1StringView problem = writeCborPayload(out, value, 1);
-        if (problem.isEmpty())
-            return true;
-        out.truncate(start);
-        if (error)
-            *error = QLatin1StringView("payload ") + problem;
-        return false;
+        CborFieldWriter writer(out);
+        return appendValue(value, writer, out, error);
     }
 
     void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const override

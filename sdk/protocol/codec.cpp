@@ -463,6 +463,9 @@ int count(std::initializer_list<bool> present)
 
 } // namespace
 
+namespace {
+
+// Appends `frame` through `writer`; on failure sets `error` (when given).
 bool encodeFrame(const Frame &frame, FieldWriter &writer, QString *error)
 {
     Encoder e(writer, frameTypeName(frame));
@@ -532,6 +535,30 @@ bool encodeFrame(const Frame &frame, FieldWriter &writer, QString *error)
         return false;
     }
     return true;
+}
+
+} // namespace
+
+bool appendFrame(const Frame &frame, FieldWriter &writer, QByteArray &out, QString *error)
+{
+    const qsizetype start = out.size();
+    out.reserve(start + 128);  // most frames fit: one allocation instead of several
+    if (encodeFrame(frame, writer, error))
+        return true;
+    out.truncate(start);
+    return false;
+}
+
+bool appendValue(const QCborValue &value, FieldWriter &writer, QByteArray &out, QString *error)
+{
+    const qsizetype start = out.size();
+    const QLatin1StringView problem = writer.value(value, 1);  // where `d` sits in a frame
+    if (problem.isEmpty())
+        return true;
+    out.truncate(start);
+    if (error)
+        *error = QLatin1StringView("payload ") + problem;
+    return false;
 }
 
 } // namespace Tether::Protocol::Detail

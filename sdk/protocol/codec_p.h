@@ -31,6 +31,7 @@
 
 #include <array>
 #include <optional>
+#include <vector>
 
 namespace Tether::Protocol::Detail {
 
@@ -96,9 +97,10 @@ public:
     virtual QLatin1StringView value(const QCborValue &value, int depth) = 0;
 };
 
-// Appends `frame` through `writer`. On failure sets `error` (when given) and returns false;
-// the caller then drops whatever was appended.
-bool encodeFrame(const Frame &frame, FieldWriter &writer, QString *error);
+// Codec::encode() and Codec::encodeValue() on top of a FieldWriter that appends to `out`:
+// on failure they set `error` (when given), leave `out` as it was and return false.
+bool appendFrame(const Frame &frame, FieldWriter &writer, QByteArray &out, QString *error);
+bool appendValue(const QCborValue &value, FieldWriter &writer, QByteArray &out, QString *error);
 
 // True when `data` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, no
 // code point above U+10FFFF).
@@ -144,6 +146,14 @@ inline constexpr QLatin1StringView kBytesInJson{"contains a byte string, which J
 
 // True when the keys of `map` (all text) are unique. O(n log n).
 bool hasUniqueKeys(const QCborMap &map);
+// True when `keys` (UTF-8, as read) are unique. Sorts them. O(n log n).
+bool hasUniqueKeys(std::vector<QByteArray> &keys);
+// Keeps the first problem found inside a value.
+inline void noteProblem(QLatin1StringView &problem, QLatin1StringView what)
+{
+    if (problem.isEmpty())
+        problem = what;
+}
 
 // Builds the tree of a value from the CBOR a reader re-emitted (well formed by
 // construction, see above).

@@ -22,10 +22,9 @@
 #include <QtCore/QCborArray>
 #include <QtCore/QCborMap>
 
-#include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <vector>
+#include <limits>
 
 namespace Tether::Protocol {
 
@@ -46,18 +45,6 @@ struct Scalar {
     QByteArrayView text;     // String: UTF-8, into the input or into `owned`
     QByteArray owned;        // strings with escapes, unescaped
 };
-
-bool uniqueKeys(std::vector<QByteArray> &keys)
-{
-    std::sort(keys.begin(), keys.end());
-    return std::adjacent_find(keys.begin(), keys.end()) == keys.end();
-}
-
-void note(QLatin1StringView &problem, QLatin1StringView what)
-{
-    if (problem.isEmpty())
-        problem = what;
-}
 
 int hexValue(char c)
 {
@@ -391,8 +378,8 @@ private:
                 ++m_p;
             }
         }
-        if (isMap && keys.size() > 1 && !uniqueKeys(keys))
-            note(problem, Problem::kDuplicateKey);
+        if (isMap && keys.size() > 1 && !hasUniqueKeys(keys))
+            noteProblem(problem, Problem::kDuplicateKey);
         if (out)
             Cbor::writeBreak(*out);
         return true;
@@ -500,7 +487,7 @@ private:
         skipSpace();
         if (m_p != m_end)
             return syntax(QLatin1StringView("trailing data after the object"));
-        env.unknownDuplicate = unknownKeys.size() > 1 && !uniqueKeys(unknownKeys);
+        env.unknownDuplicate = unknownKeys.size() > 1 && !hasUniqueKeys(unknownKeys);
         return true;
     }
 
@@ -713,25 +700,14 @@ public:
 
     bool encode(const Frame &frame, QByteArray &out, QString *error) const override
     {
-        const qsizetype start = out.size();
-        out.reserve(start + 128);  // most frames fit: one allocation instead of several
         JsonFieldWriter writer(out);
-        if (encodeFrame(frame, writer, error))
-            return true;
-        out.truncate(start);
-        return false;
+        return appendFrame(frame, writer, out, error);
     }
 
     bool encodeValue(const QCborValue &value, QByteArray &out, QString *error) const override
     {
-        const qsizetype start = out.size();
-        const QLatin1StringView problem = appendPayload(out, value, 1);
-        if (problem.isEmpty())
-            return true;
-        out.truncate(start);
-        if (error)
-            *error = QLatin1StringView("payload ") + problem;
-        return false;
+        JsonFieldWriter writer(out);
+        return appendValue(value, writer, out, error);
     }
 
     void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const override

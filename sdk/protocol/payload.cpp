@@ -155,6 +155,12 @@ bool hasUniqueKeys(const QCborMap &map)
     return std::adjacent_find(keys.begin(), keys.end()) == keys.end();
 }
 
+bool hasUniqueKeys(std::vector<QByteArray> &keys)
+{
+    std::sort(keys.begin(), keys.end());
+    return std::adjacent_find(keys.begin(), keys.end()) == keys.end();
+}
+
 QLatin1StringView writeCborPayload(QByteArray &out, const QCborValue &value, int depth)
 {
     switch (value.type()) {
