@@ -6,6 +6,7 @@
 #   packaging_abi_symbols       libtether.so exports only Tether:: (check-abi.sh)
 #   packaging_abi_detects_leaks check-abi.sh fails on a library that leaks (QtCore)
 #   packaging_install           install into <build>/packaging/prefix, inspect the tree
+#   packaging_find_package      versions and components find_package accepts and refuses
 #   packaging_consumer_sdk      tests/consumer/sdk against the prefix, run vs tether-server
 #   packaging_consumer_qml      tests/consumer/qml: imports "Tether" from the prefix
 #   packaging_deb               cpack -G DEB, dpkg -c / dpkg -x / dpkg -f checks
@@ -64,6 +65,10 @@ set_tests_properties(packaging_abi_detects_leaks PROPERTIES
 tether_packaging_test(packaging_install TIMEOUT 120
     COMMAND bash ${_pkg_dir}/check-install.sh ${PROJECT_BINARY_DIR} ${_prefix}
     FIXTURES_SETUP tether_prefix)
+
+tether_packaging_test(packaging_find_package TIMEOUT 180
+    COMMAND bash ${_pkg_dir}/check-find-package.sh ${_prefix} ${CMAKE_CURRENT_BINARY_DIR}/find-package
+    FIXTURES_REQUIRED tether_prefix)
 
 if(TARGET tether-server)
     tether_packaging_test(packaging_consumer_sdk TIMEOUT 300

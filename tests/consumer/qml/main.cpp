@@ -1,7 +1,8 @@
-// tether-consumer-qml URL: loads main.qml, which imports the QML module "Tether" from the
-// installed import path (Tether_QML_IMPORT_PATH of the CMake package) and makes a round
-// trip with a running tether-server. The exit code is the one main.qml passes to
-// Qt.exit(); gives up after 20 s.
+// tether-consumer-qml[-linked] URL: loads main.qml, which imports the QML module "Tether"
+// from the installed import path (Tether_QML_IMPORT_PATH of the CMake package) and makes a
+// round trip with a running tether-server. The exit code is the one main.qml passes to
+// Qt.exit(); gives up after 20 s. Built twice (see CMakeLists.txt): without and with
+// Tether::Qml linked.
 #include <QtCore/QTimer>
 #include <QtGui/QGuiApplication>
 #include <QtQml/QQmlComponent>
