@@ -106,7 +106,8 @@ bool appendValue(const QCborValue &value, FieldWriter &writer, QByteArray &out, 
 // code point above U+10FFFF).
 bool isValidUtf8(const char *data, qsizetype size);
 
-// Canonical CBOR output: shortest heads, definite lengths, doubles as float64.
+// CBOR output: shortest heads and float64 doubles. Encoders write definite lengths (the
+// canonical form); readers re-emitting a nested value may use indefinite ones.
 namespace Cbor {
 enum Major : quint8 { UInt = 0, NegInt = 1, Bytes = 2, Text = 3, Array = 4, Map = 5, Tag = 6, Simple = 7 };
 void writeHead(QByteArray &out, Major major, quint64 argument);

@@ -1,4 +1,4 @@
-// What both codecs share below the frame level: UTF-8 validation, the canonical CBOR
+// What both codecs share below the frame level: UTF-8 validation, the CBOR
 // writer, and the payload rules (codec_p.h, "payload rules").
 #include "codec_p.h"
 
