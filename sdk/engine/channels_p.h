@@ -26,7 +26,6 @@ public:
     void unwant(const QString &channel);
     // A sub request ended: ok = subscribed, refused = the server said no (drop the wish).
     void subFinished(const QString &channel, quint64 subRequest, bool refused);
-    bool wanted(const QString &channel) const { return m_desired.contains(channel); }
     QStringList desired() const { return m_desired; }
     // Channels a new session must subscribe to again (no sub pending for them).
     QStringList toRestore() const;

@@ -169,17 +169,6 @@ void Outbox::maybeCompact()
     m_dead = 0;
 }
 
-bool Outbox::hasSendable() const
-{
-    for (qsizetype i = m_cursor; i < qsizetype(m_entries.size()); ++i) {
-        const Entry &e = m_entries[size_t(i)];
-        if (e.has(Dead) || (e.seq != 0 && e.seq <= m_coverRx))
-            continue;
-        return !(e.has(Reliable) && m_inFlight >= m_options.maxInFlight);
-    }
-    return false;
-}
-
 std::optional<SendFrame> Outbox::takeNext(const Protocol::Codec *codec, std::optional<quint64> maxFrame)
 {
     while (m_cursor < qsizetype(m_entries.size())) {

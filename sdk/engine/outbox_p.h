@@ -55,7 +55,6 @@ public:
     // The next frame to transmit on the current connection, or nullopt when nothing may be
     // sent now (empty, or the in-flight window is full). `codec` is null in raw mode.
     std::optional<SendFrame> takeNext(const Protocol::Codec *codec, std::optional<quint64> maxFrame);
-    bool hasSendable() const;
 
     // Inbound control frames. Return an error message for a protocol violation, else empty.
     QString ack(quint64 seq);
@@ -76,7 +75,6 @@ public:
     qsizetype bytes() const { return m_bytes; }
     qsizetype inFlight() const { return m_inFlight; }
     quint64 highestAck() const { return m_highestAck; }     // hello.ak
-    quint64 highestSent() const { return m_highestSent; }
     bool settling() const { return m_coverRx > m_highestAck; }
 
 private:

@@ -14,12 +14,6 @@ void Requests::add(TimePoint now, quint64 id, PendingRequest request, Duration t
         m_deadlines.push(now, timeout, id);
 }
 
-const PendingRequest *Requests::find(quint64 id) const
-{
-    const auto it = m_pending.find(id);
-    return it == m_pending.end() ? nullptr : &it->second;
-}
-
 std::optional<PendingRequest> Requests::finish(quint64 id, QCborValue result, std::optional<Error> error,
                                                quint64 onConnection)
 {

@@ -50,7 +50,6 @@ public:
     quint64 nextId() { return m_nextId++; }
     // `timeout` <= 0: none.
     void add(TimePoint now, quint64 id, PendingRequest request, Duration timeout);
-    const PendingRequest *find(quint64 id) const;
     bool isPending(quint64 id) const { return m_pending.count(id) != 0; }
 
     // Frames to send now, in call order, marking them sent on `connection`.

@@ -48,7 +48,6 @@ public:
     }
     void clear(Timer timer) { m_slots[index(timer)].reset(); }
     std::optional<TimePoint> get(Timer timer) const { return m_slots[index(timer)]; }
-    bool isSet(Timer timer) const { return m_slots[index(timer)].has_value(); }
     // True (and the slot cleared) when the timer is due at `now`.
     bool take(Timer timer, TimePoint now)
     {
