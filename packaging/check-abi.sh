@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# check-abi.sh LIB [--allow PREFIX]... — ABI hygiene of a Tether shared library.
+# check-abi.sh LIB [--allow PREFIX]... [--require SYMBOL]... — ABI hygiene of a Tether
+# shared library.
 #
 # Lists the dynamic symbols LIB defines (nm -D --defined-only, demangled) and fails when
 # one of them is not the SDK's public API:
@@ -8,17 +9,20 @@
 #   - the internal layers must not be exported even though they live in Tether::
 #     (Tether::Engine::, Tether::Protocol::, Tether::Convert::, Tether::Qml:: private
 #     helpers), except the prefixes given with --allow (test builds export the client's
-#     conversion helpers on purpose).
-# It also fails when the core of the public API is missing (an empty or broken export
-# list would otherwise pass), and prints the full list so a reviewer sees the ABI.
+#     conversion helpers on purpose, the QML backing library its registration function).
+# It also fails when a --require'd symbol (the core of the public API) is missing: an
+# empty or broken export list would otherwise pass. It prints the full list so a reviewer
+# sees the ABI.
 set -euo pipefail
 
-lib=${1:?usage: check-abi.sh LIB [--allow PREFIX]...}
+lib=${1:?usage: check-abi.sh LIB [--allow PREFIX]... [--require SYMBOL]...}
 shift
 allowed=()
+required=()
 while [ $# -gt 0 ]; do
     case $1 in
         --allow) allowed+=("$2"); shift 2 ;;
+        --require) required+=("$2"); shift 2 ;;
         *) echo "check-abi: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -54,8 +58,8 @@ while IFS= read -r sym; do
 done <<<"$symbols"
 
 missing=()
-for required in 'Tether::version()' 'Tether::agent()'; do
-    grep -qxF "$required" <<<"$symbols" || missing+=("$required")
+for symbol in "${required[@]+"${required[@]}"}"; do
+    grep -qxF "$symbol" <<<"$symbols" || missing+=("$symbol")
 done
 
 printf '%s\n' "$symbols" | sed 's/^/  /'

@@ -4,6 +4,7 @@
 # (tests/consumer/) configured and built against that prefix only.
 #
 #   packaging_abi_symbols       libtether.so exports only Tether:: (check-abi.sh)
+#   packaging_abi_symbols_qml   libtetherqml.so: Tether:: and its QML type registration only
 #   packaging_abi_detects_leaks check-abi.sh fails on a library that leaks (QtCore)
 #   packaging_install           install into <build>/packaging/prefix, inspect the tree
 #   packaging_find_package      versions and components find_package accepts and refuses
@@ -54,7 +55,14 @@ endif()
 # Test builds export the client's internal conversion helpers for tests/client
 # (TETHER_AUTOTEST_EXPORTS in sdk/client): allowed here, and only here.
 tether_packaging_test(packaging_abi_symbols TIMEOUT 60
-    COMMAND bash ${_pkg_dir}/check-abi.sh $<TARGET_FILE:TetherSdk> --allow "Tether::Convert::")
+    COMMAND bash ${_pkg_dir}/check-abi.sh $<TARGET_FILE:TetherSdk> --allow "Tether::Convert::"
+        --require "Tether::version()" --require "Tether::agent()"
+        --require "Tether::Client::open()" --require "Tether::Client::staticMetaObject")
+if(TETHER_HAS_QML)
+    tether_packaging_test(packaging_abi_symbols_qml TIMEOUT 60
+        COMMAND bash ${_pkg_dir}/check-abi.sh $<TARGET_FILE:TetherQml>
+            --allow "qml_register_types_Tether()" --require "qml_register_types_Tether()")
+endif()
 # The check itself must catch leaks: a library exporting symbols outside Tether:: (QtCore)
 # has to be reported as such.
 tether_packaging_test(packaging_abi_detects_leaks TIMEOUT 60
