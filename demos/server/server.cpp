@@ -92,6 +92,11 @@ bool hasSinkArgument(lws *wsi)
     return false;
 }
 
+// No lws "validity" (idle ping/hang-up) timers: lws 4.1 keeps one per connection in a single
+// sorted list per thread, and each (re)insertion walks that list, O(open connections).
+// Dead peers are found by --ping-interval instead (Hub::pingTick).
+const lws_retry_bo_t kNoValidityPolicy = {nullptr, 0, 0, 0, 0, 0};
+
 const lws_protocols kProtocols[] = {
     {"tether-raw", lwsCallback, sizeof(WsiData), kRxBufferSize, kRawProtocol, nullptr, Connection::kMaxWriteChunk},
     {"tether.v1.json", lwsCallback, sizeof(WsiData), kRxBufferSize, kJsonProtocol, nullptr, Connection::kMaxWriteChunk},
@@ -277,6 +282,7 @@ int Server::run()
     if (m_options.host.find(':') == std::string::npos)
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     info.pt_serv_buf_size = kServiceBufferSize;
+    info.retry_and_idle_policy = &kNoValidityPolicy;
     info.timeout_secs = 10;
     info.gid = -1;
     info.uid = -1;
