@@ -5,6 +5,7 @@
 
 #include <QtCore/QCborArray>
 #include <QtCore/QCborMap>
+#include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QSet>
@@ -185,6 +186,8 @@ private slots:
     void largeMapsStayLinear_data();
     void largeMapsStayLinear();
     void subprotocols();
+    void fuzzCorpusReplays_data();
+    void fuzzCorpusReplays();
     void docsHaveEveryFrameType();
     void docsFrameExamples_data();
     void docsFrameExamples();
@@ -753,6 +756,47 @@ void TestCodec::subprotocols()
     QCOMPARE(cborCodec().subprotocol(), kCborSubprotocol);
     QVERIFY(!jsonCodec().usesBinaryFrames());
     QVERIFY(cborCodec().usesBinaryFrames());
+}
+
+// ---- the fuzz seed corpus, replayed as unit tests (so also under ASan in the asan preset) --
+
+void TestCodec::fuzzCorpusReplays_data()
+{
+    QTest::addColumn<CodecKind>("kind");
+    QTest::addColumn<QByteArray>("input");
+    QTest::addColumn<bool>("mustDecode");
+    const QString root = qEnvironmentVariable("TETHER_SOURCE_DIR", QStringLiteral(QT_TESTCASE_SOURCEDIR "/../.."));
+    for (CodecKind kind : { CodecKind::Json, CodecKind::Cbor }) {
+        const QString dirName = kind == CodecKind::Json ? QStringLiteral("json") : QStringLiteral("cbor");
+        const QDir dir(root + QLatin1StringView("/tests/fuzz/corpus/") + dirName);
+        for (const QString &name : dir.entryList(QDir::Files, QDir::Name)) {
+            QFile file(dir.filePath(name));
+            if (!file.open(QIODevice::ReadOnly))
+                continue;
+            // Seeds of real frames must decode; "nasty-" and "regression-" ones may not.
+            const bool mustDecode = !name.startsWith(QLatin1StringView("nasty-")) && !name.startsWith(QLatin1StringView("regression-"));
+            QTest::addRow("%s/%s", qPrintable(dirName), qPrintable(name)) << kind << file.readAll() << mustDecode;
+        }
+    }
+}
+
+void TestCodec::fuzzCorpusReplays()
+{
+    QFETCH(CodecKind, kind);
+    QFETCH(QByteArray, input);
+    QFETCH(bool, mustDecode);
+    const Codec &codec = codecFor(kind);
+    const DecodeResult result = codec.decode(input);
+    if (!result.ok()) {
+        QVERIFY2(!mustDecode, qPrintable(result.error));
+        QVERIFY(!result.error.isEmpty());
+        return;
+    }
+    QByteArray encoded;
+    QVERIFY(codec.encode(*result.frame, encoded));
+    const DecodeResult again = codec.decode(encoded);
+    QVERIFY2(again.ok(), qPrintable(again.error));
+    QVERIFY2(*again.frame == *result.frame, qPrintable(describe(again) + QLatin1StringView(" != ") + describe(result)));
 }
 
 // ---- the examples of docs/protocol.md, decoded as written -------------------------------
