@@ -11,6 +11,10 @@
 // - encode() writes the canonical form: no optional field when absent, so
 //   encode(decode(x)) round-trips. It fails only for a payload the codec cannot carry
 //   (a byte string, a CBOR tag or a non-finite double in JSON; any value over kMaxDepth).
+//   It also refuses, in both codecs, whatever a decoder would reject, so nothing it writes
+//   can bounce: an unsigned field above kMaxUInt, a msg with seq 0, and inside a payload a
+//   CBOR tag, undefined, a simple value, NaN/infinity, a non-text or duplicate map key
+//   (docs/protocol.md §2.2). The error names the frame type and field, like decode's.
 // - encodeValue() + encodeMsg() are the hot path: the engine encodes a payload once when
 //   the app sends it and re-wraps the stored bytes in a new envelope on every
 //   (re)transmission, so renumbering never re-encodes `d`.

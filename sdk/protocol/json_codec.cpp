@@ -12,7 +12,7 @@
 // Numbers: a literal without fraction or exponent is an integer (a 64-bit one inside a
 // payload; beyond that range it becomes a double, as in CBOR); anything else is a double.
 // So `1.0` is not an unsigned integer: fields like `seq` reject it, as the CBOR codec
-// rejects a float 1.0 (docs/protocol.md, "Numbers").
+// rejects a float 1.0 (docs/protocol.md §2.1).
 //
 // Writing: straight into the caller's QByteArray, no DOM; doubles in their shortest
 // round-trip form with a `.0` added when that form looks like an integer, so they
