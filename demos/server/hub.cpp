@@ -17,6 +17,9 @@ using namespace Tether::Protocol;
 namespace {
 constexpr std::uint32_t kAckAtOnce = 64;   // PROTOCOL.md §4: ack at once at 64 owed
 constexpr std::uint64_t kServerFullRetryMs = 1000;
+// "Try again later". Not 1013: Qt 6.4's QWebSocket treats 1012-1014 as invalid close codes
+// (it reports 1002 instead), so the temporary application range of PROTOCOL.md §8 is used.
+constexpr int kServerFullCloseCode = 4013;
 
 QString latin1(const char *text) { return QString::fromLatin1(text); }
 
@@ -67,9 +70,9 @@ Connection &Hub::addConnection(lws *wsi, Connection::Mode mode, const Codec *cod
         if (m_shuttingDown) {
             c.beginClose(1001, "server shutting down");
         } else if (mode == Connection::Mode::Tether) {
-            fail(c, "server_full", QStringLiteral("too many connections"), 1013, kServerFullRetryMs);
+            fail(c, "server_full", QStringLiteral("too many connections"), kServerFullCloseCode, kServerFullRetryMs);
         } else {
-            c.beginClose(1013, "server_full");
+            c.beginClose(kServerFullCloseCode, "server_full");
         }
         return c;
     }
@@ -288,7 +291,7 @@ void Hub::onHello(Connection &c, const Hello &hello)
                 forget(*oldest);
         }
         if (m_sessions.size() >= size_t(m_options.maxSessions)) {
-            fail(c, "server_full", QStringLiteral("too many sessions"), 1013, kServerFullRetryMs);
+            fail(c, "server_full", QStringLiteral("too many sessions"), kServerFullCloseCode, kServerFullRetryMs);
             return;
         }
         s = &m_sessions.create(user, m_options.rate, m_options.burst, now);
