@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs what it needs, builds, and runs every test.
 #   1. the libFuzzer targets on the decoders (TETHER_FUZZ_SECONDS each, default 60)
-#   2. the unit tests under AddressSanitizer + UBSan (asan preset)
+#   2. the unit tests and the reference server's conformance suites under AddressSanitizer
+#      + UBSan (asan preset; the server itself is built with the sanitizers too)
 #   3. the whole suite (unit + integration) with warnings as errors (ci preset), last so
 #      ctest's summary line closes the output
 set -euo pipefail
@@ -17,9 +18,9 @@ if [ -d tests/fuzz ]; then
     bash tests/fuzz/run.sh build/fuzz "${TETHER_FUZZ_SECONDS:-60}"
 fi
 
-echo "== unit tests under asan"
+echo "== unit tests and server suites under asan"
 cmake --preset asan >/dev/null
-cmake --build --preset asan -j "$jobs"
+cmake --build --preset asan -j "$jobs" --target tests-unit tests-server
 ctest --preset asan -j "$jobs"
 
 echo "== all tests (ci preset)"
