@@ -14,7 +14,7 @@ jobs=$(nproc)
 if [ -d tests/fuzz ]; then
     echo "== fuzz: ${TETHER_FUZZ_SECONDS:-60} s per decoder"
     cmake --preset fuzz >/dev/null
-    cmake --build --preset fuzz -j "$jobs"
+    cmake --build --preset fuzz -j "$jobs" --target fuzz_json_decode fuzz_cbor_decode
     bash tests/fuzz/run.sh build/fuzz "${TETHER_FUZZ_SECONDS:-60}"
 fi
 
