@@ -56,7 +56,13 @@ QmlClient::QmlClient(QObject *parent)
     connect(m_heartbeat, &HeartbeatGroup::changed, this, &QmlClient::optionsChanged);
     connect(m_queue, &QueueGroup::changed, this, &QmlClient::optionsChanged);
     connect(m_tls, &TlsGroup::changed, this, &QmlClient::optionsChanged);
-    connect(this, &QmlClient::optionsChanged, this, [this] { m_optionsDirty = true; });
+    connect(this, &QmlClient::optionsChanged, this, [this] {
+        m_optionsDirty = true;
+        // While stopped, apply now so sends queued before the next open() obey them.
+        const Tether::State s = m_client->state();
+        if (m_complete && (s == Tether::State::Idle || s == Tether::State::Closed || s == Tether::State::Failed))
+            applyOptions();
+    });
     m_backgroundTimer.setSingleShot(true);
     connect(&m_backgroundTimer, &QTimer::timeout, this, &QmlClient::onBackgroundTimeout);
     wireClient();
@@ -136,7 +142,10 @@ void QmlClient::componentComplete()
     wirePlatform();
     if (PlatformWatch *watch = PlatformWatch::instance(); watch && isBackground(watch->applicationState()))
         onApplicationStateChanged(watch->applicationState());
-    applyOptions();
+    if (!applyOptions()) {
+        for (auto it = m_channels.cbegin(); it != m_channels.cend(); ++it)
+            subscribe(it.key());
+    }
     startIfActive();
 }
 
@@ -285,6 +294,9 @@ bool QmlClient::applyOptions()
         return false;
     }
     m_optionsDirty = false;
+    // ### Tether 2: setOptions() starts a fresh engine, which forgets the subscriptions.
+    for (auto it = m_channels.cbegin(); it != m_channels.cend(); ++it)
+        subscribe(it.key());
     return true;
 }
 
@@ -330,8 +342,12 @@ QString QmlClient::networkBackend() const
 
 void QmlClient::onApplicationStateChanged(Qt::ApplicationState state)
 {
-    if (!m_followAppState)
-        return;
+    if (m_followAppState)
+        applyAppState(state);
+}
+
+void QmlClient::applyAppState(Qt::ApplicationState state)
+{
     if (isBackground(state)) {
         if (m_backgroundCloseDelay >= 0 && m_active && !m_suspended)
             m_backgroundTimer.start(m_backgroundCloseDelay);
@@ -361,7 +377,7 @@ void QmlClient::notifyNetworkChanged() { m_client->notifyNetworkChanged(); }
 
 void QmlClient::notifyAppStateChanged(int state)
 {
-    onApplicationStateChanged(Qt::ApplicationState(state));
+    applyAppState(Qt::ApplicationState(state));  // explicit: applies even without followAppState
 }
 
 // --- state ---
@@ -495,15 +511,24 @@ void QmlClient::invokeCallback(const QJSValue &callback, const QJSValue &error, 
 void QmlClient::acquireChannel(const QString &name)
 {
     ChannelUse &use = m_channels[name];
-    if (++use.users > 1)
-        return;
+    // Before componentComplete() the options are not applied yet (applying them makes a
+    // new engine): applyOptions() subscribes what was acquired meanwhile.
+    if (++use.users == 1 && m_complete)
+        subscribe(name);
+}
+
+void QmlClient::subscribe(const QString &name)
+{
+    ChannelUse &use = m_channels[name];
     use.error = Error();
+    use.confirmed = false;
+    const quint64 generation = ++use.generation;
     Reply *reply = m_client->subscribe(name);
     reply->setAutoDelete(true);
-    connect(reply, &Reply::finished, this, [this, reply, name] {
+    connect(reply, &Reply::finished, this, [this, reply, name, generation] {
         auto it = m_channels.find(name);
-        if (it == m_channels.end())
-            return;  // released meanwhile
+        if (it == m_channels.end() || it->generation != generation)
+            return;  // released, or subscribed again since
         const Error e = reply->error();
         it->error = e;
         it->confirmed = !e.isError();

@@ -228,8 +228,10 @@ private:
     bool applyOptions();
     void startIfActive();
     void onApplicationStateChanged(Qt::ApplicationState state);
+    void applyAppState(Qt::ApplicationState state);
     void onBackgroundTimeout();
     void setChannelsSubscribed(bool subscribed);
+    void subscribe(const QString &name);
     void invokeCallback(const QJSValue &callback, const QJSValue &error, const QJSValue &result);
 
     Tether::Client *m_client;
@@ -258,6 +260,7 @@ private:
         int users = 0;
         bool confirmed = false;   // the server accepted the subscription once
         bool subscribed = false;  // confirmed, and connected since
+        quint64 generation = 0;   // of the last subscribe(): older answers are ignored
         Error error;
     };
     QHash<QString, ChannelUse> m_channels;
