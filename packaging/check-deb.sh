@@ -98,7 +98,7 @@ if [ "${TETHER_HAS_QML:-OFF}" = ON ]; then
     typeinfo=$(sed -n 's/^typeinfo \(.*\)/\1/p' "$root/$qml/qmldir" 2>/dev/null || true)
     [ -n "$typeinfo" ] && expect_file "$qml/$typeinfo" || fail "$qml/qmldir names no typeinfo"
     plugin=$(sed -n 's/^\(optional \)\?plugin \([^ ]*\).*/\2/p' "$root/$qml/qmldir" 2>/dev/null || true)
-    [ -n "$plugin" ] && expect_file "$qml/lib$plugin.so"
+    if [ -n "$plugin" ]; then expect_file "$qml/lib$plugin.so"; else fail "$qml/qmldir names no plugin"; fi
     expect_file "$lib/libtetherqml.so.$TETHER_SOVERSION"
     expect_file "$lib/cmake/Tether/TetherQmlTargets.cmake"
     expect_depends qml6-module-tether "$runtime \(= $deb_version\)" 'exact version'

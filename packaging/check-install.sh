@@ -81,7 +81,7 @@ if [ "${TETHER_HAS_QML:-OFF}" = ON ]; then
     typeinfo=$(sed -n 's/^typeinfo \(.*\)/\1/p' "$prefix/$qml/qmldir")
     [ -n "$typeinfo" ] && expect_file "$qml/$typeinfo" || fail "$qml/qmldir names no typeinfo"
     plugin=$(sed -n 's/^\(optional \)\?plugin \([^ ]*\).*/\2/p' "$prefix/$qml/qmldir")
-    [ -n "$plugin" ] && expect_file "$qml/lib$plugin.so"
+    if [ -n "$plugin" ]; then expect_file "$qml/lib$plugin.so"; else fail "$qml/qmldir names no plugin"; fi
     expect_file "$cmakedir/TetherQmlTargets.cmake"
     expect_file "$TETHER_LIBDIR/libtetherqml.so.$TETHER_SOVERSION"
 fi
