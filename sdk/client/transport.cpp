@@ -54,6 +54,7 @@ void WebSocketTransport::dropSocket()
 void WebSocketTransport::open(const TransportOpenRequest &request)
 {
     dropSocket();
+    ++m_generation;
     m_open = false;
     m_closedEmitted = false;
     m_localClose = false;
@@ -164,13 +165,7 @@ void WebSocketTransport::abort()
     socket->disconnect(this);
     socket->abort();
     socket->deleteLater();
-    QMetaObject::invokeMethod(this, [this] { finish(); }, Qt::QueuedConnection);
-}
-
-qint64 WebSocketTransport::bytesToWrite() const
-{
-    // QWebSocket has no bytesToWrite(); written-but-unsent bytes are not observable here.
-    return 0;
+    finishLater();
 }
 
 void WebSocketTransport::onConnected()
@@ -205,7 +200,7 @@ void WebSocketTransport::onSocketError(QAbstractSocket::SocketError error)
     // QWebSocket emits disconnected() after an error on a socket it had started to open;
     // a socket that never left UnconnectedState would not, so finish from here then.
     if (m_socket->state() == QAbstractSocket::UnconnectedState)
-        QMetaObject::invokeMethod(this, [this] { finish(); }, Qt::QueuedConnection);
+        finishLater();
 }
 
 void WebSocketTransport::onSslErrors(const QList<QSslError> &errors)
@@ -222,6 +217,15 @@ void WebSocketTransport::onSslErrors(const QList<QSslError> &errors)
 void WebSocketTransport::onDisconnected()
 {
     finish();
+}
+
+void WebSocketTransport::finishLater()
+{
+    const quint64 generation = m_generation;
+    QMetaObject::invokeMethod(this, [this, generation] {
+        if (generation == m_generation)
+            finish();
+    }, Qt::QueuedConnection);
 }
 
 void WebSocketTransport::finish()

@@ -52,8 +52,6 @@ public:
     virtual void close(int code, const QString &reason) = 0;
     // Drop the connection now, no close handshake (dead link). closed() follows (queued).
     virtual void abort() = 0;
-    // Bytes handed to the socket and not yet written (for back-pressure and benchmarks).
-    virtual qint64 bytesToWrite() const = 0;
 
 Q_SIGNALS:
     void opened(const QString &subprotocol);
@@ -77,7 +75,6 @@ public:
     void ping(const QByteArray &payload) override;
     void close(int code, const QString &reason) override;
     void abort() override;
-    qint64 bytesToWrite() const override;
 
 private:
     void onConnected();
@@ -86,9 +83,11 @@ private:
     void onSocketError(QAbstractSocket::SocketError error);
     void onSslErrors(const QList<QSslError> &errors);
     void finish();  // emits closed() once for the current socket
+    void finishLater();  // finish() from the event loop, unless another open() came first
     void dropSocket();
 
     QWebSocket *m_socket = nullptr;
+    quint64 m_generation = 0;         // bumped by open(): a queued finish() of an older socket is void
     bool m_open = false;              // opened() emitted for the current socket
     bool m_closedEmitted = true;      // closed() emitted for the current socket
     bool m_localClose = false;        // we called close()/abort()
