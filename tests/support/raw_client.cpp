@@ -31,6 +31,7 @@ void RawClient::resetSocket()
     }
     m_frames.clear();
     m_closed = false;
+    m_handshakeDone = false;
     m_error.clear();
     connect(m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
         m_frames.push_back({false, text.toUtf8(), Clock::now()});
@@ -38,6 +39,7 @@ void RawClient::resetSocket()
     connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &bytes) {
         m_frames.push_back({true, bytes, Clock::now()});
     });
+    connect(m_socket, &QWebSocket::connected, this, [this] { m_handshakeDone = true; });
     connect(m_socket, &QWebSocket::disconnected, this, [this] { m_closed = true; });
     // Qt 6.4 names the signal error(); errorOccurred() arrives in 6.5.
     connect(m_socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this,
@@ -60,9 +62,7 @@ bool RawClient::open(const QUrl &url, const QStringList &subprotocols, int timeo
     QWebSocketHandshakeOptions options;
     options.setSubprotocols(subprotocols);
     m_socket->open(url, options);
-    const bool settled = waitUntil(
-        [this] { return m_closed || m_socket->state() == QAbstractSocket::ConnectedState; },
-        timeoutMs);
+    const bool settled = waitUntil([this] { return m_closed || m_handshakeDone; }, timeoutMs);
     if (!settled) {
         m_error = QStringLiteral("handshake with %1 timed out after %2 ms")
                       .arg(url.toString())
@@ -70,11 +70,13 @@ bool RawClient::open(const QUrl &url, const QStringList &subprotocols, int timeo
         m_socket->abort();
         return false;
     }
-    if (m_socket->state() != QAbstractSocket::ConnectedState) {
+    if (!m_handshakeDone) {
         if (m_error.isEmpty())
             m_error = QStringLiteral("connection closed during the handshake");
         return false;
     }
+    // The server may already have sent frames and closed (e.g. error + 1013 right after
+    // the 101): the handshake succeeded, the frames are queued and closeCode() is set.
     return true;
 }
 

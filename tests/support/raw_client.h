@@ -42,9 +42,9 @@ public:
     // Call before open().
     void setMaxIncomingSize(qint64 bytes);
 
-    // Opens `url` offering `subprotocols` (none when empty). Returns true once connected;
-    // false when the handshake was refused or failed, or after `timeoutMs`
-    // (errorString() says which).
+    // Opens `url` offering `subprotocols` (none when empty). Returns true once the handshake
+    // succeeded (even if the server closed right after it: see isClosed()); false when it
+    // was refused or failed, or after `timeoutMs` (errorString() says which).
     bool open(const QUrl &url, const QStringList &subprotocols = {}, int timeoutMs = kDefaultWaitMs);
     // Offers exactly one Tether codec. True only when connected and the server picked it.
     bool openTether(const QUrl &url, Codec codec, int timeoutMs = kDefaultWaitMs);
@@ -118,6 +118,7 @@ private:
     QString m_error;
     Clock::time_point m_lastTakenAt;
     bool m_closed = false;
+    bool m_handshakeDone = false;
 };
 
 } // namespace Tether::Testing

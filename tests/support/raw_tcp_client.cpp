@@ -106,7 +106,30 @@ std::optional<ServerFrame> takeServerFrame(QByteArray &buffer)
 
 RawTcpClient::RawTcpClient(QObject *parent) : QObject(parent)
 {
-    connect(&m_socket, &QTcpSocket::readyRead, this, [this] { m_buffer += m_socket.readAll(); });
+    connect(&m_socket, &QTcpSocket::readyRead, this, &RawTcpClient::onReadyRead);
+}
+
+void RawTcpClient::onReadyRead()
+{
+    m_buffer += m_socket.readAll();
+    if (!m_upgraded)
+        return;  // upgrade() parses the response head
+    while (std::optional<WsWire::ServerFrame> frame = WsWire::takeServerFrame(m_buffer)) {
+        if (frame->opcode == WsWire::Ping) {
+            ++m_pings;
+            if (m_answerPings)
+                m_socket.write(WsWire::clientFrame(WsWire::Pong, frame->payload));
+        } else if (frame->opcode == WsWire::Close) {
+            if (m_closeFrameCode == 0) {
+                m_closeFrameCode = frame->closeCode();
+                // Complete the closing handshake (RFC 6455 §5.5.1) so the server ends TCP.
+                const int echoed = m_closeFrameCode == 1005 ? 1000 : m_closeFrameCode;
+                m_socket.write(WsWire::closeFrame(quint16(echoed)));
+            }
+        } else if (frame->opcode != WsWire::Pong) {
+            m_frames.push_back(std::move(*frame));
+        }
+    }
 }
 
 bool RawTcpClient::upgrade(const QString &host, quint16 port, const QString &path,
@@ -129,7 +152,10 @@ bool RawTcpClient::upgrade(const QString &host, quint16 port, const QString &pat
     // "HTTP/1.1 101 Switching Protocols"
     const QList<QByteArray> statusLine = m_head.left(m_head.indexOf("\r\n")).split(' ');
     m_httpStatus = statusLine.size() >= 2 ? statusLine.at(1).toInt() : 0;
-    return m_httpStatus == 101;
+    m_upgraded = m_httpStatus == 101;
+    if (m_upgraded && !m_buffer.isEmpty())
+        onReadyRead();  // frames that came with the response head
+    return m_upgraded;
 }
 
 void RawTcpClient::write(const QByteArray &bytes)
@@ -139,43 +165,28 @@ void RawTcpClient::write(const QByteArray &bytes)
 
 std::optional<WsWire::ServerFrame> RawTcpClient::nextFrame(int timeoutMs)
 {
-    std::optional<WsWire::ServerFrame> frame;
     waitUntil(
-        [&] {
-            while ((frame = WsWire::takeServerFrame(m_buffer))) {
-                if (frame->opcode != WsWire::Ping)
-                    return true;
-                m_socket.write(WsWire::clientFrame(WsWire::Pong, frame->payload));
-            }
-            return m_socket.state() == QAbstractSocket::UnconnectedState;
+        [this] {
+            return !m_frames.empty() || m_socket.state() == QAbstractSocket::UnconnectedState;
         },
         timeoutMs);
+    if (m_frames.empty())
+        return std::nullopt;
+    WsWire::ServerFrame frame = std::move(m_frames.front());
+    m_frames.pop_front();
     return frame;
 }
 
 int RawTcpClient::waitCloseCode(int timeoutMs)
 {
-    int code = -1;
-    waitUntil(
-        [&] {
-            while (std::optional<WsWire::ServerFrame> frame = WsWire::takeServerFrame(m_buffer)) {
-                if (frame->opcode == WsWire::Close) {
-                    code = frame->closeCode();
-                    return true;
-                }
-                if (frame->opcode == WsWire::Ping)
-                    m_socket.write(WsWire::clientFrame(WsWire::Pong, frame->payload));
-                else
-                    m_dataFrames.append(*frame);
-            }
-            if (m_socket.state() == QAbstractSocket::UnconnectedState) {
-                code = 1006;
-                return true;
-            }
-            return false;
+    const bool ended = waitUntil(
+        [this] {
+            return m_closeFrameCode != 0 || m_socket.state() == QAbstractSocket::UnconnectedState;
         },
         timeoutMs);
-    return code;
+    if (!ended)
+        return -1;
+    return m_closeFrameCode != 0 ? m_closeFrameCode : 1006;
 }
 
 bool RawTcpClient::waitDisconnected(int timeoutMs)

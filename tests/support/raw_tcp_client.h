@@ -11,6 +11,7 @@
 #include <QtCore/QStringList>
 #include <QtNetwork/QTcpSocket>
 
+#include <deque>
 #include <optional>
 
 namespace Tether::Testing {
@@ -61,24 +62,34 @@ public:
     QByteArray responseHead() const { return m_head; }
 
     void write(const QByteArray &bytes);
-    // The next complete server frame (pings are answered and skipped); nullopt on timeout
-    // or disconnect.
+    // The next data frame from the server; nullopt on timeout or once it closed. Pings are
+    // handled as they arrive (counted, and answered unless setAnswerPings(false)), whether
+    // or not the test is waiting.
     std::optional<WsWire::ServerFrame> nextFrame(int timeoutMs);
-    // Waits for the server's close frame and returns its code; 1006 when the connection
-    // ended without one; -1 when nothing happened within timeoutMs. Data frames before the
-    // close are kept in dataFrames().
+    // Waits for the server's close frame (answered, as RFC 6455 asks) or the end of the
+    // connection; returns the close frame's code, 1006 when the connection ended without
+    // one, -1 when neither happened within timeoutMs. Data frames stay queued for nextFrame().
     int waitCloseCode(int timeoutMs);
-    const QList<WsWire::ServerFrame> &dataFrames() const { return m_dataFrames; }
     bool waitDisconnected(int timeoutMs);
     bool isConnected() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
+    // Pings are answered with a pong by default; a test of the server's dead-peer detection
+    // turns that off. pingsReceived() counts them either way.
+    void setAnswerPings(bool answer) { m_answerPings = answer; }
+    int pingsReceived() const { return m_pings; }
     QTcpSocket &socket() { return m_socket; }
 
 private:
+    void onReadyRead();
+
     QTcpSocket m_socket;
     QByteArray m_buffer;
     QByteArray m_head;
-    QList<WsWire::ServerFrame> m_dataFrames;
+    bool m_upgraded = false;
+    std::deque<WsWire::ServerFrame> m_frames;
+    int m_closeFrameCode = 0;  // 0 = no close frame received
     int m_httpStatus = 0;
+    int m_pings = 0;
+    bool m_answerPings = true;
 };
 
 } // namespace Tether::Testing
