@@ -258,17 +258,27 @@ void CliSession::startRequest()
         ? m_client->request(method, *m_options.requestParams, options)
         : m_client->request(method, QCborValue(), options);
     reply->setAutoDelete(true);
-    connect(reply, &Tether::Reply::finished, this, [this, reply, method] {
+    const auto fail = [this, method](const Tether::Error &error) {
+        if (m_ending != Ending::None)
+            return;
+        m_log.write(QStringLiteral("requestFailed"),
+                    QJsonObject{{QStringLiteral("method"), method}, {QStringLiteral("error"), errorFields(error)}},
+                    QStringLiteral("request %1 failed: %2").arg(method, describe(error)));
+        m_endReason = QStringLiteral("request failed");
+        finish(error.code() == Tether::Error::Timeout ? Ending::TimedOut : Ending::RequestFailed);
+    };
+    connect(reply, &Tether::Reply::finished, this, [this, reply, method, fail] {
         const Tether::Error error = reply->error();
         if (m_ending != Ending::None)
             return;
+        if (error.code() == Tether::Error::ConnectionLost) {
+            // A permanent failure fails the pending request first and reports failed()
+            // right after: let that decide the exit code (3, not 5).
+            QTimer::singleShot(0, this, [fail, error] { fail(error); });
+            return;
+        }
         if (error.isError()) {
-            m_log.write(QStringLiteral("requestFailed"),
-                        QJsonObject{{QStringLiteral("method"), method},
-                                    {QStringLiteral("error"), errorFields(error)}},
-                        QStringLiteral("request %1 failed: %2").arg(method, describe(error)));
-            m_endReason = QStringLiteral("request failed");
-            finish(error.code() == Tether::Error::Timeout ? Ending::TimedOut : Ending::RequestFailed);
+            fail(error);
             return;
         }
         writeStdout(compactJson(reply->result().toJsonValue()));
