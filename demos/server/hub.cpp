@@ -223,6 +223,10 @@ void Hub::onMessage(Connection &c, const char *data, size_t size, bool binary)
         return;
     }
 
+    if (!c.session) {   // cannot happen: a connection loses its session only while closing
+        fail(c, "internal_error", QStringLiteral("connection without a session"), 1011);
+        return;
+    }
     Session &s = *c.session;
     const bool rateCounted = std::holds_alternative<Msg>(frame) || std::holds_alternative<Req>(frame)
                              || std::holds_alternative<Sub>(frame) || std::holds_alternative<Unsub>(frame);
