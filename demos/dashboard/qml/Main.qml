@@ -100,6 +100,10 @@ Window {
         // --- tiles ---
         Item {
             id: grid
+            // While offline the numbers are the last ones received: say so by dimming them.
+            readonly property bool stale: tetherClient.state !== Client.Connected
+            readonly property real dataOpacity: stale ? 0.45 : 1
+
             anchors { left: parent.left; right: parent.right; top: banner.bottom; bottom: parent.bottom; topMargin: 14 }
             readonly property real sideWidth: 340
             readonly property real mainWidth: width - sideWidth - Theme.gap
@@ -110,6 +114,8 @@ Window {
             Row {
                 id: gauges
                 spacing: Theme.gap
+                opacity: grid.dataOpacity
+                Behavior on opacity { NumberAnimation { duration: 300 } }
                 Tile {
                     width: grid.gaugeWidth; height: grid.gaugeHeight
                     title: "Connections"
@@ -159,6 +165,7 @@ Window {
 
             Tile {
                 id: framesTile
+                opacity: grid.dataOpacity
                 anchors { left: parent.left; top: gauges.bottom; topMargin: Theme.gap }
                 width: grid.mainWidth
                 height: grid.lowerHeight
@@ -170,12 +177,14 @@ Window {
                 Sparkline {
                     anchors.fill: parent
                     samples: history.samples
+                    now: history.serverNow
                     field: "msgsInPerSec"
                     field2: "msgsOutPerSec"
                 }
             }
             Tile {
                 id: bytesTile
+                opacity: grid.dataOpacity
                 anchors { left: parent.left; top: framesTile.bottom; topMargin: Theme.gap }
                 width: (grid.mainWidth - Theme.gap) / 2
                 height: grid.lowerHeight
@@ -187,6 +196,7 @@ Window {
                 Sparkline {
                     anchors.fill: parent
                     samples: history.samples
+                    now: history.serverNow
                     field: "bytesInPerSec"
                     field2: "bytesOutPerSec"
                     unit: "bytes/s"
@@ -196,11 +206,13 @@ Window {
                 anchors { left: bytesTile.right; leftMargin: Theme.gap; top: bytesTile.top }
                 width: bytesTile.width
                 height: grid.lowerHeight
+                opacity: grid.dataOpacity
                 title: "Server memory"
                 detail: window.sample ? "RSS " + Theme.bytes(window.sample.rssBytes) : ""
                 Sparkline {
                     anchors.fill: parent
                     samples: history.samples
+                    now: history.serverNow
                     field: "rssBytes"
                     color: Theme.accentMemory
                     unit: "bytes"

@@ -11,6 +11,17 @@ QtObject {
     property real window: 60000
     property var samples: []
     readonly property var latest: samples.length ? samples[samples.length - 1] : null
+    // The server's clock now, estimated from the newest sample and our own clock (no skew
+    // between the two machines matters): charts scroll on while the feed is silent.
+    property real receivedAt: 0
+    property real clock: Date.now()
+    readonly property real serverNow: latest ? latest.ts + Math.max(0, clock - receivedAt) : 0
+    property Timer ticker: Timer {
+        interval: 500
+        repeat: true
+        running: true
+        onTriggered: history.clock = Date.now()
+    }
 
     function add(list) {
         let merged = samples.slice()
@@ -32,14 +43,21 @@ QtObject {
 
     function backfill() {
         client.request("history", { ch: channel.name, limit: 100 }, function (error, result) {
-            if (!error && Array.isArray(result))
+            if (!error && Array.isArray(result) && result.length) {
+                if (!history.latest)
+                    history.receivedAt = history.clock = Date.now()
                 history.add(result.map(item => item.d))
+            }
         })
     }
 
     property Connections channelConnections: Connections {
         target: history.channel
-        function onMessage(payload) { history.add([payload]) }
+        function onMessage(payload) {
+            history.receivedAt = Date.now()
+            history.clock = history.receivedAt
+            history.add([payload])
+        }
     }
     property Connections clientConnections: Connections {
         target: history.client

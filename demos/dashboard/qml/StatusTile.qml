@@ -12,11 +12,17 @@ Tile {
     title: "Connection"
     detail: client ? client.subprotocol : ""
 
+    property var stats: null  // client.stats(), refreshed with the clock
     Timer {
         interval: 250
         repeat: true
         running: true
-        onTriggered: status.now = Date.now()
+        triggeredOnStart: true
+        onTriggered: {
+            status.now = Date.now()
+            if (status.client)
+                status.stats = status.client.stats()
+        }
     }
 
     component Row2: Item {
@@ -77,7 +83,8 @@ Tile {
         }
         Row2 {
             label: "Round trip"
-            value: status.client && status.client.lastRtt >= 0 ? status.client.lastRtt.toFixed(2) + " ms" : "–"
+            value: status.client && status.client.state === Client.Connected && status.client.lastRtt >= 0
+                   ? status.client.lastRtt.toFixed(2) + " ms" : "–"
         }
         Row2 {
             objectName: "statusQueue"
@@ -112,6 +119,30 @@ Tile {
         Row2 {
             label: "Channels"
             value: status.sample ? status.sample.channels.toString() : "–"
+        }
+
+        Text {
+            topPadding: 22
+            bottomPadding: 4
+            text: "THIS CLIENT"
+            color: Theme.textMuted
+            font { family: Theme.fontFamily; pixelSize: 11; letterSpacing: 1.2; weight: Font.DemiBold }
+        }
+        Row2 {
+            label: "Messages received"
+            value: status.stats ? Theme.compact(status.stats.received) : "–"
+        }
+        Row2 {
+            label: "Reconnect attempts"
+            value: status.stats ? status.stats.reconnects.toString() : "–"
+        }
+        Row2 {
+            label: "Sessions lost"
+            value: status.stats ? status.stats.sessionsLost.toString() : "–"
+        }
+        Row2 {
+            label: "Duplicates suppressed"
+            value: status.stats ? status.stats.duplicatesSuppressed.toString() : "–"
         }
     }
 }
