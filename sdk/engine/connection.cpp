@@ -129,6 +129,7 @@ struct Connection::Private {
     void requestEnded(quint64 id, const PendingRequest &request, const std::optional<Error> &error);
     RequestResult addRequest(TimePoint now, const Protocol::Frame &frame, quint64 id, PendingRequest request,
                              Duration timeout);
+    RequestResult channelRequest(TimePoint now, RequestKind kind, const QString &channel);
     std::optional<TimePoint> earliest() const;
 };
 
@@ -568,6 +569,30 @@ RequestResult Connection::Private::addRequest(TimePoint now, const Protocol::Fra
     return {id, std::nullopt};
 }
 
+RequestResult Connection::Private::channelRequest(TimePoint now, RequestKind kind, const QString &channel)
+{
+    if (options.rawMode)
+        return {0, Error::make(ErrorKind::Local, ErrorCode::NotSupported, QStringLiteral("channels are not available in raw mode"))};
+    if (channel.isEmpty())
+        return {0, Error::make(ErrorKind::Local, ErrorCode::InvalidArgument, QStringLiteral("empty channel name"))};
+    const quint64 id = requests.nextId();
+    PendingRequest pending;
+    pending.kind = kind;
+    pending.channel = channel;
+    pending.retryable = true;  // sub/unsub are idempotent
+    const bool subscribing = kind == RequestKind::Subscribe;
+    const Protocol::Frame frame = subscribing ? Protocol::Frame(Protocol::Sub{id, channel})
+                                              : Protocol::Frame(Protocol::Unsub{id, channel});
+    RequestResult result = addRequest(now, frame, id, std::move(pending), options.requestTimeout);
+    if (result.ok()) {
+        if (subscribing)
+            channels.want(channel, id);
+        else
+            channels.unwant(channel);
+    }
+    return result;
+}
+
 // ---- Connection ---------------------------------------------------------------------
 
 Connection::Connection(Options options) : d(std::make_unique<Private>(std::move(options))) {}
@@ -885,35 +910,13 @@ bool Connection::cancelRequest(TimePoint now, quint64 id)
 RequestResult Connection::subscribe(TimePoint now, const QString &channel)
 {
     d->noteTime(now);
-    if (d->options.rawMode)
-        return {0, Error::make(ErrorKind::Local, ErrorCode::NotSupported, QStringLiteral("channels are not available in raw mode"))};
-    if (channel.isEmpty())
-        return {0, Error::make(ErrorKind::Local, ErrorCode::InvalidArgument, QStringLiteral("empty channel name"))};
-    const quint64 id = d->requests.nextId();
-    PendingRequest pending;
-    pending.kind = RequestKind::Subscribe;
-    pending.channel = channel;
-    pending.retryable = true;
-    RequestResult result = d->addRequest(now, Protocol::Sub{id, channel}, id, std::move(pending), d->options.requestTimeout);
-    if (result.ok())
-        d->channels.want(channel, id);
-    return result;
+    return d->channelRequest(now, RequestKind::Subscribe, channel);
 }
 
 RequestResult Connection::unsubscribe(TimePoint now, const QString &channel)
 {
     d->noteTime(now);
-    if (d->options.rawMode)
-        return {0, Error::make(ErrorKind::Local, ErrorCode::NotSupported, QStringLiteral("channels are not available in raw mode"))};
-    if (channel.isEmpty())
-        return {0, Error::make(ErrorKind::Local, ErrorCode::InvalidArgument, QStringLiteral("empty channel name"))};
-    const quint64 id = d->requests.nextId();
-    PendingRequest pending;
-    pending.kind = RequestKind::Unsubscribe;
-    pending.channel = channel;
-    pending.retryable = true;
-    d->channels.unwant(channel);
-    return d->addRequest(now, Protocol::Unsub{id, channel}, id, std::move(pending), d->options.requestTimeout);
+    return d->channelRequest(now, RequestKind::Unsubscribe, channel);
 }
 
 void Connection::provideToken(TimePoint now, const QString &token)

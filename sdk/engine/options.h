@@ -89,7 +89,7 @@ struct Options {
     Duration requestTimeout{30'000};   // default per request, counted from the request() call
 
     // Token provider: when true the engine asks for a token (TokenRequired) before each
-    // connect and on close 4001; hello carries it.
+    // connect and on close 4001; hello carries it. Ignored in raw mode (no hello).
     bool useToken = false;
     Duration tokenTimeout{10'000};     // a provider that does not answer in time counts as failed
     int maxTokenAttempts = 3;          // consecutive failed/rejected tokens before Failed(Unauthorized)

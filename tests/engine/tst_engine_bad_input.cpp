@@ -146,7 +146,7 @@ void tst_EngineBadInput::randomGarbageNeverCrashes()
         o.codec = kind;
         Harness h(o);
         const P::Codec &codec = P::codecFor(kind);
-        for (int round = 0; round < 3000; ++round) {
+        for (int round = 0; round < 1000; ++round) {
             if (h->state() != State::Connected) {
                 if (h->state() == State::Reconnecting)
                     h.advanceTo(*h->pollTimeout());
