@@ -615,21 +615,29 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "bench: no tether-server binary (pass --server PATH)\n");
         return 2;
     }
-    const auto want = [&](const char *name) { return only.isEmpty() || only == QLatin1StringView(name); };
+    // Rows each scenario prints when it ran; a scenario that could not run (server did not
+    // start, a connection failed) prints none, and the exit status says so. Missing a
+    // target is not a failure: this is a report, not a timed test.
+    size_t expectedRows = 0;
+    const auto want = [&](const char *name, size_t rows) {
+        const bool run = only.isEmpty() || only == QLatin1StringView(name);
+        expectedRows += run ? rows : 0;
+        return run;
+    };
 
     std::printf("tether-server benchmark (%s, %d cores, %.1f s per scenario)\n",
                 qPrintable(QSysInfo::prettyProductName()), QThread::idealThreadCount(), g_seconds);
-    if (want("raw"))
+    if (want("raw", 1))
         benchRaw();
-    if (want("reliable-json"))
+    if (want("reliable-json", 1))
         benchReliable(false);
-    if (want("reliable-cbor"))
+    if (want("reliable-cbor", 1))
         benchReliable(true);
-    if (want("fanout"))
+    if (want("fanout", 1))
         benchFanout();
-    if (want("latency"))
+    if (want("latency", 3))
         benchLatency();
-    if (want("connections"))
+    if (want("connections", 2))
         benchConnections(parser.value(connectionsOption).toInt());
 
     std::printf("\n| scenario | result | server CPU | per server core | target | |\n"
@@ -638,5 +646,9 @@ int main(int argc, char **argv)
         std::printf("| %s | %s | %s | %s | %s | %s |\n", qPrintable(row.scenario), qPrintable(row.result),
                     qPrintable(row.serverCpu), qPrintable(row.capacity), qPrintable(row.target),
                     qPrintable(row.verdict));
+    if (g_rows.size() < expectedRows) {
+        std::fprintf(stderr, "bench: %zu of %zu rows: a scenario could not run\n", g_rows.size(), expectedRows);
+        return 1;
+    }
     return 0;
 }
