@@ -38,6 +38,7 @@ private Q_SLOTS:
     void sendWhileIdleIsQueuedThenDelivered();
     void heartbeatReportsRtt();
     void openWithoutUrlFails();
+    void slotsMayCallBackIntoTheClient();
 
 private:
     ServerProcess m_server;
@@ -329,6 +330,33 @@ void tst_ClientE2E::openWithoutUrlFails()
     QCOMPARE(errors.size(), 1);
     QCOMPARE(client.error().code(), Error::NoUrl);
     QCOMPARE(client.state(), State::Idle);
+}
+
+// A slot connected to the client's signals may send, request and close: the facade finishes
+// the batch it was dispatching and then performs what the slot asked for.
+void tst_ClientE2E::slotsMayCallBackIntoTheClient()
+{
+    Client client(m_server.url(), fastOptions());
+    Recorder rec(&client);
+    QStringList answers;
+    bool requested = false;
+    connect(&client, &Client::messageReceived, &client, [&](const Message &m) {
+        answers << client.send(QJsonObject{{QStringLiteral("re"), m.payload().toMap().value(QStringLiteral("n")).toInteger()}}).id();
+    });
+    connect(&client, &Client::connected, &client, [&] {
+        if (requested)
+            return;
+        requested = true;
+        QCborMap params;
+        params.insert(QStringLiteral("count"), 50);
+        client.request(QStringLiteral("push"), QCborValue(params))->setAutoDelete(true);
+    });
+    client.open();
+    QVERIFY(waitUntil([&] { return answers.size() == 50 && rec.count(QStringLiteral("delivered")) == 50; }, kWaitMs));
+    QCOMPARE(rec.order, answers);
+    connect(&client, &Client::delivered, &client, [&] { client.close(); });
+    client.send(QStringLiteral("last"));
+    QVERIFY(waitUntil([&] { return client.state() == State::Closed; }, kWaitMs));
 }
 
 QTEST_GUILESS_MAIN(tst_ClientE2E)
