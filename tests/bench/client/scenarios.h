@@ -1,0 +1,27 @@
+// The client benchmark's scenarios, one file each. Each prints its own table(s) and calls
+// Bench::fail() when something that must happen (a delivery, a reconnect) did not.
+#pragma once
+
+#include "bench_common.h"
+
+#include <Tether/Client>
+
+#include <memory>
+
+namespace Bench {
+
+using Tether::Testing::ServerProcess;
+
+// A Client opened on `url`, waited (bounded) until Connected; nullptr after fail().
+std::unique_ptr<Tether::Client> connectedClient(const QUrl &url, const Tether::ClientOptions &options,
+                                                const QString &what);
+
+void throughput(const Settings &settings, ServerProcess &server);
+void latency(const Settings &settings, ServerProcess &server);
+void memory(const Settings &settings);
+// The child side of memory(): queues messages offline and prints one line of figures.
+int memoryChild(const QString &codec, int count);
+void recovery(const Settings &settings, ServerProcess &server);
+void storm(const Settings &settings, ServerProcess &server);
+
+} // namespace Bench

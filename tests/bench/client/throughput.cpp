@@ -1,0 +1,221 @@
+// Throughput: how many binary messages per second one connection completes, with the same
+// window of 256 unconfirmed messages in all three modes:
+//   raw         a plain QWebSocket on the server's raw echo (`/raw`): a message is done
+//               when its echo comes back; a new one is sent per echo (the baseline);
+//   AtLeastOnce Client::send(QByteArray) (a CBOR byte string), done at delivered(id), i.e.
+//               when the server's cumulative ack covers it; a new one is sent per delivered();
+//   AtMostOnce  Client::send(..., AtMostOnce) in batches of 64, each followed by a
+//               request("echo") whose answer proves the batch was read (the server answers
+//               in order); at most 4 batches are outstanding.
+// Each run opens a fresh connection (not timed) and sends `count` messages. A cell shows,
+// over `runs` runs, the best wall-clock rate, the least client and server CPU per message
+// and the median of minor page faults; the modes are interleaved so that the machine's
+// load weighs on all of them alike.
+#include "scenarios.h"
+
+#include <QtWebSockets/QWebSocket>
+
+#include <algorithm>
+#include <functional>
+
+namespace Bench {
+
+namespace {
+
+constexpr int kWindow = 256;
+constexpr int kBarrierBatch = 64;
+constexpr int kTimeoutMs = 180000;
+
+enum class Mode { Raw, AtLeastOnce, AtMostOnce };
+
+struct Run {
+    bool ok = false;
+    Usage used;
+};
+
+Run runRaw(const ServerProcess &server, const QByteArray &payload, qint64 count)
+{
+    QWebSocket socket;
+    socket.open(server.url(QStringLiteral("/raw")));
+    if (!waitFor([&] { return socket.state() == QAbstractSocket::ConnectedState; }, 10000)) {
+        fail(QStringLiteral("throughput: raw socket did not open: %1").arg(socket.errorString()));
+        return {};
+    }
+    qint64 sent = 0, echoed = 0;
+    QObject::connect(&socket, &QWebSocket::binaryMessageReceived, &socket, [&](const QByteArray &) {
+        ++echoed;
+        if (sent < count) {
+            socket.sendBinaryMessage(payload);
+            ++sent;
+        }
+    });
+    const Usage before = Usage::now(server.pid());
+    for (; sent < kWindow && sent < count; ++sent)
+        socket.sendBinaryMessage(payload);
+    const bool done = waitFor([&] { return echoed == count; }, kTimeoutMs);
+    Run run{done, Usage::now(server.pid()) - before};
+    if (!done)
+        fail(QStringLiteral("throughput: raw echo returned %1 of %2").arg(echoed).arg(count));
+    socket.abort();
+    return run;
+}
+
+Tether::ClientOptions clientOptions(qint64 count)
+{
+    Tether::ClientOptions options;
+    options.codec = Tether::Codec::Cbor;  // byte strings as they are: never base64
+    options.queue.maxInFlight = kWindow;
+    options.queue.maxMessages = int(std::max<qint64>(count, 10000));
+    options.queue.maxBytes = qint64(1) << 30;
+    return options;
+}
+
+Run runAtLeastOnce(const ServerProcess &server, const QByteArray &payload, qint64 count)
+{
+    auto client = connectedClient(server.url(), clientOptions(count), QStringLiteral("throughput"));
+    if (!client)
+        return {};
+    qint64 queued = 0, delivered = 0;
+    bool refused = false;
+    auto sendOne = [&] {
+        if (!client->send(payload))
+            refused = true;
+        ++queued;
+    };
+    QObject::connect(client.get(), &Tether::Client::delivered, client.get(), [&](const QString &) {
+        ++delivered;
+        if (queued < count)
+            sendOne();
+    });
+    QObject::connect(client.get(), &Tether::Client::rejected, client.get(), [&] { refused = true; });
+    QObject::connect(client.get(), &Tether::Client::dropped, client.get(), [&] { refused = true; });
+    const Usage before = Usage::now(server.pid());
+    while (queued < kWindow && queued < count)
+        sendOne();
+    const bool done = waitFor([&] { return delivered == count || refused; }, kTimeoutMs) && !refused;
+    Run run{done, Usage::now(server.pid()) - before};
+    if (!done)
+        fail(QStringLiteral("throughput: AtLeastOnce delivered %1 of %2 (refused/rejected/dropped: %3)")
+                 .arg(delivered).arg(count).arg(refused));
+    return run;
+}
+
+Run runAtMostOnce(const ServerProcess &server, const QByteArray &payload, qint64 count)
+{
+    auto client = connectedClient(server.url(), clientOptions(count), QStringLiteral("throughput"));
+    if (!client)
+        return {};
+    Tether::SendOptions atMostOnce;
+    atMostOnce.delivery = Tether::Delivery::AtMostOnce;
+    qint64 queued = 0, confirmed = 0;
+    bool refused = false;
+    std::function<void()> sendBatch = [&] {
+        const qint64 n = std::min<qint64>(kBarrierBatch, count - queued);
+        for (qint64 i = 0; i < n; ++i) {
+            if (!client->send(payload, atMostOnce))
+                refused = true;
+        }
+        queued += n;
+        Tether::Reply *barrier = client->request(QStringLiteral("echo"));
+        QObject::connect(barrier, &Tether::Reply::finished, client.get(), [&, barrier, n] {
+            if (barrier->error().isError())
+                refused = true;
+            confirmed += n;
+            barrier->deleteLater();
+            if (queued < count)
+                sendBatch();
+        });
+    };
+    QObject::connect(client.get(), &Tether::Client::dropped, client.get(), [&] { refused = true; });
+    const Usage before = Usage::now(server.pid());
+    while (queued < kWindow && queued < count)
+        sendBatch();
+    const bool done = waitFor([&] { return confirmed == count || refused; }, kTimeoutMs) && !refused;
+    Run run{done, Usage::now(server.pid()) - before};
+    if (!done)
+        fail(QStringLiteral("throughput: AtMostOnce confirmed %1 of %2").arg(confirmed).arg(count));
+    return run;
+}
+
+struct Cell {
+    double perSecond = 0;      // best wall-clock rate
+    double cpuUs = 1e300;      // least client CPU per message
+    double serverCpuUs = 1e300;
+    std::vector<double> faultsPerK;  // minor page faults per 1000 messages, per run
+};
+
+QString modeName(Mode mode)
+{
+    switch (mode) {
+    case Mode::Raw: return QStringLiteral("raw QWebSocket echo");
+    case Mode::AtLeastOnce: return QStringLiteral("Client AtLeastOnce");
+    case Mode::AtMostOnce: return QStringLiteral("Client AtMostOnce");
+    }
+    return {};
+}
+
+} // namespace
+
+void throughput(const Settings &settings, ServerProcess &server)
+{
+    struct Size {
+        int bytes;
+        qint64 count;
+        double target;
+        QString targetText;
+    };
+    const QList<Size> sizes = {
+        {64, settings.smoke ? 2000 : 200000, 0.25, QStringLiteral(">= 0.25x (stretch 0.33x)")},
+        {1024, settings.smoke ? 1000 : 100000, 0.5, QStringLiteral(">= 0.5x")},
+        {65536, settings.smoke ? 40 : 4000, 0.9, QStringLiteral(">= 0.9x")},
+    };
+    Table table(QStringLiteral("Client throughput, binary payloads, window 256 (best of %1 runs)").arg(settings.runs),
+                {QStringLiteral("payload"), QStringLiteral("mode"), QStringLiteral("msgs/s (wall)"),
+                 QStringLiteral("MB/s"), QStringLiteral("vs raw (wall)"), QStringLiteral("client CPU µs/msg"),
+                 QStringLiteral("vs raw (CPU)"), QStringLiteral("minor faults/1k msgs (median)"),
+                 QStringLiteral("server CPU µs/msg"), QStringLiteral("target (AtLeastOnce)")},
+                QStringLiteral("llrrrrrrrl"));
+    const QList<Mode> modes = {Mode::Raw, Mode::AtLeastOnce, Mode::AtMostOnce};
+    for (const Size &size : sizes) {
+        const QByteArray payload(size.bytes, 'x');
+        Cell cells[3];
+        for (int r = 0; r < settings.runs; ++r) {
+            for (int m = 0; m < 3; ++m) {
+                Run run;
+                switch (modes[m]) {
+                case Mode::Raw: run = runRaw(server, payload, size.count); break;
+                case Mode::AtLeastOnce: run = runAtLeastOnce(server, payload, size.count); break;
+                case Mode::AtMostOnce: run = runAtMostOnce(server, payload, size.count); break;
+                }
+                if (!run.ok)
+                    return;
+                const double n = double(size.count);
+                Cell &c = cells[m];
+                c.perSecond = std::max(c.perSecond, n / run.used.wallS);
+                c.cpuUs = std::min(c.cpuUs, run.used.cpuS * 1e6 / n);
+                c.serverCpuUs = std::min(c.serverCpuUs, run.used.serverCpuS * 1e6 / n);
+                c.faultsPerK.push_back(double(run.used.minorFaults) * 1000 / n);
+            }
+        }
+        const QString sizeText = size.bytes >= 1024 ? QStringLiteral("%1 KiB").arg(size.bytes / 1024)
+                                                    : QStringLiteral("%1 B").arg(size.bytes);
+        for (int m = 0; m < 3; ++m) {
+            const Cell &c = cells[m];
+            const double wallRatio = c.perSecond / cells[0].perSecond;
+            const double cpuRatio = cells[0].cpuUs / c.cpuUs;
+            QString target = QStringLiteral("-");
+            if (modes[m] == Mode::AtLeastOnce)
+                target = size.targetText + u' ' + verdict(wallRatio >= size.target);
+            table.addRow({sizeText, modeName(modes[m]), integer(c.perSecond),
+                          fixed(c.perSecond * size.bytes / 1e6, 1),
+                          m == 0 ? QStringLiteral("1.00x") : ratio(wallRatio), fixed(c.cpuUs, 2),
+                          m == 0 ? QStringLiteral("1.00x") : ratio(cpuRatio), fixed(median(c.faultsPerK), 1),
+                          fixed(c.serverCpuUs, 2), target});
+        }
+    }
+    table.addNote(QStringLiteral("vs raw (CPU) = raw client CPU per message / this mode's: the ratio the "
+                                 "client alone would reach if it had a core to itself."));
+    table.print();
+}
+
+} // namespace Bench
