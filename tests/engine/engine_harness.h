@@ -156,6 +156,15 @@ struct Harness {
         serverFrame(welcome(sid));
     }
 
+    // The link drops (1006), the backoff wait passes, the next socket opens: the engine
+    // has sent its hello and waits for welcome.
+    void dropAndReopen()
+    {
+        closed(1006);
+        advanceTo(*connection->pollTimeout());
+        opened();
+    }
+
     // ---- app side ----
     template <typename T>
     std::vector<T> eventsOf() const

@@ -110,9 +110,7 @@ void tst_EngineBadInput::impossibleWelcomeOnResume()
         h.send(QCborValue(i));
     h.takeSent();
     h.serverFrame(P::Ack{2});
-    h.closed(1006);
-    h.advanceTo(*h->pollTimeout());
-    h.opened();
+    h.dropAndReopen();
     h.clearEvents();
     h.serverFrame(h.welcome(sid, true, quint64(rx)));
     QCOMPARE(h->state(), State::Reconnecting);

@@ -117,9 +117,7 @@ void tst_EngineInbound::crossSessionDuplicatesSuppressedById()
     h.connect();
     h.serverFrame(serverMsg(1, QStringLiteral("a"), text("a")));
     h.serverFrame(serverMsg(2, QStringLiteral("b"), text("b")));
-    h.closed(1006);
-    h.advanceTo(*h->pollTimeout());
-    h.opened();
+    h.dropAndReopen();
     h.serverFrame(h.welcome(QStringLiteral("s2"), false, 0));
     // The server lost the session and resends b with a new seq, same id, then c.
     h.serverFrame(serverMsg(1, QStringLiteral("b"), text("b")));
@@ -141,9 +139,7 @@ void tst_EngineInbound::recentIdWindowIsBounded()
     h.connect();
     for (quint64 s = 1; s <= 6; ++s)
         h.serverFrame(serverMsg(s, QStringLiteral("id%1").arg(s), QCborValue(qint64(s))));
-    h.closed(1006);
-    h.advanceTo(*h->pollTimeout());
-    h.opened();
+    h.dropAndReopen();
     h.serverFrame(h.welcome(QStringLiteral("s2")));
     h.serverFrame(serverMsg(1, QStringLiteral("id1"), text("old, forgotten")));  // outside the window
     h.serverFrame(serverMsg(2, QStringLiteral("id6"), text("recent")));          // inside
@@ -157,9 +153,7 @@ void tst_EngineInbound::helloCarriesRx()
     h.connect();
     for (quint64 s = 1; s <= 3; ++s)
         h.serverFrame(serverMsg(s, QString(), QCborValue(qint64(s))));
-    h.closed(1006);
-    h.advanceTo(*h->pollTimeout());
-    h.opened();
+    h.dropAndReopen();
     const auto hello = h.takeSentOf<P::Hello>();
     QCOMPARE(*hello.back().rx, quint64(3));
     h.serverFrame(h.welcome(QStringLiteral("s1"), true, 0));
@@ -187,9 +181,7 @@ void tst_EngineInbound::backPressure()
     QVERIFY(h.actionsOf<SetReading>().back().enabled);
     // A new socket inherits the paused state.
     h.serverFrame(serverMsg(11, QString(), QCborValue(11)));
-    h.closed(1006);
-    h.advanceTo(*h->pollTimeout());
-    h.opened();
+    h.dropAndReopen();
     QVERIFY(!h.actionsOf<SetReading>().back().enabled);
 }
 

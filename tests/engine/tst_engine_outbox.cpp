@@ -230,9 +230,7 @@ void tst_EngineOutbox::ttlExpiresInFlightOnce()
     const auto d = h.send(text("d"));
     sentMsgs(h);
     h.advance(milliseconds(1000));
-    h.closed(1006);
-    h.advanceTo(*h->pollTimeout());
-    h.opened();
+    h.dropAndReopen();
     h.serverFrame(h.welcome(QStringLiteral("s2")));
     const auto msgs = h.takeSentOf<P::Msg>();
     QCOMPARE(int(msgs.size()), 1);
@@ -301,9 +299,7 @@ void tst_EngineOutbox::nackRejectsAndNeverResends()
     QCOMPARE(rejected.front().error.kind, ErrorKind::Remote);
     QCOMPARE(rejected.front().error.data, QCborValue(7));
     // Lost before the ack: a and c are resent on resume, b never again.
-    h.closed(1006);
-    h.advanceTo(*h->pollTimeout());
-    h.opened();
+    h.dropAndReopen();
     h.serverFrame(h.welcome(QStringLiteral("s1"), true, 0));
     const auto msgs = h.takeSentOf<P::Msg>();
     QCOMPARE(int(msgs.size()), 2);
@@ -339,9 +335,7 @@ void tst_EngineOutbox::resume()
     if (acked)
         h.serverFrame(P::Ack{quint64(acked)});
     h.serverFrame(serverMsg(1, QStringLiteral("in1"), text("x")));
-    h.closed(1006);
-    h.advanceTo(*h->pollTimeout());
-    h.opened();
+    h.dropAndReopen();
     const auto hello = h.takeSentOf<P::Hello>();
     QCOMPARE(int(hello.size()), 1);
     QCOMPARE(*hello.front().sid, QStringLiteral("s1"));
@@ -525,9 +519,7 @@ void tst_EngineOutbox::atMostOnceSentOnce()
     QCOMPARE(*msgs.front().id, a.id);
     QCOMPARE(*msgs.front().ch, QStringLiteral("cursor"));
     QCOMPARE(outcomes(h).value(a.id), QStringList{QStringLiteral("sent")});
-    h.closed(1006);
-    h.advanceTo(*h->pollTimeout());
-    h.opened();
+    h.dropAndReopen();
     h.serverFrame(h.welcome(QStringLiteral("s1"), true, 0));
     QVERIFY(h.takeSentOf<P::Msg>().empty());  // never retransmitted
     QCOMPARE(h->queueDepth(), 0);

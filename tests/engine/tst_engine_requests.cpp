@@ -207,9 +207,7 @@ void tst_EngineRequests::channelRestoredAfterNewSessionOnly()
     h.serverFrame(P::Res{b.id, QCborValue(true)});
     QCOMPARE(h->channels(), (QStringList{QStringLiteral("a"), QStringLiteral("b")}));
     h.takeSent();
-    h.closed(1006);
-    h.advanceTo(*h->pollTimeout());
-    h.opened();
+    h.dropAndReopen();
     h.takeSent();
     h.serverFrame(h.welcome(resumed ? QStringLiteral("s1") : QStringLiteral("s2"), resumed, 0));
     const auto subs = h.takeSentOf<P::Sub>();
