@@ -253,6 +253,7 @@ void ChatSession::fetchHistory(const QString &room, const QString &gapId)
                                  : added == 1 ? tr("Connection lost for a while — 1 missed message recovered above")
                                  : tr("Connection lost for a while — %1 missed messages recovered above").arg(added));
         }
+        Q_EMIT historyLoaded(room, added);
     });
 }
 

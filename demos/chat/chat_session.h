@@ -94,6 +94,8 @@ Q_SIGNALS:
     void unreadChanged(const QString &room);
     void connectionChanged();  // state, queue depth, countdown, error
     void messageArrived(const QString &room);
+    // A history fetch (on join, or after a lost session) was merged: `added` new messages.
+    void historyLoaded(const QString &room, int added);
 
 private:
     struct Room {

@@ -32,15 +32,17 @@ struct Participant {
     ChatSession session;
     ChatWindow window{&session};
 
+    // Signs in and waits until the rooms' history arrived (so a later fetch is the only one).
     bool signIn(const QUrl &url, const QString &name, const QStringList &rooms = {kGeneral})
     {
+        QSignalSpy histories(&session, &ChatSession::historyLoaded);
         window.setAutoJoin(rooms);
         window.urlEdit()->setText(url.toString());
         window.nameEdit()->setText(name);
         window.show();
         QTest::mouseClick(window.signInButton(), Qt::LeftButton);
-        return waitUntil([this] { return window.isChatPageShown()
-                                      && session.state() == Tether::State::Connected; }, kWaitMs);
+        return waitUntil([&] { return window.isChatPageShown() && session.state() == Tether::State::Connected
+                                   && histories.count() >= rooms.size(); }, kWaitMs);
     }
     void type(const QString &text)
     {
@@ -78,8 +80,9 @@ bool signInHeadless(ChatSession &session, const QUrl &url, const QString &name)
     session.signIn({url, name, {}});
     if (!waitUntil([&] { return session.state() == Tether::State::Connected; }, kWaitMs))
         return false;
+    QSignalSpy histories(&session, &ChatSession::historyLoaded);
     session.joinRoom(kGeneral);
-    return true;
+    return waitUntil([&] { return histories.count() > 0; }, kWaitMs);
 }
 
 } // namespace
