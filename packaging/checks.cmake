@@ -11,7 +11,8 @@
 #   packaging_consumer_sdk      tests/consumer/sdk against the prefix, run vs tether-server
 #   packaging_consumer_qml      tests/consumer/qml: imports "Tether" from the prefix
 #   packaging_deb               cpack -G DEB, dpkg -c / dpkg -x / dpkg -f checks
-#   packaging_api_docs          Doxygen over the public headers, no warnings
+#   packaging_api_docs          Doxygen over the public headers: no warning beyond the known
+#                               gaps of api-docs-known-gaps.txt (a list that may only shrink)
 set(_pkg_dir ${CMAKE_CURRENT_SOURCE_DIR})
 set(_prefix ${CMAKE_CURRENT_BINARY_DIR}/prefix)
 set(_env
@@ -34,12 +35,12 @@ list(JOIN _tools " " _tools)
 list(APPEND _env "TETHER_TOOLS=${_tools}")
 
 function(tether_packaging_test name)
-    cmake_parse_arguments(T "" "TIMEOUT" "COMMAND;FIXTURES_SETUP;FIXTURES_REQUIRED;ENV" ${ARGN})
+    cmake_parse_arguments(T "" "TIMEOUT" "COMMAND;FIXTURES_SETUP;FIXTURES_REQUIRED" ${ARGN})
     add_test(NAME ${name} COMMAND ${T_COMMAND})
     set_tests_properties(${name} PROPERTIES
         LABELS packaging
         TIMEOUT ${T_TIMEOUT}
-        ENVIRONMENT "${_env};${T_ENV}")
+        ENVIRONMENT "${_env}")
     if(T_FIXTURES_SETUP)
         set_tests_properties(${name} PROPERTIES FIXTURES_SETUP "${T_FIXTURES_SETUP}")
     endif()
