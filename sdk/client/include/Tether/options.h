@@ -75,8 +75,10 @@ using TokenProvider = std::function<void(TokenReason reason, const TokenReply &r
 struct ClientOptions {
     Codec codec = Codec::Json;                     // the subprotocol offered
     // Raw mode (PROTOCOL.md §9): any WebSocket server, no envelope, no hello; each send is
-    // one frame of the payload (QByteArray: binary frame, anything else: text frame).
-    // Requests, channels and AtLeastOnce fail with Error::NotSupported.
+    // one frame of the payload (QByteArray: binary frame, QString: text frame, anything
+    // else: Error::NotSupported). Requests and subscribe()/unsubscribe() fail with
+    // NotSupported; every send is at-most-once (ends in sent(id)); SendOptions::channel and
+    // delivery are ignored.
     bool rawMode = false;
     BackoffOptions backoff;
     HeartbeatOptions heartbeat;
