@@ -287,16 +287,8 @@ void QmlMessageModel::flush()
             endResetModel();
         } else {
             const size_t total = m_rows.size() + m_pending.size();
-            if (total > capacity) {
-                const size_t remove = total - capacity;
-                beginRemoveRows({}, 0, int(remove) - 1);
-                for (size_t i = 0; i < remove; ++i) {
-                    forget(m_rows.front());
-                    m_rows.pop_front();
-                }
-                m_rowsBegin += qint64(remove);
-                endRemoveRows();
-            }
+            if (total > capacity)
+                removeFront(total - capacity);
             const int first = int(m_rows.size());
             beginInsertRows({}, first, first + int(m_pending.size()) - 1);
             m_rows.insert(m_rows.end(), std::make_move_iterator(m_pending.begin()),
@@ -319,15 +311,19 @@ void QmlMessageModel::trimToCapacity()
 {
     if (m_rows.size() <= size_t(m_capacity))
         return;
-    const size_t remove = m_rows.size() - size_t(m_capacity);
-    beginRemoveRows({}, 0, int(remove) - 1);
-    for (size_t i = 0; i < remove; ++i) {
+    removeFront(m_rows.size() - size_t(m_capacity));
+    Q_EMIT countChanged();
+}
+
+void QmlMessageModel::removeFront(size_t count)
+{
+    beginRemoveRows({}, 0, int(count) - 1);
+    for (size_t i = 0; i < count; ++i) {
         forget(m_rows.front());
         m_rows.pop_front();
     }
-    m_rowsBegin += qint64(remove);
+    m_rowsBegin += qint64(count);
     endRemoveRows();
-    Q_EMIT countChanged();
 }
 
 // An entry leaves the model: an outcome arriving later has no row to update.

@@ -108,6 +108,7 @@ private:
     void enqueue(Entry entry);
     Entry *entryBySerial(qint64 serial);
     void trimToCapacity();
+    void removeFront(size_t count);
     void forget(const Entry &entry);
 
     QPointer<QmlChannel> m_channel;
