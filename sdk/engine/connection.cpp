@@ -9,6 +9,7 @@
 // - Bad server input never throws or asserts: protocolError() reports it, closes with
 //   1002 and reconnects with backoff.
 // - One frame = one message; `msg` payloads were encoded once at send() (outbox.cpp).
+// - Logging (tether.engine, silent by default) never includes tokens or payloads.
 //
 // Theory of operation: see connection.h for the polling contract. Inputs update the
 // concerns (outbox, inbound, requests, channels, token, heartbeat, backoff), which put
@@ -187,7 +188,7 @@ void Connection::Private::noteTime(TimePoint now)
         return;
     const auto due = earliest();
     if (due && now - *due > options.timeJumpThreshold) {
-        qCDebug(lcEngine) << "time jump detected: probing the link";
+        qCDebug(lcEngine, "time jump detected: probing the link");
         timers.clear(Timer::Liveness);
         probe(now);
     }
@@ -199,7 +200,7 @@ void Connection::Private::sendFrame(const Protocol::Frame &frame)
     QString error;
     if (!codec->encode(frame, bytes, &error)) {
         // Only payloads can fail to encode and they were checked at request()/send().
-        qCWarning(lcEngine) << "cannot encode" << Protocol::frameTypeName(frame) << error;
+        qCWarning(lcEngine, "cannot encode %s: %s", Protocol::frameTypeName(frame).data(), qUtf8Printable(error));
         return;
     }
     sink.act(SendFrame{std::move(bytes), codec->usesBinaryFrames()});
@@ -303,7 +304,7 @@ void Connection::Private::fail(TimePoint now, Error error)
 void Connection::Private::protocolError(TimePoint now, const QString &message, int closeCode)
 {
     ++sink.stats.protocolErrors;
-    qCDebug(lcEngine) << "protocol error:" << message;
+    qCDebug(lcEngine, "protocol error: %s", qUtf8Printable(message));
     loseSocket(CloseSocket{closeCode, QStringLiteral("protocol error")}, closeCode, message);
     Error error = Error::make(ErrorKind::Remote, ErrorCode::ProtocolError, message);
     error.closeCode = closeCode;
@@ -727,7 +728,7 @@ void Connection::handleFrame(TimePoint now, QByteArrayView bytes, bool isBinary)
             result = std::get<QCborValue>(res->result);
         }
         if (!d->requests.finish(res->id, std::move(result), std::move(error), d->connectionNo))
-            qCDebug(lcEngine) << "ignoring res for request" << res->id << "not pending on this connection";
+            qCDebug(lcEngine, "ignoring res for request %llu: not pending on this connection", qulonglong(res->id));
     } else if (auto *errorFrame = std::get_if<Protocol::ErrorFrame>(&frame)) {
         d->onErrorFrame(*errorFrame);
     } else {
