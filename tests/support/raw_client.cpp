@@ -29,6 +29,12 @@ void RawClient::resetSocket()
         m_socket->setMaxAllowedIncomingFrameSize(quint64(m_maxIncoming));
         m_socket->setMaxAllowedIncomingMessageSize(quint64(m_maxIncoming));
     }
+    if (m_sslConfig)
+        m_socket->setSslConfiguration(*m_sslConfig);
+    m_sslErrors.clear();
+    connect(m_socket, &QWebSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
+        m_sslErrors = errors;
+    });
     m_frames.clear();
     m_closed = false;
     m_handshakeDone = false;
@@ -54,6 +60,12 @@ void RawClient::setMaxIncomingSize(qint64 bytes)
     m_maxIncoming = bytes;
     m_socket->setMaxAllowedIncomingFrameSize(quint64(bytes));
     m_socket->setMaxAllowedIncomingMessageSize(quint64(bytes));
+}
+
+void RawClient::setSslConfiguration(const QSslConfiguration &config)
+{
+    m_sslConfig = config;
+    m_socket->setSslConfiguration(config);
 }
 
 bool RawClient::open(const QUrl &url, const QStringList &subprotocols, int timeoutMs)

@@ -11,6 +11,8 @@
 
 #include <QtCore/QObject>
 #include <QtCore/QUrl>
+#include <QtNetwork/QSslConfiguration>
+#include <QtNetwork/QSslError>
 #include <QtWebSockets/QWebSocket>
 
 #include <chrono>
@@ -39,8 +41,12 @@ public:
     ~RawClient() override;
 
     // Largest incoming frame and message the socket accepts (Qt's default is 2 GiB).
-    // Call before open().
+    // Kept for every later open().
     void setMaxIncomingSize(qint64 bytes);
+    // TLS settings for wss:// (e.g. the test CA as the only trusted one). Kept for every
+    // later open(). sslErrors() lists what the last handshake reported.
+    void setSslConfiguration(const QSslConfiguration &config);
+    QList<QSslError> sslErrors() const { return m_sslErrors; }
 
     // Opens `url` offering `subprotocols` (none when empty). Returns true once the handshake
     // succeeded (even if the server closed right after it: see isClosed()); false when it
@@ -55,6 +61,8 @@ public:
     // The negotiated Tether codec (JSON when none was negotiated).
     Codec codec() const;
     QString errorString() const { return m_error; }
+    // The socket of the current connection: open() replaces it, so configure the client
+    // through RawClient's setters, not through this pointer, before open().
     QWebSocket *socket() { return m_socket; }
 
     // Sending. sendText() takes UTF-8 (hand-written JSON literals); sendFrame() encodes a
@@ -114,6 +122,8 @@ private:
     QWebSocket *m_socket = nullptr;
     std::deque<Frame> m_frames;
     qint64 m_maxIncoming = -1;
+    std::optional<QSslConfiguration> m_sslConfig;
+    QList<QSslError> m_sslErrors;
     quint64 m_lastRequestId = 0;
     QString m_error;
     Clock::time_point m_lastTakenAt;
