@@ -5,7 +5,7 @@
 // could not complete (a message not delivered, a client that never reconnected).
 //
 //   tether_client_bench [--smoke] [--only throughput|latency|memory|recovery|storm]
-//                       [--runs N] [--trials N] [--clients N]
+//                       [--runs N] [--trials N] [--clients N] [--size BYTES]
 //
 // Figures beside wall time: this process's CPU time (getrusage: user + system) and minor
 // page faults, and the server's CPU time (/proc/<pid>/stat), because client and server
@@ -48,9 +48,11 @@ int main(int argc, char **argv)
     const QCommandLineOption runs(QStringLiteral("runs"), QStringLiteral("Throughput runs per cell."), QStringLiteral("n"));
     const QCommandLineOption trials(QStringLiteral("trials"), QStringLiteral("Recovery trials per row."), QStringLiteral("n"));
     const QCommandLineOption clients(QStringLiteral("clients"), QStringLiteral("Clients in the storm."), QStringLiteral("n"));
+    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Throughput: one payload size (64, 1024 or 65536)."),
+                                  QStringLiteral("bytes"));
     const QCommandLineOption memoryChild(QStringLiteral("memory-child"), QStringLiteral("(internal)"),
                                          QStringLiteral("codec"));
-    parser.addOptions({smoke, only, runs, trials, clients, memoryChild});
+    parser.addOptions({smoke, only, runs, trials, clients, size, memoryChild});
     parser.process(app);
     if (parser.isSet(memoryChild))
         return Bench::memoryChild(parser.value(memoryChild), parser.positionalArguments().value(0).toInt());
@@ -69,6 +71,7 @@ int main(int argc, char **argv)
     if (parser.isSet(clients))
         settings.stormClients = qMax(1, parser.value(clients).toInt());
     settings.only = parser.value(only);
+    settings.payloadSize = parser.value(size).toInt();
     const QStringList known = {QStringLiteral("memory"), QStringLiteral("throughput"), QStringLiteral("latency"),
                                QStringLiteral("recovery"), QStringLiteral("storm")};
     if (!settings.only.isEmpty() && !known.contains(settings.only)) {

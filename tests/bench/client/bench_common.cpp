@@ -47,6 +47,7 @@ Usage Usage::now(qint64 serverPid)
     u.cpuS = double(self.ru_utime.tv_sec + self.ru_stime.tv_sec)
         + double(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
     u.minorFaults = self.ru_minflt;
+    u.waits = self.ru_nvcsw;
     if (serverPid > 0) {
         // /proc/<pid>/stat: fields 14 and 15 are utime and stime in clock ticks; the
         // command name (field 2) may hold spaces, so count from its closing parenthesis.
@@ -69,6 +70,7 @@ Usage Usage::operator-(const Usage &before) const
     d.wallS = wallS - before.wallS;
     d.cpuS = cpuS - before.cpuS;
     d.minorFaults = minorFaults - before.minorFaults;
+    d.waits = waits - before.waits;
     d.serverCpuS = serverCpuS - before.serverCpuS;
     return d;
 }

@@ -22,6 +22,7 @@ struct Settings {
     int trials = 3;  // recovery trials per row
     int stormClients = 1000;
     QString only;  // run only this scenario (empty: all)
+    int payloadSize = 0;  // throughput: only this payload size (0: all), e.g. for perf
 };
 
 // The one server all scenarios use: `tether-server --port 0` with limits raised for
@@ -34,11 +35,13 @@ void fail(const QString &why);
 bool failed();
 
 // Process-wide resource usage at one instant: wall clock, this process's CPU time
-// (user + system, all threads), its minor page faults, and the server's CPU time.
+// (user + system, all threads), its minor page faults and voluntary context switches, and
+// the server's CPU time.
 struct Usage {
     double wallS = 0;
     double cpuS = 0;
     long minorFaults = 0;
+    long waits = 0;  // voluntary context switches: times this process blocked (e.g. in poll)
     double serverCpuS = 0;
 
     static Usage now(qint64 serverPid);

@@ -16,6 +16,7 @@
 
 #include <QtCore/QElapsedTimer>
 
+#include <algorithm>
 #include <optional>
 
 namespace Bench {
@@ -65,6 +66,25 @@ QString medianMax(std::vector<double> values)
     return QStringLiteral("%1 / %2").arg(integer(median(values)), integer(top));
 }
 
+// Waits until the client is connected again (`connects` > 0) and then until every message
+// is delivered, noting both times from `clock`; closes the client. False after fail().
+bool waitBack(Tether::Client &client, const Ledger &ledger, const int &connects, const QElapsedTimer &clock,
+              Trial &trial, const QString &after)
+{
+    if (!waitFor([&] { return connects > 0; }, kTimeoutMs)) {
+        fail(QStringLiteral("recovery: no reconnect within %1 ms of %2").arg(kTimeoutMs).arg(after));
+        return false;
+    }
+    trial.connectedMs = double(clock.nsecsElapsed()) / 1e6;
+    if (!waitFor([&] { return ledger.flushed(client) || ledger.lost; }, kTimeoutMs) || ledger.lost) {
+        fail(QStringLiteral("recovery: after %1, %2 of %3 delivered").arg(after).arg(ledger.delivered).arg(ledger.sent));
+        return false;
+    }
+    trial.flushedMs = double(clock.nsecsElapsed()) / 1e6;
+    client.close();
+    return true;
+}
+
 std::optional<Trial> restartTrial(ServerProcess &server, const Tether::ClientOptions &options, int messages,
                                   int downMs)
 {
@@ -87,17 +107,8 @@ std::optional<Trial> restartTrial(ServerProcess &server, const Tether::ClientOpt
     QElapsedTimer clock;
     clock.start();
     Trial trial;
-    if (!waitFor([&] { return connects > 0; }, kTimeoutMs)) {
-        fail(QStringLiteral("recovery: no reconnect within %1 ms of the restart").arg(kTimeoutMs));
+    if (!waitBack(*client, ledger, connects, clock, trial, QStringLiteral("a restart")))
         return std::nullopt;
-    }
-    trial.connectedMs = double(clock.nsecsElapsed()) / 1e6;
-    if (!waitFor([&] { return ledger.flushed(*client) || ledger.lost; }, kTimeoutMs) || ledger.lost) {
-        fail(QStringLiteral("recovery: after a restart %1 of %2 delivered").arg(ledger.delivered).arg(ledger.sent));
-        return std::nullopt;
-    }
-    trial.flushedMs = double(clock.nsecsElapsed()) / 1e6;
-    client->close();
     return trial;
 }
 
@@ -133,17 +144,8 @@ std::optional<Trial> blackholeTrial(ServerProcess &server, const Tether::ClientO
     ledger.send(*client, messages);  // lost in the blackhole: resent after the resume
     clock.start();
     client->notifyNetworkChanged();
-    if (!waitFor([&] { return connects > 0; }, kTimeoutMs)) {
-        fail(QStringLiteral("recovery: no reconnect within %1 ms of a blackhole").arg(kTimeoutMs));
+    if (!waitBack(*client, ledger, connects, clock, trial, QStringLiteral("a blackhole")))
         return std::nullopt;
-    }
-    trial.connectedMs = double(clock.nsecsElapsed()) / 1e6;
-    if (!waitFor([&] { return ledger.flushed(*client) || ledger.lost; }, kTimeoutMs) || ledger.lost) {
-        fail(QStringLiteral("recovery: after a blackhole %1 of %2 delivered").arg(ledger.delivered).arg(ledger.sent));
-        return std::nullopt;
-    }
-    trial.flushedMs = double(clock.nsecsElapsed()) / 1e6;
-    client->close();
     return trial;
 }
 

@@ -142,6 +142,7 @@ struct Cell {
     double cpuUs = 1e300;      // least client CPU per message
     double serverCpuUs = 1e300;
     std::vector<double> faultsPerK;  // minor page faults per 1000 messages, per run
+    std::vector<double> waitsPerK;   // voluntary context switches per 1000 messages, per run
 };
 
 QString modeName(Mode mode)
@@ -172,11 +173,14 @@ void throughput(const Settings &settings, ServerProcess &server)
     Table table(QStringLiteral("Client throughput, binary payloads, window 256 (best of %1 runs)").arg(settings.runs),
                 {QStringLiteral("payload"), QStringLiteral("mode"), QStringLiteral("msgs/s (wall)"),
                  QStringLiteral("MB/s"), QStringLiteral("vs raw (wall)"), QStringLiteral("client CPU µs/msg"),
-                 QStringLiteral("vs raw (CPU)"), QStringLiteral("minor faults/1k msgs (median)"),
+                 QStringLiteral("vs raw (CPU)"), QStringLiteral("minor faults/1k msgs"),
+                 QStringLiteral("client waits/1k msgs"),
                  QStringLiteral("server CPU µs/msg"), QStringLiteral("target (AtLeastOnce)")},
-                QStringLiteral("llrrrrrrrl"));
+                QStringLiteral("llrrrrrrrrl"));
     const QList<Mode> modes = {Mode::Raw, Mode::AtLeastOnce, Mode::AtMostOnce};
     for (const Size &size : sizes) {
+        if (settings.payloadSize != 0 && settings.payloadSize != size.bytes)
+            continue;
         const QByteArray payload(size.bytes, 'x');
         Cell cells[3];
         for (int r = 0; r < settings.runs; ++r) {
@@ -195,6 +199,7 @@ void throughput(const Settings &settings, ServerProcess &server)
                 c.cpuUs = std::min(c.cpuUs, run.used.cpuS * 1e6 / n);
                 c.serverCpuUs = std::min(c.serverCpuUs, run.used.serverCpuS * 1e6 / n);
                 c.faultsPerK.push_back(double(run.used.minorFaults) * 1000 / n);
+                c.waitsPerK.push_back(double(run.used.waits) * 1000 / n);
             }
         }
         const QString sizeText = size.bytes >= 1024 ? QStringLiteral("%1 KiB").arg(size.bytes / 1024)
@@ -210,9 +215,12 @@ void throughput(const Settings &settings, ServerProcess &server)
                           fixed(c.perSecond * size.bytes / 1e6, 1),
                           m == 0 ? QStringLiteral("1.00x") : ratio(wallRatio), fixed(c.cpuUs, 2),
                           m == 0 ? QStringLiteral("1.00x") : ratio(cpuRatio), fixed(median(c.faultsPerK), 1),
+                          fixed(median(c.waitsPerK), 1),
                           fixed(c.serverCpuUs, 2), target});
         }
     }
+    table.addNote(QStringLiteral("faults and waits: medians over the runs; waits = voluntary context switches "
+                                 "(the client blocked for input), a proxy for round trips between the processes."));
     table.addNote(QStringLiteral("vs raw (CPU) = raw client CPU per message / this mode's: the ratio the "
                                  "client alone would reach if it had a core to itself."));
     table.print();
