@@ -4,6 +4,7 @@
 #include "cli_process.h"
 #include "fault_proxy.h"
 #include "server_process.h"
+#include "test_certificates.h"
 #include "wait.h"
 
 #include <QtCore/QJsonArray>
@@ -17,6 +18,7 @@
 
 using Tether::Testing::FaultProxy;
 using Tether::Testing::ServerProcess;
+using Tether::Testing::TestCertificates;
 using Tether::Testing::waitUntil;
 using TetherDemosTest::CliProcess;
 
@@ -112,6 +114,8 @@ private Q_SLOTS:
     void interruptedBySignal();
     void tokenCommandProvidesTheToken();
     void rawModeAgainstAnyWebSocketServer();
+    void wssTrustsOnlyTheGivenCa_data();
+    void wssTrustsOnlyTheGivenCa();
     void atMostOnceEndsInSent();
     void tenThousandLinesThroughCutsArriveExactlyOnceInOrder();
     void tenThousandLinesSurviveAServerRestart();
@@ -372,6 +376,38 @@ void tst_CliPipes::rawModeAgainstAnyWebSocketServer()
                                      QByteArray(R"({"ch":null,"id":null,"d":"{\"a\":1}"})")};
     QCOMPARE(cli.stdoutLines(), expected);
     QCOMPARE(cli.countEvents(QStringLiteral("sent")), 2);
+}
+
+void tst_CliPipes::wssTrustsOnlyTheGivenCa_data()
+{
+    QTest::addColumn<bool>("trusted");
+    QTest::addColumn<int>("exitCode");
+    QTest::addRow("--ca is the server's CA: answered") << true << 0;
+    QTest::addRow("--ca is another CA: TLS error, failed for good") << false << 3;
+}
+
+void tst_CliPipes::wssTrustsOnlyTheGivenCa()
+{
+    QFETCH(bool, trusted);
+    QFETCH(int, exitCode);
+    TestCertificates certificates;
+    QVERIFY2(certificates.generate(), qPrintable(certificates.errorString()));
+    ServerProcess server({QStringLiteral("--tls-cert"), certificates.serverCertPath(), QStringLiteral("--tls-key"),
+                          certificates.serverKeyPath(), QStringLiteral("--log-level"), QStringLiteral("error")});
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    CliProcess cli;
+    // --max-attempts: should the TLS error count as temporary, the run still ends (exit 3).
+    QVERIFY(cli.start({QStringLiteral("wss://localhost:%1/").arg(server.port()), QStringLiteral("--ca"),
+                       trusted ? certificates.caCertPath() : certificates.untrustedCaPath(),
+                       QStringLiteral("--max-attempts"), QStringLiteral("2"), QStringLiteral("--events"),
+                       QStringLiteral("json"), QStringLiteral("--request"), QStringLiteral("echo"),
+                       QStringLiteral("\"over tls\"")}));
+    QVERIFY2(cli.waitFinished(kRunMs), cli.stderrText().constData());
+    QVERIFY2(cli.exitCode() == exitCode, cli.stderrText().constData());
+    if (trusted)
+        QCOMPARE(cli.stdoutLines(), QList<QByteArray>{QByteArray("\"over tls\"")});
+    else
+        QVERIFY2(cli.stderrText().contains("\"code\":\"TlsError\""), cli.stderrText().constData());
 }
 
 void tst_CliPipes::atMostOnceEndsInSent()
