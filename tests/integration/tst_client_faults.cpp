@@ -186,7 +186,7 @@ void tst_ClientFaults::blackholeDetectedWithinHeartbeat()
     sinceBlackhole.start();
     QVERIFY(waitUntil([&] { return detectedAfter >= 0; }, kWaitMs));
     // interval + timeout = 800 ms; allow for the phase of the heartbeat and a loaded machine.
-    QVERIFY2(detectedAfter <= 800 + 400, qPrintable(QString::number(detectedAfter)));
+    QVERIFY2(detectedAfter <= 800 + 700, qPrintable(QString::number(detectedAfter)));
     bool heartbeatTimeout = false;
     for (const Error &e : std::as_const(rec.errors))
         heartbeatTimeout |= e.code() == Error::HeartbeatTimeout;
@@ -210,7 +210,8 @@ void tst_ClientFaults::probeOnNetworkChangedFindsDeadLink()
     QElapsedTimer timer;
     timer.start();
     client->notifyNetworkChanged();
-    QVERIFY(waitUntil([&] { return client->state() == State::Reconnecting; }, 3000 + 500));
+    // 3 s probe timeout; the slack is for a loaded CI machine (ctest -j), not for the SDK.
+    QVERIFY(waitUntil([&] { return client->state() == State::Reconnecting; }, 3000 + 1000));
     QVERIFY2(timer.elapsed() >= 2900, qPrintable(QString::number(timer.elapsed())));  // not a guess: the probe
     m_proxy.setBlackhole(false);
     QVERIFY(waitUntil([&] { return rec.connectedCount(2); }, kWaitMs));
@@ -286,7 +287,7 @@ void tst_ClientFaults::backoffDelaysFollowTheSchedule()
         // The attempt after the announcement waited the announced delay (timer granularity
         // and a loaded machine allowed for).
         const qint64 waited = attemptStarts.at(i + 1) - announced.at(i);
-        QVERIFY2(waited >= d - 2 && waited <= d + 150,
+        QVERIFY2(waited >= d - 2 && waited <= d + 300,
                  qPrintable(QStringLiteral("attempt %1: announced %2 ms, waited %3 ms").arg(i + 1).arg(d).arg(waited)));
     }
     if (jitter == JitterMode::Full)
