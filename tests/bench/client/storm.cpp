@@ -36,8 +36,6 @@ void raiseFileLimit(int needed)
 
 struct StormResult {
     bool ok = false;
-    qint64 attempts = 0;
-    int windows = 0;
     // Windows from the stop until every client is back (`all`), and until 99 % are back
     // (`most`: one unlucky client deep in its backoff does not stretch the span).
     struct Span {
@@ -53,7 +51,7 @@ struct StormResult {
     QString histogram;
 };
 
-// Attempts per window over [0, endMs) (times in ms from the stop).
+// Attempts per 100 ms window over [0, endMs] (times in ms from the stop).
 StormResult::Span span(const std::vector<qint64> &attemptsAt, qint64 endMs, std::vector<int> *perWindowOut = nullptr)
 {
     StormResult::Span s;
