@@ -184,6 +184,35 @@ private Q_SLOTS:
         CHECK_OK(sendReliable(c, 1, QCborValue(1)));
     }
 
+    // An ack for a seq the server never sent is a violation; a lower ack than before is
+    // ignored.
+    void ackOfUnsentSeq_data()
+    {
+        QTest::addColumn<Codec>("codec");
+        QTest::addColumn<int>("pushed");
+        QTest::addColumn<int>("acked");
+        for (Codec codec : {Codec::Json, Codec::Cbor}) {
+            QTest::addRow("%s ack 1, nothing sent", codecName(codec)) << codec << 0 << 1;
+            QTest::addRow("%s ack 4, three sent", codecName(codec)) << codec << 3 << 4;
+        }
+    }
+    void ackOfUnsentSeq()
+    {
+        QFETCH(Codec, codec);
+        QFETCH(int, pushed);
+        QFETCH(int, acked);
+        RawClient c;
+        CHECK_OK(openSession(c, m_default.url(), codec));
+        if (pushed > 0) {
+            CHECK_OK(expectResult(c.request(QStringLiteral("push"), QCborMap{{QStringLiteral("count"), pushed}})));
+            c.sendFrame(ackFrame(quint64(pushed)));
+            c.sendFrame(ackFrame(1));  // lower than before: ignored
+            CHECK_OK(expectResult(c.request(QStringLiteral("echo"), QCborValue(1))));
+        }
+        c.sendFrame(ackFrame(quint64(acked)));
+        CHECK_OK(expectErrorThenClose(c, QStringLiteral("bad_ack"), 4400));
+    }
+
     // A reliable publication on a read-only channel gets nack{forbidden}, sent before the
     // ack that covers it; it reaches no subscriber.
     void nackOnReadonlyChannel_data()

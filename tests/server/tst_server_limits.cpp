@@ -1,6 +1,6 @@
 // Conformance: limits and operations (issue 5 "Auth, limits, bad input"; PROTOCOL.md §1,
 // §7, §8): --max-frame (announced, larger -> 1009), rate limit (rate_limited + retryAfter,
-// then 4029), connection limits (1013), session buffer overflow (4008), server pings and
+// then 4029), connection limits (4013), session buffer overflow (4008), server pings and
 // dead-peer detection, SIGTERM -> 1001 to every client and exit 0, and /raw echo and sink.
 #include "conformance.h"
 #include "raw_tcp_client.h"
@@ -168,7 +168,7 @@ private Q_SLOTS:
         QCOMPARE(boolField(again, QLatin1StringView("resumed")), false);
     }
 
-    // --max-connections / --max-per-ip: one more is refused with server_full + 1013.
+    // --max-connections / --max-per-ip: one more is refused with server_full + 4013.
     void connectionLimits_data()
     {
         QTest::addColumn<QString>("flag");
@@ -183,8 +183,8 @@ private Q_SLOTS:
         RawClient clients[3];
         for (RawClient &c : clients)
             CHECK_OK(openSession(c, small.url(), Codec::Json));
-        // Read on the wire: Qt 6.4's QWebSocket rejects 1012-1014 as invalid close codes
-        // and reports 1002 instead.
+        // 4013, a temporary code (PROTOCOL.md §8: 4000-4399), not 1013: Qt 6.4's QWebSocket
+        // rejects 1012-1014 as invalid close codes and would report 1002. Read on the wire...
         RawTcpClient extra;
         QVERIFY2(extra.upgrade(small.host(), small.port(), QStringLiteral("/"),
                                {subprotocolName(Codec::Json)}, kDefaultWaitMs),
@@ -195,7 +195,11 @@ private Q_SLOTS:
         QVERIFY(error && frameType(*error) == QLatin1StringView("error"));
         QCOMPARE(stringField(*error, QLatin1StringView("code")), QStringLiteral("server_full"));
         QCOMPARE(uintField(*error, QLatin1StringView("retryAfter")), quint64(1000));
-        QCOMPARE(extra.waitCloseCode(kDefaultWaitMs), 1013);
+        QCOMPARE(extra.waitCloseCode(kDefaultWaitMs), 4013);
+        // ... and as QWebSocket (the SDK's transport) sees it.
+        RawClient viaQt;
+        QVERIFY2(viaQt.openTether(small.url(), Codec::Cbor), qPrintable(viaQt.errorString()));
+        CHECK_OK(expectErrorThenClose(viaQt, QStringLiteral("server_full"), 4013));
         // A slot frees up when a client leaves.
         clients[0].close();
         QVERIFY(clients[0].waitClosed());
