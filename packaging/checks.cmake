@@ -11,8 +11,9 @@
 #   packaging_consumer_sdk      tests/consumer/sdk against the prefix, run vs tether-server
 #   packaging_consumer_qml      tests/consumer/qml: imports "Tether" from the prefix
 #   packaging_deb               cpack -G DEB, dpkg -c / dpkg -x / dpkg -f checks
-#   packaging_api_docs          Doxygen over the public headers: no warning beyond the known
-#                               gaps of api-docs-known-gaps.txt (a list that may only shrink)
+#   packaging_api_docs          Doxygen over the public headers: no warning at all (every
+#                               public member documented)
+#   packaging_api_docs_detects_gaps  build-docs.sh fails on a header with an undocumented class
 set(_pkg_dir ${CMAKE_CURRENT_SOURCE_DIR})
 set(_prefix ${CMAKE_CURRENT_BINARY_DIR}/prefix)
 set(_env
@@ -99,3 +100,13 @@ tether_packaging_test(packaging_deb TIMEOUT 300
 
 tether_packaging_test(packaging_api_docs TIMEOUT 120
     COMMAND bash ${_pkg_dir}/build-docs.sh ${PROJECT_BINARY_DIR}/docs)
+# The docs check itself must catch a gap: the public headers plus one undocumented class
+# have to fail, naming it.
+set(_gap_header ${CMAKE_CURRENT_BINARY_DIR}/docs-gap/undocumentedgap.h)
+file(WRITE ${_gap_header} "#pragma once\n\nnamespace Tether {\n\nclass UndocumentedGap\n{\npublic:\n    int value() const;\n};\n\n} // namespace Tether\n")
+tether_packaging_test(packaging_api_docs_detects_gaps TIMEOUT 120
+    COMMAND bash ${_pkg_dir}/build-docs.sh ${CMAKE_CURRENT_BINARY_DIR}/docs-gap/out)
+set_property(TEST packaging_api_docs_detects_gaps APPEND PROPERTY
+    ENVIRONMENT "TETHER_DOCS_EXTRA_HEADER=${_gap_header}")
+set_tests_properties(packaging_api_docs_detects_gaps PROPERTIES
+    PASS_REGULAR_EXPRESSION "Compound Tether::UndocumentedGap is not documented")

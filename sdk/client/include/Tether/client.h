@@ -46,12 +46,15 @@ class TETHER_EXPORT SendResult
     Q_PROPERTY(bool ok READ isOk)
 
 public:
-    SendResult() = default;
+    SendResult() = default;  // neither accepted nor refused: isOk() is false, error() NoError
+    // The result of a message queued under `id` (send() makes these; an empty id is not ok).
     static SendResult accepted(const QString &id);
+    // The result of a refused message: no id, `error` says why.
     static SendResult refused(const Error &error);
 
+    // True when the message was queued: it has an id and no error.
     bool isOk() const { return !m_error.isError() && !m_id.isEmpty(); }
-    explicit operator bool() const { return isOk(); }
+    explicit operator bool() const { return isOk(); }  // isOk()
     QString id() const { return m_id; }         // empty when refused
     Error error() const { return m_error; }     // NoError when accepted
 
@@ -62,6 +65,10 @@ private:
 
 class ClientPrivate;
 
+// A connection to a Tether server (or, in raw mode, any WebSocket server) that survives
+// network loss: it reconnects with backoff, resumes the session, resends unacknowledged
+// messages and restores channel subscriptions. Nothing happens until open(). See the top
+// of this file for threading and for the outcome of each send().
 class TETHER_EXPORT Client : public QObject
 {
     Q_OBJECT
@@ -75,32 +82,36 @@ class TETHER_EXPORT Client : public QObject
     Q_PROPERTY(QString sessionId READ sessionId NOTIFY connected)
 
 public:
+    // A client with no URL and default options: setUrl() (and setOptions()) before open().
     explicit Client(QObject *parent = nullptr);
+    // A client for `url` (an empty URL: none yet) with `options`. It does not connect
+    // until open().
     explicit Client(const QUrl &url, const ClientOptions &options = {}, QObject *parent = nullptr);
     ~Client() override;  // aborts the socket (no close handshake); queued messages are lost
 
     // --- endpoints and options (take effect at the next connection attempt) ---
     QUrl url() const;                  // the first of urls()
     void setUrl(const QUrl &url);      // same as setUrls({url})
-    QList<QUrl> urls() const;
+    QList<QUrl> urls() const;          // the endpoints in the order they are tried
     void setUrls(const QList<QUrl> &urls);  // tried in turn, one per attempt
-    ClientOptions options() const;
-    // Returns false (and changes nothing) when called while not Idle/Closed/Failed for
-    // options that shape the session (codec, rawMode, queue limits); other options apply to
-    // the next attempt.
+    ClientOptions options() const;     // as constructed or last set (an accepted setOptions())
+    // Returns true when applied: the client starts over with a fresh engine (stats()
+    // counters restart) and the options take effect at the next open(). Returns false, and
+    // changes nothing, unless the state is Idle/Closed/Failed and nothing is queued
+    // (queueDepth() == 0: messages kept by close() with QueueOptions::keepOnClose refuse it).
     bool setOptions(const ClientOptions &options);
 
     // --- state ---
-    State state() const;
+    State state() const;               // Idle until the first open(); see stateChanged()
     Error error() const;               // the last error reported by errorOccurred()
     QString errorString() const;       // error().message()
     int queueDepth() const;            // messages queued or in flight
     std::chrono::microseconds lastRtt() const;  // -1 µs before the first pong
-    qint64 lastRttUs() const { return lastRtt().count(); }
+    qint64 lastRttUs() const { return lastRtt().count(); }  // lastRtt() in µs, for QML
     QString sessionId() const;         // the current/last session id, empty before welcome
     QString subprotocol() const;       // negotiated subprotocol, empty when not connected
     QStringList channels() const;      // channels subscribed (desired set)
-    ClientStats stats() const;
+    ClientStats stats() const;         // a snapshot of the counters and gauges (ClientStats)
 
     // --- sending ---
     // Queues a message and returns its id, or refuses it: QueueFull (RejectNew policy),
@@ -162,8 +173,9 @@ public:
     void notifyAppStateChanged(Qt::ApplicationState state);
 
 public Q_SLOTS:
-    // Starts connecting (Idle/Closed/Failed -> Connecting); a no-op in other states. Fails
-    // (errorOccurred + Failed) at once when there is no URL.
+    // Starts connecting (Idle/Closed/Failed -> Connecting); while Reconnecting, tries again
+    // at once instead of waiting out the backoff; a no-op while Connecting/Connected.
+    // Without a URL: errorOccurred(Error::NoUrl) (fatal) at once, and the state is unchanged.
     void open();
     // Closes with 1000 (the server may forget the session) and ends in Closed. Queued
     // messages are dropped(Closed) unless QueueOptions::keepOnClose; pending requests fail
@@ -171,7 +183,9 @@ public Q_SLOTS:
     void close();
 
 Q_SIGNALS:
+    // urls() (and so url()) changed: setUrl()/setUrls() with a different list.
     void urlsChanged();
+    // The state changed to `state` (the new value of state()), once per transition.
     void stateChanged(Tether::State state);
     // `welcome` received (raw mode: socket open). resumed: the server still had the session,
     // nothing was lost in either direction.
@@ -187,6 +201,10 @@ Q_SIGNALS:
     // messages published while we were away may be missed — refetch history if it matters.
     // Own unacknowledged messages are resent (same ids) and channels re-subscribed.
     void sessionLost();
+    // A message from the server: sent to this client directly, or published on a channel
+    // it subscribed to (raw mode: each frame received). Reliable messages arrive once each,
+    // in the server's order, and are acknowledged by the SDK; duplicates after a reconnect
+    // are suppressed (ClientStats::duplicatesSuppressed).
     void messageReceived(const Tether::Message &message);
     // An AtLeastOnce message was acknowledged by the server.
     void delivered(const QString &id);
@@ -195,9 +213,14 @@ Q_SIGNALS:
     // The server refused the message (nack: Error::Rejected with serverCode()), or it
     // could not be sent (FrameTooLarge after the server announced a smaller maxFrame).
     void rejected(const QString &id, const Tether::Error &error);
+    // The message `id` ended without being delivered or rejected, for `reason`: evicted
+    // by DropOldest, replaced by a newer one with its coalescing key, its TTL ran out (see
+    // SendOptions::ttl), or close() discarded it. Its final outcome: it is not sent again.
     void dropped(const QString &id, Tether::DropReason reason);
     // A heartbeat pong arrived; rtt = ping-to-pong time.
     void heartbeat(std::chrono::microseconds rtt);
+    // queueDepth() changed to `depth`. Emitted once the client has handled an input (a
+    // send, a frame, a timer), so a burst of sends gives one signal, not one per message.
     void queueDepthChanged(int depth);
     // Any error: connection errors (also the transient ones that lead to a reconnect),
     // protocol errors, permanent failures. Per-operation errors go to their Reply or to

@@ -18,6 +18,9 @@ namespace Tether {
 
 class ErrorData;
 
+// One failure: code() (and the kind() of its band), message(), isFatal(), and where the
+// server said more, serverCode(), closeCode() and data(). An implicitly shared value:
+// copying is cheap. A default-constructed Error is NoError (isError() false).
 class TETHER_EXPORT Error
 {
     Q_GADGET
@@ -86,21 +89,23 @@ public:
     Q_ENUM(Kind)
 
     Error();  // NoError
+    // An error with `code`, a human-readable `message` and the fatal flag; serverCode(),
+    // closeCode() and data() stay empty until set with the setters below.
     Error(Code code, const QString &message, bool fatal = false);
-    Error(const Error &other);
-    Error(Error &&other) noexcept;
-    Error &operator=(const Error &other);
-    Error &operator=(Error &&other) noexcept;
+    Error(const Error &other);                 // shares other's data (implicitly shared)
+    Error(Error &&other) noexcept;             // `other` may then only be assigned or destroyed
+    Error &operator=(const Error &other);      // shares other's data (implicitly shared)
+    Error &operator=(Error &&other) noexcept;  // `other` may then only be assigned or destroyed
     ~Error();
 
-    Code code() const;
+    Code code() const;             // what went wrong; NoError for a default-constructed Error
     Kind kind() const;             // derived from the code's band
     QString message() const;       // for humans; never contains a token or a payload
     // Fatal: the client gave up (state Failed) and needs open() again; non-fatal errors
     // concern one operation or are retried by the client on its own.
     bool isFatal() const;
-    bool isError() const { return code() != NoError; }
-    explicit operator bool() const { return isError(); }
+    bool isError() const { return code() != NoError; }  // true for any code but NoError
+    explicit operator bool() const { return isError(); }  // isError()
 
     // The server's own error code string (`err.code` of res/nack, `code` of an `error`
     // frame, e.g. "forbidden"); empty when the error did not come from the server.
@@ -110,9 +115,9 @@ public:
     // `err.data` of a res/nack, undefined when absent.
     QCborValue data() const;
 
-    Error &setServerCode(const QString &serverCode);
-    Error &setCloseCode(int closeCode);
-    Error &setData(const QCborValue &data);
+    Error &setServerCode(const QString &serverCode);  // sets serverCode(); returns *this (chains)
+    Error &setCloseCode(int closeCode);               // sets closeCode(); returns *this (chains)
+    Error &setData(const QCborValue &data);           // sets data(); returns *this (chains)
 
     // "Code (kind): message" — for logs.
     QString toString() const;
@@ -120,9 +125,10 @@ public:
     // The kind of every code (by band).
     static Kind kindOf(Code code);
 
-    // Reply::future() carries a failure as a QVariant holding an Error: these tell it apart
-    // from a result. fromVariant() returns NoError when `value` holds no Error.
+    // Reply::future() carries a failure as a QVariant holding an Error: true when `value`
+    // holds one (a failure), false for a result.
     static bool isError(const QVariant &value);
+    // The Error that `value` holds; NoError when it holds none (a result).
     static Error fromVariant(const QVariant &value);
 
     friend TETHER_EXPORT bool operator==(const Error &a, const Error &b);

@@ -27,12 +27,14 @@ class TETHER_EXPORT Message
 
 public:
     Message();  // empty: undefined payload, no channel, no id
+    // A message with these fields, as the SDK builds it for Client::messageReceived() (apps
+    // need it for tests or to feed their own models). `reliable`: see isReliable().
     Message(const QCborValue &payload, const QString &channel = {}, const QString &id = {},
             bool reliable = false);
-    Message(const Message &other);
-    Message(Message &&other) noexcept;
-    Message &operator=(const Message &other);
-    Message &operator=(Message &&other) noexcept;
+    Message(const Message &other);                 // shares other's data (implicitly shared)
+    Message(Message &&other) noexcept;             // `other` may then only be assigned or destroyed
+    Message &operator=(const Message &other);      // shares other's data (implicitly shared)
+    Message &operator=(Message &&other) noexcept;  // `other` may then only be assigned or destroyed
     ~Message();
 
     // The payload as decoded: every JSON value, and byte strings (CBOR codec, or a binary

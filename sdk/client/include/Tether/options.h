@@ -26,7 +26,7 @@ struct BackoffOptions {
     std::chrono::milliseconds initialDelay{500};   // delay before the 2nd attempt
     double multiplier = 2.0;                       // growth per failed attempt
     std::chrono::milliseconds maxDelay{30000};     // cap on the delay
-    JitterMode jitter = JitterMode::Full;
+    JitterMode jitter = JitterMode::Full;          // how each delay is randomised
     int maxAttempts = 0;                           // 0 = retry forever; else Failed after N
     // Random delay in [0, this] before the first reconnect after a dropped connection,
     // so a fleet of clients does not reconnect all at once after a server restart.
@@ -47,7 +47,7 @@ struct HeartbeatOptions {
 struct QueueOptions {
     int maxMessages = 10000;                       // messages queued or in flight
     qint64 maxBytes = 16 * 1024 * 1024;            // their encoded payload bytes
-    OverflowPolicy overflow = OverflowPolicy::RejectNew;
+    OverflowPolicy overflow = OverflowPolicy::RejectNew;  // what send() does when full
     int maxInFlight = 256;                         // unacknowledged reliable messages (<= 1024)
     // close() reports queued messages dropped(Closed) unless this is true, in which case
     // they wait for the next open().
@@ -58,6 +58,7 @@ struct QueueOptions {
 struct TlsOptions {
     // Extra CA certificates trusted in addition to the system's (e.g. a private CA).
     QList<QSslCertificate> caCertificates;
+    // Trust the system's CA certificates as well; false: trust only caCertificates.
     bool useSystemCaCertificates = true;
     // Turning this off accepts any certificate: for local experiments only. Even then every
     // TLS error is logged (tether.transport, warning) and never silently ignored.
@@ -72,6 +73,9 @@ struct TlsOptions {
 using TokenReply = std::function<void(const std::optional<QString> &token, const QString &failure)>;
 using TokenProvider = std::function<void(TokenReason reason, const TokenReply &reply)>;
 
+// Everything a Client is configured with (Client::Client(), Client::setOptions()). The
+// defaults connect to a Tether server with JSON, reconnect forever with backoff and queue
+// up to 10000 messages / 16 MiB while offline.
 struct ClientOptions {
     Codec codec = Codec::Json;                     // the subprotocol offered
     // Raw mode (PROTOCOL.md §9): any WebSocket server, no envelope, no hello; each send is
@@ -80,14 +84,14 @@ struct ClientOptions {
     // NotSupported; every send is at-most-once (ends in sent(id)); SendOptions::channel and
     // delivery are ignored.
     bool rawMode = false;
-    BackoffOptions backoff;
-    HeartbeatOptions heartbeat;
-    QueueOptions queue;
+    BackoffOptions backoff;                        // reconnect delays and attempt limit
+    HeartbeatOptions heartbeat;                    // ping interval and liveness timeouts
+    QueueOptions queue;                            // outbox bounds and in-flight window
     std::chrono::milliseconds handshakeTimeout{10000};  // socket open + welcome
     std::chrono::milliseconds requestTimeout{30000};    // default of RequestOptions::timeout
     qint64 maxIncomingFrameSize = 16 * 1024 * 1024;     // larger frames close the connection (1009)
     TokenProvider tokenProvider;                   // empty: no token is sent
-    TlsOptions tls;
+    TlsOptions tls;                                // wss:// trust settings
     // Extra HTTP headers on the WebSocket upgrade request (e.g. a cookie). Never logged.
     QList<QPair<QByteArray, QByteArray>> extraHeaders;
 };
@@ -95,8 +99,13 @@ struct ClientOptions {
 // One send (Client::send()).
 struct SendOptions {
     QString channel;                               // publish on this channel; empty: direct
-    Delivery delivery = Delivery::AtLeastOnce;
-    // Dropped (DropReason::Expired) when not acknowledged within this; 0 = never.
+    Delivery delivery = Delivery::AtLeastOnce;     // the guarantee (ignored in raw mode)
+    // Time to live, counted from send(); 0 = none. A message not yet transmitted in the
+    // current session when it runs out ends in dropped(id, Expired) and is never sent. A
+    // message already written keeps waiting for its ack/nack (delivered()/rejected()) even
+    // past its TTL, since the server may have it; if its session is then lost (the next
+    // welcome starts a new session, see sessionLost(); or close() keeps it, with
+    // QueueOptions::keepOnClose), it ends in dropped(id, Expired) instead of being sent again.
     std::chrono::milliseconds ttl{0};
     // A newer send with the same key replaces this one while it is still queued and unsent
     // (DropReason::Superseded): latest value wins. Empty: no coalescing.

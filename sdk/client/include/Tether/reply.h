@@ -34,7 +34,7 @@ public:
 
     // The method name ("sub"/"unsub" requests report "subscribe"/"unsubscribe").
     QString method() const;
-    bool isFinished() const;
+    bool isFinished() const;  // true once the outcome is known (from just before finished())
     // NoError once finished successfully; the failure otherwise: Timeout, ConnectionLost,
     // ServerError (serverCode()/data() from `res.err`), NotSupported, Aborted, ClientClosed.
     // NoError while not finished.
@@ -43,7 +43,9 @@ public:
     QCborValue result() const;
     QVariant resultVariant() const;  // result().toVariant()
 
-    bool autoDelete() const;
+    bool autoDelete() const;  // whether the Reply deletes itself after finished(); false by default
+    // true: the Reply deleteLater()s itself after emitting finished(), or at once (still via
+    // deleteLater()) when it has already finished. false: the caller deletes it.
     void setAutoDelete(bool autoDelete);
 
     // A future that completes with resultVariant() on success, or with a QVariant holding
@@ -57,6 +59,8 @@ public Q_SLOTS:
     void abort();
 
 Q_SIGNALS:
+    // The request ended, successfully or not (see error() and result()): exactly once, never
+    // from inside the call that created the Reply.
     void finished();
     // Emitted just before finished() when the request failed.
     void errorOccurred(const Tether::Error &error);

@@ -9,7 +9,8 @@
 
 namespace Tether {
 
-// Counters since the Client was created; gauges are current values.
+// Counters since the Client was created or, except sessionsLost, since the last accepted
+// Client::setOptions() (it starts a fresh engine); gauges are current values.
 struct TETHER_EXPORT ClientStats {
     Q_GADGET
     Q_PROPERTY(quint64 sent MEMBER sent)
@@ -31,23 +32,27 @@ struct TETHER_EXPORT ClientStats {
     Q_PROPERTY(int pendingRequests MEMBER pendingRequests)
 
 public:
-    quint64 sent = 0;                  // messages written to the socket (first transmissions)
+    quint64 sent = 0;                  // message frames written to the socket, resends included
     quint64 received = 0;              // messages delivered to the app
     quint64 acked = 0;                 // own reliable messages acknowledged (delivered())
     quint64 rejected = 0;              // own reliable messages nacked (rejected())
-    quint64 retransmitted = 0;         // retransmissions after a resume or a new session
-    quint64 droppedQueueFull = 0;      // dropped() by reason
-    quint64 droppedSuperseded = 0;
-    quint64 droppedExpired = 0;
-    quint64 droppedClosed = 0;
+    quint64 retransmitted = 0;         // reliable messages written again on a later connection
+    quint64 droppedQueueFull = 0;      // dropped(id, QueueFull): evicted (DropOldest)
+    quint64 droppedSuperseded = 0;     // dropped(id, Superseded): replaced by its coalescing key
+    quint64 droppedExpired = 0;        // dropped(id, Expired): TTL ran out (SendOptions::ttl)
+    quint64 droppedClosed = 0;         // dropped(id, Closed): discarded by close()
     quint64 duplicatesSuppressed = 0;  // incoming duplicates not shown to the app
-    quint64 reconnects = 0;            // connections after the first
+    // Connection attempts after the first one: every later socket opening counts, whether
+    // it then connects or fails (a retry after a failed attempt, a reconnect after a drop,
+    // an open() after close()). An attempt that ends before its socket opens (no token
+    // from the token provider) does not count.
+    quint64 reconnects = 0;
     quint64 sessionsLost = 0;          // sessionLost() count
     qint64 lastRttUs = -1;             // last heartbeat round trip in µs; -1 before the first
     int queueDepth = 0;                // messages queued or in flight
     qint64 queueBytes = 0;             // their payload bytes
     int inFlight = 0;                  // sent, not yet acknowledged
-    int pendingRequests = 0;
+    int pendingRequests = 0;           // requests (subscribe/unsubscribe too) waiting or in flight
 };
 
 } // namespace Tether

@@ -53,7 +53,8 @@ Q_ENUM_NS(JitterMode)
 enum class DropReason {
     QueueFull,   // pushed out by a newer message (OverflowPolicy::DropOldest)
     Superseded,  // replaced by a newer message with the same coalescing key
-    Expired,     // its TTL ran out before the server acknowledged it
+    Expired,     // its TTL ran out before it was sent, or it was lost with its session
+                 // (see SendOptions::ttl)
     Closed,      // the app called close() while it was queued
 };
 Q_ENUM_NS(DropReason)
