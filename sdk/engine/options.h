@@ -103,7 +103,12 @@ struct SendOptions {
     QString channel;         // non-empty: a publication on that channel
     QString id;              // empty: the engine generates 128 random bits in base64url
     QString coalescingKey;   // non-empty: replaces a queued, not-yet-sent message with the same key
-    Duration ttl{0};         // 0 = no TTL; else dropped(Expired) if not acked in time
+    // 0 = no TTL. Otherwise a message not yet transmitted in the current session when its
+    // TTL runs out is dropped(Expired) and never sent. A message already written keeps
+    // waiting for its ack/nack (Delivered/Rejected) even past its TTL, since the server may
+    // have it; if the session is then lost (welcome.resumed=false) it is dropped(Expired)
+    // instead of being renumbered and sent again.
+    Duration ttl{0};
 };
 
 struct RequestOptions {

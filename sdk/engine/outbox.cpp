@@ -105,11 +105,9 @@ void Outbox::finish(Entry &e, Event outcome)
 {
     if (e.has(Dead))
         return;
-    if (!e.has(Reported)) {
-        if (const auto *dropped = std::get_if<Dropped>(&outcome))
-            ++m_sink.stats.dropped[size_t(dropped->reason)];
-        m_sink.post(std::move(outcome));
-    }
+    if (const auto *dropped = std::get_if<Dropped>(&outcome))
+        ++m_sink.stats.dropped[size_t(dropped->reason)];
+    m_sink.post(std::move(outcome));
     if (e.has(SentNow) && e.has(Reliable))
         --m_inFlight;
     releaseKey(e);
@@ -251,9 +249,8 @@ QString Outbox::ack(quint64 seq)
         if (!e.has(Dead)) {
             if (e.seq == 0 || e.seq > seq)
                 break;
-            if (!e.has(Reported))
-                ++m_sink.stats.acked;
-            finish(e, Delivered{e.has(Reported) ? QString() : idOf(e)});
+            ++m_sink.stats.acked;
+            finish(e, Delivered{idOf(e)});
         }
         popFront();
     }
@@ -269,8 +266,7 @@ QString Outbox::nack(quint64 seq, const Error &error)
         return {};  // already settled by an ack (a server sends nacks first): stale
     for (Entry &e : m_entries) {
         if (e.seq == seq && !e.has(Dead)) {
-            if (!e.has(Reported))
-                ++m_sink.stats.rejected;
+            ++m_sink.stats.rejected;
             finish(e, Rejected{idOf(e), error});
             break;
         }
@@ -310,9 +306,12 @@ void Outbox::settle()
 
 void Outbox::newSession()
 {
+    // TTLs that ran out while their message was on the wire end now, before renumbering:
+    // the message leaves the series before it gets a new seq, so no gap can appear.
+    for (Entry &e : m_entries)
+        if (e.has(TtlPassed) && !e.has(Dead))
+            finish(e, Dropped{idOf(e), DropReason::Expired});
     for (Entry &e : m_entries) {
-        if (e.has(Reported) && !e.has(Dead))
-            finish(e, Dropped{QString(), DropReason::Expired});  // silent: reported at expiry
         e.seq = 0;
         e.flags &= quint8(~SentNow);
     }
@@ -348,16 +347,15 @@ void Outbox::expireDue(TimePoint now)
 {
     m_ttl.popDue(now, [this](quint64 serial) {
         Entry *e = findSerial(serial);
-        if (!e || e->has(Dead) || e->has(Reported))
+        if (!e || e->has(Dead))
             return;
         if (e->seq == 0 && !e->has(SentNow)) {
             finish(*e, Dropped{idOf(*e), DropReason::Expired});
             return;
         }
-        // On the wire with a seq: report now, keep it silently so the seq series has no gap.
-        ++m_sink.stats.dropped[size_t(DropReason::Expired)];
-        m_sink.post(Dropped{idOf(*e), DropReason::Expired});
-        e->flags |= Reported;
+        // Written in this session: the server may have it, and its seq must stay gapless.
+        // It waits for its ack/nack like any other; only a new session can still expire it.
+        e->flags |= TtlPassed;
     });
     trimFront();
 }

@@ -8,9 +8,15 @@
 //   drops the oldest message not yet sent in this session (dropped QueueFull).
 // - Coalescing key K: a new message with K replaces the queued, not-yet-sent message with
 //   K (dropped Superseded); the new one joins the end of the queue.
-// - TTL: a message not acknowledged in time is dropped Expired. If it already has a seq it
-//   stays as a silent "zombie" (outcome reported, never reported again) so the seq series
-//   stays gapless for the server; a new session discards it before renumbering.
+// - TTL: a message expires (dropped Expired) only while it has not been transmitted in the
+//   current session (it has no seq). Once written it is on the wire: the server may already
+//   have it and its seq must stay gapless, so when its TTL runs out it is only marked
+//   (TtlPassed) and waits for its ack/nack like any other message (Delivered/Rejected, and
+//   retransmitted on a resumed session). Only a new session (welcome.resumed=false, or
+//   close(keepOutbox) before the next open()) drops the marked messages Expired, BEFORE the
+//   rest is renumbered, so no gap appears. Such a message may have reached the server in the
+//   lost session; Expired then means "its TTL ran out unacknowledged and it is never sent
+//   again". Every reported outcome is final: nothing is reported twice or sent after it.
 // - Every message ends in exactly one of Delivered (ack), Rejected (nack, or a frame too
 //   large for the server), Dropped (QueueFull/Superseded/Expired/Closed), or, for an
 //   at-most-once message, Sent (handed to the transport once).
@@ -81,7 +87,7 @@ private:
     enum Flag : quint8 {
         Reliable = 1,
         Dead = 2,       // ended and reported; awaiting removal
-        Reported = 4,   // zombie: outcome reported (Expired) but seq must stay gapless
+        TtlPassed = 4,  // TTL ran out while on the wire: dropped Expired at the next new session
         HasKey = 8,
         SentNow = 16,   // transmitted on the current connection
         EverSent = 32,  // transmitted at least once (a later send is a retransmission)

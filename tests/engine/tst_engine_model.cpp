@@ -9,6 +9,9 @@
 // until everything has settled; then the invariants are checked:
 //   1. every client send ends in exactly one outcome, and Delivered/Rejected agree with
 //      what the server app saw (delivered => received; rejected => never received);
+//      Dropped only as Expired, only for a message with a TTL, and such a message never
+//      reaches the server app after the drop nor in the session current at the drop (a
+//      copy may have reached it only in an earlier session that was since lost);
 //   2. the server app receives every client message that was not rejected, at least
 //      once, first occurrences in send order; never twice within one session;
 //   3. the client app receives every server message exactly once, in order (the engine's
@@ -61,7 +64,7 @@ struct ServerSession {
 
 class Sim {
 public:
-    explicit Sim(quint64 seed) : rng(seed), engineSeed(seed * 7919 + 1)
+    explicit Sim(quint64 seed) : rng(seed), ttlRng(seed ^ 0x5eedULL), engineSeed(seed * 7919 + 1)
     {
         Options o = baseOptions(engineSeed);
         o.codec = (seed % 2) ? P::CodecKind::Cbor : P::CodecKind::Json;
@@ -77,6 +80,7 @@ public:
     }
 
     std::mt19937_64 rng;
+    std::mt19937_64 ttlRng;  // TTLs on their own stream: the rest of a schedule is unchanged by them
     quint64 engineSeed;
     std::unique_ptr<Connection> engine;
     const P::Codec *codec = nullptr;
@@ -102,11 +106,19 @@ public:
     std::deque<ServerMessage> serverPending;  // durable: not yet acked by the client
     QStringList serverSent;                   // ids the server app sent, in order
     QStringList serverAppReceived;            // client message ids, in delivery order
+    QStringList serverAppReceivedIn;          // ...and the session each arrived in
     int serverLink = -1;                      // the link the session is attached to
 
     // ---- client ledger ----
     QStringList clientSent;
     QHash<QString, QStringList> clientOutcomes;
+    QHash<QString, TimePoint> clientWithTtl;  // id -> when its TTL runs out
+    int deliveredPastTtl = 0;                 // its TTL ran out on the wire, then it was acked
+    struct Expiry {
+        QString session;       // the engine's session when the app was told
+        qsizetype receivedSoFar = 0;
+    };
+    QHash<QString, Expiry> clientExpired;
     QStringList clientAppReceived;
     struct PendingReq {
         TimePoint deadline;
@@ -204,12 +216,18 @@ public:
 
     void observe(const Event &event)
     {
-        if (auto *d = std::get_if<Delivered>(&event))
+        if (auto *d = std::get_if<Delivered>(&event)) {
             clientOutcomes[d->id] << QStringLiteral("delivered");
+            if (const auto it = clientWithTtl.constFind(d->id); it != clientWithTtl.cend() && now >= *it)
+                ++deliveredPastTtl;
+        }
         else if (auto *r = std::get_if<Rejected>(&event))
             clientOutcomes[r->id] << QStringLiteral("rejected");
-        else if (auto *x = std::get_if<Dropped>(&event))
-            clientOutcomes[x->id] << QStringLiteral("dropped");
+        else if (auto *x = std::get_if<Dropped>(&event)) {
+            clientOutcomes[x->id] << QStringLiteral("dropped:") + dropReasonName(x->reason);
+            if (x->reason == DropReason::Expired)
+                clientExpired.insert(x->id, Expiry{engine->sessionId(), serverAppReceived.size()});
+        }
         else if (auto *m = std::get_if<MessageReceived>(&event))
             clientAppReceived << m->id;
         else if (auto *f = std::get_if<RequestFinished>(&event)) {
@@ -346,6 +364,7 @@ public:
                     violations << QStringLiteral("duplicate %1 within one server session").arg(*m->id);
                 session->appIdsThisSession.insert(*m->id);
                 serverAppReceived << *m->id;
+                serverAppReceivedIn << session->sid;
             }
             if (chance(70))
                 toClient(linkId, P::Ack{session->rx});
@@ -457,11 +476,17 @@ public:
         const int requestCount = int(rng() % 5);
         for (int i = 0; i < clientMessages; ++i)
             at(now + milliseconds(rng() % quint64((faultsEnd - now) / milliseconds(1))), [this, i] {
-                const SendResult r = engine->send(now, QCborValue(i));
-                if (!r.ok())
+                SendOptions so;
+                if (ttlRng() % 4 == 0)  // short enough to run out on the wire, in the queue, offline
+                    so.ttl = milliseconds(50 + ttlRng() % 6000);
+                const SendResult r = engine->send(now, QCborValue(i), so);
+                if (!r.ok()) {
                     violations << QStringLiteral("send refused: ") + r.error->message;
-                else
+                } else {
                     clientSent << r.id;
+                    if (so.ttl.count() > 0)
+                        clientWithTtl.insert(r.id, now + so.ttl);
+                }
                 pump();
             });
         for (int i = 0; i < serverMessages; ++i)
@@ -541,8 +566,20 @@ public:
             } else if (out.front() == QLatin1StringView("rejected")) {
                 if (received.contains(id))
                     problems << QStringLiteral("%1 reported rejected but received").arg(id);
+            } else if (out.front() == QLatin1StringView("dropped:Expired") && clientWithTtl.contains(id)) {
+                // Told "expired": the server must not get it afterwards, nor in the session
+                // current at that moment (it can only have had it in a session since lost).
+                const Expiry expiry = clientExpired.value(id);
+                for (qsizetype i = 0; i < serverAppReceived.size(); ++i) {
+                    if (serverAppReceived.at(i) != id)
+                        continue;
+                    if (i >= expiry.receivedSoFar || serverAppReceivedIn.at(i) == expiry.session)
+                        problems << QStringLiteral("%1 reported expired (session %2) but received in session %3%4")
+                                        .arg(id, expiry.session, serverAppReceivedIn.at(i),
+                                             i >= expiry.receivedSoFar ? QStringLiteral(", after the report") : QString());
+                }
             } else {
-                problems << QStringLiteral("%1 dropped without a reason to").arg(id);
+                problems << QStringLiteral("%1 %2 without a reason to").arg(id, out.front());
             }
         }
         if (clientOutcomes.size() != clientSent.size())
@@ -550,7 +587,7 @@ public:
         QStringList firsts;
         QSet<QString> seen;
         for (const QString &id : serverAppReceived)
-            if (!seen.contains(id)) {
+            if (!seen.contains(id) && !clientExpired.contains(id)) {
                 seen.insert(id);
                 firsts << id;
             }
@@ -586,7 +623,7 @@ void tst_EngineModel::seededSchedules()
         count = qEnvironmentVariableIntValue("TETHER_MODEL_SCHEDULES");
     }
     int failures = 0;
-    quint64 faultsSeen = 0, sessionsLost = 0, messages = 0;
+    quint64 faultsSeen = 0, sessionsLost = 0, messages = 0, expired = 0, deliveredPastTtl = 0;
     for (quint64 seed = first; seed < first + quint64(count); ++seed) {
         Sim sim(seed);
         sim.run();
@@ -594,16 +631,20 @@ void tst_EngineModel::seededSchedules()
         messages += quint64(sim.clientSent.size() + sim.serverSent.size());
         faultsSeen += sim.engine->stats().reconnects;
         sessionsLost += quint64(std::max(0, sim.sessionCounter - 1));
+        expired += quint64(sim.clientExpired.size());
+        deliveredPastTtl += quint64(sim.deliveredPastTtl);
         if (!problems.isEmpty()) {
             if (++failures <= 5)
                 qWarning().noquote() << "seed" << seed << "(rerun with TETHER_MODEL_SEED=" << seed << "):\n  "
                                      << problems.mid(0, 6).join(QStringLiteral("\n  "));
         }
     }
-    qInfo("%d schedules, %llu messages, %llu reconnects, %llu sessions lost, %d failed",
-          count, messages, faultsSeen, sessionsLost, failures);
+    qInfo("%d schedules, %llu messages, %llu reconnects, %llu sessions lost, %llu expired, "
+          "%llu delivered after their TTL ran out on the wire, %d failed",
+          count, messages, faultsSeen, sessionsLost, expired, deliveredPastTtl, failures);
     QCOMPARE(failures, 0);
     QVERIFY(count == 1 || sessionsLost > 0);  // the schedules do exercise session loss
+    QVERIFY(count < 100 || (expired > 0 && deliveredPastTtl > 0));  // ...and both TTL paths
 }
 
 QTEST_GUILESS_MAIN(tst_EngineModel)

@@ -42,8 +42,8 @@ private slots:
     void dropOldestSkipsInFlight();
     void coalescingReplacesQueued();
     void coalescingDoesNotTouchSentMessage();
-    void ttlExpiresQueued();
-    void ttlExpiresInFlightOnce();
+    void ttl_data();
+    void ttl();
     void inFlightWindow();
     void ackDeliversInOrder();
     void nackRejectsAndNeverResends();
@@ -184,59 +184,109 @@ void tst_EngineOutbox::coalescingDoesNotTouchSentMessage()
     QCOMPARE(h.countEvents<Dropped>(), 0);
 }
 
-void tst_EngineOutbox::ttlExpiresQueued()
+void tst_EngineOutbox::ttl_data()
 {
-    Harness h;
-    SendOptions shortLived;
-    shortLived.ttl = milliseconds(1000);
-    const auto a = h.send(text("a"), shortLived);
-    const auto b = h.send(text("b"));
-    h.advance(milliseconds(999));
-    QCOMPARE(h.countEvents<Dropped>(), 0);
-    h.advance(milliseconds(1));
-    const auto dropped = h.eventsOf<Dropped>();
-    QCOMPARE(int(dropped.size()), 1);
-    QCOMPARE(dropped.front().id, a.id);
-    QCOMPARE(dropped.front().reason, DropReason::Expired);
-    h.connect();
-    h.pump();
-    const auto msgs = h.takeSentOf<P::Msg>();
-    QCOMPARE(int(msgs.size()), 1);
-    QCOMPARE(*msgs.front().id, b.id);
-    QCOMPARE(*msgs.front().seq, quint64(1));
+    // Script: (connect if `online`), send a (ttl) and b (no ttl), wait, then `then`.
+    // A message expires only while it has not been written in the current session; once
+    // on the wire it waits for its ack/nack, and only a lost session drops it (Expired),
+    // before the rest is renumbered.
+    QTest::addColumn<bool>("online");
+    QTest::addColumn<int>("ttlMs");
+    QTest::addColumn<int>("waitMs");
+    QTest::addColumn<QString>("then");
+    QTest::addColumn<bool>("droppedBeforeThen");
+    QTest::addColumn<QString>("outcomeA");
+    QTest::addColumn<bool>("aSentAgain");
+
+    const QString connect = QStringLiteral("connect"), ack = QStringLiteral("ack"), nack = QStringLiteral("nack"),
+                  resume = QStringLiteral("resume"), lost = QStringLiteral("lost");
+    const QString delivered = QStringLiteral("delivered"), expired = QStringLiteral("dropped:Expired");
+    QTest::addRow("queued offline, ttl passes before send: dropped, never sent")
+        << false << 1000 << 1000 << connect << true << expired << false;
+    QTest::addRow("queued offline, sent 1 ms before its ttl: delivered")
+        << false << 1000 << 999 << connect << false << delivered << true;
+    QTest::addRow("in flight past ttl, then acked: delivered, no drop")
+        << true << 1000 << 1000 << ack << false << delivered << false;
+    QTest::addRow("in flight past ttl, then nacked: rejected, no drop")
+        << true << 1000 << 1000 << nack << false << QStringLiteral("rejected") << false;
+    QTest::addRow("in flight past ttl, session resumed: retransmitted, delivered")
+        << true << 1000 << 1000 << resume << false << delivered << true;
+    QTest::addRow("in flight past ttl, session lost: dropped before renumbering")
+        << true << 1000 << 1000 << lost << false << expired << false;
+    QTest::addRow("in flight, ttl passes while reconnecting, session lost: dropped")
+        << true << 1000 << 0 << lost << false << expired << false;
+    QTest::addRow("in flight, ttl passes while reconnecting, session resumed: delivered")
+        << true << 1000 << 0 << resume << false << delivered << true;
+    QTest::addRow("in flight within ttl, session lost: renumbered, delivered")
+        << true << 60000 << 0 << lost << false << delivered << true;
 }
 
-void tst_EngineOutbox::ttlExpiresInFlightOnce()
+void tst_EngineOutbox::ttl()
 {
+    QFETCH(bool, online);
+    QFETCH(int, ttlMs);
+    QFETCH(int, waitMs);
+    QFETCH(QString, then);
+    QFETCH(bool, droppedBeforeThen);
+    QFETCH(QString, outcomeA);
+    QFETCH(bool, aSentAgain);
+
     Harness h;
-    h.connect();
+    if (online)
+        h.connect();
     SendOptions shortLived;
-    shortLived.ttl = milliseconds(1000);
+    shortLived.ttl = milliseconds(ttlMs);
     const auto a = h.send(text("a"), shortLived);
     const auto b = h.send(text("b"));
-    QCOMPARE(int(sentMsgs(h).size()), 2);
-    h.advance(milliseconds(1000));
-    QCOMPARE(h.countEvents<Dropped>(), 1);
-    // The ack arrives late: `a` was already reported, only `b` is delivered.
-    h.serverFrame(P::Ack{2});
-    const auto out = outcomes(h);
-    QCOMPARE(out.value(a.id), QStringList{QStringLiteral("dropped:Expired")});
-    QCOMPARE(out.value(b.id), QStringList{QStringLiteral("delivered")});
-    QCOMPARE(h->queueDepth(), 0);
+    QCOMPARE(int(sentMsgs(h).size()), online ? 2 : 0);
+    h.advance(milliseconds(waitMs));
+    QCOMPARE(h.countEvents<Dropped>(), droppedBeforeThen ? 1 : 0);
 
-    // In flight, expired, then the session is lost: not resent, and the seq series of
-    // the new session has no gap.
-    const auto c = h.send(text("c"), shortLived);
-    const auto d = h.send(text("d"));
-    sentMsgs(h);
-    h.advance(milliseconds(1000));
-    h.dropAndReopen();
-    h.serverFrame(h.welcome(QStringLiteral("s2")));
-    const auto msgs = h.takeSentOf<P::Msg>();
-    QCOMPARE(int(msgs.size()), 1);
-    QCOMPARE(*msgs.front().id, d.id);
-    QCOMPARE(*msgs.front().seq, quint64(1));
-    QCOMPARE(outcomes(h).value(c.id), QStringList{QStringLiteral("dropped:Expired")});
+    // The link drops; 1 s later (the first backoff wait is at most 500 ms, and every TTL
+    // of 1 s has passed) the next socket opens and the engine sends its hello.
+    const auto reopen = [&h] {
+        const int opens = h.countActions<OpenSocket>();
+        h.closed(1006);
+        h.advance(milliseconds(1000));
+        QCOMPARE(h.countActions<OpenSocket>(), opens + 1);
+        h.opened();
+        h.takeSent();  // the hello
+    };
+    if (then == QStringLiteral("ack")) {
+        h.serverFrame(P::Ack{2});
+    } else if (then == QStringLiteral("nack")) {
+        P::Nack n;
+        n.seq = 1;
+        n.err = P::ErrorObject{QStringLiteral("forbidden"), QStringLiteral("no"), std::nullopt};
+        h.serverFrame(n);
+        h.serverFrame(P::Ack{2});
+    } else if (then == QStringLiteral("connect")) {
+        h.connect();
+    } else if (then == QStringLiteral("resume")) {
+        reopen();
+        h.serverFrame(h.welcome(QStringLiteral("s1"), true, 0));
+    } else if (then == QStringLiteral("lost")) {
+        reopen();
+        h.serverFrame(h.welcome(QStringLiteral("s2"), false, 0));
+    }
+
+    // What went on the wire after `then`: seqs contiguous from 1 (a lost session or a
+    // first connection) or the same seqs again (resumed): 1..n either way.
+    const auto again = sentMsgs(h);
+    QStringList againIds;
+    for (size_t i = 0; i < again.size(); ++i) {
+        QCOMPARE(*again[i].seq, quint64(i + 1));
+        againIds.append(*again[i].id);
+    }
+    QCOMPARE(againIds.contains(a.id), aSentAgain);
+    if (!again.empty())
+        h.serverFrame(P::Ack{quint64(again.size())});
+
+    const auto out = outcomes(h);
+    QCOMPARE(out.value(a.id), QStringList{outcomeA});
+    QCOMPARE(out.value(b.id), QStringList{QStringLiteral("delivered")});
+    QCOMPARE(h->stats().dropped[size_t(DropReason::Expired)], quint64(outcomeA == QStringLiteral("dropped:Expired")));
+    QCOMPARE(h->queueDepth(), 0);
 }
 
 void tst_EngineOutbox::inFlightWindow()
