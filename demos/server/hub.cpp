@@ -532,7 +532,10 @@ void Hub::pingTick()
                     static_cast<long long>(idle));
             c.abort();
         } else if (idle >= m_options.pingIntervalMs) {
-            c.queueFrame(WsOpcode::Ping, "", 0);
+            // A non-empty payload: lws 4.1 does not report a zero-length pong, so an empty
+            // ping would make every healthy peer look silent.
+            static const char kPingPayload[] = "tether";
+            c.queueFrame(WsOpcode::Ping, kPingPayload, sizeof kPingPayload - 1);
         }
     }
 }

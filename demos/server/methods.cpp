@@ -103,6 +103,12 @@ void Hub::onReq(Connection &c, Session &s, const Req &req)
     } else if (req.m == QLatin1StringView("fail")) {
         const QCborValue code = map.value(key("code"));
         const QCborValue msg = map.value(key("msg"));
+        // Absent fields take defaults; present ones must be strings, or the caller's test is
+        // not testing what it thinks it is.
+        if ((map.contains(key("code")) && !code.isString()) || (map.contains(key("msg")) && !msg.isString())) {
+            badParams(QStringLiteral("fail expects {\"code\"?: string, \"msg\"?: string, \"data\"?: any}"));
+            return;
+        }
         std::optional<QCborValue> data;
         if (map.contains(key("data")))
             data = map.value(key("data"));
