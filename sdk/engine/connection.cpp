@@ -838,6 +838,24 @@ void Connection::close(TimePoint now, bool keepOutbox)
     d->retryAfter.reset();
 }
 
+void Connection::suspend(TimePoint now)
+{
+    d->noteTime(now);
+    // 1001, not 1000: the server detaches the session and keeps it (PROTOCOL.md §3).
+    if (d->socket == Private::Socket::Open)
+        d->loseSocket(CloseSocket{1001, QStringLiteral("going away")}, 1001, QStringLiteral("suspended by the app"));
+    else
+        d->loseSocket(AbortSocket{}, 1001, QStringLiteral("suspended by the app"));
+    if (!d->apply(Input::Suspend))
+        return;
+    // As a lost link: the outbox rewinds for a retransmission, requests on the wire end
+    // (ConnectionLost unless retryable). Unlike close(): sid, outbox and inbound position stay.
+    d->teardown();
+    d->token.cancel(d->timers);
+    d->timers.clearAll();
+    d->retryAfter.reset();
+}
+
 void Connection::setUrls(const QList<QUrl> &urls)
 {
     d->options.urls = urls;

@@ -94,6 +94,17 @@ public:
     // messages are dropped(Closed) and pending requests fail with Closed unless
     // keepOutbox is true (then messages wait for the next open(); requests still fail).
     void close(TimePoint now, bool keepOutbox = false);
+    // End in Closed from any state but KEEP the session, for an app going to background:
+    // an open socket is closed with 1001 "going away" (PROTOCOL.md §3: any code but 1000
+    // detaches the session and the server keeps it for welcome.ttl), a connecting one is
+    // aborted; no reconnect follows. Queued and unacknowledged messages stay in the outbox
+    // (no outcome yet; TTLs and request timeouts keep running: pollTimeout() still matters)
+    // and retryable or not-yet-sent requests keep waiting; requests already sent and not
+    // retryable fail with ConnectionLost. The next open() sends hello with the old sid, rx
+    // and ak: resumed when the server still has the session (unacked messages resent, no
+    // SessionLost), else the usual new-session path (renumber, re-subscribe, SessionLost).
+    // close() afterwards forgets the kept session and outbox as usual.
+    void suspend(TimePoint now);
     // Replace the endpoints (takes effect at the next attempt).
     void setUrls(const QList<QUrl> &urls);
 

@@ -12,21 +12,23 @@ constexpr std::optional<State> X = std::nullopt;  // ignored
 
 // Rows: states in enum order. Columns: inputs in enum order:
 //   Open, Close, TokenReady, TokenFailed, SocketOpened, Welcome, LinkLost, TokenExpired,
-//   Permanent, ServerClosed, RetryDue
+//   Permanent, ServerClosed, RetryDue, Suspend
+// Closed x Close and Closed x Suspend are self-loops (accepted, no state change): close()
+// after suspend() must still forget the kept session and outbox.
 constexpr std::array<std::array<std::optional<State>, kInputCount>, kStateCount> kTable{{
     // Idle
-    {S::Connecting, S::Closed, X, X, X, X, X, X, X, X, X},
+    {S::Connecting, S::Closed, X, X, X, X, X, X, X, X, X, S::Closed},
     // Connecting
     {X, S::Closed, S::Connecting, S::Reconnecting, S::Connecting, S::Connected,
-     S::Reconnecting, S::Connecting, S::Failed, S::Closed, X},
+     S::Reconnecting, S::Connecting, S::Failed, S::Closed, X, S::Closed},
     // Connected
-    {X, S::Closed, X, X, X, X, S::Reconnecting, S::Connecting, S::Failed, S::Closed, X},
+    {X, S::Closed, X, X, X, X, S::Reconnecting, S::Connecting, S::Failed, S::Closed, X, S::Closed},
     // Reconnecting
-    {S::Connecting, S::Closed, X, X, X, X, X, X, X, X, S::Connecting},
+    {S::Connecting, S::Closed, X, X, X, X, X, X, X, X, S::Connecting, S::Closed},
     // Failed
-    {S::Connecting, S::Closed, X, X, X, X, X, X, X, X, X},
+    {S::Connecting, S::Closed, X, X, X, X, X, X, X, X, X, S::Closed},
     // Closed
-    {S::Connecting, X, X, X, X, X, X, X, X, X, X},
+    {S::Connecting, S::Closed, X, X, X, X, X, X, X, X, X, S::Closed},
 }};
 
 } // namespace
@@ -50,6 +52,7 @@ QLatin1StringView inputName(Input input)
     case I::Permanent: return QLatin1StringView("Permanent");
     case I::ServerClosed: return QLatin1StringView("ServerClosed");
     case I::RetryDue: return QLatin1StringView("RetryDue");
+    case I::Suspend: return QLatin1StringView("Suspend");
     }
     return QLatin1StringView("?");
 }

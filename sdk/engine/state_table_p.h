@@ -35,8 +35,9 @@ enum class Input {
     Permanent,     // close 1008/4400-4999, ProtocolMismatch, tries exhausted
     ServerClosed,  // close 1000 from the server
     RetryDue,      // the backoff wait elapsed (or a network/app signal cut it short)
+    Suspend,       // app: suspend() (close 1001, keep the session and the outbox)
 };
-inline constexpr int kInputCount = 11;
+inline constexpr int kInputCount = 12;
 QLatin1StringView inputName(Input input);
 
 // The next state for (state, input), or nullopt when the input is ignored in that state.

@@ -10,7 +10,9 @@
 #include <engine/connection.h>
 #include <protocol/codec.h>
 
+#include <QtCore/QHash>
 #include <QtCore/QList>
+#include <QtCore/QStringList>
 
 #include <random>
 #include <vector>
@@ -188,6 +190,24 @@ struct Harness {
 };
 
 inline QCborValue text(const char *s) { return QCborValue(QString::fromUtf8(s)); }
+
+// Outcome events per message id ("delivered", "rejected", "dropped:<Reason>", "sent"):
+// every send must end with exactly one.
+inline QHash<QString, QStringList> outcomes(const Harness &h)
+{
+    QHash<QString, QStringList> out;
+    for (const auto &e : h.events) {
+        if (auto *d = std::get_if<Delivered>(&e))
+            out[d->id].append(QStringLiteral("delivered"));
+        else if (auto *r = std::get_if<Rejected>(&e))
+            out[r->id].append(QStringLiteral("rejected"));
+        else if (auto *x = std::get_if<Dropped>(&e))
+            out[x->id].append(QStringLiteral("dropped:") + dropReasonName(x->reason));
+        else if (auto *s = std::get_if<Sent>(&e))
+            out[s->id].append(QStringLiteral("sent"));
+    }
+    return out;
+}
 
 inline P::Msg serverMsg(std::optional<quint64> seq, const QString &id, const QCborValue &d,
                         const QString &ch = QString())

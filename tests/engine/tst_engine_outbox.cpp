@@ -12,23 +12,6 @@ using namespace EngineTest;
 
 namespace {
 
-// Outcome events per message id.
-QHash<QString, QStringList> outcomes(const Harness &h)
-{
-    QHash<QString, QStringList> out;
-    for (const auto &e : h.events) {
-        if (auto *d = std::get_if<Delivered>(&e))
-            out[d->id].append(QStringLiteral("delivered"));
-        else if (auto *r = std::get_if<Rejected>(&e))
-            out[r->id].append(QStringLiteral("rejected"));
-        else if (auto *x = std::get_if<Dropped>(&e))
-            out[x->id].append(QStringLiteral("dropped:") + dropReasonName(x->reason));
-        else if (auto *s = std::get_if<Sent>(&e))
-            out[s->id].append(QStringLiteral("sent"));
-    }
-    return out;
-}
-
 std::vector<P::Msg> sentMsgs(Harness &h) { return h.takeSentOf<P::Msg>(); }
 
 } // namespace

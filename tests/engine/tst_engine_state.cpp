@@ -1,6 +1,6 @@
 // The connection state machine: every (state, input) pair of the transition table driven
 // through the real engine, PROTOCOL.md §8's close-code table row by row, the handshake
-// timeout, ProtocolMismatch, close() from every state, and the state diagram of
+// timeout, ProtocolMismatch, close() and suspend() from every state, and the state diagram of
 // docs/architecture.md checked against the table.
 #include "engine_harness.h"
 
@@ -17,7 +17,8 @@ const State kStates[] = {State::Idle, State::Connecting, State::Connected,
                          State::Reconnecting, State::Failed, State::Closed};
 const Input kInputs[] = {Input::Open, Input::Close, Input::TokenReady, Input::TokenFailed,
                          Input::SocketOpened, Input::Welcome, Input::LinkLost, Input::TokenExpired,
-                         Input::Permanent, Input::ServerClosed, Input::RetryDue};
+                         Input::Permanent, Input::ServerClosed, Input::RetryDue, Input::Suspend};
+static_assert(std::size(kInputs) == kInputCount, "walk every input of the table");
 
 Options walkOptions()
 {
@@ -77,6 +78,7 @@ void drive(Harness &h, Input input)
     switch (input) {
     case Input::Open: h->open(h.now); break;
     case Input::Close: h->close(h.now); break;
+    case Input::Suspend: h->suspend(h.now); break;
     case Input::TokenReady: h->provideToken(h.now, QStringLiteral("t")); break;
     case Input::TokenFailed: h->tokenFailed(h.now, u"provider down"); break;
     case Input::SocketOpened: h.opened(); break;
