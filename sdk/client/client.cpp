@@ -35,6 +35,21 @@ SendResult SendResult::refused(const Error &error)
     return r;
 }
 
+bool SendResult::isOk() const
+{
+    return !m_error.isError() && !m_id.isEmpty();
+}
+
+QString SendResult::id() const
+{
+    return m_id;
+}
+
+Error SendResult::error() const
+{
+    return m_error;
+}
+
 // ---- ClientPrivate -------------------------------------------------------------------
 
 ClientPrivate::ClientPrivate(Client *q) : q(q)

@@ -53,12 +53,15 @@ public:
     static SendResult refused(const Error &error);
 
     // True when the message was queued: it has an id and no error.
-    bool isOk() const { return !m_error.isError() && !m_id.isEmpty(); }
+    bool isOk() const;
     explicit operator bool() const { return isOk(); }  // isOk()
-    QString id() const { return m_id; }         // empty when refused
-    Error error() const { return m_error; }     // NoError when accepted
+    QString id() const;     // empty when refused
+    Error error() const;    // NoError when accepted
 
 private:
+    // Accessors are out of line so the layout can change behind them; the members stay
+    // because a send result is returned by value on the hot path (no allocation).
+    // ### Tether 2: reconsider a shared d-pointer if fields are added.
     QString m_id;
     Error m_error;
 };
@@ -228,6 +231,7 @@ Q_SIGNALS:
     void errorOccurred(const Tether::Error &error);
 
 private:
+    Q_DISABLE_COPY_MOVE(Client)
     friend class ClientPrivate;
     std::unique_ptr<ClientPrivate> d;
 };

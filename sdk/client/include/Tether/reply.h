@@ -66,6 +66,7 @@ Q_SIGNALS:
     void errorOccurred(const Tether::Error &error);
 
 private:
+    Q_DISABLE_COPY_MOVE(Reply)
     friend class Client;
     friend class ClientPrivate;
     explicit Reply(const QString &method, QObject *parent);
