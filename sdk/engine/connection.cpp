@@ -869,6 +869,11 @@ SendResult Connection::send(TimePoint now, const QCborValue &payload, const Send
     encoded.clear();
     bool binary = false;
     if (d->options.rawMode) {
+        // PROTOCOL.md §9: channels do not exist without the envelope; refusing beats
+        // silently sending a publication nobody will route.
+        if (!options.channel.isEmpty())
+            return {{}, Error::make(ErrorKind::Local, ErrorCode::NotSupported,
+                                    QStringLiteral("channels are not available in raw mode"))};
         if (payload.isByteArray()) {
             encoded = payload.toByteArray();
             binary = true;

@@ -210,6 +210,12 @@ void tst_EngineToken::rawModeRefusesProtocolFeatures()
     QCOMPARE(h->subscribe(h.now, QStringLiteral("c")).error->code, ErrorCode::NotSupported);
     QCOMPARE(h->unsubscribe(h.now, QStringLiteral("c")).error->code, ErrorCode::NotSupported);
     QCOMPARE(h.send(QCborValue(42)).error->code, ErrorCode::NotSupported);
+    SendOptions onChannel;
+    onChannel.channel = QStringLiteral("c");
+    const SendResult published = h.send(QCborValue(QStringLiteral("text")), onChannel);
+    QVERIFY(!published.ok());
+    QCOMPARE(published.error->code, ErrorCode::NotSupported);
+    QCOMPARE(h->queueDepth(), 0);
 }
 
 void tst_EngineToken::rawModeInbound()

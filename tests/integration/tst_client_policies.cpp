@@ -252,6 +252,11 @@ void tst_ClientPolicies::rawModeRefusesRequestsAndChannels()
     QCOMPARE(sub->error().code(), Error::NotSupported);
     // Only strings and bytes can be frames.
     QCOMPARE(client.send(QJsonObject{{QStringLiteral("k"), 1}}).error().code(), Error::NotSupported);
+    // No envelope, no channels: a publication is refused rather than sent unrouted.
+    SendOptions onChannel;
+    onChannel.channel = QStringLiteral("x");
+    QCOMPARE(client.send(QStringLiteral("text"), onChannel).error().code(), Error::NotSupported);
+    QCOMPARE(client.queueDepth(), 0);
 }
 
 // A plain WebSocket server (Qt's, in process) that picks no subprotocol: not a Tether server.

@@ -119,8 +119,8 @@ public:
     // --- sending ---
     // Queues a message and returns its id, or refuses it: QueueFull (RejectNew policy),
     // FrameTooLarge (larger than the server's maxFrame; the connection stays),
-    // InvalidPayload (not encodable with the codec), NotSupported (AtLeastOnce or a channel
-    // in raw mode). An own SendOptions::id must be unique (not checked). Sending while
+    // InvalidPayload (not encodable with the codec), NotSupported (a channel in raw mode,
+    // where every send is at most once whatever SendOptions::delivery says). An own SendOptions::id must be unique (not checked). Sending while
     // not connected is allowed: the message waits in the outbox for the next connection.
     // A QByteArray payload is a CBOR byte string (Codec::Cbor) or a binary frame (raw
     // mode); a QString is a text string (a text frame in raw mode).

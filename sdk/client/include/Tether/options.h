@@ -81,8 +81,8 @@ struct ClientOptions {
     // Raw mode (PROTOCOL.md §9): any WebSocket server, no envelope, no hello; each send is
     // one frame of the payload (QByteArray: binary frame, QString: text frame, anything
     // else: Error::NotSupported). Requests and subscribe()/unsubscribe() fail with
-    // NotSupported; every send is at-most-once (ends in sent(id)); SendOptions::channel and
-    // delivery are ignored.
+    // NotSupported, and so does a send with SendOptions::channel; every send is at-most-once
+    // (ends in sent(id)) whatever SendOptions::delivery says.
     bool rawMode = false;
     BackoffOptions backoff;                        // reconnect delays and attempt limit
     HeartbeatOptions heartbeat;                    // ping interval and liveness timeouts
