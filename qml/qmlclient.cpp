@@ -266,9 +266,6 @@ bool QmlClient::applyOptions()
     m_backoff->applyTo(o.backoff);
     m_heartbeat->applyTo(o.heartbeat);
     m_queue->applyTo(o.queue);
-    // The background policy closes the socket but must keep the outbox.
-    if (m_backgroundCloseDelay >= 0)
-        o.queue.keepOnClose = true;
     QString tlsFailure;
     if (!m_tls->applyTo(o.tls, &tlsFailure))
         qmlWarning(this) << tlsFailure;
@@ -324,7 +321,6 @@ void QmlClient::setBackgroundCloseDelay(int ms)
     if (m_backgroundCloseDelay == ms)
         return;
     m_backgroundCloseDelay = ms;
-    markOptionsChanged();  // keepOnClose follows the policy
     Q_EMIT lifecycleChanged();
 }
 
@@ -367,10 +363,10 @@ void QmlClient::onBackgroundTimeout()
     const Tether::State s = m_client->state();
     if (!m_active || s == Tether::State::Idle || s == Tether::State::Closed || s == Tether::State::Failed)
         return;
-    qCDebug(lcQml) << "background for" << m_backgroundCloseDelay << "ms: closing the socket, keeping the outbox";
+    qCDebug(lcQml) << "background for" << m_backgroundCloseDelay << "ms: suspending (socket closed, session and outbox kept)";
     m_suspended = true;
     Q_EMIT suspendedChanged();
-    m_client->close();
+    m_client->suspend();
 }
 
 void QmlClient::notifyNetworkChanged() { m_client->notifyNetworkChanged(); }

@@ -512,4 +512,10 @@ void Client::close()
     d->process();
 }
 
+void Client::suspend()
+{
+    d->engine->suspend(ClientPrivate::now());
+    d->process();
+}
+
 } // namespace Tether

@@ -94,11 +94,16 @@ TestCase {
         wait(100)
         compare(delivered.count, 0)
 
+        const sessionBefore = c.sessionId
+        const lost = spy(c, "sessionLost")
         testServer.setApplicationState(Qt.ApplicationActive)
         compare(c.suspended, false)
         tryCompare(c, "state", Client.Connected, 5000)
         tryCompare(delivered, "count", 1, 5000)
         compare(delivered.signalArguments[0][0], id)
+        compare(c.resumed, true, "the server kept the session (closed with 1001, not 1000)")
+        compare(c.sessionId, sessionBefore)
+        compare(lost.count, 0)
     }
 
     function test_backgroundPolicyCancelledByQuickReturn() {

@@ -184,6 +184,14 @@ public Q_SLOTS:
     // messages are dropped(Closed) unless QueueOptions::keepOnClose; pending requests fail
     // with ClientClosed.
     void close();
+    // For an app going to the background: closes the socket with 1001 ("going away"), so the
+    // server keeps the session for its ttl, and ends in Closed without reconnecting. The
+    // outbox, the session and the subscriptions are kept; requests already sent that are
+    // not retryable fail with ConnectionLost, the others wait (their timeouts keep running).
+    // The next open() resumes the session when the server still has it (connected(true),
+    // nothing lost or repeated); otherwise it is the usual sessionLost() path. close()
+    // afterwards forgets the session as usual.
+    void suspend();
 
 Q_SIGNALS:
     // urls() (and so url()) changed: setUrl()/setUrls() with a different list.
