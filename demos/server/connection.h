@@ -49,6 +49,7 @@ public:
     Phase phase = Phase::AwaitHello;
     Session *session = nullptr;
     std::int64_t lastReceiveMs = 0;
+    std::int64_t pingSentMs = 0;   // 0: no server ping outstanding
     int peerCloseCode = 0;             // code of the peer's close frame, 0 if none
 
     // Inbound reassembly of fragmented messages.

@@ -521,21 +521,30 @@ void Hub::schedulePingTick()
 
 void Hub::pingTick()
 {
+    // A peer is dead when a ping has gone unanswered for a whole interval; idleness alone
+    // proves nothing (a late tick on a busy machine must not cut a healthy peer). Any frame
+    // received after the ping, the pong included, answers it.
     const std::int64_t now = steadyNowMs();
+    const std::int64_t coarseNow = coarseNowMs();
     for (auto &entry : m_connections) {
         Connection &c = *entry.second;
         if (c.closing())
             continue;
-        const std::int64_t idle = now - c.lastReceiveMs;
-        if (idle >= 2 * m_options.pingIntervalMs) {
-            TS_INFO("connection %llu: silent for %lld ms, dropping it", static_cast<unsigned long long>(c.id()),
-                    static_cast<long long>(idle));
-            c.abort();
-        } else if (idle >= m_options.pingIntervalMs) {
+        if (c.pingSentMs && c.lastReceiveMs >= c.pingSentMs)
+            c.pingSentMs = 0;
+        if (c.pingSentMs) {
+            if (now - c.pingSentMs >= m_options.pingIntervalMs) {
+                TS_INFO("connection %llu: ping unanswered for %lld ms, dropping it",
+                        static_cast<unsigned long long>(c.id()), static_cast<long long>(now - c.pingSentMs));
+                c.abort();
+            }
+        } else if (now - c.lastReceiveMs >= m_options.pingIntervalMs) {
             // A non-empty payload: lws 4.1 does not report a zero-length pong, so an empty
             // ping would make every healthy peer look silent.
             static const char kPingPayload[] = "tether";
             c.queueFrame(WsOpcode::Ping, kPingPayload, sizeof kPingPayload - 1);
+            // On the coarse clock, like lastReceiveMs, so the comparison above is fair.
+            c.pingSentMs = coarseNow;
         }
     }
 }
