@@ -7,6 +7,7 @@
 #include <QtCore/QDateTime>
 #include <QtCore/QMessageAuthenticationCode>
 #include <QtCore/QRegularExpression>
+#include <QtCore/QScopeGuard>
 
 using namespace Conformance;
 
@@ -66,16 +67,31 @@ private Q_SLOTS:
         QCOMPARE(token, makeToken(QStringLiteral("alice"), expiry));
     }
 
+    // The secret comes from --secret or $TETHER_AUTH_SECRET; with neither, a usage error.
+    // The child inherits this process's environment, so each case sets it explicitly.
     void tokenSubcommandNeedsSecret()
     {
-        if (qEnvironmentVariableIsSet("TETHER_AUTH_SECRET"))
-            QSKIP("TETHER_AUTH_SECRET is set in this environment");
-        const ServerProcess::ToolResult result = ServerProcess::runTool(
-            {QStringLiteral("token"), QStringLiteral("--user"), QStringLiteral("alice"),
-             QStringLiteral("--ttl"), QStringLiteral("60")});
-        QVERIFY(result.finished);
-        QCOMPARE(result.exitCode, 2);
-        QVERIFY(result.out.isEmpty());
+        const QByteArray saved = qgetenv("TETHER_AUTH_SECRET");
+        const bool wasSet = qEnvironmentVariableIsSet("TETHER_AUTH_SECRET");
+        const auto restore = qScopeGuard([&] {
+            if (wasSet)
+                qputenv("TETHER_AUTH_SECRET", saved);
+            else
+                qunsetenv("TETHER_AUTH_SECRET");
+        });
+        const QStringList args{QStringLiteral("token"), QStringLiteral("--user"), QStringLiteral("alice"),
+                               QStringLiteral("--ttl"), QStringLiteral("60")};
+
+        qunsetenv("TETHER_AUTH_SECRET");
+        const ServerProcess::ToolResult without = ServerProcess::runTool(args);
+        QVERIFY(without.finished);
+        QCOMPARE(without.exitCode, 2);
+        QVERIFY(without.out.isEmpty());
+
+        qputenv("TETHER_AUTH_SECRET", kSecret.toUtf8());
+        const ServerProcess::ToolResult fromEnv = ServerProcess::runTool(args);
+        QVERIFY2(fromEnv.finished && fromEnv.exitCode == 0, fromEnv.err.constData());
+        QVERIFY(QString::fromUtf8(fromEnv.out).startsWith(QStringLiteral("alice.")));
     }
 
     void validTokenIsWelcomed_data() { addCodecColumn(); }
