@@ -7,10 +7,26 @@
 
 #include <cstdio>
 #include <cstring>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 using namespace TetherServer;
 
 namespace {
+
+// glibc gives freed memory at the top of the heap back to the kernel once 128 KiB are free
+// and hands out fresh (zero-filled) pages when it grows again. A connection receiving
+// 64 KiB messages made it shrink and grow the heap for every message: brk() with its TLB
+// shootdowns and the page faults behind it were 25 % of the server's time and capped a
+// client's throughput. Keeping up to 64 MiB of free heap for reuse removes both.
+void tuneAllocator()
+{
+#if defined(__GLIBC__)
+    mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+    mallopt(M_MMAP_THRESHOLD, 16 * 1024 * 1024);  // a fixed threshold: large frames stay on the heap too
+#endif
+}
 
 int runToken(int argc, char **argv)
 {
@@ -55,6 +71,7 @@ int main(int argc, char **argv)
         break;
     }
     setLogLevel(options.logLevel);
+    tuneAllocator();
     Server server(std::move(options));
     return server.run();
 }

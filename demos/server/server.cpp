@@ -180,6 +180,8 @@ int Server::handle(lws *wsi, int reasonCode, void *user, void *in, size_t len)
             m_hub->onMessage(*c, bytes, len, binary);   // the common case: no copy
             return 0;
         }
+        if (c->rx.empty())
+            c->rx.reserve(len + remaining);  // one allocation per message, not a doubling series
         c->rx.append(bytes, len);
         if (final) {
             std::string message;

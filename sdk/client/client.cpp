@@ -305,7 +305,19 @@ SendResult ClientPrivate::send(std::optional<QCborValue> payload, const SendOpti
     if (!payload)
         return SendResult::refused(Error(Error::InvalidPayload,
                                          QStringLiteral("the payload has no JSON/CBOR equivalent")));
-    const Engine::SendResult result = engine->send(now(), *payload, Convert::engineSendOptions(sendOptions));
+    if (payload->isByteArray())
+        return sendBytes(payload->toByteArray(), sendOptions);
+    return sent(engine->send(now(), *payload, Convert::engineSendOptions(sendOptions)));
+}
+
+SendResult ClientPrivate::sendBytes(const QByteArray &bytes, const SendOptions &sendOptions)
+{
+    // Not through QCborValue: the engine keeps a large buffer shared (one copy, into the frame).
+    return sent(engine->sendBytes(now(), bytes, Convert::engineSendOptions(sendOptions)));
+}
+
+SendResult ClientPrivate::sent(const Engine::SendResult &result)
+{
     process();
     if (!result.ok())
         return SendResult::refused(Convert::error(*result.error));
@@ -421,12 +433,14 @@ SendResult Client::send(const QJsonArray &payload, const SendOptions &options)
 
 SendResult Client::send(const QVariant &payload, const SendOptions &options)
 {
+    if (payload.metaType() == QMetaType::fromType<QByteArray>())
+        return d->sendBytes(payload.toByteArray(), options);
     return d->send(Convert::payload(payload), options);
 }
 
 SendResult Client::send(const QByteArray &payload, const SendOptions &options)
 {
-    return d->send(QCborValue(payload), options);
+    return d->sendBytes(payload, options);
 }
 
 SendResult Client::send(const QString &payload, const SendOptions &options)

@@ -45,6 +45,8 @@ public:
     void onTimeout();
 
     SendResult send(std::optional<QCborValue> payload, const SendOptions &options);
+    SendResult sendBytes(const QByteArray &bytes, const SendOptions &options);
+    SendResult sent(const Engine::SendResult &result);  // process(), then the public answer
     Reply *startRequest(const QString &method, Engine::RequestResult result);
     void requestToken(int attempt);
 

@@ -105,6 +105,9 @@ struct Connection::Private {
 
     quint64 random() { return options.random ? options.random() : fallbackRng(); }
     QString newId();
+    // The common tail of send()/sendBytes(): id, maxFrame pre-check, then `push(id, reliable)`.
+    template<class Push>
+    SendResult queueMessage(qsizetype payloadSize, const SendOptions &options, Push push);
 
     bool apply(Input input);
     void noteTime(TimePoint now);
@@ -135,6 +138,25 @@ struct Connection::Private {
 };
 
 // ---- helpers ------------------------------------------------------------------------
+
+template<class Push>
+SendResult Connection::Private::queueMessage(qsizetype payloadSize, const SendOptions &sendOptions, Push push)
+{
+    const QString id = sendOptions.id.isEmpty() ? newId() : sendOptions.id;
+    if (maxFrame && !options.rawMode) {
+        // A lower bound of the frame (payload, id, channel): certainly too large now. The
+        // exact check happens when the frame is built (outbox.cpp).
+        const quint64 atLeast = quint64(payloadSize + id.size() + sendOptions.channel.size());
+        if (atLeast > *maxFrame)
+            return {{}, Error::make(ErrorKind::Local, ErrorCode::FrameTooLarge,
+                                    QStringLiteral("message of at least %1 bytes exceeds the server's maxFrame %2")
+                                        .arg(atLeast).arg(*maxFrame))};
+    }
+    const bool reliable = !options.rawMode && sendOptions.delivery == Delivery::AtLeastOnce;
+    if (auto error = push(id, reliable))
+        return {{}, std::move(error)};
+    return {id, std::nullopt};
+}
 
 QString Connection::Private::newId()
 {
@@ -888,20 +910,24 @@ SendResult Connection::send(TimePoint now, const QCborValue &payload, const Send
         if (!d->codec->encodeValue(payload, encoded, &error))
             return {{}, Error::make(ErrorKind::Local, ErrorCode::NotSupported, error)};
     }
-    const QString id = options.id.isEmpty() ? d->newId() : options.id;
-    if (d->maxFrame && !d->options.rawMode) {
-        // A lower bound of the frame (payload, id, channel): certainly too large now. The
-        // exact check happens when the frame is built (outbox.cpp).
-        const quint64 atLeast = quint64(encoded.size() + id.size() + options.channel.size());
-        if (atLeast > *d->maxFrame)
-            return {{}, Error::make(ErrorKind::Local, ErrorCode::FrameTooLarge,
-                                    QStringLiteral("message of at least %1 bytes exceeds the server's maxFrame %2")
-                                        .arg(atLeast).arg(*d->maxFrame))};
-    }
-    const bool reliable = !d->options.rawMode && options.delivery == Delivery::AtLeastOnce;
-    if (auto error = d->outbox.push(now, id, encoded, options, reliable, binary))
-        return {{}, std::move(error)};
-    return {id, std::nullopt};
+    return d->queueMessage(encoded.size(), options, [&](const QString &id, bool reliable) {
+        return d->outbox.push(now, id, encoded, options, reliable, binary);
+    });
+}
+
+SendResult Connection::sendBytes(TimePoint now, const QByteArray &bytes, const SendOptions &options)
+{
+    // Sharing pays for its side-table entry only on large payloads; everything else,
+    // including the refusals (JSON cannot carry bytes, no channels in raw mode), takes the
+    // general path.
+    const bool shareable = d->options.rawMode ? options.channel.isEmpty()
+                                              : d->codec->kind() == Protocol::CodecKind::Cbor;
+    if (bytes.size() < Outbox::kShareBytesFrom || !shareable)
+        return send(now, QCborValue(bytes), options);
+    d->noteTime(now);
+    return d->queueMessage(bytes.size(), options, [&](const QString &id, bool reliable) {
+        return d->outbox.pushShared(now, id, bytes, options, reliable, true);
+    });
 }
 
 RequestResult Connection::request(TimePoint now, const QString &method, const QCborValue &params,

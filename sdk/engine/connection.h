@@ -113,6 +113,11 @@ public:
     // array or string). An app-supplied id must be unique (not checked). Otherwise exactly one of
     // Delivered / Rejected / Dropped (reliable) or Sent / Dropped (at-most-once) follows.
     SendResult send(TimePoint now, const QCborValue &payload, const SendOptions &options = {});
+    // send() of a byte string the caller holds as a QByteArray (raw mode: a binary frame),
+    // with the same outcomes. From Outbox::kShareBytesFrom bytes on the outbox shares the
+    // caller's buffer instead of copying it: the payload is copied once per transmission,
+    // into the frame. NotSupported with the JSON codec (it cannot carry bytes).
+    SendResult sendBytes(TimePoint now, const QByteArray &bytes, const SendOptions &options = {});
 
     // A request: waits while offline (its timeout counts from this call). Fails at once
     // with NotSupported (raw mode), InvalidArgument (empty method) or FrameTooLarge.

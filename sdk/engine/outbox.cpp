@@ -25,8 +25,7 @@ Error localError(ErrorCode code, QString message)
 
 Outbox::Outbox(const Options &options, Sink &sink) : m_options(options), m_sink(sink) {}
 
-std::optional<Error> Outbox::push(TimePoint now, const QString &id, QByteArrayView encoded,
-                                  const SendOptions &options, bool reliable, bool binary)
+std::optional<Error> Outbox::admit(const SendOptions &options, qsizetype bytes)
 {
     // A superseded message leaves first: its room counts for the new one.
     if (!options.coalescingKey.isEmpty()) {
@@ -36,22 +35,15 @@ std::optional<Error> Outbox::push(TimePoint now, const QString &id, QByteArrayVi
                 finish(*old, Dropped{idOf(*old), DropReason::Superseded});
         }
     }
-    if (!makeRoom(encoded.size()))
+    if (!makeRoom(bytes))
         return localError(ErrorCode::QueueFull,
                           QStringLiteral("outbox full (%1 messages, %2 bytes)").arg(m_count).arg(m_bytes));
+    return std::nullopt;
+}
 
-    const bool ascii = isAsciiId(id);
-    const QByteArray idBytes = ascii ? id.toLatin1() : id.toUtf8();
-    if (idBytes.size() > 0xffff)
-        return localError(ErrorCode::InvalidArgument, QStringLiteral("message id too long"));
-
-    Entry e;
-    e.blob.reserve(idBytes.size() + encoded.size());
-    e.blob.append(idBytes);
-    e.blob.append(encoded);
+void Outbox::enqueue(TimePoint now, Entry e, const SendOptions &options)
+{
     e.serial = m_nextSerial++;
-    e.idLen = quint16(idBytes.size());
-    e.flags = quint8((reliable ? Reliable : 0) | (binary ? Binary : 0) | (ascii ? 0 : Utf8Id));
     if (!options.channel.isEmpty())
         e.channel = internChannel(options.channel);
     if (!options.coalescingKey.isEmpty()) {
@@ -62,8 +54,43 @@ std::optional<Error> Outbox::push(TimePoint now, const QString &id, QByteArrayVi
     if (options.ttl.count() > 0)
         m_ttl.push(now, options.ttl, e.serial);
     m_count += 1;
-    m_bytes += encoded.size();
+    m_bytes += e.payloadSize();
     m_entries.push_back(std::move(e));
+}
+
+std::optional<Error> Outbox::push(TimePoint now, const QString &id, QByteArrayView encoded,
+                                  const SendOptions &options, bool reliable, bool binary)
+{
+    const bool ascii = isAsciiId(id);
+    const QByteArray idBytes = ascii ? id.toLatin1() : id.toUtf8();
+    if (idBytes.size() > 0xffff)
+        return localError(ErrorCode::InvalidArgument, QStringLiteral("message id too long"));
+    if (auto error = admit(options, encoded.size()))
+        return error;
+
+    Entry e;
+    e.blob.reserve(idBytes.size() + encoded.size());
+    e.blob.append(idBytes);
+    e.blob.append(encoded);
+    e.idLen = quint16(idBytes.size());
+    e.flags = quint16((reliable ? Reliable : 0) | (binary ? Binary : 0) | (ascii ? 0 : Utf8Id));
+    enqueue(now, std::move(e), options);
+    return std::nullopt;
+}
+
+std::optional<Error> Outbox::pushShared(TimePoint now, const QString &id, const QByteArray &bytes,
+                                        const SendOptions &options, bool reliable, bool binary)
+{
+    if (id.size() > 0xffff)
+        return localError(ErrorCode::InvalidArgument, QStringLiteral("message id too long"));
+    if (auto error = admit(options, bytes.size()))
+        return error;
+
+    Entry e;
+    e.blob = bytes;  // shared with the app: no copy
+    e.flags = quint16((reliable ? Reliable : 0) | (binary ? Binary : 0) | Shared);
+    m_sharedIds.insert(m_nextSerial, id);
+    enqueue(now, std::move(e), options);
     return std::nullopt;
 }
 
@@ -90,6 +117,8 @@ bool Outbox::makeRoom(qsizetype extraBytes)
 
 QString Outbox::idOf(const Entry &e) const
 {
+    if (e.has(Shared))
+        return m_sharedIds.value(e.serial);
     return e.has(Utf8Id) ? QString::fromUtf8(e.blob.constData(), e.idLen)
                          : QString::fromLatin1(e.blob.constData(), e.idLen);
 }
@@ -116,8 +145,10 @@ void Outbox::finish(Entry &e, Event outcome)
     e.channel = 0;
     m_count -= 1;
     m_bytes -= e.payloadSize();
-    e.flags = quint8((e.flags | Dead) & ~SentNow);
+    e.flags = quint16((e.flags | Dead) & ~SentNow);
     e.blob = QByteArray();
+    if (e.has(Shared))
+        m_sharedIds.remove(e.serial);
     ++m_dead;
 }
 
@@ -125,7 +156,7 @@ void Outbox::releaseKey(Entry &e)
 {
     if (!e.has(HasKey))
         return;
-    e.flags &= quint8(~HasKey);
+    e.flags &= quint16(~HasKey);
     const auto it = m_serialToKey.find(e.serial);
     if (it == m_serialToKey.end())
         return;
@@ -182,16 +213,16 @@ std::optional<SendFrame> Outbox::takeNext(const Protocol::Codec *codec, std::opt
         SendFrame frame;
         const QByteArrayView payload(e.blob.constData() + e.idLen, e.payloadSize());
         if (!codec) {
-            frame.bytes = payload.toByteArray();
+            frame.bytes = e.has(Shared) ? e.blob : payload.toByteArray();
             frame.binary = e.has(Binary);
         } else {
             // The codec wants the id as UTF-16: widen the stored bytes on the stack.
             QVarLengthArray<char16_t, 64> idBuffer;
-            QString utf8Id;
+            QString storedId;
             QStringView id;
-            if (e.has(Utf8Id)) {
-                utf8Id = idOf(e);
-                id = utf8Id;
+            if (e.has(Utf8Id) || e.has(Shared)) {
+                storedId = idOf(e);
+                id = storedId;
             } else {
                 idBuffer.resize(e.idLen);
                 for (qsizetype i = 0; i < e.idLen; ++i)
@@ -204,8 +235,15 @@ std::optional<SendFrame> Outbox::takeNext(const Protocol::Codec *codec, std::opt
             header.id = id;
             if (e.channel)
                 header.ch = m_channels[e.channel].name;
-            frame.bytes.reserve(payload.size() + e.idLen + 64);
-            codec->encodeMsg(header, payload, frame.bytes);
+            if (e.has(Shared)) {
+                // Connection::sendShared() only shares with a codec that carries bytes.
+                const bool encoded = codec->encodeMsgBytes(header, payload, frame.bytes);
+                Q_ASSERT(encoded);
+                Q_UNUSED(encoded);
+            } else {
+                frame.bytes.reserve(payload.size() + e.idLen + 64);
+                codec->encodeMsg(header, payload, frame.bytes);
+            }
             frame.binary = codec->usesBinaryFrames();
             if (maxFrame && quint64(frame.bytes.size()) > *maxFrame && e.seq == 0) {
                 // Never on the wire: refuse it locally, keep the connection.
@@ -280,7 +318,7 @@ QString Outbox::nack(quint64 seq, const Error &error)
 void Outbox::connectionLost()
 {
     for (qsizetype i = 0; i < m_cursor && i < qsizetype(m_entries.size()); ++i)
-        m_entries[size_t(i)].flags &= quint8(~SentNow);
+        m_entries[size_t(i)].flags &= quint16(~SentNow);
     m_cursor = 0;
     m_inFlight = 0;
 }
@@ -313,7 +351,7 @@ void Outbox::newSession()
             finish(e, Dropped{idOf(e), DropReason::Expired});
     for (Entry &e : m_entries) {
         e.seq = 0;
-        e.flags &= quint8(~SentNow);
+        e.flags &= quint16(~SentNow);
     }
     m_entries.erase(std::remove_if(m_entries.begin(), m_entries.end(),
                                    [](const Entry &e) { return e.has(Dead); }),

@@ -34,6 +34,9 @@
 // coalescing, expiry) leaves a dead entry, popped when it reaches the front or compacted
 // when dead entries outnumber live ones. An entry is ~48 bytes plus one allocation holding
 // its id and encoded payload: the memory overhead per queued message stays under 128 bytes.
+// A large byte payload (pushShared(), from kShareBytesFrom bytes) is not copied at all:
+// the entry keeps the app's implicitly shared QByteArray and its id moves to a side table,
+// so the payload is copied once per transmission, into the frame (raw mode: not at all).
 #pragma once
 
 #include "options.h"
@@ -57,6 +60,12 @@ public:
     // frame bytes). Fails with QueueFull when over a bound and the policy cannot make room.
     std::optional<Error> push(TimePoint now, const QString &id, QByteArrayView encoded,
                               const SendOptions &options, bool reliable, bool binary);
+    // Queues a byte-string payload (raw mode: the frame's bytes) without copying it: the
+    // entry shares the app's QByteArray and the codec writes it into each frame
+    // (Codec::encodeMsgBytes). Worth a side-table entry from kShareBytesFrom bytes on.
+    std::optional<Error> pushShared(TimePoint now, const QString &id, const QByteArray &bytes,
+                                    const SendOptions &options, bool reliable, bool binary);
+    static constexpr qsizetype kShareBytesFrom = 1024;
 
     // The next frame to transmit on the current connection, or nullopt when nothing may be
     // sent now (empty, or the in-flight window is full). `codec` is null in raw mode.
@@ -84,7 +93,7 @@ public:
     bool settling() const { return m_coverRx > m_highestAck; }
 
 private:
-    enum Flag : quint8 {
+    enum Flag : quint16 {
         Reliable = 1,
         Dead = 2,       // ended and reported; awaiting removal
         TtlPassed = 4,  // TTL ran out while on the wire: dropped Expired at the next new session
@@ -93,6 +102,7 @@ private:
         EverSent = 32,  // transmitted at least once (a later send is a retransmission)
         Binary = 64,    // raw mode: binary frame
         Utf8Id = 128,   // id not Latin-1-safe ASCII: stored as UTF-8
+        Shared = 256,   // blob: the app's byte payload, shared, not encoded (idLen 0; id in m_sharedIds)
     };
     struct Entry {
         QByteArray blob;    // id bytes, then the encoded payload
@@ -100,13 +110,16 @@ private:
         quint64 seq = 0;    // 0 = no seq in the current session
         quint32 channel = 0;
         quint16 idLen = 0;
-        quint8 flags = 0;
+        quint16 flags = 0;
         bool has(Flag f) const { return flags & f; }
         qsizetype payloadSize() const { return blob.size() - idLen; }
     };
 
     QString idOf(const Entry &e) const;
     Entry *findSerial(quint64 serial);
+    // Coalescing and room for a new message of `bytes`; an error when it cannot be queued.
+    std::optional<Error> admit(const SendOptions &options, qsizetype bytes);
+    void enqueue(TimePoint now, Entry e, const SendOptions &options);
     bool makeRoom(qsizetype extraBytes);
     // Ends a live entry: emits `outcome` (unless already reported) and marks it dead.
     void finish(Entry &e, Event outcome);
@@ -133,6 +146,7 @@ private:
     DeadlineQueue<quint64> m_ttl;
     QHash<QString, quint64> m_keyToSerial;
     QHash<quint64, QString> m_serialToKey;
+    QHash<quint64, QString> m_sharedIds;  // ids of Shared entries, by serial
     struct ChannelName {
         QString name;
         quint32 refs = 0;

@@ -452,8 +452,24 @@ public:
 
     void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const override
     {
+        writeMsgEnvelope(header, encodedValue.size(), out);
+        out.append(encodedValue);
+    }
+
+    bool encodeMsgBytes(const MsgHeader &header, QByteArrayView bytes, QByteArray &out, QString *) const override
+    {
+        writeMsgEnvelope(header, bytes.size() + 9, out);
+        Cbor::writeHead(out, Cbor::Bytes, quint64(bytes.size()));
+        out.append(bytes);
+        return true;
+    }
+
+private:
+    // Everything of a `msg` frame up to the value of `d`.
+    static void writeMsgEnvelope(const MsgHeader &header, qsizetype valueSize, QByteArray &out)
+    {
         Q_ASSERT(!header.seq || (*header.seq > 0 && *header.seq <= kMaxUInt));
-        out.reserve(out.size() + 48 + 3 * (header.id.size() + header.ch.size()) + encodedValue.size());
+        out.reserve(out.size() + 48 + 3 * (header.id.size() + header.ch.size()) + valueSize);
         const int count = 2 + (header.seq ? 1 : 0) + (header.id.isEmpty() ? 0 : 1) + (header.ch.isEmpty() ? 0 : 1);
         Cbor::writeHead(out, Cbor::Map, quint64(count));
         Cbor::writeText(out, QLatin1StringView("t"));
@@ -471,7 +487,6 @@ public:
             Cbor::writeText(out, header.ch);
         }
         Cbor::writeText(out, QLatin1StringView("d"));
-        out.append(encodedValue);
     }
 };
 

@@ -68,6 +68,12 @@ public:
     virtual bool encodeValue(const QCborValue &value, QByteArray &out, QString *error = nullptr) const = 0;
     // Appends a `msg` frame whose `d` is `encodedValue`, as produced by encodeValue().
     virtual void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const = 0;
+    // Appends a `msg` frame whose `d` is the byte string `bytes`, written straight from the
+    // caller's buffer: the one copy a large binary payload costs per transmission (the
+    // engine keeps the app's QByteArray shared instead of an encoded copy). JSON cannot
+    // carry a byte string: returns false with the same error encodeValue() gives.
+    virtual bool encodeMsgBytes(const MsgHeader &header, QByteArrayView bytes, QByteArray &out,
+                                QString *error = nullptr) const = 0;
 };
 
 const Codec &jsonCodec();

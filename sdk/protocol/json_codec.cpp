@@ -731,6 +731,13 @@ public:
         out.append(encodedValue);
         out.append('}');
     }
+
+    bool encodeMsgBytes(const MsgHeader &, QByteArrayView, QByteArray &, QString *error) const override
+    {
+        if (error)
+            *error = QLatin1StringView("payload ") + Problem::kBytesInJson;
+        return false;
+    }
 };
 
 } // namespace
