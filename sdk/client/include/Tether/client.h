@@ -123,7 +123,8 @@ public:
     // where every send is at most once whatever SendOptions::delivery says). An own SendOptions::id must be unique (not checked). Sending while
     // not connected is allowed: the message waits in the outbox for the next connection.
     // A QByteArray payload is a CBOR byte string (Codec::Cbor) or a binary frame (raw
-    // mode); a QString is a text string (a text frame in raw mode).
+    // mode); a QString is a text string (a text frame in raw mode). From 1 KiB on a
+    // QByteArray is queued without a copy (implicitly shared until the message ends).
     SendResult send(const QCborValue &payload, const SendOptions &options = {});
     SendResult send(const QJsonValue &payload, const SendOptions &options = {});
     SendResult send(const QJsonObject &payload, const SendOptions &options = {});
