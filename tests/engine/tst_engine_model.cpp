@@ -46,6 +46,9 @@ constexpr int kDefaultSchedules = 10000;
 constexpr int kDefaultSchedules = 10000;
 #endif
 
+// Byte payloads are at least this long, so the outbox shares them (Outbox::kShareBytesFrom).
+constexpr int kBytesBase = 2048;
+
 struct ServerMessage {
     QString id;
     QCborValue d;
@@ -355,7 +358,14 @@ public:
                 return;
             }
             session->rx = *m->seq;
-            if (m->d.toInteger() % 11 == 0) {  // the server app refuses these
+            qint64 value = m->d.toInteger();
+            if (m->d.isByteArray()) {
+                const QByteArray bytes = m->d.toByteArray();
+                value = bytes.size() - kBytesBase;
+                if (bytes.count('b') != bytes.size())
+                    violations << QStringLiteral("byte payload of %1 altered").arg(*m->id);
+            }
+            if (value % 11 == 0) {  // the server app refuses these
                 P::ErrorObject err{QStringLiteral("forbidden"), QStringLiteral("refused"), std::nullopt};
                 session->nacks[*m->seq] = err;
                 toClient(linkId, P::Nack{*m->seq, err});
@@ -479,7 +489,11 @@ public:
                 SendOptions so;
                 if (ttlRng() % 4 == 0)  // short enough to run out on the wire, in the queue, offline
                     so.ttl = milliseconds(50 + ttlRng() % 6000);
-                const SendResult r = engine->send(now, QCborValue(i), so);
+                // With CBOR every third message is a large byte payload the outbox shares
+                // (sendBytes): its length carries i.
+                const SendResult r = (codec->kind() == P::CodecKind::Cbor && i % 3 == 0)
+                    ? engine->sendBytes(now, QByteArray(kBytesBase + i, 'b'), so)
+                    : engine->send(now, QCborValue(i), so);
                 if (!r.ok()) {
                     violations << QStringLiteral("send refused: ") + r.error->message;
                 } else {
