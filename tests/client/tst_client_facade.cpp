@@ -5,237 +5,17 @@
 // Deterministic: no socket, no sleep, no real timer. The fake transport records every call
 // and lets the test play the server (frames made with the real codecs); the fake clock
 // only moves when a test calls advance(), which fires the Client's single timer at each
-// deadline it was armed for (client_testing_p.h), as the event loop would.
-#include <Tether/Client>
+// deadline it was armed for (client_testing_p.h), as the event loop would. See facade_rig.h.
+#include "facade_rig.h"
+
 #include <Tether/version.h>
-
-#include "../../sdk/client/client_testing_p.h"
-#include "../../sdk/client/conversion_p.h"
-#include "../../sdk/client/transport_p.h"
-
-#include <protocol/codec.h>
 
 #include <QtCore/QCborMap>
 #include <QtCore/QJsonObject>
-#include <QtCore/QMetaEnum>
-#include <QtCore/QPointer>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
-#include <memory>
-#include <random>
-
-using namespace Tether;
-namespace P = Tether::Protocol;
-using namespace std::chrono_literals;
-
-namespace {
-
-using TimePoint = Testing::SteadyTimePoint;
-
-template<class E>
-QString enumName(E value)
-{
-    return QString::fromLatin1(QMetaEnum::fromType<E>().valueToKey(int(value)));
-}
-
-// Records every call the Client makes; the test emits the signals a socket would.
-class FakeTransport : public Transport
-{
-    Q_OBJECT
-public:
-    struct Call {
-        QString kind;  // open, frame, ping, close, abort
-        TransportOpenRequest request;
-        QByteArray bytes;
-        bool binary = false;
-        int code = 0;
-    };
-
-    void open(const TransportOpenRequest &request) override { calls.append({QStringLiteral("open"), request, {}, false, 0}); }
-    void sendFrame(const QByteArray &bytes, bool binary) override
-    {
-        calls.append({QStringLiteral("frame"), {}, bytes, binary, 0});
-    }
-    void ping(const QByteArray &) override { calls.append({QStringLiteral("ping"), {}, {}, false, 0}); }
-    void close(int code, const QString &) override { calls.append({QStringLiteral("close"), {}, {}, false, code}); }
-    void abort() override { calls.append({QStringLiteral("abort"), {}, {}, false, 0}); }
-
-    QList<Call> calls;
-};
-
-// Fast, repeatable settings: fixed backoff (no jitter), no random first delay.
-ClientOptions unitOptions(Codec codec = Codec::Json)
-{
-    ClientOptions o;
-    o.codec = codec;
-    o.backoff.initialDelay = 100ms;
-    o.backoff.maxDelay = 1000ms;
-    o.backoff.jitter = JitterMode::None;
-    o.backoff.initialJitter = 0ms;
-    return o;
-}
-
-// One Client wired to a FakeTransport and a fake clock, plus a log of its signals in order.
-class Rig
-{
-public:
-    explicit Rig(const ClientOptions &options = unitOptions())
-        : client(new Client(QUrl(QStringLiteral("ws://fake.example/ws")), options)),
-          transport(new FakeTransport),
-          codec(&P::codecFor(options.codec == Codec::Cbor ? P::CodecKind::Cbor : P::CodecKind::Json))
-    {
-        Testing::setTransport(client, transport);
-        Testing::setEngineOptions(client, [](Engine::Options &o) {
-            auto rng = std::make_shared<std::mt19937_64>(7);
-            o.random = [rng] { return (*rng)(); };
-        });
-        Testing::setClock(client, [this] { return now; });
-        Client *c = client;
-        QObject::connect(c, &Client::stateChanged, c, [this](State s) { log << QStringLiteral("state:") + enumName(s); });
-        QObject::connect(c, &Client::connected, c, [this](bool resumed) {
-            log << (resumed ? QStringLiteral("connected:resumed") : QStringLiteral("connected:new"));
-        });
-        QObject::connect(c, &Client::disconnected, c, [this](int code, const QString &) {
-            log << QStringLiteral("disconnected:") + QString::number(code);
-        });
-        QObject::connect(c, &Client::reconnecting, c, [this](int attempt, std::chrono::milliseconds delay) {
-            log << QStringLiteral("reconnecting:%1:%2ms").arg(attempt).arg(delay.count());
-        });
-        QObject::connect(c, &Client::failed, c, [this](const Error &e) {
-            failures << e;
-            log << QStringLiteral("failed:") + enumName(e.code());
-        });
-        QObject::connect(c, &Client::errorOccurred, c, [this](const Error &e) {
-            errors << e;
-            log << QStringLiteral("error:") + enumName(e.code());
-        });
-        QObject::connect(c, &Client::sessionLost, c, [this] { log << QStringLiteral("sessionLost"); });
-        QObject::connect(c, &Client::messageReceived, c, [this](const Message &m) {
-            messages << m;
-            log << QStringLiteral("message:") + m.id();
-        });
-        QObject::connect(c, &Client::delivered, c, [this](const QString &id) { log << QStringLiteral("delivered:") + id; });
-        QObject::connect(c, &Client::sent, c, [this](const QString &id) { log << QStringLiteral("sent:") + id; });
-        QObject::connect(c, &Client::rejected, c, [this](const QString &id, const Error &e) {
-            rejections << e;
-            log << QStringLiteral("rejected:") + id + QLatin1Char(':') + enumName(e.code());
-        });
-        QObject::connect(c, &Client::dropped, c, [this](const QString &id, DropReason r) {
-            log << QStringLiteral("dropped:") + id + QLatin1Char(':') + enumName(r);
-        });
-        QObject::connect(c, &Client::heartbeat, c, [this](std::chrono::microseconds rtt) {
-            log << QStringLiteral("heartbeat:") + QString::number(rtt.count()) + QStringLiteral("us");
-        });
-    }
-    ~Rig() { delete client.data(); }
-    Rig(const Rig &) = delete;
-    Rig &operator=(const Rig &) = delete;
-
-    // ---- the server side ----
-    QString subprotocol() const { return QString(codec->subprotocol()); }
-    void opened(const QString &subprotocol) { Q_EMIT transport->opened(subprotocol); }
-    void opened() { opened(subprotocol()); }
-    void serverFrame(const P::Frame &frame)
-    {
-        QByteArray bytes;
-        QVERIFY(codec->encode(frame, bytes));
-        Q_EMIT transport->frameReceived(bytes, codec->usesBinaryFrames());
-    }
-    void closed(int code, const Error &error = Error()) { Q_EMIT transport->closed(code, QString(), error); }
-    static P::Welcome welcome(std::optional<quint64> maxFrame = std::nullopt)
-    {
-        P::Welcome w;
-        w.sid = QStringLiteral("s1");
-        w.maxFrame = maxFrame;
-        return w;
-    }
-    // open() + socket open + welcome; the log starts empty afterwards.
-    void connect(const P::Welcome &w = welcome())
-    {
-        client->open();
-        opened();
-        serverFrame(w);
-        QCOMPARE(client->state(), State::Connected);
-        takeCalls();
-        log.clear();
-    }
-
-    // ---- what the client did ----
-    // Calls since the last takeCalls(): "open", "frame:<type>", "ping", "close:<code>", "abort".
-    QStringList takeCalls()
-    {
-        QStringList out;
-        for (; callsSeen < transport->calls.size(); ++callsSeen) {
-            const FakeTransport::Call &call = transport->calls.at(callsSeen);
-            if (call.kind == QLatin1StringView("frame")) {
-                const P::DecodeResult decoded = codec->decode(call.bytes);
-                out << (decoded.ok() ? QStringLiteral("frame:") + QString(P::frameTypeName(*decoded.frame))
-                                     : QStringLiteral("frame:undecodable"));
-            } else if (call.kind == QLatin1StringView("close")) {
-                out << QStringLiteral("close:") + QString::number(call.code);
-            } else {
-                out << call.kind;
-            }
-        }
-        return out;
-    }
-    // Every frame sent so far, decoded (the binary flag checked against the codec).
-    template<class T>
-    QList<T> sentOf() const
-    {
-        QList<T> out;
-        for (const FakeTransport::Call &call : std::as_const(transport->calls)) {
-            if (call.kind != QLatin1StringView("frame") || call.binary != codec->usesBinaryFrames())
-                continue;
-            P::DecodeResult decoded = codec->decode(call.bytes);
-            if (decoded.ok())
-                if (auto *frame = std::get_if<T>(&*decoded.frame))
-                    out << *frame;
-        }
-        return out;
-    }
-
-    // ---- time ----
-    // Moves the clock to `target`, firing the client's timer at each deadline on the way.
-    void advance(std::chrono::milliseconds by)
-    {
-        const TimePoint target = now + by;
-        for (int guard = 0; guard < 10000; ++guard) {
-            const std::optional<TimePoint> due = Testing::timerDeadline(client);
-            if (!due || *due > target)
-                break;
-            now = std::max(now, *due);
-            Testing::fireTimer(client);
-        }
-        now = std::max(now, target);
-    }
-
-    QPointer<Client> client;
-    QPointer<FakeTransport> transport;
-    const P::Codec *codec;
-    TimePoint now{std::chrono::seconds(1000)};
-    qsizetype callsSeen = 0;
-    QStringList log;
-    QList<Error> errors;
-    QList<Error> failures;
-    QList<Error> rejections;
-    QList<Message> messages;
-};
-
-// Queued work (Reply::finishLater, deleteLater) runs without waiting for anything.
-void runPosted()
-{
-    QCoreApplication::sendPostedEvents();
-    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
-}
-
-P::Res result(quint64 id, const QCborValue &value)
-{
-    return P::Res{id, value};
-}
-
-} // namespace
+using namespace FacadeTest;
 
 class tst_ClientFacade : public QObject
 {
@@ -246,6 +26,8 @@ private Q_SLOTS:
     void openOffersTheCodecAndSendsHello();
     void lifecycleSignalsInOrder_data();
     void lifecycleSignalsInOrder();
+    void reconnectResumesOrStartsOver_data();
+    void reconnectResumesOrStartsOver();
     void timerFollowsTheEngineDeadline();
 
     void sendThenAckIsDelivered_data();
@@ -393,6 +175,49 @@ void tst_ClientFacade::lifecycleSignalsInOrder()
         rig.advance(600s);
         QCOMPARE(rig.takeCalls(), QStringList());  // no retry until open()
     }
+}
+
+void tst_ClientFacade::reconnectResumesOrStartsOver_data()
+{
+    QTest::addColumn<bool>("resumed");
+    QTest::addRow("the server kept the session") << true;
+    QTest::addRow("a new session") << false;
+}
+
+// After a drop the client reconnects asking for its session; the unacknowledged message is
+// sent again either way; a new session is announced with sessionLost() after connected().
+void tst_ClientFacade::reconnectResumesOrStartsOver()
+{
+    QFETCH(bool, resumed);
+    Rig rig;
+    rig.connect();
+    SendOptions so;
+    so.id = QStringLiteral("m1");
+    QVERIFY(rig.client->send(QStringLiteral("x"), so).isOk());
+    rig.closed(1006, Error(Error::NetworkError, QStringLiteral("reset")));
+    rig.advance(100ms);
+    rig.opened();
+    QCOMPARE(rig.takeCalls(), (QStringList{QStringLiteral("frame:msg"), QStringLiteral("open"),
+                                           QStringLiteral("frame:hello")}));
+    const P::Hello hello = rig.sentOf<P::Hello>().last();
+    QCOMPARE(*hello.sid, QStringLiteral("s1"));
+    rig.log.clear();
+    P::Welcome w;
+    w.sid = resumed ? QStringLiteral("s1") : QStringLiteral("s2");
+    w.resumed = resumed;
+    rig.serverFrame(w);
+    QStringList expected{QStringLiteral("state:Connected"),
+                         resumed ? QStringLiteral("connected:resumed") : QStringLiteral("connected:new")};
+    if (!resumed)
+        expected << QStringLiteral("sessionLost");
+    QCOMPARE(rig.log, expected);
+    QCOMPARE(rig.takeCalls(), QStringList{QStringLiteral("frame:msg")});
+    const P::Msg again = rig.sentOf<P::Msg>().last();
+    QCOMPARE(*again.id, QStringLiteral("m1"));
+    QCOMPARE(*again.seq, 1u);
+    QCOMPARE(rig.client->sessionId(), w.sid);
+    QCOMPARE(rig.client->stats().sessionsLost, resumed ? 0u : 1u);
+    QCOMPARE(rig.client->stats().retransmitted, 1u);
 }
 
 // One timer, armed for the engine's earliest deadline; an early fire changes nothing.
