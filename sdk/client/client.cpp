@@ -54,13 +54,7 @@ Error SendResult::error() const
 
 ClientPrivate::ClientPrivate(Client *q) : q(q)
 {
-    transport = new WebSocketTransport(q);
-    QObject::connect(transport, &Transport::opened, q, [this](const QString &p) { onOpened(p); });
-    QObject::connect(transport, &Transport::frameReceived, q,
-                     [this](const QByteArray &bytes, bool binary) { onFrame(bytes, binary); });
-    QObject::connect(transport, &Transport::pongReceived, q, [this](const QByteArray &) { onPong(); });
-    QObject::connect(transport, &Transport::closed, q,
-                     [this](int code, const QString &reason, const Error &error) { onClosed(code, reason, error); });
+    setTransport(new WebSocketTransport(q));
     timer.setSingleShot(true);
     timer.setTimerType(Qt::PreciseTimer);
     QObject::connect(&timer, &QTimer::timeout, q, [this] { onTimeout(); });
@@ -78,9 +72,25 @@ ClientPrivate::~ClientPrivate()
     }
 }
 
+void ClientPrivate::setTransport(Transport *newTransport)
+{
+    delete transport;
+    transport = newTransport;
+    transport->setParent(q);
+    QObject::connect(transport, &Transport::opened, q, [this](const QString &p) { onOpened(p); });
+    QObject::connect(transport, &Transport::frameReceived, q,
+                     [this](const QByteArray &bytes, bool binary) { onFrame(bytes, binary); });
+    QObject::connect(transport, &Transport::pongReceived, q, [this](const QByteArray &) { onPong(); });
+    QObject::connect(transport, &Transport::closed, q,
+                     [this](int code, const QString &reason, const Error &error) { onClosed(code, reason, error); });
+}
+
 void ClientPrivate::createEngine()
 {
-    engine = std::make_unique<Engine::Connection>(Convert::engineOptions(options, urls));
+    Engine::Options engineOptions = Convert::engineOptions(options, urls);
+    if (adjustEngineOptions)
+        adjustEngineOptions(engineOptions);
+    engine = std::make_unique<Engine::Connection>(std::move(engineOptions));
     state = Convert::state(engine->state());
     armedDeadline.reset();
     timer.stop();
@@ -120,6 +130,8 @@ void ClientPrivate::armTimer()
         timer.stop();
         return;
     }
+    if (clock)
+        return;  // a test clock: the test fires the timer (client_testing_p.h)
     const auto wait = *deadline - now();
     // Round up: waking early only costs a no-op handleTimeout() and a re-arm.
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
@@ -184,7 +196,6 @@ void ClientPrivate::dispatch(Engine::Event &event)
             Q_EMIT q->stateChanged(state);
         } else if constexpr (std::is_same_v<T, Engine::Connected>) {
             sessionId = e.sessionId;
-            lastCloseWasTokenExpired = false;
             Q_EMIT q->connected(e.resumed);
         } else if constexpr (std::is_same_v<T, Engine::Disconnected>) {
             Q_EMIT q->disconnected(e.code, e.reason);
@@ -219,7 +230,7 @@ void ClientPrivate::dispatch(Engine::Event &event)
             lastRtt = rtt;
             Q_EMIT q->heartbeat(rtt);
         } else if constexpr (std::is_same_v<T, Engine::TokenRequired>) {
-            requestToken(e.attempt);
+            requestToken(e);
         } else if constexpr (std::is_same_v<T, Engine::ErrorOccurred>) {
             error = Convert::error(e.error, lastTransportError);
             qCDebug(lcClient) << "error:" << error;
@@ -230,11 +241,11 @@ void ClientPrivate::dispatch(Engine::Event &event)
     }, event);
 }
 
-void ClientPrivate::requestToken(int attempt)
+void ClientPrivate::requestToken(const Engine::TokenRequired &required)
 {
     const quint64 generation = ++tokenGeneration;
-    const TokenReason reason = lastCloseWasTokenExpired ? TokenReason::Expired : TokenReason::Connect;
-    qCDebug(lcClient) << "asking the token provider, attempt" << attempt << "reason" << reason;
+    const TokenReason reason = Convert::tokenReason(required.reason);
+    qCDebug(lcClient) << "asking the token provider, attempt" << required.attempt << "reason" << reason;
     const std::weak_ptr<bool> weakAlive = alive;
     TokenReply reply = [this, weakAlive, generation](const std::optional<QString> &token, const QString &failure) {
         const auto isAlive = weakAlive.lock();
@@ -283,9 +294,6 @@ void ClientPrivate::onClosed(int code, const QString &reason, const Error &trans
     socketAttached = false;
     subprotocol.clear();
     lastTransportError = transportError;
-    // Only for TokenReason: the engine's TokenRequired does not say why it asks, and 4001
-    // (PROTOCOL.md §8) is the one close that means "your token expired".
-    lastCloseWasTokenExpired = code == 4001;
     if (!socketOpened && transportError.isError())
         engine->handleTransportError(now(), transportError.message());
     else
@@ -450,7 +458,7 @@ SendResult Client::send(const QString &payload, const SendOptions &options)
 
 Reply *Client::request(const QString &method, const QCborValue &params, const RequestOptions &options)
 {
-    return d->startRequest(method, d->engine->request(ClientPrivate::now(), method, params,
+    return d->startRequest(method, d->engine->request(d->now(), method, params,
                                                       Convert::engineRequestOptions(options)));
 }
 
@@ -486,18 +494,18 @@ QFuture<QVariant> Client::call(const QString &method, const QVariant &params, co
 
 Reply *Client::subscribe(const QString &channel)
 {
-    Reply *reply = d->startRequest(QStringLiteral("subscribe"), d->engine->subscribe(ClientPrivate::now(), channel));
+    Reply *reply = d->startRequest(QStringLiteral("subscribe"), d->engine->subscribe(d->now(), channel));
     return reply;
 }
 
 Reply *Client::unsubscribe(const QString &channel)
 {
-    return d->startRequest(QStringLiteral("unsubscribe"), d->engine->unsubscribe(ClientPrivate::now(), channel));
+    return d->startRequest(QStringLiteral("unsubscribe"), d->engine->unsubscribe(d->now(), channel));
 }
 
 void Client::notifyNetworkChanged()
 {
-    d->engine->notifyNetworkChanged(ClientPrivate::now());
+    d->engine->notifyNetworkChanged(d->now());
     d->process();
 }
 
@@ -505,7 +513,7 @@ void Client::notifyAppStateChanged(Qt::ApplicationState state)
 {
     if (state != Qt::ApplicationActive)
         return;  // going to the background changes nothing by itself (see the QML module)
-    d->engine->notifyAppResumed(ClientPrivate::now());
+    d->engine->notifyAppResumed(d->now());
     d->process();
 }
 
@@ -516,19 +524,19 @@ void Client::open()
         Q_EMIT errorOccurred(d->error);
         return;
     }
-    d->engine->open(ClientPrivate::now());
+    d->engine->open(d->now());
     d->process();
 }
 
 void Client::close()
 {
-    d->engine->close(ClientPrivate::now(), d->options.queue.keepOnClose);
+    d->engine->close(d->now(), d->options.queue.keepOnClose);
     d->process();
 }
 
 void Client::suspend()
 {
-    d->engine->suspend(ClientPrivate::now());
+    d->engine->suspend(d->now());
     d->process();
 }
 

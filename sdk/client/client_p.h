@@ -5,6 +5,9 @@
 // engine's outputs in its documented order — actions to the transport, events to the
 // app as signals — and re-arms the single timer at the engine's earliest deadline.
 // Nothing here decides anything about the protocol.
+//
+// Tests replace the transport and the clock through client_testing_p.h (setTransport(),
+// `clock`); nothing else differs between a test and a real run.
 #pragma once
 
 #include <Tether/client.h>
@@ -18,6 +21,7 @@
 #include <QtCore/QTimer>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -29,8 +33,15 @@ public:
     explicit ClientPrivate(Client *q);
     ~ClientPrivate();
 
-    static Engine::TimePoint now() { return Engine::Clock::now(); }
+    static ClientPrivate *get(const Client *client) { return client->d.get(); }
 
+    // The steady clock, unless a test injected its own (then the QTimer stays stopped and
+    // the test fires the timer itself: real milliseconds mean nothing on a fake clock).
+    Engine::TimePoint now() const { return clock ? clock() : Engine::Clock::now(); }
+
+    // Replaces the transport (deleting the previous one) and wires its signals. Only while
+    // no socket is attached: the constructor, or a test before open().
+    void setTransport(Transport *transport);
     void createEngine();
     void process();
     void perform(Engine::Action &action);
@@ -48,7 +59,7 @@ public:
     SendResult sendBytes(const QByteArray &bytes, const SendOptions &options);
     SendResult sent(const Engine::SendResult &result);  // process(), then the public answer
     Reply *startRequest(const QString &method, Engine::RequestResult result);
-    void requestToken(int attempt);
+    void requestToken(const Engine::TokenRequired &required);
 
     Client *const q;
     ClientOptions options;
@@ -57,6 +68,8 @@ public:
     Transport *transport = nullptr;
     QTimer timer;
     std::optional<Engine::TimePoint> armedDeadline;
+    std::function<Engine::TimePoint()> clock;  // empty: Engine::Clock
+    std::function<void(Engine::Options &)> adjustEngineOptions;  // tests only: before createEngine()
 
     // Transport state: signals from a socket the engine let go of are ignored.
     bool socketAttached = false;
@@ -76,7 +89,6 @@ public:
     QString sessionId;
     quint64 sessionsLost = 0;
     std::chrono::microseconds lastRtt{-1};
-    bool lastCloseWasTokenExpired = false;
     quint64 tokenGeneration = 0;
 
     QHash<quint64, QPointer<Reply>> replies;

@@ -152,6 +152,15 @@ DropReason dropReason(Engine::DropReason r)
     return DropReason::Closed;
 }
 
+TokenReason tokenReason(Engine::TokenReason r)
+{
+    switch (r) {
+    case Engine::TokenReason::Connect: return TokenReason::Connect;
+    case Engine::TokenReason::Expired: return TokenReason::Expired;
+    }
+    return TokenReason::Connect;
+}
+
 ClientStats stats(const Engine::Stats &s, qint64 lastRttUs)
 {
     ClientStats c;

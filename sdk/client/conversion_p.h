@@ -3,12 +3,15 @@
 // Pure functions, no state: the unit tests in tests/client check each of them.
 #pragma once
 
+#include "autotest_p.h"
+
 #include <Tether/error.h>
 #include <Tether/options.h>
 #include <Tether/stats.h>
 #include <Tether/types.h>
 
 #include <engine/options.h>
+#include <engine/outputs.h>
 #include <engine/types.h>
 
 #include <QtCore/QCborValue>
@@ -16,12 +19,6 @@
 #include <QtCore/QVariant>
 
 #include <optional>
-
-#if defined(TETHER_AUTOTEST_EXPORTS)
-#  define TETHER_AUTOTEST_EXPORT TETHER_EXPORT
-#else
-#  define TETHER_AUTOTEST_EXPORT
-#endif
 
 namespace Tether::Convert {
 
@@ -43,6 +40,7 @@ TETHER_AUTOTEST_EXPORT Error::Code errorCode(Engine::ErrorCode code);
 
 TETHER_AUTOTEST_EXPORT State state(Engine::State state);
 TETHER_AUTOTEST_EXPORT DropReason dropReason(Engine::DropReason reason);
+TETHER_AUTOTEST_EXPORT TokenReason tokenReason(Engine::TokenReason reason);
 
 TETHER_AUTOTEST_EXPORT ClientStats stats(const Engine::Stats &stats, qint64 lastRttUs);
 

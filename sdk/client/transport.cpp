@@ -186,16 +186,20 @@ void WebSocketTransport::onAboutToClose()
         m_closeFrameSeen = true;
 }
 
+void WebSocketTransport::noteSocketError(QAbstractSocket::SocketError error)
+{
+    // Keep a precise error seen first (a TLS error from onSslErrors(), refused...); a
+    // generic one may still be refined.
+    if (m_error.isError() && m_error.code() != Error::NetworkError)
+        return;
+    m_error = Error(transportErrorCode(error), m_socket->errorString());
+}
+
 void WebSocketTransport::onSocketError(QAbstractSocket::SocketError error)
 {
     if (!m_socket)
         return;
-    if (!m_error.isError() || m_error.code() == Error::NetworkError) {
-        const Error::Code code = transportErrorCode(error);
-        // Keep a TLS error reported by onSslErrors(): it is the precise one.
-        if (m_error.code() != Error::TlsError)
-            m_error = Error(code, m_socket->errorString());
-    }
+    noteSocketError(error);
     qCDebug(lcTransport) << "socket error" << error << m_socket->errorString();
     // QWebSocket emits disconnected() after an error on a socket it had started to open;
     // a socket that never left UnconnectedState would not, so finish from here then.
@@ -216,6 +220,15 @@ void WebSocketTransport::onSslErrors(const QList<QSslError> &errors)
 
 void WebSocketTransport::onDisconnected()
 {
+    // When the connection cannot be made (refused, host not found), Qt 6.4's QWebSocket
+    // emits disconnected() BEFORE error() (over TLS the socket does not even hold the error
+    // yet). Finishing now would detach the socket before onSocketError() records why, and
+    // the app would see a generic NetworkError instead of ConnectionRefused/HostNotFound.
+    // So a socket that never opened finishes from the event loop, after error().
+    if (!m_open) {
+        finishLater();
+        return;
+    }
     finish();
 }
 

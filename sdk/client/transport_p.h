@@ -11,6 +11,8 @@
 // - Frame contents are logged only at debug level in tether.transport; headers never.
 #pragma once
 
+#include "autotest_p.h"
+
 #include <Tether/error.h>
 #include <Tether/options.h>
 
@@ -37,7 +39,8 @@ struct TransportOpenRequest {
     TlsOptions tls;
 };
 
-class Transport : public QObject
+// Exported in test builds only: tests/client derives a fake from it.
+class TETHER_AUTOTEST_EXPORT Transport : public QObject
 {
     Q_OBJECT
 public:
@@ -81,6 +84,7 @@ private:
     void onDisconnected();
     void onAboutToClose();
     void onSocketError(QAbstractSocket::SocketError error);
+    void noteSocketError(QAbstractSocket::SocketError error);  // m_error, unless a precise one is set
     void onSslErrors(const QList<QSslError> &errors);
     void finish();  // emits closed() once for the current socket
     void finishLater();  // finish() from the event loop, unless another open() came first
@@ -98,6 +102,6 @@ private:
 };
 
 // Maps a socket error to the public error code (refused, host not found, TLS, other).
-Error::Code transportErrorCode(QAbstractSocket::SocketError error);
+TETHER_AUTOTEST_EXPORT Error::Code transportErrorCode(QAbstractSocket::SocketError error);
 
 } // namespace Tether

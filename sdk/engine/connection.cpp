@@ -389,6 +389,7 @@ void Connection::Private::closedByServer(TimePoint now, int code, const QString 
 void Connection::Private::tokenExpired(TimePoint now)
 {
     teardown();
+    token.expired();
     if (!options.useToken) {
         fail(now, Error::make(ErrorKind::Remote, ErrorCode::TokenExpired,
                               QStringLiteral("the server says the token expired and no token provider is set")));

@@ -130,9 +130,17 @@ struct Heartbeat {
     RttDuration rtt{0};
 };
 
+// Why the engine asks for a token (TokenRequired::reason).
+enum class TokenReason {
+    Connect,  // a connection attempt needs one
+    Expired,  // the server closed with 4001 (PROTOCOL.md §8): the last token provided expired
+              // and no other was provided since, so it must not be handed out again
+};
+
 // Answer with provideToken() or tokenFailed() (within Options::tokenTimeout).
 struct TokenRequired {
-    int attempt = 1;
+    int attempt = 1;  // consecutive failed or rejected tokens + 1
+    TokenReason reason = TokenReason::Connect;
 };
 
 // A non-fatal error worth reporting (protocol error, transport error, server error frame,

@@ -9,13 +9,14 @@ bool TokenState::request(TimePoint now, Sink &sink, TimerTable &timers)
     m_pending = true;
     if (m_options.tokenTimeout.count() > 0)
         timers.set(Timer::Token, now + m_options.tokenTimeout);
-    sink.post(TokenRequired{m_failures + 1});
+    sink.post(TokenRequired{m_failures + 1, m_expired ? TokenReason::Expired : TokenReason::Connect});
     return true;
 }
 
 void TokenState::answered(const QString &token, TimerTable &timers)
 {
     m_pending = false;
+    m_expired = false;
     m_token = token;
     timers.clear(Timer::Token);
 }

@@ -3,6 +3,9 @@
 // Rules (issue 4):
 // - With Options::useToken, a token is asked for (TokenRequired) before each connect and
 //   after close 4001 (token expired); hello carries it. Never logged.
+// - The question says why (TokenReason): Expired from a 4001 until the app provides a
+//   token (a failed provider does not make the expired token valid again), else Connect.
+//   The Qt layer only converts it: knowing what 4001 means stays here.
 // - Single flight: one question at a time; a second need while one is pending asks nothing.
 // - An answer must come within Options::tokenTimeout; no answer counts as a failure.
 // - Failures (tokenFailed(), timeout) and rejections (4001 again) are counted; after
@@ -32,6 +35,9 @@ public:
     // (4001). Returns true when the tries are exhausted.
     bool failed(TimerTable &timers);
     void cancel(TimerTable &timers);
+    // The server refused the current token as expired (4001): later questions say Expired
+    // until answered() stores a new token.
+    void expired() { m_expired = true; }
     void reset() { m_failures = 0; }
     int failures() const { return m_failures; }
     const QString &token() const { return m_token; }
@@ -40,6 +46,7 @@ private:
     const Options &m_options;
     QString m_token;
     bool m_pending = false;
+    bool m_expired = false;
     int m_failures = 0;
 };
 

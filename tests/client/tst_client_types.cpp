@@ -69,7 +69,7 @@ private Q_SLOTS:
     void requestTimeoutZeroMeansClientDefault();
     void sendOptionsReachTheEngine();
     void statsConversion();
-    void stateAndDropReasonMapOneToOne();
+    void enumsMapOneToOne();
 };
 
 void tst_ClientTypes::errorKindByBand_data()
@@ -500,7 +500,7 @@ void tst_ClientTypes::statsConversion()
     QCOMPARE(Convert::stats(s, 77).lastRttUs, 77);
 }
 
-void tst_ClientTypes::stateAndDropReasonMapOneToOne()
+void tst_ClientTypes::enumsMapOneToOne()
 {
     using ES = Engine::State;
     QCOMPARE(Convert::state(ES::Idle), State::Idle);
@@ -514,6 +514,8 @@ void tst_ClientTypes::stateAndDropReasonMapOneToOne()
     QCOMPARE(Convert::dropReason(ED::Superseded), DropReason::Superseded);
     QCOMPARE(Convert::dropReason(ED::Expired), DropReason::Expired);
     QCOMPARE(Convert::dropReason(ED::Closed), DropReason::Closed);
+    QCOMPARE(Convert::tokenReason(Engine::TokenReason::Connect), TokenReason::Connect);
+    QCOMPARE(Convert::tokenReason(Engine::TokenReason::Expired), TokenReason::Expired);
 }
 
 QTEST_GUILESS_MAIN(tst_ClientTypes)

@@ -23,6 +23,7 @@ private slots:
     void tokenBeforeEachConnect();
     void singleFlight();
     void expiredTokenRefreshedAtOnce();
+    void expiredReasonLastsUntilANewToken();
     void rejectedTokensBounded();
     void providerFailuresBounded_data();
     void providerFailuresBounded();
@@ -48,6 +49,8 @@ void tst_EngineToken::tokenBeforeEachConnect()
     h.closed(1006);
     h.advanceTo(*h->pollTimeout());
     QCOMPARE(h.countEvents<TokenRequired>(), 2);  // asked again for the reconnect
+    for (const TokenRequired &asked : h.eventsOf<TokenRequired>())
+        QCOMPARE(asked.reason, TokenReason::Connect);  // a drop is no reason to distrust the token
 }
 
 void tst_EngineToken::singleFlight()
@@ -71,12 +74,41 @@ void tst_EngineToken::expiredTokenRefreshedAtOnce()
     h.closed(4001);
     QCOMPARE(h->state(), State::Connecting);  // no backoff wait
     QCOMPARE(h.countEvents<TokenRequired>(), 1);
+    QCOMPARE(h.eventsOf<TokenRequired>().front().reason, TokenReason::Expired);
+    QCOMPARE(h.eventsOf<TokenRequired>().front().attempt, 2);  // the expired token counts as a failure
     QCOMPARE(h.countEvents<Reconnecting>(), 0);
     h->provideToken(h.now, QStringLiteral("t2"));
     h.pump();
     QCOMPARE(h.countActions<OpenSocket>(), 2);
     h.opened();
     QCOMPARE(*h.takeSentOf<P::Hello>().back().token, QStringLiteral("t2"));
+}
+
+// Expired (PROTOCOL.md §8: 4001) holds for every question until the app provides a token:
+// a failed refresh does not make the old token valid again; a new one, even if its
+// connection then fails for another reason, is not known to be expired.
+void tst_EngineToken::expiredReasonLastsUntilANewToken()
+{
+    Harness h(tokenOptions());
+    h->open(h.now);
+    h->provideToken(h.now, QStringLiteral("t1"));
+    h.opened();
+    h.serverFrame(h.welcome());
+    h.closed(4001);
+    h->tokenFailed(h.now, u"offline");
+    h.pump();
+    QCOMPARE(h->state(), State::Reconnecting);
+    h.advanceTo(*h->pollTimeout());
+    h->provideToken(h.now, QStringLiteral("t2"));
+    h.pump();
+    h->handleTransportError(h.now, u"connection refused");
+    h.pump();
+    h.advanceTo(*h->pollTimeout());
+    QList<TokenReason> reasons;
+    for (const TokenRequired &asked : h.eventsOf<TokenRequired>())
+        reasons << asked.reason;
+    QCOMPARE(reasons, (QList<TokenReason>{TokenReason::Connect, TokenReason::Expired, TokenReason::Expired,
+                                          TokenReason::Connect}));
 }
 
 void tst_EngineToken::rejectedTokensBounded()

@@ -32,6 +32,8 @@ private Q_SLOTS:
     void backoffDelaysFollowTheSchedule_data();
     void backoffDelaysFollowTheSchedule();
     void networkChangeSkipsTheBackoffWait();
+    void refusedConnectionIsReportedAsRefused_data();
+    void refusedConnectionIsReportedAsRefused();
     void retryAfterIsHonoured();
     void requestTimeoutVersusConnectionLost();
     void retryableRequestSurvivesACut();
@@ -313,6 +315,56 @@ void tst_ClientFaults::networkChangeSkipsTheBackoffWait()
     client->notifyNetworkChanged();  // "the network is back": try now
     QVERIFY(waitUntil([&] { return rec.connectedCount(1); }, 2000));
     QVERIFY(timer.elapsed() < 2000);
+}
+
+void tst_ClientFaults::refusedConnectionIsReportedAsRefused_data()
+{
+    QTest::addColumn<QString>("scheme");
+    QTest::addColumn<int>("maxAttempts");
+    QTest::addRow("ws, retrying forever") << QStringLiteral("ws") << 0;
+    QTest::addRow("ws, maxAttempts 2: fails after the refusals") << QStringLiteral("ws") << 2;
+    // Over TLS Qt reports the error even later (after disconnected(), not yet held by it).
+    QTest::addRow("wss, maxAttempts 2: fails after the refusals") << QStringLiteral("wss") << 2;
+}
+
+// Nothing listens on the port (the proxy refuses): every attempt reports ConnectionRefused
+// (a Transport error, not fatal), never a generic NetworkError, and the client retries
+// until it gets through, or gives up with MaxAttempts.
+void tst_ClientFaults::refusedConnectionIsReportedAsRefused()
+{
+    QFETCH(QString, scheme);
+    QFETCH(int, maxAttempts);
+    ClientOptions o = fastOptions();
+    o.backoff.maxAttempts = maxAttempts;
+    QVERIFY(m_proxy.setRefuseNewConnections(true));
+    QUrl url = m_proxy.url();
+    url.setScheme(scheme);
+    Client *client = newClient(o, url);
+    Recorder rec(client);
+    client->open();
+    if (maxAttempts == 0) {
+        QVERIFY(waitUntil([&] { return rec.errors.size() >= 3; }, kWaitMs));
+    } else {
+        QVERIFY(waitUntil([&] { return !rec.failures.isEmpty(); }, kWaitMs));
+        QCOMPARE(rec.failures.first().code(), Error::MaxAttempts);
+        QVERIFY(rec.failures.first().isFatal());
+        QCOMPARE(rec.errors.size(), maxAttempts + 2);  // each refusal, then the failure itself
+        QCOMPARE(rec.errors.last().code(), Error::MaxAttempts);
+    }
+    const QList<Error> errors = rec.errors;
+    for (qsizetype i = 0; i < (maxAttempts == 0 ? errors.size() : errors.size() - 1); ++i) {
+        const Error &e = errors.at(i);
+        QVERIFY2(e.code() == Error::ConnectionRefused, qPrintable(e.toString()));
+        QCOMPARE(e.kind(), Error::Transport);
+        QVERIFY(!e.isFatal());
+    }
+    QVERIFY(rec.connects.isEmpty());
+    QVERIFY(m_proxy.setRefuseNewConnections(false));
+    if (maxAttempts == 0) {
+        QCOMPARE(client->error().code(), Error::ConnectionRefused);
+        QVERIFY(rec.failures.isEmpty());
+        QVERIFY(waitUntil([&] { return rec.connectedCount(1); }, kWaitMs));
+    }
 }
 
 // A server that is full says `error{server_full, retryAfter: 1000}` + 1013: the next

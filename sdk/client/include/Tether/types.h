@@ -62,7 +62,8 @@ Q_ENUM_NS(DropReason)
 // Why the SDK asks the token provider for a token (ClientOptions::tokenProvider).
 enum class TokenReason {
     Connect,  // before a connection attempt
-    Expired,  // the server closed with 4001: the last token expired
+    Expired,  // the server closed with 4001: the last token expired (also on the retries
+              // after a failed answer, until the provider gives a new token)
 };
 Q_ENUM_NS(TokenReason)
 

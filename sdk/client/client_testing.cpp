@@ -1,0 +1,39 @@
+// Test hooks into a Client: see client_testing_p.h.
+#include "client_testing_p.h"
+
+#include "client_p.h"
+
+namespace Tether::Testing {
+
+void setTransport(Client *client, Transport *transport)
+{
+    ClientPrivate::get(client)->setTransport(transport);
+}
+
+void setEngineOptions(Client *client, std::function<void(Engine::Options &)> adjust)
+{
+    ClientPrivate *d = ClientPrivate::get(client);
+    d->adjustEngineOptions = std::move(adjust);
+    d->createEngine();
+}
+
+void setClock(Client *client, std::function<SteadyTimePoint()> clock)
+{
+    ClientPrivate *d = ClientPrivate::get(client);
+    d->clock = std::move(clock);
+    d->timer.stop();
+    d->armedDeadline.reset();
+    d->armTimer();
+}
+
+std::optional<SteadyTimePoint> timerDeadline(const Client *client)
+{
+    return ClientPrivate::get(client)->armedDeadline;
+}
+
+void fireTimer(Client *client)
+{
+    ClientPrivate::get(client)->onTimeout();
+}
+
+} // namespace Tether::Testing
