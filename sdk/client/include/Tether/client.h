@@ -254,8 +254,9 @@ Q_SIGNALS:
     // send, a frame, a timer), so a burst of sends gives one signal, not one per message.
     void queueDepthChanged(int depth);
     // Any error: connection errors (also the transient ones that lead to a reconnect),
-    // protocol errors, permanent failures. Per-operation errors go to their Reply or to
-    // rejected()/send()'s result instead.
+    // protocol errors, permanent failures, and why setOptions() refused (its result is
+    // only a bool). Per-operation errors go to their Reply or to rejected()/send()'s
+    // result instead.
     void errorOccurred(const Tether::Error &error);
 
 private:
