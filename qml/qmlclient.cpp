@@ -58,9 +58,8 @@ QmlClient::QmlClient(QObject *parent)
     connect(m_tls, &TlsGroup::changed, this, &QmlClient::optionsChanged);
     connect(this, &QmlClient::optionsChanged, this, [this] {
         m_optionsDirty = true;
-        // While stopped, apply now so sends queued before the next open() obey them.
-        const Tether::State s = m_client->state();
-        if (m_complete && (s == Tether::State::Idle || s == Tether::State::Closed || s == Tether::State::Failed))
+        // In any state: the client applies each option at its own moment (setOptions()).
+        if (m_complete)
             applyOptions();
     });
     m_backgroundTimer.setSingleShot(true);
@@ -142,10 +141,10 @@ void QmlClient::componentComplete()
     wirePlatform();
     if (PlatformWatch *watch = PlatformWatch::instance(); watch && isBackground(watch->applicationState()))
         onApplicationStateChanged(watch->applicationState());
-    if (!applyOptions()) {
-        for (auto it = m_channels.cbegin(); it != m_channels.cend(); ++it)
-            subscribe(it.key());
-    }
+    // Options first: the subscriptions are then made with the declared codec.
+    applyOptions();
+    for (auto it = m_channels.cbegin(); it != m_channels.cend(); ++it)
+        subscribe(it.key());
     startIfActive();
 }
 
@@ -258,8 +257,10 @@ void QmlClient::setMaxIncomingFrameSize(double bytes)
 
 void QmlClient::markOptionsChanged() { Q_EMIT optionsChanged(); }
 
-// Builds the ClientOptions and hands them over. Tether::Client accepts new options only
-// while it is not running and its queue is empty; otherwise they wait for the next open().
+// Builds the ClientOptions and hands them over, in any state: Tether::Client keeps its
+// connection, session, subscriptions, outbox and counters. Refused only for an invalid
+// value (the client reports errorOccurred); the options stay dirty and are tried again at
+// the next change or open().
 bool QmlClient::applyOptions()
 {
     ClientOptions o = m_options;
@@ -287,13 +288,10 @@ bool QmlClient::applyOptions()
         };
     }
     if (!m_client->setOptions(o)) {
-        qCDebug(lcQml) << "options deferred: the client is running or its queue is not empty";
+        qmlWarning(this) << "options not applied: " << m_client->errorString();
         return false;
     }
     m_optionsDirty = false;
-    // ### Tether 2: setOptions() starts a fresh engine, which forgets the subscriptions.
-    for (auto it = m_channels.cbegin(); it != m_channels.cend(); ++it)
-        subscribe(it.key());
     return true;
 }
 
@@ -507,8 +505,8 @@ void QmlClient::invokeCallback(const QJSValue &callback, const QJSValue &error, 
 void QmlClient::acquireChannel(const QString &name)
 {
     ChannelUse &use = m_channels[name];
-    // Before componentComplete() the options are not applied yet (applying them makes a
-    // new engine): applyOptions() subscribes what was acquired meanwhile.
+    // Before componentComplete() the options are not applied yet: componentComplete()
+    // subscribes what was acquired meanwhile, once the declared codec is in effect.
     if (++use.users == 1 && m_complete)
         subscribe(name);
 }

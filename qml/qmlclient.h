@@ -31,7 +31,7 @@ class QmlClient : public QObject, public QQmlParserStatus
     Q_INTERFACES(QQmlParserStatus)
     QML_NAMED_ELEMENT(Client)
 
-    // --- endpoints and options (take effect at the next open) ---
+    // --- endpoints and options (applied in any state: see Tether::Client::setOptions()) ---
     Q_PROPERTY(QUrl url READ url WRITE setUrl NOTIFY urlsChanged)
     Q_PROPERTY(QList<QUrl> urls READ urls WRITE setUrls NOTIFY urlsChanged)
     Q_PROPERTY(bool active READ isActive WRITE setActive NOTIFY activeChanged)

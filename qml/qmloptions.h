@@ -1,7 +1,7 @@
 // Grouped properties of the QML Client: `backoff { ... }`, `heartbeat { ... }`,
 // `queue { ... }`, `tls { ... }`. Each mirrors one struct of <Tether/options.h> with the
 // same names and defaults (durations in milliseconds); Client turns them into a
-// Tether::ClientOptions when it (re)opens.
+// Tether::ClientOptions and applies it whenever one of them changes.
 #pragma once
 
 #include <Tether/options.h>

@@ -243,6 +243,13 @@ void ClientPrivate::dispatch(Engine::Event &event)
 
 void ClientPrivate::requestToken(const Engine::TokenRequired &required)
 {
+    if (!options.tokenProvider) {
+        // A slot removed it with setOptions() after the engine asked, in the same batch of
+        // events: the engine has already stopped waiting (then this is a no-op) or gives up.
+        engine->tokenFailed(now(), QStringLiteral("no token provider"));
+        process();
+        return;
+    }
     const quint64 generation = ++tokenGeneration;
     const TokenReason reason = Convert::tokenReason(required.reason);
     qCDebug(lcClient) << "asking the token provider, attempt" << required.attempt << "reason" << reason;
@@ -392,14 +399,24 @@ ClientOptions Client::options() const { return d->options; }
 
 bool Client::setOptions(const ClientOptions &options)
 {
-    const State s = d->state;
-    const bool restartable = s == State::Idle || s == State::Closed || s == State::Failed;
-    if (!restartable || d->engine->queueDepth() != 0) {
-        qCDebug(lcClient) << "setOptions refused: state" << s << "queue" << d->engine->queueDepth();
+    // The engine applies each option at its moment (see the header); what only this layer
+    // reads (tls, maxIncomingFrameSize for the socket, the token provider, keepOnClose) is
+    // read when it is used, so replacing d->options now gives the same moments.
+    const Engine::OptionsResult result =
+        d->engine->setOptions(ClientPrivate::now(), Convert::engineOptions(options, d->urls));
+    if (!result.ok()) {
+        d->error = Convert::error(*result.error);
+        qCDebug(lcClient) << "setOptions refused:" << d->error.message();
+        Q_EMIT errorOccurred(d->error);
+        d->process();
         return false;
     }
     d->options = options;
-    d->createEngine();  // a fresh engine: counters start over
+    if (!result.deferred.isEmpty())
+        qCDebug(lcClient) << "options waiting for the next connection:" << result.deferred;
+    if (result.queueOverBound)
+        qCDebug(lcClient) << "the outbox is above the new bounds: nothing dropped, it drains";
+    d->process();  // a wider in-flight window sends now; re-armed deadlines re-arm the timer
     return true;
 }
 

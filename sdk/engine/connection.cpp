@@ -17,6 +17,12 @@
 // for the next data frame it may send, so a large outbox is encoded lazily, frame by
 // frame, as the caller pulls. pollTimeout() is the minimum of the timer table and the
 // per-item deadline queues (requests, TTLs).
+//
+// Options on a live connection (setOptions(), rules in connection.h): the concerns hold a
+// reference to `options`, so a field assigned there is read at its next use; what is
+// already scheduled is re-armed by the concern that owns it. Fields that must not change
+// under a socket, or while the outbox holds payloads encoded with the old codec, wait in
+// `pending` until applyDeferred() finds the moment (no socket; empty outbox).
 #include "connection.h"
 
 #include "backoff_p.h"
@@ -48,6 +54,37 @@ constexpr Duration kResumeSettle{1000};
 
 QByteArray latin1Bytes(QLatin1StringView s) { return QByteArray(s.data(), s.size()); }
 
+// An Options field that setOptions() may have to defer: compared and copied by name.
+struct DeferredField {
+    QLatin1StringView name;
+    bool (*same)(const Options &, const Options &);
+    void (*copy)(Options &to, const Options &from);
+};
+
+template <auto Member>
+constexpr DeferredField deferredField(const char *name)
+{
+    return {QLatin1StringView(name), [](const Options &a, const Options &b) { return a.*Member == b.*Member; },
+            [](Options &to, const Options &from) { to.*Member = from.*Member; }};
+}
+
+// Read when a socket opens or in its handshake: never changed under one.
+const DeferredField kPerSocket[] = {
+    deferredField<&Options::headers>("headers"),
+    deferredField<&Options::agent>("agent"),
+    deferredField<&Options::rawSubprotocols>("rawSubprotocols"),
+    deferredField<&Options::maxIncomingFrame>("maxIncomingFrame"),
+    deferredField<&Options::useToken>("useToken"),
+};
+// How payloads are encoded: changed only with no socket and an empty outbox.
+const DeferredField kEncoding[] = {
+    deferredField<&Options::codec>("codec"),
+    deferredField<&Options::rawMode>("rawMode"),
+};
+
+// PROTOCOL.md §4: a server keeps the nacks of the last 1024 seqs, so no more may be in flight.
+qsizetype cappedInFlight(qsizetype n) { return std::clamp<qsizetype>(n, 1, 1024); }
+
 } // namespace
 
 struct Connection::Private {
@@ -59,8 +96,7 @@ struct Connection::Private {
           requests(sink),
           token(options)
     {
-        // PROTOCOL.md §4: a server keeps the nacks of the last 1024 seqs, so no more may be in flight.
-        options.maxInFlight = std::clamp<qsizetype>(options.maxInFlight, 1, 1024);
+        options.maxInFlight = cappedInFlight(options.maxInFlight);
         if (!options.random) {
             std::random_device device;
             fallbackRng.seed((quint64(device()) << 32) ^ device());
@@ -102,6 +138,11 @@ struct Connection::Private {
     qsizetype unprocessed = 0;
     bool reading = true;
     QByteArray scratch;
+    // setOptions(): the last accepted options while some of their fields wait (see top).
+    std::optional<Options> pending;
+    TimePoint handshakeFrom{};        // the OpenSocket the handshake timeout counts from
+    TimePoint connectedAt{};          // welcome (raw: opened): the stable period counts from it
+    bool heartbeatFromServer = false; // this connection's interval is welcome.hb
 
     quint64 random() { return options.random ? options.random() : fallbackRng(); }
     QString newId();
@@ -115,6 +156,7 @@ struct Connection::Private {
     void openSocket(TimePoint now);
     void sendFrame(const Protocol::Frame &frame);
     void loseSocket(Action how, int code, const QString &reason);
+    void socketGone();
     void teardown();
     void linkLost(TimePoint now, std::optional<Error> report);
     void fail(TimePoint now, Error error);
@@ -135,6 +177,9 @@ struct Connection::Private {
                              Duration timeout);
     RequestResult channelRequest(TimePoint now, RequestKind kind, const QString &channel);
     std::optional<TimePoint> earliest() const;
+    OptionsResult reconfigure(TimePoint now, Options next);
+    void applyDeferred();
+    QStringList deferredNames() const;
 };
 
 // ---- helpers ------------------------------------------------------------------------
@@ -211,7 +256,7 @@ void Connection::Private::noteTime(TimePoint now)
     const auto due = earliest();
     if (due && now - *due > options.timeJumpThreshold) {
         qCDebug(lcEngine, "time jump detected: probing the link");
-        timers.clear(Timer::Liveness);
+        heartbeat.forgetLiveness(timers);
         probe(now);
     }
 }
@@ -235,13 +280,20 @@ void Connection::Private::loseSocket(Action how, int code, const QString &reason
     sink.act(std::move(how));
     if (state == State::Connected)
         sink.post(Disconnected{code, reason});
+    socketGone();
+}
+
+void Connection::Private::socketGone()
+{
     socket = Socket::None;
+    applyDeferred();
 }
 
 // ---- lifecycle ----------------------------------------------------------------------
 
 void Connection::Private::startAttempt(TimePoint now)
 {
+    applyDeferred();  // the outbox may have emptied since the socket went
     timers.clear(Timer::Retry);
     if (options.urls.isEmpty()) {
         fail(now, Error::make(ErrorKind::Local, ErrorCode::InvalidArgument, QStringLiteral("no URL to connect to")));
@@ -268,6 +320,7 @@ void Connection::Private::openSocket(TimePoint now)
                                         : QList<QByteArray>{latin1Bytes(codec->subprotocol())};
     open.headers = options.headers;
     sink.act(std::move(open));
+    handshakeFrom = now;
     if (options.handshakeTimeout.count() > 0)
         timers.set(Timer::Handshake, now + options.handshakeTimeout);
 }
@@ -337,7 +390,7 @@ void Connection::Private::closedByServer(TimePoint now, int code, const QString 
 {
     if (state == State::Connected)
         sink.post(Disconnected{code, reason});
-    socket = Socket::None;
+    socketGone();
     const auto withServerDetails = [&](Error error) {
         error.closeCode = code;
         if (serverError) {
@@ -459,8 +512,10 @@ void Connection::Private::onWelcome(TimePoint now, const Protocol::Welcome &welc
     maxFrame = welcome.maxFrame;
     if (!apply(Input::Welcome))
         return;
-    heartbeatInterval = (welcome.hb && *welcome.hb > 0) ? Duration(qint64(*welcome.hb)) : options.heartbeatInterval;
+    heartbeatFromServer = welcome.hb && *welcome.hb > 0;
+    heartbeatInterval = heartbeatFromServer ? Duration(qint64(*welcome.hb)) : options.heartbeatInterval;
     heartbeat.start(now, heartbeatInterval, options.heartbeatTimeout, timers);
+    connectedAt = now;
     if (options.stablePeriod.count() > 0)
         timers.set(Timer::Stable, now + options.stablePeriod);
     else
@@ -617,6 +672,123 @@ RequestResult Connection::Private::channelRequest(TimePoint now, RequestKind kin
     return result;
 }
 
+// ---- options --------------------------------------------------------------------------
+
+QStringList Connection::Private::deferredNames() const
+{
+    QStringList names;
+    if (!pending)
+        return names;
+    for (const DeferredField &f : kPerSocket)
+        if (!f.same(options, *pending))
+            names.append(f.name);
+    for (const DeferredField &f : kEncoding)
+        if (!f.same(options, *pending))
+            names.append(f.name);
+    return names;
+}
+
+void Connection::Private::applyDeferred()
+{
+    if (!pending || socket != Socket::None)
+        return;
+    for (const DeferredField &f : kPerSocket)
+        f.copy(options, *pending);
+    if (outbox.count() == 0) {
+        const bool toRaw = !options.rawMode && pending->rawMode;
+        const Protocol::Codec *from = codec;
+        for (const DeferredField &f : kEncoding)
+            f.copy(options, *pending);
+        codec = options.rawMode ? nullptr : &Protocol::codecFor(options.codec);
+        if (toRaw)
+            requests.failAll(Error::make(ErrorKind::Local, ErrorCode::NotSupported,
+                                         QStringLiteral("requests are not available in raw mode")));
+        else if (from && codec && from != codec)
+            requests.reencode(*from, *codec);
+    }
+    if (deferredNames().isEmpty())
+        pending.reset();
+}
+
+OptionsResult Connection::Private::reconfigure(TimePoint now, Options next)
+{
+    next.random = options.random;
+    next.maxInFlight = cappedInFlight(next.maxInFlight);
+    const bool tokenWanted = options.useToken && !options.rawMode;
+    if (next.urls != options.urls)
+        urlIndex = 0;  // as setUrls()
+    // Everything now but the deferred fields, which keep the value in effect until
+    // applyDeferred() finds their moment (possibly right below).
+    Options live = next;
+    for (const DeferredField &f : kPerSocket)
+        f.copy(live, options);
+    for (const DeferredField &f : kEncoding)
+        f.copy(live, options);
+    options = std::move(live);  // the same object: the concerns' references stay valid
+    pending = std::move(next);
+    applyDeferred();
+    if (pending && deferredNames().isEmpty())
+        pending.reset();  // nothing actually differs: no socket needs to go first
+
+    // Re-arm what is running from the moment it counts from. A deadline already past is
+    // due now, not in the past: noteTime() would take a past deadline for a time jump.
+    const auto due = [now](TimePoint at) { return std::max(at, now); };
+    if (socket != Socket::None && !welcomed) {
+        if (options.handshakeTimeout.count() > 0)
+            timers.set(Timer::Handshake, due(handshakeFrom + options.handshakeTimeout));
+        else
+            timers.clear(Timer::Handshake);
+    }
+    if (timers.get(Timer::Stable)) {
+        if (options.stablePeriod.count() > 0) {
+            timers.set(Timer::Stable, due(connectedAt + options.stablePeriod));
+        } else {
+            timers.clear(Timer::Stable);
+            backoff.reset();
+            token.reset();
+        }
+    }
+    if (heartbeat.running()) {
+        if (!heartbeatFromServer)
+            heartbeatInterval = options.heartbeatInterval;
+        heartbeat.reconfigure(now, heartbeatInterval, options.heartbeatTimeout, options.probeTimeout, timers);
+    }
+    inbound.reconfigure(now, timers);
+    if (socket == Socket::Open && welcomed && inbound.ackOwedNow())
+        flushAck();
+    const bool read = options.maxUnprocessed <= 0 || unprocessed < options.maxUnprocessed;
+    if (read != reading) {
+        reading = read;
+        if (socket != Socket::None)
+            sink.act(SetReading{reading});
+    }
+    // A token question no longer needed: connect without one now rather than wait for an
+    // answer that would be thrown away.
+    if (tokenWanted && !(options.useToken && !options.rawMode) && token.pending() && state == State::Connecting) {
+        token.cancel(timers);
+        if (apply(Input::TokenReady))
+            openSocket(now);
+    }
+
+    OptionsResult result;
+    result.deferred = deferredNames();
+    result.queueOverBound = outbox.count() > options.maxQueuedMessages || outbox.bytes() > options.maxQueuedBytes;
+    if (!result.deferred.isEmpty())
+        qCDebug(lcEngine, "options deferred: %s", qUtf8Printable(result.deferred.join(QLatin1StringView(", "))));
+    return result;
+}
+
+OptionsResult Connection::setOptions(TimePoint now, Options options)
+{
+    d->noteTime(now);
+    if (std::optional<Error> error = validateOptions(options)) {
+        OptionsResult refused;
+        refused.error = std::move(error);
+        return refused;
+    }
+    return d->reconfigure(now, std::move(options));
+}
+
 // ---- Connection ---------------------------------------------------------------------
 
 Connection::Connection(Options options) : d(std::make_unique<Private>(std::move(options))) {}
@@ -631,6 +803,7 @@ QString Connection::sessionId() const { return d->sid; }
 std::optional<Error> Connection::lastError() const { return d->sink.lastError; }
 QStringList Connection::channels() const { return d->channels.desired(); }
 bool Connection::isReading() const { return d->reading; }
+QStringList Connection::deferredOptions() const { return d->deferredNames(); }
 
 Stats Connection::stats() const
 {
@@ -656,7 +829,10 @@ void Connection::handleOpened(TimePoint now, QByteArrayView subprotocol)
         d->timers.clear(Timer::Handshake);
         if (!d->apply(Input::Welcome))
             return;
-        d->heartbeat.start(now, d->options.heartbeatInterval, d->options.heartbeatTimeout, d->timers);
+        d->heartbeatFromServer = false;
+        d->heartbeatInterval = d->options.heartbeatInterval;
+        d->heartbeat.start(now, d->heartbeatInterval, d->options.heartbeatTimeout, d->timers);
+        d->connectedAt = now;
         if (d->options.stablePeriod.count() > 0)
             d->timers.set(Timer::Stable, now + d->options.stablePeriod);
         d->sink.post(Connected{false, QString()});
@@ -774,7 +950,7 @@ void Connection::handleTransportError(TimePoint now, QStringView message)
         return;
     if (d->state == State::Connected)
         d->sink.post(Disconnected{1006, message.toString()});
-    d->socket = Private::Socket::None;
+    d->socketGone();
     d->linkLost(now, Error::make(ErrorKind::Transport, ErrorCode::TransportError, message.toString()));
 }
 

@@ -32,6 +32,7 @@
 
 #include <QtCore/QByteArrayView>
 #include <QtCore/QCborValue>
+#include <QtCore/QStringList>
 #include <QtCore/QStringView>
 
 #include <memory>
@@ -54,6 +55,18 @@ struct RequestResult {
     bool ok() const { return !error.has_value(); }
 };
 
+// setOptions()'s answer. On an error nothing changed.
+struct OptionsResult {
+    // Options fields (member names) accepted but not in effect yet, waiting for the socket
+    // to go or for the outbox to empty (see setOptions()). Empty: everything applies now.
+    QStringList deferred;
+    // The outbox already holds more than the new bounds allow. Nothing was dropped: see
+    // setOptions() for what the next send does.
+    bool queueOverBound = false;
+    std::optional<Error> error;  // InvalidArgument (validateOptions())
+    bool ok() const { return !error.has_value(); }
+};
+
 class Connection {
 public:
     explicit Connection(Options options);
@@ -72,6 +85,7 @@ public:
     std::optional<Error> lastError() const;  // the last error reported (Failed/ErrorOccurred)
     QStringList channels() const;            // the desired subscription set
     bool isReading() const;                  // false while back-pressure paused reading
+    QStringList deferredOptions() const;     // accepted by setOptions(), not in effect yet
 
     // ---- inputs from the transport and the clock -----------------------------------
     // The socket is open and the server picked `subprotocol` (empty when it picked none).
@@ -107,6 +121,51 @@ public:
     void suspend(TimePoint now);
     // Replace the endpoints (takes effect at the next attempt).
     void setUrls(const QList<QUrl> &urls);
+
+    // Reconfigure a live connection: nothing is reset, dropped or reported (stats, the
+    // session, the outbox, requests, channels and the attempt counters all stay). Refused,
+    // changing nothing, when validateOptions() says the options are invalid. options()
+    // returns what is in effect. When each field takes effect:
+    //   now, re-arming what is running from the moment it counts from (a deadline then in
+    //   the past is due at once):
+    //     handshakeTimeout    a handshake in progress: from its OpenSocket (0: none)
+    //     heartbeatInterval   the next ping: from the last ping, or from welcome (0: no
+    //                         pings). A connection whose welcome carried hb keeps the
+    //                         server's interval; the option applies from the next one
+    //     heartbeatTimeout    a liveness deadline: from the ping that armed it (0: none)
+    //     probeTimeout        a probe in progress: from the probe
+    //     stablePeriod        a running stable period: from welcome (0: attempt counters
+    //                         reset now)
+    //     ackDelay            an owed ack: from the first delivery it covers
+    //     ackEvery            an owed ack already over the new count is sent now
+    //     maxInFlight         capped to [1, 1024]; raised: more frames at the next
+    //                         pollAction(); lowered: nothing is taken back, no new frame
+    //                         until the window drains below it
+    //     recentIdWindow      a smaller window forgets the oldest ids
+    //     maxUnprocessed      reading is paused or resumed against the current count
+    //     timeJumpThreshold, maxAttempts, maxTokenAttempts   at their next check
+    //   from the next computation, what is already scheduled keeps its deadline:
+    //     backoff*, jitter, initialRandomDelay  the next delay; a retry already scheduled
+    //                         keeps the delay Reconnecting announced (open() skips it)
+    //     requestTimeout      requests and subscriptions made from now on
+    //     tokenTimeout        the next token question
+    //     maxQueuedMessages, maxQueuedBytes, overflow   the next send(). An outbox above
+    //                         a lowered bound is not trimmed (queueOverBound says so):
+    //                         RejectNew refuses sends until it drains below; DropOldest
+    //                         evicts the oldest not-yet-sent messages at the next send,
+    //                         each reported Dropped(QueueFull), as it always does
+    //   never under a socket (deferred while one is opening or open, applied when it goes):
+    //     headers, agent, rawSubprotocols, maxIncomingFrame, useToken (dropping the token
+    //     while a token question is pending opens the socket without one at once)
+    //   between connections with an empty outbox (deferred until a moment with no socket
+    //   and nothing in the outbox, checked whenever the socket goes and at each attempt):
+    //     codec, rawMode      queued payloads were encoded with the old codec. Pending
+    //                         requests and subscriptions are re-encoded (one the new codec
+    //                         cannot carry ends with NotSupported); switching to raw mode
+    //                         ends them all with NotSupported
+    //   urls                  like setUrls() when they differ (the next attempt)
+    //   random                ignored: the source given at construction stays
+    OptionsResult setOptions(TimePoint now, Options options);
 
     // Queue a message. Fails at once (nothing queued) with QueueFull (RejectNew),
     // FrameTooLarge or NotSupported (payload the codec cannot carry; raw mode: not a byte

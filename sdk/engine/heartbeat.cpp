@@ -1,15 +1,18 @@
 #include "heartbeat_p.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace Tether::Engine {
 
 void HeartbeatMonitor::start(TimePoint now, Duration interval, Duration timeout, TimerTable &timers)
 {
+    m_running = true;
     m_interval = interval;
     m_timeout = timeout;
+    m_lastBeat = now;
     m_pingSentAt.reset();
-    timers.clear(Timer::Liveness);
+    forgetLiveness(timers);
     if (m_interval.count() > 0)
         timers.set(Timer::Ping, now + m_interval);
     else
@@ -18,17 +21,22 @@ void HeartbeatMonitor::start(TimePoint now, Duration interval, Duration timeout,
 
 void HeartbeatMonitor::stop(TimerTable &timers)
 {
+    m_running = false;
     m_pingSentAt.reset();
     timers.clear(Timer::Ping);
-    timers.clear(Timer::Liveness);
+    forgetLiveness(timers);
 }
 
 void HeartbeatMonitor::pingSent(TimePoint now, TimerTable &timers)
 {
     if (!m_pingSentAt)
         m_pingSentAt = now;
-    if (m_timeout.count() > 0)
+    if (m_timeout.count() > 0) {
         timers.setEarlier(Timer::Liveness, now + m_timeout);
+        if (!m_livenessPing)
+            m_livenessPing = now;
+    }
+    m_lastBeat = now;
     if (m_interval.count() > 0)
         timers.set(Timer::Ping, now + m_interval);
 }
@@ -39,16 +47,42 @@ void HeartbeatMonitor::probeSent(TimePoint now, Duration probeTimeout, TimerTabl
         m_pingSentAt = now;
     // A probe shortens a later liveness deadline: the point is to find out quickly.
     timers.setEarlier(Timer::Liveness, now + probeTimeout);
+    if (!m_probeAt)
+        m_probeAt = now;
 }
 
 std::optional<RttDuration> HeartbeatMonitor::pong(TimePoint now, TimerTable &timers)
 {
-    timers.clear(Timer::Liveness);
+    forgetLiveness(timers);
     if (!m_pingSentAt)
         return std::nullopt;
     const auto rtt = std::chrono::duration_cast<RttDuration>(now - *m_pingSentAt);
     m_pingSentAt.reset();
     return rtt;
+}
+
+void HeartbeatMonitor::reconfigure(TimePoint now, Duration interval, Duration timeout, Duration probeTimeout,
+                                   TimerTable &timers)
+{
+    if (!m_running)
+        return;
+    m_interval = interval;
+    m_timeout = timeout;
+    if (m_interval.count() > 0)
+        timers.set(Timer::Ping, std::max(now, m_lastBeat + m_interval));
+    else
+        timers.clear(Timer::Ping);
+    // Liveness = the earliest of (arming ping + timeout) and (probe + probe timeout); a
+    // timeout of 0 disables the ping's part, as in pingSent().
+    std::optional<TimePoint> due;
+    if (m_livenessPing && m_timeout.count() > 0)
+        due = *m_livenessPing + m_timeout;
+    if (m_probeAt && (!due || *m_probeAt + probeTimeout < *due))
+        due = *m_probeAt + probeTimeout;
+    if (due)
+        timers.set(Timer::Liveness, std::max(now, *due));
+    else
+        timers.clear(Timer::Liveness);
 }
 
 } // namespace Tether::Engine

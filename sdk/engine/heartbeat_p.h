@@ -12,9 +12,15 @@
 //   slept) pings at once and shortens the liveness deadline to Options::probeTimeout, so a
 //   stale link after sleep is found in seconds, not minutes.
 //
+// - New timing on a live connection (Connection::setOptions()) re-arms the deadlines from
+//   the moments they count from: the next ping from the last ping (or the start), a
+//   liveness deadline from the ping or probe that armed it. A deadline that is then in the
+//   past is due at once (the next handleTimeout()).
+//
 // Theory of operation: two timer slots. Ping holds the next ping; Liveness holds the
 // deadline by which a sign of life must arrive (set by a ping or a probe, cleared by any
-// sign of life). The RTT is measured from the oldest unanswered ping.
+// sign of life). The RTT is measured from the oldest unanswered ping. The moments the
+// deadlines count from are kept so that reconfigure() can recompute them.
 #pragma once
 
 #include "timers_p.h"
@@ -25,19 +31,34 @@ class HeartbeatMonitor {
 public:
     void start(TimePoint now, Duration interval, Duration timeout, TimerTable &timers);
     void stop(TimerTable &timers);
+    bool running() const { return m_running; }
     // A frame or pong arrived.
-    void signOfLife(TimerTable &timers) { timers.clear(Timer::Liveness); }
+    void signOfLife(TimerTable &timers) { forgetLiveness(timers); }
+    // The liveness deadline no longer holds (a sign of life, or a time jump about to probe).
+    void forgetLiveness(TimerTable &timers)
+    {
+        timers.clear(Timer::Liveness);
+        m_livenessPing.reset();
+        m_probeAt.reset();
+    }
     // The Ping timer fired: the caller sends a ping.
     void pingSent(TimePoint now, TimerTable &timers);
     // A probe: the caller sends a ping; the link is dead if silent for `probeTimeout`.
     void probeSent(TimePoint now, Duration probeTimeout, TimerTable &timers);
     // Returns the RTT of the ping this pong answers, if one was outstanding.
     std::optional<RttDuration> pong(TimePoint now, TimerTable &timers);
+    // New interval/timeouts while running: re-arms Ping and Liveness (see the rules).
+    // A deadline already past is set to `now` (due at once).
+    void reconfigure(TimePoint now, Duration interval, Duration timeout, Duration probeTimeout, TimerTable &timers);
 
 private:
+    bool m_running = false;
     Duration m_interval{0};
     Duration m_timeout{0};
-    std::optional<TimePoint> m_pingSentAt;
+    TimePoint m_lastBeat{};                    // start() or the last ping: the next is due m_interval later
+    std::optional<TimePoint> m_pingSentAt;     // the oldest unanswered ping (RTT)
+    std::optional<TimePoint> m_livenessPing;   // the ping that armed Liveness (since the last sign of life)
+    std::optional<TimePoint> m_probeAt;        // the probe that armed Liveness
 };
 
 } // namespace Tether::Engine

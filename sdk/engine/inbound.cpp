@@ -1,5 +1,7 @@
 #include "inbound_p.h"
 
+#include <algorithm>
+
 namespace Tether::Engine {
 
 void RecentIds::insert(const QString &id)
@@ -12,6 +14,15 @@ void RecentIds::insert(const QString &id)
     }
     m_set.insert(id);
     m_order.push_back(id);
+}
+
+void RecentIds::setCapacity(qsizetype capacity)
+{
+    m_capacity = capacity;
+    while (!m_order.empty() && qsizetype(m_order.size()) > std::max<qsizetype>(0, capacity)) {
+        m_set.remove(m_order.front());
+        m_order.pop_front();
+    }
 }
 
 Inbound::Verdict Inbound::accept(TimePoint now, quint64 seq, const QString &id, TimerTable &timers)
@@ -32,6 +43,8 @@ Inbound::Verdict Inbound::accept(TimePoint now, quint64 seq, const QString &id, 
         }
     }
     ++m_unacked;
+    if (!m_owed)
+        m_owedSince = now;
     m_owed = true;
     timers.setEarlier(Timer::AckDelay, now + m_options.ackDelay);
     return verdict;
@@ -45,6 +58,13 @@ std::optional<quint64> Inbound::takeAck(TimerTable &timers)
     m_owed = false;
     m_unacked = 0;
     return m_delivered;
+}
+
+void Inbound::reconfigure(TimePoint now, TimerTable &timers)
+{
+    m_recent.setCapacity(m_options.recentIdWindow);
+    if (m_owed)
+        timers.set(Timer::AckDelay, std::max(now, m_owedSince + m_options.ackDelay));
 }
 
 void Inbound::connectionLost(TimerTable &timers)

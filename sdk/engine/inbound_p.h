@@ -12,6 +12,9 @@
 //   duplicates (acknowledged, counted, not delivered).
 // - `delivered` is hello.rx for a resume; a new session restarts it at 0. The id window
 //   survives sessions (that is its purpose).
+// - New options on a live connection (reconfigure()): an owed ack is re-armed for the
+//   first unacknowledged delivery + the new ackDelay; a smaller id window forgets the
+//   oldest ids. The caller flushes at once when the new ackEvery is already reached.
 //
 // Theory of operation: accept() classifies a msg and updates the counters; the caller
 // turns Deliver into a MessageReceived event and asks ackDue()/takeAck() when to send.
@@ -33,6 +36,7 @@ public:
     explicit RecentIds(qsizetype capacity) : m_capacity(capacity) {}
     bool contains(const QString &id) const { return m_set.contains(id); }
     void insert(const QString &id);
+    void setCapacity(qsizetype capacity);  // forgets the oldest ids beyond it
     qsizetype size() const { return m_set.size(); }
 
 private:
@@ -55,6 +59,8 @@ public:
     quint64 delivered() const { return m_delivered; }  // hello.rx
     void connectionLost(TimerTable &timers);            // an owed ack dies with the link
     void newSession() { m_delivered = 0; }
+    // The options changed (ackDelay, recentIdWindow): see the rules.
+    void reconfigure(TimePoint now, TimerTable &timers);
 
 private:
     const Options &m_options;
@@ -62,6 +68,7 @@ private:
     quint64 m_delivered = 0;
     qsizetype m_unacked = 0;  // deliveries/duplicates since the last ack sent
     bool m_owed = false;
+    TimePoint m_owedSince{};  // the first delivery the owed ack covers
 };
 
 } // namespace Tether::Engine

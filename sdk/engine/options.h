@@ -39,6 +39,7 @@ enum class Delivery {
 using RandomSource = std::function<quint64()>;
 
 // A token provider answer is fed back through Connection::provideToken()/tokenFailed().
+// Connection::setOptions() says when each field takes effect on a running connection.
 struct Options {
     // Endpoints, tried in turn (the next one after each failed attempt).
     QList<QUrl> urls;
@@ -95,8 +96,16 @@ struct Options {
     int maxTokenAttempts = 3;          // consecutive failed/rejected tokens before Failed(Unauthorized)
 
     // Random source for jitter and message ids; empty = seeded from std::random_device.
+    // Fixed for the life of a Connection: setOptions() ignores it.
     RandomSource random;
 };
+
+// Why `options` cannot configure a Connection (InvalidArgument, naming the option), or
+// nullopt. Refused: a negative duration, a count or byte bound below 1 (queue bounds,
+// maxInFlight, maxIncomingFrame), a backoff multiplier below 1 or not finite, a negative
+// maxAttempts/recentIdWindow/ackEvery/maxUnprocessed/maxTokenAttempts, an enum value out
+// of range. A maxInFlight above the protocol's 1024 is not an error: it is capped.
+std::optional<Error> validateOptions(const Options &options);
 
 struct SendOptions {
     Delivery delivery = Delivery::AtLeastOnce;

@@ -67,6 +67,29 @@ void Requests::failAll(const Error &error)
     m_deadlines.clear();
 }
 
+void Requests::reencode(const Protocol::Codec &from, const Protocol::Codec &to)
+{
+    // Frames were written by `from`, which never writes what its decoder rejects
+    // (codec.h), so decoding them back cannot fail; encoding can, for a payload `to`
+    // cannot carry.
+    std::vector<std::pair<quint64, QString>> failed;
+    for (auto &[id, request] : m_pending) {
+        const Protocol::DecodeResult decoded = from.decode(request.frame);
+        QByteArray bytes;
+        QString error = decoded.error;
+        if (decoded.ok() && to.encode(*decoded.frame, bytes, &error)) {
+            request.frame = std::move(bytes);
+            request.binary = to.usesBinaryFrames();
+        } else {
+            failed.emplace_back(id, error);
+        }
+    }
+    std::sort(failed.begin(), failed.end());  // the hash has no order; the events do
+    for (const auto &[id, error] : failed)
+        finish(id, {}, Error::make(ErrorKind::Local, ErrorCode::NotSupported,
+                                   QStringLiteral("the request cannot be sent with the new codec: %1").arg(error)));
+}
+
 void Requests::expireDue(TimePoint now)
 {
     std::vector<quint64> due;

@@ -12,6 +12,10 @@
 // - Cost per operation does not grow with the number pending: a hash table by id, a FIFO
 //   of waiting ids, and timeouts in a DeadlineQueue (FIFO per distinct timeout).
 //
+// - The codec may change between connections (Connection::setOptions()): reencode()
+//   rewrites every pending frame for the new codec, ids and order unchanged; a request
+//   the new codec cannot carry (bytes in JSON) ends with NotSupported.
+//
 // Theory of operation: the frame is encoded once at request() time and kept; "sending" is
 // handing those bytes to the caller. Finished ids are erased from the hash at once; the
 // waiting FIFO and the deadline queue skip ids no longer pending when they meet them.
@@ -19,6 +23,8 @@
 
 #include "sink_p.h"
 #include "timers_p.h"
+
+#include <protocol/codec.h>
 
 #include <QtCore/QByteArray>
 
@@ -78,6 +84,8 @@ public:
     void connectionLost(quint64 connection);
     // Everything fails with `error` (close()).
     void failAll(const Error &error);
+    // The codec changed while no socket is open: see the rules.
+    void reencode(const Protocol::Codec &from, const Protocol::Codec &to);
 
     void expireDue(TimePoint now);
     std::optional<TimePoint> nextDeadline() const { return m_deadlines.earliest(); }

@@ -94,14 +94,82 @@ TestCase {
 
     function test_optionsChangedWhileStoppedKeepSubscriptions() {
         const client = createTemporaryObject(clientComponent, testCase, { active: false })
-        const metrics = channel(client, "metrics")
-        client.heartbeat.timeout = 9000   // applied at once (stopped): a new engine
-        client.codec = Client.Cbor
+        const metrics = channel(client, "metrics")   // its sub waits, encoded as JSON
+        client.heartbeat.timeout = 9000
+        client.codec = Client.Cbor                    // stopped, nothing queued: at once, sub re-encoded
         client.active = true
         tryCompare(client, "state", Client.Connected, 5000)
         compare(client.subprotocol, "tether.v1.cbor")
         tryCompare(metrics, "subscribed", true, 5000)
         tryVerify(function () { return metrics.received >= 1 }, 5000)
+    }
+
+    function test_optionsChangedWhileConnectedApplyLive() {
+        const client = connectedClient()
+        const metrics = channel(client, "metrics")
+        tryCompare(metrics, "subscribed", true, 5000)
+        const delivered = spy(client, "delivered")
+        const refused = spy(client, "sendRefused")
+        const disconnects = spy(client, "disconnected")
+        const errors = spy(client, "errorOccurred")
+        verify(client.send({ before: true }).length > 0)
+        tryCompare(delivered, "count", 1, 5000)
+        const session = client.sessionId
+        const before = client.stats()
+
+        client.heartbeat.timeout = 9000
+        client.backoff.maxDelay = 1000
+        client.queue.maxInFlight = 32
+        client.queue.maxMessages = 1     // live: the next send beyond it is refused
+        compare(client.state, Client.Connected)
+        compare(client.sessionId, session)
+        compare(metrics.subscribed, true)
+        verify(client.send({ first: true }).length > 0)
+        compare(client.send({ second: true }), "", "the new bound holds at once")
+        compare(refused.count, 1)
+        compare(refused.signalArguments[0][0].name, "QueueFull")
+        tryCompare(delivered, "count", 2, 5000)
+
+        const after = client.stats()
+        compare(after.acked, before.acked + 1, "counters go on")
+        verify(after.received >= before.received)
+        const seen = metrics.received
+        tryVerify(function () { return metrics.received > seen }, 5000, "the subscription goes on")
+        compare(disconnects.count, 0)
+        compare(errors.count, 0)
+    }
+
+    function test_invalidOptionRefusedWhileConnected() {
+        const client = connectedClient()
+        const errors = spy(client, "errorOccurred")
+        ignoreWarning(/options not applied: invalid options: the max in flight must be at least 1/)
+        client.queue.maxInFlight = 0
+        compare(errors.count, 1)
+        compare(errors.signalArguments[0][0].name, "InvalidArgument")
+        compare(errors.signalArguments[0][0].fatal, false)
+        compare(client.state, Client.Connected)
+        client.queue.maxInFlight = 16      // valid again: applied, no new error
+        compare(errors.count, 1)
+        const delivered = spy(client, "delivered")
+        client.send("still working")
+        tryCompare(delivered, "count", 1, 5000)
+    }
+
+    function test_codecChangeWhileConnectedWaitsForTheNextConnection() {
+        const client = connectedClient()
+        const metrics = channel(client, "metrics")
+        tryCompare(metrics, "subscribed", true, 5000)
+        client.codec = Client.Cbor
+        compare(client.state, Client.Connected, "no reconnect for a codec change")
+        compare(client.subprotocol, "tether.v1.json", "never under an open socket")
+        client.active = false
+        tryCompare(client, "state", Client.Closed, 5000)
+        client.active = true
+        tryCompare(client, "state", Client.Connected, 5000)
+        compare(client.subprotocol, "tether.v1.cbor")
+        tryCompare(metrics, "subscribed", true, 5000)
+        const seen = metrics.received
+        tryVerify(function () { return metrics.received > seen }, 5000)
     }
 
     function test_publishReachesAnotherClient() {

@@ -98,10 +98,30 @@ public:
     QList<QUrl> urls() const;          // the endpoints in the order they are tried
     void setUrls(const QList<QUrl> &urls);  // tried in turn, one per attempt
     ClientOptions options() const;     // as constructed or last set (an accepted setOptions())
-    // Returns true when applied: the client starts over with a fresh engine (stats()
-    // counters restart) and the options take effect at the next open(). Returns false, and
-    // changes nothing, unless the state is Idle/Closed/Failed and nothing is queued
-    // (queueDepth() == 0: messages kept by close() with QueueOptions::keepOnClose refuse it).
+    // Reconfigures the client in any state, connected included, without starting over:
+    // the connection, the session, subscriptions, queued and in-flight messages, pending
+    // requests and stats() counters are all kept, and setOptions() itself drops nothing.
+    // Returns false, changes nothing and emits errorOccurred(Error::InvalidArgument, not
+    // fatal, naming the option) for an invalid value: a negative duration, a queue bound,
+    // maxInFlight or maxIncomingFrameSize below 1, a backoff multiplier below 1 or not
+    // finite, a negative maxAttempts. QueueOptions::maxInFlight above 1024 is capped.
+    // When each option takes effect (docs/api.md has the full table):
+    //  - at once: heartbeat (the next ping is re-armed from the last one and a pending
+    //    liveness deadline from the ping or probe that armed it; a server's welcome.hb
+    //    still sets the interval of its connection), handshakeTimeout (from the start of a
+    //    handshake in progress), backoff (from the next delay: a retry already scheduled
+    //    keeps the delay reconnecting() announced), queue bounds and overflow (for the
+    //    next send(); a queue already above a lowered bound is not trimmed: RejectNew
+    //    refuses sends until it drains below, DropOldest evicts at the next send, each
+    //    eviction reported by dropped()), maxInFlight, keepOnClose, requestTimeout (new
+    //    requests), and which token provider is called next;
+    //  - at the next connection, never under an open socket: extraHeaders, tls,
+    //    maxIncomingFrameSize, and whether a token is sent at all;
+    //  - codec and rawMode: queued payloads are already encoded, so these wait for a
+    //    moment with no socket and an empty outbox (at once when stopped with nothing
+    //    queued; else when the socket goes or an attempt starts with the outbox empty).
+    //    Pending requests and subscriptions are re-encoded; switching to raw mode fails
+    //    them with NotSupported.
     bool setOptions(const ClientOptions &options);
 
     // --- state ---
@@ -235,8 +255,9 @@ Q_SIGNALS:
     // send, a frame, a timer), so a burst of sends gives one signal, not one per message.
     void queueDepthChanged(int depth);
     // Any error: connection errors (also the transient ones that lead to a reconnect),
-    // protocol errors, permanent failures. Per-operation errors go to their Reply or to
-    // rejected()/send()'s result instead.
+    // protocol errors, permanent failures, and why setOptions() refused (its result is
+    // only a bool). Per-operation errors go to their Reply or to rejected()/send()'s
+    // result instead.
     void errorOccurred(const Tether::Error &error);
 
 private:

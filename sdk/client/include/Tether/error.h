@@ -44,7 +44,7 @@ public:
         NotSupported = 102,      // not available in raw mode (requests, channels, AtLeastOnce),
                                  // or a payload the codec cannot carry (bytes with JSON)
         InvalidPayload = 103,    // a QVariant payload with no CBOR/JSON equivalent
-        InvalidArgument = 104,   // empty method or channel name
+        InvalidArgument = 104,   // empty method or channel name; an invalid Client::setOptions()
         Aborted = 105,           // the app aborted the request (Reply::abort())
         ClientClosed = 106,      // the app closed the client while it was pending
         TokenUnavailable = 107,  // the token provider failed or did not answer in time

@@ -9,8 +9,8 @@
 
 namespace Tether {
 
-// Counters since the Client was created or, except sessionsLost, since the last accepted
-// Client::setOptions() (it starts a fresh engine); gauges are current values.
+// Counters since the Client was created (Client::setOptions() keeps them); gauges are
+// current values.
 struct TETHER_EXPORT ClientStats {
     Q_GADGET
     Q_PROPERTY(quint64 sent MEMBER sent)
