@@ -403,7 +403,7 @@ bool Client::setOptions(const ClientOptions &options)
     // reads (tls, maxIncomingFrameSize for the socket, the token provider, keepOnClose) is
     // read when it is used, so replacing d->options now gives the same moments.
     const Engine::OptionsResult result =
-        d->engine->setOptions(ClientPrivate::now(), Convert::engineOptions(options, d->urls));
+        d->engine->setOptions(d->now(), Convert::engineOptions(options, d->urls));
     if (!result.ok()) {
         d->error = Convert::error(*result.error);
         qCDebug(lcClient) << "setOptions refused:" << d->error.message();
