@@ -207,9 +207,10 @@ void throughput(const Settings &settings, ServerProcess &server)
         QString targetText;
     };
     const QList<Size> sizes = {
-        {64, settings.smoke ? 2000 : 200000, 0.25, QStringLiteral(">= 0.25x (stretch 0.33x)")},
-        {1024, settings.smoke ? 1000 : 100000, 0.5, QStringLiteral(">= 0.5x")},
-        {65536, settings.smoke ? 40 : 4000, 0.9, QStringLiteral(">= 0.9x")},
+        // About a second per run: shorter runs mostly measure the scheduler on two shared cores.
+        {64, settings.smoke ? 2000 : 600000, 0.25, QStringLiteral(">= 0.25x (stretch 0.33x)")},
+        {1024, settings.smoke ? 1000 : 300000, 0.5, QStringLiteral(">= 0.5x")},
+        {65536, settings.smoke ? 40 : 12000, 0.9, QStringLiteral(">= 0.9x")},
     };
     Table table(QStringLiteral("Client throughput, binary payloads, window 256 (best of %1 runs)").arg(settings.runs),
                 {QStringLiteral("payload"), QStringLiteral("mode"), QStringLiteral("msgs/s (wall)"),
@@ -254,8 +255,9 @@ void throughput(const Settings &settings, ServerProcess &server)
             const double sinkRatio = c.perSecond / cells[1].perSecond;
             const double cpuRatio = cells[0].cpuUs / c.cpuUs;
             QString target = QStringLiteral("-");
-            if (modes[m] == Mode::AtLeastOnce)  // met only against both baselines
-                target = size.targetText + u' ' + verdict(std::min(wallRatio, sinkRatio) >= size.target);
+            if (modes[m] == Mode::AtLeastOnce)
+                target = size.targetText + QStringLiteral(": echo ") + verdict(wallRatio >= size.target)
+                         + QStringLiteral(", sink ") + verdict(sinkRatio >= size.target);
             table.addRow({sizeText, modeName(modes[m]), integer(c.perSecond),
                           fixed(c.perSecond * size.bytes / 1e6, 1),
                           m == 0 ? QStringLiteral("1.00x") : ratio(wallRatio),
@@ -269,8 +271,8 @@ void throughput(const Settings &settings, ServerProcess &server)
                                  "(the client blocked for input), a proxy for round trips between the processes."));
     table.addNote(QStringLiteral("vs raw (CPU) = raw echo client CPU per message / this mode's: the ratio the "
                                  "client alone would reach if it had a core to itself."));
-    table.addNote(QStringLiteral("target verdict: the AtLeastOnce rate against both raw baselines, echo and "
-                                 "sink; the smaller ratio counts."));
+    table.addNote(QStringLiteral("target: the issue sets it against the raw echo; the verdict is also given "
+                                 "against the raw sink, which sends in one direction only like the Tether modes."));
     table.print();
 }
 
