@@ -356,7 +356,7 @@ void Connection::Private::linkLost(TimePoint now, std::optional<Error> report)
         return;
     if (!wasConnected)
         ++urlIndex;  // endpoints are tried in turn; a link that worked is retried first
-    const Duration delay = backoff.next(random(), wasConnected, retryAfter);
+    const Duration delay = backoff.next(now, random(), wasConnected, retryAfter);
     retryAfter.reset();
     timers.set(Timer::Retry, now + delay);
     sink.post(Reconnecting{backoff.attempts(), delay});
@@ -467,7 +467,7 @@ void Connection::Private::tokenFailure(TimePoint now, const QString &reason)
         return;
     }
     // Back off like a failed connection attempt (state table: Connecting + TokenFailed).
-    const Duration delay = backoff.next(random(), false, std::nullopt);
+    const Duration delay = backoff.next(now, random(), false, std::nullopt);
     if (!apply(Input::TokenFailed))
         return;
     sink.reportError(Error::make(ErrorKind::Local, ErrorCode::TokenUnavailable, reason));

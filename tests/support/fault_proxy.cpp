@@ -257,6 +257,9 @@ FaultProxy::~FaultProxy()
 bool FaultProxy::start(const QString &targetHost, quint16 targetPort, quint16 listenPort)
 {
     setTarget(targetHost, targetPort);
+    // Qt's default backlog (50) drops the SYNs of a burst of connects (the client's kernel
+    // resends them 1 s later); a server's is usually far longer (somaxconn, 4096 here).
+    m_server.setListenBacklogSize(4096);
     if (!m_server.listen(QHostAddress::LocalHost, listenPort)) {
         m_error = m_server.errorString();
         return false;

@@ -5,7 +5,8 @@
 // could not complete (a message not delivered, a client that never reconnected).
 //
 //   tether_client_bench [--smoke] [--only throughput|latency|memory|recovery|storm]
-//                       [--runs N] [--trials N] [--clients N] [--size BYTES]
+//                       [--runs N] [--trials N] [--clients N] [--threads N] [--down MS]
+//                       [--size BYTES]
 //
 // Figures beside wall time: this process's CPU time (getrusage: user + system) and minor
 // page faults, and the server's CPU time (/proc/<pid>/stat), because client and server
@@ -46,13 +47,15 @@ int main(int argc, char **argv)
     const QCommandLineOption smoke(QStringLiteral("smoke"), QStringLiteral("Tiny counts: proves it runs."));
     const QCommandLineOption only(QStringLiteral("only"), QStringLiteral("One scenario."), QStringLiteral("name"));
     const QCommandLineOption runs(QStringLiteral("runs"), QStringLiteral("Throughput runs per cell."), QStringLiteral("n"));
-    const QCommandLineOption trials(QStringLiteral("trials"), QStringLiteral("Recovery trials per row."), QStringLiteral("n"));
+    const QCommandLineOption trials(QStringLiteral("trials"), QStringLiteral("Recovery and storm trials per row."), QStringLiteral("n"));
     const QCommandLineOption clients(QStringLiteral("clients"), QStringLiteral("Clients in the storm."), QStringLiteral("n"));
+    const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("Storm: event loops (threads) for the clients."), QStringLiteral("n"));
+    const QCommandLineOption down(QStringLiteral("down"), QStringLiteral("Storm: how long the server stays down."), QStringLiteral("ms"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Throughput: one payload size (64, 1024 or 65536)."),
                                   QStringLiteral("bytes"));
     const QCommandLineOption memoryChild(QStringLiteral("memory-child"), QStringLiteral("(internal)"),
                                          QStringLiteral("codec"));
-    parser.addOptions({smoke, only, runs, trials, clients, size, memoryChild});
+    parser.addOptions({smoke, only, runs, trials, clients, threads, down, size, memoryChild});
     parser.process(app);
     if (parser.isSet(memoryChild))
         return Bench::memoryChild(parser.value(memoryChild), parser.positionalArguments().value(0).toInt());
@@ -70,6 +73,10 @@ int main(int argc, char **argv)
         settings.trials = qMax(1, parser.value(trials).toInt());
     if (parser.isSet(clients))
         settings.stormClients = qMax(1, parser.value(clients).toInt());
+    if (parser.isSet(threads))
+        settings.stormThreads = qMax(1, parser.value(threads).toInt());
+    if (parser.isSet(down))
+        settings.stormDownMs = qMax(0, parser.value(down).toInt());
     settings.only = parser.value(only);
     settings.payloadSize = parser.value(size).toInt();
     const QStringList known = {QStringLiteral("memory"), QStringLiteral("throughput"), QStringLiteral("latency"),

@@ -19,8 +19,10 @@ namespace Bench {
 struct Settings {
     bool smoke = false;
     int runs = 3;  // throughput runs per cell (best wall figure kept)
-    int trials = 3;  // recovery trials per row
+    int trials = 3;  // recovery and storm trials per row
     int stormClients = 1000;
+    int stormDownMs = 2000;  // how long the storm's server stays down
+    int stormThreads = 4;    // event loops the storm's clients are spread over
     QString only;  // run only this scenario (empty: all)
     int payloadSize = 0;  // throughput: only this payload size (0: all), e.g. for perf
 };

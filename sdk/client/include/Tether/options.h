@@ -29,7 +29,8 @@ struct BackoffOptions {
     JitterMode jitter = JitterMode::Full;          // how each delay is randomised
     int maxAttempts = 0;                           // 0 = retry forever; else Failed after N
     // Random delay in [0, this] before the first reconnect after a dropped connection,
-    // so a fleet of clients does not reconnect all at once after a server restart.
+    // so a fleet of clients does not reconnect all at once after a server restart (with
+    // JitterMode::Full: the first window, see JitterMode).
     std::chrono::milliseconds initialJitter{1000};
     // The attempt counter resets only after a connection stayed up this long.
     std::chrono::milliseconds stablePeriod{10000};

@@ -43,7 +43,11 @@ Q_ENUM_NS(OverflowPolicy)
 
 // How the reconnect delay is randomised (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
 enum class JitterMode {
-    Full,   // uniform in [0, delay]
+    // (default) one attempt per backoff window, the windows laid end to end from the drop
+    // (initialJitter, then the delays of attempts 2, 3, ...), at a random fraction of the
+    // window drawn once per outage: a fleet's attempts are spread evenly over every window
+    // and each delay stays within [0, delay]
+    Full,
     Equal,  // delay/2 + uniform in [0, delay/2]
     None,   // exactly the exponential delay (tests, single clients)
 };
