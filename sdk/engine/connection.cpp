@@ -157,6 +157,9 @@ struct Connection::Private {
     void sendFrame(const Protocol::Frame &frame);
     void loseSocket(Action how, int code, const QString &reason);
     void socketGone();
+    // Connected (welcome, or raw: opened): heartbeat at `serverHb` ms when the server asked
+    // for one, else ours; the stable period starts.
+    void connectionUp(TimePoint now, std::optional<quint64> serverHb);
     void teardown();
     void linkLost(TimePoint now, std::optional<Error> report);
     void fail(TimePoint now, Error error);
@@ -287,6 +290,16 @@ void Connection::Private::socketGone()
 {
     socket = Socket::None;
     applyDeferred();
+}
+
+void Connection::Private::connectionUp(TimePoint now, std::optional<quint64> serverHb)
+{
+    heartbeatFromServer = serverHb && *serverHb > 0;
+    heartbeatInterval = heartbeatFromServer ? Duration(qint64(*serverHb)) : options.heartbeatInterval;
+    heartbeat.start(now, heartbeatInterval, options.heartbeatTimeout, timers);
+    connectedAt = now;
+    if (options.stablePeriod.count() > 0)
+        timers.set(Timer::Stable, now + options.stablePeriod);
 }
 
 // ---- lifecycle ----------------------------------------------------------------------
@@ -512,13 +525,8 @@ void Connection::Private::onWelcome(TimePoint now, const Protocol::Welcome &welc
     maxFrame = welcome.maxFrame;
     if (!apply(Input::Welcome))
         return;
-    heartbeatFromServer = welcome.hb && *welcome.hb > 0;
-    heartbeatInterval = heartbeatFromServer ? Duration(qint64(*welcome.hb)) : options.heartbeatInterval;
-    heartbeat.start(now, heartbeatInterval, options.heartbeatTimeout, timers);
-    connectedAt = now;
-    if (options.stablePeriod.count() > 0)
-        timers.set(Timer::Stable, now + options.stablePeriod);
-    else
+    connectionUp(now, welcome.hb);
+    if (options.stablePeriod.count() <= 0)
         backoff.reset();
     if (outbox.settling())
         timers.set(Timer::ResumeSettle, now + kResumeSettle);
@@ -690,8 +698,13 @@ QStringList Connection::Private::deferredNames() const
 
 void Connection::Private::applyDeferred()
 {
-    if (!pending || socket != Socket::None)
+    if (!pending)
         return;
+    if (socket != Socket::None) {
+        if (deferredNames().isEmpty())
+            pending.reset();  // nothing actually differs: no socket needs to go first
+        return;
+    }
     for (const DeferredField &f : kPerSocket)
         f.copy(options, *pending);
     if (outbox.count() == 0) {
@@ -727,8 +740,6 @@ OptionsResult Connection::Private::reconfigure(TimePoint now, Options next)
     options = std::move(live);  // the same object: the concerns' references stay valid
     pending = std::move(next);
     applyDeferred();
-    if (pending && deferredNames().isEmpty())
-        pending.reset();  // nothing actually differs: no socket needs to go first
 
     // Re-arm what is running from the moment it counts from. A deadline already past is
     // due now, not in the past: noteTime() would take a past deadline for a time jump.
@@ -829,12 +840,7 @@ void Connection::handleOpened(TimePoint now, QByteArrayView subprotocol)
         d->timers.clear(Timer::Handshake);
         if (!d->apply(Input::Welcome))
             return;
-        d->heartbeatFromServer = false;
-        d->heartbeatInterval = d->options.heartbeatInterval;
-        d->heartbeat.start(now, d->heartbeatInterval, d->options.heartbeatTimeout, d->timers);
-        d->connectedAt = now;
-        if (d->options.stablePeriod.count() > 0)
-            d->timers.set(Timer::Stable, now + d->options.stablePeriod);
+        d->connectionUp(now, std::nullopt);
         d->sink.post(Connected{false, QString()});
         return;
     }
