@@ -52,7 +52,8 @@ Error SendResult::error() const
 
 // ---- ClientPrivate -------------------------------------------------------------------
 
-ClientPrivate::ClientPrivate(Client *q) : q(q)
+ClientPrivate::ClientPrivate(Client *q, const ClientOptions &options, const QList<QUrl> &urls)
+    : q(q), options(options), urls(urls)
 {
     setTransport(new WebSocketTransport(q));
     timer.setSingleShot(true);
@@ -369,15 +370,12 @@ Reply *ClientPrivate::startRequest(const QString &method, Engine::RequestResult 
 
 // ---- Client --------------------------------------------------------------------------
 
-Client::Client(QObject *parent) : QObject(parent), d(new ClientPrivate(this)) {}
+Client::Client(QObject *parent) : QObject(parent), d(new ClientPrivate(this, ClientOptions(), {})) {}
 
+// The engine is built once, from these options (ClientPrivate's constructor).
 Client::Client(const QUrl &url, const ClientOptions &options, QObject *parent)
-    : QObject(parent), d(new ClientPrivate(this))
+    : QObject(parent), d(new ClientPrivate(this, options, url.isEmpty() ? QList<QUrl>() : QList<QUrl>{url}))
 {
-    d->options = options;
-    if (!url.isEmpty())
-        d->urls = {url};
-    d->createEngine();
 }
 
 Client::~Client() = default;

@@ -30,7 +30,7 @@ namespace Tether {
 class ClientPrivate
 {
 public:
-    explicit ClientPrivate(Client *q);
+    ClientPrivate(Client *q, const ClientOptions &options, const QList<QUrl> &urls);
     ~ClientPrivate();
 
     static ClientPrivate *get(const Client *client) { return client->d.get(); }
