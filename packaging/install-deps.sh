@@ -11,6 +11,8 @@ packages=(
   qml6-module-qtquick-templates qml6-module-qtquick-shapes
   qt6-qpa-plugins libqt6sql6-sqlite libqt6opengl6-dev libgl-dev
   libwebsockets-dev libssl-dev openssl
+  libhiredis-dev redis-server nginx-light  # tether-server cluster mode (Redis state, nginx in front)
+  ccache  # speeds up the CI build variants; every run must still pass with an empty cache
   clang-14 libclang-rt-14-dev
   xvfb xauth tmux
   doxygen dpkg-dev file  # packaging/: API reference, .deb build (dpkg-shlibdeps) and checks
