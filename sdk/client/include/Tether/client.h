@@ -90,7 +90,10 @@ public:
     // A client for `url` (an empty URL: none yet) with `options`. It does not connect
     // until open().
     explicit Client(const QUrl &url, const ClientOptions &options = {}, QObject *parent = nullptr);
-    ~Client() override;  // aborts the socket (no close handshake); queued messages are lost
+    // Aborts the socket (no close handshake). Without storage queued messages are lost;
+    // with it, every pending group commit is written first and the next Client with the
+    // same storage restores them.
+    ~Client() override;
 
     // --- endpoints and options (take effect at the next connection attempt) ---
     QUrl url() const;                  // the first of urls()
@@ -135,6 +138,14 @@ public:
     QString subprotocol() const;       // negotiated subprotocol, empty when not connected
     QStringList channels() const;      // channels subscribed (desired set)
     ClientStats stats() const;         // a snapshot of the counters and gauges (ClientStats)
+
+    // --- the durable store (ClientOptions::storage) ---
+    // How many messages were restored from the store when it was opened (0 without one).
+    int restoredCount() const;
+    // The messages waiting in the outbox, oldest first, restored ones included: what a chat
+    // list shows as queued after a restart. Decoded from the outbox on each call, so this
+    // is for display, not for a hot path.
+    QList<Tether::Message> queuedMessages() const;
 
     // --- sending ---
     // Queues a message and returns its id, or refuses it: QueueFull (RejectNew policy),
@@ -249,6 +260,15 @@ Q_SIGNALS:
     // by DropOldest, replaced by a newer one with its coalescing key, its TTL ran out (see
     // SendOptions::ttl), or close() discarded it. Its final outcome: it is not sent again.
     void dropped(const QString &id, Tether::DropReason reason);
+    // The message `id` is in the store (ClientOptions::storage) with its durability: it
+    // survives the process dying (PowerSafe: power loss too). At most once per message and
+    // before its outcome; never for a Memory message, nor for one whose outcome came before
+    // its group commit (delivered first: nothing left to keep).
+    void persisted(const QString &id);
+    // `count` messages were restored from ClientOptions::storage (queuedMessages() lists
+    // them). Posted to the event loop when the store opens, so a slot connected right after
+    // the constructor (or setOptions()) receives it; restoredCount() is right at once.
+    void restored(int count);
     // A heartbeat pong arrived; rtt = ping-to-pong time.
     void heartbeat(std::chrono::microseconds rtt);
     // queueDepth() changed to `depth`. Emitted once the client has handled an input (a

@@ -95,6 +95,27 @@ struct ClientOptions {
     TlsOptions tls;                                // wss:// trust settings
     // Extra HTTP headers on the WebSocket upgrade request (e.g. a cookie). Never logged.
     QList<QPair<QByteArray, QByteArray>> extraHeaders;
+
+    // The durable outbox and session (docs/delivery.md, "What survives what"): a SQLite
+    // file (created when missing) that keeps every queued and unacknowledged message, the
+    // session, the desired channels and the incoming dedupe window. A Client created later
+    // with the same path restores them before open() (restored(), queuedMessages()): the
+    // first hello resumes the session and every restored message ends in one outcome
+    // signal like any other. One Client per file at a time: a second one (in this or
+    // another process) gets Error::StorageInUse and runs in memory. A file that is not a
+    // Tether store, or is corrupt, is moved aside (never deleted) and a fresh one is used;
+    // a store that cannot be written (read-only, disk full) leaves the client in memory
+    // mode (Error::StorageError, ClientStats::storageActive false), dropping nothing.
+    // Empty (default): everything lives in memory. Set at construction, or by setOptions()
+    // while the client is stopped with an empty outbox.
+    QString storage;
+    // The durability of each send when `storage` is set (SendOptions::durability
+    // overrides it per message). Without storage every message is Memory.
+    Durability durability = Durability::CrashSafe;
+    // Group commit: a change is written at most this long after it happened, or at once
+    // when this many changes wait (a PowerSafe message is committed at once).
+    std::chrono::milliseconds storageCommitInterval{5};
+    int storageCommitChanges = 1024;
 };
 
 // One send (Client::send()).
@@ -113,6 +134,9 @@ struct SendOptions {
     QString coalescingKey;
     // The message id (idempotency key). Empty: the SDK generates a unique one.
     QString id;
+    // How far this message is kept (see Durability); unset: ClientOptions::durability.
+    // Without ClientOptions::storage it is always Memory.
+    std::optional<Durability> durability;
 };
 
 // One request (Client::request()).

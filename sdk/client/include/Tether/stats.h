@@ -30,6 +30,8 @@ struct TETHER_EXPORT ClientStats {
     Q_PROPERTY(qint64 queueBytes MEMBER queueBytes)
     Q_PROPERTY(int inFlight MEMBER inFlight)
     Q_PROPERTY(int pendingRequests MEMBER pendingRequests)
+    Q_PROPERTY(quint64 persisted MEMBER persisted)
+    Q_PROPERTY(bool storageActive MEMBER storageActive)
 
 public:
     quint64 sent = 0;                  // message frames written to the socket, resends included
@@ -53,6 +55,10 @@ public:
     qint64 queueBytes = 0;             // their payload bytes
     int inFlight = 0;                  // sent, not yet acknowledged
     int pendingRequests = 0;           // requests (subscribe/unsubscribe too) waiting or in flight
+    quint64 persisted = 0;             // messages written to the store (persisted() count)
+    // ClientOptions::storage is set and being written; false without storage, and after a
+    // store error (the client then keeps working in memory: errorOccurred() said why)
+    bool storageActive = false;
 };
 
 } // namespace Tether

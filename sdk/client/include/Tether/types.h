@@ -53,6 +53,16 @@ enum class JitterMode {
 };
 Q_ENUM_NS(JitterMode)
 
+// How far a message is kept (ClientOptions::storage, ClientOptions::durability,
+// SendOptions::durability). docs/delivery.md "What survives what" has the full table.
+enum class Durability {
+    Memory,     // in the process only: lost if the process dies (the only class without storage)
+    CrashSafe,  // written to the store in group commits: survives the process being killed
+                // or crashing (default with ClientOptions::storage)
+    PowerSafe,  // also survives power loss or an OS crash: each group commit is fsynced
+};
+Q_ENUM_NS(Durability)
+
 // Why a message ended without being delivered or rejected (Client::dropped()).
 enum class DropReason {
     QueueFull,   // pushed out by a newer message (OverflowPolicy::DropOldest)
