@@ -159,6 +159,23 @@ private:
                     fail(QStringLiteral("--ca: no such file '%1'").arg(*v));
                 o.caFile = *v;
             }
+        } else if (name == u"--store") {
+            if (const auto v = value(name)) {
+                if (v->isEmpty())
+                    fail(QStringLiteral("--store needs a file path"));
+                else if (QFileInfo(*v).isDir())
+                    fail(QStringLiteral("--store: '%1' is a directory; give a file path").arg(*v));
+                o.storePath = *v;
+            }
+        } else if (name == u"--durability") {
+            if (const auto v = value(name)) {
+                if (*v == u"crash")
+                    o.durability = StoreDurability::CrashSafe;
+                else if (*v == u"power")
+                    o.durability = StoreDurability::PowerSafe;
+                else
+                    fail(QStringLiteral("--durability: '%1' is not crash or power").arg(*v));
+            }
         } else if (name == u"--heartbeat") {
             intValue(name, kMaxMs, [&o](int n) { o.heartbeatMs = n; });
         } else if (name == u"--max-queue") {
@@ -232,6 +249,10 @@ private:
                 return fail(QStringLiteral("--raw sends the lines as text frames: no --codec"));
             o.atMostOnce = true;  // raw frames are never acknowledged
         }
+        if (o.durability && o.storePath.isEmpty())
+            return fail(QStringLiteral("--durability needs --store"));
+        if (o.raw && !o.storePath.isEmpty())
+            return fail(QStringLiteral("--raw sends at most once: nothing to --store"));
         if (o.requestMethod && (o.count > 0 || o.waitDelivered || !o.channel.isEmpty()))
             return fail(QStringLiteral("--request reads no stdin: no --channel, --count or --wait-delivered"));
         if (!o.channel.isEmpty() && !o.subscriptions.contains(o.channel))
@@ -274,6 +295,12 @@ QString usageText()
         "  --token-cmd CMD      run CMD (sh -c) for a token before each connection\n"
         "  --ca FILE            trust the CA certificate(s) in FILE (PEM) for wss://\n"
         "  --heartbeat MS       heartbeat interval (default 15000, or the server's wish)\n"
+        "  --store PATH         keep the outbox and the session in the SQLite file PATH:\n"
+        "                       lines read survive a killed tether-cli (each one is\n"
+        "                       reported persisted), and the next run with the same\n"
+        "                       PATH sends them first; one tether-cli per PATH at a time\n"
+        "  --durability crash|power  with --store: survive a killed process (crash,\n"
+        "                       default) or power loss too (power: fsync per commit)\n"
         "  --max-queue N        outbox size in messages (default 10000); stdin is read\n"
         "                       only as fast as the queue drains\n"
         "  --max-attempts N     give up after N failed connection attempts (default: never)\n"

@@ -31,6 +31,7 @@ enum ExitCode : int {
 
 enum class EventFormat { Human, Json };
 enum class WireCodec { Json, Cbor };
+enum class StoreDurability { CrashSafe, PowerSafe };
 
 struct Options {
     QUrl url;
@@ -47,6 +48,8 @@ struct Options {
     std::optional<int> heartbeatMs;
     std::optional<int> maxQueue;
     std::optional<int> maxAttempts;
+    QString storePath;               // --store: the durable outbox file (empty: in memory)
+    std::optional<StoreDurability> durability;
     int count = 0;                   // 0: no limit
     bool waitDelivered = false;
     std::optional<int> timeoutMs;

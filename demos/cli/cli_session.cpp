@@ -83,6 +83,11 @@ Tether::ClientOptions CliSession::clientOptions(QString *error)
         o.backoff.maxAttempts = *m_options.maxAttempts;
     if (m_options.timeoutMs)
         o.requestTimeout = std::chrono::milliseconds(*m_options.timeoutMs);
+    if (!m_options.storePath.isEmpty()) {
+        o.storage = m_options.storePath;
+        o.durability = m_options.durability == StoreDurability::PowerSafe ? Tether::Durability::PowerSafe
+                                                                          : Tether::Durability::CrashSafe;
+    }
     if (!m_options.caFile.isEmpty()) {
         o.tls.caCertificates = QSslCertificate::fromPath(m_options.caFile, QSsl::Pem);
         if (o.tls.caCertificates.isEmpty())
@@ -108,6 +113,7 @@ bool CliSession::start(QString *error)
         return false;
     m_client = std::make_unique<Tether::Client>(m_options.url, options);
     connectClientSignals();
+    adoptRestored();
 
     if (m_options.timeoutMs)
         m_deadline.start(*m_options.timeoutMs);
@@ -125,6 +131,22 @@ bool CliSession::start(QString *error)
     m_stdin = std::make_unique<QSocketNotifier>(STDIN_FILENO, QSocketNotifier::Read);
     connect(m_stdin.get(), &QSocketNotifier::activated, this, &CliSession::readStdin);
     return true;
+}
+
+// Messages a killed earlier run left in --store: they are this run's to deliver, so
+// --wait-delivered waits for them too (they have no line number in this run).
+void CliSession::adoptRestored()
+{
+    const QList<Tether::Message> restored = m_client->queuedMessages();
+    if (m_options.storePath.isEmpty() || restored.isEmpty())
+        return;
+    for (const Tether::Message &message : restored)
+        m_pending.insert(message.id(), 0);
+    m_log.write(QStringLiteral("restored"),
+                {{QStringLiteral("count"), qint64(restored.size())},
+                 {QStringLiteral("store"), m_options.storePath}},
+                QStringLiteral("%1 message(s) from an earlier run restored from %2: sending them first")
+                    .arg(restored.size()).arg(m_options.storePath));
 }
 
 void CliSession::connectClientSignals()
@@ -202,6 +224,16 @@ void CliSession::connectClientSignals()
         ++m_received;
         writeStdout(receivedLine(message.channel(), message.id(), message.toJson()));
         checkDone();
+    });
+    connect(c, &Tether::Client::persisted, this, [this](const QString &id) {
+        // Scripts (and the crash tests) need every line's durable point; people do not.
+        if (m_options.events != EventFormat::Json)
+            return;
+        const qint64 line = m_pending.value(id, 0);
+        QJsonObject fields{{QStringLiteral("id"), id}};
+        if (line > 0)
+            fields.insert(QStringLiteral("line"), line);
+        m_log.write(QStringLiteral("persisted"), fields, {});
     });
     connect(c, &Tether::Client::delivered, this, [this](const QString &id) {
         outcome(id, QStringLiteral("delivered"), true);
@@ -475,7 +507,18 @@ void CliSession::finish(Ending ending)
 
     const bool wasOpen = m_client->state() == Tether::State::Connected;
     m_closing = true;
-    m_client->close();  // still queued: dropped(Closed), counted by outcome()
+    if (!m_options.storePath.isEmpty() && !m_pending.isEmpty()) {
+        // Kept in the store with the session for the next run, not dropped: suspend()
+        // leaves both to the next Client on the same file.
+        m_log.write(QStringLiteral("kept"),
+                    {{QStringLiteral("count"), qint64(m_pending.size())},
+                     {QStringLiteral("store"), m_options.storePath}},
+                    QStringLiteral("%1 message(s) without outcome kept in %2 for the next run")
+                        .arg(m_pending.size()).arg(m_options.storePath));
+        m_client->suspend();
+    } else {
+        m_client->close();  // still queued: dropped(Closed), counted by outcome()
+    }
     m_unfinished = m_pending.size();
     const int code = exitCode();
     summarise(code);

@@ -52,6 +52,7 @@ private:
 
     Tether::ClientOptions clientOptions(QString *error);
     void connectClientSignals();
+    void adoptRestored();
     void startRequest();
     void subscribeAll();
     void runTokenCommand(Tether::TokenReason reason, const Tether::TokenReply &reply);

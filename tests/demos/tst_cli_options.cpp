@@ -17,6 +17,7 @@ private Q_SLOTS:
     void refusesBadCommandLines_data();
     void refusesBadCommandLines();
     void parsesOptions();
+    void parsesStore();
     void requestTakesJsonParamsOnlyWhenJson_data();
     void requestTakesJsonParamsOnlyWhenJson();
     void rawImpliesAtMostOnce();
@@ -68,6 +69,13 @@ void tst_CliOptions::refusesBadCommandLines_data()
     row("raw with sub", {kUrl, QStringLiteral("--raw"), QStringLiteral("--sub"), QStringLiteral("c")}, "no channels");
     row("raw with request", {kUrl, QStringLiteral("--raw"), QStringLiteral("--request"), QStringLiteral("echo")}, "no requests");
     row("raw with cbor", {kUrl, QStringLiteral("--raw"), QStringLiteral("--codec"), QStringLiteral("cbor")}, "text frames");
+    row("empty store", {kUrl, QStringLiteral("--store=")}, "needs a file path");
+    row("store is a directory", {kUrl, QStringLiteral("--store"), QStringLiteral("/tmp")}, "is a directory");
+    row("durability without store", {kUrl, QStringLiteral("--durability"), QStringLiteral("power")}, "needs --store");
+    row("bad durability", {kUrl, QStringLiteral("--store"), QStringLiteral("/tmp/x.db"), QStringLiteral("--durability"),
+                           QStringLiteral("disk")}, "crash or power");
+    row("raw with store", {kUrl, QStringLiteral("--raw"), QStringLiteral("--store"), QStringLiteral("/tmp/x.db")},
+        "nothing to --store");
     row("request without method", {kUrl, QStringLiteral("--request")}, "needs a value");
     row("request method is an option", {kUrl, QStringLiteral("--request"), QStringLiteral("--raw")}, "method name");
     row("request twice", {kUrl, QStringLiteral("--request"), QStringLiteral("a"), QStringLiteral("--request"),
@@ -120,6 +128,21 @@ void tst_CliOptions::parsesOptions()
     QVERIFY(o.receives());
     QVERIFY(!o.raw);
     QVERIFY(!o.requestMethod);
+    QVERIFY(o.storePath.isEmpty());
+    QVERIFY(!o.durability);
+}
+
+void tst_CliOptions::parsesStore()
+{
+    const ParseResult r = parseArguments({kUrl, QStringLiteral("--store"), QStringLiteral("/tmp/out.db"),
+                                          QStringLiteral("--durability=power")});
+    QVERIFY2(r.ok(), qPrintable(r.error));
+    QCOMPARE(r.options.storePath, QStringLiteral("/tmp/out.db"));
+    QCOMPARE(r.options.durability, std::optional<StoreDurability>(StoreDurability::PowerSafe));
+    const ParseResult crash = parseArguments({kUrl, QStringLiteral("--store=/tmp/out.db"),
+                                              QStringLiteral("--durability"), QStringLiteral("crash")});
+    QVERIFY2(crash.ok(), qPrintable(crash.error));
+    QCOMPARE(crash.options.durability, std::optional<StoreDurability>(StoreDurability::CrashSafe));
 }
 
 void tst_CliOptions::requestTakesJsonParamsOnlyWhenJson_data()
