@@ -48,6 +48,11 @@ void CliProcess::terminate()
     m_process.terminate();
 }
 
+qint64 CliProcess::pid() const
+{
+    return m_process.processId();
+}
+
 bool CliProcess::waitFinished(int timeoutMs)
 {
     const bool done = waitUntil([this] { return m_process.state() == QProcess::NotRunning; }, timeoutMs);

@@ -25,6 +25,7 @@ public:
     void write(const QByteArray &bytes);
     void closeStdin();
     void terminate();  // SIGTERM
+    qint64 pid() const;  // 0 when not running (a test SIGKILLs it with ::kill)
 
     // True when it exited within timeoutMs (exitCode() is then valid).
     bool waitFinished(int timeoutMs);

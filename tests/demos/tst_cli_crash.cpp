@@ -1,0 +1,358 @@
+// tether-cli --store under SIGKILL (issue 13): nothing the app was told is kept is lost.
+//
+// The crash ledger: a tether-cli fed 10 000 lines publishes them through the reference
+// server with a durable store and is SIGKILLed at 20 seeded points; each time a new
+// tether-cli on the same store takes over (restoring what the killed one persisted) and is
+// fed the lines the killed one had not read. Every fifth kill also restarts the server
+// while no client runs, so the restored messages go out in a new session. The server writes
+// every reliable message it accepts to its --ledger file; from it the test checks:
+//   - lost: a line reported `persisted` or `delivered` before a kill that the server never
+//     accepted — must be 0;
+//   - app-level duplicates: one line accepted under two ids — must be 0 (a repeat of the
+//     same id across sessions is the protocol's at-least-once, counted and printed);
+//   - order: the lines, in the order the server first accepted them, increase.
+// Lines a killed run had read but not yet reported kept are the app's to send again (it was
+// never told they were kept); this test leaves them out and counts them.
+//
+// The inbound half: a subscriber with a store is killed mid-stream and restarted; every
+// publication reaches its stdout (0 lost). A kill can repeat the messages received after
+// the last group commit (docs/delivery.md); the test prints how many and checks they carry
+// the ids they had.
+#include "cli_process.h"
+#include "server_process.h"
+#include "wait.h"
+
+#include <QtCore/QFile>
+#include <QtCore/QJsonArray>
+#include <QtCore/QHash>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+#include <QtCore/QRandomGenerator>
+#include <QtCore/QSet>
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QTest>
+
+#include <algorithm>
+#include <memory>
+
+#include <signal.h>
+
+using Tether::Testing::ServerProcess;
+using Tether::Testing::waitUntil;
+using TetherDemosTest::CliProcess;
+
+namespace {
+
+constexpr int kLines = 10000;
+constexpr int kKills = 20;
+constexpr int kServerRestartEvery = 5;   // every 5th kill restarts the server too
+constexpr int kRunMs = 120000;           // bound for one tether-cli run on a loaded machine
+
+QByteArray numberLines(int from, int to)
+{
+    QByteArray data;
+    for (int i = from; i <= to; ++i)
+        data += QByteArray::number(i) + '\n';
+    return data;
+}
+
+// One line of the server's --ledger file: id, session, seq, channel, payload (compact JSON).
+struct LedgerEntry {
+    QString id;
+    QString sid;
+    quint64 seq = 0;
+    int line = 0;
+};
+
+QList<LedgerEntry> readLedger(const QString &path)
+{
+    QList<LedgerEntry> entries;
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return entries;
+    const QList<QByteArray> lines = file.readAll().split('\n');
+    for (const QByteArray &line : lines) {
+        const QList<QByteArray> fields = line.split('\t');
+        if (fields.size() < 5)
+            continue;
+        LedgerEntry e;
+        e.id = QString::fromUtf8(fields.at(0));
+        e.sid = QString::fromUtf8(fields.at(1));
+        e.seq = fields.at(2).toULongLong();
+        e.line = QJsonDocument::fromJson("[" + fields.at(4) + "]").array().at(0).toInt();
+        entries.append(e);
+    }
+    return entries;
+}
+
+// What the events of one tether-cli run said about each line.
+struct RunOutcome {
+    QHash<QString, int> lineOfId;   // from `queued`
+    int highestLineRead = 0;
+    QSet<QString> persistedIds;
+    QSet<QString> deliveredIds;
+    int restored = 0;
+};
+
+RunOutcome readEvents(CliProcess &cli)
+{
+    RunOutcome run;
+    for (const QJsonObject &e : cli.events()) {
+        const QString event = e.value(QStringLiteral("event")).toString();
+        const QString id = e.value(QStringLiteral("id")).toString();
+        if (event == u"queued") {
+            const int line = e.value(QStringLiteral("line")).toInt();
+            run.lineOfId.insert(id, line);
+            run.highestLineRead = std::max(run.highestLineRead, line);
+        } else if (event == u"persisted") {
+            run.persistedIds.insert(id);
+        } else if (event == u"delivered") {
+            run.deliveredIds.insert(id);
+        } else if (event == u"restored") {
+            run.restored = e.value(QStringLiteral("count")).toInt();
+        }
+    }
+    return run;
+}
+
+int confirmedCount(CliProcess &cli)
+{
+    return cli.countEvents(QStringLiteral("persisted")) + cli.countEvents(QStringLiteral("delivered"));
+}
+
+} // namespace
+
+class tst_CliCrash : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void crashLedger_data();
+    void crashLedger();
+    void subscriberKilledMidStreamMissesNothing();
+};
+
+void tst_CliCrash::initTestCase()
+{
+    QVERIFY2(QFile::exists(ServerProcess::binaryPath()), "tether-server not built");
+    QVERIFY2(QFile::exists(CliProcess::binaryPath()), "tether-cli not built");
+}
+
+void tst_CliCrash::crashLedger_data()
+{
+    QTest::addColumn<QString>("codec");
+    QTest::addColumn<QString>("durability");
+    QTest::addColumn<quint32>("seed");
+    QTest::addRow("json crash-safe") << QStringLiteral("json") << QStringLiteral("crash") << 1301u;
+    QTest::addRow("json power-safe") << QStringLiteral("json") << QStringLiteral("power") << 1302u;
+    QTest::addRow("cbor crash-safe") << QStringLiteral("cbor") << QStringLiteral("crash") << 1303u;
+    QTest::addRow("cbor power-safe") << QStringLiteral("cbor") << QStringLiteral("power") << 1304u;
+}
+
+void tst_CliCrash::crashLedger()
+{
+    QFETCH(QString, codec);
+    QFETCH(QString, durability);
+    QFETCH(quint32, seed);
+
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString ledgerPath = dir.filePath(QStringLiteral("ledger.tsv"));
+    const QString storePath = dir.filePath(QStringLiteral("outbox.db"));
+    ServerProcess server({QStringLiteral("--ledger"), ledgerPath});
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+
+    // Kill points: after this many lines were confirmed (persisted or delivered) in all.
+    QRandomGenerator rng(seed);
+    QList<int> killAt;
+    while (killAt.size() < kKills) {
+        const int at = 100 + int(rng.bounded(kLines - 400));
+        if (!killAt.contains(at))
+            killAt.append(at);
+    }
+    std::sort(killAt.begin(), killAt.end());
+
+    QHash<QString, int> lineOfId;
+    QSet<int> confirmedLines;   // persisted or delivered before a kill: must reach the server
+    int nextLine = 1;
+    int abandoned = 0;          // read by a killed run, never reported kept: the app's to resend
+    int restoredTotal = 0;
+    int confirmedSoFar = 0;
+
+    for (int run = 0; run <= kKills; ++run) {
+        const bool last = run == kKills;
+        CliProcess cli;
+        QStringList args{server.url().toString(), QStringLiteral("--channel"), QStringLiteral("ledger"),
+                         QStringLiteral("--store"), storePath, QStringLiteral("--durability"), durability,
+                         QStringLiteral("--codec"), codec, QStringLiteral("--events"), QStringLiteral("json"),
+                         QStringLiteral("--max-queue"), QStringLiteral("2000")};
+        if (last)
+            args << QStringLiteral("--wait-delivered");
+        QVERIFY(cli.start(args));
+        if (nextLine <= kLines)
+            cli.write(numberLines(nextLine, kLines));
+
+        if (last) {
+            cli.closeStdin();
+            QVERIFY2(cli.waitFinished(kRunMs), cli.stderrText().right(2000).constData());
+            QCOMPARE(cli.exitCode(), 0);
+        } else {
+            const int target = killAt.at(run) - confirmedSoFar;
+            QVERIFY2(waitUntil([&] { return confirmedCount(cli) >= target || !cli.isRunning(); }, kRunMs),
+                     cli.stderrText().right(2000).constData());
+            QVERIFY2(cli.isRunning(), cli.stderrText().right(2000).constData());
+            ::kill(pid_t(cli.pid()), SIGKILL);
+            QVERIFY(cli.waitFinished(10000));
+        }
+
+        const RunOutcome outcome = readEvents(cli);
+        restoredTotal += outcome.restored;
+        for (auto it = outcome.lineOfId.cbegin(); it != outcome.lineOfId.cend(); ++it)
+            lineOfId.insert(it.key(), it.value());
+        QSet<int> confirmedThisRun;
+        for (const QSet<QString> *ids : {&outcome.persistedIds, &outcome.deliveredIds}) {
+            for (const QString &id : *ids) {
+                const int line = lineOfId.value(id, 0);
+                QVERIFY2(line > 0, qPrintable(QStringLiteral("event for an unknown id %1").arg(id)));
+                confirmedThisRun.insert(line);
+            }
+        }
+        confirmedSoFar += int(outcome.persistedIds.size() + outcome.deliveredIds.size());
+        confirmedLines.unite(confirmedThisRun);
+        if (!last) {
+            for (int line = nextLine; line <= outcome.highestLineRead; ++line) {
+                if (!confirmedLines.contains(line))
+                    ++abandoned;
+            }
+        }
+        nextLine = std::max(nextLine, outcome.highestLineRead + 1);
+
+        if (!last && (run + 1) % kServerRestartEvery == 0)
+            QVERIFY2(server.restart(), qPrintable(server.errorString()));
+    }
+    QVERIFY(server.stop());
+
+    const QList<LedgerEntry> ledger = readLedger(ledgerPath);
+    QVERIFY(!ledger.isEmpty());
+    QHash<int, QString> idOfLine;
+    QSet<QString> seenIds;
+    int repeatsById = 0;
+    int appDuplicates = 0;
+    int lastLine = 0;
+    int orderBreaks = 0;
+    for (const LedgerEntry &e : ledger) {
+        if (seenIds.contains(e.id)) {
+            ++repeatsById;   // the same message again in a new session: at-least-once
+            continue;
+        }
+        seenIds.insert(e.id);
+        const auto known = idOfLine.constFind(e.line);
+        if (known != idOfLine.cend() && *known != e.id)
+            ++appDuplicates;
+        idOfLine.insert(e.line, e.id);
+        if (e.line <= lastLine)
+            ++orderBreaks;
+        lastLine = std::max(lastLine, e.line);
+    }
+    int lost = 0;
+    for (int line : std::as_const(confirmedLines)) {
+        if (!idOfLine.contains(line))
+            ++lost;
+    }
+    qInfo("%s: %d lines, %d kills (%d with a server restart), %d restored from the store, "
+          "%d confirmed lines, %d abandoned unconfirmed, %lld ledger entries, %d repeats by id, "
+          "%d lost, %d app-level duplicates, %d order breaks",
+          QTest::currentDataTag(), kLines, kKills, kKills / kServerRestartEvery, restoredTotal,
+          int(confirmedLines.size()), abandoned, qint64(ledger.size()), repeatsById, lost,
+          appDuplicates, orderBreaks);
+    QCOMPARE(lost, 0);
+    QCOMPARE(appDuplicates, 0);
+    QCOMPARE(orderBreaks, 0);
+    QVERIFY2(restoredTotal > 0, "no kill left anything in the store: the test proved nothing");
+    // Every line was either confirmed at some point or abandoned by a killed run.
+    QCOMPARE(int(confirmedLines.size()) + abandoned, kLines);
+}
+
+void tst_CliCrash::subscriberKilledMidStreamMissesNothing()
+{
+    constexpr int kPublications = 3000;
+    constexpr int kSubscriberKills = 6;
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString storePath = dir.filePath(QStringLiteral("subscriber.db"));
+    ServerProcess server({QStringLiteral("--session-buffer"), QStringLiteral("100000")});
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+
+    const QStringList subscriberArgs{server.url().toString(), QStringLiteral("--sub"), QStringLiteral("feed"),
+                                     QStringLiteral("--store"), storePath, QStringLiteral("--events"),
+                                     QStringLiteral("json")};
+    QHash<QString, int> seen;   // id -> times printed, over every run
+    QSet<int> lines;
+    const auto collect = [&](CliProcess &sub) {
+        for (const QByteArray &raw : sub.stdoutLines()) {
+            const QJsonObject o = QJsonDocument::fromJson(raw).object();
+            if (o.value(QStringLiteral("ch")).toString() != u"feed")
+                continue;
+            const QJsonValue d = o.value(QStringLiteral("d"));
+            if (!d.isDouble())
+                continue;   // presence
+            seen[o.value(QStringLiteral("id")).toString()] += 1;
+            lines.insert(d.toInt());
+        }
+    };
+
+    auto subscriber = std::make_unique<CliProcess>();
+    QVERIFY(subscriber->start(subscriberArgs));
+    QVERIFY2(subscriber->waitForEvent(QStringLiteral("subscribed"), 20000), subscriber->stderrText().constData());
+
+    CliProcess publisher;
+    QVERIFY(publisher.start({server.url().toString(), QStringLiteral("--channel"), QStringLiteral("feed"),
+                             QStringLiteral("--wait-delivered"), QStringLiteral("--events"), QStringLiteral("json"),
+                             QStringLiteral("-q")}));
+    // Slow enough that kills land mid-stream: lines are written in chunks.
+    QRandomGenerator rng(1313);
+    int written = 0;
+    int kills = 0;
+    while (written < kPublications) {
+        const int chunk = std::min(kPublications - written, 250);
+        publisher.write(numberLines(written + 1, written + chunk));
+        written += chunk;
+        Tether::Testing::spin(40);
+        if (kills < kSubscriberKills && rng.bounded(2) == 0) {
+            ::kill(pid_t(subscriber->pid()), SIGKILL);
+            QVERIFY(subscriber->waitFinished(10000));
+            collect(*subscriber);
+            ++kills;
+            subscriber = std::make_unique<CliProcess>();
+            QVERIFY(subscriber->start(subscriberArgs));
+        }
+    }
+    publisher.closeStdin();
+    QVERIFY2(publisher.waitFinished(kRunMs), publisher.stderrText().right(2000).constData());
+    QCOMPARE(publisher.exitCode(), 0);
+    QVERIFY2(waitUntil([&] {
+                 QSet<int> now = lines;
+                 for (const QByteArray &raw : subscriber->stdoutLines()) {
+                     const QJsonValue d = QJsonDocument::fromJson(raw).object().value(QStringLiteral("d"));
+                     if (d.isDouble())
+                         now.insert(d.toInt());
+                 }
+                 return now.size() >= kPublications;
+             }, kRunMs),
+             "the subscriber did not receive every publication");
+    subscriber->terminate();
+    QVERIFY(subscriber->waitFinished(10000));
+    collect(*subscriber);
+
+    int repeated = 0;
+    for (int times : std::as_const(seen))
+        repeated += times - 1;
+    qInfo("subscriber killed %d times: %d publications, %lld distinct ids, %d printed again after a kill",
+          kills, kPublications, qint64(seen.size()), repeated);
+    QVERIFY(kills >= 3);
+    QCOMPARE(int(lines.size()), kPublications);
+    QCOMPARE(int(seen.size()), kPublications);   // one id per publication: nothing renamed
+}
+
+QTEST_GUILESS_MAIN(tst_CliCrash)
+#include "tst_cli_crash.moc"
