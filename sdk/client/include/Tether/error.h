@@ -51,6 +51,7 @@ public:
         MaxAttempts = 108,       // BackoffOptions::maxAttempts attempts failed (fatal)
         NotConnected = 109,      // an operation that needs a connection (internal misuse)
         NoUrl = 110,             // open() without a URL (fatal)
+        StorageError = 111,      // the store failed (read-only, disk full): the client goes on in memory
 
         // 2xx: the network.
         ConnectionRefused = 200,

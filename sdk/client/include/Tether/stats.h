@@ -30,6 +30,8 @@ struct TETHER_EXPORT ClientStats {
     Q_PROPERTY(qint64 queueBytes MEMBER queueBytes)
     Q_PROPERTY(int inFlight MEMBER inFlight)
     Q_PROPERTY(int pendingRequests MEMBER pendingRequests)
+    Q_PROPERTY(quint64 persisted MEMBER persisted)
+    Q_PROPERTY(bool storageDegraded MEMBER storageDegraded)
 
 public:
     quint64 sent = 0;                  // message frames written to the socket, resends included
@@ -53,6 +55,8 @@ public:
     qint64 queueBytes = 0;             // their payload bytes
     int inFlight = 0;                  // sent, not yet acknowledged
     int pendingRequests = 0;           // requests (subscribe/unsubscribe too) waiting or in flight
+    quint64 persisted = 0;             // messages the store made durable (persisted())
+    bool storageDegraded = false;      // the store failed: nothing new is stored (errorOccurred said why)
 };
 
 } // namespace Tether
