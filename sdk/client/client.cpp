@@ -181,6 +181,10 @@ void ClientPrivate::perform(Engine::Action &action)
             // QWebSocket cannot pause reading; the bound (Options::maxUnprocessed) is not
             // exposed by the public API, so the engine never asks.
             qCDebug(lcClient) << "SetReading" << a.enabled << "ignored";
+        } else if constexpr (std::is_same_v<T, Engine::PersistBatch>) {
+            // No store is wired yet (issue 13, Qt half): with Options::durability Memory
+            // (the default here) the engine emits none.
+            qCDebug(lcClient) << "PersistBatch" << a.number << "ignored: no store";
         } else {
             static_assert(kAlwaysFalse<T>, "unhandled engine action");
         }
@@ -236,6 +240,8 @@ void ClientPrivate::dispatch(Engine::Event &event)
             error = Convert::error(e.error, lastTransportError);
             qCDebug(lcClient) << "error:" << error;
             Q_EMIT q->errorOccurred(error);
+        } else if constexpr (std::is_same_v<T, Engine::Persisted>) {
+            // persisted(id) arrives with the store (issue 13, Qt half).
         } else {
             static_assert(kAlwaysFalse<T>, "unhandled engine event");
         }

@@ -109,6 +109,7 @@ Error::Code errorCode(Engine::ErrorCode code)
     case E::Rejected: return Error::Rejected;
     case E::ServerError: return Error::ServerError;
     case E::MaxAttempts: return Error::MaxAttempts;
+    case E::StorageError: return Error::StorageError;
     }
     return Error::ProtocolError;
 }
@@ -181,6 +182,8 @@ ClientStats stats(const Engine::Stats &s, qint64 lastRttUs)
     c.queueBytes = s.queueBytes;
     c.inFlight = int(s.inFlight);
     c.pendingRequests = int(s.pendingRequests);
+    c.persisted = s.persisted;
+    c.storageActive = false;  // the Qt layer knows whether a store is open (ClientPrivate::stats())
     return c;
 }
 

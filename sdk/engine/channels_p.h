@@ -30,6 +30,14 @@ public:
     // Channels a new session must subscribe to again (no sub pending for them).
     QStringList toRestore() const;
     void restoring(const QString &channel, quint64 subRequest) { m_pendingSub.insert(channel, subRequest); }
+    // The desired set read back from a store (restore()): wanted, no sub pending, so the
+    // next new session subscribes to them again.
+    void restoreDesired(const QStringList &channels)
+    {
+        for (const QString &channel : channels)
+            if (!channel.isEmpty() && !m_desired.contains(channel))
+                m_desired.append(channel);
+    }
 
 private:
     QStringList m_desired;

@@ -29,8 +29,10 @@
 #include "channels_p.h"
 #include "heartbeat_p.h"
 #include "inbound_p.h"
+#include "journal_p.h"
 #include "outbox_p.h"
 #include "requests_p.h"
+#include "session_p.h"
 #include "sink_p.h"
 #include "state_table_p.h"
 #include "timers_p.h"
@@ -46,11 +48,6 @@ Q_LOGGING_CATEGORY(lcEngine, "tether.engine", QtWarningMsg)
 namespace Tether::Engine {
 
 namespace {
-
-// After a resumed welcome, nacks the server repeats for (hello.ak, welcome.rx] arrive
-// "right after welcome"; the covered messages are reported Delivered at the first other
-// frame, a pong, or after this long, whichever comes first.
-constexpr Duration kResumeSettle{1000};
 
 QByteArray latin1Bytes(QLatin1StringView s) { return QByteArray(s.data(), s.size()); }
 
@@ -91,8 +88,10 @@ struct Connection::Private {
     explicit Private(Options o)
         : options(std::move(o)),
           backoff(options),
-          outbox(options, sink),
+          journal(options, timers),
+          outbox(options, sink, journal),
           inbound(options),
+          session(outbox, inbound, journal, timers),
           requests(sink),
           token(options)
     {
@@ -106,6 +105,8 @@ struct Connection::Private {
         requests.onFinished = [this](quint64 id, const PendingRequest &r, const std::optional<Error> &e) {
             requestEnded(id, r, e);
         };
+        if (options.durability != Durability::Memory)
+            journal.engage();
     }
 
     enum class Socket { None, Opening, Open };
@@ -115,8 +116,10 @@ struct Connection::Private {
     TimerTable timers;
     Backoff backoff;
     HeartbeatMonitor heartbeat;
+    Journal journal;
     Outbox outbox;
     Inbound inbound;
+    Session session;
     Requests requests;
     Channels channels;
     TokenState token;
@@ -129,8 +132,7 @@ struct Connection::Private {
     quint64 connectionNo = 0;      // one per socket: requests remember theirs
     qsizetype urlIndex = 0;
     quint64 attemptsStarted = 0;
-    QString sid;                   // session to resume ("" = none)
-    bool askedResume = false;      // the current hello carried sid
+    bool restored = false;         // restore() succeeded once
     std::optional<quint64> maxFrame;
     std::optional<Duration> retryAfter;
     std::optional<Protocol::ErrorFrame> serverError;  // the `error` frame before a close
@@ -174,6 +176,8 @@ struct Connection::Private {
     void flushAck();
     void sendWaitingRequests();
     void restoreChannels(TimePoint now);
+    void flushJournal();
+    RestoreResult restore(TimePoint now, const Snapshot &snapshot);
     void probe(TimePoint now);
     void requestEnded(quint64 id, const PendingRequest &request, const std::optional<Error> &error);
     RequestResult addRequest(TimePoint now, const Protocol::Frame &frame, quint64 id, PendingRequest request,
@@ -190,6 +194,14 @@ struct Connection::Private {
 template<class Push>
 SendResult Connection::Private::queueMessage(qsizetype payloadSize, const SendOptions &sendOptions, Push push)
 {
+    if (sendOptions.durability) {
+        switch (*sendOptions.durability) {
+        case Durability::Memory: case Durability::CrashSafe: case Durability::PowerSafe: break;
+        default:
+            return {{}, Error::make(ErrorKind::Local, ErrorCode::InvalidArgument,
+                                    QStringLiteral("unknown durability %1").arg(int(*sendOptions.durability)))};
+        }
+    }
     const QString id = sendOptions.id.isEmpty() ? newId() : sendOptions.id;
     if (maxFrame && !options.rawMode) {
         // A lower bound of the frame (payload, id, channel): certainly too large now. The
@@ -252,6 +264,7 @@ std::optional<TimePoint> Connection::Private::earliest() const
 
 void Connection::Private::noteTime(TimePoint now)
 {
+    journal.setNow(now);
     // A call arriving long after the deadline we asked for means the process or machine
     // was suspended: the link may be stale, so probe it instead of trusting old timers.
     if (state != State::Connected || socket != Socket::Open)
@@ -343,7 +356,7 @@ void Connection::Private::teardown()
     welcomed = false;
     timers.clear(Timer::Handshake);
     timers.clear(Timer::Stable);
-    timers.clear(Timer::ResumeSettle);
+    session.connectionLost();
     heartbeat.stop(timers);
     inbound.connectionLost(timers);
     outbox.connectionLost();
@@ -503,22 +516,10 @@ void Connection::Private::probe(TimePoint now)
 
 void Connection::Private::onWelcome(TimePoint now, const Protocol::Welcome &welcome)
 {
-    if (welcome.resumed) {
-        if (!askedResume || welcome.sid != sid) {
-            protocolError(now, QStringLiteral("welcome resumes a session the client did not ask for"));
-            return;
-        }
-        const QString error = outbox.resume(welcome.rx);
-        if (!error.isEmpty()) {
-            protocolError(now, error);
-            return;
-        }
-    }
-    const bool sessionLost = !welcome.resumed && !sid.isEmpty();
-    if (!welcome.resumed) {
-        outbox.newSession();
-        inbound.newSession();
-        sid = welcome.sid;
+    const Session::WelcomeVerdict verdict = session.welcome(welcome);
+    if (verdict.verdict == Session::Verdict::Refused) {
+        protocolError(now, verdict.error);
+        return;
     }
     welcomed = true;
     timers.clear(Timer::Handshake);
@@ -528,10 +529,9 @@ void Connection::Private::onWelcome(TimePoint now, const Protocol::Welcome &welc
     connectionUp(now, welcome.hb);
     if (options.stablePeriod.count() <= 0)
         backoff.reset();
-    if (outbox.settling())
-        timers.set(Timer::ResumeSettle, now + kResumeSettle);
-    sink.post(Connected{welcome.resumed, sid});
-    if (sessionLost)
+    session.welcomed(now);
+    sink.post(Connected{welcome.resumed, session.sid()});
+    if (verdict.sessionLost)
         sink.post(SessionLost{channels.desired()});
     if (!welcome.resumed)
         restoreChannels(now);
@@ -560,9 +560,12 @@ void Connection::Private::onMsg(TimePoint now, Protocol::Msg &&msg)
         ++sink.stats.duplicatesSuppressed;
         break;
     case Inbound::Verdict::Deliver:
+        if (journal.active() && !message.id.isEmpty())
+            journal.idDelivered(message.id);
         deliver(std::move(message));
         break;
     }
+    journal.sessionChanged();
     if (inbound.ackOwedNow())
         flushAck();
 }
@@ -633,6 +636,8 @@ void Connection::Private::requestEnded(quint64 id, const PendingRequest &request
         return;
     const bool refused = error && error->kind == ErrorKind::Remote;
     channels.subFinished(request.channel, id, refused);
+    if (refused)
+        journal.channelsChanged();
     if (request.internal && error) {
         Error report = *error;
         report.message = QStringLiteral("re-subscribing to %1 failed: %2").arg(request.channel, error->message);
@@ -676,6 +681,7 @@ RequestResult Connection::Private::channelRequest(TimePoint now, RequestKind kin
             channels.want(channel, id);
         else
             channels.unwant(channel);
+        journal.channelsChanged();
     }
     return result;
 }
@@ -740,6 +746,8 @@ OptionsResult Connection::Private::reconfigure(TimePoint now, Options next)
     options = std::move(live);  // the same object: the concerns' references stay valid
     pending = std::move(next);
     applyDeferred();
+    if (options.durability != Durability::Memory)
+        journal.engage();
 
     // Re-arm what is running from the moment it counts from. A deadline already past is
     // due now, not in the past: noteTime() would take a past deadline for a time jump.
@@ -800,6 +808,208 @@ OptionsResult Connection::setOptions(TimePoint now, Options options)
     return d->reconfigure(now, std::move(options));
 }
 
+// ---- persistence (persist.h, journal_p.h) ----------------------------------------------
+
+namespace {
+
+// A payload value encoded alone by `codec`: wrapped in a bare msg and decoded, so no
+// second decoder of payloads exists next to the codec's.
+std::optional<QCborValue> decodePayload(const Protocol::Codec &codec, QByteArrayView encoded)
+{
+    QByteArray frame;
+    codec.encodeMsg(Protocol::MsgHeader{}, encoded, frame);
+    Protocol::DecodeResult decoded = codec.decode(frame);
+    if (!decoded.ok())
+        return std::nullopt;
+    auto *msg = std::get_if<Protocol::Msg>(&*decoded.frame);
+    if (!msg)
+        return std::nullopt;
+    return std::move(msg->d);
+}
+
+} // namespace
+
+void Connection::Private::flushJournal()
+{
+    if (!journal.active())
+        return;
+    Journal::Pending p = journal.take();
+    PersistBatch batch;
+    std::vector<quint64> putSerials;
+    batch.put.reserve(p.puts.size());
+    putSerials.reserve(p.puts.size());
+    for (quint64 serial : p.puts) {
+        if (std::optional<StoredMessage> m = outbox.takeStored(serial)) {
+            putSerials.push_back(serial);
+            batch.put.push_back(std::move(*m));
+        }
+    }
+    batch.seqs = std::move(p.seqs);
+    batch.removed = std::move(p.removed);
+    if (p.session)
+        batch.session = session.stored();
+    if (p.channels)
+        batch.channels = channels.desired();
+    batch.recentIdCapacity = options.recentIdWindow;
+    batch.recentIds = std::move(p.recentIds);
+    if (batch.recentIds.size() > batch.recentIdCapacity)
+        batch.recentIds.remove(0, batch.recentIds.size() - batch.recentIdCapacity);
+    batch.sync = p.sync;
+    if (batch.isEmpty())
+        return;  // everything it held cancelled out
+    batch.number = journal.nextNumber();
+    journal.emitted(batch.number, std::move(putSerials));
+    sink.act(std::move(batch));
+}
+
+RestoreResult Connection::Private::restore(TimePoint now, const Snapshot &snapshot)
+{
+    const auto refuse = [](const QString &why) {
+        return RestoreResult{0, Error::make(ErrorKind::Local, ErrorCode::InvalidArgument,
+                                            QStringLiteral("restore() refused: ") + why)};
+    };
+    if (state != State::Idle)
+        return refuse(QStringLiteral("only before the first open()"));
+    if (restored)
+        return refuse(QStringLiteral("already restored"));
+    if (outbox.count() > 0)
+        return refuse(QStringLiteral("the outbox is not empty"));
+    if (journal.degraded())
+        return refuse(QStringLiteral("the store already failed"));
+    for (size_t i = 0; i < snapshot.messages.size(); ++i) {
+        const StoredMessage &m = snapshot.messages[i];
+        if (m.serial == 0 || (i > 0 && m.serial <= snapshot.messages[i - 1].serial))
+            return refuse(QStringLiteral("messages not in ascending serial order"));
+        if (m.id.isEmpty())
+            return refuse(QStringLiteral("a message without id"));
+    }
+
+    restored = true;
+    journal.engage();
+    // Raw mode has no session; raw frames do not depend on the codec.
+    const bool resume = snapshot.sameEndpoint && !snapshot.rawMode && !options.rawMode;
+    const bool sameFormat = snapshot.rawMode == options.rawMode
+        && (options.rawMode || snapshot.codec == options.codec);
+    const Protocol::Codec &oldCodec = Protocol::codecFor(snapshot.codec);
+
+    qsizetype count = 0;
+    std::vector<Rejected> refused;
+    for (const StoredMessage &stored : snapshot.messages) {
+        if (sameFormat) {
+            outbox.restoreEntry(now, stored, stored.payload, stored.has(StoredMessage::Shared),
+                                stored.has(StoredMessage::Binary));
+            ++count;
+            continue;
+        }
+        // Another format: the value back, then encoded as send() would now.
+        std::optional<QCborValue> value;
+        if (snapshot.rawMode)
+            value = stored.has(StoredMessage::Binary) ? QCborValue(stored.payload)
+                                                      : QCborValue(QString::fromUtf8(stored.payload));
+        else if (stored.has(StoredMessage::Shared))
+            value = QCborValue(stored.payload);
+        else
+            value = decodePayload(oldCodec, stored.payload);
+        QString error;
+        QByteArray encoded;
+        bool binary = false;
+        bool shared = false;
+        if (!value) {
+            error = QStringLiteral("the stored payload does not decode with the codec it was stored with");
+        } else if (options.rawMode) {
+            if (!stored.channel.isEmpty())
+                error = QStringLiteral("channels are not available in raw mode");
+            else if (value->isByteArray())
+                encoded = value->toByteArray(), binary = true;
+            else if (value->isString())
+                encoded = value->toString().toUtf8();
+            else
+                error = QStringLiteral("raw mode sends byte arrays or strings only");
+        } else if (value->isByteArray() && codec->kind() == Protocol::CodecKind::Cbor
+                   && value->toByteArray().size() >= Outbox::kShareBytesFrom) {
+            encoded = value->toByteArray();
+            shared = binary = true;
+        } else {
+            codec->encodeValue(*value, encoded, &error);
+        }
+        if (!error.isEmpty()) {
+            refused.push_back(Rejected{stored.id, Error::make(ErrorKind::Local, ErrorCode::NotSupported, error)});
+            journal.removed(stored.serial);
+            continue;
+        }
+        StoredMessage m = stored;
+        if (options.rawMode) {
+            m.flags &= quint16(~StoredMessage::Reliable);  // raw mode has no reliable messages
+            m.seq = 0;
+        }
+        outbox.restoreEntry(now, m, encoded, shared, binary);
+        // The row holds the old encoding: written again whole, in the current one.
+        outbox.rejournal(m.serial);
+        ++count;
+    }
+    session.restore(snapshot.session, resume);
+    channels.restoreDesired(snapshot.channels);
+    inbound.restoreIds(snapshot.recentIds);
+    for (Rejected &r : refused) {
+        ++sink.stats.rejected;
+        sink.post(std::move(r));
+    }
+    // A deadline that passed while the process was gone: the usual Expired rule, now.
+    outbox.expireDue(now);
+    return {count, std::nullopt};
+}
+
+void Connection::handlePersisted(TimePoint now, quint64 number, std::optional<Error> error)
+{
+    d->noteTime(now);
+    if (error) {
+        if (!d->journal.active())
+            return;  // already degraded (later batches fail too), or persistence never on
+        d->journal.fail();
+        d->sink.stats.storageDegraded = true;
+        Error report = std::move(*error);
+        report.kind = ErrorKind::Local;
+        report.code = ErrorCode::StorageError;
+        report.fatal = false;
+        qCWarning(lcEngine, "store failed, persistence is off: %s", qUtf8Printable(report.message));
+        d->sink.reportError(report);
+        return;
+    }
+    const std::optional<std::vector<quint64>> serials = d->journal.durable(number);
+    if (!serials)
+        return;
+    for (quint64 serial : *serials) {
+        if (std::optional<QString> id = d->outbox.liveId(serial)) {
+            ++d->sink.stats.persisted;
+            d->sink.post(Persisted{std::move(*id)});
+        }
+    }
+}
+
+RestoreResult Connection::restore(TimePoint now, const Snapshot &snapshot)
+{
+    d->noteTime(now);
+    return d->restore(now, snapshot);
+}
+
+std::vector<QueuedMessage> Connection::queuedMessages() const
+{
+    std::vector<QueuedMessage> out;
+    for (Outbox::Queued &q : d->outbox.queued()) {
+        QueuedMessage m;
+        m.id = std::move(q.id);
+        m.channel = std::move(q.channel);
+        if (d->options.rawMode)
+            m.payload = q.binary ? QCborValue(q.payload) : QCborValue(QString::fromUtf8(q.payload));
+        else if (q.shared)
+            m.payload = QCborValue(q.payload);
+        else
+            m.payload = decodePayload(*d->codec, q.payload).value_or(QCborValue());
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
 // ---- Connection ---------------------------------------------------------------------
 
 Connection::Connection(Options options) : d(std::make_unique<Private>(std::move(options))) {}
@@ -810,7 +1020,7 @@ const Options &Connection::options() const { return d->options; }
 qsizetype Connection::queueDepth() const { return d->outbox.count(); }
 qsizetype Connection::queueBytes() const { return d->outbox.bytes(); }
 std::optional<RttDuration> Connection::lastRtt() const { return d->sink.stats.lastRtt; }
-QString Connection::sessionId() const { return d->sid; }
+QString Connection::sessionId() const { return d->session.sid(); }
 std::optional<Error> Connection::lastError() const { return d->sink.lastError; }
 QStringList Connection::channels() const { return d->channels.desired(); }
 bool Connection::isReading() const { return d->reading; }
@@ -853,12 +1063,7 @@ void Connection::handleOpened(TimePoint now, QByteArrayView subprotocol)
     }
     d->apply(Input::SocketOpened);
     Protocol::Hello hello;
-    d->askedResume = !d->sid.isEmpty();
-    if (d->askedResume) {
-        hello.sid = d->sid;
-        hello.rx = d->inbound.delivered();
-        hello.ak = d->outbox.highestAck();
-    }
+    d->session.fillHello(hello);
     if (d->options.useToken)
         hello.token = d->token.token();
     if (!d->options.agent.isEmpty())
@@ -905,10 +1110,7 @@ void Connection::handleFrame(TimePoint now, QByteArrayView bytes, bool isBinary)
             d->protocolError(now, QStringLiteral("%1 before welcome").arg(Protocol::frameTypeName(frame)));
         return;
     }
-    if (d->outbox.settling() && !std::holds_alternative<Protocol::Nack>(frame)) {
-        d->timers.clear(Timer::ResumeSettle);
-        d->outbox.settle();
-    }
+    d->session.frameArrived(std::holds_alternative<Protocol::Nack>(frame));
     if (auto *msg = std::get_if<Protocol::Msg>(&frame)) {
         d->onMsg(now, std::move(*msg));
     } else if (auto *ack = std::get_if<Protocol::Ack>(&frame)) {
@@ -969,10 +1171,8 @@ void Connection::handlePong(TimePoint now)
         d->sink.stats.lastRtt = *rtt;
         d->sink.post(Heartbeat{*rtt});
     }
-    if (d->outbox.settling() && d->welcomed) {
-        d->timers.clear(Timer::ResumeSettle);
-        d->outbox.settle();
-    }
+    if (d->welcomed)
+        d->session.pongArrived();
 }
 
 void Connection::handleTimeout(TimePoint now)
@@ -1004,9 +1204,12 @@ void Connection::handleTimeout(TimePoint now)
         d->token.reset();
     }
     if (timers.take(Timer::ResumeSettle, now))
-        d->outbox.settle();
+        d->session.settleDue();
     d->requests.expireDue(now);
     d->outbox.expireDue(now);
+    // Last, so what this call ended is in the batch (removals cancel pending puts).
+    if (timers.take(Timer::Persist, now))
+        d->flushJournal();
 }
 
 void Connection::open(TimePoint now)
@@ -1036,10 +1239,8 @@ void Connection::close(TimePoint now, bool keepOutbox)
     d->teardown();
     d->token.cancel(d->timers);
     d->timers.clearAll();
-    d->outbox.closeAll(keepOutbox);
-    d->inbound.newSession();
-    // 1000 tells the server the app is done with the session: the next open() starts anew.
-    d->sid.clear();
+    d->journal.rearm();
+    d->session.end(keepOutbox);
     d->retryAfter.reset();
 }
 
@@ -1058,6 +1259,7 @@ void Connection::suspend(TimePoint now)
     d->teardown();
     d->token.cancel(d->timers);
     d->timers.clearAll();
+    d->journal.rearm();
     d->retryAfter.reset();
 }
 
@@ -1193,6 +1395,8 @@ void Connection::markProcessed(TimePoint now, qsizetype count)
 
 std::optional<Action> Connection::pollAction()
 {
+    if (d->journal.flushNow())
+        d->flushJournal();
     if (!d->sink.actions.empty()) {
         Action action = std::move(d->sink.actions.front());
         d->sink.actions.pop_front();

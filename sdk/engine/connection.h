@@ -37,6 +37,7 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace Tether::Engine {
 
@@ -67,6 +68,20 @@ struct OptionsResult {
     bool ok() const { return !error.has_value(); }
 };
 
+// restore()'s answer: how many messages the outbox holds again, or why nothing changed.
+struct RestoreResult {
+    qsizetype count = 0;
+    std::optional<Error> error;  // InvalidArgument: refused (see restore())
+    bool ok() const { return !error.has_value(); }
+};
+
+// One queued message as the app may show it (queuedMessages()).
+struct QueuedMessage {
+    QString id;
+    QString channel;
+    QCborValue payload;  // raw mode: a byte array (binary frame) or a string (text frame)
+};
+
 class Connection {
 public:
     explicit Connection(Options options);
@@ -86,6 +101,10 @@ public:
     QStringList channels() const;            // the desired subscription set
     bool isReading() const;                  // false while back-pressure paused reading
     QStringList deferredOptions() const;     // accepted by setOptions(), not in effect yet
+    // The messages in the outbox (queued or in flight), oldest first: after restore() the
+    // ones read back, so a model can show them as queued. Decodes every payload: not for a
+    // hot path.
+    std::vector<QueuedMessage> queuedMessages() const;
 
     // ---- inputs from the transport and the clock -----------------------------------
     // The socket is open and the server picked `subprotocol` (empty when it picked none).
@@ -99,6 +118,13 @@ public:
     void handlePong(TimePoint now);
     // Call at (or after) pollTimeout(). Extra calls are no-ops.
     void handleTimeout(TimePoint now);
+    // The store applied PersistBatch `number` (persist.h). Without error: Persisted for each
+    // message it put that has not ended yet. With an error (read-only, disk full...):
+    // persistence is off for this client from now on (no more batches, no Persisted),
+    // ErrorOccurred{StorageError} with the store's message, Stats::storageDegraded; nothing
+    // else changes (the client goes on as with Durability::Memory). Unknown numbers and
+    // reports after the first error are ignored.
+    void handlePersisted(TimePoint now, quint64 number, std::optional<Error> error = std::nullopt);
 
     // ---- commands ---------------------------------------------------------------
     // Start connecting (from Idle/Failed/Closed: starts over; from Reconnecting: skips the
@@ -165,7 +191,34 @@ public:
     //                         ends them all with NotSupported
     //   urls                  like setUrls() when they differ (the next attempt)
     //   random                ignored: the source given at construction stays
+    //   durability            the next send() (queued messages keep theirs). Turning it
+    //                         from Memory on starts persisting (persist.h); once on, the
+    //                         session stays journaled while the store works
+    //   persistInterval, persistMaxChanges   from the next change (a pending batch keeps
+    //                         its deadline)
     OptionsResult setOptions(TimePoint now, Options options);
+
+    // Rebuild what a store read back (persist.h), before the first open(): the outbox in
+    // serial order (serials kept; new messages continue above), the session (so the first
+    // hello resumes it; session_p.h: a welcome.rx beyond the restored seqs is accepted),
+    // the desired channels (subscribed again after a new session, as usual) and the id
+    // window. Restored messages get no Persisted (they are durable) and end in exactly one
+    // outcome like any other; a TTL deadline already past follows the usual Expired rule:
+    // its Dropped(Expired) events are pending when restore() returns. Queue bounds are not
+    // applied (nothing stored is dropped); the next send() sees the queue as it is.
+    // Refused (InvalidArgument, nothing changed): not Idle (open() was called), called
+    // twice, a non-empty outbox, a store that already failed, messages out of serial order
+    // or without id.
+    // A snapshot from another format: with another codec (or raw mode on one side) each
+    // payload is decoded with the stored codec and encoded as send() would now; its row is
+    // put again whole in the next batch. One the current format cannot carry (bytes in
+    // JSON; in raw mode anything but bytes/strings, or a publication) ends with
+    // Rejected(NotSupported), pending when restore() returns; its row is removed. Raw mode
+    // has no session: from or to raw mode the stored session is not resumed, and messages
+    // restored into raw mode are at-most-once. sameEndpoint == false: the session is not
+    // resumed (sid cleared); the first welcome starts one and the messages go out as after
+    // any new session (renumbered; those on the wire whose TTL passed end Expired).
+    RestoreResult restore(TimePoint now, const Snapshot &snapshot);
 
     // Queue a message. Fails at once (nothing queued) with QueueFull (RejectNew),
     // FrameTooLarge or NotSupported (payload the codec cannot carry; raw mode: not a byte

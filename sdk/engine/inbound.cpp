@@ -25,6 +25,21 @@ void RecentIds::setCapacity(qsizetype capacity)
     }
 }
 
+QStringList RecentIds::ids() const
+{
+    QStringList out;
+    out.reserve(qsizetype(m_order.size()));
+    for (const QString &id : m_order)
+        out.append(id);
+    return out;
+}
+
+void Inbound::restoreIds(const QStringList &oldestFirst)
+{
+    for (const QString &id : oldestFirst)
+        m_recent.insert(id);
+}
+
 Inbound::Verdict Inbound::accept(TimePoint now, quint64 seq, const QString &id, TimerTable &timers)
 {
     if (seq > m_delivered + 1)

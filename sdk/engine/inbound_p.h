@@ -26,6 +26,7 @@
 
 #include <QtCore/QSet>
 #include <QtCore/QString>
+#include <QtCore/QStringList>
 
 #include <deque>
 
@@ -38,6 +39,7 @@ public:
     void insert(const QString &id);
     void setCapacity(qsizetype capacity);  // forgets the oldest ids beyond it
     qsizetype size() const { return m_set.size(); }
+    QStringList ids() const;  // oldest first
 
 private:
     qsizetype m_capacity;
@@ -59,6 +61,10 @@ public:
     quint64 delivered() const { return m_delivered; }  // hello.rx
     void connectionLost(TimerTable &timers);            // an owed ack dies with the link
     void newSession() { m_delivered = 0; }
+    // restore() (session_p.h decides when): the stored position and id window.
+    void restorePosition(quint64 delivered) { m_delivered = delivered; }
+    void restoreIds(const QStringList &oldestFirst);
+    QStringList recentIds() const { return m_recent.ids(); }
     // The options changed (ackDelay, recentIdWindow): see the rules.
     void reconfigure(TimePoint now, TimerTable &timers);
 

@@ -38,6 +38,7 @@ std::optional<Error> validateOptions(const Options &o)
         {"ack delay", o.ackDelay},
         {"request timeout", o.requestTimeout},
         {"token timeout", o.tokenTimeout},
+        {"persist interval", o.persistInterval},
     };
     for (const auto &d : durations) {
         if (d.value.count() < 0)
@@ -61,6 +62,7 @@ std::optional<Error> validateOptions(const Options &o)
         {"ack every", o.ackEvery, 0},
         {"max unprocessed", o.maxUnprocessed, 0},
         {"max token attempts", o.maxTokenAttempts, 0},
+        {"persist max changes", o.persistMaxChanges, 1},
     };
     for (const auto &c : counts) {
         if (c.value < c.minimum)
@@ -76,6 +78,10 @@ std::optional<Error> validateOptions(const Options &o)
     switch (o.overflow) {
     case OverflowPolicy::RejectNew: case OverflowPolicy::DropOldest: break;
     default: return invalid(QStringLiteral("unknown overflow policy %1").arg(int(o.overflow)));
+    }
+    switch (o.durability) {
+    case Durability::Memory: case Durability::CrashSafe: case Durability::PowerSafe: break;
+    default: return invalid(QStringLiteral("unknown durability %1").arg(int(o.durability)));
     }
     switch (o.codec) {
     case Protocol::CodecKind::Json: case Protocol::CodecKind::Cbor: break;

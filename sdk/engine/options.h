@@ -3,6 +3,7 @@
 // Not public API. Every default here is the documented default of the SDK.
 #pragma once
 
+#include "persist.h"
 #include "types.h"
 
 #include <protocol/codec.h>
@@ -95,6 +96,13 @@ struct Options {
     Duration tokenTimeout{10'000};     // a provider that does not answer in time counts as failed
     int maxTokenAttempts = 3;          // consecutive failed/rejected tokens before Failed(Unauthorized)
 
+    // Persistence (persist.h has the rules). How far messages are kept unless a send says
+    // otherwise; the Qt layer sets CrashSafe when a store path is configured. Memory: the
+    // engine does no persistence work at all until a message asks for more (or restore()).
+    Durability durability = Durability::Memory;
+    Duration persistInterval{5};       // a batch is due this long after its first change...
+    qsizetype persistMaxChanges = 1024; // ...or at once when it holds this many changes
+
     // Random source for jitter and message ids; empty = seeded from std::random_device.
     // Fixed for the life of a Connection: setOptions() ignores it.
     RandomSource random;
@@ -102,7 +110,7 @@ struct Options {
 
 // Why `options` cannot configure a Connection (InvalidArgument, naming the option), or
 // nullopt. Refused: a negative duration, a count or byte bound below 1 (queue bounds,
-// maxInFlight, maxIncomingFrame), a backoff multiplier below 1 or not finite, a negative
+// maxInFlight, maxIncomingFrame, persistMaxChanges), a backoff multiplier below 1 or not finite, a negative
 // maxAttempts/recentIdWindow/ackEvery/maxUnprocessed/maxTokenAttempts, an enum value out
 // of range. A maxInFlight above the protocol's 1024 is not an error: it is capped.
 std::optional<Error> validateOptions(const Options &options);
@@ -118,6 +126,9 @@ struct SendOptions {
     // have it; if the session is then lost (welcome.resumed=false) it is dropped(Expired)
     // instead of being renumbered and sent again.
     Duration ttl{0};
+    // How far this message is kept (persist.h); none = Options::durability. A Memory
+    // message is never stored, even by a client whose default is CrashSafe.
+    std::optional<Durability> durability;
 };
 
 struct RequestOptions {

@@ -23,7 +23,10 @@ Error localError(ErrorCode code, QString message)
 
 } // namespace
 
-Outbox::Outbox(const Options &options, Sink &sink) : m_options(options), m_sink(sink) {}
+Outbox::Outbox(const Options &options, Sink &sink, Journal &journal)
+    : m_options(options), m_sink(sink), m_journal(journal)
+{
+}
 
 std::optional<Error> Outbox::admit(const SendOptions &options, qsizetype bytes)
 {
@@ -53,6 +56,17 @@ void Outbox::enqueue(TimePoint now, Entry e, const SendOptions &options)
     }
     if (options.ttl.count() > 0)
         m_ttl.push(now, options.ttl, e.serial);
+    const Durability durability = options.durability.value_or(m_options.durability);
+    if (durability != Durability::Memory) {
+        m_journal.engage();
+        if (m_journal.active()) {
+            const bool powerSafe = durability == Durability::PowerSafe;
+            e.flags |= quint16(Journaled | InBatch | (powerSafe ? PowerSafe : 0));
+            if (options.ttl.count() > 0)
+                m_deadlines.insert(e.serial, now + options.ttl);
+            m_journal.put(e.serial, powerSafe);
+        }
+    }
     m_count += 1;
     m_bytes += e.payloadSize();
     m_entries.push_back(std::move(e));
@@ -149,6 +163,12 @@ void Outbox::finish(Entry &e, Event outcome)
     e.blob = QByteArray();
     if (e.has(Shared))
         m_sharedIds.remove(e.serial);
+    if (e.has(Journaled)) {
+        // A put still pending cancels out: takeStored() finds the entry dead.
+        if (!e.has(InBatch))
+            m_journal.removed(e.serial);
+        m_deadlines.remove(e.serial);
+    }
     ++m_dead;
 }
 
@@ -258,8 +278,11 @@ std::optional<SendFrame> Outbox::takeNext(const Protocol::Codec *codec, std::opt
         ++m_sink.stats.sent;
         ++m_cursor;
         if (reliable) {
-            if (e.seq == 0)
+            if (e.seq == 0) {
                 e.seq = m_nextSeq++;
+                journalSeq(e);
+                m_journal.sessionChanged();
+            }
             m_highestSent = std::max(m_highestSent, e.seq);
             if (e.has(EverSent))
                 ++m_sink.stats.retransmitted;
@@ -282,6 +305,7 @@ QString Outbox::ack(quint64 seq)
     if (seq <= m_highestAck)
         return {};
     m_highestAck = seq;
+    m_journal.sessionChanged();
     while (!m_entries.empty()) {
         Entry &e = m_entries.front();
         if (!e.has(Dead)) {
@@ -323,14 +347,18 @@ void Outbox::connectionLost()
     m_inFlight = 0;
 }
 
-QString Outbox::resume(quint64 rx)
+void Outbox::cover(quint64 rx)
 {
-    if (rx > m_highestSent)
-        return QStringLiteral("welcome.rx %1 beyond the highest seq sent (%2)").arg(rx).arg(m_highestSent);
-    if (rx < m_highestAck)
-        return QStringLiteral("welcome.rx %1 below a seq the server acknowledged (%2)").arg(rx).arg(m_highestAck);
     m_coverRx = rx;
-    return {};
+}
+
+void Outbox::skipTo(quint64 rx)
+{
+    if (rx <= m_highestSent)
+        return;
+    m_highestSent = rx;
+    m_nextSeq = std::max(m_nextSeq, rx + 1);
+    m_journal.sessionChanged();
 }
 
 void Outbox::settle()
@@ -350,9 +378,14 @@ void Outbox::newSession()
         if (e.has(TtlPassed) && !e.has(Dead))
             finish(e, Dropped{idOf(e), DropReason::Expired});
     for (Entry &e : m_entries) {
+        if (e.seq != 0 && !e.has(Dead)) {
+            e.seq = 0;
+            journalSeq(e);
+        }
         e.seq = 0;
         e.flags &= quint16(~SentNow);
     }
+    m_journal.sessionChanged();
     m_entries.erase(std::remove_if(m_entries.begin(), m_entries.end(),
                                    [](const Entry &e) { return e.has(Dead); }),
                     m_entries.end());
@@ -373,12 +406,11 @@ void Outbox::closeAll(bool keep)
                 finish(e, Dropped{idOf(e), DropReason::Closed});
         m_entries.clear();
         m_ttl.clear();
+        m_deadlines.clear();
         m_dead = 0;
         m_cursor = 0;
         m_inFlight = 0;
     }
-    // close() sends 1000: the server may forget the session, the next open() starts anew.
-    newSession();
 }
 
 void Outbox::expireDue(TimePoint now)
@@ -396,6 +428,121 @@ void Outbox::expireDue(TimePoint now)
         e->flags |= TtlPassed;
     });
     trimFront();
+}
+
+std::optional<StoredMessage> Outbox::takeStored(quint64 serial)
+{
+    Entry *e = findSerial(serial);
+    if (!e || e->has(Dead) || !e->has(InBatch))
+        return std::nullopt;
+    e->flags &= quint16(~InBatch);
+    StoredMessage m;
+    m.serial = e->serial;
+    m.id = idOf(*e);
+    if (e->channel)
+        m.channel = m_channels[e->channel].name;
+    if (e->has(HasKey))
+        m.coalescingKey = m_serialToKey.value(e->serial);
+    // The bytes encoded at send() time: no codec work here. A shared payload stays shared.
+    m.payload = e->has(Shared) ? e->blob : e->blob.sliced(e->idLen);
+    m.seq = e->seq;
+    if (const auto it = m_deadlines.constFind(e->serial); it != m_deadlines.cend())
+        m.deadline = *it;
+    m.flags = quint16((e->has(Reliable) ? StoredMessage::Reliable : 0) | (e->has(Binary) ? StoredMessage::Binary : 0)
+                      | (e->has(Shared) ? StoredMessage::Shared : 0) | (e->has(EverSent) ? StoredMessage::EverSent : 0)
+                      | (e->has(TtlPassed) ? StoredMessage::TtlPassed : 0));
+    m.durability = e->has(PowerSafe) ? Durability::PowerSafe : Durability::CrashSafe;
+    return m;
+}
+
+std::optional<QString> Outbox::liveId(quint64 serial) const
+{
+    const auto it = std::lower_bound(m_entries.begin(), m_entries.end(), serial,
+                                     [](const Entry &e, quint64 s) { return e.serial < s; });
+    if (it == m_entries.end() || it->serial != serial || it->has(Dead))
+        return std::nullopt;
+    return idOf(*it);
+}
+
+void Outbox::restoreEntry(TimePoint now, const StoredMessage &m, const QByteArray &payload, bool shared,
+                          bool binary)
+{
+    Entry e;
+    const bool ascii = isAsciiId(m.id);
+    if (shared) {
+        e.blob = payload;
+        m_sharedIds.insert(m.serial, m.id);
+    } else {
+        const QByteArray idBytes = ascii ? m.id.toLatin1() : m.id.toUtf8();
+        e.blob.reserve(idBytes.size() + payload.size());
+        e.blob.append(idBytes);
+        e.blob.append(payload);
+        e.idLen = quint16(std::min<qsizetype>(idBytes.size(), 0xffff));
+    }
+    e.serial = m.serial;
+    e.seq = m.has(StoredMessage::Reliable) ? m.seq : 0;
+    e.flags = quint16((m.has(StoredMessage::Reliable) ? Reliable : 0) | (binary ? Binary : 0)
+                      | (shared ? Shared : (ascii ? 0 : Utf8Id)) | Journaled
+                      | (m.durability == Durability::PowerSafe ? PowerSafe : 0)
+                      | (m.has(StoredMessage::EverSent) || e.seq != 0 ? EverSent : 0)
+                      | (m.has(StoredMessage::TtlPassed) && e.seq != 0 ? TtlPassed : 0));
+    if (!m.channel.isEmpty())
+        e.channel = internChannel(m.channel);
+    if (!m.coalescingKey.isEmpty() && e.seq == 0) {
+        e.flags |= HasKey;
+        m_keyToSerial.insert(m.coalescingKey, e.serial);
+        m_serialToKey.insert(e.serial, m.coalescingKey);
+    }
+    if (m.deadline) {
+        m_deadlines.insert(e.serial, *m.deadline);
+        // The queue counts in whole milliseconds from `now`: round up, never early.
+        const auto left = std::max(*m.deadline - now, TimePoint::duration::zero());
+        m_ttl.push(now, std::chrono::ceil<Duration>(left), e.serial);
+    }
+    m_nextSerial = std::max(m_nextSerial, m.serial + 1);
+    m_count += 1;
+    m_bytes += e.payloadSize();
+    m_entries.push_back(std::move(e));
+}
+
+void Outbox::rejournal(quint64 serial)
+{
+    Entry *e = findSerial(serial);
+    if (!e || e->has(Dead) || e->has(InBatch) || !m_journal.active())
+        return;
+    e->flags |= InBatch;
+    m_journal.put(serial, e->has(PowerSafe));
+}
+
+void Outbox::restoreNumbering(quint64 nextSeq, quint64 highestAck)
+{
+    quint64 highest = 0;
+    for (const Entry &e : m_entries)
+        highest = std::max(highest, e.seq);
+    m_nextSeq = std::max({nextSeq, highest + 1, highestAck + 1, quint64(1)});
+    // Everything numbered below nextSeq was handed out, so an ack or a welcome.rx up to it
+    // is not "for a seq never sent".
+    m_highestSent = m_nextSeq - 1;
+    m_highestAck = std::min(highestAck, m_highestSent);
+}
+
+std::vector<Outbox::Queued> Outbox::queued() const
+{
+    std::vector<Queued> out;
+    out.reserve(size_t(m_count));
+    for (const Entry &e : m_entries) {
+        if (e.has(Dead))
+            continue;
+        Queued q;
+        q.id = idOf(e);
+        if (e.channel)
+            q.channel = m_channels[e.channel].name;
+        q.payload = e.has(Shared) ? e.blob : e.blob.sliced(e.idLen);
+        q.shared = e.has(Shared);
+        q.binary = e.has(Binary);
+        out.push_back(std::move(q));
+    }
+    return out;
 }
 
 quint32 Outbox::internChannel(const QString &channel)

@@ -22,10 +22,14 @@
 //   at-most-once message, Sent (handed to the transport once).
 // - ack{seq} covers every seq <= it; an ack or nack for a seq never sent is a protocol
 //   error (reported by the caller). Stale (lower) acks are ignored.
-// - Resume (welcome.resumed): seqs <= welcome.rx are covered, but the server repeats the
-//   nacks in (hello.ak, welcome.rx] right after welcome, so they are settled (reported
-//   Delivered) only when settle() is called; they are not retransmitted. New session:
-//   every remaining message is renumbered from 1 in its original order, ids unchanged.
+// - Sessions: WHEN a session resumes, is new or ends is decided in session_p.h (its rules);
+//   the outbox only does the numbering it is told: cover(rx) marks seqs <= rx handled
+//   (not retransmitted, reported Delivered at settle() unless a repeated nack came first),
+//   newSession() renumbers every remaining message from 1 in its original order, ids
+//   unchanged, skipTo(rx) moves the numbering above seqs the server has and we forgot.
+// - Persistence (persist.h): a message whose durability is not Memory is journaled
+//   (Journal): its put when queued, its seq when it gets one after its row was written, its
+//   removal when it ends. Nothing of the kind happens for Memory messages.
 //
 // Theory of operation: one deque in send order. Entries before `m_cursor` were dealt with
 // on the current connection (sent, or skipped because dead/covered); transmission is lazy:
@@ -39,6 +43,7 @@
 // so the payload is copied once per transmission, into the frame (raw mode: not at all).
 #pragma once
 
+#include "journal_p.h"
 #include "options.h"
 #include "sink_p.h"
 #include "timers_p.h"
@@ -54,7 +59,7 @@ namespace Tether::Engine {
 
 class Outbox {
 public:
-    Outbox(const Options &options, Sink &sink);
+    Outbox(const Options &options, Sink &sink, Journal &journal);
 
     // Queues a message whose payload is already encoded (`encoded`: codec bytes, or raw
     // frame bytes). Fails with QueueFull when over a bound and the policy cannot make room.
@@ -75,12 +80,37 @@ public:
     QString ack(quint64 seq);
     QString nack(quint64 seq, const Error &error);
 
-    // Connection lifecycle.
+    // Connection lifecycle (the session rules that call these: session_p.h).
     void connectionLost();                    // everything unacked is sent again on the next connection
-    QString resume(quint64 rx);               // welcome.resumed = true (error message if rx is impossible)
-    void settle();                            // resolve the seqs resume() covered
+    void cover(quint64 rx);                   // resumed: seqs <= rx are handled by the server
+    void skipTo(quint64 rx);                  // the server has seqs up to rx we never knew: continue above
+    void settle();                            // resolve the seqs cover() covered
     void newSession();                        // renumber from 1, keep ids and order
     void closeAll(bool keep);                 // close(): drop everything (Closed) or keep for open()
+
+    // Persistence (persist.h). The row of a journaled message as it is now, its put taken
+    // out of the pending batch (later seq changes go to PersistBatch::seqs); nullopt when
+    // it ended meanwhile (the put cancels out).
+    std::optional<StoredMessage> takeStored(quint64 serial);
+    // The id of a live message, or nullopt when it ended (Persisted comes only before the end).
+    std::optional<QString> liveId(quint64 serial) const;
+    // Rebuilds a stored message (restore()): payload already in the current codec;
+    // `ttlDue` past = the usual Expired rule at the next expireDue().
+    void restoreEntry(TimePoint now, const StoredMessage &m, const QByteArray &payload, bool shared,
+                      bool binary);
+    // A restored row whose stored bytes are stale (transcoded): put again whole.
+    void rejournal(quint64 serial);
+    // Numbering of a restored session: seqs above every restored one.
+    void restoreNumbering(quint64 nextSeq, quint64 highestAck);
+    // The live messages in order (for the app's view of a restored queue).
+    struct Queued {
+        QString id;
+        QString channel;
+        QByteArray payload;   // encoded with the current codec (raw: the frame bytes)
+        bool shared = false;  // payload is the app's byte string, not codec bytes
+        bool binary = false;
+    };
+    std::vector<Queued> queued() const;
 
     // Timers.
     void expireDue(TimePoint now);
@@ -90,6 +120,8 @@ public:
     qsizetype bytes() const { return m_bytes; }
     qsizetype inFlight() const { return m_inFlight; }
     quint64 highestAck() const { return m_highestAck; }     // hello.ak
+    quint64 highestSent() const { return m_highestSent; }
+    quint64 nextSeq() const { return m_nextSeq; }
     bool settling() const { return m_coverRx > m_highestAck; }
 
 private:
@@ -103,6 +135,9 @@ private:
         Binary = 64,    // raw mode: binary frame
         Utf8Id = 128,   // id not Latin-1-safe ASCII: stored as UTF-8
         Shared = 256,   // blob: the app's byte payload, shared, not encoded (idLen 0; id in m_sharedIds)
+        Journaled = 512,  // durability not Memory: its changes go to the Journal
+        InBatch = 1024,   // its put is in the pending batch (not written yet)
+        PowerSafe = 2048, // Durability::PowerSafe (else CrashSafe) when Journaled
     };
     struct Entry {
         QByteArray blob;    // id bytes, then the encoded payload
@@ -120,6 +155,11 @@ private:
     // Coalescing and room for a new message of `bytes`; an error when it cannot be queued.
     std::optional<Error> admit(const SendOptions &options, qsizetype bytes);
     void enqueue(TimePoint now, Entry e, const SendOptions &options);
+    void journalSeq(const Entry &e)
+    {
+        if (e.has(Journaled) && !e.has(InBatch))
+            m_journal.seq(e.serial, e.seq);
+    }
     bool makeRoom(qsizetype extraBytes);
     // Ends a live entry: emits `outcome` (unless already reported) and marks it dead.
     void finish(Entry &e, Event outcome);
@@ -132,6 +172,7 @@ private:
 
     const Options &m_options;
     Sink &m_sink;
+    Journal &m_journal;
     std::deque<Entry> m_entries;
     qsizetype m_cursor = 0;
     qsizetype m_count = 0;     // live entries (incl. zombies)
@@ -147,6 +188,7 @@ private:
     QHash<QString, quint64> m_keyToSerial;
     QHash<quint64, QString> m_serialToKey;
     QHash<quint64, QString> m_sharedIds;  // ids of Shared entries, by serial
+    QHash<quint64, TimePoint> m_deadlines; // TTL deadlines of Journaled entries (the store keeps them)
     struct ChannelName {
         QString name;
         quint32 refs = 0;

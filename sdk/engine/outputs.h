@@ -4,6 +4,7 @@
 // events are for the application (the Qt layer turns them into signals).
 #pragma once
 
+#include "persist.h"
 #include "types.h"
 
 #include <QtCore/QByteArray>
@@ -52,7 +53,11 @@ struct SetReading {
     bool enabled = true;
 };
 
-using Action = std::variant<OpenSocket, SendFrame, SendPing, CloseSocket, AbortSocket, SetReading>;
+// PersistBatch (persist.h): apply it to the store atomically, in `number` order, then
+// report with Connection::handlePersisted(). Emitted only when persistence is on.
+
+using Action = std::variant<OpenSocket, SendFrame, SendPing, CloseSocket, AbortSocket, SetReading,
+                            PersistBatch>;
 
 // ---- Events: emit each to the app in the order polled ------------------------------
 
@@ -118,6 +123,14 @@ struct Dropped {
     DropReason reason;
 };
 
+// The store made this message durable (the batch that wrote it was reported by
+// handlePersisted() without error). At most once per message and always before its outcome
+// (Delivered/Rejected/Dropped/Sent); a message that ended before its batch was durable
+// never gets one. Messages restored by restore() were durable already: none for them.
+struct Persisted {
+    QString id;
+};
+
 // A request (incl. subscribe/unsubscribe) finished: exactly one per accepted request().
 struct RequestFinished {
     quint64 id = 0;
@@ -151,6 +164,6 @@ struct ErrorOccurred {
 
 using Event = std::variant<StateChanged, Connected, Disconnected, Reconnecting, Failed,
                            SessionLost, MessageReceived, Delivered, Sent, Rejected, Dropped,
-                           RequestFinished, Heartbeat, TokenRequired, ErrorOccurred>;
+                           RequestFinished, Heartbeat, TokenRequired, ErrorOccurred, Persisted>;
 
 } // namespace Tether::Engine

@@ -33,8 +33,9 @@ enum class Timer {
     AckDelay,      // an inbound ack is due
     Stable,        // the connection has been up long enough: reset attempt counters
     ResumeSettle,  // repeated nacks after a resumed welcome have had their chance
+    Persist,       // the pending persistence batch is due (journal_p.h)
 };
-inline constexpr int kTimerCount = 8;
+inline constexpr int kTimerCount = 9;
 
 class TimerTable {
 public:

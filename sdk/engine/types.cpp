@@ -49,6 +49,7 @@ QLatin1StringView errorCodeName(ErrorCode code)
     case ErrorCode::Rejected: return QLatin1StringView("Rejected");
     case ErrorCode::ServerError: return QLatin1StringView("ServerError");
     case ErrorCode::MaxAttempts: return QLatin1StringView("MaxAttempts");
+    case ErrorCode::StorageError: return QLatin1StringView("StorageError");
     }
     return QLatin1StringView("?");
 }

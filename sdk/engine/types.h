@@ -60,6 +60,7 @@ enum class ErrorCode {
     Rejected,           // Remote: the server refused a message (nack) or a request (res.err)
     ServerError,        // Remote: an `error` frame, or a permanent close code not named above
     MaxAttempts,        // Local, fatal: Options::maxAttempts reconnection attempts failed
+    StorageError,       // Local: the store failed (read-only, disk full...): persistence is off (persist.h)
 };
 QLatin1StringView errorCodeName(ErrorCode code);
 
@@ -104,6 +105,8 @@ struct Stats {
     qsizetype queueBytes = 0;          // their encoded payload bytes
     qsizetype inFlight = 0;            // reliable messages sent and not yet acknowledged
     qsizetype pendingRequests = 0;     // requests waiting or in flight (incl. sub/unsub)
+    quint64 persisted = 0;             // Persisted events (messages made durable by the store)
+    bool storageDegraded = false;      // the store failed: this client keeps working in Memory mode
 };
 
 } // namespace Tether::Engine

@@ -55,7 +55,7 @@ void tst_EngineOutbox::generatedIdsAreUniqueBase64Url()
         ids.insert(r.id);
     }
     QCOMPARE(ids.size(), 2000);
-    const auto own = h.send(text("x"), SendOptions{Delivery::AtLeastOnce, {}, QStringLiteral("my-id-1"), {}, {}});
+    const auto own = h.send(text("x"), SendOptions{Delivery::AtLeastOnce, {}, QStringLiteral("my-id-1"), {}, {}, {}});
     QCOMPARE(own.id, QStringLiteral("my-id-1"));
 }
 

@@ -206,7 +206,7 @@ void tst_EngineToken::rawModeLifecycleAndQueue()
     Harness h(o);
     const auto bin = h.send(QCborValue(QByteArray("\x00\x01", 2)));
     const auto txt = h.send(text("hello"));
-    const auto reliable = h.send(text("treated as at-most-once"), SendOptions{Delivery::AtLeastOnce, {}, {}, {}, {}});
+    const auto reliable = h.send(text("treated as at-most-once"), SendOptions{Delivery::AtLeastOnce, {}, {}, {}, {}, {}});
     QVERIFY(bin.ok() && txt.ok() && reliable.ok());
     h->open(h.now);
     h.pump();

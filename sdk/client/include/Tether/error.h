@@ -51,6 +51,9 @@ public:
         MaxAttempts = 108,       // BackoffOptions::maxAttempts attempts failed (fatal)
         NotConnected = 109,      // an operation that needs a connection (internal misuse)
         NoUrl = 110,             // open() without a URL (fatal)
+        StorageError = 111,      // the store (ClientOptions::storage) cannot be written (read-only,
+                                 // disk full) or was moved aside: the client goes on in memory
+        StorageInUse = 112,      // another Client (in this or another process) holds the store
 
         // 2xx: the network.
         ConnectionRefused = 200,
