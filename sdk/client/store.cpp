@@ -20,6 +20,7 @@
 #include <QtCore/QLockFile>
 #include <QtCore/QMutex>
 #include <QtCore/QThread>
+#include <QtCore/QUrl>
 #include <QtCore/QWaitCondition>
 #include <QtSql/QSqlDatabase>
 #include <QtSql/QSqlError>
@@ -40,6 +41,7 @@ constexpr int kSchemaVersion = 1;
 // SQLite result codes (primary), as Qt SQL reports them in nativeErrorCode().
 constexpr int kSqliteCorrupt = 11;
 constexpr int kSqliteFull = 13;
+constexpr int kSqliteCantOpen = 14;
 constexpr int kSqliteNotADb = 26;
 
 std::atomic<quint64> connectionCounter{0};
@@ -98,6 +100,7 @@ enum class Verdict {
 struct Inspection {
     Verdict verdict = Verdict::Empty;
     QString reason;
+    bool cantOpen = false;
     Engine::Snapshot snapshot;
 };
 
@@ -106,13 +109,22 @@ struct Inspection {
 class Connection
 {
 public:
-    Connection(const QString &path, bool readOnly)
+    enum Mode { ReadWrite, ReadOnly, Immutable };
+    Connection(const QString &path, Mode mode)
         : name(QStringLiteral("tether-store-%1").arg(connectionCounter.fetch_add(1)))
     {
         db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(path);
-        if (readOnly)
-            db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+        if (mode == Immutable) {
+            // SQLite then takes no lock and needs no -shm: only for a file nobody can write.
+            QUrl url = QUrl::fromLocalFile(path);
+            url.setQuery(QStringLiteral("immutable=1"));
+            db.setDatabaseName(QString::fromUtf8(url.toEncoded()));
+            db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_OPEN_URI"));
+        } else {
+            db.setDatabaseName(path);
+            if (mode == ReadOnly)
+                db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+        }
     }
     ~Connection()
     {
@@ -188,6 +200,7 @@ public:
     void run();
     Store::OpenResult openOnThread();
     Inspection inspect();
+    Inspection inspect(int mode);
     bool readSnapshot(Connection &c, Engine::Snapshot &out, QString *reason);
     QString moveAside();
     bool createSchema(Connection &c, QString *reason);
@@ -201,6 +214,7 @@ public:
     Store::Identity identity;
     Store::TimeBase base;
     std::unique_ptr<QLockFile> lock;
+    QString lockError;
     std::unique_ptr<QThread> thread;
     bool opened = false;   // open() was called
     bool closed = false;
@@ -278,9 +292,9 @@ Store::OpenResult StorePrivate::openOnThread()
 
     QString reason;
     if (!lock) {
-        reason = QStringLiteral("its lock file %1.lock cannot be created").arg(path);
+        reason = QStringLiteral("its lock file %1.lock cannot be created: %2").arg(path, lockError);
     } else {
-        writer = std::make_unique<Connection>(path, false);
+        writer = std::make_unique<Connection>(path, Connection::ReadWrite);
         const bool fresh = found.verdict != Verdict::Ours;
         if (!writer->db.open())
             reason = describe(writer->db.lastError());
@@ -290,7 +304,7 @@ Store::OpenResult StorePrivate::openOnThread()
     if (!reason.isEmpty()) {
         writer.reset();
         result.status = Store::OpenStatus::ReadOnly;
-        const QString what = QStringLiteral("store %1: cannot be written (%2); the client keeps running in memory")
+        const QString what = QStringLiteral("store %1: cannot be written (%2): what it holds was read, nothing will be written")
                                  .arg(path, reason);
         result.message = result.message.isEmpty() ? what : result.message + QStringLiteral("; ") + what;
         return result;
@@ -309,8 +323,20 @@ Store::OpenResult StorePrivate::openOnThread()
 // aside never changes it (a read-write connection would checkpoint its WAL on close).
 Inspection StorePrivate::inspect()
 {
+    Inspection out = inspect(Connection::ReadOnly);
+    // A WAL file in a read-only location cannot be read the usual way: SQLite wants to
+    // create its -shm index there. Without a -wal file everything committed is in the main
+    // file, and nobody can write it: read it as immutable.
+    const QFileInfo wal(path + QStringLiteral("-wal"));
+    if (out.verdict == Verdict::Unreadable && out.cantOpen && (!wal.exists() || wal.size() == 0))
+        out = inspect(Connection::Immutable);
+    return out;
+}
+
+Inspection StorePrivate::inspect(int mode)
+{
     Inspection out;
-    Connection c(path, true);
+    Connection c(path, Connection::Mode(mode));
     if (!c.db.open()) {
         out.verdict = Verdict::Unreadable;
         out.reason = describe(c.db.lastError());
@@ -323,6 +349,7 @@ Inspection StorePrivate::inspect()
             out.reason = QStringLiteral("the file is corrupt (%1)").arg(describe(c.error));
         } else {
             out.verdict = Verdict::Unreadable;
+            out.cantOpen = code == kSqliteCantOpen;
             out.reason = QStringLiteral("%1: %2").arg(what, describe(c.error));
         }
         return out;
@@ -367,7 +394,9 @@ Inspection StorePrivate::inspect()
     }
     if (problems != QStringList{QStringLiteral("ok")}) {
         out.verdict = Verdict::Corrupt;
-        out.reason = QStringLiteral("the file is corrupt (quick_check: %1)").arg(problems.mid(0, 3).join(QStringLiteral("; ")));
+        const QStringList lines = problems.join(QLatin1Char('\n')).split(QLatin1Char('\n'));
+        out.reason = QStringLiteral("the file is corrupt (quick_check: %1%2)")
+                         .arg(lines.mid(0, 3).join(QStringLiteral("; ")), lines.size() > 3 ? QStringLiteral("; ...") : QString());
         return out;
     }
     QString reason;
@@ -765,6 +794,9 @@ Store::OpenResult Store::open(const QString &path, const Identity &identity, Tim
     }
     // Any other lock failure (a read-only directory) leaves `lock` empty: the store is
     // read, never written (no writer can take it there either).
+    if (!d->lock)
+        d->lockError = lock->error() == QLockFile::PermissionError ? QStringLiteral("permission denied or read-only")
+                                                                   : QStringLiteral("unknown error");
 
     d->thread.reset(QThread::create([this] { d->run(); }));
     d->thread->setObjectName(QStringLiteral("tether-store"));
