@@ -59,11 +59,14 @@ ClientPrivate::ClientPrivate(Client *q, const ClientOptions &options, const QLis
     timer.setSingleShot(true);
     timer.setTimerType(Qt::PreciseTimer);
     QObject::connect(&timer, &QTimer::timeout, q, [this] { onTimeout(); });
+    openStorage();
     createEngine();
+    restoreStorage();
 }
 
 ClientPrivate::~ClientPrivate()
 {
+    closeStorage();
     *alive = false;
     // Replies outlive the engine for a moment (they are QObject children of the Client):
     // they must not call back into it.
@@ -88,10 +91,7 @@ void ClientPrivate::setTransport(Transport *newTransport)
 
 void ClientPrivate::createEngine()
 {
-    Engine::Options engineOptions = Convert::engineOptions(options, urls);
-    if (adjustEngineOptions)
-        adjustEngineOptions(engineOptions);
-    engine = std::make_unique<Engine::Connection>(std::move(engineOptions));
+    engine = std::make_unique<Engine::Connection>(engineOptionsFor(options));
     state = Convert::state(engine->state());
     armedDeadline.reset();
     timer.stop();
@@ -182,9 +182,10 @@ void ClientPrivate::perform(Engine::Action &action)
             // exposed by the public API, so the engine never asks.
             qCDebug(lcClient) << "SetReading" << a.enabled << "ignored";
         } else if constexpr (std::is_same_v<T, Engine::PersistBatch>) {
-            // No store is wired yet (issue 13, Qt half): with Options::durability Memory
-            // (the default here) the engine emits none.
-            qCDebug(lcClient) << "PersistBatch" << a.number << "ignored: no store";
+            // The engine emits batches only while persistence is on, which storageActive
+            // mirrors (a failed store turns both off in onPersisted()).
+            if (store && storageActive)
+                store->submit(std::move(a));
         } else {
             static_assert(kAlwaysFalse<T>, "unhandled engine action");
         }
@@ -241,7 +242,7 @@ void ClientPrivate::dispatch(Engine::Event &event)
             qCDebug(lcClient) << "error:" << error;
             Q_EMIT q->errorOccurred(error);
         } else if constexpr (std::is_same_v<T, Engine::Persisted>) {
-            // persisted(id) arrives with the store (issue 13, Qt half).
+            Q_EMIT q->persisted(e.id);
         } else {
             static_assert(kAlwaysFalse<T>, "unhandled engine event");
         }
@@ -329,13 +330,21 @@ SendResult ClientPrivate::send(std::optional<QCborValue> payload, const SendOpti
                                          QStringLiteral("the payload has no JSON/CBOR equivalent")));
     if (payload->isByteArray())
         return sendBytes(payload->toByteArray(), sendOptions);
-    return sent(engine->send(now(), *payload, Convert::engineSendOptions(sendOptions)));
+    return sent(engine->send(now(), *payload, engineSendOptionsFor(sendOptions)));
+}
+
+Engine::SendOptions ClientPrivate::engineSendOptionsFor(const SendOptions &sendOptions) const
+{
+    Engine::SendOptions e = Convert::engineSendOptions(sendOptions);
+    if (!storageActive)
+        e.durability.reset();  // nothing can be stored: the client's Memory applies
+    return e;
 }
 
 SendResult ClientPrivate::sendBytes(const QByteArray &bytes, const SendOptions &sendOptions)
 {
     // Not through QCborValue: the engine keeps a large buffer shared (one copy, into the frame).
-    return sent(engine->sendBytes(now(), bytes, Convert::engineSendOptions(sendOptions)));
+    return sent(engine->sendBytes(now(), bytes, engineSendOptionsFor(sendOptions)));
 }
 
 SendResult ClientPrivate::sent(const Engine::SendResult &result)
@@ -406,8 +415,31 @@ bool Client::setOptions(const ClientOptions &options)
     // The engine applies each option at its moment (see the header); what only this layer
     // reads (tls, maxIncomingFrameSize for the socket, the token provider, keepOnClose) is
     // read when it is used, so replacing d->options now gives the same moments.
-    const Engine::OptionsResult result =
-        d->engine->setOptions(d->now(), Convert::engineOptions(options, d->urls));
+    if (options.storage != d->options.storage) {
+        // Another file is another outbox and session: taken only while there is nothing
+        // of the old one to lose or to mix (docs/api.md).
+        const Engine::Stats stats = d->engine->stats();
+        std::optional<Engine::Error> invalid = Engine::validateOptions(Convert::engineOptions(options, d->urls));
+        if (!invalid && (d->state != State::Idle || d->engine->queueDepth() > 0 || stats.pendingRequests > 0
+                         || !d->engine->channels().isEmpty()))
+            invalid = Engine::Error::make(Engine::ErrorKind::Local, Engine::ErrorCode::InvalidArgument,
+                                          QStringLiteral("ClientOptions::storage can change only before open(), "
+                                                         "with nothing queued, requested or subscribed"));
+        if (invalid) {
+            d->error = Convert::error(*invalid);
+            qCDebug(lcClient) << "setOptions refused:" << d->error.message();
+            Q_EMIT errorOccurred(d->error);
+            return false;
+        }
+        d->closeStorage();
+        d->options = options;
+        d->restoredCount = 0;
+        d->openStorage();
+        d->createEngine();
+        d->restoreStorage();
+        return true;
+    }
+    const Engine::OptionsResult result = d->engine->setOptions(d->now(), d->engineOptionsFor(options));
     if (!result.ok()) {
         d->error = Convert::error(*result.error);
         qCDebug(lcClient) << "setOptions refused:" << d->error.message();
@@ -437,7 +469,20 @@ ClientStats Client::stats() const
 {
     ClientStats s = Convert::stats(d->engine->stats(), d->lastRtt.count());
     s.sessionsLost = d->sessionsLost;
+    s.storageActive = d->storageActive;
     return s;
+}
+
+int Client::restoredCount() const { return d->restoredCount; }
+
+QList<Message> Client::queuedMessages() const
+{
+    QList<Message> out;
+    const std::vector<Engine::QueuedMessage> queued = d->engine->queuedMessages();
+    out.reserve(qsizetype(queued.size()));
+    for (const Engine::QueuedMessage &m : queued)
+        out.append(Message(m.payload, m.channel, m.id, true));
+    return out;
 }
 
 SendResult Client::send(const QCborValue &payload, const SendOptions &options)

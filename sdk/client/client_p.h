@@ -12,6 +12,7 @@
 
 #include <Tether/client.h>
 
+#include "store_p.h"
 #include "transport_p.h"
 
 #include <engine/connection.h>
@@ -43,6 +44,22 @@ public:
     // no socket is attached: the constructor, or a test before open().
     void setTransport(Transport *transport);
     void createEngine();
+    // The engine's options for `options`: Convert's, with persistence off unless a store
+    // is open and writable (a client without a working store runs in memory).
+    Engine::Options engineOptionsFor(const ClientOptions &options) const;
+
+    // ---- the durable store (client_storage.cpp) ----
+    // Opens options.storage before the engine is built, so the engine starts with the
+    // right durability. Sets storageActive and keeps the snapshot for restoreStorage().
+    void openStorage();
+    // After createEngine(): hands the snapshot to the engine and posts, to the event loop,
+    // the store's errors, restored(count) and the outcomes restore() already decided.
+    void restoreStorage();
+    // Writes what the engine has not handed to the store yet, waits for every write, and
+    // releases the file (destructor, or setOptions() with another path).
+    void closeStorage();
+    void onPersisted(quint64 number, const QString &error);
+    void storageFailed(const QString &message, Error::Code code = Error::StorageError);
     void process();
     void perform(Engine::Action &action);
     void dispatch(Engine::Event &event);
@@ -57,6 +74,7 @@ public:
 
     SendResult send(std::optional<QCborValue> payload, const SendOptions &options);
     SendResult sendBytes(const QByteArray &bytes, const SendOptions &options);
+    Engine::SendOptions engineSendOptionsFor(const SendOptions &options) const;
     SendResult sent(const Engine::SendResult &result);  // process(), then the public answer
     Reply *startRequest(const QString &method, Engine::RequestResult result);
     void requestToken(const Engine::TokenRequired &required);
@@ -92,6 +110,14 @@ public:
     quint64 tokenGeneration = 0;
 
     QHash<quint64, QPointer<Reply>> replies;
+
+    std::unique_ptr<Store> store;        // open while storage is configured and not refused
+    bool storageActive = false;          // the store is open and writable: batches go to it
+    int restoredCount = 0;
+    std::optional<Engine::Snapshot> snapshotToRestore;
+    QList<Error> storageErrors;          // from opening, reported once the event loop runs
+    QString readOnlyMessage;             // the store opened read-only: the engine reports it
+    quint64 storageGeneration = 0;       // one report per opening (restoreStorage())
 };
 
 } // namespace Tether

@@ -14,7 +14,11 @@ void setEngineOptions(Client *client, std::function<void(Engine::Options &)> adj
 {
     ClientPrivate *d = ClientPrivate::get(client);
     d->adjustEngineOptions = std::move(adjust);
+    // A store is read into the engine it was opened for: read it again into the new one.
+    d->closeStorage();
+    d->openStorage();
     d->createEngine();
+    d->restoreStorage();
 }
 
 void setClock(Client *client, std::function<SteadyTimePoint()> clock)

@@ -60,7 +60,22 @@ Engine::Options engineOptions(const ClientOptions &o, const QList<QUrl> &urls)
     e.maxIncomingFrame = o.maxIncomingFrameSize;
     e.requestTimeout = o.requestTimeout;
     e.useToken = bool(o.tokenProvider);
+
+    // Without a store nothing is persisted, whatever durability says (ClientOptions).
+    e.durability = o.storage.isEmpty() ? Engine::Durability::Memory : durability(o.durability);
+    e.persistInterval = o.storageCommitInterval;
+    e.persistMaxChanges = o.storageCommitChanges;
     return e;
+}
+
+Engine::Durability durability(Durability d)
+{
+    switch (d) {
+    case Durability::Memory: return Engine::Durability::Memory;
+    case Durability::CrashSafe: return Engine::Durability::CrashSafe;
+    case Durability::PowerSafe: return Engine::Durability::PowerSafe;
+    }
+    return Engine::Durability::CrashSafe;
 }
 
 Engine::SendOptions engineSendOptions(const SendOptions &o)
@@ -72,6 +87,8 @@ Engine::SendOptions engineSendOptions(const SendOptions &o)
     e.id = o.id;
     e.coalescingKey = o.coalescingKey;
     e.ttl = o.ttl;
+    if (o.durability)
+        e.durability = durability(*o.durability);
     return e;
 }
 

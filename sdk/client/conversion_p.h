@@ -31,6 +31,7 @@ TETHER_AUTOTEST_EXPORT std::optional<QCborValue> payload(const QJsonValue &value
 TETHER_AUTOTEST_EXPORT Engine::Options engineOptions(const ClientOptions &options,
                                                      const QList<QUrl> &urls);
 TETHER_AUTOTEST_EXPORT Engine::SendOptions engineSendOptions(const SendOptions &options);
+TETHER_AUTOTEST_EXPORT Engine::Durability durability(Durability durability);
 TETHER_AUTOTEST_EXPORT Engine::RequestOptions engineRequestOptions(const RequestOptions &options);
 
 // The public error for an engine error. `transport` is the last error the transport

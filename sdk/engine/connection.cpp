@@ -986,6 +986,12 @@ void Connection::handlePersisted(TimePoint now, quint64 number, std::optional<Er
     }
 }
 
+void Connection::flushPersistence(TimePoint now)
+{
+    d->noteTime(now);
+    d->flushJournal();
+}
+
 RestoreResult Connection::restore(TimePoint now, const Snapshot &snapshot)
 {
     d->noteTime(now);

@@ -125,6 +125,10 @@ public:
     // else changes (the client goes on as with Durability::Memory). Unknown numbers and
     // reports after the first error are ignored.
     void handlePersisted(TimePoint now, quint64 number, std::optional<Error> error = std::nullopt);
+    // Hand the pending changes to the store now, without waiting for persistInterval: the
+    // next pollAction() returns their PersistBatch (none when nothing is pending or
+    // persistence is off). For a client about to stop, whose store drains before it goes.
+    void flushPersistence(TimePoint now);
 
     // ---- commands ---------------------------------------------------------------
     // Start connecting (from Idle/Failed/Closed: starts over; from Reconnecting: skips the
