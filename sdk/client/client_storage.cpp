@@ -38,7 +38,6 @@ void ClientPrivate::openStorage()
 {
     storageActive = false;
     snapshotToRestore.reset();
-    storageErrors.clear();
     readOnlyMessage.clear();
     if (options.storage.isEmpty())
         return;

@@ -82,11 +82,13 @@ public:
           codec(&P::codecFor(options.codec == Codec::Cbor ? P::CodecKind::Cbor : P::CodecKind::Json))
     {
         Testing::setTransport(client, transport);
+        // The fake clock first: the engine is rebuilt next and a store is restored into it,
+        // at the fake `now` (a real steady time later would look like a clock going back).
+        Testing::setClock(client, [this] { return now; });
         Testing::setEngineOptions(client, [](Engine::Options &o) {
             auto rng = std::make_shared<std::mt19937_64>(7);
             o.random = [rng] { return (*rng)(); };
         });
-        Testing::setClock(client, [this] { return now; });
         Client *c = client;
         QObject::connect(c, &Client::stateChanged, c, [this](State s) { log << QStringLiteral("state:") + enumName(s); });
         QObject::connect(c, &Client::connected, c, [this](bool resumed) {
