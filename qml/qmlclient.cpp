@@ -108,6 +108,8 @@ void QmlClient::wireClient()
     });
     connect(c, &Client::delivered, this, &QmlClient::delivered);
     connect(c, &Client::sent, this, &QmlClient::sent);
+    connect(c, &Client::persisted, this, &QmlClient::persisted);
+    connect(c, &Client::restored, this, &QmlClient::restored);
     connect(c, &Client::rejected, this, [this](const QString &id, const Error &e) {
         Q_EMIT rejected(id, jsError(e));
     });
@@ -208,6 +210,25 @@ void QmlClient::setRawMode(bool rawMode)
     if (m_options.rawMode == rawMode)
         return;
     m_options.rawMode = rawMode;
+    Q_EMIT optionsChanged();
+}
+
+void QmlClient::setStorage(const QString &path)
+{
+    if (m_options.storage == path)
+        return;
+    m_options.storage = path;
+    Q_EMIT optionsChanged();
+}
+
+void QmlClient::setDurability(int durability)
+{
+    const auto d = durability == PowerSafe ? Tether::Durability::PowerSafe
+                   : durability == Memory  ? Tether::Durability::Memory
+                                           : Tether::Durability::CrashSafe;
+    if (m_options.durability == d)
+        return;
+    m_options.durability = d;
     Q_EMIT optionsChanged();
 }
 
@@ -427,6 +448,9 @@ SendResult QmlClient::sendPayload(const QCborValue &payload, const QJSValue &opt
             o.coalescingKey = options.property(QStringLiteral("coalescingKey")).toString();
         if (options.hasProperty(QStringLiteral("id")))
             o.id = options.property(QStringLiteral("id")).toString();
+        const QJSValue durability = options.property(QStringLiteral("durability"));
+        if (durability.isNumber())
+            o.durability = Tether::Durability(qBound(0, durability.toInt(), int(PowerSafe)));
     }
     const SendResult result = m_client->send(payload, o);
     if (!result)

@@ -37,6 +37,10 @@ class QmlClient : public QObject, public QQmlParserStatus
     Q_PROPERTY(bool active READ isActive WRITE setActive NOTIFY activeChanged)
     Q_PROPERTY(int codec READ codec WRITE setCodec NOTIFY optionsChanged)
     Q_PROPERTY(bool rawMode READ rawMode WRITE setRawMode NOTIFY optionsChanged)
+    // The durable store (ClientOptions::storage, docs/delivery.md): set before `active`.
+    Q_PROPERTY(QString storage READ storage WRITE setStorage NOTIFY optionsChanged)
+    Q_PROPERTY(int durability READ durability WRITE setDurability NOTIFY optionsChanged)
+    Q_PROPERTY(int restoredCount READ restoredCount NOTIFY restored)
     Q_PROPERTY(QString token READ token WRITE setToken NOTIFY tokenChanged)
     Q_PROPERTY(QVariantMap headers READ headers WRITE setHeaders NOTIFY optionsChanged)
     Q_PROPERTY(int handshakeTimeout READ handshakeTimeout WRITE setHandshakeTimeout NOTIFY optionsChanged)
@@ -82,6 +86,12 @@ public:
     Q_ENUM(State)
     enum Codec { Json = int(Tether::Codec::Json), Cbor = int(Tether::Codec::Cbor) };
     Q_ENUM(Codec)
+    enum Durability {
+        Memory = int(Tether::Durability::Memory),
+        CrashSafe = int(Tether::Durability::CrashSafe),
+        PowerSafe = int(Tether::Durability::PowerSafe),
+    };
+    Q_ENUM(Durability)
     enum Delivery {
         AtLeastOnce = int(Tether::Delivery::AtLeastOnce),
         AtMostOnce = int(Tether::Delivery::AtMostOnce),
@@ -115,6 +125,11 @@ public:
     void setCodec(int codec);
     bool rawMode() const { return m_options.rawMode; }
     void setRawMode(bool rawMode);
+    QString storage() const { return m_options.storage; }
+    void setStorage(const QString &path);
+    int durability() const { return int(m_options.durability); }
+    void setDurability(int durability);
+    int restoredCount() const { return m_client->restoredCount(); }
     QString token() const { return m_token; }
     void setToken(const QString &token);
     QVariantMap headers() const { return m_headers; }
@@ -205,6 +220,8 @@ Q_SIGNALS:
     void messageReceived(const QJSValue &payload, const QString &channel, const QString &id);
     void delivered(const QString &id);
     void sent(const QString &id);
+    void persisted(const QString &id);
+    void restored(int count);
     void rejected(const QString &id, const QJSValue &error);
     void dropped(const QString &id, const QString &reason);
     void heartbeat(double rtt);

@@ -71,10 +71,37 @@ void QmlMessageModel::connectChannel()
         << connect(c, &Client::dropped, this, [this](const QString &id, DropReason reason) {
                setStatus(id, Dropped, QString::fromLatin1(QMetaEnum::fromType<DropReason>().valueToKey(int(reason))));
            })
+        << connect(c, &Client::restored, this, &QmlMessageModel::adoptRestored)
         << connect(c, &Client::connected, this, &QmlMessageModel::markQueuedAsSent)
         << connect(c, &Client::sessionLost, this, [this] { m_historyWanted = true; });
+    adoptRestored();  // a client restored before this model was bound to it
     if (ch->isSubscribed())
         onSubscribedChanged();
+}
+
+// Own messages of this channel that a store brought back (ClientOptions::storage): shown
+// queued, like any own message waiting for its outcome.
+void QmlMessageModel::adoptRestored()
+{
+    if (!m_channel || !m_channel->client())
+        return;
+    Tether::Client *c = m_channel->client()->client();
+    if (c->restoredCount() == 0)
+        return;
+    const QString name = m_channel->name();
+    for (const Tether::Message &m : c->queuedMessages()) {
+        if (m.channel() != name || m_own.contains(m.id()))
+            continue;
+        Entry e;
+        e.payload = m.payload();
+        e.id = m.id();
+        e.channel = name;
+        e.time = QDateTime::currentMSecsSinceEpoch();
+        e.own = true;
+        e.reliable = m.isReliable();
+        e.status = Queued;
+        enqueue(std::move(e));
+    }
 }
 
 void QmlMessageModel::setCapacity(int capacity)

@@ -103,6 +103,7 @@ private:
     void onSubscribedChanged();
     void setStatus(const QString &id, Status status, const QString &error = {});
     void markQueuedAsSent();
+    void adoptRestored();
     void requestHistory();
     void insertHistory(const QCborValue &result);
     void enqueue(Entry entry);

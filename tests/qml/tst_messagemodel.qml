@@ -155,6 +155,36 @@ TestCase {
         tryVerify(function () { m.flush(); return m.get(1).status === MessageModel.Delivered }, 5000)
     }
 
+    function test_restoredMessagesShownQueued() {
+        const path = testServer.tempPath("model-store.db")
+        const a = createTemporaryObject(clientComponent, testCase, { active: false, storage: path })
+        compare(a.durability, Client.CrashSafe, "the default with a store")
+        const ma = model(channel(a, "room.stored"), { updateInterval: 0 })
+        const persisted = spy(a, "persisted")
+        const first = ma.publish({ text: "kept 1" })
+        const second = ma.publish({ text: "kept 2" })
+        tryCompare(persisted, "count", 2, 5000, "both written to the store")
+        a.destroy()   // as if the app quit while offline
+        wait(0)
+
+        const b = createTemporaryObject(clientComponent, testCase, { active: false, storage: path })
+        compare(b.restoredCount, 2)
+        compare(b.queueDepth, 2)
+        const mb = model(channel(b, "room.stored"), { updateInterval: 0 })
+        mb.flush()
+        compare(mb.count, 2, "restored messages are in the model")
+        compare(mb.get(0).messageId, first)
+        compare(mb.get(1).messageId, second)
+        compare(mb.get(0).own, true)
+        compare(mb.get(0).status, MessageModel.Queued)
+        compare(mb.get(1).payload.text, "kept 2")
+        b.active = true
+        tryVerify(function () {
+            mb.flush()
+            return mb.get(0).status === MessageModel.Delivered && mb.get(1).status === MessageModel.Delivered
+        }, 5000, "the restored messages are delivered")
+    }
+
     function test_ownStatusRejected() {
         const c = client(true)
         const ch = channel(c, "readonly.model")

@@ -9,6 +9,7 @@
 #include <server_process.h>
 
 #include <QtCore/QObject>
+#include <QtCore/QTemporaryDir>
 #include <QtGui/QGuiApplication>
 #include <QtQml/QQmlContext>
 #include <QtQml/QQmlEngine>
@@ -48,6 +49,9 @@ public:
     Q_INVOKABLE bool restart() { return m_server.restart(); }
     Q_INVOKABLE bool isRunning() const { return m_server.isRunning(); }
 
+    // A path for a store file (ClientOptions::storage) in this run's temporary directory.
+    Q_INVOKABLE QString tempPath(const QString &name) const { return m_dir.filePath(name); }
+
     Q_INVOKABLE void setApplicationState(int state)
     {
         QMetaObject::invokeMethod(qApp, "applicationStateChanged", Qt::DirectConnection,
@@ -57,6 +61,7 @@ public:
 private:
     ServerProcess m_server;
     QString m_url;
+    QTemporaryDir m_dir;
 };
 
 class Setup : public QObject
