@@ -60,11 +60,47 @@ void ChatSession::signIn(const Settings &settings)
             reply(token, {});
         };
     }
+    options.storage = settings.storePath;
     m_client = std::make_unique<Tether::Client>(settings.url, options);
     connectClient();
+    m_restored = m_client->queuedMessages();
     m_ticker.start();
     m_client->open();
+    // The rooms of what an earlier run left queued: their messages must be seen.
+    QStringList restoredRooms;
+    for (const Tether::Message &m : std::as_const(m_restored)) {
+        if (!m.channel().isEmpty() && !restoredRooms.contains(m.channel()))
+            restoredRooms.append(m.channel());
+    }
+    for (const QString &room : std::as_const(restoredRooms))
+        joinRoom(room);
     Q_EMIT connectionChanged();
+}
+
+void ChatSession::showRestored(const QString &room)
+{
+    RoomModel *m = model(room);
+    if (!m)
+        return;
+    int shown = 0;
+    for (auto it = m_restored.begin(); it != m_restored.end();) {
+        if (it->channel() != room) {
+            ++it;
+            continue;
+        }
+        const QCborMap payload = it->payload().toMap();
+        if (field(payload, "type") == u"chat") {
+            Entry e = entryFromPayload(it->id(), payload, QDateTime::currentMSecsSinceEpoch());
+            e.own = true;
+            e.tick = Tick::Queued;
+            m->append(e);
+            m_ownRoomOf.insert(it->id(), room);
+            ++shown;
+        }
+        it = m_restored.erase(it);
+    }
+    if (shown > 0)
+        m->addNotice(tr("%n message(s) you wrote before the chat closed, sent now", nullptr, shown));
 }
 
 void ChatSession::signOut()
@@ -73,8 +109,9 @@ void ChatSession::signOut()
         return;
     for (const auto &[name, room] : m_rooms)
         announce(name, QStringLiteral("bye"));
-    m_client->close();
+    m_client->close();  // signing out ends the session: queued messages are dropped, also from the store
     m_client.reset();
+    m_restored.clear();
     m_rooms.clear();
     m_ownRoomOf.clear();
     m_ticker.stop();
@@ -163,6 +200,7 @@ void ChatSession::joinRoom(const QString &room)
                 m->addNotice(tr("Could not join %1: %2").arg(room, describe(reply->error())));
         }
     });
+    showRestored(room);
     fetchHistory(room);
     if (state() == Tether::State::Connected)
         startRollCall(room);

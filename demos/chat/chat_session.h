@@ -42,6 +42,9 @@ public:
         QUrl url;
         QString user;
         QString token;  // empty: none sent
+        // The durable outbox (ClientOptions::storage): messages written while offline
+        // survive a killed or restarted chat and go out at the next start. Empty: none.
+        QString storePath;
     };
 
     explicit ChatSession(QObject *parent = nullptr);
@@ -49,6 +52,8 @@ public:
 
     // Connects as `settings.user`; signedIn() once the server welcomed us, or
     // signInFailed(why) when it refused for good.
+    // Messages restored from Settings::storePath are shown queued in their rooms (joined
+    // at once) and go out when connected.
     void signIn(const Settings &settings);
     void signOut();
     bool isSignedIn() const { return m_client != nullptr; }
@@ -118,6 +123,7 @@ private:
     void clearTyping();
     void tick();  // expires typing indicators and silent members
     void setTick(const QString &id, Tick tick, const QString &detail = {});
+    void showRestored(const QString &room);
     Entry entryFromPayload(const QString &id, const QCborMap &payload, qint64 fallbackTs) const;
     qint64 now() const { return m_clock.elapsed(); }
 
@@ -125,6 +131,7 @@ private:
     std::unique_ptr<Tether::Client> m_client;
     std::map<QString, Room> m_rooms;      // joined rooms, sorted by name
     QHash<QString, QString> m_ownRoomOf;  // own message id -> room, until its outcome
+    QList<Tether::Message> m_restored;    // from the store, until their room is joined
     QElapsedTimer m_clock;
     QTimer m_ticker;
     qint64 m_reconnectAt = -1;            // steady ms of the next attempt

@@ -2,6 +2,9 @@
 
 #include "message_delegate.h"
 
+#include <QtCore/QDir>
+#include <QtCore/QRegularExpression>
+
 #include <QtCore/QTimer>
 #include <QtGui/QPainter>
 #include <QtWidgets/QBoxLayout>
@@ -378,7 +381,14 @@ void ChatWindow::submitSignIn()
     }
     m_signInError->setText(tr("Connecting…"));
     m_signInButton->setEnabled(false);
-    m_session->signIn({url, name, m_tokenEdit->text().trimmed()});
+    QString store = m_storeFile;
+    if (store.isEmpty() && !m_storeDirectory.isEmpty()) {
+        // One outbox per name: two people on one machine do not share their queues.
+        QString file = name;
+        file.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_.-]")), QStringLiteral("_"));
+        store = QDir(m_storeDirectory).filePath(file + QStringLiteral(".outbox"));
+    }
+    m_session->signIn({url, name, m_tokenEdit->text().trimmed(), store});
 }
 
 void ChatWindow::submitMessage()

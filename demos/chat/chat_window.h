@@ -28,6 +28,10 @@ public:
 
     // Pre-fills the sign-in form.
     void setSignInDefaults(const QUrl &url, const QString &user, const QString &token = {});
+    // Where the durable outbox lives: one file for every name, or NAME.outbox in a folder
+    // (the default of main.cpp); both empty: in memory only.
+    void setStoreFile(const QString &path) { m_storeFile = path; }
+    void setStoreDirectory(const QString &dir) { m_storeDirectory = dir; }
     // Rooms offered in the sidebar before they are joined.
     void setSuggestedRooms(const QStringList &rooms);
     // Joins `rooms` as soon as the sign-in succeeded (the first one is shown).
@@ -77,6 +81,8 @@ private:
     // sign-in
     QLineEdit *m_urlEdit = nullptr;
     QLineEdit *m_nameEdit = nullptr;
+    QString m_storeFile;
+    QString m_storeDirectory;
     QLineEdit *m_tokenEdit = nullptr;
     QPushButton *m_signInButton = nullptr;
     QLabel *m_signInError = nullptr;

@@ -5,6 +5,7 @@
 #include "chat_window.h"
 
 #include <QtCore/QCommandLineParser>
+#include <QtCore/QStandardPaths>
 #include <QtWidgets/QApplication>
 
 int main(int argc, char *argv[])
@@ -24,7 +25,14 @@ int main(int argc, char *argv[])
                                          QStringLiteral("token"));
     const QCommandLineOption roomOption(QStringLiteral("room"), QStringLiteral("Room to join (repeatable)."),
                                         QStringLiteral("room"));
-    parser.addOptions({urlOption, nameOption, tokenOption, roomOption});
+    const QCommandLineOption storeOption(
+        QStringLiteral("store"),
+        QStringLiteral("Durable outbox file (default: NAME.outbox in the app data folder); queued "
+                       "messages survive a killed or restarted chat."),
+        QStringLiteral("path"));
+    const QCommandLineOption noStoreOption(QStringLiteral("no-store"),
+                                           QStringLiteral("Keep the outbox in memory only."));
+    parser.addOptions({urlOption, nameOption, tokenOption, roomOption, storeOption, noStoreOption});
     parser.process(app);
 
     Chat::ChatSession session;
@@ -33,6 +41,10 @@ int main(int argc, char *argv[])
     const QString name = parser.isSet(nameOption) ? parser.value(nameOption)
                                                   : qEnvironmentVariable("USER");
     window.setSignInDefaults(url, name, parser.value(tokenOption));
+    if (parser.isSet(storeOption))
+        window.setStoreFile(parser.value(storeOption));
+    else if (!parser.isSet(noStoreOption))
+        window.setStoreDirectory(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation));
     window.setSuggestedRooms({QStringLiteral("general"), QStringLiteral("random"),
                               QStringLiteral("announcements")});
     QStringList rooms = parser.values(roomOption);

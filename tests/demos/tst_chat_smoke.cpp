@@ -6,6 +6,7 @@
 #include "server_process.h"
 #include "wait.h"
 
+#include <QtCore/QTemporaryDir>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 #include <QtWidgets/QApplication>
@@ -95,6 +96,7 @@ private Q_SLOTS:
     void signInErrorsAreShownOnTheForm_data();
     void signInErrorsAreShownOnTheForm();
     void offlineMessagesAreQueuedThenDelivered();
+    void queuedMessagesSurviveARestartOfTheChat();
     void readOnlyRoomShowsRejected();
     void lostSessionIsMarkedAndRefilledFromHistory();
     void historyOnJoinTypingAndPresence();
@@ -177,6 +179,62 @@ void tst_ChatSmoke::offlineMessagesAreQueuedThenDelivered()
     QTest::mouseClick(retry, Qt::LeftButton);  // "Retry now": no waiting out the backoff
     QVERIFY2(alice.waitForTick(Tick::Delivered), qPrintable(Chat::tickName(alice.lastOwn()->tick)));
     QVERIFY(waitUntil([&] { return !alice.window.offlineBanner()->isVisible(); }, kWaitMs));
+}
+
+// Issue 13: typed while offline, the chat closed (its window and client destroyed without
+// signing out, as when the app is killed or quits), started again: the messages are shown
+// queued in their room and delivered once the server is reachable; bob receives each once.
+void tst_ChatSmoke::queuedMessagesSurviveARestartOfTheChat()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString store = dir.filePath(QStringLiteral("alice.outbox"));
+    ServerProcess server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    FaultProxy proxy;
+    QVERIFY(proxy.start(server.host(), server.port()));
+    ChatSession bob;
+    QVERIFY(signInHeadless(bob, server.url(), QStringLiteral("bob")));
+    QStringList ids;
+    {
+        auto alice = std::make_unique<Participant>();
+        alice->window.setStoreFile(store);
+        QVERIFY(alice->signIn(proxy.url(), QStringLiteral("alice")));
+        QVERIFY(proxy.setRefuseNewConnections(true));
+        proxy.cut();
+        QVERIFY(waitUntil([&] { return alice->session.state() == Tether::State::Reconnecting; }, kWaitMs));
+        QSignalSpy persisted(alice->session.client(), &Tether::Client::persisted);
+        alice->type(QStringLiteral("first, typed offline"));
+        alice->type(QStringLiteral("second, typed offline"));
+        QCOMPARE(alice->lastOwn()->tick, Tick::Queued);
+        QVERIFY(waitUntil([&] { return persisted.count() == 2; }, kWaitMs));
+        for (const QList<QVariant> &args : std::as_const(persisted))
+            ids << args.at(0).toString();
+    }   // the chat is gone; its outbox is in the store
+
+    QVERIFY(proxy.setRefuseNewConnections(false));
+    Participant alice;
+    alice.window.setStoreFile(store);
+    QVERIFY(alice.signIn(proxy.url(), QStringLiteral("alice")));
+    const Chat::RoomModel *room = alice.session.model(kGeneral);
+    QVERIFY(room);
+    QVERIFY(waitUntil([&] { const Entry *e = alice.lastOwn(); return e && e->tick == Tick::Delivered; }, kWaitMs));
+    int restoredShown = 0;
+    for (int row = 0; row < room->rowCount(); ++row) {
+        const Entry &e = room->entry(row);
+        if (e.own && ids.contains(e.id)) {
+            ++restoredShown;
+            QVERIFY2(waitUntil([&] { return room->entry(row).tick == Tick::Delivered; }, kWaitMs),
+                     qPrintable(e.text));
+        }
+    }
+    QCOMPARE(restoredShown, 2);
+    QVERIFY(waitUntil([&] { return hasText(bob, kGeneral, QStringLiteral("second, typed offline")); }, kWaitMs));
+    int copies = 0;
+    const Chat::RoomModel *bobs = bob.model(kGeneral);
+    for (int row = 0; row < bobs->rowCount(); ++row)
+        copies += bobs->entry(row).text == u"first, typed offline" ? 1 : 0;
+    QCOMPARE(copies, 1);
 }
 
 void tst_ChatSmoke::readOnlyRoomShowsRejected()
