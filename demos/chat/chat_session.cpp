@@ -100,7 +100,8 @@ void ChatSession::showRestored(const QString &room)
         it = m_restored.erase(it);
     }
     if (shown > 0)
-        m->addNotice(tr("%n message(s) you wrote before the chat closed, sent now", nullptr, shown));
+        m->addNotice(shown == 1 ? tr("1 message you wrote before the chat closed, sent now")
+                                : tr("%1 messages you wrote before the chat closed, sent now").arg(shown));
 }
 
 void ChatSession::signOut()

@@ -10,6 +10,8 @@
 //   chat-offline.png    relay down: offline banner with countdown, messages queued
 //   chat-recovered.png  relay back after her session expired: queued messages delivered,
 //                       the gap marked and the missed message recovered from history
+//   chat-restored.png   dave (with a durable outbox) typed offline and closed the chat;
+//                       started again, his messages are restored, shown and delivered
 #include "chat_session.h"
 #include "chat_window.h"
 
@@ -17,6 +19,7 @@
 #include <QtCore/QDir>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QProcess>
+#include <QtCore/QTemporaryDir>
 #include <QtNetwork/QTcpServer>
 #include <QtNetwork/QTcpSocket>
 #include <QtWidgets/QApplication>
@@ -242,6 +245,49 @@ int main(int argc, char *argv[])
     settle(300);
     window.grab().save(out.filePath(QStringLiteral("chat-recovered.png")));
 
+    // dave, with a durable outbox, writes while offline and closes the chat; started again
+    // on the same store, the chat shows and sends what he wrote.
+    QTemporaryDir storeDir;
+    const QString daveStore = storeDir.filePath(QStringLiteral("dave.outbox"));
+    bool restoredShown = false;
+    {
+        Chat::ChatSession dave;
+        Chat::ChatWindow daveWindow(&dave);
+        daveWindow.setAutoJoin({general});
+        daveWindow.setSignInDefaults(viaRelay, QStringLiteral("dave"));
+        daveWindow.setStoreFile(daveStore);
+        daveWindow.submitSignIn();
+        waitFor([&] { return connected(dave) && daveWindow.isChatPageShown(); }, 10000);
+        relay.down();
+        waitFor([&] { return dave.state() == Tether::State::Reconnecting; }, 5000);
+        int persisted = 0;
+        QObject::connect(dave.client(), &Tether::Client::persisted, [&persisted] { ++persisted; });
+        dave.sendText(general, QStringLiteral("Landing now, the wifi on this plane is hopeless."));
+        dave.sendText(general, QStringLiteral("I'll review PR #42 tonight."));
+        waitFor([&] { return persisted == 2; }, 5000);
+    }   // the chat closes with both messages queued: they are in dave.outbox
+    relay.up();
+    {
+        Chat::ChatSession dave;
+        Chat::ChatWindow daveWindow(&dave);
+        daveWindow.setFixedSize(1040, 660);
+        daveWindow.setSuggestedRooms({general, random});
+        daveWindow.setAutoJoin({general});
+        daveWindow.setSignInDefaults(viaRelay, QStringLiteral("dave"));
+        daveWindow.setStoreFile(daveStore);
+        daveWindow.show();
+        daveWindow.submitSignIn();
+        restoredShown = waitFor([&] {
+            const Chat::RoomModel *m = dave.model(general);
+            return connected(dave) && daveWindow.isChatPageShown() && m && allDelivered(dave, general)
+                && m->rowCount() > 0;
+        }, 10000);
+        daveWindow.showRoom(general);
+        settle(400);
+        daveWindow.grab().save(out.filePath(QStringLiteral("chat-restored.png")));
+        dave.signOut();
+    }
+
     alice.signOut();
     bob.signOut();
     carol.signOut();
@@ -249,7 +295,9 @@ int main(int argc, char *argv[])
     stopServer();
     if (!recovered)
         return fail("alice did not recover after the relay came back");
-    std::printf("saved chat-online.png, chat-offline.png, chat-recovered.png in %s\n",
+    if (!restoredShown)
+        return fail("dave's restored messages were not delivered");
+    std::printf("saved chat-online.png, chat-offline.png, chat-recovered.png, chat-restored.png in %s\n",
                 qPrintable(QDir::toNativeSeparators(out.absolutePath())));
     return 0;
 }
