@@ -45,6 +45,9 @@ Hub::Hub(const Options &options, TimerQueue &timers)
     scheduleMetricsTick();
     if (m_options.pingIntervalMs > 0)
         schedulePingTick();
+    std::string error;
+    if (!m_options.ledgerPath.empty() && !m_ledger.open(m_options.ledgerPath, error))
+        TS_ERROR("%s", error.c_str());
 }
 
 Hub::~Hub() = default;
@@ -370,6 +373,7 @@ void Hub::onMsg(Connection &c, Session &s, const Msg &msg)
         return;
     }
     s.inRx = seq;
+    m_ledger.record(s.sid, seq, msg);
     if (msg.ch) {
         const Access access = m_channels.publishAccess(*msg.ch, s.user);
         if (access != Access::Allowed) {

@@ -171,6 +171,7 @@ ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &o, std
         {"--hello-timeout", integerFlag(o.helloTimeoutMs, 1, std::int64_t(3600) * 1000)},
         {"--ack-delay", integerFlag(o.ackDelayMs, 0, 50)},
         {"--auth-secret", stringFlag(o.authSecret)},
+        {"--ledger", stringFlag(o.ledgerPath)},
         {"--metrics-interval", integerFlag(o.metricsIntervalMs, 10, std::int64_t(3600) * 1000)},
         {"--log-level", stringFlag(logLevel)},
     };
@@ -252,6 +253,7 @@ const char *serveUsage()
            "  --hello-timeout MS     time allowed before hello (10000)\n"
            "  --ack-delay MS         ack batching delay, 0..50 (20)\n"
            "  --auth-secret S        require HMAC-SHA256 tokens\n"
+           "  --ledger FILE          append every accepted reliable client message to FILE (tests)\n"
            "  --metrics-interval MS  period of the 'metrics' channel (1000)\n"
            "  --log-level L          error | warn | info | debug (warn)\n"
            "  --help                 this text\n";

@@ -35,6 +35,7 @@ struct Options {
     std::string authSecret;
     std::int64_t metricsIntervalMs = 1000;
     LogLevel logLevel = LogLevel::Warn;
+    std::string ledgerPath;        // --ledger: tests' record of accepted client messages
 };
 
 struct TokenOptions {
