@@ -4,7 +4,7 @@
 // machine changes the figures, never the exit code. It exits non-zero only when a scenario
 // could not complete (a message not delivered, a client that never reconnected).
 //
-//   tether_client_bench [--smoke] [--only throughput|latency|memory|recovery|storm]
+//   tether_client_bench [--smoke] [--only throughput|latency|memory|recovery|storm|durable]
 //                       [--runs N] [--trials N] [--clients N] [--threads N] [--down MS]
 //                       [--size BYTES]
 //
@@ -80,7 +80,7 @@ int main(int argc, char **argv)
     settings.only = parser.value(only);
     settings.payloadSize = parser.value(size).toInt();
     const QStringList known = {QStringLiteral("memory"), QStringLiteral("throughput"), QStringLiteral("latency"),
-                               QStringLiteral("recovery"), QStringLiteral("storm")};
+                               QStringLiteral("recovery"), QStringLiteral("storm"), QStringLiteral("durable")};
     if (!settings.only.isEmpty() && !known.contains(settings.only)) {
         std::fprintf(stderr, "unknown scenario '%s' (one of: %s)\n", qPrintable(settings.only),
                      qPrintable(known.join(QStringLiteral(", "))));
@@ -113,6 +113,8 @@ int main(int argc, char **argv)
         Bench::recovery(settings, server);
     if (want("storm") && !Bench::failed())
         Bench::storm(settings, server);
+    if (want("durable") && !Bench::failed())
+        Bench::durable(settings, server);
 
     std::printf("\nload average %.1f at start, %.1f at the end\n", loadBefore, Bench::loadAverage());
     if (!server.stop())

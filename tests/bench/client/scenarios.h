@@ -23,5 +23,6 @@ void memory(const Settings &settings);
 int memoryChild(const QString &codec, int count);
 void recovery(const Settings &settings, ServerProcess &server);
 void storm(const Settings &settings, ServerProcess &server);
+void durable(const Settings &settings, ServerProcess &server);
 
 } // namespace Bench
