@@ -76,8 +76,9 @@ inline ClientOptions unitOptions(Codec codec = Codec::Json)
 class Rig
 {
 public:
-    explicit Rig(const ClientOptions &options = unitOptions())
-        : client(new Client(QUrl(QStringLiteral("ws://fake.example/ws")), options)),
+    explicit Rig(const ClientOptions &options = unitOptions(),
+                 const QUrl &url = QUrl(QStringLiteral("ws://fake.example/ws")))
+        : client(new Client(url, options)),
           transport(new FakeTransport),
           codec(&P::codecFor(options.codec == Codec::Cbor ? P::CodecKind::Cbor : P::CodecKind::Json))
     {

@@ -56,6 +56,8 @@ private Q_SLOTS:
     void corruptStoreIsMovedAsideAndReplaced();
     void storageChangesOnlyWhenNothingIsPending();
     void withoutStorageNothingIsPersisted();
+    void anotherCodecReencodesTheRestoredMessages();
+    void anotherServerGetsTheMessagesNotTheSession();
 };
 
 void tst_ClientStorage::persistedThenRestoredAndResumed_data()
@@ -245,6 +247,49 @@ void tst_ClientStorage::withoutStorageNothingIsPersisted()
     QCOMPARE(persisted.size(), 0);
     QVERIFY(!rig.client->stats().storageActive);
     QCOMPARE(rig.client->stats().persisted, quint64(0));
+}
+
+// Written with JSON, restored by a CBOR client: the payloads are re-encoded and delivered.
+void tst_ClientStorage::anotherCodecReencodesTheRestoredMessages()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("client.db"));
+    {
+        Rig rig(storedOptions(path, Codec::Json));
+        QVERIFY(sendPersisted(rig, 2));
+        runPosted();
+    }
+    Rig rig(storedOptions(path, Codec::Cbor));
+    QCOMPARE(rig.client->restoredCount(), 2);
+    rig.connect();
+    const QList<P::Msg> sent = rig.sentOf<P::Msg>();   // decoded with the CBOR codec
+    QCOMPARE(sent.size(), 2);
+    QCOMPARE(sent.at(1).id, std::optional<QString>(QStringLiteral("m2")));
+    QCOMPARE(sent.at(1).d.toMap().value(QStringLiteral("n")).toInteger(), 2);
+}
+
+// A store written for another URL: its messages are the app's and go to the new server,
+// but its session belonged to the old one and is not offered.
+void tst_ClientStorage::anotherServerGetsTheMessagesNotTheSession()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("client.db"));
+    {
+        Rig rig(storedOptions(path), QUrl(QStringLiteral("ws://old.example/")));
+        rig.connect();
+        QVERIFY(sendPersisted(rig, 1));
+        runPosted();
+    }
+    Rig rig(storedOptions(path), QUrl(QStringLiteral("ws://new.example/")));
+    QCOMPARE(rig.client->restoredCount(), 1);
+    rig.client->open();
+    rig.opened();
+    QCOMPARE(rig.sentOf<P::Hello>().size(), 1);
+    QCOMPARE(rig.sentOf<P::Hello>().at(0).sid, std::optional<QString>());   // a new session
+    rig.serverFrame(Rig::welcome());
+    QCOMPARE(rig.sentOf<P::Msg>().size(), 1);
+    QCOMPARE(rig.sentOf<P::Msg>().at(0).id, std::optional<QString>(QStringLiteral("m1")));
+    QCOMPARE(rig.sentOf<P::Msg>().at(0).seq, std::optional<quint64>(1));
 }
 
 QTEST_GUILESS_MAIN(tst_ClientStorage)
