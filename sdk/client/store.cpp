@@ -35,7 +35,6 @@
 
 #include <sqlite3.h>
 
-#include <array>
 #include <atomic>
 #include <deque>
 #include <optional>
@@ -50,6 +49,10 @@ namespace {
 constexpr qint64 kApplicationId = 0x54544852;  // "TTHR"
 constexpr int kSchemaVersion = 1;
 constexpr size_t kMaxChangesPerCommit = 16384;
+// Rows per multi-row INSERT/DELETE: one statement run per 32 rows instead of per row saves
+// SQLite's per-statement work (begin, halt, cursor open/close, reset).
+constexpr int kRowsPerStatement = 32;
+constexpr int kMessageColumns = 9;
 
 QString codecName(Protocol::CodecKind codec)
 {
@@ -99,9 +102,12 @@ class Statement
 {
 public:
     Statement() = default;
-    explicit Statement(sqlite3_stmt *stmt) : s(stmt) {}
+    explicit Statement(sqlite3_stmt *stmt)
+        : s(stmt), scratch(size_t(stmt ? sqlite3_bind_parameter_count(stmt) + 1 : 0))
+    {
+    }
     ~Statement() { sqlite3_finalize(s); }
-    Statement(Statement &&o) noexcept : s(std::exchange(o.s, nullptr)) {}
+    Statement(Statement &&o) noexcept : s(std::exchange(o.s, nullptr)), scratch(std::move(o.scratch)) {}
     Statement &operator=(Statement &&o) noexcept
     {
         std::swap(s, o.s);
@@ -120,7 +126,7 @@ public:
             sqlite3_bind_null(s, i);
             return;
         }
-        QByteArray &buf = scratch[size_t(i) % scratch.size()];
+        QByteArray &buf = scratch[size_t(i)];
         const QChar *src = v.constData();
         const qsizetype n = v.size();
         buf.resize(n);  // keeps its capacity: no allocation once warm
@@ -163,7 +169,7 @@ public:
 
 private:
     sqlite3_stmt *s = nullptr;
-    std::array<QByteArray, 10> scratch;
+    std::vector<QByteArray> scratch;  // by parameter index
 };
 
 // One SQLite connection, used on the store's thread only.
@@ -294,7 +300,8 @@ public:
 
     // Store's thread only.
     std::unique_ptr<Connection> writer;
-    Statement putMessage, setSeq, removeMessage, putSession, clearChannels, putChannel, putRecent, trimRecent, putMeta;
+    Statement putMessage, putMessages, setSeq, removeMessage, removeMessages, putSession, clearChannels, putChannel,
+        putRecent, trimRecent, putMeta;
     bool identityWritten = false;
     std::optional<bool> fullSync;  // the synchronous level set on the connection
 };
@@ -576,9 +583,18 @@ bool StorePrivate::prepareWriter()
     // 8 MiB of page cache: a commit of kMaxChangesPerCommit rows fits without spilling.
     if (!c.exec("PRAGMA journal_mode = WAL; PRAGMA cache_size = -8192"))
         return false;
+    const QByteArray insert = "INSERT OR REPLACE INTO messages (serial, id, channel, coalescing_key, payload, seq,"
+                              " deadline, flags, durability) VALUES ";
+    const QByteArray row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    QByteArrayList rows(kRowsPerStatement, row);
+    QByteArrayList params(kRowsPerStatement, "?");
+    const QByteArray insertMany = insert + rows.join(", ");
+    const QByteArray removeMany = "DELETE FROM messages WHERE serial IN (" + params.join(", ") + ")";
+    const QByteArray insertOne = insert + row;
     const std::pair<Statement *, const char *> statements[] = {
-        {&putMessage, "INSERT OR REPLACE INTO messages (serial, id, channel, coalescing_key, payload, seq, deadline,"
-                      " flags, durability) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+        {&putMessage, insertOne.constData()},
+        {&putMessages, insertMany.constData()},
+        {&removeMessages, removeMany.constData()},
         {&setSeq, "UPDATE messages SET seq = ? WHERE serial = ?"},
         {&removeMessage, "DELETE FROM messages WHERE serial = ?"},
         {&putSession, "INSERT OR REPLACE INTO session (id, sid, inbound_rx, highest_ack, next_seq) VALUES (1, ?, ?, ?, ?)"},
@@ -609,21 +625,31 @@ bool StorePrivate::prepareWriter()
 
 bool StorePrivate::applyOne(const Engine::PersistBatch &batch)
 {
-    for (const Engine::StoredMessage &m : batch.put) {
-        Statement &p = putMessage;
-        p.bind(1, qint64(m.serial));
-        p.bind(2, m.id);
-        p.bind(3, m.channel);
-        p.bind(4, m.coalescingKey);
-        p.bind(5, m.payload);
-        p.bind(6, qint64(m.seq));
+    auto bindMessage = [this](Statement &p, int at, const Engine::StoredMessage &m) {
+        p.bind(at + 1, qint64(m.serial));
+        p.bind(at + 2, m.id);
+        p.bind(at + 3, m.channel);
+        p.bind(at + 4, m.coalescingKey);
+        p.bind(at + 5, m.payload);
+        p.bind(at + 6, qint64(m.seq));
         if (m.deadline)
-            p.bind(7, toWallMs(*m.deadline, base));
+            p.bind(at + 7, toWallMs(*m.deadline, base));
         else
-            p.bindNull(7);
-        p.bind(8, qint64(m.flags));
-        p.bind(9, qint64(m.durability));
-        if (!p.run())
+            p.bindNull(at + 7);
+        p.bind(at + 8, qint64(m.flags));
+        p.bind(at + 9, qint64(m.durability));
+    };
+    // Rows go in in batch order either way: a multi-row INSERT inserts its rows in order.
+    size_t i = 0;
+    for (; i + kRowsPerStatement <= batch.put.size(); i += kRowsPerStatement) {
+        for (int r = 0; r < kRowsPerStatement; ++r)
+            bindMessage(putMessages, r * kMessageColumns, batch.put[i + r]);
+        if (!putMessages.run())
+            return false;
+    }
+    for (; i < batch.put.size(); ++i) {
+        bindMessage(putMessage, 0, batch.put[i]);
+        if (!putMessage.run())
             return false;
     }
     for (const auto &[serial, seq] : batch.seqs) {
@@ -632,8 +658,15 @@ bool StorePrivate::applyOne(const Engine::PersistBatch &batch)
         if (!setSeq.run())
             return false;
     }
-    for (quint64 serial : batch.removed) {
-        removeMessage.bind(1, qint64(serial));
+    i = 0;
+    for (; i + kRowsPerStatement <= batch.removed.size(); i += kRowsPerStatement) {
+        for (int r = 0; r < kRowsPerStatement; ++r)
+            removeMessages.bind(r + 1, qint64(batch.removed[i + r]));
+        if (!removeMessages.run())
+            return false;
+    }
+    for (; i < batch.removed.size(); ++i) {
+        removeMessage.bind(1, qint64(batch.removed[i]));
         if (!removeMessage.run())
             return false;
     }

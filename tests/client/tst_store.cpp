@@ -449,6 +449,36 @@ private Q_SLOTS:
         QVERIFY(r.snapshot.channels.isEmpty());
     }
 
+    void manyRows()
+    {
+        // More rows than one multi-row statement holds, and a remainder.
+        std::vector<StoredMessage> all;
+        for (quint64 n = 1; n <= 100; ++n) {
+            StoredMessage m = n % 3 ? message(n, qsizetype(n)) : fullMessage(n);
+            m.id = QStringLiteral("ünïcödé-%1-✓").arg(n);
+            all.push_back(m);
+        }
+        {
+            Store store;
+            Reports reports(store);
+            QVERIFY(store.open(path, identity(), kBase).isWritable());
+            PersistBatch b1;
+            b1.number = 1;
+            b1.put = all;
+            PersistBatch b2;
+            b2.number = 2;
+            for (quint64 n = 11; n <= 80; ++n)  // 70 removals: 2 x 32 + 6
+                b2.removed.push_back(n);
+            store.submit(b1);
+            store.submit(b2);
+            QTRY_COMPARE_WITH_TIMEOUT(reports.list.size(), size_t(2), kWaitMs);
+            QCOMPARE(reports.list[1].second, QString());
+        }
+        std::vector<StoredMessage> left(all.begin(), all.begin() + 10);
+        left.insert(left.end(), all.begin() + 80, all.end());
+        compareMessages(reopen(path).snapshot.messages, left);
+    }
+
     void mergedBatches()
     {
         Store store;
