@@ -852,6 +852,8 @@ Store::OpenResult Store::open(const QString &path, const Identity &identity, Tim
     d->identity = identity;
     d->base = base;
 
+    // Apps pass a path under their data location, which need not exist yet.
+    QDir().mkpath(QFileInfo(d->path).absolutePath());
     auto lock = std::make_unique<QLockFile>(d->path + QStringLiteral(".lock"));
     // Never stale by age: a client holds its store for hours. A dead owner's lock is
     // still taken over (QLockFile checks whether its pid runs).

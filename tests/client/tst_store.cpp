@@ -305,6 +305,14 @@ private Q_SLOTS:
         QVERIFY(!QFileInfo::exists(path + QStringLiteral(".lock")));
     }
 
+    void missingDirectoryCreated()
+    {
+        const QString nested = dir.filePath(QStringLiteral("a/b/store.db"));
+        Store store;
+        QCOMPARE(statusName(store.open(nested, identity(), kBase).status), QStringLiteral("Opened"));
+        QVERIFY(QFileInfo::exists(nested));
+    }
+
     void roundTrip_data()
     {
         QTest::addColumn<int>("codec");
