@@ -269,6 +269,7 @@ public:
     bool readSnapshot(Connection &c, Engine::Snapshot &out);
     QString moveAside();
     bool createSchema(Connection &c);
+    bool writeIdentity(Statement &put);
     bool prepareWriter();
     bool apply(std::deque<Engine::PersistBatch> &batches, QString *error);
     bool applyOne(const Engine::PersistBatch &batch);
@@ -550,6 +551,29 @@ QString StorePrivate::moveAside()
     return target;
 }
 
+bool StorePrivate::writeIdentity(Statement &put)
+{
+    const QString urls = urlSetText(identity.urls);
+    const QString codec = codecName(identity.codec);
+    const std::pair<QString, std::variant<qint64, const QString *>> rows[] = {
+        {QStringLiteral("codec"), &codec},
+        {QStringLiteral("raw_mode"), qint64(identity.rawMode ? 1 : 0)},
+        {QStringLiteral("urls"), &urls},
+        {QStringLiteral("protocol_version"), qint64(Protocol::kVersion)},
+        {QStringLiteral("schema_version"), qint64(kSchemaVersion)},
+    };
+    for (const auto &[key, value] : rows) {
+        put.bind(1, key);
+        if (const auto *text = std::get_if<const QString *>(&value))
+            put.bind(2, **text);
+        else
+            put.bind(2, std::get<qint64>(value));
+        if (!put.run())
+            return false;
+    }
+    return true;
+}
+
 bool StorePrivate::createSchema(Connection &c)
 {
     const QString sql = QStringLiteral(
@@ -565,10 +589,15 @@ bool StorePrivate::createSchema(Connection &c)
         " flags INTEGER NOT NULL, durability INTEGER NOT NULL);"
         "CREATE TABLE channels (pos INTEGER PRIMARY KEY, name TEXT NOT NULL);"
         "CREATE TABLE recent_ids (ord INTEGER PRIMARY KEY, id TEXT NOT NULL);"
-        "INSERT INTO meta VALUES ('schema_version', %2);"
-        "COMMIT;").arg(kApplicationId).arg(kSchemaVersion);
-    if (c.exec(sql))
-        return true;
+        ).arg(kApplicationId).arg(kSchemaVersion);
+    if (c.exec(sql)) {
+        Statement meta = c.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+        if (meta && writeIdentity(meta) && c.exec("COMMIT")) {
+            identityWritten = true;
+            return true;
+        }
+        c.failed();
+    }
     const int code = c.code;
     const QString message = c.message;
     c.exec("ROLLBACK");
@@ -727,27 +756,9 @@ bool StorePrivate::apply(std::deque<Engine::PersistBatch> &batches, QString *err
         if (!applyOne(b))
             return fail();
     }
-    if (!identityWritten) {
-        // The first commit of a run says who writes the file from now on (store_p.h).
-        const QString urls = urlSetText(identity.urls);
-        const QString codec = codecName(identity.codec);
-        const std::pair<QString, std::variant<qint64, const QString *>> rows[] = {
-            {QStringLiteral("codec"), &codec},
-            {QStringLiteral("raw_mode"), qint64(identity.rawMode ? 1 : 0)},
-            {QStringLiteral("urls"), &urls},
-            {QStringLiteral("protocol_version"), qint64(Protocol::kVersion)},
-            {QStringLiteral("schema_version"), qint64(kSchemaVersion)},
-        };
-        for (const auto &[key, value] : rows) {
-            putMeta.bind(1, key);
-            if (const auto *text = std::get_if<const QString *>(&value))
-                putMeta.bind(2, **text);
-            else
-                putMeta.bind(2, std::get<qint64>(value));
-            if (!putMeta.run())
-                return fail();
-        }
-    }
+    // The first commit of a run says who writes the file from now on (store_p.h).
+    if (!identityWritten && !writeIdentity(putMeta))
+        return fail();
     if (!c.exec("COMMIT"))
         return fail();
     identityWritten = true;

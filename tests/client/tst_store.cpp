@@ -303,6 +303,12 @@ private Q_SLOTS:
         store.close();
         QVERIFY(!store.isOpen());
         QVERIFY(!QFileInfo::exists(path + QStringLiteral(".lock")));
+        // The identity is in the file from its creation, before any batch.
+        const auto again = reopen(path, identity(Protocol::CodecKind::Cbor, true));
+        QCOMPARE(statusName(again.status), QStringLiteral("Opened"));
+        QCOMPARE(again.snapshot.codec, Protocol::CodecKind::Cbor);
+        QVERIFY(again.snapshot.rawMode);
+        QVERIFY(again.snapshot.sameEndpoint);
     }
 
     void missingDirectoryCreated()
