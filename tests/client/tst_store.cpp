@@ -264,12 +264,38 @@ int childDiskFull(const QString &dir)
     return 0;
 }
 
+// Writes batches of 10 messages until killed, printing each batch's number once it is
+// reported durable.
+int childWrite(const QString &path)
+{
+    Store store;
+    const auto r = store.open(path, identity(), kBase);
+    CHILD_CHECK(r.isWritable(), r.message);
+    QObject::connect(&store, &Store::persisted, [](quint64 number, const QString &error) {
+        if (!error.isEmpty())
+            std::exit(3);
+        std::printf("%llu\n", (unsigned long long)number);
+        std::fflush(stdout);
+    });
+    for (quint64 n = 1;; ++n) {
+        PersistBatch b;
+        b.number = n;
+        for (quint64 serial = (n - 1) * 10 + 1; serial <= n * 10; ++serial)
+            b.put.push_back(message(serial));
+        b.session = Engine::StoredSession{QStringLiteral("s"), n, n, n};
+        store.submit(std::move(b));
+        QCoreApplication::processEvents();
+    }
+}
+
 int childMain(const QStringList &args)
 {
     if (args.size() != 2)
         return 2;
     if (args[0] == QLatin1String("hold"))
         return childHold(args[1]);
+    if (args[0] == QLatin1String("write"))
+        return childWrite(args[1]);
     if (args[0] == QLatin1String("readonly"))
         return childReadOnly(args[1]);
     if (args[0] == QLatin1String("diskfull"))
@@ -667,6 +693,34 @@ private Q_SLOTS:
         Store store;
         const auto r = store.open(path, identity(), kBase);
         QCOMPARE(statusName(r.status), QStringLiteral("Opened"));
+    }
+
+    void reportedBatchesSurviveKill()
+    {
+        // CrashSafe's promise: what was reported durable survives the process dying at any
+        // point (here, wherever SIGKILL lands after 20 reports).
+        QProcess child;
+        child.start(QCoreApplication::applicationFilePath(), {QStringLiteral("--child"), QStringLiteral("write"), path});
+        quint64 reported = 0;
+        QByteArray line;
+        while (reported < 20) {
+            QVERIFY2(readLine(child, &line), child.readAllStandardError().constData());
+            QCOMPARE(line.toULongLong(), reported + 1);  // in order, each once
+            reported = line.toULongLong();
+        }
+        child.kill();
+        QVERIFY(child.waitForFinished(kWaitMs));
+        while (child.canReadLine())
+            reported = child.readLine().trimmed().toULongLong();
+        const auto r = reopen(path);
+        QCOMPARE(statusName(r.status), QStringLiteral("Opened"));
+        // Every reported batch is there, and what is there is whole batches, in order.
+        QVERIFY2(r.snapshot.messages.size() >= reported * 10,
+                 qPrintable(QStringLiteral("%1 rows, %2 batches reported").arg(r.snapshot.messages.size()).arg(reported)));
+        QCOMPARE(r.snapshot.messages.size() % 10, size_t(0));
+        for (size_t i = 0; i < r.snapshot.messages.size(); ++i)
+            QCOMPARE(r.snapshot.messages[i].serial, quint64(i + 1));
+        QCOMPARE(r.snapshot.session.nextSeq, quint64(r.snapshot.messages.size() / 10));
     }
 
     void corruptMovedAside_data()
