@@ -330,6 +330,13 @@ Store::OpenResult StorePrivate::openOnThread()
     case Verdict::Corrupt:
     case Verdict::Foreign:
     case Verdict::Newer: {
+        if (!lock) {
+            // Without the lock another process may be using it: leave it where it is.
+            result.status = Store::OpenStatus::Failed;
+            result.message = QStringLiteral("store %1: %2, and it is not moved aside without its lock (%3)")
+                                 .arg(path, found.reason, lockError);
+            return result;
+        }
         const QString moved = moveAside();
         if (moved.isEmpty()) {
             result.status = Store::OpenStatus::Failed;
