@@ -53,6 +53,13 @@ constexpr size_t kMaxChangesPerCommit = 16384;
 // SQLite's per-statement work (begin, halt, cursor open/close, reset).
 constexpr int kRowsPerStatement = 32;
 constexpr int kMessageColumns = 9;
+// Checkpoints (WAL pages copied into the database file, with an fsync of each) run on a
+// thread of their own once the WAL holds kCheckpointPages: done by the writer, as SQLite
+// does by default, they stalled every commit behind them (a third of the CrashSafe
+// throughput). If the writer outruns them past kWalHardLimitPages, it checkpoints itself:
+// the WAL stays bounded.
+constexpr int kCheckpointPages = 4096;      // 16 MiB of 4 KiB pages
+constexpr int kWalHardLimitPages = 65536;   // 256 MiB
 
 QString codecName(Protocol::CodecKind codec)
 {
@@ -298,6 +305,15 @@ public:
     std::vector<std::pair<quint64, QString>> reports;
     bool reportsPosted = false;
     QString failure;             // set once a write failed: every later batch gets it
+
+    // The checkpointer: its thread, and its wake-up (under checkpointMutex).
+    void checkpointLoop();
+    static int walHook(void *self, sqlite3 *db, const char *, int pages);
+    std::unique_ptr<QThread> checkpointer;
+    QMutex checkpointMutex;
+    QWaitCondition checkpointWake;
+    bool checkpointWanted = false;
+    bool checkpointStopping = false;
 
     // Store's thread only.
     std::unique_ptr<Connection> writer;
@@ -646,6 +662,8 @@ bool StorePrivate::prepareWriter()
             return false;
         c.own(stmt);
     }
+    // Replaces SQLite's automatic checkpoint (itself a WAL hook) by ours.
+    sqlite3_wal_hook(c.db, &StorePrivate::walHook, this);
     // Probe: a read-only file opens "read-write" without complaint and fails at its first
     // write; find out now, while open() can still say so.
     if (!c.exec("BEGIN IMMEDIATE; UPDATE meta SET value = value WHERE key = 'schema_version'; COMMIT")) {
@@ -773,6 +791,45 @@ bool StorePrivate::apply(std::deque<Engine::PersistBatch> &batches, QString *err
     return true;
 }
 
+// The writer's thread, after each commit.
+int StorePrivate::walHook(void *self, sqlite3 *db, const char *, int pages)
+{
+    auto *d = static_cast<StorePrivate *>(self);
+    if (pages >= kWalHardLimitPages) {
+        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (pages >= kCheckpointPages) {
+        QMutexLocker locker(&d->checkpointMutex);
+        d->checkpointWanted = true;
+        d->checkpointWake.wakeOne();
+    }
+    return SQLITE_OK;
+}
+
+// A connection of its own, on a thread of its own: SQLite lets a checkpoint run beside a
+// writer in WAL mode. PASSIVE never waits for the writer; what it could not copy is copied
+// by the next one. A failure (disk full) loses nothing: the pages stay in the WAL.
+void StorePrivate::checkpointLoop()
+{
+    Connection c;
+    if (!c.open(path, Connection::ReadWrite)) {
+        qCWarning(lcClient, "store %s: no background checkpoints: %s", qUtf8Printable(path), qUtf8Printable(c.message));
+        return;
+    }
+    for (;;) {
+        {
+            QMutexLocker locker(&checkpointMutex);
+            while (!checkpointWanted && !checkpointStopping)
+                checkpointWake.wait(&checkpointMutex);
+            if (checkpointStopping)
+                return;
+            checkpointWanted = false;
+        }
+        const int rc = sqlite3_wal_checkpoint_v2(c.db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+            qCWarning(lcClient, "store %s: checkpoint failed: %s", qUtf8Printable(path), sqlite3_errmsg(c.db));
+    }
+}
+
 void StorePrivate::run()
 {
     Store::OpenResult result = openOnThread();
@@ -786,6 +843,9 @@ void StorePrivate::run()
         writer.reset();
         return;
     }
+    checkpointer.reset(QThread::create([this] { checkpointLoop(); }));
+    checkpointer->setObjectName(QStringLiteral("tether-store-checkpoint"));
+    checkpointer->start(QThread::LowPriority);
 
     std::deque<Engine::PersistBatch> work;
     for (;;) {
@@ -821,6 +881,14 @@ void StorePrivate::run()
         work.clear();
         postReports();
     }
+    {
+        QMutexLocker locker(&checkpointMutex);
+        checkpointStopping = true;
+        checkpointWake.wakeOne();
+    }
+    checkpointer->wait();
+    checkpointer.reset();
+    // The writer closes last: the last connection checkpoints everything and removes the WAL.
     writer.reset();
 }
 

@@ -35,8 +35,10 @@
 // without SQLite's own mutexes: one thread only), checks the file through a read-only
 // connection, reads the Snapshot, opens the writer and hands the result back. submit()
 // only queues (a mutex and a wait condition); the thread takes what is queued (up to a
-// bound), commits it, and posts the numbers back to the owner's thread. SQLite is used
-// through its C API, not Qt SQL: store.cpp says why.
+// bound), commits it, and posts the numbers back to the owner's thread. A second thread
+// with its own connection checkpoints the WAL in the background, so commits never wait
+// for a checkpoint's fsyncs. SQLite is used through its C API, not Qt SQL: store.cpp says
+// why.
 #pragma once
 
 #include "autotest_p.h"

@@ -519,6 +519,37 @@ private Q_SLOTS:
         compareMessages(reopen(path).snapshot.messages, left);
     }
 
+    void checkpointsBesideTheWriter()
+    {
+        // More than the WAL's checkpoint threshold (16 MiB), so checkpoints run on their
+        // thread while batches commit; everything reads back whole.
+        constexpr quint64 kBatches = 24;
+        constexpr quint64 kPerBatch = 1000;
+        {
+            Store store;
+            Reports reports(store);
+            QVERIFY(store.open(path, identity(), kBase).isWritable());
+            for (quint64 n = 1; n <= kBatches; ++n) {
+                PersistBatch b;
+                b.number = n;
+                for (quint64 serial = (n - 1) * kPerBatch + 1; serial <= n * kPerBatch; ++serial)
+                    b.put.push_back(message(serial, 1024));
+                if (n > 1)
+                    b.removed = {(n - 1) * kPerBatch};  // the previous batch's last one
+                store.submit(std::move(b));
+            }
+            QTRY_COMPARE_WITH_TIMEOUT(reports.list.size(), size_t(kBatches), 30000);
+            for (const auto &[number, error] : reports.list)
+                QCOMPARE(error, QString());
+        }
+        QVERIFY(!QFileInfo::exists(path + QStringLiteral("-wal")));  // the last close checkpointed it all
+        const auto r = reopen(path);
+        QCOMPARE(r.snapshot.messages.size(), size_t(kBatches * kPerBatch - (kBatches - 1)));
+        QCOMPARE(r.snapshot.messages.front().payload, message(1, 1024).payload);
+        QCOMPARE(r.snapshot.messages.back().serial, kBatches * kPerBatch);
+        QCOMPARE(r.snapshot.messages.back().payload, message(kBatches * kPerBatch, 1024).payload);
+    }
+
     void mergedBatches()
     {
         Store store;
