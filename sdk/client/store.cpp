@@ -11,13 +11,14 @@
 //
 // Why the SQLite C API and not Qt SQL (ARCHITECTURE.md prefers QSQLITE unless its per-row
 // cost misses the benchmark; issue 13): through QSqlQuery (prepared, bound values reused)
-// this store sustained ~90 000-100 000 msgs/s of 64-byte CrashSafe puts at ~5-6 µs of
-// CPU per message, and restored 100 000 messages in ~0.7-0.8 s; the target is 200 000
-// msgs/s. The cost is Qt SQL's, not SQLite's: a QVariant per bound value, the bound-value
-// list copied per exec(), every QString converted before binding. Here values are bound
-// in place (SQLITE_STATIC) and read straight into QString/QByteArray. Figures for both in
-// docs/benchmarks.md (tests/bench/store). It also keeps the store off the one SQLite a Qt
-// build ships in its QSQLITE plugin, which may differ from the system's.
+// this store sustained 60 000-97 000 msgs/s of 64-byte CrashSafe puts, its thread spending
+// 5.6-7.9 µs of CPU per message, and restored 100 000 messages in 0.4-0.9 s; the target
+// is 200 000 msgs/s. The cost was Qt SQL's, not SQLite's: a QVariant per bound value, the
+// bound-value list copied per exec(), every QString converted by SQLite with an
+// allocation. Here values are bound in place (SQLITE_STATIC), 32 rows per statement, and
+// read straight into QString/QByteArray: 270 000-455 000 msgs/s at 1.0-1.9 µs, restore in
+// 0.2-0.3 s (docs/benchmarks.md, tests/bench/store). It also keeps the store off the SQLite
+// a Qt build may bundle inside its QSQLITE plugin.
 #include "store_p.h"
 #include "logging_p.h"
 
