@@ -75,6 +75,7 @@ dpkg -c "$out/${runtime}_${deb_version}_${arch}.deb" | grep -q 'libtether\.so ->
 expect_depends "$runtime" 'libc6' 'shlibdeps'
 expect_depends "$runtime" 'libqt6core6' 'shlibdeps'
 expect_depends "$runtime" 'libqt6websockets6' 'shlibdeps'
+expect_depends "$runtime" 'libsqlite3-0' 'shlibdeps: the durable store'
 dpkg-deb -I "$out/${runtime}_${deb_version}_${arch}.deb" shlibs >/dev/null 2>&1 \
     || fail "$runtime has no shlibs control file"
 

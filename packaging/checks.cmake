@@ -55,11 +55,11 @@ if(NOT TARGET TetherSdk)
 endif()
 
 # Test builds export the client's internals for tests/client (TETHER_AUTOTEST_EXPORTS in
-# sdk/client, see autotest_p.h): the conversion helpers and the Client's test hooks are
-# allowed here, and only here.
+# sdk/client, see autotest_p.h): the conversion helpers, the Client's test hooks and the
+# durable store (tests/client/tst_store, tests/bench/store) are allowed here, and only here.
 tether_packaging_test(packaging_abi_symbols TIMEOUT 60
     COMMAND bash ${_pkg_dir}/check-abi.sh $<TARGET_FILE:TetherSdk> --allow "Tether::Convert::"
-        --allow "Tether::Testing::"
+        --allow "Tether::Testing::" --allow "Tether::Store"
         --require "Tether::version()" --require "Tether::agent()"
         --require "Tether::Client::open()" --require "Tether::Client::staticMetaObject")
 if(TETHER_HAS_QML)

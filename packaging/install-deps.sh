@@ -10,6 +10,7 @@ packages=(
   qml6-module-qtquick-layouts qml6-module-qtqml-workerscript qml6-module-qttest
   qml6-module-qtquick-templates qml6-module-qtquick-shapes
   qt6-qpa-plugins libqt6sql6-sqlite libqt6opengl6-dev libgl-dev
+  libsqlite3-dev  # the durable store (sdk/client/store.cpp) uses SQLite's C API: Qt SQL's per-row cost missed its benchmark
   libwebsockets-dev libssl-dev openssl
   libhiredis-dev redis-server nginx-light  # tether-server cluster mode (Redis state, nginx in front)
   ccache  # speeds up the CI build variants; every run must still pass with an empty cache

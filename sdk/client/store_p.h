@@ -30,11 +30,15 @@
 //   the (steady, wall) pair given to open(), rounding down (a restored message never
 //   outlives its TTL).
 //
-// Theory of operation: open() starts the store's thread and waits for it: the thread
-// owns the SQLite connection from its first to its last use (Qt SQL connections are
-// thread-affine), checks the file, reads the Snapshot and hands both back. submit() only
-// queues (a mutex and a wait condition); the thread takes everything queued at once,
-// commits it, and posts the numbers back to the owner's thread.
+// Theory of operation: open() takes the lock, starts the store's thread and waits for it:
+// the thread owns the SQLite connections from their first to their last use (opened
+// without SQLite's own mutexes: one thread only), checks the file through a read-only
+// connection, reads the Snapshot, opens the writer and hands the result back. submit()
+// only queues (a mutex and a wait condition); the thread takes what is queued (up to a
+// bound), commits it, and posts the numbers back to the owner's thread. A second thread
+// with its own connection checkpoints the WAL in the background, so commits never wait
+// for a checkpoint's fsyncs. SQLite is used through its C API, not Qt SQL: store.cpp says
+// why.
 #pragma once
 
 #include "autotest_p.h"

@@ -264,12 +264,38 @@ int childDiskFull(const QString &dir)
     return 0;
 }
 
+// Writes batches of 10 messages until killed, printing each batch's number once it is
+// reported durable.
+int childWrite(const QString &path)
+{
+    Store store;
+    const auto r = store.open(path, identity(), kBase);
+    CHILD_CHECK(r.isWritable(), r.message);
+    QObject::connect(&store, &Store::persisted, [](quint64 number, const QString &error) {
+        if (!error.isEmpty())
+            std::exit(3);
+        std::printf("%llu\n", (unsigned long long)number);
+        std::fflush(stdout);
+    });
+    for (quint64 n = 1;; ++n) {
+        PersistBatch b;
+        b.number = n;
+        for (quint64 serial = (n - 1) * 10 + 1; serial <= n * 10; ++serial)
+            b.put.push_back(message(serial));
+        b.session = Engine::StoredSession{QStringLiteral("s"), n, n, n};
+        store.submit(std::move(b));
+        QCoreApplication::processEvents();
+    }
+}
+
 int childMain(const QStringList &args)
 {
     if (args.size() != 2)
         return 2;
     if (args[0] == QLatin1String("hold"))
         return childHold(args[1]);
+    if (args[0] == QLatin1String("write"))
+        return childWrite(args[1]);
     if (args[0] == QLatin1String("readonly"))
         return childReadOnly(args[1]);
     if (args[0] == QLatin1String("diskfull"))
@@ -303,6 +329,20 @@ private Q_SLOTS:
         store.close();
         QVERIFY(!store.isOpen());
         QVERIFY(!QFileInfo::exists(path + QStringLiteral(".lock")));
+        // The identity is in the file from its creation, before any batch.
+        const auto again = reopen(path, identity(Protocol::CodecKind::Cbor, true));
+        QCOMPARE(statusName(again.status), QStringLiteral("Opened"));
+        QCOMPARE(again.snapshot.codec, Protocol::CodecKind::Cbor);
+        QVERIFY(again.snapshot.rawMode);
+        QVERIFY(again.snapshot.sameEndpoint);
+    }
+
+    void missingDirectoryCreated()
+    {
+        const QString nested = dir.filePath(QStringLiteral("a/b/store.db"));
+        Store store;
+        QCOMPARE(statusName(store.open(nested, identity(), kBase).status), QStringLiteral("Opened"));
+        QVERIFY(QFileInfo::exists(nested));
     }
 
     void roundTrip_data()
@@ -447,6 +487,67 @@ private Q_SLOTS:
         const auto r = reopen(path);
         compareMessages(r.snapshot.messages, {two, replaced});
         QVERIFY(r.snapshot.channels.isEmpty());
+    }
+
+    void manyRows()
+    {
+        // More rows than one multi-row statement holds, and a remainder.
+        std::vector<StoredMessage> all;
+        for (quint64 n = 1; n <= 100; ++n) {
+            StoredMessage m = n % 3 ? message(n, qsizetype(n)) : fullMessage(n);
+            m.id = QStringLiteral("ünïcödé-%1-✓").arg(n);
+            all.push_back(m);
+        }
+        {
+            Store store;
+            Reports reports(store);
+            QVERIFY(store.open(path, identity(), kBase).isWritable());
+            PersistBatch b1;
+            b1.number = 1;
+            b1.put = all;
+            PersistBatch b2;
+            b2.number = 2;
+            for (quint64 n = 11; n <= 80; ++n)  // 70 removals: 2 x 32 + 6
+                b2.removed.push_back(n);
+            store.submit(b1);
+            store.submit(b2);
+            QTRY_COMPARE_WITH_TIMEOUT(reports.list.size(), size_t(2), kWaitMs);
+            QCOMPARE(reports.list[1].second, QString());
+        }
+        std::vector<StoredMessage> left(all.begin(), all.begin() + 10);
+        left.insert(left.end(), all.begin() + 80, all.end());
+        compareMessages(reopen(path).snapshot.messages, left);
+    }
+
+    void checkpointsBesideTheWriter()
+    {
+        // More than the WAL's checkpoint threshold (16 MiB), so checkpoints run on their
+        // thread while batches commit; everything reads back whole.
+        constexpr quint64 kBatches = 24;
+        constexpr quint64 kPerBatch = 1000;
+        {
+            Store store;
+            Reports reports(store);
+            QVERIFY(store.open(path, identity(), kBase).isWritable());
+            for (quint64 n = 1; n <= kBatches; ++n) {
+                PersistBatch b;
+                b.number = n;
+                for (quint64 serial = (n - 1) * kPerBatch + 1; serial <= n * kPerBatch; ++serial)
+                    b.put.push_back(message(serial, 1024));
+                if (n > 1)
+                    b.removed = {(n - 1) * kPerBatch};  // the previous batch's last one
+                store.submit(std::move(b));
+            }
+            QTRY_COMPARE_WITH_TIMEOUT(reports.list.size(), size_t(kBatches), 30000);
+            for (const auto &[number, error] : reports.list)
+                QCOMPARE(error, QString());
+        }
+        QVERIFY(!QFileInfo::exists(path + QStringLiteral("-wal")));  // the last close checkpointed it all
+        const auto r = reopen(path);
+        QCOMPARE(r.snapshot.messages.size(), size_t(kBatches * kPerBatch - (kBatches - 1)));
+        QCOMPARE(r.snapshot.messages.front().payload, message(1, 1024).payload);
+        QCOMPARE(r.snapshot.messages.back().serial, kBatches * kPerBatch);
+        QCOMPARE(r.snapshot.messages.back().payload, message(kBatches * kPerBatch, 1024).payload);
     }
 
     void mergedBatches()
@@ -623,6 +724,34 @@ private Q_SLOTS:
         Store store;
         const auto r = store.open(path, identity(), kBase);
         QCOMPARE(statusName(r.status), QStringLiteral("Opened"));
+    }
+
+    void reportedBatchesSurviveKill()
+    {
+        // CrashSafe's promise: what was reported durable survives the process dying at any
+        // point (here, wherever SIGKILL lands after 20 reports).
+        QProcess child;
+        child.start(QCoreApplication::applicationFilePath(), {QStringLiteral("--child"), QStringLiteral("write"), path});
+        quint64 reported = 0;
+        QByteArray line;
+        while (reported < 20) {
+            QVERIFY2(readLine(child, &line), child.readAllStandardError().constData());
+            QCOMPARE(line.toULongLong(), reported + 1);  // in order, each once
+            reported = line.toULongLong();
+        }
+        child.kill();
+        QVERIFY(child.waitForFinished(kWaitMs));
+        while (child.canReadLine())
+            reported = child.readLine().trimmed().toULongLong();
+        const auto r = reopen(path);
+        QCOMPARE(statusName(r.status), QStringLiteral("Opened"));
+        // Every reported batch is there, and what is there is whole batches, in order.
+        QVERIFY2(r.snapshot.messages.size() >= reported * 10,
+                 qPrintable(QStringLiteral("%1 rows, %2 batches reported").arg(r.snapshot.messages.size()).arg(reported)));
+        QCOMPARE(r.snapshot.messages.size() % 10, size_t(0));
+        for (size_t i = 0; i < r.snapshot.messages.size(); ++i)
+            QCOMPARE(r.snapshot.messages[i].serial, quint64(i + 1));
+        QCOMPARE(r.snapshot.session.nextSeq, quint64(r.snapshot.messages.size() / 10));
     }
 
     void corruptMovedAside_data()
