@@ -550,7 +550,11 @@ void Connection::Private::onMsg(TimePoint now, Protocol::Msg &&msg)
         protocolError(now, QStringLiteral("msg with seq 0"));
         return;
     }
-    switch (inbound.accept(now, *msg.seq, message.id, timers)) {
+    Inbound::Verdict verdict = inbound.accept(now, *msg.seq, message.id, timers);
+    if (verdict == Inbound::Verdict::Gap && session.acceptInboundJump(*msg.seq))
+        verdict = inbound.accept(now, *msg.seq, message.id, timers);
+    session.inboundArrived();
+    switch (verdict) {
     case Inbound::Verdict::Gap:
         protocolError(now, QStringLiteral("gap in server seq: expected %1, got %2")
                                .arg(inbound.delivered() + 1).arg(*msg.seq));

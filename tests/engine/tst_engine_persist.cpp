@@ -15,56 +15,6 @@ using namespace EngineTest;
 
 namespace {
 
-// The store, in memory: applies batches exactly as persist.h says a store must.
-struct FakeStore {
-    std::map<quint64, StoredMessage> rows;
-    StoredSession session;
-    QStringList channels;
-    QStringList recentIds;
-    quint64 applied = 0;
-    int syncs = 0;
-    QStringList violations;
-
-    void apply(const PersistBatch &b)
-    {
-        if (b.number != applied + 1)
-            violations.append(QStringLiteral("batch %1 after %2").arg(b.number).arg(applied));
-        applied = b.number;
-        for (const StoredMessage &m : b.put)
-            rows[m.serial] = m;
-        for (const auto &[serial, seq] : b.seqs) {
-            const auto it = rows.find(serial);
-            if (it != rows.end())
-                it->second.seq = seq;
-        }
-        for (quint64 serial : b.removed)
-            rows.erase(serial);
-        if (b.session)
-            session = *b.session;
-        if (b.channels)
-            channels = *b.channels;
-        recentIds.append(b.recentIds);
-        if (recentIds.size() > b.recentIdCapacity)
-            recentIds.remove(0, recentIds.size() - b.recentIdCapacity);
-        if (b.sync)
-            ++syncs;
-    }
-
-    Snapshot snapshot(P::CodecKind codec, bool rawMode = false, bool sameEndpoint = true) const
-    {
-        Snapshot s;
-        s.session = session;
-        for (const auto &[serial, m] : rows)
-            s.messages.push_back(m);
-        s.channels = channels;
-        s.recentIds = recentIds;
-        s.codec = codec;
-        s.rawMode = rawMode;
-        s.sameEndpoint = sameEndpoint;
-        return s;
-    }
-};
-
 // The server side of PROTOCOL.md §3-§4, enough for these tests: sessions with resume,
 // contiguous seqs, acks, subscriptions answered. It survives the client's death.
 struct FakeServer {
@@ -220,6 +170,7 @@ private slots:
     void restoreResumesSession();
     void restoreAcceptsRxBeyondRestoredSeqs();
     void rxBeyondWithoutRestoreIsProtocolError();
+    void restoreAcceptsInboundJump();
     void restoreOtherEndpointStartsNewSession();
     void restoreExpiredTtl();
     void restoreTranscodes();
@@ -713,6 +664,40 @@ void tst_EnginePersist::rxBeyondWithoutRestoreIsProtocolError()
     QCOMPARE(errors[0].error.code, ErrorCode::ProtocolError);
 }
 
+void tst_EnginePersist::restoreAcceptsInboundJump()
+{
+    // The old process delivered and acknowledged server seqs 4 and 5, then died before
+    // the store had the new position: the server (which forgot 4 and 5) goes on at 6.
+    FakeStore store;
+    store.session = {QStringLiteral("s1"), 3, 0, 1};
+    Harness h(persistOptions());
+    QVERIFY(h->restore(h.now, store.snapshot(P::CodecKind::Json)).ok());
+    h->open(h.now);
+    h.opened();
+    const auto hello = h.takeSentOf<P::Hello>();
+    QCOMPARE(hello.size(), size_t(1));
+    QCOMPARE(hello[0].rx, std::optional<quint64>(3));
+    h.serverFrame(h.welcome(QStringLiteral("s1"), true, 0));
+    h.serverFrame(serverMsg(6, QStringLiteral("six"), text("6")));
+    h.serverFrame(serverMsg(7, QStringLiteral("seven"), text("7")));
+    QCOMPARE(h.countEvents<ErrorOccurred>(), 0);
+    QCOMPARE(h.countEvents<MessageReceived>(), 2);
+    h.advance(milliseconds(100));
+    const auto acks = h.takeSentOf<P::Ack>();
+    QVERIFY(!acks.empty());
+    QCOMPARE(acks.back().seq, quint64(7));
+    // Only the first one may jump: a later gap is a protocol error as always.
+    h.serverFrame(serverMsg(9, QStringLiteral("nine"), text("9")));
+    const auto errors = h.eventsOf<ErrorOccurred>();
+    QCOMPARE(errors.size(), size_t(1));
+    QCOMPARE(errors[0].error.code, ErrorCode::ProtocolError);
+    // Without a restore the same jump is a gap.
+    Harness plain(persistOptions());
+    plain.connect();
+    plain.serverFrame(serverMsg(3, QStringLiteral("three"), text("3")));
+    QCOMPARE(plain.countEvents<ErrorOccurred>(), 1);
+}
+
 void tst_EnginePersist::restoreOtherEndpointStartsNewSession()
 {
     FakeStore store;
@@ -1013,7 +998,7 @@ void tst_EnginePersist::crashRoundTrips()
         }
         size_t from = 0;
         std::vector<PersistBatch> unapplied;
-        store.applied = 0;  // batch numbers start at 1 per Connection
+        store.newConnection();
         h->open(h.now);
         h.pump();
         h.opened();
