@@ -17,7 +17,10 @@
 //     without seq gets rx+1, ...): numbering below would make the server drop new
 //     messages as duplicates of ones it already has. A restored message that was in fact
 //     one of those seqs goes out again under a new seq with its id: a duplicate by id,
-//     which PROTOCOL.md §3 allows.
+//     which PROTOCOL.md §3 allows. If such a message's TTL runs out before it goes out
+//     again it ends Dropped(Expired) as any queued message does, although the server may
+//     have it from the old process in this same session: Expired keeps the meaning it has
+//     after a lost session (its TTL ran out unacknowledged; it is never sent again).
 //   * resumed = false: a new session. Outbound messages are renumbered from 1 (Outbox::
 //     newSession(): those whose TTL ran out on the wire end Expired first), the inbound
 //     position restarts at 0 (the id window stays), the new sid is kept. If there was a
