@@ -18,6 +18,12 @@
 // frame, as the caller pulls. pollTimeout() is the minimum of the timer table and the
 // per-item deadline queues (requests, TTLs).
 //
+// Sessions: every rule about sid, resume and numbering is decided in session_p.h; this file
+// only routes hello, welcome, frames and pongs to it. Persistence: the outbox and the
+// session report changes to the journal (journal_p.h), which is inert unless some
+// durability is asked for; batches are built here (flushJournal()), at Timer::Persist or at
+// the next pollAction() when one is full or PowerSafe.
+//
 // Options on a live connection (setOptions(), rules in connection.h): the concerns hold a
 // reference to `options`, so a field assigned there is read at its next use; what is
 // already scheduled is re-armed by the concern that owns it. Fields that must not change
