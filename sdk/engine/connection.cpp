@@ -1249,8 +1249,8 @@ void Connection::close(TimePoint now, bool keepOutbox)
     d->teardown();
     d->token.cancel(d->timers);
     d->timers.clearAll();
-    d->journal.rearm();
     d->session.end(keepOutbox);
+    d->journal.dueNow();
     d->retryAfter.reset();
 }
 
@@ -1269,7 +1269,7 @@ void Connection::suspend(TimePoint now)
     d->teardown();
     d->token.cancel(d->timers);
     d->timers.clearAll();
-    d->journal.rearm();
+    d->journal.dueNow();
     d->retryAfter.reset();
 }
 

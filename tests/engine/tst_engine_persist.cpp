@@ -157,6 +157,9 @@ private slots:
     void batchDueAfterInterval();
     void batchAtMaxChanges();
     void powerSafeForcesSyncBatch();
+    void powerSafeSendsBeforeAPollShareABatch();
+    void closeFlushesAtOnce();
+    void ttlDeadlineIsStored();
     void putThenRemovedCancelsOut();
     void seqOfPendingPutUpdatesThePut();
     void seqOfWrittenRowGoesToSeqs();
@@ -274,6 +277,52 @@ void tst_EnginePersist::powerSafeForcesSyncBatch()
     p.send(text("c"));
     QCOMPARE(p.countActions<PersistBatch>(), 1);
     QVERIFY(p.actionsOf<PersistBatch>()[0].sync);
+}
+
+void tst_EnginePersist::powerSafeSendsBeforeAPollShareABatch()
+{
+    Harness h(persistOptions(Durability::PowerSafe));
+    for (int i = 0; i < 5; ++i)
+        QVERIFY(h->send(h.now, text("x")).ok());  // the caller polls once, after all five
+    h.pump();
+    const auto batches = h.actionsOf<PersistBatch>();
+    QCOMPARE(batches.size(), size_t(1));
+    QCOMPARE(batches[0].put.size(), size_t(5));
+    QVERIFY(batches[0].sync);
+}
+
+void tst_EnginePersist::closeFlushesAtOnce()
+{
+    Harness h(persistOptions());
+    h.connect();
+    h.send(text("a"), withId(QStringLiteral("a")));
+    FakeStore store;
+    size_t from = 0;
+    h.advance(milliseconds(10));
+    persistAll(h, store, from);
+    QCOMPARE(store.rows.size(), size_t(1));
+    h->close(h.now);  // drops it (Closed) and ends the session: due now, not in 5 ms
+    h.pump();
+    QCOMPARE(h->pollTimeout(), std::optional<TimePoint>(h.now));
+    h.advanceTo(h.now);
+    persistAll(h, store, from);
+    QVERIFY(store.rows.empty());
+    QCOMPARE(store.session.sid, QString());
+    QCOMPARE(store.session.nextSeq, quint64(1));
+}
+
+void tst_EnginePersist::ttlDeadlineIsStored()
+{
+    Harness h(persistOptions());
+    SendOptions o;
+    o.ttl = milliseconds(700);
+    o.channel = QStringLiteral("room");
+    h.send(text("a"), o);
+    h.advance(milliseconds(10));
+    const auto batches = h.actionsOf<PersistBatch>();
+    QCOMPARE(batches.size(), size_t(1));
+    QCOMPARE(batches[0].put[0].deadline, std::optional<TimePoint>(TimePoint(std::chrono::seconds(1000)) + milliseconds(700)));
+    QCOMPARE(batches[0].put[0].channel, QStringLiteral("room"));
 }
 
 void tst_EnginePersist::putThenRemovedCancelsOut()
