@@ -958,12 +958,11 @@ RestoreResult Connection::Private::restore(TimePoint now, const Snapshot &snapsh
         ++count;
     }
     session.restore(snapshot.session, resume);
-    channels.restoreDesired(snapshot.channels);
+    if (!options.rawMode)  // no channels without the envelope
+        channels.restoreDesired(snapshot.channels);
     inbound.restoreIds(snapshot.recentIds);
-    for (Rejected &r : refused) {
-        ++sink.stats.rejected;
+    for (Rejected &r : refused)
         sink.post(std::move(r));
-    }
     // A deadline that passed while the process was gone: the usual Expired rule, now.
     outbox.expireDue(now);
     return {count, std::nullopt};
@@ -981,7 +980,7 @@ void Connection::handlePersisted(TimePoint now, quint64 number, std::optional<Er
         report.kind = ErrorKind::Local;
         report.code = ErrorCode::StorageError;
         report.fatal = false;
-        qCWarning(lcEngine, "store failed, persistence is off: %s", qUtf8Printable(report.message));
+        qCDebug(lcEngine, "store failed, persistence is off: %s", qUtf8Printable(report.message));
         d->sink.reportError(report);
         return;
     }
