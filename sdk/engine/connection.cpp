@@ -18,6 +18,12 @@
 // frame, as the caller pulls. pollTimeout() is the minimum of the timer table and the
 // per-item deadline queues (requests, TTLs).
 //
+// Sessions: every rule about sid, resume and numbering is decided in session_p.h; this file
+// only routes hello, welcome, frames and pongs to it. Persistence: the outbox and the
+// session report changes to the journal (journal_p.h), which is inert unless some
+// durability is asked for; batches are built here (flushJournal()), at Timer::Persist or at
+// the next pollAction() when one is full or PowerSafe.
+//
 // Options on a live connection (setOptions(), rules in connection.h): the concerns hold a
 // reference to `options`, so a field assigned there is read at its next use; what is
 // already scheduled is re-armed by the concern that owns it. Fields that must not change
@@ -550,7 +556,11 @@ void Connection::Private::onMsg(TimePoint now, Protocol::Msg &&msg)
         protocolError(now, QStringLiteral("msg with seq 0"));
         return;
     }
-    switch (inbound.accept(now, *msg.seq, message.id, timers)) {
+    Inbound::Verdict verdict = inbound.accept(now, *msg.seq, message.id, timers);
+    if (verdict == Inbound::Verdict::Gap && session.acceptInboundJump(*msg.seq))
+        verdict = inbound.accept(now, *msg.seq, message.id, timers);
+    session.inboundArrived();
+    switch (verdict) {
     case Inbound::Verdict::Gap:
         protocolError(now, QStringLiteral("gap in server seq: expected %1, got %2")
                                .arg(inbound.delivered() + 1).arg(*msg.seq));
@@ -948,12 +958,11 @@ RestoreResult Connection::Private::restore(TimePoint now, const Snapshot &snapsh
         ++count;
     }
     session.restore(snapshot.session, resume);
-    channels.restoreDesired(snapshot.channels);
+    if (!options.rawMode)  // no channels without the envelope
+        channels.restoreDesired(snapshot.channels);
     inbound.restoreIds(snapshot.recentIds);
-    for (Rejected &r : refused) {
-        ++sink.stats.rejected;
+    for (Rejected &r : refused)
         sink.post(std::move(r));
-    }
     // A deadline that passed while the process was gone: the usual Expired rule, now.
     outbox.expireDue(now);
     return {count, std::nullopt};
@@ -971,7 +980,7 @@ void Connection::handlePersisted(TimePoint now, quint64 number, std::optional<Er
         report.kind = ErrorKind::Local;
         report.code = ErrorCode::StorageError;
         report.fatal = false;
-        qCWarning(lcEngine, "store failed, persistence is off: %s", qUtf8Printable(report.message));
+        qCDebug(lcEngine, "store failed, persistence is off: %s", qUtf8Printable(report.message));
         d->sink.reportError(report);
         return;
     }
@@ -1245,8 +1254,8 @@ void Connection::close(TimePoint now, bool keepOutbox)
     d->teardown();
     d->token.cancel(d->timers);
     d->timers.clearAll();
-    d->journal.rearm();
     d->session.end(keepOutbox);
+    d->journal.dueNow();
     d->retryAfter.reset();
 }
 
@@ -1265,7 +1274,7 @@ void Connection::suspend(TimePoint now)
     d->teardown();
     d->token.cancel(d->timers);
     d->timers.clearAll();
-    d->journal.rearm();
+    d->journal.dueNow();
     d->retryAfter.reset();
 }
 

@@ -147,7 +147,8 @@ public:
     // retryable fail with ConnectionLost. The next open() sends hello with the old sid, rx
     // and ak: resumed when the server still has the session (unacked messages resent, no
     // SessionLost), else the usual new-session path (renumber, re-subscribe, SessionLost).
-    // close() afterwards forgets the kept session and outbox as usual.
+    // close() afterwards forgets the kept session and outbox as usual. With persistence on,
+    // suspend() and close() make a pending batch due at once (the app may be killed next).
     void suspend(TimePoint now);
     // Replace the endpoints (takes effect at the next attempt).
     void setUrls(const QList<QUrl> &urls);

@@ -49,8 +49,9 @@ public:
             m_active = true;
     }
     void setNow(TimePoint now) { m_now = now; }
-    // The timer table was cleared (close(), suspend()): a pending batch is due at once.
-    void rearm()
+    // close() and suspend() (after clearing the timer table): the app may be about to quit
+    // or be killed in the background, so what is pending is due at once.
+    void dueNow()
     {
         if (m_armed)
             m_timers.set(Timer::Persist, m_now);

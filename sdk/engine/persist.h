@@ -21,8 +21,17 @@
 // - A message is Persisted once the batch that wrote it is durable (handlePersisted()
 //   without error): one Persisted event per message, before or after its transmission,
 //   always before its outcome event or not at all.
-// - The store applies a batch atomically (one transaction), batches in `number` order. A
-//   batch with `sync` is fsynced (PowerSafe) before it is reported durable.
+// - The store applies a batch atomically (one transaction), batches in `number` order
+//   (numbers start at 1 with each Connection, i.e. each process), and inside a batch: `put`
+//   (insert or replace the row), then `seqs` (rows absent are skipped), then `removed`. A
+//   batch with `sync` is fsynced (PowerSafe) before it is reported durable. The engine
+//   emits a PowerSafe or full batch at the next pollAction(), so sends made before the
+//   caller polls share one fsync.
+// - restore() from a snapshot in another codec (or raw mode) puts every transcoded row
+//   again whole in its first batch: the store records the client's current codec with
+//   that batch (the same transaction), so a later snapshot says the truth.
+// - The wire may run ahead of the store (the process dies between a send and the batch
+//   with its seq): session_p.h says how the first welcome after restore() copes.
 // - Times: the engine speaks its steady clock (TimePoint). The store keeps TTL deadlines as
 //   wall-clock instants: the Qt layer converts on the way in and out.
 // - A store failure (handlePersisted() with an error: read-only, disk full) turns
@@ -45,7 +54,8 @@
 
 namespace Tether::Engine {
 
-// How far a message (or, by default, every message of a client) is kept.
+// How far a message (or, by default, every message of a client) is kept
+// (Options::durability, SendOptions::durability).
 enum class Durability {
     Memory,     // not stored: lost with the process (today's behaviour)
     CrashSafe,  // survives the process dying (group commit, no fsync)

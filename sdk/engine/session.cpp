@@ -39,6 +39,7 @@ Session::WelcomeVerdict Session::welcome(const Protocol::Welcome &welcome)
     }
     v.sessionLost = !m_sid.isEmpty();
     m_storeMayLag = false;
+    m_inboundMayLag = false;  // a new session starts at 1: nothing can lag
     m_outbox.newSession();
     m_inbound.newSession();
     m_sid = welcome.sid;
@@ -50,6 +51,16 @@ void Session::welcomed(TimePoint now)
 {
     if (m_outbox.settling())
         m_timers.set(Timer::ResumeSettle, now + kResumeSettle);
+}
+
+bool Session::acceptInboundJump(quint64 seq)
+{
+    if (!m_inboundMayLag || seq == 0)
+        return false;
+    m_inboundMayLag = false;
+    m_inbound.restorePosition(seq - 1);
+    m_journal.sessionChanged();
+    return true;
 }
 
 void Session::frameArrived(bool isNack)
@@ -76,6 +87,7 @@ void Session::end(bool keepOutbox)
     m_inbound.newSession();
     m_sid.clear();
     m_storeMayLag = false;
+    m_inboundMayLag = false;
     m_journal.sessionChanged();
 }
 
@@ -86,6 +98,7 @@ void Session::restore(const StoredSession &stored, bool resume)
         m_inbound.restorePosition(stored.inboundRx);
         m_outbox.restoreNumbering(stored.nextSeq, stored.highestAck);
         m_storeMayLag = true;
+        m_inboundMayLag = true;
     } else {
         // Nothing to resume: the first welcome starts a session and renumbers (the
         // messages that were on the wire with a passed TTL end Expired there, as usual).

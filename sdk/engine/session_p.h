@@ -17,11 +17,20 @@
 //     without seq gets rx+1, ...): numbering below would make the server drop new
 //     messages as duplicates of ones it already has. A restored message that was in fact
 //     one of those seqs goes out again under a new seq with its id: a duplicate by id,
-//     which PROTOCOL.md §3 allows.
+//     which PROTOCOL.md §3 allows. If such a message's TTL runs out before it goes out
+//     again it ends Dropped(Expired) as any queued message does, although the server may
+//     have it from the old process in this same session: Expired keeps the meaning it has
+//     after a lost session (its TTL ran out unacknowledged; it is never sent again).
 //   * resumed = false: a new session. Outbound messages are renumbered from 1 (Outbox::
 //     newSession(): those whose TTL ran out on the wire end Expired first), the inbound
 //     position restarts at 0 (the id window stays), the new sid is kept. If there was a
 //     session before, it is lost (SessionLost, channels re-subscribed by the caller).
+// - The inbound side of the same lag: the old process may have acknowledged server seqs
+//   (and shown them to the app) whose position the store never got, and a server forgets
+//   what was acknowledged. So after restore(), until the first reliable message of the
+//   resumed session arrives, that message may be above hello.rx + 1: the position jumps to
+//   it instead of calling it a gap (the skipped seqs were delivered by the old process).
+//   Any later gap, and any gap without a restore, is a protocol error as always.
 // - Settle: the server repeats the nacks in (hello.ak, welcome.rx] right after a resumed
 //   welcome, so the covered seqs are reported Delivered only at the first frame that is not
 //   a nack, at a pong, or kResumeSettle after welcome (Timer::ResumeSettle), whichever
@@ -68,6 +77,11 @@ public:
     // The connection is up after a resumed welcome: start the settle wait.
     void welcomed(TimePoint now);
 
+    // A reliable inbound msg `seq` would be a gap: true (and the position moved below it)
+    // when the store may lag the acks sent before a crash (see the rules).
+    bool acceptInboundJump(quint64 seq);
+    void inboundArrived() { m_inboundMayLag = false; }
+
     // Settle triggers (see the rules).
     void frameArrived(bool isNack);
     void pongArrived();
@@ -92,6 +106,7 @@ private:
     QString m_sid;
     bool m_askedResume = false;  // the current hello carried sid
     bool m_storeMayLag = false;  // restored, no welcome since (see the rules)
+    bool m_inboundMayLag = false; // restored, no reliable inbound msg since
 };
 
 } // namespace Tether::Engine

@@ -481,6 +481,8 @@ void tst_ClientTypes::statsConversion()
     s.queueBytes = 13;
     s.inFlight = 14;
     s.pendingRequests = 15;
+    s.persisted = 16;
+    s.storageDegraded = true;
     ClientStats c = Convert::stats(s, -1);
     QCOMPARE(c.sent, 1u);
     QCOMPARE(c.received, 2u);
@@ -497,6 +499,8 @@ void tst_ClientTypes::statsConversion()
     QCOMPARE(c.queueBytes, 13);
     QCOMPARE(c.inFlight, 14);
     QCOMPARE(c.pendingRequests, 15);
+    QCOMPARE(c.persisted, 16u);
+    QVERIFY(!c.storageActive);  // set by the Client, which knows whether its store is open
     QCOMPARE(c.lastRttUs, -1);  // no pong yet
     QCOMPARE(Convert::stats(s, 77).lastRttUs, 77);
 }

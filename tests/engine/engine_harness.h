@@ -14,6 +14,7 @@
 #include <QtCore/QList>
 #include <QtCore/QStringList>
 
+#include <map>
 #include <random>
 #include <vector>
 
@@ -186,6 +187,59 @@ struct Harness {
         auto r = connection->send(now, payload, o);
         pump();
         return r;
+    }
+};
+
+// The store, in memory: applies batches exactly as persist.h says a store must.
+struct FakeStore {
+    // Batch numbers restart at 1 with each Connection: call before feeding a new one.
+    void newConnection() { applied = 0; }
+
+    std::map<quint64, StoredMessage> rows;
+    StoredSession session;
+    QStringList channels;
+    QStringList recentIds;
+    quint64 applied = 0;
+    int syncs = 0;
+    QStringList violations;
+
+    void apply(const PersistBatch &b)
+    {
+        if (b.number != applied + 1)
+            violations.append(QStringLiteral("batch %1 after %2").arg(b.number).arg(applied));
+        applied = b.number;
+        for (const StoredMessage &m : b.put)
+            rows[m.serial] = m;
+        for (const auto &[serial, seq] : b.seqs) {
+            const auto it = rows.find(serial);
+            if (it != rows.end())
+                it->second.seq = seq;
+        }
+        for (quint64 serial : b.removed)
+            rows.erase(serial);
+        if (b.session)
+            session = *b.session;
+        if (b.channels)
+            channels = *b.channels;
+        recentIds.append(b.recentIds);
+        if (recentIds.size() > b.recentIdCapacity)
+            recentIds.remove(0, recentIds.size() - b.recentIdCapacity);
+        if (b.sync)
+            ++syncs;
+    }
+
+    Snapshot snapshot(P::CodecKind codec, bool rawMode = false, bool sameEndpoint = true) const
+    {
+        Snapshot s;
+        s.session = session;
+        for (const auto &[serial, m] : rows)
+            s.messages.push_back(m);
+        s.channels = channels;
+        s.recentIds = recentIds;
+        s.codec = codec;
+        s.rawMode = rawMode;
+        s.sameEndpoint = sameEndpoint;
+        return s;
     }
 };
 
