@@ -6,6 +6,7 @@
 #include <QtCore/QJsonObject>
 #include <QtCore/QMetaEnum>
 #include <QtCore/QProcess>
+#include <QtCore/QUuid>
 #include <QtNetwork/QSslCertificate>
 
 #include <cerrno>
@@ -417,11 +418,24 @@ bool CliSession::sendLine(const QByteArray &bytes)
     Tether::SendOptions options;
     options.channel = m_options.channel;
     options.delivery = m_options.atMostOnce ? Tether::Delivery::AtMostOnce : Tether::Delivery::AtLeastOnce;
+    if (!m_options.storePath.isEmpty()) {
+        // With a store the line may be durable (its group commit runs on another thread)
+        // before send() returns: say which id it has BEFORE that, so a script killed with
+        // us never meets a restored message it did not hear of (and feeds its line again).
+        if (m_lineId.isEmpty()) {
+            const QByteArray uuid = QUuid::createUuid().toRfc4122();
+            m_lineId = QString::fromLatin1(uuid.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+            m_log.write(QStringLiteral("reading"), {{QStringLiteral("id"), m_lineId}, {QStringLiteral("line"), m_lines + 1}},
+                        {});
+        }
+        options.id = m_lineId;
+    }
     // Raw mode: the line is the frame, as typed. Otherwise: JSON when it is JSON.
     const Tether::SendResult result = m_options.raw ? m_client->send(text, options)
                                                     : m_client->send(linePayload(text), options);
     if (!result.isOk() && result.error().code() == Tether::Error::QueueFull)
-        return false;
+        return false;  // the same line, under the same id, once the queue has room
+    m_lineId.clear();
     const qint64 line = ++m_lines;
     if (!result.isOk()) {
         ++m_refused;

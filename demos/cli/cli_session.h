@@ -82,6 +82,7 @@ private:
     bool m_pumping = false;
 
     qint64 m_lines = 0;      // lines accepted by send()
+    QString m_lineId;        // --store: the id of the line being sent (announced by `reading`)
     QHash<QString, qint64> m_pending;  // message id -> line number, until its outcome
     qint64 m_delivered = 0;  // delivered, or sent (at-most-once)
     qint64 m_rejected = 0;

@@ -24,17 +24,25 @@
 
 #include <protocol/frames.h>
 
+#include <QtCore/QCoreApplication>
 #include <QtCore/QDateTime>
 #include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
-#include <QtCore/QLockFile>
 #include <QtCore/QMutex>
 #include <QtCore/QThread>
 #include <QtCore/QUrl>
 #include <QtCore/QWaitCondition>
 
 #include <sqlite3.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <deque>
@@ -44,6 +52,81 @@
 #include <variant>
 
 namespace Tether {
+
+namespace {
+
+// The store's lock: <path>.lock held with flock(2) for the Store's life. The kernel drops it
+// when its owner dies, however it dies, so a lock never outlives its process (QLockFile's
+// pid file can: a process killed between creating the file and writing its pid into it
+// leaves a lock nobody can take over). flock belongs to the open file description, so a
+// second Store in the same process is refused like another process. The file holds the
+// owner's pid and name, for the "in use" message; the owner removes it when it is done,
+// and a newcomer that locked a file removed meanwhile (another inode now at the path)
+// starts over.
+class StoreLock
+{
+public:
+    enum class Result { Locked, InUse, Failed };
+
+    ~StoreLock() { release(); }
+
+    Result acquire(const QString &lockPath, QString *detail)
+    {
+        m_path = QFile::encodeName(lockPath);
+        for (int attempt = 0; attempt < 8; ++attempt) {
+            const int fd = ::open(m_path.constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+            if (fd < 0) {
+                *detail = errno == EACCES || errno == EROFS || errno == EPERM
+                              ? QStringLiteral("permission denied or read-only")
+                              : QString::fromLocal8Bit(std::strerror(errno));
+                return Result::Failed;
+            }
+            if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+                const bool busy = errno == EWOULDBLOCK;
+                *detail = busy ? owner(fd) : QString::fromLocal8Bit(std::strerror(errno));
+                ::close(fd);
+                return busy ? Result::InUse : Result::Failed;
+            }
+            struct stat held = {}, now = {};
+            if (::fstat(fd, &held) == 0 && ::stat(m_path.constData(), &now) == 0 && held.st_ino == now.st_ino
+                && held.st_dev == now.st_dev) {
+                m_fd = fd;
+                const QByteArray who = QByteArray::number(QCoreApplication::applicationPid()) + '\n'
+                                       + QCoreApplication::applicationName().toUtf8() + '\n';
+                if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, who.constData(), size_t(who.size()), 0) < 0)
+                    qCDebug(lcClient) << "store lock: could not record the owner" << std::strerror(errno);
+                return Result::Locked;
+            }
+            ::close(fd);  // the owner removed it as we locked it: lock the file now at the path
+        }
+        *detail = QStringLiteral("the lock file keeps being replaced");
+        return Result::Failed;
+    }
+
+    void release()
+    {
+        if (m_fd < 0)
+            return;
+        ::unlink(m_path.constData());  // while still held: see acquire()
+        ::close(m_fd);
+        m_fd = -1;
+    }
+
+private:
+    static QString owner(int fd)
+    {
+        char text[256] = {};
+        const ssize_t n = ::pread(fd, text, sizeof text - 1, 0);
+        const QList<QByteArray> lines = QByteArray(text, n > 0 ? int(n) : 0).split('\n');
+        return QStringLiteral("process %1 (%2)")
+            .arg(QString::fromUtf8(lines.value(0)), QString::fromUtf8(lines.value(1)));
+    }
+
+    QByteArray m_path;
+    int m_fd = -1;
+};
+
+} // namespace
 
 namespace {
 
@@ -287,7 +370,7 @@ public:
     QString path;
     Store::Identity identity;
     Store::TimeBase base;
-    std::unique_ptr<QLockFile> lock;
+    std::unique_ptr<StoreLock> lock;
     QString lockError;
     std::unique_ptr<QThread> thread;
     bool opened = false;   // open() was called
@@ -941,26 +1024,23 @@ Store::OpenResult Store::open(const QString &path, const Identity &identity, Tim
 
     // Apps pass a path under their data location, which need not exist yet.
     QDir().mkpath(QFileInfo(d->path).absolutePath());
-    auto lock = std::make_unique<QLockFile>(d->path + QStringLiteral(".lock"));
-    // Never stale by age: a client holds its store for hours. A dead owner's lock is
-    // still taken over (QLockFile checks whether its pid runs).
-    lock->setStaleLockTime(0);
-    if (lock->tryLock(0)) {
+    auto lock = std::make_unique<StoreLock>();
+    QString lockDetail;
+    switch (lock->acquire(d->path + QStringLiteral(".lock"), &lockDetail)) {
+    case StoreLock::Result::Locked:
         d->lock = std::move(lock);
-    } else if (lock->error() == QLockFile::LockFailedError) {
-        qint64 pid = 0;
-        QString host, app;
-        lock->getLockInfo(&pid, &host, &app);
+        break;
+    case StoreLock::Result::InUse:
         result.status = OpenStatus::InUse;
-        result.message = QStringLiteral("store %1: store in use by process %2 (%3)").arg(d->path).arg(pid).arg(app);
+        result.message = QStringLiteral("store %1: store in use by %2").arg(d->path, lockDetail);
         d->closed = true;
         return result;
+    case StoreLock::Result::Failed:
+        // A read-only directory: the store is read, never written (no writer can take the
+        // lock there either).
+        d->lockError = lockDetail;
+        break;
     }
-    // Any other lock failure (a read-only directory) leaves `lock` empty: the store is
-    // read, never written (no writer can take it there either).
-    if (!d->lock)
-        d->lockError = lock->error() == QLockFile::PermissionError ? QStringLiteral("permission denied or read-only")
-                                                                   : QStringLiteral("unknown error");
 
     d->thread.reset(QThread::create([this] { d->run(); }));
     d->thread->setObjectName(QStringLiteral("tether-store"));

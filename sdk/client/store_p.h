@@ -4,9 +4,9 @@
 // The engine decides what is stored and when (sdk/engine/persist.h, the contract); this
 // file only makes it durable. Rules:
 // - One Store per file, one file per Store: a second Store on the same path, in this
-//   process or another, is refused ("store in use") by a lock file (<path>.lock). The lock
-//   of a process that died is taken over (QLockFile's dead-pid check); a live owner's lock
-//   never goes stale with age, because a store is held for the client's whole life.
+//   process or another, is refused ("store in use", naming the owner's pid) by an flock(2)
+//   on <path>.lock. The kernel releases it when the owner dies, however it dies, so a lock
+//   can never outlive its process (a pid file can: see StoreLock in store.cpp).
 // - A file we cannot trust is never reinterpreted and never deleted: a corrupt file, a
 //   foreign database (other application_id, or not ours at all) and a file written by a
 //   newer schema are moved aside to <path>.corrupt-<UTC timestamp> (with their -wal/-shm)

@@ -726,6 +726,21 @@ private Q_SLOTS:
         QCOMPARE(statusName(r.status), QStringLiteral("Opened"));
     }
 
+    // A process killed while it was creating its lock leaves the file empty (no pid to
+    // check): it must not lock the store out for good (QLockFile, used first, did).
+    void emptyLockFileLeftByAKillDoesNotBlock()
+    {
+        {
+            QFile stale(path + QStringLiteral(".lock"));
+            QVERIFY(stale.open(QIODevice::WriteOnly));
+        }
+        Store store;
+        const auto r = store.open(path, identity(), kBase);
+        QCOMPARE(statusName(r.status), QStringLiteral("Opened"));
+        Store second;
+        QCOMPARE(statusName(second.open(path, identity(), kBase).status), QStringLiteral("InUse"));
+    }
+
     void reportedBatchesSurviveKill()
     {
         // CrashSafe's promise: what was reported durable survives the process dying at any

@@ -87,7 +87,7 @@ QList<LedgerEntry> readLedger(const QString &path)
 
 // What the events of one tether-cli run said about each line.
 struct RunOutcome {
-    QHash<QString, int> lineOfId;   // from `queued`
+    QHash<QString, int> lineOfId;   // from `reading`/`queued`
     int highestLineRead = 0;
     QSet<QString> persistedIds;
     QSet<QString> deliveredIds;
@@ -101,7 +101,8 @@ RunOutcome readEvents(CliProcess &cli, int firstLine)
     for (const QJsonObject &e : cli.events()) {
         const QString event = e.value(QStringLiteral("event")).toString();
         const QString id = e.value(QStringLiteral("id")).toString();
-        if (event == u"queued") {
+        // `reading` (--store) names a line's id before it can be durable; `queued` after.
+        if (event == u"queued" || event == u"reading") {
             const int line = firstLine - 1 + e.value(QStringLiteral("line")).toInt();
             run.lineOfId.insert(id, line);
             run.highestLineRead = std::max(run.highestLineRead, line);
