@@ -112,9 +112,9 @@ struct ClientOptions {
     // The durability of each send when `storage` is set (SendOptions::durability
     // overrides it per message). Without storage every message is Memory.
     Durability durability = Durability::CrashSafe;
-    // Group commit: a change is written at most this long after it happened, or at once
-    // when this many changes wait (a PowerSafe message is committed at once).
+    // Group commit: a change is written at most this long after it happened...
     std::chrono::milliseconds storageCommitInterval{5};
+    // ...or at once when this many changes wait (a PowerSafe message: at once).
     int storageCommitChanges = 1024;
 };
 
