@@ -9,8 +9,15 @@
 #include "facade_rig.h"
 
 #include <QtCore/QFile>
+#include <QtCore/QProcess>
 #include <QtCore/QDir>
 #include <QtTest/QSignalSpy>
+
+#include <sys/mount.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <QtCore/QTemporaryDir>
 
 using namespace FacadeTest;
@@ -42,6 +49,85 @@ bool sendPersisted(Rig &rig, int count, QStringList *ids = nullptr)
     return QTest::qWaitFor([&] { return persisted.size() >= count; }, kWorkerMs);
 }
 
+constexpr int kChildUnavailable = 77;
+
+// The child side of the namespace tests: in a private user + mount namespace (unshare -rm),
+// a tmpfs of its own at `dir`, so a full disk and a read-only mount can be made without
+// root on the real machine. Prints one line of figures; exit 0 when every check held.
+int childMain(const QStringList &args)
+{
+    const QString mode = args.value(0);
+    const QString dir = args.value(1);
+    const QByteArray where = QFile::encodeName(dir);
+    if (::mount("tmpfs", where.constData(), "tmpfs", 0, "size=512k") != 0) {
+        std::fprintf(stderr, "unshare failed: cannot mount a tmpfs: %s\n", std::strerror(errno));
+        return kChildUnavailable;
+    }
+    const QString path = dir + QStringLiteral("/client.db");
+    const auto check = [](bool ok, const char *what) {
+        if (!ok)
+            std::fprintf(stderr, "check failed: %s\n", what);
+        return ok;
+    };
+    if (mode == u"diskfull") {
+        Rig rig(storedOptions(path, Codec::Cbor));   // byte payloads
+        QSignalSpy persisted(rig.client.data(), &Client::persisted);
+        const QByteArray big(16 * 1024, 'x');
+        int sent = 0;
+        for (; sent < 200 && rig.errors.isEmpty(); ++sent) {
+            SendOptions so;
+            so.id = QStringLiteral("b%1").arg(sent);
+            if (!check(rig.client->send(QCborValue(big), so).isOk(), "send accepted"))
+                return 1;
+            rig.advance(std::chrono::milliseconds(10));
+            QTest::qWaitFor([&] { return persisted.size() > sent || !rig.errors.isEmpty(); }, kWorkerMs);
+        }
+        if (!check(!rig.errors.isEmpty(), "the disk filled and it was reported")
+            || !check(rig.errors.last().code() == Error::StorageError, "StorageError")
+            || !check(rig.errors.last().message().contains(path), "the message names the store")
+            || !check(!rig.client->stats().storageActive, "stats says storage is off")
+            || !check(rig.client->queueDepth() == sent, "nothing dropped"))
+            return 1;
+        // Still a client: in memory now.
+        SendOptions after;
+        after.id = QStringLiteral("after");
+        if (!check(rig.client->send(QStringLiteral("after the disk filled"), after).isOk(), "send after"))
+            return 1;
+        std::printf("disk full after %lld persisted of %d sent: %s\n", qint64(persisted.size()), sent,
+                    qPrintable(rig.errors.last().message()));
+        return 0;
+    }
+    if (mode == u"readonly") {
+        {
+            Rig rig(storedOptions(path));
+            if (!check(sendPersisted(rig, 3), "persisted before the remount"))
+                return 1;
+            runPosted();
+        }
+        if (::mount(nullptr, where.constData(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
+            std::fprintf(stderr, "unshare failed: cannot remount read-only: %s\n", std::strerror(errno));
+            return kChildUnavailable;
+        }
+        Rig rig(storedOptions(path));
+        QTest::qWaitFor([&] { return !rig.errors.isEmpty(); }, kWorkerMs);
+        if (!check(rig.client->restoredCount() == 3, "what could be read is restored")
+            || !check(!rig.errors.isEmpty() && rig.errors.last().code() == Error::StorageError, "StorageError")
+            || !check(rig.errors.last().message().contains(path), "the message names the store")
+            || !check(!rig.client->stats().storageActive, "stats says storage is off"))
+            return 1;
+        rig.connect();
+        P::Ack ack;
+        ack.seq = 3;
+        rig.serverFrame(ack);
+        if (!check(rig.log.filter(QStringLiteral("delivered:")).size() == 3, "restored messages delivered"))
+            return 1;
+        std::printf("read-only: %d restored and delivered in memory: %s\n", rig.client->restoredCount(),
+                    qPrintable(rig.errors.last().message()));
+        return 0;
+    }
+    return 2;
+}
+
 } // namespace
 
 class tst_ClientStorage : public QObject
@@ -58,6 +144,35 @@ private Q_SLOTS:
     void withoutStorageNothingIsPersisted();
     void anotherCodecReencodesTheRestoredMessages();
     void anotherServerGetsTheMessagesNotTheSession();
+    void fullDiskLeavesTheClientInMemory() { runInNamespace(QStringLiteral("diskfull")); }
+    void readOnlyStoreIsRestoredAndTheClientRunsInMemory() { runInNamespace(QStringLiteral("readonly")); }
+
+private:
+    // Re-runs this binary under `unshare -rm` (childMain()). Without user namespaces the
+    // case fails, unless TETHER_NO_USER_NAMESPACES=1 declares the machine unable (a skip
+    // would count as a pass).
+    void runInNamespace(const QString &mode)
+    {
+        QTemporaryDir dir;
+        QProcess child;
+        child.start(QStringLiteral("unshare"), {QStringLiteral("-rm"), QCoreApplication::applicationFilePath(),
+                                                QStringLiteral("--child"), mode, dir.path()});
+        const bool mayBeMissing = qEnvironmentVariableIntValue("TETHER_NO_USER_NAMESPACES") == 1;
+        if (!child.waitForStarted(kWorkerMs)) {
+            if (mayBeMissing)
+                QSKIP("unshare(1) cannot be started (TETHER_NO_USER_NAMESPACES=1)");
+            QFAIL("unshare(1) cannot be started: install util-linux, or set TETHER_NO_USER_NAMESPACES=1");
+        }
+        QVERIFY(child.waitForFinished(60000));
+        const QByteArray err = child.readAllStandardError();
+        if (child.exitCode() == kChildUnavailable || err.contains("unshare failed")) {
+            if (mayBeMissing)
+                QSKIP(err.constData());
+            QFAIL(qPrintable(QString::fromLocal8Bit(err) + QStringLiteral(" (set TETHER_NO_USER_NAMESPACES=1 to skip)")));
+        }
+        QVERIFY2(child.exitStatus() == QProcess::NormalExit && child.exitCode() == 0, err.constData());
+        qInfo("%s", child.readAllStandardOutput().trimmed().constData());
+    }
 };
 
 void tst_ClientStorage::persistedThenRestoredAndResumed_data()
@@ -292,5 +407,13 @@ void tst_ClientStorage::anotherServerGetsTheMessagesNotTheSession()
     QCOMPARE(rig.sentOf<P::Msg>().at(0).seq, std::optional<quint64>(1));
 }
 
-QTEST_GUILESS_MAIN(tst_ClientStorage)
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    if (argc >= 2 && qstrcmp(argv[1], "--child") == 0)
+        return childMain(app.arguments().mid(2));
+    tst_ClientStorage test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
 #include "tst_client_storage.moc"
