@@ -61,18 +61,6 @@ private:
 
 } // namespace
 
-void RedisMetrics::observeRoundTrip(std::uint64_t micros)
-{
-    ++roundTrips;
-    latencySumUs += micros;
-    for (size_t i = 0; i < kBucketsUs.size(); ++i) {
-        if (micros <= kBucketsUs[i]) {
-            ++bucketCounts[i];
-            break;
-        }
-    }
-}
-
 Metrics::Metrics(std::int64_t nowMs) : m_startMs(nowMs), m_lastSampleMs(nowMs)
 {
     g_live = this;
@@ -152,24 +140,16 @@ std::string Metrics::prometheusText(const Gauges &g, std::int64_t nowMs) const
              "Resumes that closed the session's older connection with 4409.");
     e.sample(counters.takeovers);
 
-    e.family("tether_redis_shards_connected", "gauge", "Redis shards whose connection is up (0 in memory mode).");
-    e.sample(redis.shardsConnected);
-    e.family("tether_redis_commands_total", "counter", "Redis commands sent.");
-    e.sample(redis.commands);
-    e.family("tether_redis_errors_total", "counter", "Redis error replies, connection failures and timeouts.");
-    e.sample(redis.errors);
-    e.family("tether_redis_latency_seconds", "histogram",
-             "Redis round trip (one pipelined batch: write to last reply).");
-    std::uint64_t cumulative = 0;
-    for (size_t i = 0; i < RedisMetrics::kBucketsUs.size(); ++i) {
-        cumulative += redis.bucketCounts[i];
-        char labels[48];
-        std::snprintf(labels, sizeof labels, "{le=\"%g\"}", double(RedisMetrics::kBucketsUs[i]) / 1e6);
-        e.sample(cumulative, "_bucket", labels);
-    }
-    e.sample(redis.roundTrips, "_bucket", "{le=\"+Inf\"}");
-    e.sampleDouble(double(redis.latencySumUs) / 1e6, "_sum");
-    e.sample(redis.roundTrips, "_count");
+    // Redis mode only; the families exist at 0 in memory mode, so one dashboard fits both.
+    e.family("tether_redis_replies_total", "counter", "Redis replies received (Redis mode).");
+    e.sample(counters.redisReplies);
+    e.family("tether_redis_errors_total", "counter", "Redis error replies and failed commands (Redis mode).");
+    e.sample(counters.redisErrors);
+    // A summary without quantiles: rate(_sum) / rate(_count) is the mean wait for a reply.
+    e.family("tether_redis_reply_wait_seconds", "summary",
+             "Wait from a Redis command's send to its reply (Redis mode; pipelined commands overlap).");
+    e.sampleDouble(double(counters.redisReplyMicros) / 1e6, "_sum");
+    e.sample(counters.redisReplies, "_count");
 
     e.family("tether_uptime_seconds", "gauge", "Seconds since the server started.");
     e.sampleDouble(double(nowMs - m_startMs) / 1000.0);

@@ -8,7 +8,6 @@
 
 #include <QtCore/QCborMap>
 
-#include <array>
 #include <cstdint>
 #include <string>
 
@@ -19,8 +18,14 @@ struct Counters {
     std::uint64_t msgsOut = 0;
     std::uint64_t bytesIn = 0;
     std::uint64_t bytesOut = 0;
-    std::uint64_t resumes = 0;      // hello resumed a known session (welcome.resumed true)
-    std::uint64_t takeovers = 0;    // ... whose older connection was closed with 4409
+    // Sessions resumed (hello.sid found, here or loaded from Redis) and taken over (an
+    // older connection closed with 4409, on this node).
+    std::uint64_t resumes = 0;
+    std::uint64_t takeovers = 0;
+    // Redis mode: replies received, their summed wait (µs), failed or error replies.
+    std::uint64_t redisReplies = 0;
+    std::uint64_t redisReplyMicros = 0;
+    std::uint64_t redisErrors = 0;
 };
 
 struct Gauges {
@@ -28,25 +33,6 @@ struct Gauges {
     std::uint64_t sessions = 0;
     std::uint64_t sessionsDetached = 0;
     std::uint64_t channels = 0;
-};
-
-// What Redis mode reports; all zero in memory mode, so a dashboard needs no second
-// layout for it. A round trip is one pipelined batch written and all its replies read.
-struct RedisMetrics {
-    // Upper bounds of the latency histogram, in microseconds (Prometheus `le`, seconds).
-    static constexpr std::array<std::uint64_t, 12> kBucketsUs = {
-        100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000};
-
-    std::uint64_t shardsConnected = 0;  // gauge: shards whose connection is up now
-    std::uint64_t commands = 0;         // commands sent
-    std::uint64_t roundTrips = 0;       // pipelined batches completed (latency observed)
-    std::uint64_t errors = 0;           // error replies, connection failures, timeouts
-
-    // Records one round trip's latency (from the batch's write to its last reply).
-    void observeRoundTrip(std::uint64_t micros);
-
-    std::array<std::uint64_t, kBucketsUs.size()> bucketCounts{};  // not cumulative
-    std::uint64_t latencySumUs = 0;
 };
 
 class Metrics {
@@ -57,7 +43,6 @@ public:
     Metrics &operator=(const Metrics &) = delete;
 
     Counters counters;
-    RedisMetrics redis;
 
     // Closes the current interval (call once per metrics tick).
     void sample(std::int64_t nowMs);

@@ -132,19 +132,17 @@ private Q_SLOTS:
             {QStringLiteral("tether_bytes_out_total"), QStringLiteral("counter")},
             {QStringLiteral("tether_session_resumes_total"), QStringLiteral("counter")},
             {QStringLiteral("tether_session_takeovers_total"), QStringLiteral("counter")},
-            {QStringLiteral("tether_redis_shards_connected"), QStringLiteral("gauge")},
-            {QStringLiteral("tether_redis_commands_total"), QStringLiteral("counter")},
+            {QStringLiteral("tether_redis_replies_total"), QStringLiteral("counter")},
             {QStringLiteral("tether_redis_errors_total"), QStringLiteral("counter")},
-            {QStringLiteral("tether_redis_latency_seconds"), QStringLiteral("histogram")},
+            {QStringLiteral("tether_redis_reply_wait_seconds"), QStringLiteral("summary")},
             {QStringLiteral("tether_uptime_seconds"), QStringLiteral("gauge")},
             {QStringLiteral("tether_resident_memory_bytes"), QStringLiteral("gauge")},
         };
         for (const auto &[name, type] : families)
             QVERIFY2(s.types.value(name) == type, qPrintable(name + QStringLiteral(" is not a ") + type));
         // Memory mode: the Redis families exist (one dashboard for both modes) and are 0.
-        for (const char *zero : {"tether_redis_shards_connected", "tether_redis_commands_total",
-                                 "tether_redis_errors_total", "tether_redis_latency_seconds_count",
-                                 "tether_redis_latency_seconds_bucket{le=\"+Inf\"}"})
+        for (const char *zero : {"tether_redis_replies_total", "tether_redis_errors_total",
+                                 "tether_redis_reply_wait_seconds_sum", "tether_redis_reply_wait_seconds_count"})
             QVERIFY2(s.value(QLatin1StringView(zero)) == 0, zero);
         QVERIFY(s.samples.contains(QStringLiteral("tether_sessions{state=\"attached\"}")));
         QVERIFY(s.samples.contains(QStringLiteral("tether_sessions{state=\"detached\"}")));
