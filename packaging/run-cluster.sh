@@ -137,6 +137,14 @@ free_port() {
     echo "run-cluster: no free port found" >&2
     return 1
 }
+# Fails when something already listens on 127.0.0.1:$1 (a port given with --port or
+# --redis-port): waiting for "accepts" would otherwise be fooled by that other program.
+require_free() {
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+        echo "run-cluster: port $1 is already in use" >&2
+        exit 1
+    fi
+}
 # Waits up to $2 seconds for a TCP listener on 127.0.0.1:$1 while process $3 lives.
 wait_port() {
     local i
@@ -156,6 +164,10 @@ wait_for() {
     done
     return 1
 }
+
+# Ports given on the command line: refuse before starting anything.
+[ "$public_port" = 0 ] || require_free "$public_port"
+[ "$memory" = 1 ] || [ "$redis_port" = 0 ] || require_free "$redis_port"
 
 if [ "$memory" = 0 ]; then
     [ "$redis_port" != 0 ] || redis_port=$(free_port)
