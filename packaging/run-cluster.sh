@@ -23,7 +23,8 @@
 # Uses the build tree in TETHER_DEMO_BUILD_DIR (already configured) like run-demo.sh, else
 # configures and builds preset "dev" (build/dev). Only loopback addresses are used.
 # A node that dies (e.g. `kill -9` to watch clients move) is reported and restarted on
-# its port after a second; redis-server or nginx dying ends the run (exit 1).
+# its port after a second (node-2 comes back as node-2.2: a node id names one incarnation);
+# redis-server or nginx dying ends the run (exit 1).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -178,10 +179,16 @@ if [ "$memory" = 0 ]; then
         { echo "run-cluster: redis-server did not start on port $redis_port:" >&2; tail -n 5 "$logs/redis.log" >&2; exit 1; }
 fi
 
-# Starts node $1 on port $2 (0: a free one) and records its pid and port.
+# Starts node $1 on port $2 (0: a free one) and records its pid and port. A node id names
+# one incarnation (demos/server/README.md, Redis mode: a restarted node reusing its
+# predecessor's id would keep the dead one's presence alive), so restarts of node-2 are
+# node-2.2, node-2.3, ...
+declare -a node_incarnation
 start_node() {
-    local i=$1 port=$2 args=(--host 127.0.0.1 --port "$2")
-    [ "$memory" = 1 ] || args+=(--redis "redis://127.0.0.1:$redis_port" --node-id "node-$i")
+    local i=$1 port=$2 args=(--host 127.0.0.1 --port "$2") id="node-$1"
+    node_incarnation[$i]=$((${node_incarnation[$i]:-0} + 1))
+    [ "${node_incarnation[$i]}" = 1 ] || id+=".${node_incarnation[$i]}"
+    [ "$memory" = 1 ] || args+=(--redis "redis://127.0.0.1:$redis_port" --node-id "$id")
     : >"$logs/node-$i.out"
     "$server_bin" "${args[@]}" "${node_args[@]}" >"$logs/node-$i.out" 2>>"$logs/node-$i.log" &
     node_pid[$i]=$!

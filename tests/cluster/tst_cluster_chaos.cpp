@@ -90,9 +90,7 @@ private Q_SLOTS:
         QList<QPair<QString, quint16>> upstreams;
         for (int i = 0; i < nodes; ++i) {
             auto node = std::make_unique<ServerProcess>();
-            if (!dryRun())
-                node->setExtraArgs({QStringLiteral("--redis"), m_redis.url(),
-                                    QStringLiteral("--node-id"), QStringLiteral("node-%1").arg(i + 1)});
+            node->setExtraArgs(nodeArgs(i, 1));
             QVERIFY2(node->start(), qPrintable(node->errorString()));
             upstreams.append({node->host(), node->port()});
             m_nodes.push_back(std::move(node));
@@ -140,6 +138,7 @@ private Q_SLOTS:
 
         // Publish at a steady pace while nodes die and come back.
         std::vector<int> sent(kPublishers, 0);
+        std::vector<int> incarnations(m_nodes.size(), 1);
         int kills = 0;
         QElapsedTimer clock;
         clock.start();
@@ -175,6 +174,11 @@ private Q_SLOTS:
                       sent[0], sent[1], sent[2], sent[3]);
                 ++kills;
                 spin(kNodeDownMs);
+                // A node id names one incarnation (demos/server/README.md, Redis mode): a
+                // restarted node with its predecessor's id would keep the dead one's presence
+                // alive. So node-2 comes back as node-2.2, then node-2.3, ...
+                ++incarnations[size_t(index)];
+                victim.setExtraArgs(nodeArgs(index, incarnations[size_t(index)]));
                 QVERIFY2(victim.start(port), qPrintable(victim.errorString()));
                 nextKillAt = clock.elapsed() + kKillEveryMs;
             }
@@ -289,6 +293,17 @@ private Q_SLOTS:
     }
 
 private:
+    // Memory mode for the dry runs; else Redis mode as node-<index+1>[.<incarnation>].
+    QStringList nodeArgs(int index, int incarnation) const
+    {
+        if (dryRun())
+            return {};
+        QString id = QStringLiteral("node-%1").arg(index + 1);
+        if (incarnation > 1)
+            id += QStringLiteral(".%1").arg(incarnation);
+        return {QStringLiteral("--redis"), m_redis.url(), QStringLiteral("--node-id"), id};
+    }
+
     ClusterRedis m_redis;
     std::vector<std::unique_ptr<ServerProcess>> m_nodes;
     NginxProcess m_nginx;
