@@ -172,8 +172,8 @@ int main(int argc, char *argv[])
     window.setSignInDefaults(viaRelay, QStringLiteral("alice"));
     window.show();
 
-    bob.signIn({direct, QStringLiteral("bob"), {}});
-    carol.signIn({direct, QStringLiteral("carol"), {}});
+    bob.signIn({direct, QStringLiteral("bob"), {}, {}});
+    carol.signIn({direct, QStringLiteral("carol"), {}, {}});
     const auto connected = [](Chat::ChatSession &s) { return s.state() == Tether::State::Connected; };
     if (!waitFor([&] { return connected(bob) && connected(carol); }, 10000)) {
         stopServer();

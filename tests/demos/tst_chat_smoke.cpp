@@ -78,7 +78,7 @@ bool hasText(const ChatSession &session, const QString &room, const QString &tex
 
 bool signInHeadless(ChatSession &session, const QUrl &url, const QString &name)
 {
-    session.signIn({url, name, {}});
+    session.signIn({url, name, {}, {}});
     if (!waitUntil([&] { return session.state() == Tether::State::Connected; }, kWaitMs))
         return false;
     QSignalSpy histories(&session, &ChatSession::historyLoaded);
