@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "session.h"
+#include "state.h"
 #include "timer_queue.h"
 
 #include <protocol/codec.h>
@@ -31,10 +32,16 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
+struct lws_context;
+
 namespace TetherServer {
+
+class Redis;
+class RedisState;
 
 class Hub {
 public:
@@ -50,9 +57,17 @@ public:
     // lws is done with the connection; it is deleted here.
     void onClosed(Connection &connection);
 
+    // Redis mode: connects to Redis through the lws loop of `context` (redis.h).
+    bool attachLoop(lws_context *context);
     // Closes every connection with 1001 (server going away).
     void shutdown();
     size_t connectionCount() const { return m_connections.size(); }
+    // State writes not yet confirmed (the shutdown waits for them).
+    size_t stateInFlight() const { return m_state->inFlight(); }
+    // False while new sessions are refused (Redis mode, Redis unreachable).
+    bool storeAvailable() const;
+    // Last step of the shutdown: the Redis connections are closed.
+    void stopStore();
 
     void countIn(size_t bytes)
     {
@@ -76,12 +91,24 @@ private:
 
     // --- session (hub.cpp)
     void onHello(Connection &c, const Tether::Protocol::Hello &hello);
+    void completeHello(Connection &c, Session &s, bool resumed, const Tether::Protocol::Hello &hello,
+                       const QString &previousNode);
+    void createSessionFor(Connection &c, const QString &user, const Tether::Protocol::Hello &hello);
+    // Frames that arrived while the connection's session was being loaded: run them now.
+    void replayDeferred(std::uint64_t connectionId);
+    // Another node took the session over: let go of our copy (Redis mode).
+    void releaseSession(const QString &sid);
+    void sendDurable(Session &s);
+    // Acknowledges the client's message once the store says it is durable.
+    void acceptInbound(Connection &c, Session &s);
+    void scheduleRefreshTick();
     void onMsg(Connection &c, Session &s, const Tether::Protocol::Msg &msg);
     void onAck(Connection &c, Session &s, const Tether::Protocol::Ack &ack);
     void oweAck(Connection &c);
     void sendAckNow(Connection &c);
     void detach(Session &s, std::int64_t nowMs);
-    void forget(Session &s);
+    // fromStore: erase it from the state store too (not on expiry: the store expires it).
+    void forget(Session &s, bool fromStore = true);
     // Gives `body` the session's next seq and sends it if attached. May mark the session
     // overflowed; call dropOverflowed() once the current fan-out is over.
     void deliverReliable(Session &s, const PublicationPtr &body);
@@ -112,6 +139,13 @@ private:
 
     const Options &m_options;
     TimerQueue &m_timers;
+    std::unique_ptr<Redis> m_redis;          // Redis mode only
+    std::unique_ptr<StateStore> m_state;     // MemoryState or RedisState
+    RedisState *m_redisState = nullptr;
+    bool m_immediate = true;                 // m_state->immediate(), read on every message
+    QString m_idPrefix;                      // Redis mode: makes server ids unique in the cluster
+    // Connections whose hello waits for a session load, and the frames they sent meanwhile.
+    std::unordered_map<std::uint64_t, std::vector<std::pair<std::string, bool>>> m_loading;
     SessionStore m_sessions;
     ChannelRegistry m_channels;
     Metrics m_metrics;
@@ -120,6 +154,17 @@ private:
     std::uint64_t m_nextConnectionId = 1;
     std::uint64_t m_nextServerId = 1;
     std::vector<Session *> m_overflowed;
+    // Redis mode: sends the ack owed for one client message when the last write it caused
+    // is confirmed (its last holder is released).
+    struct AckLatch {
+        AckLatch(Hub *h, std::uint64_t id) : hub(h), connectionId(id) {}
+        ~AckLatch();
+        Hub *hub;
+        std::uint64_t connectionId;
+        bool durable = true;
+    };
+    std::shared_ptr<AckLatch> m_ackLatch;   // set while onMsg publishes
+    QString m_runId;                        // Redis mode: random, part of peers and server ids
     QByteArray m_scratch;
     bool m_shuttingDown = false;
 };

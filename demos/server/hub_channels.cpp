@@ -36,7 +36,8 @@ void Hub::onSub(Connection &c, Session &s, const Sub &sub)
         return;
     }
     const bool joined = m_channels.subscribe(*channel, s);
-    s.channels.insert(sub.ch);
+    if (s.channels.insert(sub.ch).second && !m_immediate)
+        m_state->subscriptionChanged(s, sub.ch, true);
     reply(c, sub.id, channelResult(sub.ch));
     if (joined)
         publishPresence(*channel, s, true);
@@ -48,7 +49,8 @@ void Hub::onUnsub(Connection &c, Session &s, const Unsub &unsub)
         replyError(c, unsub.id, QStringLiteral("bad_channel"), QStringLiteral("channel name must be 1..200 characters"));
         return;
     }
-    s.channels.erase(unsub.ch);
+    if (s.channels.erase(unsub.ch) && !m_immediate)
+        m_state->subscriptionChanged(s, unsub.ch, false);
     reply(c, unsub.id, channelResult(unsub.ch));
     if (Channel *channel = m_channels.find(unsub.ch)) {
         if (m_channels.unsubscribe(*channel, s))
@@ -84,8 +86,18 @@ void Hub::publish(Session *publisher, const Msg &msg, bool reliable)
     body->id = msg.id && !msg.id->isEmpty() ? *msg.id : (reliable ? nextServerId() : QString());
     body->ch = name;
     body->d = msg.d;
-    if (reliable)
-        m_channels.remember(*channel, HistoryEntry{body, Metrics::unixMs(), publisher ? publisher->peer : QString()});
+    if (reliable) {
+        HistoryEntry entry{body, Metrics::unixMs(), publisher ? publisher->peer : QString()};
+        if (!m_immediate && m_channels.historyLimit() > 0) {
+            // The publisher's ack waits for the stream entry too (AckLatch).
+            std::shared_ptr<AckLatch> latch = m_ackLatch;
+            m_state->remembered(name, entry, [latch](bool durable) {
+                if (latch && !durable)
+                    latch->durable = false;
+            });
+        }
+        m_channels.remember(*channel, std::move(entry));
+    }
 
     for (Session *subscriber : channel->subscribers) {
         if (subscriber == publisher)

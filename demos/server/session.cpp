@@ -12,13 +12,26 @@ void Session::rememberNack(Tether::Protocol::Nack nack)
         nacks.pop_front();
 }
 
-void Session::acknowledge(std::uint64_t upTo)
+size_t Session::acknowledge(std::uint64_t upTo)
 {
-    while (!unacked.empty() && unacked.front().seq <= upTo)
+    size_t dropped = 0;
+    while (!unacked.empty() && unacked.front().seq <= upTo) {
         unacked.pop_front();
+        ++dropped;
+    }
+    return dropped;
 }
 
-Session &SessionStore::create(QString user, double rate, double burst, std::int64_t nowMs)
+Session &SessionStore::adopt(std::unique_ptr<Session> session, double rate, double burst, std::int64_t nowMs)
+{
+    session->bucket = TokenBucket(rate, burst, nowMs);
+    Session &ref = *session;
+    const QString sid = session->sid;
+    m_sessions[sid] = std::move(session);
+    return ref;
+}
+
+Session &SessionStore::create(QString user, double rate, double burst, std::int64_t nowMs, const QString &peerPrefix)
 {
     auto session = std::make_unique<Session>();
     QString sid;
@@ -26,7 +39,8 @@ Session &SessionStore::create(QString user, double rate, double burst, std::int6
         sid = QString::fromLatin1(randomHex(16));
     } while (m_sessions.count(sid));
     session->sid = sid;
-    session->peer = QStringLiteral("p%1").arg(m_nextPeer++);
+    session->peer = peerPrefix.isEmpty() ? QStringLiteral("p%1").arg(m_nextPeer++)
+                                         : QStringLiteral("p%1-%2").arg(peerPrefix).arg(m_nextPeer++);
     session->user = std::move(user);
     session->bucket = TokenBucket(rate, burst, nowMs);
     Session &ref = *session;

@@ -48,6 +48,10 @@ struct Session {
 
     std::uint64_t outSeq = 0;
     std::deque<OutboundMessage> unacked;         // ascending seq
+    // Highest seq the state store confirmed (= outSeq in memory mode), and the highest
+    // sent on the current connection: a message is sent only once it is durable.
+    std::uint64_t durableSeq = 0;
+    std::uint64_t sentSeq = 0;
     bool overflowed = false;                     // marked during a fan-out, dropped after it
 
     std::set<QString> channels;
@@ -57,13 +61,17 @@ struct Session {
     bool detached = false;
 
     void rememberNack(Tether::Protocol::Nack nack);
-    // Drops unacked messages with seq <= upTo.
-    void acknowledge(std::uint64_t upTo);
+    // Drops unacked messages with seq <= upTo; returns how many.
+    size_t acknowledge(std::uint64_t upTo);
 };
 
 class SessionStore {
 public:
-    Session &create(QString user, double rate, double burst, std::int64_t nowMs);
+    // `peerPrefix`: empty in memory mode (peers p1, p2...); in Redis mode a random one, as
+    // peers must be unique across the nodes.
+    Session &create(QString user, double rate, double burst, std::int64_t nowMs, const QString &peerPrefix = {});
+    // A session loaded from the state store (resumed here, made on another node).
+    Session &adopt(std::unique_ptr<Session> session, double rate, double burst, std::int64_t nowMs);
     Session *find(const QString &sid);
     void erase(Session &session);
 

@@ -1,0 +1,410 @@
+#include "redis_state.h"
+
+#include "clock.h"
+#include "log.h"
+#include "metrics.h"
+
+#include <hiredis/hiredis.h>
+
+#include <QtCore/QCborArray>
+
+namespace TetherServer {
+
+using namespace Tether::Protocol;
+
+namespace {
+
+constexpr std::int64_t kHeartbeatMs = 1000;
+constexpr std::int64_t kHeartbeatTtlMs = 3 * kHeartbeatMs;
+// Bounds on what is read back: a value past them was not written by a tether-server.
+constexpr size_t kMaxStoredValue = size_t(64) << 20;
+constexpr size_t kMaxFieldText = 256;
+
+std::string number(std::uint64_t n) { return std::to_string(n); }
+
+std::string cbor(const QCborArray &array)
+{
+    const QByteArray bytes = array.toCborValue().toCbor();
+    return std::string(bytes.constData(), size_t(bytes.size()));
+}
+
+// The content of the key's Redis Cluster hash tag (the whole key when it has none).
+std::string hashTag(const std::string &key)
+{
+    const auto open = key.find('{');
+    if (open != std::string::npos) {
+        const auto close = key.find('}', open + 1);
+        if (close != std::string::npos && close > open + 1)
+            return key.substr(open + 1, close - open - 1);
+    }
+    return key;
+}
+
+bool parseUnsigned(const std::string &text, std::uint64_t &out)
+{
+    if (text.empty() || text.size() > 20)
+        return false;
+    std::uint64_t value = 0;
+    for (const char ch : text) {
+        if (ch < '0' || ch > '9')
+            return false;
+        const std::uint64_t next = value * 10 + std::uint64_t(ch - '0');
+        if (next / 10 != value)
+            return false;
+        value = next;
+    }
+    out = value;
+    return true;
+}
+
+bool isSid(const QString &sid)
+{
+    if (sid.size() != 32)
+        return false;
+    for (const QChar ch : sid) {
+        if (!((ch >= u'0' && ch <= u'9') || (ch >= u'a' && ch <= u'f')))
+            return false;
+    }
+    return true;
+}
+
+std::optional<QCborArray> decodeArray(const redisReply *item, qsizetype size)
+{
+    if (!item || item->type != REDIS_REPLY_STRING || size_t(item->len) > kMaxStoredValue)
+        return std::nullopt;
+    QCborParserError error;
+    const QCborValue value = QCborValue::fromCbor(QByteArray(item->str, qsizetype(item->len)), &error);
+    if (error.error != QCborError::NoError || !value.isArray())
+        return std::nullopt;
+    QCborArray array = value.toArray();
+    if (array.size() != size)
+        return std::nullopt;
+    return array;
+}
+
+QString text(const std::string &utf8) { return QString::fromUtf8(utf8.data(), qsizetype(utf8.size())); }
+
+struct LoadJob {
+    QString sid;
+    bool unavailable = false;
+    QString malformed;   // why the stored session was rejected, empty if fine
+    std::unique_ptr<Session> session = std::make_unique<Session>();
+    QString owner;
+    bool missing = false;
+    std::uint64_t outSeq = 0;
+
+    void reject(const QString &why)
+    {
+        if (malformed.isEmpty())
+            malformed = why;
+    }
+};
+
+} // namespace
+
+RedisState::RedisState(const Options &options, Redis &redis, TimerQueue &timers)
+    : m_options(options),
+      m_redis(redis),
+      m_timers(timers),
+      m_node(QString::fromStdString(options.nodeId)),
+      m_nodeChannel(nodeKey(options.nodeId))
+{
+    m_redis.setMessageHandler(
+        [this](size_t shard, const std::string &channel, const std::string &payload) { onMessage(shard, channel, payload); });
+}
+
+void RedisState::start()
+{
+    for (size_t shard = 0; shard < m_redis.shardCount(); ++shard)
+        m_redis.subscribe(shard, m_nodeChannel);
+    heartbeat();
+}
+
+void RedisState::heartbeat()
+{
+    // Presence entries and session owners name a node; this key says it is alive.
+    for (size_t shard = 0; shard < m_redis.shardCount(); ++shard) {
+        if (m_redis.up(shard))
+            m_redis.command(shard, {"SET", m_nodeChannel, number(std::uint64_t(Metrics::unixMs())), "PX",
+                                    number(std::uint64_t(kHeartbeatTtlMs))});
+    }
+    m_timers.schedule(steadyNowMs() + kHeartbeatMs, [this] { heartbeat(); });
+}
+
+void RedisState::onMessage(size_t, const std::string &channel, const std::string &payload)
+{
+    if (channel != m_nodeChannel)
+        return;
+    static const std::string take = "take ";
+    if (payload.compare(0, take.size(), take) == 0) {
+        const QString sid = text(payload.substr(take.size()));
+        if (isSid(sid) && m_onTakeover)
+            m_onTakeover(sid);
+        return;
+    }
+    TS_WARN("redis: unexpected message on %s (%zu bytes), ignored", channel.c_str(), payload.size());
+}
+
+size_t RedisState::shardOf(const std::string &key) const { return m_redis.shardFor(hashTag(key)); }
+
+void RedisState::send(const std::string &routingKey, std::vector<std::string> args, Redis::Callback callback)
+{
+    ++m_inFlight;
+    m_redis.command(shardOf(routingKey), std::move(args), [this, callback = std::move(callback)](redisReply *reply) {
+        --m_inFlight;
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            TS_WARN("redis: command failed: %.*s", int(std::min<size_t>(reply->len, 200)), reply->str);
+        if (callback)
+            callback(reply);
+    });
+}
+
+void RedisState::write(const std::string &routingKey, std::vector<std::string> args, Done done)
+{
+    send(routingKey, std::move(args), [done = std::move(done)](redisReply *reply) {
+        if (done)
+            done(reply && reply->type != REDIS_REPLY_ERROR);
+    });
+}
+
+void RedisState::expireSession(const Session &s, std::int64_t ttlMs)
+{
+    const std::string key = sessionKey(s.sid);
+    const std::string ttl = number(std::uint64_t(ttlMs));
+    for (const char *suffix : {"", ":out", ":nacks", ":subs"})
+        send(key, {"PEXPIRE", key + suffix, ttl});
+}
+
+namespace {
+// While attached the keys outlive a refresh period by a whole --session-ttl, so a session
+// of a node that died is kept at least --session-ttl after its last refresh.
+std::int64_t attachedTtl(const Options &o) { return o.sessionTtlMs + o.sessionTtlMs / 2 + 1000; }
+} // namespace
+
+void RedisState::sessionCreated(const Session &s)
+{
+    const std::string key = sessionKey(s.sid);
+    send(key, {"HSET", key, "user", s.user.toStdString(), "peer", s.peer.toStdString(), "inRx", "0", "outSeq", "0",
+               "node", m_options.nodeId});
+    send(key, {"PEXPIRE", key, number(std::uint64_t(attachedTtl(m_options)))});
+}
+
+void RedisState::sessionAttached(const Session &s, const QString &previousNode)
+{
+    const std::string key = sessionKey(s.sid);
+    send(key, {"HSET", key, "node", m_options.nodeId});
+    expireSession(s, attachedTtl(m_options));
+    if (!previousNode.isEmpty() && previousNode != m_node)
+        send(key, {"PUBLISH", nodeKey(previousNode.toStdString()), "take " + s.sid.toStdString()});
+}
+
+void RedisState::sessionDetached(const Session &s) { expireSession(s, m_options.sessionTtlMs); }
+
+void RedisState::sessionForgotten(const Session &s)
+{
+    const std::string key = sessionKey(s.sid);
+    send(key, {"DEL", key, key + ":out", key + ":nacks", key + ":subs"});
+}
+
+void RedisState::inboundAccepted(const Session &s, Done done)
+{
+    const std::string key = sessionKey(s.sid);
+    write(key, {"HSET", key, "inRx", number(s.inRx)}, std::move(done));
+}
+
+void RedisState::nackRemembered(const Session &s, const Nack &nack)
+{
+    const std::string key = sessionKey(s.sid) + ":nacks";
+    send(key, {"RPUSH", key, cbor(QCborArray{qint64(nack.seq), nack.err.code, nack.err.msg})});
+    send(key, {"LTRIM", key, "-" + number(kNackMemory), "-1"});
+    send(key, {"PEXPIRE", key, number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)))});
+}
+
+void RedisState::outboundQueued(const Session &s, const OutboundMessage &m, Done done)
+{
+    const std::string key = sessionKey(s.sid);
+    const std::string out = key + ":out";
+    send(key, {"RPUSH", out, cbor(QCborArray{qint64(m.seq), m.body->id, m.body->ch, m.body->d})});
+    send(key, {"PEXPIRE", out, number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)))});
+    write(key, {"HSET", key, "outSeq", number(m.seq)}, std::move(done));
+}
+
+void RedisState::acknowledged(const Session &s, size_t dropped)
+{
+    if (dropped == 0)
+        return;
+    const std::string out = sessionKey(s.sid) + ":out";
+    send(out, {"LTRIM", out, number(dropped), "-1"});
+}
+
+void RedisState::subscriptionChanged(const Session &s, const QString &ch, bool subscribed)
+{
+    const std::string subs = sessionKey(s.sid) + ":subs";
+    send(subs, {subscribed ? "SADD" : "SREM", subs, ch.toStdString()});
+    if (subscribed)
+        send(subs, {"PEXPIRE", subs, number(std::uint64_t(attachedTtl(m_options)))});
+}
+
+void RedisState::remembered(const QString &ch, const HistoryEntry &entry, Done done)
+{
+    const std::string key = channelKey(ch);
+    // The epoch names this incarnation of the stream: a new one when the stream was lost.
+    send(key, {"SET", key + ":epoch", m_options.nodeId + "-" + number(std::uint64_t(Metrics::unixMs())), "NX"});
+    write(key,
+          {"XADD", key + ":h", "MAXLEN", "~", number(std::uint64_t(std::max(1, m_options.history))), "*", "p",
+           cbor(QCborArray{entry.body->id, entry.body->d, qint64(entry.unixMs), entry.peer})},
+          std::move(done));
+}
+
+void RedisState::refreshAttached(const std::vector<const Session *> &attached)
+{
+    for (const Session *s : attached)
+        expireSession(*s, attachedTtl(m_options));
+}
+
+void RedisState::loadSession(const QString &sid, LoadDone done)
+{
+    if (!isSid(sid)) {
+        done(Loaded{});
+        return;
+    }
+    const std::string key = sessionKey(sid);
+    auto job = std::make_shared<LoadJob>();
+    job->sid = sid;
+    job->session->sid = sid;
+
+    send(key, {"HGETALL", key}, [this, job](redisReply *reply) {
+        if (!reply) {
+            job->unavailable = true;
+            return;
+        }
+        if (reply->type != REDIS_REPLY_ARRAY) {
+            job->reject(QStringLiteral("the session hash is not a hash"));
+            return;
+        }
+        if (reply->elements == 0) {
+            job->missing = true;
+            return;
+        }
+        bool haveInRx = false, haveOutSeq = false, havePeer = false;
+        for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+            std::string field, value;
+            if (!replyString(reply->element[i], field) || !replyString(reply->element[i + 1], value)
+                || value.size() > kMaxFieldText) {
+                job->reject(QStringLiteral("a field is not a short string"));
+                return;
+            }
+            if (field == "user") {
+                job->session->user = text(value);
+            } else if (field == "peer") {
+                job->session->peer = text(value);
+                havePeer = !value.empty();
+            } else if (field == "node") {
+                job->owner = text(value);
+            } else if (field == "inRx") {
+                haveInRx = parseUnsigned(value, job->session->inRx);
+            } else if (field == "outSeq") {
+                haveOutSeq = parseUnsigned(value, job->outSeq);
+            }
+        }
+        if (!haveInRx || !haveOutSeq || !havePeer)
+            job->reject(QStringLiteral("inRx, outSeq or peer missing or not a number"));
+    });
+    // One more than the buffer may hold: a longer list was not written by a node.
+    send(key, {"LRANGE", key + ":out", "0", number(std::uint64_t(m_options.sessionBuffer))}, [this, job](redisReply *reply) {
+        if (!reply) {
+            job->unavailable = true;
+            return;
+        }
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements > size_t(m_options.sessionBuffer)) {
+            job->reject(QStringLiteral("the owed list is not a list of at most --session-buffer entries"));
+            return;
+        }
+        std::uint64_t last = 0;
+        for (size_t i = 0; i < reply->elements; ++i) {
+            const auto entry = decodeArray(reply->element[i], 4);
+            if (!entry || !entry->at(0).isInteger() || entry->at(0).toInteger() <= 0 || !entry->at(1).isString()
+                || entry->at(1).toString().isEmpty() || !entry->at(2).isString()) {
+                job->reject(QStringLiteral("owed message %1 is malformed").arg(i));
+                return;
+            }
+            const auto seq = std::uint64_t(entry->at(0).toInteger());
+            if (seq <= last) {
+                job->reject(QStringLiteral("owed messages out of order"));
+                return;
+            }
+            last = seq;
+            auto body = std::make_shared<Publication>();
+            body->id = entry->at(1).toString();
+            body->ch = entry->at(2).toString();
+            body->d = entry->at(3);
+            job->session->unacked.push_back(OutboundMessage{seq, std::move(body)});
+        }
+    });
+    send(key, {"LRANGE", key + ":nacks", "0", number(kNackMemory)}, [job](redisReply *reply) {
+        if (!reply) {
+            job->unavailable = true;
+            return;
+        }
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements > kNackMemory) {
+            job->reject(QStringLiteral("the nack list is too long"));
+            return;
+        }
+        for (size_t i = 0; i < reply->elements; ++i) {
+            const auto entry = decodeArray(reply->element[i], 3);
+            if (!entry || !entry->at(0).isInteger() || entry->at(0).toInteger() <= 0 || !entry->at(1).isString()
+                || !entry->at(2).isString()) {
+                job->reject(QStringLiteral("nack %1 is malformed").arg(i));
+                return;
+            }
+            Nack nack;
+            nack.seq = std::uint64_t(entry->at(0).toInteger());
+            nack.err.code = entry->at(1).toString();
+            nack.err.msg = entry->at(2).toString();
+            job->session->nacks.push_back(std::move(nack));
+        }
+    });
+    // Replies of one shard arrive in order: this last one completes the job.
+    send(key, {"SMEMBERS", key + ":subs"}, [this, job, done = std::move(done)](redisReply *reply) {
+        Loaded loaded;
+        if (!reply || job->unavailable) {
+            loaded.outcome = Loaded::Outcome::Unavailable;
+            done(std::move(loaded));
+            return;
+        }
+        if (job->missing) {
+            done(std::move(loaded));
+            return;
+        }
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements > size_t(m_options.maxChannels))
+            job->reject(QStringLiteral("the subscription set is not a set"));
+        for (size_t i = 0; job->malformed.isEmpty() && i < reply->elements; ++i) {
+            std::string ch;
+            if (!replyString(reply->element[i], ch) || ch.size() > 800 || !ChannelRegistry::isValidName(text(ch)))
+                job->reject(QStringLiteral("subscription %1 is not a channel name").arg(i));
+            else
+                job->session->channels.insert(text(ch));
+        }
+        Session &s = *job->session;
+        if (job->malformed.isEmpty()) {
+            if (!s.unacked.empty() && s.unacked.back().seq > job->outSeq)
+                job->reject(QStringLiteral("an owed message is above outSeq"));
+            if (!s.nacks.empty() && s.nacks.back().seq > s.inRx)
+                job->reject(QStringLiteral("a nack is above inRx"));
+        }
+        if (!job->malformed.isEmpty()) {
+            TS_ERROR("redis: session %s in %s is malformed (%s): not resumed, a new session is made",
+                     qPrintable(job->sid), sessionKey(job->sid).c_str(), qPrintable(job->malformed));
+            done(std::move(loaded));
+            return;
+        }
+        s.outSeq = job->outSeq;
+        s.durableSeq = job->outSeq;
+        loaded.outcome = Loaded::Outcome::Found;
+        loaded.ownerNode = job->owner;
+        loaded.session = std::move(job->session);
+        done(std::move(loaded));
+    });
+}
+
+} // namespace TetherServer

@@ -1,0 +1,88 @@
+// Where the Hub's state lives, apart from what the Hub decides (STYLE.md, last section).
+//
+// The Hub applies the protocol rules to its in-memory sessions and channels, then tells
+// the StateStore what changed. Two implementations:
+// - MemoryState: the Hub's memory *is* the state. Every call is a no-op and `immediate()`
+//   is true, so the Hub takes its direct path (no callback, no allocation): in-memory mode
+//   costs what it cost before the split.
+// - RedisState (redis_state.h): every change is written to Redis, pipelined with the rest
+//   of the loop turn; `Done` runs when Redis answered, and the Hub only then acknowledges a
+//   client's message or sends a reliable message (so what was acked or sent is in Redis).
+//   A session unknown to this node is loaded from Redis (resume on another node).
+//
+// Rule: the Hub never reads state from the store except when it loads a session; the
+// store never decides (no seq, no ack, no access rule is computed here).
+#pragma once
+
+#include "channels.h"
+#include "session.h"
+
+#include <protocol/frames.h>
+
+#include <functional>
+#include <memory>
+
+namespace TetherServer {
+
+class StateStore {
+public:
+    using Done = std::function<void(bool durable)>;
+
+    struct Loaded {
+        enum class Outcome { Found, Missing, Unavailable } outcome = Outcome::Missing;
+        std::unique_ptr<Session> session;   // Found: ids, positions, owed messages, subscriptions
+        QString ownerNode;                  // Found: the node it was last attached to
+    };
+    using LoadDone = std::function<void(Loaded)>;
+
+    virtual ~StateStore() = default;
+
+    // True when every write is complete as the call returns (no Done ever runs).
+    virtual bool immediate() const = 0;
+    // False while new sessions cannot be made durable (Redis unreachable).
+    virtual bool available() const = 0;
+    // Writes sent and not answered yet (shutdown waits for them).
+    virtual size_t inFlight() const = 0;
+    // A name unique in the cluster for this node (server ids, peers are derived from it).
+    virtual QString nodeId() const = 0;
+
+    virtual void loadSession(const QString &sid, LoadDone done) = 0;
+    virtual void sessionCreated(const Session &s) = 0;
+    // `previousNode`: where it was attached before (empty, or this node): told to let go.
+    virtual void sessionAttached(const Session &s, const QString &previousNode) = 0;
+    virtual void sessionDetached(const Session &s) = 0;
+    virtual void sessionForgotten(const Session &s) = 0;
+    // s.inRx moved (or a duplicate was received): acknowledge once `done` says durable.
+    virtual void inboundAccepted(const Session &s, Done done) = 0;
+    virtual void nackRemembered(const Session &s, const Tether::Protocol::Nack &nack) = 0;
+    virtual void outboundQueued(const Session &s, const OutboundMessage &m, Done done) = 0;
+    // The `dropped` oldest owed messages were acknowledged by the client.
+    virtual void acknowledged(const Session &s, size_t dropped) = 0;
+    virtual void subscriptionChanged(const Session &s, const QString &ch, bool subscribed) = 0;
+    // A reliable publication entered the channel's history.
+    virtual void remembered(const QString &ch, const HistoryEntry &entry, Done done) = 0;
+    // Keeps attached sessions alive in the store (called periodically).
+    virtual void refreshAttached(const std::vector<const Session *> &attached) = 0;
+};
+
+class MemoryState final : public StateStore {
+public:
+    bool immediate() const override { return true; }
+    bool available() const override { return true; }
+    size_t inFlight() const override { return 0; }
+    QString nodeId() const override { return {}; }
+    void loadSession(const QString &, LoadDone done) override { done(Loaded{}); }
+    void sessionCreated(const Session &) override {}
+    void sessionAttached(const Session &, const QString &) override {}
+    void sessionDetached(const Session &) override {}
+    void sessionForgotten(const Session &) override {}
+    void inboundAccepted(const Session &, Done) override {}
+    void nackRemembered(const Session &, const Tether::Protocol::Nack &) override {}
+    void outboundQueued(const Session &, const OutboundMessage &, Done) override {}
+    void acknowledged(const Session &, size_t) override {}
+    void subscriptionChanged(const Session &, const QString &, bool) override {}
+    void remembered(const QString &, const HistoryEntry &, Done) override {}
+    void refreshAttached(const std::vector<const Session *> &) override {}
+};
+
+} // namespace TetherServer
