@@ -360,7 +360,7 @@ void Hub::onHello(Connection &c, const Hello &hello)
     if (!m_state->available()) {
         // Nothing could be made durable: a temporary refusal (PROTOCOL.md §8), the client
         // retries after retryAfter and the node serves it once Redis is back.
-        fail(c, "unavailable", QStringLiteral("session state store unreachable"), kUnavailableCloseCode,
+        fail(c, "unavailable", QStringLiteral("state store down, retry later"), kUnavailableCloseCode,
              kUnavailableRetryMs);
         return;
     }
@@ -379,7 +379,7 @@ void Hub::onHello(Connection &c, const Hello &hello)
             switch (loaded.outcome) {
             case StateStore::Loaded::Outcome::Unavailable:
                 m_loading.erase(id);
-                fail(*conn, "unavailable", QStringLiteral("session state store unreachable"), kUnavailableCloseCode,
+                fail(*conn, "unavailable", QStringLiteral("state store down, retry later"), kUnavailableCloseCode,
                      kUnavailableRetryMs);
                 return;
             case StateStore::Loaded::Outcome::Found:

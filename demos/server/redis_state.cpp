@@ -111,6 +111,16 @@ RedisState::RedisState(const Options &options, Redis &redis, TimerQueue &timers)
 {
     m_redis.setMessageHandler(
         [this](size_t shard, const std::string &channel, const std::string &payload) { onMessage(shard, channel, payload); });
+    m_redis.setStateHandler([this](size_t shard, bool up) {
+        if (up)   // at once, not at the next beat: the node is alive as soon as it can say so
+            beat(shard);
+    });
+}
+
+void RedisState::beat(size_t shard)
+{
+    m_redis.command(shard, {"SET", m_nodeChannel, number(std::uint64_t(Metrics::unixMs())), "PX",
+                            number(std::uint64_t(kHeartbeatTtlMs))});
 }
 
 void RedisState::start()
@@ -125,8 +135,7 @@ void RedisState::heartbeat()
     // Presence entries and session owners name a node; this key says it is alive.
     for (size_t shard = 0; shard < m_redis.shardCount(); ++shard) {
         if (m_redis.up(shard))
-            m_redis.command(shard, {"SET", m_nodeChannel, number(std::uint64_t(Metrics::unixMs())), "PX",
-                                    number(std::uint64_t(kHeartbeatTtlMs))});
+            beat(shard);
     }
     m_timers.schedule(steadyNowMs() + kHeartbeatMs, [this] { heartbeat(); });
 }

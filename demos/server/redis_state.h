@@ -56,6 +56,7 @@ private:
     void write(const std::string &routingKey, std::vector<std::string> args, Done done);
     void expireSession(const Session &s, std::int64_t ttlMs);
     void heartbeat();
+    void beat(size_t shard);
     void onMessage(size_t shard, const std::string &channel, const std::string &payload);
 
     const Options &m_options;
