@@ -53,6 +53,10 @@ Hub::Hub(const Options &options, TimerQueue &timers)
         m_redis = std::make_unique<Redis>(options.redis, timers);
         auto state = std::make_unique<RedisState>(options, *m_redis, timers);
         state->setTakeoverHandler([this](const QString &sid) { releaseSession(sid); });
+        state->setRemoteHandler([this](const QString &ch, const QString &fromPeer, PublicationPtr body, bool reliable) {
+            onRemotePublication(ch, fromPeer, body, reliable);
+        });
+        m_channels.setFollowHandler([this](const QString &ch, bool on) { m_state->follow(ch, on); });
         m_redisState = state.get();
         m_state = std::move(state);
         m_runId = QString::fromLatin1(randomHex(4));
@@ -391,6 +395,7 @@ void Hub::onHello(Connection &c, const Hello &hello)
                         for (const QString &name : here->channels) {
                             if (Channel *channel = m_channels.findOrCreate(name))
                                 m_channels.subscribe(*channel, *here);
+                            m_state->presenceChanged(name, *here, true);   // now owned by this node
                         }
                     }
                     completeHello(*conn, *here, true, hello, loaded.ownerNode);

@@ -120,6 +120,8 @@ private:
     void onUnsub(Connection &c, Session &s, const Tether::Protocol::Unsub &unsub);
     void publish(Session *publisher, const Tether::Protocol::Msg &msg, bool reliable);
     void publishPresence(Channel &channel, Session &subject, bool joined);
+    // Redis mode: a publication another node broadcast on a channel followed here.
+    void onRemotePublication(const QString &ch, const QString &fromPeer, const PublicationPtr &body, bool reliable);
     void leaveAllChannels(Session &s);
     void publishMetrics();
 
@@ -129,6 +131,10 @@ private:
     void replyError(Connection &c, std::uint64_t id, const QString &code, const QString &message,
                     std::optional<QCborValue> data = std::nullopt);
     QCborMap statsValue(std::int64_t nowMs) const;
+    // Redis mode: answers `history`/`presence` from the store (false: answer from memory).
+    // `presenceOf`: wrap the entries as the presence result of that channel.
+    bool answerFromStore(Connection &c, std::uint64_t requestId, const std::function<bool(StateStore::Entries)> &read,
+                         const QCborValue *presenceOf);
 
     // --- periodic work
     void scheduleMetricsTick();

@@ -79,15 +79,16 @@ void Hub::publish(Session *publisher, const Msg &msg, bool reliable)
         return;   // at-most-once: dropped silently (reliable ones were checked and nacked by onMsg)
     Channel *channel = reliable && m_channels.historyLimit() > 0 ? m_channels.findOrCreate(name)
                                                                  : m_channels.find(name);
-    if (!channel)
-        return;
+    if (!channel && m_immediate)
+        return;   // in Redis mode other nodes may have subscribers
 
     auto body = std::make_shared<Publication>();
     body->id = msg.id && !msg.id->isEmpty() ? *msg.id : (reliable ? nextServerId() : QString());
     body->ch = name;
     body->d = msg.d;
-    if (reliable) {
-        HistoryEntry entry{body, Metrics::unixMs(), publisher ? publisher->peer : QString()};
+    const QString fromPeer = publisher ? publisher->peer : QString();
+    if (reliable && channel) {
+        HistoryEntry entry{body, Metrics::unixMs(), fromPeer};
         if (!m_immediate && m_channels.historyLimit() > 0) {
             // The publisher's ack waits for the stream entry too (AckLatch).
             std::shared_ptr<AckLatch> latch = m_ackLatch;
@@ -98,6 +99,10 @@ void Hub::publish(Session *publisher, const Msg &msg, bool reliable)
         }
         m_channels.remember(*channel, std::move(entry));
     }
+    if (!m_immediate)
+        m_state->broadcast(name, fromPeer, *body, reliable);
+    if (!channel)
+        return;
 
     for (Session *subscriber : channel->subscribers) {
         if (subscriber == publisher)
@@ -111,10 +116,27 @@ void Hub::publish(Session *publisher, const Msg &msg, bool reliable)
     m_channels.collect(*channel);
 }
 
+void Hub::onRemotePublication(const QString &ch, const QString &fromPeer, const PublicationPtr &body, bool reliable)
+{
+    Channel *channel = m_channels.find(ch);
+    if (!channel)
+        return;
+    for (Session *subscriber : channel->subscribers) {
+        if (subscriber->peer == fromPeer)
+            continue;
+        if (reliable) {
+            deliverReliable(*subscriber, body);
+        } else if (Connection *c = subscriber->connection; c && c->phase == Connection::Phase::Open) {
+            sendMessage(*c, std::nullopt, *body);
+        }
+    }
+    dropOverflowed();
+}
+
 void Hub::publishPresence(Channel &channel, Session &subject, bool joined)
 {
-    if (channel.subscribers.empty() || m_shuttingDown)
-        return;
+    if (m_shuttingDown || (channel.subscribers.empty() && m_immediate))
+        return;   // in Redis mode other nodes may have subscribers
     QCborMap d;
     d.insert(QStringLiteral("presence"), joined ? QStringLiteral("join") : QStringLiteral("leave"));
     d.insert(QStringLiteral("peer"), subject.peer);
@@ -124,6 +146,10 @@ void Hub::publishPresence(Channel &channel, Session &subject, bool joined)
     body->id = nextServerId();
     body->ch = channel.name;
     body->d = d;
+    if (!m_immediate) {
+        m_state->presenceChanged(channel.name, subject, joined);
+        m_state->broadcast(channel.name, subject.peer, *body, true);
+    }
     for (Session *subscriber : channel.subscribers) {
         if (subscriber != &subject)
             deliverReliable(*subscriber, body);

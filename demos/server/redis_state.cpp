@@ -7,6 +7,10 @@
 #include <hiredis/hiredis.h>
 
 #include <QtCore/QCborArray>
+#include <QtCore/QCborMap>
+
+#include <set>
+#include <unordered_map>
 
 namespace TetherServer {
 
@@ -142,6 +146,12 @@ void RedisState::heartbeat()
 
 void RedisState::onMessage(size_t, const std::string &channel, const std::string &payload)
 {
+    static const std::string pubPrefix = "tether:{c:", pubSuffix = "}:pub";
+    if (channel.size() > pubPrefix.size() + pubSuffix.size() && channel.compare(0, pubPrefix.size(), pubPrefix) == 0
+        && channel.compare(channel.size() - pubSuffix.size(), pubSuffix.size(), pubSuffix) == 0) {
+        onPublication(channel.substr(pubPrefix.size(), channel.size() - pubPrefix.size() - pubSuffix.size()), payload);
+        return;
+    }
     if (channel != m_nodeChannel)
         return;
     static const std::string take = "take ";
@@ -152,6 +162,186 @@ void RedisState::onMessage(size_t, const std::string &channel, const std::string
         return;
     }
     TS_WARN("redis: unexpected message on %s (%zu bytes), ignored", channel.c_str(), payload.size());
+}
+
+void RedisState::onPublication(const std::string &name, const std::string &payload)
+{
+    // Anyone can PUBLISH: the message is checked like any stored value.
+    std::optional<QCborArray> fields;
+    if (payload.size() <= kMaxStoredValue) {
+        QCborParserError error;
+        const QCborValue value = QCborValue::fromCbor(QByteArray(payload.data(), qsizetype(payload.size())), &error);
+        if (error.error == QCborError::NoError && value.isArray() && value.toArray().size() == 6)
+            fields = value.toArray();
+    }
+    const QString ch = text(name);
+    if (!fields || !fields->at(0).isString() || !fields->at(1).isString() || !fields->at(2).isString()
+        || !fields->at(3).isString() || fields->at(3).toString() != ch || !fields->at(5).isBool()
+        || (fields->at(5).toBool() && fields->at(2).toString().isEmpty())) {
+        TS_ERROR("redis: malformed publication on tether:{c:%s}:pub (%zu bytes), ignored", name.c_str(), payload.size());
+        return;
+    }
+    if (fields->at(0).toString() == m_node)
+        return;   // our own: delivered locally already
+    auto body = std::make_shared<Publication>();
+    body->id = fields->at(2).toString();
+    body->ch = ch;
+    body->d = fields->at(4);
+    if (m_onRemote)
+        m_onRemote(ch, fields->at(1).toString(), std::move(body), fields->at(5).toBool());
+}
+
+void RedisState::follow(const QString &ch, bool on)
+{
+    const std::string channel = channelKey(ch) + ":pub";
+    if (on)
+        m_redis.subscribe(shardOf(channel), channel);
+    else
+        m_redis.unsubscribe(shardOf(channel), channel);
+}
+
+void RedisState::broadcast(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable)
+{
+    const std::string channel = channelKey(ch) + ":pub";
+    send(channel, {"PUBLISH", channel, cbor(QCborArray{m_node, fromPeer, body.id, ch, body.d, reliable})});
+}
+
+void RedisState::presenceChanged(const QString &ch, const Session &s, bool joined)
+{
+    const std::string key = channelKey(ch);
+    const std::string peer = s.peer.toStdString();
+    if (joined) {
+        // NX: a resume elsewhere keeps the member's place in the join order.
+        send(key, {"ZADD", key + ":presence", "NX", number(std::uint64_t(Metrics::unixMs())), peer});
+        send(key, {"HSET", key + ":members", peer, cbor(QCborArray{s.user, m_node})});
+    } else {
+        send(key, {"ZREM", key + ":presence", peer});
+        send(key, {"HDEL", key + ":members", peer});
+    }
+}
+
+bool RedisState::readHistory(const QString &ch, int limit, Entries done)
+{
+    if (limit <= 0) {
+        done(QCborArray());
+        return true;
+    }
+    const std::string key = channelKey(ch) + ":h";
+    send(key, {"XREVRANGE", key, "+", "-", "COUNT", number(std::uint64_t(limit))}, [key, done = std::move(done)](redisReply *reply) {
+        if (!reply || reply->type == REDIS_REPLY_ERROR) {
+            done(std::nullopt);
+            return;
+        }
+        QCborArray newestFirst;
+        if (reply->type != REDIS_REPLY_ARRAY) {
+            TS_ERROR("redis: %s is not a stream, history ignored", key.c_str());
+            done(newestFirst);
+            return;
+        }
+        for (size_t i = 0; i < reply->elements; ++i) {
+            const redisReply *item = reply->element[i];
+            const redisReply *fields = item && item->type == REDIS_REPLY_ARRAY && item->elements == 2 ? item->element[1] : nullptr;
+            std::optional<QCborArray> entry;
+            if (fields && fields->type == REDIS_REPLY_ARRAY && fields->elements == 2)
+                entry = decodeArray(fields->element[1], 4);
+            if (!entry || !entry->at(0).isString() || !entry->at(2).isInteger() || !entry->at(3).isString()) {
+                TS_ERROR("redis: history entry %zu of %s is malformed, skipped", i, key.c_str());
+                continue;
+            }
+            QCborMap value;
+            value.insert(QStringLiteral("id"), entry->at(0));
+            value.insert(QStringLiteral("d"), entry->at(1));
+            value.insert(QStringLiteral("ts"), entry->at(2));
+            if (!entry->at(3).toString().isEmpty())
+                value.insert(QStringLiteral("peer"), entry->at(3));
+            newestFirst.append(value);
+        }
+        QCborArray oldestFirst;
+        for (qsizetype i = newestFirst.size(); i-- > 0;)
+            oldestFirst.append(newestFirst.at(i));
+        done(oldestFirst);
+    });
+    return true;
+}
+
+bool RedisState::readPresence(const QString &ch, Entries done)
+{
+    struct Job {
+        std::vector<std::string> order;                         // peers, join order
+        std::vector<std::pair<std::string, QCborArray>> members; // peer -> [user, node]
+        bool failed = false;
+    };
+    auto job = std::make_shared<Job>();
+    const std::string key = channelKey(ch);
+    send(key, {"ZRANGE", key + ":presence", "0", number(std::uint64_t(m_options.maxSessions))}, [job, key](redisReply *reply) {
+        if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+            job->failed = !reply || reply->type == REDIS_REPLY_ERROR;
+            return;
+        }
+        for (size_t i = 0; i < reply->elements; ++i) {
+            std::string peer;
+            if (replyString(reply->element[i], peer) && peer.size() <= kMaxFieldText)
+                job->order.push_back(peer);
+        }
+    });
+    send(key, {"HGETALL", key + ":members"}, [this, job, key, done = std::move(done)](redisReply *reply) {
+        if (!reply || job->failed) {
+            done(std::nullopt);
+            return;
+        }
+        std::unordered_map<std::string, QCborArray> byPeer;
+        for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements; i += 2) {
+            std::string peer;
+            const auto value = decodeArray(reply->element[i + 1], 2);
+            if (!replyString(reply->element[i], peer) || !value || !value->at(0).isString() || !value->at(1).isString()) {
+                TS_ERROR("redis: presence member %zu of %s:members is malformed, skipped", i / 2, key.c_str());
+                continue;
+            }
+            byPeer[peer] = *value;
+        }
+        std::set<std::string> nodes;
+        for (const std::string &peer : job->order) {
+            if (const auto it = byPeer.find(peer); it != byPeer.end()) {
+                job->members.emplace_back(peer, it->second);
+                nodes.insert(it->second.at(1).toString().toStdString());
+            }
+        }
+        // Members of a node whose heartbeat key expired are gone with it: filtered out
+        // here and removed, so presence heals by itself after a node dies.
+        auto alive = std::make_shared<std::set<std::string>>();
+        auto remaining = std::make_shared<size_t>(nodes.size());
+        auto finish = [this, job, key, alive, done]() {
+            QCborArray result;
+            for (const auto &[peer, value] : job->members) {
+                if (!alive->count(value.at(1).toString().toStdString())) {
+                    send(key, {"ZREM", key + ":presence", peer});
+                    send(key, {"HDEL", key + ":members", peer});
+                    continue;
+                }
+                QCborMap member;
+                member.insert(QStringLiteral("peer"), text(peer));
+                if (!value.at(0).toString().isEmpty())
+                    member.insert(QStringLiteral("user"), value.at(0));
+                result.append(member);
+            }
+            done(result);
+        };
+        if (nodes.empty()) {
+            finish();
+            return;
+        }
+        for (const std::string &node : nodes) {
+            send(key, {"EXISTS", nodeKey(node)}, [node, alive, remaining, finish](redisReply *r) {
+                long long n = 0;
+                // Unknown (no reply) counts as alive: never drop members on a failed read.
+                if (!r || (replyInteger(r, n) && n > 0))
+                    alive->insert(node);
+                if (--*remaining == 0)
+                    finish();
+            });
+        }
+    });
+    return true;
 }
 
 size_t RedisState::shardOf(const std::string &key) const { return m_redis.shardFor(hashTag(key)); }

@@ -44,6 +44,15 @@ public:
     void subscriptionChanged(const Session &s, const QString &ch, bool subscribed) override;
     void remembered(const QString &ch, const HistoryEntry &entry, Done done) override;
     void refreshAttached(const std::vector<const Session *> &attached) override;
+    void follow(const QString &ch, bool on) override;
+    void broadcast(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable) override;
+    void presenceChanged(const QString &ch, const Session &s, bool joined) override;
+    bool readHistory(const QString &ch, int limit, Entries done) override;
+    bool readPresence(const QString &ch, Entries done) override;
+
+    // A publication another node broadcast on a channel this node follows.
+    using RemoteHandler = std::function<void(const QString &ch, const QString &fromPeer, PublicationPtr body, bool reliable)>;
+    void setRemoteHandler(RemoteHandler handler) { m_onRemote = std::move(handler); }
 
     // Key names (also used by the tests through README.md).
     static std::string sessionKey(const QString &sid) { return "tether:{s:" + sid.toStdString() + "}"; }
@@ -58,6 +67,7 @@ private:
     void heartbeat();
     void beat(size_t shard);
     void onMessage(size_t shard, const std::string &channel, const std::string &payload);
+    void onPublication(const std::string &name, const std::string &payload);
 
     const Options &m_options;
     Redis &m_redis;
@@ -66,6 +76,7 @@ private:
     std::string m_nodeChannel;
     size_t m_inFlight = 0;
     std::function<void(const QString &)> m_onTakeover;
+    RemoteHandler m_onRemote;
 };
 
 } // namespace TetherServer

@@ -19,7 +19,10 @@
 
 #include <protocol/frames.h>
 
+#include <QtCore/QCborArray>
+
 #include <functional>
+#include <optional>
 #include <memory>
 
 namespace TetherServer {
@@ -63,6 +66,19 @@ public:
     virtual void remembered(const QString &ch, const HistoryEntry &entry, Done done) = 0;
     // Keeps attached sessions alive in the store (called periodically).
     virtual void refreshAttached(const std::vector<const Session *> &attached) = 0;
+
+    // Fan-out between nodes. A node follows a channel while it has local subscribers;
+    // broadcast() reaches the other nodes following it (each delivers to its own
+    // subscribers, except `fromPeer`).
+    virtual void follow(const QString &ch, bool on) = 0;
+    virtual void broadcast(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable) = 0;
+    // `announce` false: the owner node changed (resume here), no event.
+    virtual void presenceChanged(const QString &ch, const Session &s, bool joined) = 0;
+    // The `history` / `presence` method results (README.md) read from the store; false
+    // when the Hub's memory is the answer (memory mode). nullopt: the store failed.
+    using Entries = std::function<void(std::optional<QCborArray>)>;
+    virtual bool readHistory(const QString &ch, int limit, Entries done) = 0;
+    virtual bool readPresence(const QString &ch, Entries done) = 0;
 };
 
 class MemoryState final : public StateStore {
@@ -83,6 +99,11 @@ public:
     void subscriptionChanged(const Session &, const QString &, bool) override {}
     void remembered(const QString &, const HistoryEntry &, Done) override {}
     void refreshAttached(const std::vector<const Session *> &) override {}
+    void follow(const QString &, bool) override {}
+    void broadcast(const QString &, const QString &, const Publication &, bool) override {}
+    void presenceChanged(const QString &, const Session &, bool) override {}
+    bool readHistory(const QString &, int, Entries) override { return false; }
+    bool readPresence(const QString &, Entries) override { return false; }
 };
 
 } // namespace TetherServer

@@ -316,6 +316,101 @@ private Q_SLOTS:
         CHECK_OK(sendReliable(c2, 1, QCborValue(1)));   // the node goes on serving
     }
 
+    // Fan-out between nodes, and history and presence read the same from either node.
+    void historyAndPresenceFromEitherNode()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
+        START_SERVER(a);
+        START_SERVER(b);
+        const QString room = QStringLiteral("room");
+        RawClient x, y;
+        CHECK_OK(openSession(x, a.url(), Codec::Json));
+        CHECK_OK(openSession(y, b.url(), Codec::Cbor));
+        CHECK_OK(subscribe(x, room));
+        CHECK_OK(subscribe(y, room));
+        // y's join, made on b, reaches x on a.
+        const std::optional<QCborMap> join = x.waitForType(QStringLiteral("msg"), kWaitMs);
+        QVERIFY2(join && isPresence(*join), qPrintable(x.errorString()));
+        for (int i = 1; i <= 3; ++i)
+            CHECK_OK(sendReliable(y, quint64(i), QCborValue(i), room, QStringLiteral("y%1").arg(i)));
+        for (int i = 1; i <= 3; ++i) {
+            const std::optional<QCborMap> got = nextDataMsg(x, kWaitMs);
+            QVERIFY2(got, qPrintable(x.errorString()));
+            QCOMPARE(stringField(*got, QLatin1StringView("id")).value_or(QString()), QStringLiteral("y%1").arg(i));
+            QVERIFY(uintField(*got, QLatin1StringView("seq")));
+        }
+        // x publishes on a: y (on b) gets it; x never gets its own.
+        CHECK_OK(sendReliable(x, 1, QCborValue(QStringLiteral("from x")), room, QStringLiteral("x1")));
+        const std::optional<QCborMap> fromX = nextDataMsg(y, kWaitMs);
+        QVERIFY2(fromX, qPrintable(y.errorString()));
+        QCOMPARE(stringField(*fromX, QLatin1StringView("id")).value_or(QString()), QStringLiteral("x1"));
+
+        QCborValue historyA, historyB, presenceA, presenceB;
+        CHECK_OK(expectResult(x.request(QStringLiteral("history"), QCborMap{{QStringLiteral("ch"), room}}, kWaitMs), &historyA));
+        CHECK_OK(expectResult(y.request(QStringLiteral("history"), QCborMap{{QStringLiteral("ch"), room}}, kWaitMs), &historyB));
+        QCOMPARE(historyA.toArray().size(), 4);
+        QVERIFY(equivalent(historyA, historyB));
+        QCOMPARE(historyA.toArray().at(0).toMap().value(QStringLiteral("id")).toString(), QStringLiteral("y1"));
+        QCOMPARE(historyA.toArray().at(3).toMap().value(QStringLiteral("id")).toString(), QStringLiteral("x1"));
+        CHECK_OK(expectResult(x.request(QStringLiteral("presence"), QCborMap{{QStringLiteral("ch"), room}}, kWaitMs), &presenceA));
+        CHECK_OK(expectResult(y.request(QStringLiteral("presence"), QCborMap{{QStringLiteral("ch"), room}}, kWaitMs), &presenceB));
+        QCOMPARE(presenceA.toMap().value(QStringLiteral("members")).toArray().size(), 2);
+        QVERIFY(equivalent(presenceA, presenceB));
+    }
+
+    // A node dies: its members leave presence once its heartbeat key expires; what it owed
+    // its subscriber is delivered by the node the subscriber resumes on.
+    void nodeDeathPresenceAndOwedDeliveries()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
+        START_SERVER(a);
+        START_SERVER(b);
+        const QString room = QStringLiteral("room");
+        RawClient x, y, z;
+        QCborMap welcomeX;
+        CHECK_OK(openSession(x, a.url(), Codec::Json, &welcomeX));
+        CHECK_OK(openSession(y, b.url(), Codec::Json));
+        CHECK_OK(openSession(z, a.url(), Codec::Json));
+        CHECK_OK(subscribe(x, room));
+        CHECK_OK(subscribe(y, room));
+        CHECK_OK(subscribe(z, room));
+        for (int i = 1; i <= 3; ++i)
+            CHECK_OK(sendReliable(y, quint64(i), QCborValue(i), room, QStringLiteral("y%1").arg(i)));
+        for (int i = 1; i <= 3; ++i)
+            QVERIFY2(nextDataMsg(x, kWaitMs), qPrintable(x.errorString()));   // sent, never acked
+        a.kill();
+        z.abort();
+
+        // z's session (on a, dead) leaves presence when a's heartbeat expires; x resumes
+        // on b so it is present again from there.
+        RawClient x2;
+        QCborMap resumed;
+        CHECK_OK(openSession(x2, b.url(), Codec::Json, &resumed, resumeHello(sidOf(welcomeX), 0)));
+        QCOMPARE(boolField(resumed, QLatin1StringView("resumed")), true);
+        QStringList ids;
+        for (int i = 0; i < 3; ++i) {
+            const std::optional<QCborMap> again = nextDataMsg(x2, kWaitMs);
+            QVERIFY2(again, qPrintable(x2.errorString()));
+            ids << stringField(*again, QLatin1StringView("id")).value_or(QString());
+        }
+        QCOMPARE(ids, (QStringList{QStringLiteral("y1"), QStringLiteral("y2"), QStringLiteral("y3")}));
+        const bool healed = waitUntil(
+            [&] {
+                QCborValue presence;
+                if (!expectResult(y.request(QStringLiteral("presence"), QCborMap{{QStringLiteral("ch"), room}}, kWaitMs), &presence).isEmpty())
+                    return false;
+                return presence.toMap().value(QStringLiteral("members")).toArray().size() == 2;
+            },
+            8000);
+        QVERIFY(healed);
+    }
+
     // Two shards: sessions spread over both, each resumes on the other node.
     void twoShards()
     {
