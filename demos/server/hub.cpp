@@ -461,9 +461,11 @@ void Hub::completeHello(Connection &c, Session &s, bool resumed, const Hello &he
         s.expiryTimer = 0;
         m_sessions.markAttached(s);
         // hello.rx is the client's cumulative ack of the server stream.
-        const size_t dropped = s.acknowledge(std::min<std::uint64_t>(hello.rx.value_or(0), s.outSeq));
+        const std::uint64_t acked = std::min<std::uint64_t>(hello.rx.value_or(0), s.outSeq);
+        const size_t dropped = s.acknowledge(acked);
         if (!m_immediate) {
-            m_state->acknowledged(s, dropped);
+            if (dropped)
+                m_state->acknowledged(s, acked);
             m_state->sessionAttached(s, previousNode);
         }
     }
@@ -502,19 +504,47 @@ void Hub::completeHello(Connection &c, Session &s, bool resumed, const Hello &he
     }
 }
 
+void Hub::evictSession(const QString &sid)
+{
+    // A write of this session failed: this node's copy is ahead of Redis (an inRx or a seq
+    // Redis lacks). Drop the copy and close with a temporary code; the client comes back
+    // once Redis does, resumes what Redis holds and retransmits what was not acked.
+    // From a timer, never at once: a failed write may report in the middle of a fan-out
+    // that is walking the session's channels.
+    m_evictions.push_back(sid);
+    if (m_evictions.size() > 1)
+        return;
+    m_timers.schedule(steadyNowMs(), [this] {
+        const std::vector<QString> sids = std::move(m_evictions);
+        m_evictions.clear();
+        for (const QString &victim : sids)
+            dropLocalCopy(victim, "unavailable", QStringLiteral("state store down, retry later"), kUnavailableCloseCode,
+                          kUnavailableRetryMs);
+    });
+}
+
 void Hub::releaseSession(const QString &sid)
+{
+    if (Session *s = m_sessions.find(sid)) {
+        TS_INFO("session %s: attached on another node now, letting go of it", qPrintable(s->peer));
+        if (s->connection)
+            ++m_metrics.counters.takeovers;
+    }
+    dropLocalCopy(sid, "session_taken", QStringLiteral("session resumed by another connection"), 4409, std::nullopt);
+}
+
+void Hub::dropLocalCopy(const QString &sid, const char *code, const QString &message, int closeCode,
+                        std::optional<std::uint64_t> retryAfterMs)
 {
     Session *s = m_sessions.find(sid);
     if (!s)
         return;
-    TS_INFO("session %s: attached on another node now, letting go of it", qPrintable(s->peer));
     if (Connection *old = s->connection) {
         old->session = nullptr;
         s->connection = nullptr;
         m_timers.cancel(old->ackTimer);
         old->ackTimer = 0;
-        ++m_metrics.counters.takeovers;
-        fail(*old, "session_taken", QStringLiteral("session resumed by another connection"), 4409);
+        fail(*old, code, message, closeCode, retryAfterMs);
     }
     m_timers.cancel(s->expiryTimer);
     s->expiryTimer = 0;
@@ -585,10 +615,13 @@ void Hub::onMsg(Connection &c, Session &s, const Msg &msg)
 
 Hub::AckLatch::~AckLatch()
 {
-    if (!durable)
+    Connection *c = hub->connectionById(connectionId);
+    if (!c)
         return;
-    if (Connection *c = hub->connectionById(connectionId))
+    if (durable)
         hub->oweAck(*c);
+    else if (c->session)
+        hub->evictSession(c->session->sid);
 }
 
 void Hub::acceptInbound(Connection &c, Session &s)
@@ -641,8 +674,8 @@ void Hub::onAck(Connection &c, Session &s, const Ack &ack)
         return;
     }
     const size_t dropped = s.acknowledge(ack.seq);
-    if (!m_immediate)
-        m_state->acknowledged(s, dropped);
+    if (!m_immediate && dropped)
+        m_state->acknowledged(s, ack.seq);
 }
 
 QString Hub::nextServerId()
@@ -684,8 +717,12 @@ void Hub::deliverReliable(Session &s, const PublicationPtr &body)
     }
     // Sent once it is in the session's owed list in Redis: a node that dies after sending
     // cannot leave the client holding a seq that another node would give out again.
-    m_state->outboundQueued(s, s.unacked.back(), [this, sid = s.sid, seq](bool) {
-        // Not durable (Redis unreachable) is sent all the same: serve what we can.
+    m_state->outboundQueued(s, s.unacked.back(), [this, sid = s.sid, seq](bool durable) {
+        if (!durable) {
+            // Never sent: a seq the client holds must be one Redis knows.
+            evictSession(sid);
+            return;
+        }
         Session *target = m_sessions.find(sid);
         if (!target)
             return;

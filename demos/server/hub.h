@@ -98,6 +98,10 @@ private:
     void replayDeferred(std::uint64_t connectionId);
     // Another node took the session over: let go of our copy (Redis mode).
     void releaseSession(const QString &sid);
+    // A write of the session failed (Redis unreachable): forget this node's copy.
+    void evictSession(const QString &sid);
+    void dropLocalCopy(const QString &sid, const char *code, const QString &message, int closeCode,
+                       std::optional<std::uint64_t> retryAfterMs);
     void sendDurable(Session &s);
     // Acknowledges the client's message once the store says it is durable.
     void acceptInbound(Connection &c, Session &s);
@@ -170,6 +174,7 @@ private:
         bool durable = true;
     };
     std::shared_ptr<AckLatch> m_ackLatch;   // set while onMsg publishes
+    std::vector<QString> m_evictions;       // sessions whose write failed, dropped from a timer
     QString m_runId;                        // Redis mode: random, part of peers and server ids
     QByteArray m_scratch;
     bool m_shuttingDown = false;

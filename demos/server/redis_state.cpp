@@ -423,17 +423,17 @@ void RedisState::outboundQueued(const Session &s, const OutboundMessage &m, Done
 {
     const std::string key = sessionKey(s.sid);
     const std::string out = key + ":out";
-    send(key, {"RPUSH", out, cbor(QCborArray{qint64(m.seq), m.body->id, m.body->ch, m.body->d})});
+    // A sorted set by seq: trimmed by seq on ack, a re-added seq is a no-op.
+    send(key, {"ZADD", out, number(m.seq), cbor(QCborArray{qint64(m.seq), m.body->id, m.body->ch, m.body->d})});
     send(key, {"PEXPIRE", out, number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)))});
     write(key, {"HSET", key, "outSeq", number(m.seq)}, std::move(done));
 }
 
-void RedisState::acknowledged(const Session &s, size_t dropped)
+void RedisState::acknowledged(const Session &s, std::uint64_t upTo)
 {
-    if (dropped == 0)
-        return;
+    // By seq, not by count: idempotent, and right even if a write in between failed.
     const std::string out = sessionKey(s.sid) + ":out";
-    send(out, {"LTRIM", out, number(dropped), "-1"});
+    send(out, {"ZREMRANGEBYSCORE", out, "-inf", number(upTo)});
 }
 
 void RedisState::subscriptionChanged(const Session &s, const QString &ch, bool subscribed)
@@ -510,13 +510,13 @@ void RedisState::loadSession(const QString &sid, LoadDone done)
             job->reject(QStringLiteral("inRx, outSeq or peer missing or not a number"));
     });
     // One more than the buffer may hold: a longer list was not written by a node.
-    send(key, {"LRANGE", key + ":out", "0", number(std::uint64_t(m_options.sessionBuffer))}, [this, job](redisReply *reply) {
+    send(key, {"ZRANGE", key + ":out", "0", number(std::uint64_t(m_options.sessionBuffer))}, [this, job](redisReply *reply) {
         if (!reply) {
             job->unavailable = true;
             return;
         }
         if (reply->type != REDIS_REPLY_ARRAY || reply->elements > size_t(m_options.sessionBuffer)) {
-            job->reject(QStringLiteral("the owed list is not a list of at most --session-buffer entries"));
+            job->reject(QStringLiteral("the owed set is not a sorted set of at most --session-buffer entries"));
             return;
         }
         std::uint64_t last = 0;

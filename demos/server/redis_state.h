@@ -40,7 +40,7 @@ public:
     void inboundAccepted(const Session &s, Done done) override;
     void nackRemembered(const Session &s, const Tether::Protocol::Nack &nack) override;
     void outboundQueued(const Session &s, const OutboundMessage &m, Done done) override;
-    void acknowledged(const Session &s, size_t dropped) override;
+    void acknowledged(const Session &s, std::uint64_t upTo) override;
     void subscriptionChanged(const Session &s, const QString &ch, bool subscribed) override;
     void remembered(const QString &ch, const HistoryEntry &entry, Done done) override;
     void refreshAttached(const std::vector<const Session *> &attached) override;

@@ -59,8 +59,8 @@ public:
     virtual void inboundAccepted(const Session &s, Done done) = 0;
     virtual void nackRemembered(const Session &s, const Tether::Protocol::Nack &nack) = 0;
     virtual void outboundQueued(const Session &s, const OutboundMessage &m, Done done) = 0;
-    // The `dropped` oldest owed messages were acknowledged by the client.
-    virtual void acknowledged(const Session &s, size_t dropped) = 0;
+    // The client acknowledged every owed message up to seq `upTo`.
+    virtual void acknowledged(const Session &s, std::uint64_t upTo) = 0;
     virtual void subscriptionChanged(const Session &s, const QString &ch, bool subscribed) = 0;
     // A reliable publication entered the channel's history.
     virtual void remembered(const QString &ch, const HistoryEntry &entry, Done done) = 0;
@@ -95,7 +95,7 @@ public:
     void inboundAccepted(const Session &, Done) override {}
     void nackRemembered(const Session &, const Tether::Protocol::Nack &) override {}
     void outboundQueued(const Session &, const OutboundMessage &, Done) override {}
-    void acknowledged(const Session &, size_t) override {}
+    void acknowledged(const Session &, std::uint64_t) override {}
     void subscriptionChanged(const Session &, const QString &, bool) override {}
     void remembered(const QString &, const HistoryEntry &, Done) override {}
     void refreshAttached(const std::vector<const Session *> &) override {}

@@ -163,10 +163,16 @@ private Q_SLOTS:
         QCOMPARE(redis.cli({QStringLiteral("XLEN"), QStringLiteral("tether:{c:news}:h")}), QByteArray("1"));
         QVERIFY(!redis.cli({QStringLiteral("GET"), QStringLiteral("tether:{c:news}:epoch")}).isEmpty());
         QVERIFY(!redis.cli({QStringLiteral("GET"), QStringLiteral("tether:node:a")}).isEmpty());
-        // Redis gone: a publication is not acknowledged (nothing acked can be lost).
+        // Redis gone: a publication is not acknowledged (nothing acked can be lost); the
+        // session is closed with a temporary code, to come back when Redis does.
         redis.kill();
         c.sendFrame(msgFrame(2, QCborValue(2), QStringLiteral("pub-2"), QStringLiteral("news")));
-        QVERIFY(c.expectSilence(500));
+        const std::optional<QCborMap> next = c.next(kWaitMs);
+        QVERIFY2(next, qPrintable(c.errorString()));
+        QCOMPARE(frameType(*next), QStringLiteral("error"));
+        QCOMPARE(stringField(*next, QLatin1StringView("code")).value_or(QString()), QStringLiteral("unavailable"));
+        QVERIFY(uintField(*next, QLatin1StringView("retryAfter")));
+        CHECK_OK(expectClose(c, 4014, kWaitMs));
     }
 
     // One node, restarted with SIGTERM then with SIGKILL on the same port: the session
@@ -280,8 +286,9 @@ private Q_SLOTS:
         QTest::addColumn<QStringList>("damage");   // redis-cli args, %1 = the session key
         QTest::addRow("hash replaced by a string") << QStringList{QStringLiteral("SET"), QStringLiteral("%1"), QStringLiteral("x")};
         QTest::addRow("inRx not a number") << QStringList{QStringLiteral("HSET"), QStringLiteral("%1"), QStringLiteral("inRx"), QStringLiteral("12abc")};
-        QTest::addRow("owed entry not CBOR") << QStringList{QStringLiteral("RPUSH"), QStringLiteral("%1:out"), QStringLiteral("\xff\xfe garbage")};
-        QTest::addRow("owed entry JSON") << QStringList{QStringLiteral("RPUSH"), QStringLiteral("%1:out"), QStringLiteral("[1,\"id\",\"ch\",4]")};
+        QTest::addRow("owed entry not CBOR") << QStringList{QStringLiteral("ZADD"), QStringLiteral("%1:out"), QStringLiteral("1"), QStringLiteral("\xff\xfe garbage")};
+        QTest::addRow("owed entry JSON") << QStringList{QStringLiteral("ZADD"), QStringLiteral("%1:out"), QStringLiteral("1"), QStringLiteral("[1,\"id\",\"ch\",4]")};
+        QTest::addRow("owed set a list") << QStringList{QStringLiteral("RPUSH"), QStringLiteral("%1:out"), QStringLiteral("x")};
         QTest::addRow("nacks a hash") << QStringList{QStringLiteral("HSET"), QStringLiteral("%1:nacks"), QStringLiteral("a"), QStringLiteral("b")};
         QTest::addRow("subscription too long") << QStringList{QStringLiteral("SADD"), QStringLiteral("%1:subs"), QString(300, QLatin1Char('x'))};
     }
