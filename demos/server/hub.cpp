@@ -53,8 +53,9 @@ Hub::Hub(const Options &options, TimerQueue &timers)
         m_redis = std::make_unique<Redis>(options.redis, timers);
         auto state = std::make_unique<RedisState>(options, *m_redis, timers);
         state->setTakeoverHandler([this](const QString &sid) { releaseSession(sid); });
-        state->setRemoteHandler([this](const QString &ch, const QString &fromPeer, PublicationPtr body, bool reliable) {
-            onRemotePublication(ch, fromPeer, body, reliable);
+        state->setRemoteHandler([this](const QString &ch, const QString &fromPeer, PublicationPtr body, bool reliable,
+                                       const std::optional<StreamPos> &pos) {
+            onRemotePublication(ch, fromPeer, body, reliable, pos);
         });
         m_channels.setFollowHandler([this](const QString &ch, bool on) { m_state->follow(ch, on); });
         m_redisState = state.get();
@@ -388,18 +389,58 @@ void Hub::onHello(Connection &c, const Hello &hello)
                 return;
             case StateStore::Loaded::Outcome::Found:
                 if (loaded.session->user == user) {
-                    Session *here = m_sessions.find(loaded.session->sid);   // loaded meanwhile
-                    if (!here) {
-                        here = &m_sessions.adopt(std::move(loaded.session), m_options.rate, m_options.burst,
-                                                 steadyNowMs());
-                        for (const QString &name : here->channels) {
-                            if (Channel *channel = m_channels.findOrCreate(name))
-                                m_channels.subscribe(*channel, *here);
-                            m_state->presenceChanged(name, *here, true);   // now owned by this node
-                        }
+                    if (Session *here = m_sessions.find(loaded.session->sid)) {   // loaded meanwhile
+                        completeHello(*conn, *here, true, hello, loaded.ownerNode);
+                        break;
                     }
-                    completeHello(*conn, *here, true, hello, loaded.ownerNode);
-                    break;
+                    Session &here = m_sessions.adopt(std::move(loaded.session), m_options.rate, m_options.burst,
+                                                     steadyNowMs());
+                    for (const QString &name : here.channels) {
+                        if (Channel *channel = m_channels.findOrCreate(name))
+                            m_channels.subscribe(*channel, here);
+                        m_state->presenceChanged(name, here, true);   // now owned by this node
+                    }
+                    const QString sid = here.sid;
+                    const QString owner = loaded.ownerNode;
+                    recoverFromStreams(here, [this, id, hello, user, sid, owner](bool lost, bool failed,
+                                                                                 Missed missed) {
+                        Connection *c2 = connectionById(id);
+                        Session *s2 = m_sessions.find(sid);
+                        if (!c2 || c2->closing() || !s2 || failed) {
+                            // Not resumed here after all: the copy goes, the session lives on
+                            // in Redis (no presence leave, nothing erased).
+                            m_loading.erase(id);
+                            if (s2 && !s2->connection)
+                                dropLocalCopy(sid, "unavailable", QString(), kUnavailableCloseCode, std::nullopt);
+                            if (c2 && failed)
+                                fail(*c2, "unavailable", QStringLiteral("state store down, retry later"),
+                                     kUnavailableCloseCode, kUnavailableRetryMs);
+                            return;
+                        }
+                        if (lost) {
+                            // Publications it was owed are gone from the stream: the session
+                            // cannot be resumed whole, the client starts anew (sessionLost).
+                            TS_INFO("session %s: history lost on a channel, not resumed", qPrintable(s2->peer));
+                            forget(*s2, true);
+                            createSessionFor(*c2, user, hello);
+                        } else {
+                            completeHello(*c2, *s2, true, hello, owner);
+                            for (auto &[ch, entries] : missed) {
+                                for (auto &[pos, entry] : entries) {
+                                    if (entry.peer == s2->peer || !s2->channels.count(ch))
+                                        continue;   // its own publication, or unsubscribed meanwhile
+                                    if (!advancePosition(*s2, ch, pos))
+                                        continue;
+                                    auto body = std::make_shared<Publication>(*entry.body);
+                                    body->ch = ch;
+                                    deliverReliable(*s2, body);
+                                }
+                            }
+                            dropOverflowed();
+                        }
+                        replayDeferred(id);
+                    });
+                    return;   // replayDeferred once recovered
                 }
                 createSessionFor(*conn, user, hello);
                 break;
@@ -412,6 +453,39 @@ void Hub::onHello(Connection &c, const Hello &hello)
         return;
     }
     createSessionFor(c, user, hello);
+}
+
+void Hub::recoverFromStreams(Session &s, std::function<void(bool lost, bool failed, Missed missed)> resume)
+{
+    struct Join {
+        size_t waiting = 1;   // + one per channel read; the last one resumes
+        bool lost = false;
+        bool failed = false;
+        Missed missed;
+        std::function<void(bool, bool, Missed)> resume;
+    };
+    auto join = std::make_shared<Join>();
+    join->resume = std::move(resume);
+    auto finish = [this, join] {
+        if (--join->waiting > 0)
+            return;
+        join->resume(join->lost, join->failed, std::move(join->missed));
+    };
+    const int limit = std::max(1, m_channels.historyLimit());
+    for (const QString &ch : s.channels) {
+        const auto at = s.positions.find(ch);
+        if (at == s.positions.end())
+            continue;   // subscribed, position not known yet: nothing to recover from
+        ++join->waiting;
+        m_state->readSince(ch, at->second, limit, [join, ch, finish](StateStore::Recovered recovered) {
+            join->failed = join->failed || recovered.failed;
+            join->lost = join->lost || recovered.lost;
+            if (!recovered.entries.empty())
+                join->missed.emplace_back(ch, std::move(recovered.entries));
+            finish();
+        });
+    }
+    finish();
 }
 
 void Hub::replayDeferred(std::uint64_t id)

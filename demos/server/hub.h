@@ -125,7 +125,14 @@ private:
     void publish(Session *publisher, const Tether::Protocol::Msg &msg, bool reliable);
     void publishPresence(Channel &channel, Session &subject, bool joined);
     // Redis mode: a publication another node broadcast on a channel followed here.
-    void onRemotePublication(const QString &ch, const QString &fromPeer, const PublicationPtr &body, bool reliable);
+    void onRemotePublication(const QString &ch, const QString &fromPeer, const PublicationPtr &body, bool reliable,
+                             const std::optional<StreamPos> &pos);
+    // Records that `pos` is delivered to `s`; false if it (or a later entry) already was.
+    bool advancePosition(Session &s, const QString &ch, const StreamPos &pos);
+    // After a session was loaded: the publications of its channels' streams it missed
+    // while nobody held it. `resume(lost)` runs when all are read.
+    using Missed = std::vector<std::pair<QString, std::vector<std::pair<StreamPos, HistoryEntry>>>>;
+    void recoverFromStreams(Session &s, std::function<void(bool lost, bool failed, Missed missed)> resume);
     void leaveAllChannels(Session &s);
     void publishMetrics();
 
@@ -175,6 +182,7 @@ private:
     };
     std::shared_ptr<AckLatch> m_ackLatch;   // set while onMsg publishes
     std::vector<QString> m_evictions;       // sessions whose write failed, dropped from a timer
+
     QString m_runId;                        // Redis mode: random, part of peers and server ids
     QByteArray m_scratch;
     bool m_shuttingDown = false;

@@ -36,11 +36,39 @@ void Hub::onSub(Connection &c, Session &s, const Sub &sub)
         return;
     }
     const bool joined = m_channels.subscribe(*channel, s);
-    if (s.channels.insert(sub.ch).second && !m_immediate)
+    const bool added = s.channels.insert(sub.ch).second;
+    if (m_immediate) {
+        reply(c, sub.id, channelResult(sub.ch));
+        if (joined)
+            publishPresence(*channel, s, true);
+        return;
+    }
+    if (added)
         m_state->subscriptionChanged(s, sub.ch, true);
-    reply(c, sub.id, channelResult(sub.ch));
-    if (joined)
-        publishPresence(*channel, s, true);
+    // The res says "from now on you get the publications": sent once the node's pub/sub
+    // subscription is confirmed and the session's stream position is known (a resume
+    // recovers what comes after it).
+    const std::uint64_t connectionId = c.id();
+    const std::uint64_t requestId = sub.id;
+    const QString ch = sub.ch;
+    const QString sid = s.sid;
+    m_state->whenFollowing(ch, [this, connectionId, requestId, ch, sid, joined] {
+        m_state->readTail(ch, [this, connectionId, requestId, ch, sid, joined](std::optional<StreamPos> tail) {
+            Session *session = m_sessions.find(sid);
+            if (!session || !session->channels.count(ch))
+                return;
+            if (tail && !session->positions.count(ch)) {
+                session->positions[ch] = *tail;
+                m_state->positionAdvanced(*session, ch, *tail);
+            }
+            if (Connection *conn = connectionById(connectionId); conn && conn->session == session)
+                reply(*conn, requestId, channelResult(ch));
+            if (joined) {
+                if (Channel *channel = m_channels.find(ch))
+                    publishPresence(*channel, *session, true);
+            }
+        });
+    });
 }
 
 void Hub::onUnsub(Connection &c, Session &s, const Unsub &unsub)
@@ -49,8 +77,11 @@ void Hub::onUnsub(Connection &c, Session &s, const Unsub &unsub)
         replyError(c, unsub.id, QStringLiteral("bad_channel"), QStringLiteral("channel name must be 1..200 characters"));
         return;
     }
-    if (s.channels.erase(unsub.ch) && !m_immediate)
+    if (s.channels.erase(unsub.ch) && !m_immediate) {
         m_state->subscriptionChanged(s, unsub.ch, false);
+        if (s.positions.erase(unsub.ch))
+            m_state->positionDropped(s, unsub.ch);
+    }
     reply(c, unsub.id, channelResult(unsub.ch));
     if (Channel *channel = m_channels.find(unsub.ch)) {
         if (m_channels.unsubscribe(*channel, s))
@@ -77,32 +108,34 @@ void Hub::publish(Session *publisher, const Msg &msg, bool reliable)
     const QString &name = *msg.ch;
     if (!reliable && m_channels.publishAccess(name, publisher ? publisher->user : QString()) != Access::Allowed)
         return;   // at-most-once: dropped silently (reliable ones were checked and nacked by onMsg)
+    if (!m_immediate) {
+        // Every node, this one included, delivers it from the fan-out (state.h, announce).
+        auto body = std::make_shared<Publication>();
+        body->id = msg.id && !msg.id->isEmpty() ? *msg.id : (reliable ? nextServerId() : QString());
+        body->ch = name;
+        body->d = msg.d;
+        const QString fromPeer = publisher ? publisher->peer : QString();
+        const HistoryEntry entry{body, Metrics::unixMs(), fromPeer};
+        // The publisher's ack waits for the stream entry too (AckLatch).
+        std::shared_ptr<AckLatch> latch = m_ackLatch;
+        m_state->announce(name, fromPeer, *body, reliable, reliable && m_channels.historyLimit() > 0 ? &entry : nullptr,
+                          [latch](bool durable) {
+                              if (latch && !durable)
+                                  latch->durable = false;
+                          });
+        return;
+    }
     Channel *channel = reliable && m_channels.historyLimit() > 0 ? m_channels.findOrCreate(name)
                                                                  : m_channels.find(name);
-    if (!channel && m_immediate)
-        return;   // in Redis mode other nodes may have subscribers
+    if (!channel)
+        return;
 
     auto body = std::make_shared<Publication>();
     body->id = msg.id && !msg.id->isEmpty() ? *msg.id : (reliable ? nextServerId() : QString());
     body->ch = name;
     body->d = msg.d;
-    const QString fromPeer = publisher ? publisher->peer : QString();
-    if (reliable && channel) {
-        HistoryEntry entry{body, Metrics::unixMs(), fromPeer};
-        if (!m_immediate && m_channels.historyLimit() > 0) {
-            // The publisher's ack waits for the stream entry too (AckLatch).
-            std::shared_ptr<AckLatch> latch = m_ackLatch;
-            m_state->remembered(name, entry, [latch](bool durable) {
-                if (latch && !durable)
-                    latch->durable = false;
-            });
-        }
-        m_channels.remember(*channel, std::move(entry));
-    }
-    if (!m_immediate)
-        m_state->broadcast(name, fromPeer, *body, reliable);
-    if (!channel)
-        return;
+    if (reliable)
+        m_channels.remember(*channel, HistoryEntry{body, Metrics::unixMs(), publisher ? publisher->peer : QString()});
 
     for (Session *subscriber : channel->subscribers) {
         if (subscriber == publisher)
@@ -116,21 +149,37 @@ void Hub::publish(Session *publisher, const Msg &msg, bool reliable)
     m_channels.collect(*channel);
 }
 
-void Hub::onRemotePublication(const QString &ch, const QString &fromPeer, const PublicationPtr &body, bool reliable)
+void Hub::onRemotePublication(const QString &ch, const QString &fromPeer, const PublicationPtr &body, bool reliable,
+                              const std::optional<StreamPos> &pos)
 {
     Channel *channel = m_channels.find(ch);
     if (!channel)
         return;
     for (Session *subscriber : channel->subscribers) {
         if (subscriber->peer == fromPeer)
+            continue;   // never echoed to its sender
+        if (!reliable) {
+            if (Connection *c = subscriber->connection; c && c->phase == Connection::Phase::Open)
+                sendMessage(*c, std::nullopt, *body);
             continue;
-        if (reliable) {
-            deliverReliable(*subscriber, body);
-        } else if (Connection *c = subscriber->connection; c && c->phase == Connection::Phase::Open) {
-            sendMessage(*c, std::nullopt, *body);
         }
+        if (pos)
+            advancePosition(*subscriber, ch, *pos);
+        deliverReliable(*subscriber, body);
     }
     dropOverflowed();
+}
+
+bool Hub::advancePosition(Session &s, const QString &ch, const StreamPos &pos)
+{
+    // Live fan-out and recovery after a resume may both bring an entry: the position says
+    // which were delivered already.
+    StreamPos &at = s.positions[ch];
+    if (at.epoch == pos.epoch && !at.before(pos))
+        return false;
+    at = pos;
+    m_state->positionAdvanced(s, ch, pos);
+    return true;
 }
 
 void Hub::publishPresence(Channel &channel, Session &subject, bool joined)
@@ -148,7 +197,8 @@ void Hub::publishPresence(Channel &channel, Session &subject, bool joined)
     body->d = d;
     if (!m_immediate) {
         m_state->presenceChanged(channel.name, subject, joined);
-        m_state->broadcast(channel.name, subject.peer, *body, true);
+        m_state->announce(channel.name, subject.peer, *body, true, nullptr, {});
+        return;
     }
     for (Session *subscriber : channel.subscribers) {
         if (subscriber != &subject)

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <map>
+
 #include <unistd.h>
 
 namespace TetherServer {
@@ -73,7 +75,11 @@ struct Redis::Shard {
     Link sub;
     bool up = false;
     bool reportedDown = false;   // the outage was logged (once)
-    std::set<std::string> channels;
+    struct Subscription {
+        bool confirmed = false;
+        std::vector<std::function<void()>> waiters;
+    };
+    std::map<std::string, Subscription> channels;
 };
 
 struct Redis::Pending {
@@ -186,7 +192,7 @@ void Redis::connect(Shard &shard, bool subscriber)
             return;
         // A fresh subscriber connection: subscribe again to everything the node follows.
         l->ready = true;
-        for (const std::string &channel : l->shard->channels) {
+        for (const auto &[channel, subscription] : l->shard->channels) {
             const char *argv[2] = {"SUBSCRIBE", channel.c_str()};
             const size_t lens[2] = {9, channel.size()};
             redisAsyncCommandArgv(l->ac, onSubReply, l, 2, argv, lens);
@@ -278,10 +284,28 @@ void Redis::setUp(Shard &shard, bool up)
         m_onState(shard.index, up);
 }
 
+void Redis::releaseWaiters(std::vector<std::function<void()>> waiters)
+{
+    for (auto &waiter : waiters)
+        waiter();
+}
+
 void Redis::linkGone(Link &link)
 {
     link.ready = false;
     link.sentAtMs.clear();
+    if (link.subscriber) {
+        // Nobody waits for a confirmation that cannot come; subscriptions are made again
+        // (and confirmed again) on the next connection.
+        std::vector<std::function<void()>> waiters;
+        for (auto &[channel, subscription] : link.shard->channels) {
+            subscription.confirmed = false;
+            for (auto &waiter : subscription.waiters)
+                waiters.push_back(std::move(waiter));
+            subscription.waiters.clear();
+        }
+        releaseWaiters(std::move(waiters));
+    }
     if (!m_stopping) {
         if (link.shard->up)
             setUp(*link.shard, false);
@@ -350,7 +374,7 @@ bool Redis::command(size_t shardIndex, std::vector<std::string> args, Callback c
 void Redis::subscribe(size_t shardIndex, const std::string &channel)
 {
     Shard &shard = *m_shards[shardIndex];
-    if (!shard.channels.insert(channel).second)
+    if (!shard.channels.emplace(channel, Shard::Subscription{}).second)
         return;
     Link &link = shard.sub;
     if (link.ac && link.ready) {
@@ -363,14 +387,29 @@ void Redis::subscribe(size_t shardIndex, const std::string &channel)
 void Redis::unsubscribe(size_t shardIndex, const std::string &channel)
 {
     Shard &shard = *m_shards[shardIndex];
-    if (!shard.channels.erase(channel))
+    const auto it = shard.channels.find(channel);
+    if (it == shard.channels.end())
         return;
+    std::vector<std::function<void()>> waiters = std::move(it->second.waiters);
+    shard.channels.erase(it);
+    releaseWaiters(std::move(waiters));
     Link &link = shard.sub;
     if (link.ac && link.ready) {
         const char *argv[2] = {"UNSUBSCRIBE", channel.c_str()};
         const size_t lens[2] = {11, channel.size()};
         redisAsyncCommandArgv(link.ac, onSubReply, &link, 2, argv, lens);
     }
+}
+
+void Redis::whenSubscribed(size_t shardIndex, const std::string &channel, std::function<void()> then)
+{
+    Shard &shard = *m_shards[shardIndex];
+    const auto it = shard.channels.find(channel);
+    if (it == shard.channels.end() || it->second.confirmed || !shard.sub.ready) {
+        then();
+        return;
+    }
+    it->second.waiters.push_back(std::move(then));
 }
 
 void Redis::onReply(redisAsyncContext *, void *replyPtr, void *privdata)
@@ -408,7 +447,21 @@ void Redis::onSubReply(redisAsyncContext *, void *replyPtr, void *privdata)
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3)
         return;
     std::string kind, channel, payload;
-    if (!replyString(reply->element[0], kind) || kind != "message")
+    if (!replyString(reply->element[0], kind))
+        return;
+    if (kind == "subscribe") {
+        if (!replyString(reply->element[1], channel))
+            return;
+        const auto it = link->shard->channels.find(channel);
+        if (it == link->shard->channels.end())
+            return;
+        it->second.confirmed = true;
+        std::vector<std::function<void()>> waiters = std::move(it->second.waiters);
+        it->second.waiters.clear();   // before running them: they may unsubscribe
+        releaseWaiters(std::move(waiters));
+        return;
+    }
+    if (kind != "message")
         return;
     if (!replyString(reply->element[1], channel) || !replyString(reply->element[2], payload))
         return;

@@ -74,6 +74,9 @@ public:
     // Pub/sub on the shard's subscriber connection; remembered across reconnections.
     void subscribe(size_t shard, const std::string &channel);
     void unsubscribe(size_t shard, const std::string &channel);
+    // Runs `then` once Redis confirmed the subscription (so a message published from now on
+    // reaches us), or at once when it cannot be confirmed (link down, not subscribed).
+    void whenSubscribed(size_t shard, const std::string &channel, std::function<void()> then);
 
     // Replies received, and the summed time they waited (for metrics).
     std::uint64_t repliesReceived() const { return m_replies; }
@@ -92,6 +95,7 @@ private:
     void scheduleReconnect(Shard &shard, bool subscriber);
     void linkGone(Link &link);
     void setUp(Shard &shard, bool up);
+    static void releaseWaiters(std::vector<std::function<void()>> waiters);
     void reportDown(Shard &shard);
     void watchdog();
     static void onReply(redisAsyncContext *ac, void *reply, void *privdata);

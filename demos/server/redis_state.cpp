@@ -1,5 +1,6 @@
 #include "redis_state.h"
 
+#include "auth.h"
 #include "clock.h"
 #include "log.h"
 #include "metrics.h"
@@ -25,6 +26,10 @@ constexpr size_t kMaxStoredValue = size_t(64) << 20;
 constexpr size_t kMaxFieldText = 256;
 
 std::string number(std::uint64_t n) { return std::to_string(n); }
+
+// While attached the keys outlive a refresh period by a whole --session-ttl, so a session
+// of a node that died is kept at least --session-ttl after its last refresh.
+std::int64_t attachedTtl(const Options &o) { return o.sessionTtlMs + o.sessionTtlMs / 2 + 1000; }
 
 std::string cbor(const QCborArray &array)
 {
@@ -166,29 +171,44 @@ void RedisState::onMessage(size_t, const std::string &channel, const std::string
 
 void RedisState::onPublication(const std::string &name, const std::string &payload)
 {
-    // Anyone can PUBLISH: the message is checked like any stored value.
+    // "ID EPOCH CBOR" ("- -" without history). Anyone can PUBLISH: checked like any
+    // stored value.
+    const auto space1 = payload.find(' ');
+    const auto space2 = space1 == std::string::npos ? std::string::npos : payload.find(' ', space1 + 1);
     std::optional<QCborArray> fields;
-    if (payload.size() <= kMaxStoredValue) {
+    std::optional<StreamPos> pos;
+    bool positionOk = false;
+    if (space2 != std::string::npos && payload.size() <= kMaxStoredValue && space2 - space1 - 1 <= kMaxFieldText) {
+        const std::string id = payload.substr(0, space1);
+        if (id == "-") {
+            positionOk = true;
+        } else {
+            StreamPos parsed;
+            if (StreamPos::parseId(id, parsed)) {
+                parsed.epoch = payload.substr(space1 + 1, space2 - space1 - 1);
+                pos = parsed;
+                positionOk = true;
+            }
+        }
         QCborParserError error;
-        const QCborValue value = QCborValue::fromCbor(QByteArray(payload.data(), qsizetype(payload.size())), &error);
+        const QCborValue value =
+            QCborValue::fromCbor(QByteArray(payload.data() + space2 + 1, qsizetype(payload.size() - space2 - 1)), &error);
         if (error.error == QCborError::NoError && value.isArray() && value.toArray().size() == 6)
             fields = value.toArray();
     }
     const QString ch = text(name);
-    if (!fields || !fields->at(0).isString() || !fields->at(1).isString() || !fields->at(2).isString()
+    if (!positionOk || !fields || !fields->at(0).isString() || !fields->at(1).isString() || !fields->at(2).isString()
         || !fields->at(3).isString() || fields->at(3).toString() != ch || !fields->at(5).isBool()
         || (fields->at(5).toBool() && fields->at(2).toString().isEmpty())) {
         TS_ERROR("redis: malformed publication on tether:{c:%s}:pub (%zu bytes), ignored", name.c_str(), payload.size());
         return;
     }
-    if (fields->at(0).toString() == m_node)
-        return;   // our own: delivered locally already
     auto body = std::make_shared<Publication>();
     body->id = fields->at(2).toString();
     body->ch = ch;
     body->d = fields->at(4);
     if (m_onRemote)
-        m_onRemote(ch, fields->at(1).toString(), std::move(body), fields->at(5).toBool());
+        m_onRemote(ch, fields->at(1).toString(), std::move(body), fields->at(5).toBool(), pos);
 }
 
 void RedisState::follow(const QString &ch, bool on)
@@ -200,10 +220,163 @@ void RedisState::follow(const QString &ch, bool on)
         m_redis.unsubscribe(shardOf(channel), channel);
 }
 
-void RedisState::broadcast(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable)
+void RedisState::whenFollowing(const QString &ch, std::function<void()> then)
 {
     const std::string channel = channelKey(ch) + ":pub";
-    send(channel, {"PUBLISH", channel, cbor(QCborArray{m_node, fromPeer, body.id, ch, body.d, reliable})});
+    m_redis.whenSubscribed(shardOf(channel), channel, std::move(then));
+}
+
+void RedisState::announce(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable,
+                          const HistoryEntry *history, Done done)
+{
+    const std::string key = channelKey(ch);
+    const std::string channel = key + ":pub";
+    const std::string message = cbor(QCborArray{m_node, fromPeer, body.id, ch, body.d, reliable});
+    if (!history) {
+        write(channel, {"PUBLISH", channel, "- - " + message}, std::move(done));
+        return;
+    }
+    // The epoch names this incarnation of the stream: a stream (or epoch) that is missing
+    // when a publication arrives (never made, deleted, lost with an AOF) starts a new one,
+    // so a position in the old one cannot be mistaken for one in the new. One script: the
+    // check, the XADD and the PUBLISH (which carries the entry's id and epoch) cannot
+    // interleave with another node's, so every node sees the stream's order.
+    static const std::string script =
+        "if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[2]) == 0 then "
+        "redis.call('SET', KEYS[2], ARGV[1]) end "
+        "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'p', ARGV[3]) "
+        "redis.call('PUBLISH', ARGV[4], id .. ' ' .. redis.call('GET', KEYS[2]) .. ' ' .. ARGV[5]) "
+        "return id";
+    write(key,
+          {"EVAL", script, "2", key + ":h", key + ":epoch",
+           m_options.nodeId + "-" + number(std::uint64_t(Metrics::unixMs())) + "-" + randomHex(4),
+           number(std::uint64_t(std::max(1, m_options.history))),
+           cbor(QCborArray{history->body->id, history->body->d, qint64(history->unixMs), history->peer}), channel, message},
+          std::move(done));
+}
+
+void RedisState::positionAdvanced(const Session &s, const QString &ch, const StreamPos &pos)
+{
+    const std::string key = sessionKey(s.sid) + ":pos";
+    send(key, {"HSET", key, ch.toStdString(), pos.id() + " " + pos.epoch});
+    send(key, {"PEXPIRE", key, number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)))});
+}
+
+void RedisState::positionDropped(const Session &s, const QString &ch)
+{
+    const std::string key = sessionKey(s.sid) + ":pos";
+    send(key, {"HDEL", key, ch.toStdString()});
+}
+
+namespace {
+// A stream entry as XRANGE returns it: [id, ["p", CBOR [id, d, unixMs, peer]]].
+bool decodeStreamEntry(const redisReply *item, StreamPos &pos, HistoryEntry &entry)
+{
+    if (!item || item->type != REDIS_REPLY_ARRAY || item->elements != 2)
+        return false;
+    std::string id;
+    if (!replyString(item->element[0], id) || !StreamPos::parseId(id, pos))
+        return false;
+    const redisReply *fields = item->element[1];
+    if (!fields || fields->type != REDIS_REPLY_ARRAY || fields->elements != 2)
+        return false;
+    const auto value = decodeArray(fields->element[1], 4);
+    if (!value || !value->at(0).isString() || value->at(0).toString().isEmpty() || !value->at(2).isInteger()
+        || !value->at(3).isString())
+        return false;
+    auto body = std::make_shared<Publication>();
+    body->id = value->at(0).toString();
+    body->d = value->at(1);
+    entry.body = std::move(body);
+    entry.unixMs = value->at(2).toInteger();
+    entry.peer = value->at(3).toString();
+    return true;
+}
+} // namespace
+
+void RedisState::readTail(const QString &ch, TailDone done)
+{
+    const std::string key = channelKey(ch);
+    auto tail = std::make_shared<std::optional<StreamPos>>();
+    send(key, {"XREVRANGE", key + ":h", "+", "-", "COUNT", "1"}, [tail, key](redisReply *reply) {
+        if (!reply || reply->type != REDIS_REPLY_ARRAY)
+            return;
+        StreamPos pos;
+        if (reply->elements == 1) {
+            std::string id;
+            const redisReply *item = reply->element[0];
+            if (!item || item->type != REDIS_REPLY_ARRAY || item->elements < 1 || !replyString(item->element[0], id)
+                || !StreamPos::parseId(id, pos)) {
+                TS_ERROR("redis: the last entry of %s:h is malformed", key.c_str());
+                return;
+            }
+        }
+        *tail = pos;
+    });
+    send(key, {"GET", key + ":epoch"}, [tail, done = std::move(done)](redisReply *reply) {
+        std::string epoch;
+        if (!*tail || !reply || (reply->type != REDIS_REPLY_NIL && !replyString(reply, epoch)) || epoch.size() > kMaxFieldText) {
+            done(std::nullopt);
+            return;
+        }
+        if ((*tail)->ms == 0 && (*tail)->seq == 0)
+            epoch.clear();   // no stream: whatever epoch comes next is the one
+        (*tail)->epoch = epoch;
+        done(*tail);
+    });
+}
+
+void RedisState::readSince(const QString &ch, const StreamPos &pos, int limit, std::function<void(Recovered)> done)
+{
+    const std::string key = channelKey(ch);
+    const bool fromStart = pos.epoch.empty() || (pos.ms == 0 && pos.seq == 0);
+    auto result = std::make_shared<Recovered>();
+    // From `pos` included, to see whether it is still there; one more than `limit` to see
+    // whether there are too many.
+    send(key, {"XRANGE", key + ":h", fromStart ? "-" : pos.id(), "+", "COUNT", number(std::uint64_t(limit) + 2)},
+         [result, pos, fromStart, limit, key](redisReply *reply) {
+             if (!reply || reply->type == REDIS_REPLY_ERROR) {
+                 result->failed = true;
+                 return;
+             }
+             if (reply->type != REDIS_REPLY_ARRAY) {
+                 result->lost = true;
+                 return;
+             }
+             size_t i = 0;
+             if (!fromStart) {
+                 StreamPos first;
+                 HistoryEntry entry;
+                 if (reply->elements == 0 || !decodeStreamEntry(reply->element[0], first, entry) || !first.sameEntry(pos)) {
+                     result->lost = true;   // trimmed (or the stream is gone)
+                     return;
+                 }
+                 i = 1;
+             }
+             for (; i < reply->elements; ++i) {
+                 StreamPos at;
+                 HistoryEntry entry;
+                 if (!decodeStreamEntry(reply->element[i], at, entry)) {
+                     TS_ERROR("redis: entry %zu of %s:h is malformed, skipped", i, key.c_str());
+                     continue;
+                 }
+                 result->entries.emplace_back(at, std::move(entry));
+             }
+             if (result->entries.size() > size_t(limit))
+                 result->lost = true;
+         });
+    send(key, {"GET", key + ":epoch"}, [result, pos, fromStart, done = std::move(done)](redisReply *reply) {
+        std::string epoch;
+        if (!reply || reply->type == REDIS_REPLY_ERROR)
+            result->failed = true;
+        else if (reply->type != REDIS_REPLY_NIL && !replyString(reply, epoch))
+            result->lost = true;
+        if (!fromStart && epoch != pos.epoch)
+            result->lost = true;
+        for (auto &[at, entry] : result->entries)
+            at.epoch = epoch;
+        done(std::move(*result));
+    });
 }
 
 void RedisState::presenceChanged(const QString &ch, const Session &s, bool joined)
@@ -370,15 +543,10 @@ void RedisState::expireSession(const Session &s, std::int64_t ttlMs)
 {
     const std::string key = sessionKey(s.sid);
     const std::string ttl = number(std::uint64_t(ttlMs));
-    for (const char *suffix : {"", ":out", ":nacks", ":subs"})
+    for (const char *suffix : {"", ":out", ":nacks", ":subs", ":pos"})
         send(key, {"PEXPIRE", key + suffix, ttl});
 }
 
-namespace {
-// While attached the keys outlive a refresh period by a whole --session-ttl, so a session
-// of a node that died is kept at least --session-ttl after its last refresh.
-std::int64_t attachedTtl(const Options &o) { return o.sessionTtlMs + o.sessionTtlMs / 2 + 1000; }
-} // namespace
 
 void RedisState::sessionCreated(const Session &s)
 {
@@ -402,7 +570,7 @@ void RedisState::sessionDetached(const Session &s) { expireSession(s, m_options.
 void RedisState::sessionForgotten(const Session &s)
 {
     const std::string key = sessionKey(s.sid);
-    send(key, {"DEL", key, key + ":out", key + ":nacks", key + ":subs"});
+    send(key, {"DEL", key, key + ":out", key + ":nacks", key + ":subs", key + ":pos"});
 }
 
 void RedisState::inboundAccepted(const Session &s, Done done)
@@ -442,17 +610,6 @@ void RedisState::subscriptionChanged(const Session &s, const QString &ch, bool s
     send(subs, {subscribed ? "SADD" : "SREM", subs, ch.toStdString()});
     if (subscribed)
         send(subs, {"PEXPIRE", subs, number(std::uint64_t(attachedTtl(m_options)))});
-}
-
-void RedisState::remembered(const QString &ch, const HistoryEntry &entry, Done done)
-{
-    const std::string key = channelKey(ch);
-    // The epoch names this incarnation of the stream: a new one when the stream was lost.
-    send(key, {"SET", key + ":epoch", m_options.nodeId + "-" + number(std::uint64_t(Metrics::unixMs())), "NX"});
-    write(key,
-          {"XADD", key + ":h", "MAXLEN", "~", number(std::uint64_t(std::max(1, m_options.history))), "*", "p",
-           cbor(QCborArray{entry.body->id, entry.body->d, qint64(entry.unixMs), entry.peer})},
-          std::move(done));
 }
 
 void RedisState::refreshAttached(const std::vector<const Session *> &attached)
@@ -561,6 +718,28 @@ void RedisState::loadSession(const QString &sid, LoadDone done)
             nack.err.code = entry->at(1).toString();
             nack.err.msg = entry->at(2).toString();
             job->session->nacks.push_back(std::move(nack));
+        }
+    });
+    send(key, {"HGETALL", key + ":pos"}, [this, job](redisReply *reply) {
+        if (!reply) {
+            job->unavailable = true;
+            return;
+        }
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements > 2 * size_t(m_options.maxChannels)) {
+            job->reject(QStringLiteral("the positions are not a hash"));
+            return;
+        }
+        for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+            std::string ch, value;
+            StreamPos pos;
+            const auto space = replyString(reply->element[i + 1], value) ? value.find(' ') : std::string::npos;
+            if (!replyString(reply->element[i], ch) || !ChannelRegistry::isValidName(text(ch)) || space == std::string::npos
+                || value.size() > kMaxFieldText || !StreamPos::parseId(value.substr(0, space), pos)) {
+                job->reject(QStringLiteral("position %1 is malformed").arg(i / 2));
+                return;
+            }
+            pos.epoch = value.substr(space + 1);
+            job->session->positions[text(ch)] = pos;
         }
     });
     // Replies of one shard arrive in order: this last one completes the job.

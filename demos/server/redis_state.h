@@ -42,16 +42,23 @@ public:
     void outboundQueued(const Session &s, const OutboundMessage &m, Done done) override;
     void acknowledged(const Session &s, std::uint64_t upTo) override;
     void subscriptionChanged(const Session &s, const QString &ch, bool subscribed) override;
-    void remembered(const QString &ch, const HistoryEntry &entry, Done done) override;
     void refreshAttached(const std::vector<const Session *> &attached) override;
     void follow(const QString &ch, bool on) override;
-    void broadcast(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable) override;
+    void whenFollowing(const QString &ch, std::function<void()> then) override;
+    void announce(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable,
+                  const HistoryEntry *history, Done done) override;
+    void positionAdvanced(const Session &s, const QString &ch, const StreamPos &pos) override;
+    void positionDropped(const Session &s, const QString &ch) override;
+    void readTail(const QString &ch, TailDone done) override;
+    void readSince(const QString &ch, const StreamPos &pos, int limit, std::function<void(Recovered)> done) override;
     void presenceChanged(const QString &ch, const Session &s, bool joined) override;
     bool readHistory(const QString &ch, int limit, Entries done) override;
     bool readPresence(const QString &ch, Entries done) override;
 
-    // A publication another node broadcast on a channel this node follows.
-    using RemoteHandler = std::function<void(const QString &ch, const QString &fromPeer, PublicationPtr body, bool reliable)>;
+    // A publication announced on a channel this node follows (by any node, this one too).
+    // `pos`: its stream position (reliable publications kept in history).
+    using RemoteHandler = std::function<void(const QString &ch, const QString &fromPeer, PublicationPtr body, bool reliable,
+                                             const std::optional<StreamPos> &pos)>;
     void setRemoteHandler(RemoteHandler handler) { m_onRemote = std::move(handler); }
 
     // Key names (also used by the tests through README.md).

@@ -12,6 +12,28 @@ void Session::rememberNack(Tether::Protocol::Nack nack)
         nacks.pop_front();
 }
 
+bool StreamPos::parseId(const std::string &text, StreamPos &out)
+{
+    const auto dash = text.find('-');
+    if (dash == std::string::npos || dash == 0 || dash + 1 >= text.size() || text.size() > 41)
+        return false;
+    std::uint64_t parts[2] = {0, 0};
+    const std::string pieces[2] = {text.substr(0, dash), text.substr(dash + 1)};
+    for (int i = 0; i < 2; ++i) {
+        for (const char ch : pieces[i]) {
+            if (ch < '0' || ch > '9')
+                return false;
+            const std::uint64_t next = parts[i] * 10 + std::uint64_t(ch - '0');
+            if (next / 10 != parts[i])
+                return false;
+            parts[i] = next;
+        }
+    }
+    out.ms = parts[0];
+    out.seq = parts[1];
+    return true;
+}
+
 size_t Session::acknowledge(std::uint64_t upTo)
 {
     size_t dropped = 0;

@@ -24,6 +24,7 @@
 #include <list>
 #include <memory>
 #include <set>
+#include <string>
 #include <unordered_map>
 
 namespace TetherServer {
@@ -35,6 +36,22 @@ inline constexpr std::uint64_t kNackMemory = 1024;
 struct OutboundMessage {
     std::uint64_t seq;
     PublicationPtr body;
+};
+
+// Redis mode: a position in a channel's stream (README.md, "Redis mode"). Entry ids
+// "MS-SEQ" order entries of one stream; `epoch` names the stream (a lost stream gets a new
+// one, and positions of the old epoch mean nothing in the new one). Empty epoch: the
+// stream did not exist yet.
+struct StreamPos {
+    std::uint64_t ms = 0;
+    std::uint64_t seq = 0;
+    std::string epoch;
+
+    bool before(const StreamPos &other) const { return ms < other.ms || (ms == other.ms && seq < other.seq); }
+    bool sameEntry(const StreamPos &other) const { return ms == other.ms && seq == other.seq; }
+    std::string id() const { return std::to_string(ms) + "-" + std::to_string(seq); }
+    // Parses "MS-SEQ"; false for anything else.
+    static bool parseId(const std::string &text, StreamPos &out);
 };
 
 struct Session {
@@ -55,6 +72,9 @@ struct Session {
     bool overflowed = false;                     // marked during a fan-out, dropped after it
 
     std::set<QString> channels;
+    // Redis mode: per subscribed channel, the last stream entry delivered to this session
+    // (or the stream's end when it subscribed); recovery on resume starts after it.
+    std::unordered_map<QString, StreamPos> positions;
     TokenBucket bucket;
     TimerId expiryTimer = 0;
     std::list<Session *>::iterator detachedPosition;  // valid while detached

@@ -23,6 +23,8 @@
 
 #include <functional>
 #include <optional>
+#include <utility>
+#include <vector>
 #include <memory>
 
 namespace TetherServer {
@@ -62,16 +64,34 @@ public:
     // The client acknowledged every owed message up to seq `upTo`.
     virtual void acknowledged(const Session &s, std::uint64_t upTo) = 0;
     virtual void subscriptionChanged(const Session &s, const QString &ch, bool subscribed) = 0;
-    // A reliable publication entered the channel's history.
-    virtual void remembered(const QString &ch, const HistoryEntry &entry, Done done) = 0;
     // Keeps attached sessions alive in the store (called periodically).
     virtual void refreshAttached(const std::vector<const Session *> &attached) = 0;
 
-    // Fan-out between nodes. A node follows a channel while it has local subscribers;
-    // broadcast() reaches the other nodes following it (each delivers to its own
-    // subscribers, except `fromPeer`).
+    // Fan-out between nodes. A node follows a channel while it has local subscribers.
     virtual void follow(const QString &ch, bool on) = 0;
-    virtual void broadcast(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable) = 0;
+    // Runs `then` once publications on `ch` reach this node (at once if that cannot be
+    // known, e.g. Redis is down).
+    virtual void whenFollowing(const QString &ch, std::function<void()> then) = 0;
+    // Publishes on the channel for every node following it, this one included: in Redis
+    // mode local subscribers are served from the fan-out too, so every node sees one order
+    // per channel, and every reliable delivery carries its stream position. With
+    // `history`, it is appended to the stream first (one script); `done`: durable.
+    virtual void announce(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable,
+                          const HistoryEntry *history, Done done) = 0;
+    // Stream positions of a session (recovery after a resume starts after them).
+    virtual void positionAdvanced(const Session &s, const QString &ch, const StreamPos &pos) = 0;
+    virtual void positionDropped(const Session &s, const QString &ch) = 0;
+    // The channel stream's last entry and epoch ({0-0, ""} when there is no stream).
+    using TailDone = std::function<void(std::optional<StreamPos>)>;
+    virtual void readTail(const QString &ch, TailDone done) = 0;
+    // The entries after `pos` (at most `limit`); `lost` when they cannot all be told: the
+    // epoch changed, `pos` was trimmed away, or more than `limit` came after it.
+    struct Recovered {
+        bool failed = false;
+        bool lost = false;
+        std::vector<std::pair<StreamPos, HistoryEntry>> entries;
+    };
+    virtual void readSince(const QString &ch, const StreamPos &pos, int limit, std::function<void(Recovered)> done) = 0;
     // `announce` false: the owner node changed (resume here), no event.
     virtual void presenceChanged(const QString &ch, const Session &s, bool joined) = 0;
     // The `history` / `presence` method results (README.md) read from the store; false
@@ -97,10 +117,17 @@ public:
     void outboundQueued(const Session &, const OutboundMessage &, Done) override {}
     void acknowledged(const Session &, std::uint64_t) override {}
     void subscriptionChanged(const Session &, const QString &, bool) override {}
-    void remembered(const QString &, const HistoryEntry &, Done) override {}
     void refreshAttached(const std::vector<const Session *> &) override {}
     void follow(const QString &, bool) override {}
-    void broadcast(const QString &, const QString &, const Publication &, bool) override {}
+    void whenFollowing(const QString &, std::function<void()> then) override { then(); }
+    void announce(const QString &, const QString &, const Publication &, bool, const HistoryEntry *, Done) override {}
+    void positionAdvanced(const Session &, const QString &, const StreamPos &) override {}
+    void positionDropped(const Session &, const QString &) override {}
+    void readTail(const QString &, TailDone done) override { done(std::nullopt); }
+    void readSince(const QString &, const StreamPos &, int, std::function<void(Recovered)> done) override
+    {
+        done(Recovered{});
+    }
     void presenceChanged(const QString &, const Session &, bool) override {}
     bool readHistory(const QString &, int, Entries) override { return false; }
     bool readPresence(const QString &, Entries) override { return false; }

@@ -175,6 +175,30 @@ private Q_SLOTS:
         CHECK_OK(expectClose(c, 4014, kWaitMs));
     }
 
+    // The channel's epoch changes when its stream is lost, not on every publication.
+    void epochChangesWhenHistoryIsLost()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        START_SERVER(a);
+        RawClient c;
+        CHECK_OK(openSession(c, a.url(), Codec::Json));
+        const QString ch = QStringLiteral("news");
+        const QStringList epochKey{QStringLiteral("GET"), QStringLiteral("tether:{c:news}:epoch")};
+        CHECK_OK(sendReliable(c, 1, QCborValue(1), ch));
+        const QByteArray first = redis.cli(epochKey);
+        QVERIFY(!first.isEmpty());
+        CHECK_OK(sendReliable(c, 2, QCborValue(2), ch));
+        QCOMPARE(redis.cli(epochKey), first);
+        redis.cli({QStringLiteral("DEL"), QStringLiteral("tether:{c:news}:h")});
+        CHECK_OK(sendReliable(c, 3, QCborValue(3), ch));
+        const QByteArray second = redis.cli(epochKey);
+        QVERIFY(!second.isEmpty());
+        QVERIFY(second != first);
+        QCOMPARE(redis.cli({QStringLiteral("XLEN"), QStringLiteral("tether:{c:news}:h")}), QByteArray("1"));
+    }
+
     // One node, restarted with SIGTERM then with SIGKILL on the same port: the session
     // resumes with everything it was owed.
     void nodeRestartLosesNothing_data()
@@ -416,6 +440,82 @@ private Q_SLOTS:
             },
             8000);
         QVERIFY(healed);
+    }
+
+    // Publications made while no node held a subscriber's session (detached on a node that
+    // died) come back on resume from the channel's stream, after its position.
+    void detachedSubscriberRecoversFromStream()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
+        START_SERVER(a);
+        START_SERVER(b);
+        const QString room = QStringLiteral("room");
+        RawClient y;
+        CHECK_OK(openSession(y, b.url(), Codec::Json));
+        CHECK_OK(sendReliable(y, 1, QCborValue(0), room, QStringLiteral("y0")));   // before x subscribes
+        RawClient x;
+        QCborMap welcome;
+        CHECK_OK(openSession(x, a.url(), Codec::Json, &welcome));
+        CHECK_OK(subscribe(x, room));
+        x.abort();
+        QVERIFY(x.expectSilence(100));
+        a.kill();
+        for (int i = 1; i <= 3; ++i)
+            CHECK_OK(sendReliable(y, quint64(i + 1), QCborValue(i), room, QStringLiteral("y%1").arg(i)));
+
+        RawClient x2;
+        QCborMap resumed;
+        CHECK_OK(openSession(x2, b.url(), Codec::Json, &resumed, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(resumed, QLatin1StringView("resumed")), true);
+        QStringList ids;
+        for (int i = 0; i < 3; ++i) {
+            const std::optional<QCborMap> got = nextDataMsg(x2, kWaitMs);
+            QVERIFY2(got, qPrintable(x2.errorString()));
+            ids << stringField(*got, QLatin1StringView("id")).value_or(QString());
+        }
+        QCOMPARE(ids, (QStringList{QStringLiteral("y1"), QStringLiteral("y2"), QStringLiteral("y3")}));
+        QVERIFY(!nextDataMsg(x2, 200));   // y0 (before the sub) is not delivered
+        // Live again: the next publication arrives once, not twice.
+        CHECK_OK(sendReliable(y, 5, QCborValue(4), room, QStringLiteral("y4")));
+        const std::optional<QCborMap> live = nextDataMsg(x2, kWaitMs);
+        QVERIFY2(live, qPrintable(x2.errorString()));
+        QCOMPARE(stringField(*live, QLatin1StringView("id")).value_or(QString()), QStringLiteral("y4"));
+        QVERIFY(!nextDataMsg(x2, 300));
+    }
+
+    // The stream a subscriber's position points into is lost (new epoch): its session
+    // cannot be resumed whole, the client gets resumed=false.
+    void lostHistoryMeansNewSession()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
+        START_SERVER(a);
+        START_SERVER(b);
+        const QString room = QStringLiteral("room");
+        RawClient y;
+        CHECK_OK(openSession(y, b.url(), Codec::Json));
+        CHECK_OK(sendReliable(y, 1, QCborValue(0), room, QStringLiteral("y0")));
+        RawClient x;
+        QCborMap welcome;
+        CHECK_OK(openSession(x, a.url(), Codec::Json, &welcome));
+        CHECK_OK(subscribe(x, room));
+        x.abort();
+        QVERIFY(x.expectSilence(100));
+        a.kill();
+        redis.cli({QStringLiteral("DEL"), QStringLiteral("tether:{c:room}:h")});
+        CHECK_OK(sendReliable(y, 2, QCborValue(1), room, QStringLiteral("y1")));
+
+        RawClient x2;
+        QCborMap second;
+        CHECK_OK(openSession(x2, b.url(), Codec::Json, &second, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(second, QLatin1StringView("resumed")), false);
+        QVERIFY(sidOf(second) != sidOf(welcome));
+        CHECK_OK(sendReliable(x2, 1, QCborValue(1)));
     }
 
     // Two shards: sessions spread over both, each resumes on the other node.
