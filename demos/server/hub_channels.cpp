@@ -45,6 +45,8 @@ void Hub::onSub(Connection &c, Session &s, const Sub &sub)
     }
     if (added)
         m_state->subscriptionChanged(s, sub.ch, true);
+    if (joined)
+        s.pendingChannels.insert(sub.ch);
     // The res says "from now on you get the publications": sent once the node's pub/sub
     // subscription is confirmed and the session's stream position is known (a resume
     // recovers what comes after it).
@@ -52,21 +54,26 @@ void Hub::onSub(Connection &c, Session &s, const Sub &sub)
     const std::uint64_t requestId = sub.id;
     const QString ch = sub.ch;
     const QString sid = s.sid;
+    // Stream entries are told apart by position (any after the tail read is delivered,
+    // once); the rest by the barrier: what was announced before it is not for this sub.
     m_state->whenFollowing(ch, [this, connectionId, requestId, ch, sid, joined] {
         m_state->readTail(ch, [this, connectionId, requestId, ch, sid, joined](std::optional<StreamPos> tail) {
-            Session *session = m_sessions.find(sid);
-            if (!session || !session->channels.count(ch))
-                return;
-            if (tail && !session->positions.count(ch)) {
-                session->positions[ch] = *tail;
-                m_state->positionAdvanced(*session, ch, *tail);
-            }
-            if (Connection *conn = connectionById(connectionId); conn && conn->session == session)
-                reply(*conn, requestId, channelResult(ch));
-            if (joined) {
-                if (Channel *channel = m_channels.find(ch))
-                    publishPresence(*channel, *session, true);
-            }
+            m_state->barrier(ch, [this, connectionId, requestId, ch, sid, joined, tail] {
+                Session *session = m_sessions.find(sid);
+                if (!session || !session->channels.count(ch))
+                    return;
+                session->pendingChannels.erase(ch);
+                if (tail && !session->positions.count(ch)) {
+                    session->positions[ch] = *tail;
+                    m_state->positionAdvanced(*session, ch, *tail);
+                }
+                if (Connection *conn = connectionById(connectionId); conn && conn->session == session)
+                    reply(*conn, requestId, channelResult(ch));
+                if (joined) {
+                    if (Channel *channel = m_channels.find(ch))
+                        publishPresence(*channel, *session, true);
+                }
+            });
         });
     });
 }
@@ -81,6 +88,7 @@ void Hub::onUnsub(Connection &c, Session &s, const Unsub &unsub)
         m_state->subscriptionChanged(s, unsub.ch, false);
         if (s.positions.erase(unsub.ch))
             m_state->positionDropped(s, unsub.ch);
+        s.pendingChannels.erase(unsub.ch);
     }
     reply(c, unsub.id, channelResult(unsub.ch));
     if (Channel *channel = m_channels.find(unsub.ch)) {
@@ -153,11 +161,15 @@ void Hub::onRemotePublication(const QString &ch, const QString &fromPeer, const 
                               const std::optional<StreamPos> &pos)
 {
     Channel *channel = m_channels.find(ch);
+    TS_DEBUG("fan-out on %s: id %s from %s, %s, %zu local subscribers", qPrintable(ch), qPrintable(body->id),
+             qPrintable(fromPeer), reliable ? "reliable" : "at-most-once", channel ? channel->subscribers.size() : 0);
     if (!channel)
         return;
     for (Session *subscriber : channel->subscribers) {
         if (subscriber->peer == fromPeer)
             continue;   // never echoed to its sender
+        if (!pos && !subscriber->pendingChannels.empty() && subscriber->pendingChannels.count(ch))
+            continue;   // announced before this session's sub (Hub::onSub)
         if (!reliable) {
             if (Connection *c = subscriber->connection; c && c->phase == Connection::Phase::Open)
                 sendMessage(*c, std::nullopt, *body);

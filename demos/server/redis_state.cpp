@@ -123,6 +123,8 @@ RedisState::RedisState(const Options &options, Redis &redis, TimerQueue &timers)
     m_redis.setStateHandler([this](size_t shard, bool up) {
         if (up)   // at once, not at the next beat: the node is alive as soon as it can say so
             beat(shard);
+        else      // their markers may never come back
+            releaseBarriers(shard);
     });
 }
 
@@ -159,6 +161,19 @@ void RedisState::onMessage(size_t, const std::string &channel, const std::string
     }
     if (channel != m_nodeChannel)
         return;
+    static const std::string sync = "sync ";
+    if (payload.compare(0, sync.size(), sync) == 0) {
+        std::uint64_t token = 0;
+        if (!parseUnsigned(payload.substr(sync.size()), token))
+            return;
+        const auto it = m_barriers.find(token);
+        if (it == m_barriers.end())
+            return;
+        std::function<void()> then = std::move(it->second.second);
+        m_barriers.erase(it);
+        then();
+        return;
+    }
     static const std::string take = "take ";
     if (payload.compare(0, take.size(), take) == 0) {
         const QString sid = text(payload.substr(take.size()));
@@ -224,6 +239,55 @@ void RedisState::whenFollowing(const QString &ch, std::function<void()> then)
 {
     const std::string channel = channelKey(ch) + ":pub";
     m_redis.whenSubscribed(shardOf(channel), channel, std::move(then));
+}
+
+void RedisState::barrier(const QString &ch, std::function<void()> then)
+{
+    // Published to ourselves on the channel's shard, from the connection that publishes
+    // everything else: Redis hands it to our subscriber connection after every message
+    // published before it.
+    const std::string channel = channelKey(ch) + ":pub";
+    const size_t shard = shardOf(channel);
+    if (!m_redis.up(shard)) {
+        then();
+        return;
+    }
+    const std::uint64_t token = m_nextBarrier++;
+    m_barriers.emplace(token, std::make_pair(shard, std::move(then)));
+    send(channel, {"PUBLISH", m_nodeChannel, "sync " + number(token)}, [this, token](redisReply *reply) {
+        if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
+            return;   // on its way back
+        const auto it = m_barriers.find(token);
+        if (it == m_barriers.end())
+            return;
+        std::function<void()> then = std::move(it->second.second);
+        m_barriers.erase(it);
+        then();
+    });
+    // Bounded: a marker lost with the subscriber connection must not hold a `sub` forever.
+    m_timers.schedule(steadyNowMs() + Redis::kReplyTimeoutMs, [this, token] {
+        const auto it = m_barriers.find(token);
+        if (it == m_barriers.end())
+            return;
+        std::function<void()> then = std::move(it->second.second);
+        m_barriers.erase(it);
+        then();
+    });
+}
+
+void RedisState::releaseBarriers(std::optional<size_t> shard)
+{
+    std::vector<std::function<void()>> ready;
+    for (auto it = m_barriers.begin(); it != m_barriers.end();) {
+        if (!shard || it->second.first == *shard) {
+            ready.push_back(std::move(it->second.second));
+            it = m_barriers.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (auto &then : ready)
+        then();
 }
 
 void RedisState::announce(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable,

@@ -15,6 +15,8 @@
 #include "state.h"
 
 #include <functional>
+#include <map>
+#include <optional>
 
 namespace TetherServer {
 
@@ -45,6 +47,7 @@ public:
     void refreshAttached(const std::vector<const Session *> &attached) override;
     void follow(const QString &ch, bool on) override;
     void whenFollowing(const QString &ch, std::function<void()> then) override;
+    void barrier(const QString &ch, std::function<void()> then) override;
     void announce(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable,
                   const HistoryEntry *history, Done done) override;
     void positionAdvanced(const Session &s, const QString &ch, const StreamPos &pos) override;
@@ -84,6 +87,9 @@ private:
     size_t m_inFlight = 0;
     std::function<void(const QString &)> m_onTakeover;
     RemoteHandler m_onRemote;
+    std::uint64_t m_nextBarrier = 1;
+    std::map<std::uint64_t, std::pair<size_t, std::function<void()>>> m_barriers;   // token -> shard, then
+    void releaseBarriers(std::optional<size_t> shard);
 };
 
 } // namespace TetherServer

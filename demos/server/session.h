@@ -75,6 +75,9 @@ struct Session {
     // Redis mode: per subscribed channel, the last stream entry delivered to this session
     // (or the stream's end when it subscribed); recovery on resume starts after it.
     std::unordered_map<QString, StreamPos> positions;
+    // Redis mode: channels subscribed but not answered yet; publications without a stream
+    // position (presence, at-most-once) announced before the `sub` are not delivered.
+    std::set<QString> pendingChannels;
     TokenBucket bucket;
     TimerId expiryTimer = 0;
     std::list<Session *>::iterator detachedPosition;  // valid while detached

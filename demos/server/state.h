@@ -72,6 +72,9 @@ public:
     // Runs `then` once publications on `ch` reach this node (at once if that cannot be
     // known, e.g. Redis is down).
     virtual void whenFollowing(const QString &ch, std::function<void()> then) = 0;
+    // Runs `then` once every publication announced on `ch` before this call reached this
+    // node (a marker published behind them came back; at once if Redis is down).
+    virtual void barrier(const QString &ch, std::function<void()> then) = 0;
     // Publishes on the channel for every node following it, this one included: in Redis
     // mode local subscribers are served from the fan-out too, so every node sees one order
     // per channel, and every reliable delivery carries its stream position. With
@@ -120,6 +123,7 @@ public:
     void refreshAttached(const std::vector<const Session *> &) override {}
     void follow(const QString &, bool) override {}
     void whenFollowing(const QString &, std::function<void()> then) override { then(); }
+    void barrier(const QString &, std::function<void()> then) override { then(); }
     void announce(const QString &, const QString &, const Publication &, bool, const HistoryEntry *, Done) override {}
     void positionAdvanced(const Session &, const QString &, const StreamPos &) override {}
     void positionDropped(const Session &, const QString &) override {}
