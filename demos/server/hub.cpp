@@ -680,7 +680,7 @@ void Hub::onMsg(Connection &c, Session &s, const Msg &msg)
             s.rememberNack(std::move(nack));
         } else {
             if (!m_immediate)
-                m_ackLatch = std::make_shared<AckLatch>(this, c.id());   // publish() joins it
+                m_ackLatch = std::make_shared<AckLatch>(this, c.id(), steadyNowMs());   // publish() joins it
             publish(&s, msg, true);
         }
     }
@@ -693,7 +693,7 @@ Hub::AckLatch::~AckLatch()
     if (!c)
         return;
     if (durable)
-        hub->oweAck(*c);
+        hub->oweAck(*c, receivedMs);
     else if (c->session)
         hub->evictSession(c->session->sid);
 }
@@ -708,14 +708,14 @@ void Hub::acceptInbound(Connection &c, Session &s)
     // last holder is released); a failed write withholds it, the client retransmits.
     std::shared_ptr<AckLatch> latch = std::move(m_ackLatch);
     if (!latch)
-        latch = std::make_shared<AckLatch>(this, c.id());
+        latch = std::make_shared<AckLatch>(this, c.id(), steadyNowMs());
     m_state->inboundAccepted(s, [latch](bool durable) {
         if (!durable)
             latch->durable = false;
     });
 }
 
-void Hub::oweAck(Connection &c)
+void Hub::oweAck(Connection &c, std::int64_t receivedMs)
 {
     if (++c.acksOwed >= kAckAtOnce) {
         sendAckNow(c);
@@ -723,7 +723,10 @@ void Hub::oweAck(Connection &c)
     }
     if (c.ackTimer == 0) {
         const std::uint64_t id = c.id();
-        c.ackTimer = m_timers.schedule(steadyNowMs() + m_options.ackDelayMs, [this, id] {
+        // The delay counts from the message's arrival: in Redis mode the wait for Redis
+        // is part of it, not added to it.
+        const std::int64_t from = receivedMs >= 0 ? receivedMs : steadyNowMs();
+        c.ackTimer = m_timers.schedule(from + m_options.ackDelayMs, [this, id] {
             if (Connection *conn = connectionById(id)) {
                 conn->ackTimer = 0;
                 sendAckNow(*conn);

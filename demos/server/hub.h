@@ -108,7 +108,8 @@ private:
     void scheduleRefreshTick();
     void onMsg(Connection &c, Session &s, const Tether::Protocol::Msg &msg);
     void onAck(Connection &c, Session &s, const Tether::Protocol::Ack &ack);
-    void oweAck(Connection &c);
+    // `receivedMs`: when the message arrived (the ack delay counts from there), -1 = now.
+    void oweAck(Connection &c, std::int64_t receivedMs = -1);
     void sendAckNow(Connection &c);
     void detach(Session &s, std::int64_t nowMs);
     // fromStore: erase it from the state store too (not on expiry: the store expires it).
@@ -174,10 +175,11 @@ private:
     // Redis mode: sends the ack owed for one client message when the last write it caused
     // is confirmed (its last holder is released).
     struct AckLatch {
-        AckLatch(Hub *h, std::uint64_t id) : hub(h), connectionId(id) {}
+        AckLatch(Hub *h, std::uint64_t id, std::int64_t received) : hub(h), connectionId(id), receivedMs(received) {}
         ~AckLatch();
         Hub *hub;
         std::uint64_t connectionId;
+        std::int64_t receivedMs;
         bool durable = true;
     };
     std::shared_ptr<AckLatch> m_ackLatch;   // set while onMsg publishes
