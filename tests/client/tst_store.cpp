@@ -877,6 +877,37 @@ private Q_SLOTS:
         QCOMPARE(readAll(r.movedTo), bytes);
     }
 
+    // A store written under another protocol version: its messages are the app's, its
+    // session was the other protocol's (sameEndpoint false: not resumed).
+    void otherProtocolVersionKeepsMessagesNotSession()
+    {
+        {
+            Store store;
+            Reports reports(store);
+            QVERIFY(store.open(path, identity(), kBase).isWritable());
+            PersistBatch b;
+            b.number = 1;
+            b.put = {message(1), message(2)};
+            b.session = Engine::StoredSession{QStringLiteral("s-9"), 1, 2, 3};
+            store.submit(b);
+            QTRY_COMPARE_WITH_TIMEOUT(reports.list.size(), size_t(1), kWaitMs);
+        }
+        {
+            auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("protocol"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("UPDATE meta SET value = 99 WHERE key = 'protocol_version'")));
+            QCOMPARE(q.numRowsAffected(), 1);
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("protocol"));
+        const auto r = reopen(path);
+        QCOMPARE(statusName(r.status), QStringLiteral("Opened"));
+        QCOMPARE(r.snapshot.messages.size(), size_t(2));
+        QVERIFY(!r.snapshot.sameEndpoint);
+        QCOMPARE(r.snapshot.session.sid, QStringLiteral("s-9"));  // read; the engine does not resume it
+    }
+
     void readOnlyLocation() { runInNamespace(QStringLiteral("readonly")); }
     void diskFull() { runInNamespace(QStringLiteral("diskfull")); }
 

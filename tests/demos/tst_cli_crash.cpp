@@ -132,6 +132,7 @@ private Q_SLOTS:
     void crashLedger_data();
     void crashLedger();
     void subscriberKilledMidStreamMissesNothing();
+    void laterRunWithNoInputDeliversWhatWasPersisted();
 };
 
 void tst_CliCrash::initTestCase()
@@ -383,6 +384,47 @@ void tst_CliCrash::subscriberKilledMidStreamMissesNothing()
     QVERIFY(kills >= 3);
     QCOMPARE(int(lines.size()), kPublications);
     QCOMPARE(int(seen.size()), kPublications);   // one id per publication: nothing renamed
+}
+
+// The recipe: lines read and persisted while the server is down, the CLI killed;
+// `tether-cli URL --store PATH --wait-delivered </dev/null` later delivers them all.
+void tst_CliCrash::laterRunWithNoInputDeliversWhatWasPersisted()
+{
+    constexpr int kCount = 50;
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString storePath = dir.filePath(QStringLiteral("outbox.db"));
+    const QString ledgerPath = dir.filePath(QStringLiteral("ledger.tsv"));
+    ServerProcess server({QStringLiteral("--ledger"), ledgerPath});
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    const quint16 port = server.port();
+    const QString url = server.url().toString();
+    QVERIFY(server.stop());
+
+    CliProcess first;
+    QVERIFY(first.start({url, QStringLiteral("--channel"), QStringLiteral("later"), QStringLiteral("--store"), storePath,
+                         QStringLiteral("--events"), QStringLiteral("json")}));
+    first.write(numberLines(1, kCount));
+    QVERIFY2(first.waitForEvent(QStringLiteral("persisted"), kRunMs, kCount), first.stderrText().right(2000).constData());
+    ::kill(pid_t(first.pid()), SIGKILL);
+    QVERIFY(first.waitFinished(10000));
+    QCOMPARE(first.countEvents(QStringLiteral("delivered")), 0);   // the server was down all along
+
+    QVERIFY2(server.start(port), qPrintable(server.errorString()));
+    CliProcess second;
+    QVERIFY(second.start({url, QStringLiteral("--channel"), QStringLiteral("later"), QStringLiteral("--store"),
+                          storePath, QStringLiteral("--wait-delivered"), QStringLiteral("--events"),
+                          QStringLiteral("json")}));
+    second.closeStdin();   // </dev/null
+    QVERIFY2(second.waitFinished(kRunMs), second.stderrText().right(2000).constData());
+    QCOMPARE(second.exitCode(), 0);
+    QCOMPARE(second.countEvents(QStringLiteral("restored")), 1);
+    QCOMPARE(second.countEvents(QStringLiteral("delivered")), kCount);
+    QVERIFY(server.stop());
+    QSet<int> lines;
+    for (const LedgerEntry &e : readLedger(ledgerPath))
+        lines.insert(e.line);
+    QCOMPARE(int(lines.size()), kCount);
 }
 
 QTEST_GUILESS_MAIN(tst_CliCrash)
