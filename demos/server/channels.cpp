@@ -113,6 +113,8 @@ bool ChannelRegistry::subscribe(Channel &channel, Session &session)
     if (std::find(subs.begin(), subs.end(), &session) != subs.end())
         return false;
     subs.push_back(&session);
+    if (subs.size() == 1 && m_onFollow)
+        m_onFollow(channel.name, true);
     return true;
 }
 
@@ -123,6 +125,8 @@ bool ChannelRegistry::unsubscribe(Channel &channel, Session &session)
     if (it == subs.end())
         return false;
     subs.erase(it);   // keeps subscription order (presence lists read it)
+    if (subs.empty() && m_onFollow)
+        m_onFollow(channel.name, false);
     return true;
 }
 

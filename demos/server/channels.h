@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -69,6 +70,10 @@ public:
     size_t size() const { return m_channels.size(); }
     int historyLimit() const { return m_historyLimit; }
 
+    // Told when a channel gets its first local subscriber (true) or loses its last (false):
+    // Redis mode follows the channel's fan-out between nodes only meanwhile.
+    void setFollowHandler(std::function<void(const QString &, bool)> handler) { m_onFollow = std::move(handler); }
+
 private:
     bool isReadonly(const QString &name) const;
     int aclRuleFor(const QString &name) const;
@@ -79,6 +84,7 @@ private:
     int m_historyLimit;
     size_t m_maxChannels;
     std::unordered_map<QString, std::unique_ptr<Channel>> m_channels;
+    std::function<void(const QString &, bool)> m_onFollow;
 };
 
 } // namespace TetherServer

@@ -5,6 +5,8 @@
 #include "auth.h"
 #include "clock.h"
 #include "log.h"
+#include "redis.h"
+#include "redis_state.h"
 
 #include <libwebsockets.h>
 
@@ -20,6 +22,11 @@ constexpr std::uint64_t kServerFullRetryMs = 1000;
 // "Try again later". Not 1013: Qt 6.4's QWebSocket treats 1012-1014 as invalid close codes
 // (it reports 1002 instead), so the temporary application range of PROTOCOL.md §8 is used.
 constexpr int kServerFullCloseCode = 4013;
+// Redis mode, Redis unreachable: temporary (PROTOCOL.md §8, 4000-4399), retry soon.
+constexpr int kUnavailableCloseCode = 4014;
+constexpr std::uint64_t kUnavailableRetryMs = 1000;
+// Frames a client may send between its hello and the end of its session's load.
+constexpr size_t kMaxDeferredFrames = 1024;
 
 QString latin1(const char *text) { return QString::fromLatin1(text); }
 
@@ -42,6 +49,23 @@ Hub::Hub(const Options &options, TimerQueue &timers)
       m_channels(options.readonly, aclRules(options), options.history, options.maxChannels),
       m_metrics(steadyNowMs())
 {
+    if (!options.redis.empty()) {
+        m_redis = std::make_unique<Redis>(options.redis, timers);
+        auto state = std::make_unique<RedisState>(options, *m_redis, timers);
+        state->setTakeoverHandler([this](const QString &sid) { releaseSession(sid); });
+        state->setRemoteHandler([this](const QString &ch, const QString &fromPeer, PublicationPtr body, bool reliable,
+                                       const std::optional<StreamPos> &pos) {
+            onRemotePublication(ch, fromPeer, body, reliable, pos);
+        });
+        m_channels.setFollowHandler([this](const QString &ch, bool on) { m_state->follow(ch, on); });
+        m_redisState = state.get();
+        m_state = std::move(state);
+        m_runId = QString::fromLatin1(randomHex(4));
+        m_idPrefix = m_runId + QLatin1Char('-');
+    } else {
+        m_state = std::make_unique<MemoryState>();
+    }
+    m_immediate = m_state->immediate();
     scheduleMetricsTick();
     if (m_options.pingIntervalMs > 0)
         schedulePingTick();
@@ -50,7 +74,41 @@ Hub::Hub(const Options &options, TimerQueue &timers)
         TS_ERROR("%s", error.c_str());
 }
 
-Hub::~Hub() = default;
+Hub::~Hub() { stopStore(); }
+
+bool Hub::attachLoop(lws_context *context)
+{
+    if (!m_redis)
+        return true;
+    if (!m_redis->start(context))
+        return false;
+    m_redisState->start();
+    scheduleRefreshTick();
+    return true;
+}
+
+bool Hub::storeAvailable() const { return m_state->available(); }
+
+void Hub::stopStore()
+{
+    if (m_redis)
+        m_redis->stop();
+}
+
+void Hub::scheduleRefreshTick()
+{
+    const std::int64_t period = std::max<std::int64_t>(1000, m_options.sessionTtlMs / 2);
+    m_timers.schedule(steadyNowMs() + period, [this] {
+        std::vector<const Session *> attached;
+        for (auto &entry : m_connections) {
+            if (const Session *s = entry.second->session)
+                attached.push_back(s);
+        }
+        if (m_state->available())
+            m_state->refreshAttached(attached);
+        scheduleRefreshTick();
+    });
+}
 
 Connection *Hub::connectionById(std::uint64_t id)
 {
@@ -96,6 +154,8 @@ void Hub::onClosed(Connection &c)
     const std::int64_t now = steadyNowMs();
     m_timers.cancel(c.helloTimer);
     m_timers.cancel(c.ackTimer);
+    if (!m_loading.empty())
+        m_loading.erase(c.id());
     if (Session *s = c.session) {
         s->connection = nullptr;
         c.session = nullptr;
@@ -201,6 +261,17 @@ void Hub::onMessage(Connection &c, const char *data, size_t size, bool binary)
     case Connection::Mode::Tether:
         break;
     }
+    if (!m_loading.empty()) {
+        const auto loading = m_loading.find(c.id());
+        if (loading != m_loading.end()) {
+            if (loading->second.size() >= kMaxDeferredFrames) {
+                fail(c, "rate_limited", QStringLiteral("too many frames before welcome"), 4029, 1000);
+                return;
+            }
+            loading->second.emplace_back(std::string(data, size), binary);
+            return;
+        }
+    }
 
     const Codec &codec = *c.codec();
     if (binary != codec.usesBinaryFrames()) {
@@ -264,7 +335,6 @@ void Hub::onMessage(Connection &c, const char *data, size_t size, bool binary)
 
 void Hub::onHello(Connection &c, const Hello &hello)
 {
-    const std::int64_t now = steadyNowMs();
     QString user;
     if (!m_options.authSecret.empty()) {
         if (!hello.token || hello.token->isEmpty()) {
@@ -291,62 +361,282 @@ void Hub::onHello(Connection &c, const Hello &hello)
         if (s && s->user != user)
             s = nullptr;   // another user's session: not theirs to resume
     }
-    const bool resumed = s != nullptr;
-    if (!s) {
-        if (m_sessions.size() >= size_t(m_options.maxSessions)) {
-            if (Session *oldest = m_sessions.oldestDetached())
-                forget(*oldest);
-        }
-        if (m_sessions.size() >= size_t(m_options.maxSessions)) {
-            fail(c, "server_full", QStringLiteral("too many sessions"), kServerFullCloseCode, kServerFullRetryMs);
+    if (s) {
+        completeHello(c, *s, true, hello, m_state->nodeId());
+        return;
+    }
+    if (!m_state->available()) {
+        // Nothing could be made durable: a temporary refusal (PROTOCOL.md §8), the client
+        // retries after retryAfter and the node serves it once Redis is back.
+        fail(c, "unavailable", QStringLiteral("state store down, retry later"), kUnavailableCloseCode,
+             kUnavailableRetryMs);
+        return;
+    }
+    if (hello.sid && !m_immediate) {
+        // Maybe a session of another node (or of this node before a restart): load it.
+        const std::uint64_t id = c.id();
+        m_loading[id];
+        m_state->loadSession(*hello.sid, [this, id, hello, user](StateStore::Loaded loaded) {
+            if (!m_loading.count(id))
+                return;   // the connection is gone
+            Connection *conn = connectionById(id);
+            if (!conn || conn->closing()) {
+                m_loading.erase(id);
+                return;
+            }
+            switch (loaded.outcome) {
+            case StateStore::Loaded::Outcome::Unavailable:
+                m_loading.erase(id);
+                fail(*conn, "unavailable", QStringLiteral("state store down, retry later"), kUnavailableCloseCode,
+                     kUnavailableRetryMs);
+                return;
+            case StateStore::Loaded::Outcome::Found:
+                if (loaded.session->user == user) {
+                    if (Session *here = m_sessions.find(loaded.session->sid)) {   // loaded meanwhile
+                        completeHello(*conn, *here, true, hello, loaded.ownerNode);
+                        break;
+                    }
+                    Session &here = m_sessions.adopt(std::move(loaded.session), m_options.rate, m_options.burst,
+                                                     steadyNowMs());
+                    for (const QString &name : here.channels) {
+                        if (Channel *channel = m_channels.findOrCreate(name))
+                            m_channels.subscribe(*channel, here);
+                        m_state->presenceChanged(name, here, true);   // now owned by this node
+                    }
+                    const QString sid = here.sid;
+                    const QString owner = loaded.ownerNode;
+                    recoverFromStreams(here, [this, id, hello, user, sid, owner](bool lost, bool failed,
+                                                                                 Missed missed) {
+                        Connection *c2 = connectionById(id);
+                        Session *s2 = m_sessions.find(sid);
+                        if (!c2 || c2->closing() || !s2 || failed) {
+                            // Not resumed here after all: the copy goes, the session lives on
+                            // in Redis (no presence leave, nothing erased).
+                            m_loading.erase(id);
+                            if (s2 && !s2->connection)
+                                dropLocalCopy(sid, "unavailable", QString(), kUnavailableCloseCode, std::nullopt);
+                            if (c2 && failed)
+                                fail(*c2, "unavailable", QStringLiteral("state store down, retry later"),
+                                     kUnavailableCloseCode, kUnavailableRetryMs);
+                            return;
+                        }
+                        if (lost) {
+                            // Publications it was owed are gone from the stream: the session
+                            // cannot be resumed whole, the client starts anew (sessionLost).
+                            TS_INFO("session %s: history lost on a channel, not resumed", qPrintable(s2->peer));
+                            forget(*s2, true);
+                            createSessionFor(*c2, user, hello);
+                        } else {
+                            completeHello(*c2, *s2, true, hello, owner);
+                            for (auto &[ch, entries] : missed) {
+                                for (auto &[pos, entry] : entries) {
+                                    if (entry.peer == s2->peer || !s2->channels.count(ch))
+                                        continue;   // its own publication, or unsubscribed meanwhile
+                                    if (!advancePosition(*s2, ch, pos))
+                                        continue;
+                                    auto body = std::make_shared<Publication>(*entry.body);
+                                    body->ch = ch;
+                                    deliverReliable(*s2, body);
+                                }
+                            }
+                            dropOverflowed();
+                        }
+                        replayDeferred(id);
+                    });
+                    return;   // replayDeferred once recovered
+                }
+                createSessionFor(*conn, user, hello);
+                break;
+            case StateStore::Loaded::Outcome::Missing:
+                createSessionFor(*conn, user, hello);
+                break;
+            }
+            replayDeferred(id);
+        });
+        return;
+    }
+    createSessionFor(c, user, hello);
+}
+
+void Hub::recoverFromStreams(Session &s, std::function<void(bool lost, bool failed, Missed missed)> resume)
+{
+    struct Join {
+        size_t waiting = 1;   // + one per channel read; the last one resumes
+        bool lost = false;
+        bool failed = false;
+        Missed missed;
+        std::function<void(bool, bool, Missed)> resume;
+    };
+    auto join = std::make_shared<Join>();
+    join->resume = std::move(resume);
+    auto finish = [this, join] {
+        if (--join->waiting > 0)
             return;
-        }
-        s = &m_sessions.create(user, m_options.rate, m_options.burst, now);
-    } else {
-        if (Connection *old = s->connection) {
+        join->resume(join->lost, join->failed, std::move(join->missed));
+    };
+    const int limit = std::max(1, m_channels.historyLimit());
+    for (const QString &ch : s.channels) {
+        const auto at = s.positions.find(ch);
+        if (at == s.positions.end())
+            continue;   // subscribed, position not known yet: nothing to recover from
+        ++join->waiting;
+        m_state->readSince(ch, at->second, limit, [join, ch, finish](StateStore::Recovered recovered) {
+            join->failed = join->failed || recovered.failed;
+            join->lost = join->lost || recovered.lost;
+            if (!recovered.entries.empty())
+                join->missed.emplace_back(ch, std::move(recovered.entries));
+            finish();
+        });
+    }
+    finish();
+}
+
+void Hub::replayDeferred(std::uint64_t id)
+{
+    const auto it = m_loading.find(id);
+    if (it == m_loading.end())
+        return;
+    const auto frames = std::move(it->second);
+    m_loading.erase(it);
+    for (const auto &[bytes, binary] : frames) {
+        Connection *conn = connectionById(id);
+        if (!conn || conn->closing())
+            return;
+        onMessage(*conn, bytes.data(), bytes.size(), binary);
+    }
+}
+
+void Hub::createSessionFor(Connection &c, const QString &user, const Hello &hello)
+{
+    if (m_sessions.size() >= size_t(m_options.maxSessions)) {
+        if (Session *oldest = m_sessions.oldestDetached())
+            forget(*oldest);
+    }
+    if (m_sessions.size() >= size_t(m_options.maxSessions)) {
+        fail(c, "server_full", QStringLiteral("too many sessions"), kServerFullCloseCode, kServerFullRetryMs);
+        return;
+    }
+    Session &s = m_sessions.create(user, m_options.rate, m_options.burst, steadyNowMs(), m_runId);
+    if (!m_immediate)
+        m_state->sessionCreated(s);
+    completeHello(c, s, false, hello, QString());
+}
+
+void Hub::completeHello(Connection &c, Session &s, bool resumed, const Hello &hello, const QString &previousNode)
+{
+    if (resumed) {
+        ++m_metrics.counters.resumes;
+        if (Connection *old = s.connection) {
             // Takeover (PROTOCOL.md §3): the older connection loses the session for good.
             old->session = nullptr;
             m_timers.cancel(old->ackTimer);
             old->ackTimer = 0;
+            ++m_metrics.counters.takeovers;
             fail(*old, "session_taken", QStringLiteral("session resumed by another connection"), 4409);
         }
-        m_timers.cancel(s->expiryTimer);
-        s->expiryTimer = 0;
-        m_sessions.markAttached(*s);
+        m_timers.cancel(s.expiryTimer);
+        s.expiryTimer = 0;
+        m_sessions.markAttached(s);
         // hello.rx is the client's cumulative ack of the server stream.
-        s->acknowledge(std::min<std::uint64_t>(hello.rx.value_or(0), s->outSeq));
+        const std::uint64_t acked = std::min<std::uint64_t>(hello.rx.value_or(0), s.outSeq);
+        const size_t dropped = s.acknowledge(acked);
+        if (!m_immediate) {
+            if (dropped)
+                m_state->acknowledged(s, acked);
+            m_state->sessionAttached(s, previousNode);
+        }
     }
 
     m_timers.cancel(c.helloTimer);
     c.helloTimer = 0;
     c.phase = Connection::Phase::Open;
-    c.session = s;
-    s->connection = &c;
+    c.session = &s;
+    s.connection = &c;
 
     Welcome welcome;
-    welcome.sid = s->sid;
+    welcome.sid = s.sid;
     welcome.resumed = resumed;
-    welcome.rx = s->inRx;
+    welcome.rx = s.inRx;
     if (m_options.heartbeatMs > 0)
         welcome.hb = std::uint64_t(m_options.heartbeatMs);
     welcome.maxFrame = std::uint64_t(m_options.maxFrame);
     welcome.ttl = std::uint64_t(m_options.sessionTtlMs);
     send(c, welcome);
-    TS_INFO("connection %llu: session %s %s (peer %s)", static_cast<unsigned long long>(c.id()),
-            qPrintable(s->peer), resumed ? "resumed" : "created", qPrintable(s->peer));
+    TS_INFO("connection %llu: session %s %s", static_cast<unsigned long long>(c.id()), qPrintable(s.peer),
+            resumed ? "resumed" : "created");
+    s.sentSeq = s.durableSeq;
     if (!resumed)
         return;
 
     const std::uint64_t ak = hello.ak.value_or(0);
-    for (const Nack &nack : s->nacks) {
-        if (nack.seq > ak && nack.seq <= s->inRx)
+    for (const Nack &nack : s.nacks) {
+        if (nack.seq > ak && nack.seq <= s.inRx)
             send(c, nack);
     }
+    // Only what the store holds: the rest is sent when its write is confirmed.
     const std::uint64_t clientRx = hello.rx.value_or(0);
-    for (const OutboundMessage &m : s->unacked) {
-        if (m.seq > clientRx)
+    for (const OutboundMessage &m : s.unacked) {
+        if (m.seq > clientRx && m.seq <= s.durableSeq)
             sendMessage(c, m.seq, *m.body);
     }
+}
+
+void Hub::evictSession(const QString &sid)
+{
+    // A write of this session failed: this node's copy is ahead of Redis (an inRx or a seq
+    // Redis lacks). Drop the copy and close with a temporary code; the client comes back
+    // once Redis does, resumes what Redis holds and retransmits what was not acked.
+    // From a timer, never at once: a failed write may report in the middle of a fan-out
+    // that is walking the session's channels.
+    m_evictions.push_back(sid);
+    if (m_evictions.size() > 1)
+        return;
+    m_timers.schedule(steadyNowMs(), [this] {
+        const std::vector<QString> sids = std::move(m_evictions);
+        m_evictions.clear();
+        for (const QString &victim : sids)
+            dropLocalCopy(victim, "unavailable", QStringLiteral("state store down, retry later"), kUnavailableCloseCode,
+                          kUnavailableRetryMs);
+    });
+}
+
+void Hub::releaseSession(const QString &sid)
+{
+    if (Session *s = m_sessions.find(sid)) {
+        TS_INFO("session %s: attached on another node now, letting go of it", qPrintable(s->peer));
+        if (s->connection)
+            ++m_metrics.counters.takeovers;
+    }
+    dropLocalCopy(sid, "session_taken", QStringLiteral("session resumed by another connection"), 4409, std::nullopt);
+}
+
+void Hub::dropLocalCopy(const QString &sid, const char *code, const QString &message, int closeCode,
+                        std::optional<std::uint64_t> retryAfterMs)
+{
+    Session *s = m_sessions.find(sid);
+    if (!s)
+        return;
+    if (Connection *old = s->connection) {
+        old->session = nullptr;
+        s->connection = nullptr;
+        m_timers.cancel(old->ackTimer);
+        old->ackTimer = 0;
+        fail(*old, code, message, closeCode, retryAfterMs);
+    }
+    m_timers.cancel(s->expiryTimer);
+    s->expiryTimer = 0;
+    if (s->overflowed) {
+        for (auto it = m_overflowed.begin(); it != m_overflowed.end();)
+            it = *it == s ? m_overflowed.erase(it) : it + 1;
+    }
+    // It lives on, elsewhere: no presence leave, nothing erased in the store.
+    for (const QString &name : s->channels) {
+        if (Channel *channel = m_channels.find(name)) {
+            m_channels.unsubscribe(*channel, *s);
+            m_channels.collect(*channel);
+        }
+    }
+    m_sessions.erase(*s);
 }
 
 // ---------------------------------------------------------------------------- reliable stream
@@ -365,7 +655,7 @@ void Hub::onMsg(Connection &c, Session &s, const Msg &msg)
         return;
     }
     if (seq <= s.inRx) {   // duplicate: dropped, still acknowledged
-        oweAck(c);
+        acceptInbound(c, s);
         return;
     }
     if (seq != s.inRx + 1) {
@@ -389,12 +679,44 @@ void Hub::onMsg(Connection &c, Session &s, const Msg &msg)
                                    : QStringLiteral("no right to publish on '%1'").arg(*msg.ch);
             }
             send(c, nack);   // before any ack that covers it: acks are queued later
+            if (!m_immediate)
+                m_state->nackRemembered(s, nack);
             s.rememberNack(std::move(nack));
         } else {
+            if (!m_immediate)
+                m_ackLatch = std::make_shared<AckLatch>(this, c.id());   // publish() joins it
             publish(&s, msg, true);
         }
     }
-    oweAck(c);
+    acceptInbound(c, s);
+}
+
+Hub::AckLatch::~AckLatch()
+{
+    Connection *c = hub->connectionById(connectionId);
+    if (!c)
+        return;
+    if (durable)
+        hub->oweAck(*c);
+    else if (c->session)
+        hub->evictSession(c->session->sid);
+}
+
+void Hub::acceptInbound(Connection &c, Session &s)
+{
+    if (m_immediate) {
+        oweAck(c);
+        return;
+    }
+    // The ack goes out when every write this message caused is confirmed (the latch's
+    // last holder is released); a failed write withholds it, the client retransmits.
+    std::shared_ptr<AckLatch> latch = std::move(m_ackLatch);
+    if (!latch)
+        latch = std::make_shared<AckLatch>(this, c.id());
+    m_state->inboundAccepted(s, [latch](bool durable) {
+        if (!durable)
+            latch->durable = false;
+    });
 }
 
 void Hub::oweAck(Connection &c)
@@ -429,10 +751,30 @@ void Hub::onAck(Connection &c, Session &s, const Ack &ack)
         fail(c, "bad_ack", QStringLiteral("ack of seq %1, last sent is %2").arg(ack.seq).arg(s.outSeq), 4400);
         return;
     }
-    s.acknowledge(ack.seq);
+    const size_t dropped = s.acknowledge(ack.seq);
+    if (!m_immediate && dropped)
+        m_state->acknowledged(s, ack.seq);
 }
 
-QString Hub::nextServerId() { return QStringLiteral("s%1").arg(m_nextServerId++); }
+QString Hub::nextServerId()
+{
+    if (m_idPrefix.isEmpty())
+        return QStringLiteral("s%1").arg(m_nextServerId++);
+    return QStringLiteral("s") + m_idPrefix + QString::number(m_nextServerId++);
+}
+
+void Hub::sendDurable(Session &s)
+{
+    Connection *c = s.connection;
+    if (!c || c->phase != Connection::Phase::Open || s.sentSeq >= s.durableSeq)
+        return;
+    auto it = s.unacked.end();
+    while (it != s.unacked.begin() && std::prev(it)->seq > s.sentSeq)
+        --it;
+    for (; it != s.unacked.end() && it->seq <= s.durableSeq; ++it)
+        sendMessage(*c, it->seq, *it->body);
+    s.sentSeq = s.durableSeq;
+}
 
 void Hub::deliverReliable(Session &s, const PublicationPtr &body)
 {
@@ -445,8 +787,26 @@ void Hub::deliverReliable(Session &s, const PublicationPtr &body)
         m_overflowed.push_back(&s);
         return;
     }
-    if (s.connection && s.connection->phase == Connection::Phase::Open)
-        sendMessage(*s.connection, seq, *body);
+    if (m_immediate) {
+        s.durableSeq = seq;
+        if (s.connection && s.connection->phase == Connection::Phase::Open)
+            sendMessage(*s.connection, seq, *body);
+        return;
+    }
+    // Sent once it is in the session's owed list in Redis: a node that dies after sending
+    // cannot leave the client holding a seq that another node would give out again.
+    m_state->outboundQueued(s, s.unacked.back(), [this, sid = s.sid, seq](bool durable) {
+        if (!durable) {
+            // Never sent: a seq the client holds must be one Redis knows.
+            evictSession(sid);
+            return;
+        }
+        Session *target = m_sessions.find(sid);
+        if (!target)
+            return;
+        target->durableSeq = std::max(target->durableSeq, seq);
+        sendDurable(*target);
+    });
 }
 
 void Hub::dropOverflowed()
@@ -469,6 +829,8 @@ void Hub::dropOverflowed()
 
 void Hub::detach(Session &s, std::int64_t nowMs)
 {
+    if (!m_immediate)
+        m_state->sessionDetached(s);   // the store's TTL starts now, on any node
     if (m_shuttingDown)
         return;
     m_sessions.markDetached(s);
@@ -479,15 +841,19 @@ void Hub::detach(Session &s, std::int64_t nowMs)
             if (!expired->connection) {
                 expired->expiryTimer = 0;
                 TS_INFO("session %s expired", qPrintable(expired->peer));
-                forget(*expired);
+                // In Redis the keys expire by themselves (and another node may hold the
+                // session by now): only this node's copy goes.
+                forget(*expired, false);
                 dropOverflowed();
             }
         }
     });
 }
 
-void Hub::forget(Session &s)
+void Hub::forget(Session &s, bool fromStore)
 {
+    if (!m_immediate && fromStore)
+        m_state->sessionForgotten(s);
     m_timers.cancel(s.expiryTimer);
     s.expiryTimer = 0;
     if (s.overflowed) {
@@ -508,6 +874,11 @@ void Hub::forget(Session &s)
 void Hub::scheduleMetricsTick()
 {
     m_timers.schedule(steadyNowMs() + m_options.metricsIntervalMs, [this] {
+        if (m_redis) {
+            m_metrics.counters.redisReplies = m_redis->repliesReceived();
+            m_metrics.counters.redisReplyMicros = m_redis->replyWaitMicros();
+            m_metrics.counters.redisErrors = m_redis->errors();
+        }
         m_metrics.sample(steadyNowMs());
         publishMetrics();
         dropOverflowed();

@@ -23,6 +23,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "session.h"
+#include "state.h"
 #include "timer_queue.h"
 
 #include <protocol/codec.h>
@@ -32,10 +33,16 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
+struct lws_context;
+
 namespace TetherServer {
+
+class Redis;
+class RedisState;
 
 class Hub {
 public:
@@ -51,9 +58,17 @@ public:
     // lws is done with the connection; it is deleted here.
     void onClosed(Connection &connection);
 
+    // Redis mode: connects to Redis through the lws loop of `context` (redis.h).
+    bool attachLoop(lws_context *context);
     // Closes every connection with 1001 (server going away).
     void shutdown();
     size_t connectionCount() const { return m_connections.size(); }
+    // State writes not yet confirmed (the shutdown waits for them).
+    size_t stateInFlight() const { return m_state->inFlight(); }
+    // False while new sessions are refused (Redis mode, Redis unreachable).
+    bool storeAvailable() const;
+    // Last step of the shutdown: the Redis connections are closed.
+    void stopStore();
 
     void countIn(size_t bytes)
     {
@@ -77,12 +92,28 @@ private:
 
     // --- session (hub.cpp)
     void onHello(Connection &c, const Tether::Protocol::Hello &hello);
+    void completeHello(Connection &c, Session &s, bool resumed, const Tether::Protocol::Hello &hello,
+                       const QString &previousNode);
+    void createSessionFor(Connection &c, const QString &user, const Tether::Protocol::Hello &hello);
+    // Frames that arrived while the connection's session was being loaded: run them now.
+    void replayDeferred(std::uint64_t connectionId);
+    // Another node took the session over: let go of our copy (Redis mode).
+    void releaseSession(const QString &sid);
+    // A write of the session failed (Redis unreachable): forget this node's copy.
+    void evictSession(const QString &sid);
+    void dropLocalCopy(const QString &sid, const char *code, const QString &message, int closeCode,
+                       std::optional<std::uint64_t> retryAfterMs);
+    void sendDurable(Session &s);
+    // Acknowledges the client's message once the store says it is durable.
+    void acceptInbound(Connection &c, Session &s);
+    void scheduleRefreshTick();
     void onMsg(Connection &c, Session &s, const Tether::Protocol::Msg &msg);
     void onAck(Connection &c, Session &s, const Tether::Protocol::Ack &ack);
     void oweAck(Connection &c);
     void sendAckNow(Connection &c);
     void detach(Session &s, std::int64_t nowMs);
-    void forget(Session &s);
+    // fromStore: erase it from the state store too (not on expiry: the store expires it).
+    void forget(Session &s, bool fromStore = true);
     // Gives `body` the session's next seq and sends it if attached. May mark the session
     // overflowed; call dropOverflowed() once the current fan-out is over.
     void deliverReliable(Session &s, const PublicationPtr &body);
@@ -94,6 +125,15 @@ private:
     void onUnsub(Connection &c, Session &s, const Tether::Protocol::Unsub &unsub);
     void publish(Session *publisher, const Tether::Protocol::Msg &msg, bool reliable);
     void publishPresence(Channel &channel, Session &subject, bool joined);
+    // Redis mode: a publication another node broadcast on a channel followed here.
+    void onRemotePublication(const QString &ch, const QString &fromPeer, const PublicationPtr &body, bool reliable,
+                             const std::optional<StreamPos> &pos);
+    // Records that `pos` is delivered to `s`; false if it (or a later entry) already was.
+    bool advancePosition(Session &s, const QString &ch, const StreamPos &pos);
+    // After a session was loaded: the publications of its channels' streams it missed
+    // while nobody held it. `resume(lost)` runs when all are read.
+    using Missed = std::vector<std::pair<QString, std::vector<std::pair<StreamPos, HistoryEntry>>>>;
+    void recoverFromStreams(Session &s, std::function<void(bool lost, bool failed, Missed missed)> resume);
     void leaveAllChannels(Session &s);
     void publishMetrics();
 
@@ -103,6 +143,10 @@ private:
     void replyError(Connection &c, std::uint64_t id, const QString &code, const QString &message,
                     std::optional<QCborValue> data = std::nullopt);
     QCborMap statsValue(std::int64_t nowMs) const;
+    // Redis mode: answers `history`/`presence` from the store (false: answer from memory).
+    // `presenceOf`: wrap the entries as the presence result of that channel.
+    bool answerFromStore(Connection &c, std::uint64_t requestId, const std::function<bool(StateStore::Entries)> &read,
+                         const QCborValue *presenceOf);
 
     // --- periodic work
     void scheduleMetricsTick();
@@ -113,6 +157,13 @@ private:
 
     const Options &m_options;
     TimerQueue &m_timers;
+    std::unique_ptr<Redis> m_redis;          // Redis mode only
+    std::unique_ptr<StateStore> m_state;     // MemoryState or RedisState
+    RedisState *m_redisState = nullptr;
+    bool m_immediate = true;                 // m_state->immediate(), read on every message
+    QString m_idPrefix;                      // Redis mode: makes server ids unique in the cluster
+    // Connections whose hello waits for a session load, and the frames they sent meanwhile.
+    std::unordered_map<std::uint64_t, std::vector<std::pair<std::string, bool>>> m_loading;
     SessionStore m_sessions;
     ChannelRegistry m_channels;
     Metrics m_metrics;
@@ -122,6 +173,19 @@ private:
     std::uint64_t m_nextConnectionId = 1;
     std::uint64_t m_nextServerId = 1;
     std::vector<Session *> m_overflowed;
+    // Redis mode: sends the ack owed for one client message when the last write it caused
+    // is confirmed (its last holder is released).
+    struct AckLatch {
+        AckLatch(Hub *h, std::uint64_t id) : hub(h), connectionId(id) {}
+        ~AckLatch();
+        Hub *hub;
+        std::uint64_t connectionId;
+        bool durable = true;
+    };
+    std::shared_ptr<AckLatch> m_ackLatch;   // set while onMsg publishes
+    std::vector<QString> m_evictions;       // sessions whose write failed, dropped from a timer
+
+    QString m_runId;                        // Redis mode: random, part of peers and server ids
     QByteArray m_scratch;
     bool m_shuttingDown = false;
 };

@@ -36,10 +36,46 @@ void Hub::onSub(Connection &c, Session &s, const Sub &sub)
         return;
     }
     const bool joined = m_channels.subscribe(*channel, s);
-    s.channels.insert(sub.ch);
-    reply(c, sub.id, channelResult(sub.ch));
+    const bool added = s.channels.insert(sub.ch).second;
+    if (m_immediate) {
+        reply(c, sub.id, channelResult(sub.ch));
+        if (joined)
+            publishPresence(*channel, s, true);
+        return;
+    }
+    if (added)
+        m_state->subscriptionChanged(s, sub.ch, true);
     if (joined)
-        publishPresence(*channel, s, true);
+        s.pendingChannels.insert(sub.ch);
+    // The res says "from now on you get the publications": sent once the node's pub/sub
+    // subscription is confirmed and the session's stream position is known (a resume
+    // recovers what comes after it).
+    const std::uint64_t connectionId = c.id();
+    const std::uint64_t requestId = sub.id;
+    const QString ch = sub.ch;
+    const QString sid = s.sid;
+    // Stream entries are told apart by position (any after the tail read is delivered,
+    // once); the rest by the barrier: what was announced before it is not for this sub.
+    m_state->whenFollowing(ch, [this, connectionId, requestId, ch, sid, joined] {
+        m_state->readTail(ch, [this, connectionId, requestId, ch, sid, joined](std::optional<StreamPos> tail) {
+            m_state->barrier(ch, [this, connectionId, requestId, ch, sid, joined, tail] {
+                Session *session = m_sessions.find(sid);
+                if (!session || !session->channels.count(ch))
+                    return;
+                session->pendingChannels.erase(ch);
+                if (tail && !session->positions.count(ch)) {
+                    session->positions[ch] = *tail;
+                    m_state->positionAdvanced(*session, ch, *tail);
+                }
+                if (Connection *conn = connectionById(connectionId); conn && conn->session == session)
+                    reply(*conn, requestId, channelResult(ch));
+                if (joined) {
+                    if (Channel *channel = m_channels.find(ch))
+                        publishPresence(*channel, *session, true);
+                }
+            });
+        });
+    });
 }
 
 void Hub::onUnsub(Connection &c, Session &s, const Unsub &unsub)
@@ -48,7 +84,12 @@ void Hub::onUnsub(Connection &c, Session &s, const Unsub &unsub)
         replyError(c, unsub.id, QStringLiteral("bad_channel"), QStringLiteral("channel name must be 1..200 characters"));
         return;
     }
-    s.channels.erase(unsub.ch);
+    if (s.channels.erase(unsub.ch) && !m_immediate) {
+        m_state->subscriptionChanged(s, unsub.ch, false);
+        if (s.positions.erase(unsub.ch))
+            m_state->positionDropped(s, unsub.ch);
+        s.pendingChannels.erase(unsub.ch);
+    }
     reply(c, unsub.id, channelResult(unsub.ch));
     if (Channel *channel = m_channels.find(unsub.ch)) {
         if (m_channels.unsubscribe(*channel, s))
@@ -75,6 +116,23 @@ void Hub::publish(Session *publisher, const Msg &msg, bool reliable)
     const QString &name = *msg.ch;
     if (!reliable && m_channels.publishAccess(name, publisher ? publisher->user : QString()) != Access::Allowed)
         return;   // at-most-once: dropped silently (reliable ones were checked and nacked by onMsg)
+    if (!m_immediate) {
+        // Every node, this one included, delivers it from the fan-out (state.h, announce).
+        auto body = std::make_shared<Publication>();
+        body->id = msg.id && !msg.id->isEmpty() ? *msg.id : (reliable ? nextServerId() : QString());
+        body->ch = name;
+        body->d = msg.d;
+        const QString fromPeer = publisher ? publisher->peer : QString();
+        const HistoryEntry entry{body, Metrics::unixMs(), fromPeer};
+        // The publisher's ack waits for the stream entry too (AckLatch).
+        std::shared_ptr<AckLatch> latch = m_ackLatch;
+        m_state->announce(name, fromPeer, *body, reliable, reliable && m_channels.historyLimit() > 0 ? &entry : nullptr,
+                          [latch](bool durable) {
+                              if (latch && !durable)
+                                  latch->durable = false;
+                          });
+        return;
+    }
     Channel *channel = reliable && m_channels.historyLimit() > 0 ? m_channels.findOrCreate(name)
                                                                  : m_channels.find(name);
     if (!channel)
@@ -99,10 +157,47 @@ void Hub::publish(Session *publisher, const Msg &msg, bool reliable)
     m_channels.collect(*channel);
 }
 
+void Hub::onRemotePublication(const QString &ch, const QString &fromPeer, const PublicationPtr &body, bool reliable,
+                              const std::optional<StreamPos> &pos)
+{
+    Channel *channel = m_channels.find(ch);
+    TS_DEBUG("fan-out on %s: id %s from %s, %s, %zu local subscribers", qPrintable(ch), qPrintable(body->id),
+             qPrintable(fromPeer), reliable ? "reliable" : "at-most-once", channel ? channel->subscribers.size() : 0);
+    if (!channel)
+        return;
+    for (Session *subscriber : channel->subscribers) {
+        if (subscriber->peer == fromPeer)
+            continue;   // never echoed to its sender
+        if (!pos && !subscriber->pendingChannels.empty() && subscriber->pendingChannels.count(ch))
+            continue;   // announced before this session's sub (Hub::onSub)
+        if (!reliable) {
+            if (Connection *c = subscriber->connection; c && c->phase == Connection::Phase::Open)
+                sendMessage(*c, std::nullopt, *body);
+            continue;
+        }
+        if (pos)
+            advancePosition(*subscriber, ch, *pos);
+        deliverReliable(*subscriber, body);
+    }
+    dropOverflowed();
+}
+
+bool Hub::advancePosition(Session &s, const QString &ch, const StreamPos &pos)
+{
+    // Live fan-out and recovery after a resume may both bring an entry: the position says
+    // which were delivered already.
+    StreamPos &at = s.positions[ch];
+    if (at.epoch == pos.epoch && !at.before(pos))
+        return false;
+    at = pos;
+    m_state->positionAdvanced(s, ch, pos);
+    return true;
+}
+
 void Hub::publishPresence(Channel &channel, Session &subject, bool joined)
 {
-    if (channel.subscribers.empty() || m_shuttingDown)
-        return;
+    if (m_shuttingDown || (channel.subscribers.empty() && m_immediate))
+        return;   // in Redis mode other nodes may have subscribers
     QCborMap d;
     d.insert(QStringLiteral("presence"), joined ? QStringLiteral("join") : QStringLiteral("leave"));
     d.insert(QStringLiteral("peer"), subject.peer);
@@ -112,6 +207,11 @@ void Hub::publishPresence(Channel &channel, Session &subject, bool joined)
     body->id = nextServerId();
     body->ch = channel.name;
     body->d = d;
+    if (!m_immediate) {
+        m_state->presenceChanged(channel.name, subject, joined);
+        m_state->announce(channel.name, subject.peer, *body, true, nullptr, {});
+        return;
+    }
     for (Session *subscriber : channel.subscribers) {
         if (subscriber != &subject)
             deliverReliable(*subscriber, body);

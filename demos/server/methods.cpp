@@ -71,6 +71,32 @@ QCborMap Hub::statsValue(std::int64_t nowMs) const
     return m_metrics.snapshot(g, nowMs);
 }
 
+bool Hub::answerFromStore(Connection &c, std::uint64_t requestId,
+                          const std::function<bool(StateStore::Entries)> &read, const QCborValue *presenceOf)
+{
+    if (m_immediate)
+        return false;
+    const std::uint64_t connectionId = c.id();
+    const std::optional<QCborValue> ch = presenceOf ? std::optional<QCborValue>(*presenceOf) : std::nullopt;
+    return read([this, connectionId, requestId, ch](std::optional<QCborArray> entries) {
+        Connection *conn = connectionById(connectionId);
+        if (!conn || conn->closing() || !conn->session)
+            return;   // like `sleep`: never answered on another connection
+        if (!entries) {
+            replyError(*conn, requestId, key("unavailable"), QStringLiteral("state store down, retry later"));
+            return;
+        }
+        if (!ch) {
+            reply(*conn, requestId, *entries);
+            return;
+        }
+        QCborMap result;
+        result.insert(key("ch"), *ch);
+        result.insert(key("members"), *entries);
+        reply(*conn, requestId, result);
+    });
+}
+
 void Hub::onReq(Connection &c, Session &s, const Req &req)
 {
     const QCborValue params = req.d.value_or(QCborValue(QCborValue::Null));
@@ -133,6 +159,10 @@ void Hub::onReq(Connection &c, Session &s, const Req &req)
             }
             limit = std::min<std::int64_t>(*given, limit);
         }
+        if (answerFromStore(c, req.id, [&](StateStore::Entries done) {
+                return m_state->readHistory(ch.toString(), int(limit), std::move(done));
+            }, nullptr))
+            return;
         QCborArray entries;
         if (const Channel *channel = m_channels.find(ch.toString())) {
             const size_t count = std::min(size_t(limit), channel->history.size());
@@ -158,6 +188,10 @@ void Hub::onReq(Connection &c, Session &s, const Req &req)
             replyError(c, req.id, key("forbidden"), QStringLiteral("no right to read '%1'").arg(ch.toString()));
             return;
         }
+        if (answerFromStore(c, req.id, [&](StateStore::Entries done) {
+                return m_state->readPresence(ch.toString(), std::move(done));
+            }, &ch))
+            return;
         QCborArray members;
         if (const Channel *channel = m_channels.find(ch.toString())) {
             for (const Session *member : channel->subscribers) {

@@ -13,6 +13,14 @@ struct Counters {
     std::uint64_t msgsOut = 0;
     std::uint64_t bytesIn = 0;
     std::uint64_t bytesOut = 0;
+    // Sessions resumed (hello.sid found, here or loaded from Redis) and taken over (an
+    // older connection closed with 4409, on this node).
+    std::uint64_t resumes = 0;
+    std::uint64_t takeovers = 0;
+    // Redis mode: replies received, their summed wait (µs), failed or error replies.
+    std::uint64_t redisReplies = 0;
+    std::uint64_t redisReplyMicros = 0;
+    std::uint64_t redisErrors = 0;
 };
 
 struct Gauges {

@@ -1,10 +1,13 @@
 #include "options.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
+
+#include <unistd.h>
 
 namespace TetherServer {
 
@@ -174,6 +177,25 @@ ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &o, std
         {"--ledger", stringFlag(o.ledgerPath)},
         {"--metrics-interval", integerFlag(o.metricsIntervalMs, 10, std::int64_t(3600) * 1000)},
         {"--log-level", stringFlag(logLevel)},
+        {"--redis", [&o](const char *v, std::string &e) {
+             Options::RedisEndpoint endpoint;
+             if (!parseRedisUrl(v, endpoint, e))
+                 return false;
+             o.redis.push_back(std::move(endpoint));
+             return true;
+         }},
+        {"--node-id", [&o](const char *v, std::string &e) {
+             // Part of key and pub/sub channel names: keep it to a safe alphabet.
+             const std::string text = v;
+             if (text.empty() || text.size() > 64
+                 || text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+                        != std::string::npos) {
+                 e = "expects 1..64 characters of [A-Za-z0-9_.-]";
+                 return false;
+             }
+             o.nodeId = text;
+             return true;
+         }},
     };
     const ParseOutcome outcome = runParser(argc, argv, first, flags, error);
     if (outcome != ParseOutcome::Run)
@@ -196,7 +218,53 @@ ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &o, std
     }
     if (o.burst <= 0)
         o.burst = o.rate < 1 ? 1 : o.rate;
+    if (o.nodeId.empty()) {
+        char host[256] = "";
+        if (gethostname(host, sizeof host - 1) != 0 || !*host)
+            std::strcpy(host, "node");
+        std::string name;
+        for (const char *p = host; *p; ++p)
+            name += std::isalnum(static_cast<unsigned char>(*p)) || *p == '-' || *p == '.' ? *p : '_';
+        o.nodeId = name.substr(0, 40) + "-" + std::to_string(getpid());
+    }
     return ParseOutcome::Run;
+}
+
+bool parseRedisUrl(const std::string &url, Options::RedisEndpoint &out, std::string &error)
+{
+    static const std::string scheme = "redis://";
+    if (url.compare(0, scheme.size(), scheme) != 0) {
+        error = "expects redis://HOST[:PORT][/DB]";
+        return false;
+    }
+    std::string rest = url.substr(scheme.size());
+    std::string dbText;
+    if (const auto slash = rest.find('/'); slash != std::string::npos) {
+        dbText = rest.substr(slash + 1);
+        rest.resize(slash);
+    }
+    std::string portText;
+    if (const auto colon = rest.rfind(':'); colon != std::string::npos) {
+        portText = rest.substr(colon + 1);
+        rest.resize(colon);
+    }
+    if (rest.empty() || rest.find('@') != std::string::npos) {
+        error = "expects redis://HOST[:PORT][/DB] (no credentials)";
+        return false;
+    }
+    std::int64_t port = 6379, db = 0;
+    if (!portText.empty() && !parseInteger(portText.c_str(), 1, 65535, port)) {
+        error = "bad port in " + url;
+        return false;
+    }
+    if (!dbText.empty() && !parseInteger(dbText.c_str(), 0, 15, db)) {
+        error = "bad database number in " + url + " (0..15)";
+        return false;
+    }
+    out.host = rest;
+    out.port = int(port);
+    out.db = int(db);
+    return true;
 }
 
 ParseOutcome parseTokenOptions(int argc, char **argv, int first, TokenOptions &o, std::string &error)
@@ -256,6 +324,8 @@ const char *serveUsage()
            "  --ledger FILE          append every accepted reliable client message to FILE (tests)\n"
            "  --metrics-interval MS  period of the 'metrics' channel (1000)\n"
            "  --log-level L          error | warn | info | debug (warn)\n"
+           "  --redis URL            redis://HOST[:PORT][/DB]: Redis mode; repeat for shards\n"
+           "  --node-id NAME         this node's name in Redis (hostname-pid)\n"
            "  --help                 this text\n";
 }
 

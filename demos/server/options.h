@@ -36,7 +36,18 @@ struct Options {
     std::int64_t metricsIntervalMs = 1000;
     LogLevel logLevel = LogLevel::Warn;
     std::string ledgerPath;        // --ledger: tests' record of accepted client messages
+    // Redis mode (README.md, "Redis mode"): one entry per shard; empty = in-memory mode.
+    struct RedisEndpoint {
+        std::string host;
+        int port = 6379;
+        int db = 0;
+    };
+    std::vector<RedisEndpoint> redis;
+    std::string nodeId;            // default: <hostname>-<pid>
 };
+
+// Parses redis://HOST[:PORT][/DB]. False with `error` set otherwise.
+bool parseRedisUrl(const std::string &url, Options::RedisEndpoint &out, std::string &error);
 
 struct TokenOptions {
     std::string user;

@@ -22,6 +22,7 @@ namespace {
 constexpr size_t kRxBufferSize = 16 * 1024;
 constexpr unsigned kServiceBufferSize = 256 * 1024;
 constexpr std::int64_t kShutdownGraceMs = 2000;
+constexpr std::int64_t kStoreWaitMs = 2000;
 
 Server *g_server = nullptr;
 lws_context *g_context = nullptr;
@@ -310,6 +311,19 @@ int Server::run()
         return 1;
     }
 
+    // Redis mode: the Redis sockets join this loop. The ready line waits (bounded) for
+    // Redis, so that "listening" means sessions can be made; if Redis is down the node
+    // starts all the same and refuses sessions until it is back.
+    if (!m_hub->attachLoop(m_context)) {
+        TS_ERROR("cannot attach the Redis connections to the event loop");
+        return 1;
+    }
+    for (const std::int64_t until = steadyNowMs() + kStoreWaitMs; !m_hub->storeAvailable() && steadyNowMs() < until;) {
+        armTimer();
+        if (lws_service(m_context, 0) < 0)
+            break;
+    }
+
     struct sigaction action;
     std::memset(&action, 0, sizeof action);
     action.sa_handler = onSignal;
@@ -326,11 +340,13 @@ int Server::run()
     TS_INFO("shutting down: closing %zu connections with 1001", m_hub->connectionCount());
     m_hub->shutdown();
     const std::int64_t deadline = steadyNowMs() + kShutdownGraceMs;
-    while (m_hub->connectionCount() > 0 && steadyNowMs() < deadline) {
+    // Also until Redis confirmed the last writes (detached sessions' TTLs, owed messages).
+    while ((m_hub->connectionCount() > 0 || m_hub->stateInFlight() > 0) && steadyNowMs() < deadline) {
         armTimer();
         if (lws_service(m_context, 0) < 0)
             break;
     }
+    m_hub->stopStore();
     lws_context_destroy(m_context);
     m_context = nullptr;
     g_context = nullptr;

@@ -12,13 +12,48 @@ void Session::rememberNack(Tether::Protocol::Nack nack)
         nacks.pop_front();
 }
 
-void Session::acknowledge(std::uint64_t upTo)
+bool StreamPos::parseId(const std::string &text, StreamPos &out)
 {
-    while (!unacked.empty() && unacked.front().seq <= upTo)
-        unacked.pop_front();
+    const auto dash = text.find('-');
+    if (dash == std::string::npos || dash == 0 || dash + 1 >= text.size() || text.size() > 41)
+        return false;
+    std::uint64_t parts[2] = {0, 0};
+    const std::string pieces[2] = {text.substr(0, dash), text.substr(dash + 1)};
+    for (int i = 0; i < 2; ++i) {
+        for (const char ch : pieces[i]) {
+            if (ch < '0' || ch > '9')
+                return false;
+            const std::uint64_t next = parts[i] * 10 + std::uint64_t(ch - '0');
+            if (next / 10 != parts[i])
+                return false;
+            parts[i] = next;
+        }
+    }
+    out.ms = parts[0];
+    out.seq = parts[1];
+    return true;
 }
 
-Session &SessionStore::create(QString user, double rate, double burst, std::int64_t nowMs)
+size_t Session::acknowledge(std::uint64_t upTo)
+{
+    size_t dropped = 0;
+    while (!unacked.empty() && unacked.front().seq <= upTo) {
+        unacked.pop_front();
+        ++dropped;
+    }
+    return dropped;
+}
+
+Session &SessionStore::adopt(std::unique_ptr<Session> session, double rate, double burst, std::int64_t nowMs)
+{
+    session->bucket = TokenBucket(rate, burst, nowMs);
+    Session &ref = *session;
+    const QString sid = session->sid;
+    m_sessions[sid] = std::move(session);
+    return ref;
+}
+
+Session &SessionStore::create(QString user, double rate, double burst, std::int64_t nowMs, const QString &peerPrefix)
 {
     auto session = std::make_unique<Session>();
     QString sid;
@@ -26,7 +61,8 @@ Session &SessionStore::create(QString user, double rate, double burst, std::int6
         sid = QString::fromLatin1(randomHex(16));
     } while (m_sessions.count(sid));
     session->sid = sid;
-    session->peer = QStringLiteral("p%1").arg(m_nextPeer++);
+    session->peer = peerPrefix.isEmpty() ? QStringLiteral("p%1").arg(m_nextPeer++)
+                                         : QStringLiteral("p%1-%2").arg(peerPrefix).arg(m_nextPeer++);
     session->user = std::move(user);
     session->bucket = TokenBucket(rate, burst, nowMs);
     Session &ref = *session;

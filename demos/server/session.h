@@ -24,6 +24,7 @@
 #include <list>
 #include <memory>
 #include <set>
+#include <string>
 #include <unordered_map>
 
 namespace TetherServer {
@@ -37,6 +38,22 @@ struct OutboundMessage {
     PublicationPtr body;
 };
 
+// Redis mode: a position in a channel's stream (README.md, "Redis mode"). Entry ids
+// "MS-SEQ" order entries of one stream; `epoch` names the stream (a lost stream gets a new
+// one, and positions of the old epoch mean nothing in the new one). Empty epoch: the
+// stream did not exist yet.
+struct StreamPos {
+    std::uint64_t ms = 0;
+    std::uint64_t seq = 0;
+    std::string epoch;
+
+    bool before(const StreamPos &other) const { return ms < other.ms || (ms == other.ms && seq < other.seq); }
+    bool sameEntry(const StreamPos &other) const { return ms == other.ms && seq == other.seq; }
+    std::string id() const { return std::to_string(ms) + "-" + std::to_string(seq); }
+    // Parses "MS-SEQ"; false for anything else.
+    static bool parseId(const std::string &text, StreamPos &out);
+};
+
 struct Session {
     QString sid;
     QString peer;
@@ -48,22 +65,36 @@ struct Session {
 
     std::uint64_t outSeq = 0;
     std::deque<OutboundMessage> unacked;         // ascending seq
+    // Highest seq the state store confirmed (= outSeq in memory mode), and the highest
+    // sent on the current connection: a message is sent only once it is durable.
+    std::uint64_t durableSeq = 0;
+    std::uint64_t sentSeq = 0;
     bool overflowed = false;                     // marked during a fan-out, dropped after it
 
     std::set<QString> channels;
+    // Redis mode: per subscribed channel, the last stream entry delivered to this session
+    // (or the stream's end when it subscribed); recovery on resume starts after it.
+    std::unordered_map<QString, StreamPos> positions;
+    // Redis mode: channels subscribed but not answered yet; publications without a stream
+    // position (presence, at-most-once) announced before the `sub` are not delivered.
+    std::set<QString> pendingChannels;
     TokenBucket bucket;
     TimerId expiryTimer = 0;
     std::list<Session *>::iterator detachedPosition;  // valid while detached
     bool detached = false;
 
     void rememberNack(Tether::Protocol::Nack nack);
-    // Drops unacked messages with seq <= upTo.
-    void acknowledge(std::uint64_t upTo);
+    // Drops unacked messages with seq <= upTo; returns how many.
+    size_t acknowledge(std::uint64_t upTo);
 };
 
 class SessionStore {
 public:
-    Session &create(QString user, double rate, double burst, std::int64_t nowMs);
+    // `peerPrefix`: empty in memory mode (peers p1, p2...); in Redis mode a random one, as
+    // peers must be unique across the nodes.
+    Session &create(QString user, double rate, double burst, std::int64_t nowMs, const QString &peerPrefix = {});
+    // A session loaded from the state store (resumed here, made on another node).
+    Session &adopt(std::unique_ptr<Session> session, double rate, double burst, std::int64_t nowMs);
     Session *find(const QString &sid);
     void erase(Session &session);
 

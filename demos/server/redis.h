@@ -1,0 +1,124 @@
+// Redis connections of a node in Redis mode, driven by the lws event loop.
+//
+// Theory of operation:
+// - One shard per --redis URL. Each shard has two hiredis *async* contexts: `cmd` for
+//   commands, `sub` for pub/sub (a subscribed connection accepts nothing else).
+// - A context's socket is handed to lws as a foreign file descriptor (a dup() of it,
+//   adopted as LWS_ADOPT_RAW_FILE_DESC on a listen-less vhost of our own): lws polls it
+//   with every other socket, in the same poll(). Readable → redisAsyncHandleRead (which runs
+//   the reply callbacks); hiredis asking to write → lws_callback_on_writable, and the
+//   writable callback → redisAsyncHandleWrite. So the loop never blocks on Redis.
+// - Batching is a consequence: every command issued while lws runs the callbacks of one
+//   poll() turn is only appended to hiredis' output buffer; the writable callback comes in
+//   the next turn and sends them all with one write(). Replies arrive in order, each one
+//   runs its callback.
+// - A shard is "up" once its `cmd` context has connected and SELECTed its database.
+//   Losing it (EOF, error, or a reply overdue by kReplyTimeoutMs) fails every pending
+//   callback with nullptr, marks the shard down (logged once), and reconnects every
+//   kReconnectMs until it succeeds (logged once more).
+// - Keys carry a Redis Cluster hash tag `{...}`; shardFor(tag) hashes the tag's content
+//   (CRC16 like Redis Cluster, then modulo the shard count), so with several --redis
+//   instances a session's keys, or a channel's, all live on one shard.
+#pragma once
+
+#include "options.h"
+#include "timer_queue.h"
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct lws;
+struct lws_context;
+struct lws_vhost;
+struct redisAsyncContext;
+struct redisReply;
+
+namespace TetherServer {
+
+class Redis {
+public:
+    // The reply, or nullptr when the command failed for lack of a connection.
+    using Callback = std::function<void(redisReply *reply)>;
+    // A pub/sub message: channel, payload.
+    using MessageHandler = std::function<void(size_t shard, const std::string &channel, const std::string &payload)>;
+    // A shard went down (false) or came back (true).
+    using StateHandler = std::function<void(size_t shard, bool up)>;
+
+    static constexpr std::int64_t kReconnectMs = 500;
+    static constexpr std::int64_t kReplyTimeoutMs = 3000;
+
+    Redis(std::vector<Options::RedisEndpoint> endpoints, TimerQueue &timers);
+    ~Redis();
+
+    // Creates the listen-less vhost and starts connecting every shard.
+    bool start(lws_context *context);
+    void stop();
+
+    void setMessageHandler(MessageHandler handler) { m_onMessage = std::move(handler); }
+    void setStateHandler(StateHandler handler) { m_onState = std::move(handler); }
+
+    size_t shardCount() const { return m_shards.size(); }
+    size_t shardFor(std::string_view tag) const;
+    bool up(size_t shard) const;
+    bool allUp() const;
+
+    // Queues one command (sent with the rest of this loop turn's commands). With the shard
+    // down, `callback` runs at once with nullptr (and false is returned).
+    bool command(size_t shard, std::vector<std::string> args, Callback callback = {});
+    // Pub/sub on the shard's subscriber connection; remembered across reconnections.
+    void subscribe(size_t shard, const std::string &channel);
+    void unsubscribe(size_t shard, const std::string &channel);
+    // Runs `then` once Redis confirmed the subscription (so a message published from now on
+    // reaches us), or at once when it cannot be confirmed (link down, not subscribed).
+    void whenSubscribed(size_t shard, const std::string &channel, std::function<void()> then);
+
+    // Replies received, and the summed time they waited (for metrics).
+    std::uint64_t repliesReceived() const { return m_replies; }
+    std::uint64_t replyWaitMicros() const { return m_replyWaitMicros; }
+    std::uint64_t errors() const { return m_errors; }
+
+    // lws glue (called from the raw-file protocol callback).
+    int handleLws(lws *wsi, int reason);
+
+private:
+    struct Shard;
+    struct Link;
+    struct Pending;
+
+    void connect(Shard &shard, bool subscriber);
+    void scheduleReconnect(Shard &shard, bool subscriber);
+    void linkGone(Link &link);
+    void setUp(Shard &shard, bool up);
+    static void releaseWaiters(std::vector<std::function<void()>> waiters);
+    void reportDown(Shard &shard);
+    void watchdog();
+    static void onReply(redisAsyncContext *ac, void *reply, void *privdata);
+    static void onSubReply(redisAsyncContext *ac, void *reply, void *privdata);
+    static void evAddWrite(void *privdata);
+    static void evCleanup(void *privdata);
+    static void evNoop(void *) {}
+
+    TimerQueue &m_timers;
+    std::vector<std::unique_ptr<Shard>> m_shards;
+    lws_context *m_context = nullptr;
+    lws_vhost *m_vhost = nullptr;
+    MessageHandler m_onMessage;
+    StateHandler m_onState;
+    bool m_stopping = false;
+    std::uint64_t m_replies = 0;
+    std::uint64_t m_replyWaitMicros = 0;
+    std::uint64_t m_errors = 0;
+};
+
+// Reads a reply defensively: values written by someone else must never crash the node.
+bool replyIsError(const redisReply *reply);
+bool replyString(const redisReply *reply, std::string &out);
+bool replyInteger(const redisReply *reply, long long &out);
+
+} // namespace TetherServer

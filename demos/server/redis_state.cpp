@@ -1,0 +1,852 @@
+#include "redis_state.h"
+
+#include "auth.h"
+#include "clock.h"
+#include "log.h"
+#include "metrics.h"
+
+#include <hiredis/hiredis.h>
+
+#include <QtCore/QCborArray>
+#include <QtCore/QCborMap>
+
+#include <set>
+#include <unordered_map>
+
+namespace TetherServer {
+
+using namespace Tether::Protocol;
+
+namespace {
+
+constexpr std::int64_t kHeartbeatMs = 1000;
+constexpr std::int64_t kHeartbeatTtlMs = 3 * kHeartbeatMs;
+// Bounds on what is read back: a value past them was not written by a tether-server.
+constexpr size_t kMaxStoredValue = size_t(64) << 20;
+constexpr size_t kMaxFieldText = 256;
+
+std::string number(std::uint64_t n) { return std::to_string(n); }
+
+// While attached the keys outlive a refresh period by a whole --session-ttl, so a session
+// of a node that died is kept at least --session-ttl after its last refresh.
+std::int64_t attachedTtl(const Options &o) { return o.sessionTtlMs + o.sessionTtlMs / 2 + 1000; }
+
+std::string cbor(const QCborArray &array)
+{
+    const QByteArray bytes = array.toCborValue().toCbor();
+    return std::string(bytes.constData(), size_t(bytes.size()));
+}
+
+// The content of the key's Redis Cluster hash tag (the whole key when it has none).
+std::string hashTag(const std::string &key)
+{
+    const auto open = key.find('{');
+    if (open != std::string::npos) {
+        const auto close = key.find('}', open + 1);
+        if (close != std::string::npos && close > open + 1)
+            return key.substr(open + 1, close - open - 1);
+    }
+    return key;
+}
+
+bool parseUnsigned(const std::string &text, std::uint64_t &out)
+{
+    if (text.empty() || text.size() > 20)
+        return false;
+    std::uint64_t value = 0;
+    for (const char ch : text) {
+        if (ch < '0' || ch > '9')
+            return false;
+        const std::uint64_t next = value * 10 + std::uint64_t(ch - '0');
+        if (next / 10 != value)
+            return false;
+        value = next;
+    }
+    out = value;
+    return true;
+}
+
+bool isSid(const QString &sid)
+{
+    if (sid.size() != 32)
+        return false;
+    for (const QChar ch : sid) {
+        if (!((ch >= u'0' && ch <= u'9') || (ch >= u'a' && ch <= u'f')))
+            return false;
+    }
+    return true;
+}
+
+std::optional<QCborArray> decodeArray(const redisReply *item, qsizetype size)
+{
+    if (!item || item->type != REDIS_REPLY_STRING || size_t(item->len) > kMaxStoredValue)
+        return std::nullopt;
+    QCborParserError error;
+    const QCborValue value = QCborValue::fromCbor(QByteArray(item->str, qsizetype(item->len)), &error);
+    if (error.error != QCborError::NoError || !value.isArray())
+        return std::nullopt;
+    QCborArray array = value.toArray();
+    if (array.size() != size)
+        return std::nullopt;
+    return array;
+}
+
+QString text(const std::string &utf8) { return QString::fromUtf8(utf8.data(), qsizetype(utf8.size())); }
+
+struct LoadJob {
+    QString sid;
+    bool unavailable = false;
+    QString malformed;   // why the stored session was rejected, empty if fine
+    std::unique_ptr<Session> session = std::make_unique<Session>();
+    QString owner;
+    bool missing = false;
+    std::uint64_t outSeq = 0;
+
+    void reject(const QString &why)
+    {
+        if (malformed.isEmpty())
+            malformed = why;
+    }
+};
+
+} // namespace
+
+RedisState::RedisState(const Options &options, Redis &redis, TimerQueue &timers)
+    : m_options(options),
+      m_redis(redis),
+      m_timers(timers),
+      m_node(QString::fromStdString(options.nodeId)),
+      m_nodeChannel(nodeKey(options.nodeId))
+{
+    m_redis.setMessageHandler(
+        [this](size_t shard, const std::string &channel, const std::string &payload) { onMessage(shard, channel, payload); });
+    m_redis.setStateHandler([this](size_t shard, bool up) {
+        if (up)   // at once, not at the next beat: the node is alive as soon as it can say so
+            beat(shard);
+        else      // their markers may never come back
+            releaseBarriers(shard);
+    });
+}
+
+void RedisState::beat(size_t shard)
+{
+    m_redis.command(shard, {"SET", m_nodeChannel, number(std::uint64_t(Metrics::unixMs())), "PX",
+                            number(std::uint64_t(kHeartbeatTtlMs))});
+}
+
+void RedisState::start()
+{
+    for (size_t shard = 0; shard < m_redis.shardCount(); ++shard)
+        m_redis.subscribe(shard, m_nodeChannel);
+    heartbeat();
+}
+
+void RedisState::heartbeat()
+{
+    // Presence entries and session owners name a node; this key says it is alive.
+    for (size_t shard = 0; shard < m_redis.shardCount(); ++shard) {
+        if (m_redis.up(shard))
+            beat(shard);
+    }
+    m_timers.schedule(steadyNowMs() + kHeartbeatMs, [this] { heartbeat(); });
+}
+
+void RedisState::onMessage(size_t, const std::string &channel, const std::string &payload)
+{
+    static const std::string pubPrefix = "tether:{c:", pubSuffix = "}:pub";
+    if (channel.size() > pubPrefix.size() + pubSuffix.size() && channel.compare(0, pubPrefix.size(), pubPrefix) == 0
+        && channel.compare(channel.size() - pubSuffix.size(), pubSuffix.size(), pubSuffix) == 0) {
+        onPublication(channel.substr(pubPrefix.size(), channel.size() - pubPrefix.size() - pubSuffix.size()), payload);
+        return;
+    }
+    if (channel != m_nodeChannel)
+        return;
+    static const std::string sync = "sync ";
+    if (payload.compare(0, sync.size(), sync) == 0) {
+        std::uint64_t token = 0;
+        if (!parseUnsigned(payload.substr(sync.size()), token))
+            return;
+        const auto it = m_barriers.find(token);
+        if (it == m_barriers.end())
+            return;
+        std::function<void()> then = std::move(it->second.second);
+        m_barriers.erase(it);
+        then();
+        return;
+    }
+    static const std::string take = "take ";
+    if (payload.compare(0, take.size(), take) == 0) {
+        const QString sid = text(payload.substr(take.size()));
+        if (isSid(sid) && m_onTakeover)
+            m_onTakeover(sid);
+        return;
+    }
+    TS_WARN("redis: unexpected message on %s (%zu bytes), ignored", channel.c_str(), payload.size());
+}
+
+void RedisState::onPublication(const std::string &name, const std::string &payload)
+{
+    // "ID EPOCH CBOR" ("- -" without history). Anyone can PUBLISH: checked like any
+    // stored value.
+    const auto space1 = payload.find(' ');
+    const auto space2 = space1 == std::string::npos ? std::string::npos : payload.find(' ', space1 + 1);
+    std::optional<QCborArray> fields;
+    std::optional<StreamPos> pos;
+    bool positionOk = false;
+    if (space2 != std::string::npos && payload.size() <= kMaxStoredValue && space2 - space1 - 1 <= kMaxFieldText) {
+        const std::string id = payload.substr(0, space1);
+        if (id == "-") {
+            positionOk = true;
+        } else {
+            StreamPos parsed;
+            if (StreamPos::parseId(id, parsed)) {
+                parsed.epoch = payload.substr(space1 + 1, space2 - space1 - 1);
+                pos = parsed;
+                positionOk = true;
+            }
+        }
+        QCborParserError error;
+        const QCborValue value =
+            QCborValue::fromCbor(QByteArray(payload.data() + space2 + 1, qsizetype(payload.size() - space2 - 1)), &error);
+        if (error.error == QCborError::NoError && value.isArray() && value.toArray().size() == 6)
+            fields = value.toArray();
+    }
+    const QString ch = text(name);
+    if (!positionOk || !fields || !fields->at(0).isString() || !fields->at(1).isString() || !fields->at(2).isString()
+        || !fields->at(3).isString() || fields->at(3).toString() != ch || !fields->at(5).isBool()
+        || (fields->at(5).toBool() && fields->at(2).toString().isEmpty())) {
+        TS_ERROR("redis: malformed publication on tether:{c:%s}:pub (%zu bytes), ignored", name.c_str(), payload.size());
+        return;
+    }
+    auto body = std::make_shared<Publication>();
+    body->id = fields->at(2).toString();
+    body->ch = ch;
+    body->d = fields->at(4);
+    if (m_onRemote)
+        m_onRemote(ch, fields->at(1).toString(), std::move(body), fields->at(5).toBool(), pos);
+}
+
+void RedisState::follow(const QString &ch, bool on)
+{
+    const std::string channel = channelKey(ch) + ":pub";
+    if (on)
+        m_redis.subscribe(shardOf(channel), channel);
+    else
+        m_redis.unsubscribe(shardOf(channel), channel);
+}
+
+void RedisState::whenFollowing(const QString &ch, std::function<void()> then)
+{
+    const std::string channel = channelKey(ch) + ":pub";
+    m_redis.whenSubscribed(shardOf(channel), channel, std::move(then));
+}
+
+void RedisState::barrier(const QString &ch, std::function<void()> then)
+{
+    // Published to ourselves on the channel's shard, from the connection that publishes
+    // everything else: Redis hands it to our subscriber connection after every message
+    // published before it.
+    const std::string channel = channelKey(ch) + ":pub";
+    const size_t shard = shardOf(channel);
+    if (!m_redis.up(shard)) {
+        then();
+        return;
+    }
+    const std::uint64_t token = m_nextBarrier++;
+    m_barriers.emplace(token, std::make_pair(shard, std::move(then)));
+    send(channel, {"PUBLISH", m_nodeChannel, "sync " + number(token)}, [this, token](redisReply *reply) {
+        if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
+            return;   // on its way back
+        const auto it = m_barriers.find(token);
+        if (it == m_barriers.end())
+            return;
+        std::function<void()> then = std::move(it->second.second);
+        m_barriers.erase(it);
+        then();
+    });
+    // Bounded: a marker lost with the subscriber connection must not hold a `sub` forever.
+    m_timers.schedule(steadyNowMs() + Redis::kReplyTimeoutMs, [this, token] {
+        const auto it = m_barriers.find(token);
+        if (it == m_barriers.end())
+            return;
+        std::function<void()> then = std::move(it->second.second);
+        m_barriers.erase(it);
+        then();
+    });
+}
+
+void RedisState::releaseBarriers(std::optional<size_t> shard)
+{
+    std::vector<std::function<void()>> ready;
+    for (auto it = m_barriers.begin(); it != m_barriers.end();) {
+        if (!shard || it->second.first == *shard) {
+            ready.push_back(std::move(it->second.second));
+            it = m_barriers.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (auto &then : ready)
+        then();
+}
+
+void RedisState::announce(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable,
+                          const HistoryEntry *history, Done done)
+{
+    const std::string key = channelKey(ch);
+    const std::string channel = key + ":pub";
+    const std::string message = cbor(QCborArray{m_node, fromPeer, body.id, ch, body.d, reliable});
+    if (!history) {
+        write(channel, {"PUBLISH", channel, "- - " + message}, std::move(done));
+        return;
+    }
+    // The epoch names this incarnation of the stream: a stream (or epoch) that is missing
+    // when a publication arrives (never made, deleted, lost with an AOF) starts a new one,
+    // so a position in the old one cannot be mistaken for one in the new. One script: the
+    // check, the XADD and the PUBLISH (which carries the entry's id and epoch) cannot
+    // interleave with another node's, so every node sees the stream's order.
+    static const std::string script =
+        "if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[2]) == 0 then "
+        "redis.call('SET', KEYS[2], ARGV[1]) end "
+        "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'p', ARGV[3]) "
+        "redis.call('PUBLISH', ARGV[4], id .. ' ' .. redis.call('GET', KEYS[2]) .. ' ' .. ARGV[5]) "
+        "return id";
+    write(key,
+          {"EVAL", script, "2", key + ":h", key + ":epoch",
+           m_options.nodeId + "-" + number(std::uint64_t(Metrics::unixMs())) + "-" + randomHex(4),
+           number(std::uint64_t(std::max(1, m_options.history))),
+           cbor(QCborArray{history->body->id, history->body->d, qint64(history->unixMs), history->peer}), channel, message},
+          std::move(done));
+}
+
+void RedisState::positionAdvanced(const Session &s, const QString &ch, const StreamPos &pos)
+{
+    const std::string key = sessionKey(s.sid) + ":pos";
+    send(key, {"HSET", key, ch.toStdString(), pos.id() + " " + pos.epoch});
+    send(key, {"PEXPIRE", key, number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)))});
+}
+
+void RedisState::positionDropped(const Session &s, const QString &ch)
+{
+    const std::string key = sessionKey(s.sid) + ":pos";
+    send(key, {"HDEL", key, ch.toStdString()});
+}
+
+namespace {
+// A stream entry as XRANGE returns it: [id, ["p", CBOR [id, d, unixMs, peer]]].
+bool decodeStreamEntry(const redisReply *item, StreamPos &pos, HistoryEntry &entry)
+{
+    if (!item || item->type != REDIS_REPLY_ARRAY || item->elements != 2)
+        return false;
+    std::string id;
+    if (!replyString(item->element[0], id) || !StreamPos::parseId(id, pos))
+        return false;
+    const redisReply *fields = item->element[1];
+    if (!fields || fields->type != REDIS_REPLY_ARRAY || fields->elements != 2)
+        return false;
+    const auto value = decodeArray(fields->element[1], 4);
+    if (!value || !value->at(0).isString() || value->at(0).toString().isEmpty() || !value->at(2).isInteger()
+        || !value->at(3).isString())
+        return false;
+    auto body = std::make_shared<Publication>();
+    body->id = value->at(0).toString();
+    body->d = value->at(1);
+    entry.body = std::move(body);
+    entry.unixMs = value->at(2).toInteger();
+    entry.peer = value->at(3).toString();
+    return true;
+}
+} // namespace
+
+void RedisState::readTail(const QString &ch, TailDone done)
+{
+    const std::string key = channelKey(ch);
+    auto tail = std::make_shared<std::optional<StreamPos>>();
+    send(key, {"XREVRANGE", key + ":h", "+", "-", "COUNT", "1"}, [tail, key](redisReply *reply) {
+        if (!reply || reply->type != REDIS_REPLY_ARRAY)
+            return;
+        StreamPos pos;
+        if (reply->elements == 1) {
+            std::string id;
+            const redisReply *item = reply->element[0];
+            if (!item || item->type != REDIS_REPLY_ARRAY || item->elements < 1 || !replyString(item->element[0], id)
+                || !StreamPos::parseId(id, pos)) {
+                TS_ERROR("redis: the last entry of %s:h is malformed", key.c_str());
+                return;
+            }
+        }
+        *tail = pos;
+    });
+    send(key, {"GET", key + ":epoch"}, [tail, done = std::move(done)](redisReply *reply) {
+        std::string epoch;
+        if (!*tail || !reply || (reply->type != REDIS_REPLY_NIL && !replyString(reply, epoch)) || epoch.size() > kMaxFieldText) {
+            done(std::nullopt);
+            return;
+        }
+        if ((*tail)->ms == 0 && (*tail)->seq == 0)
+            epoch.clear();   // no stream: whatever epoch comes next is the one
+        (*tail)->epoch = epoch;
+        done(*tail);
+    });
+}
+
+void RedisState::readSince(const QString &ch, const StreamPos &pos, int limit, std::function<void(Recovered)> done)
+{
+    const std::string key = channelKey(ch);
+    const bool fromStart = pos.epoch.empty() || (pos.ms == 0 && pos.seq == 0);
+    auto result = std::make_shared<Recovered>();
+    // From `pos` included, to see whether it is still there; one more than `limit` to see
+    // whether there are too many.
+    send(key, {"XRANGE", key + ":h", fromStart ? "-" : pos.id(), "+", "COUNT", number(std::uint64_t(limit) + 2)},
+         [result, pos, fromStart, limit, key](redisReply *reply) {
+             if (!reply || reply->type == REDIS_REPLY_ERROR) {
+                 result->failed = true;
+                 return;
+             }
+             if (reply->type != REDIS_REPLY_ARRAY) {
+                 result->lost = true;
+                 return;
+             }
+             size_t i = 0;
+             if (!fromStart) {
+                 StreamPos first;
+                 HistoryEntry entry;
+                 if (reply->elements == 0 || !decodeStreamEntry(reply->element[0], first, entry) || !first.sameEntry(pos)) {
+                     result->lost = true;   // trimmed (or the stream is gone)
+                     return;
+                 }
+                 i = 1;
+             }
+             for (; i < reply->elements; ++i) {
+                 StreamPos at;
+                 HistoryEntry entry;
+                 if (!decodeStreamEntry(reply->element[i], at, entry)) {
+                     TS_ERROR("redis: entry %zu of %s:h is malformed, skipped", i, key.c_str());
+                     continue;
+                 }
+                 result->entries.emplace_back(at, std::move(entry));
+             }
+             if (result->entries.size() > size_t(limit))
+                 result->lost = true;
+         });
+    send(key, {"GET", key + ":epoch"}, [result, pos, fromStart, done = std::move(done)](redisReply *reply) {
+        std::string epoch;
+        if (!reply || reply->type == REDIS_REPLY_ERROR)
+            result->failed = true;
+        else if (reply->type != REDIS_REPLY_NIL && !replyString(reply, epoch))
+            result->lost = true;
+        if (!fromStart && epoch != pos.epoch)
+            result->lost = true;
+        for (auto &[at, entry] : result->entries)
+            at.epoch = epoch;
+        done(std::move(*result));
+    });
+}
+
+void RedisState::presenceChanged(const QString &ch, const Session &s, bool joined)
+{
+    const std::string key = channelKey(ch);
+    const std::string peer = s.peer.toStdString();
+    if (joined) {
+        // NX: a resume elsewhere keeps the member's place in the join order.
+        send(key, {"ZADD", key + ":presence", "NX", number(std::uint64_t(Metrics::unixMs())), peer});
+        send(key, {"HSET", key + ":members", peer, cbor(QCborArray{s.user, m_node})});
+    } else {
+        send(key, {"ZREM", key + ":presence", peer});
+        send(key, {"HDEL", key + ":members", peer});
+    }
+}
+
+bool RedisState::readHistory(const QString &ch, int limit, Entries done)
+{
+    if (limit <= 0) {
+        done(QCborArray());
+        return true;
+    }
+    const std::string key = channelKey(ch) + ":h";
+    send(key, {"XREVRANGE", key, "+", "-", "COUNT", number(std::uint64_t(limit))}, [key, done = std::move(done)](redisReply *reply) {
+        if (!reply || reply->type == REDIS_REPLY_ERROR) {
+            done(std::nullopt);
+            return;
+        }
+        QCborArray newestFirst;
+        if (reply->type != REDIS_REPLY_ARRAY) {
+            TS_ERROR("redis: %s is not a stream, history ignored", key.c_str());
+            done(newestFirst);
+            return;
+        }
+        for (size_t i = 0; i < reply->elements; ++i) {
+            const redisReply *item = reply->element[i];
+            const redisReply *fields = item && item->type == REDIS_REPLY_ARRAY && item->elements == 2 ? item->element[1] : nullptr;
+            std::optional<QCborArray> entry;
+            if (fields && fields->type == REDIS_REPLY_ARRAY && fields->elements == 2)
+                entry = decodeArray(fields->element[1], 4);
+            if (!entry || !entry->at(0).isString() || !entry->at(2).isInteger() || !entry->at(3).isString()) {
+                TS_ERROR("redis: history entry %zu of %s is malformed, skipped", i, key.c_str());
+                continue;
+            }
+            QCborMap value;
+            value.insert(QStringLiteral("id"), entry->at(0));
+            value.insert(QStringLiteral("d"), entry->at(1));
+            value.insert(QStringLiteral("ts"), entry->at(2));
+            if (!entry->at(3).toString().isEmpty())
+                value.insert(QStringLiteral("peer"), entry->at(3));
+            newestFirst.append(value);
+        }
+        QCborArray oldestFirst;
+        for (qsizetype i = newestFirst.size(); i-- > 0;)
+            oldestFirst.append(newestFirst.at(i));
+        done(oldestFirst);
+    });
+    return true;
+}
+
+bool RedisState::readPresence(const QString &ch, Entries done)
+{
+    struct Job {
+        std::vector<std::string> order;                         // peers, join order
+        std::vector<std::pair<std::string, QCborArray>> members; // peer -> [user, node]
+        bool failed = false;
+    };
+    auto job = std::make_shared<Job>();
+    const std::string key = channelKey(ch);
+    send(key, {"ZRANGE", key + ":presence", "0", number(std::uint64_t(m_options.maxSessions))}, [job, key](redisReply *reply) {
+        if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+            job->failed = !reply || reply->type == REDIS_REPLY_ERROR;
+            return;
+        }
+        for (size_t i = 0; i < reply->elements; ++i) {
+            std::string peer;
+            if (replyString(reply->element[i], peer) && peer.size() <= kMaxFieldText)
+                job->order.push_back(peer);
+        }
+    });
+    send(key, {"HGETALL", key + ":members"}, [this, job, key, done = std::move(done)](redisReply *reply) {
+        if (!reply || job->failed) {
+            done(std::nullopt);
+            return;
+        }
+        std::unordered_map<std::string, QCborArray> byPeer;
+        for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements; i += 2) {
+            std::string peer;
+            const auto value = decodeArray(reply->element[i + 1], 2);
+            if (!replyString(reply->element[i], peer) || !value || !value->at(0).isString() || !value->at(1).isString()) {
+                TS_ERROR("redis: presence member %zu of %s:members is malformed, skipped", i / 2, key.c_str());
+                continue;
+            }
+            byPeer[peer] = *value;
+        }
+        std::set<std::string> nodes;
+        for (const std::string &peer : job->order) {
+            if (const auto it = byPeer.find(peer); it != byPeer.end()) {
+                job->members.emplace_back(peer, it->second);
+                nodes.insert(it->second.at(1).toString().toStdString());
+            }
+        }
+        // Members of a node whose heartbeat key expired are gone with it: filtered out
+        // here and removed, so presence heals by itself after a node dies.
+        auto alive = std::make_shared<std::set<std::string>>();
+        auto remaining = std::make_shared<size_t>(nodes.size());
+        auto finish = [this, job, key, alive, done]() {
+            QCborArray result;
+            for (const auto &[peer, value] : job->members) {
+                if (!alive->count(value.at(1).toString().toStdString())) {
+                    send(key, {"ZREM", key + ":presence", peer});
+                    send(key, {"HDEL", key + ":members", peer});
+                    continue;
+                }
+                QCborMap member;
+                member.insert(QStringLiteral("peer"), text(peer));
+                if (!value.at(0).toString().isEmpty())
+                    member.insert(QStringLiteral("user"), value.at(0));
+                result.append(member);
+            }
+            done(result);
+        };
+        if (nodes.empty()) {
+            finish();
+            return;
+        }
+        for (const std::string &node : nodes) {
+            send(key, {"EXISTS", nodeKey(node)}, [node, alive, remaining, finish](redisReply *r) {
+                long long n = 0;
+                // Unknown (no reply) counts as alive: never drop members on a failed read.
+                if (!r || (replyInteger(r, n) && n > 0))
+                    alive->insert(node);
+                if (--*remaining == 0)
+                    finish();
+            });
+        }
+    });
+    return true;
+}
+
+size_t RedisState::shardOf(const std::string &key) const { return m_redis.shardFor(hashTag(key)); }
+
+void RedisState::send(const std::string &routingKey, std::vector<std::string> args, Redis::Callback callback)
+{
+    ++m_inFlight;
+    m_redis.command(shardOf(routingKey), std::move(args), [this, callback = std::move(callback)](redisReply *reply) {
+        --m_inFlight;
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            TS_WARN("redis: command failed: %.*s", int(std::min<size_t>(reply->len, 200)), reply->str);
+        if (callback)
+            callback(reply);
+    });
+}
+
+void RedisState::write(const std::string &routingKey, std::vector<std::string> args, Done done)
+{
+    send(routingKey, std::move(args), [done = std::move(done)](redisReply *reply) {
+        if (done)
+            done(reply && reply->type != REDIS_REPLY_ERROR);
+    });
+}
+
+void RedisState::expireSession(const Session &s, std::int64_t ttlMs)
+{
+    const std::string key = sessionKey(s.sid);
+    const std::string ttl = number(std::uint64_t(ttlMs));
+    for (const char *suffix : {"", ":out", ":nacks", ":subs", ":pos"})
+        send(key, {"PEXPIRE", key + suffix, ttl});
+}
+
+
+void RedisState::sessionCreated(const Session &s)
+{
+    const std::string key = sessionKey(s.sid);
+    send(key, {"HSET", key, "user", s.user.toStdString(), "peer", s.peer.toStdString(), "inRx", "0", "outSeq", "0",
+               "node", m_options.nodeId});
+    send(key, {"PEXPIRE", key, number(std::uint64_t(attachedTtl(m_options)))});
+}
+
+void RedisState::sessionAttached(const Session &s, const QString &previousNode)
+{
+    const std::string key = sessionKey(s.sid);
+    send(key, {"HSET", key, "node", m_options.nodeId});
+    expireSession(s, attachedTtl(m_options));
+    if (!previousNode.isEmpty() && previousNode != m_node)
+        send(key, {"PUBLISH", nodeKey(previousNode.toStdString()), "take " + s.sid.toStdString()});
+}
+
+void RedisState::sessionDetached(const Session &s) { expireSession(s, m_options.sessionTtlMs); }
+
+void RedisState::sessionForgotten(const Session &s)
+{
+    const std::string key = sessionKey(s.sid);
+    send(key, {"DEL", key, key + ":out", key + ":nacks", key + ":subs", key + ":pos"});
+}
+
+void RedisState::inboundAccepted(const Session &s, Done done)
+{
+    const std::string key = sessionKey(s.sid);
+    write(key, {"HSET", key, "inRx", number(s.inRx)}, std::move(done));
+}
+
+void RedisState::nackRemembered(const Session &s, const Nack &nack)
+{
+    const std::string key = sessionKey(s.sid) + ":nacks";
+    send(key, {"RPUSH", key, cbor(QCborArray{qint64(nack.seq), nack.err.code, nack.err.msg})});
+    send(key, {"LTRIM", key, "-" + number(kNackMemory), "-1"});
+    send(key, {"PEXPIRE", key, number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)))});
+}
+
+void RedisState::outboundQueued(const Session &s, const OutboundMessage &m, Done done)
+{
+    const std::string key = sessionKey(s.sid);
+    const std::string out = key + ":out";
+    // A sorted set by seq: trimmed by seq on ack, a re-added seq is a no-op.
+    send(key, {"ZADD", out, number(m.seq), cbor(QCborArray{qint64(m.seq), m.body->id, m.body->ch, m.body->d})});
+    send(key, {"PEXPIRE", out, number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)))});
+    write(key, {"HSET", key, "outSeq", number(m.seq)}, std::move(done));
+}
+
+void RedisState::acknowledged(const Session &s, std::uint64_t upTo)
+{
+    // By seq, not by count: idempotent, and right even if a write in between failed.
+    const std::string out = sessionKey(s.sid) + ":out";
+    send(out, {"ZREMRANGEBYSCORE", out, "-inf", number(upTo)});
+}
+
+void RedisState::subscriptionChanged(const Session &s, const QString &ch, bool subscribed)
+{
+    const std::string subs = sessionKey(s.sid) + ":subs";
+    send(subs, {subscribed ? "SADD" : "SREM", subs, ch.toStdString()});
+    if (subscribed)
+        send(subs, {"PEXPIRE", subs, number(std::uint64_t(attachedTtl(m_options)))});
+}
+
+void RedisState::refreshAttached(const std::vector<const Session *> &attached)
+{
+    for (const Session *s : attached)
+        expireSession(*s, attachedTtl(m_options));
+}
+
+void RedisState::loadSession(const QString &sid, LoadDone done)
+{
+    if (!isSid(sid)) {
+        done(Loaded{});
+        return;
+    }
+    const std::string key = sessionKey(sid);
+    auto job = std::make_shared<LoadJob>();
+    job->sid = sid;
+    job->session->sid = sid;
+
+    send(key, {"HGETALL", key}, [this, job](redisReply *reply) {
+        if (!reply) {
+            job->unavailable = true;
+            return;
+        }
+        if (reply->type != REDIS_REPLY_ARRAY) {
+            job->reject(QStringLiteral("the session hash is not a hash"));
+            return;
+        }
+        if (reply->elements == 0) {
+            job->missing = true;
+            return;
+        }
+        bool haveInRx = false, haveOutSeq = false, havePeer = false;
+        for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+            std::string field, value;
+            if (!replyString(reply->element[i], field) || !replyString(reply->element[i + 1], value)
+                || value.size() > kMaxFieldText) {
+                job->reject(QStringLiteral("a field is not a short string"));
+                return;
+            }
+            if (field == "user") {
+                job->session->user = text(value);
+            } else if (field == "peer") {
+                job->session->peer = text(value);
+                havePeer = !value.empty();
+            } else if (field == "node") {
+                job->owner = text(value);
+            } else if (field == "inRx") {
+                haveInRx = parseUnsigned(value, job->session->inRx);
+            } else if (field == "outSeq") {
+                haveOutSeq = parseUnsigned(value, job->outSeq);
+            }
+        }
+        if (!haveInRx || !haveOutSeq || !havePeer)
+            job->reject(QStringLiteral("inRx, outSeq or peer missing or not a number"));
+    });
+    // One more than the buffer may hold: a longer list was not written by a node.
+    send(key, {"ZRANGE", key + ":out", "0", number(std::uint64_t(m_options.sessionBuffer))}, [this, job](redisReply *reply) {
+        if (!reply) {
+            job->unavailable = true;
+            return;
+        }
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements > size_t(m_options.sessionBuffer)) {
+            job->reject(QStringLiteral("the owed set is not a sorted set of at most --session-buffer entries"));
+            return;
+        }
+        std::uint64_t last = 0;
+        for (size_t i = 0; i < reply->elements; ++i) {
+            const auto entry = decodeArray(reply->element[i], 4);
+            if (!entry || !entry->at(0).isInteger() || entry->at(0).toInteger() <= 0 || !entry->at(1).isString()
+                || entry->at(1).toString().isEmpty() || !entry->at(2).isString()) {
+                job->reject(QStringLiteral("owed message %1 is malformed").arg(i));
+                return;
+            }
+            const auto seq = std::uint64_t(entry->at(0).toInteger());
+            if (seq <= last) {
+                job->reject(QStringLiteral("owed messages out of order"));
+                return;
+            }
+            last = seq;
+            auto body = std::make_shared<Publication>();
+            body->id = entry->at(1).toString();
+            body->ch = entry->at(2).toString();
+            body->d = entry->at(3);
+            job->session->unacked.push_back(OutboundMessage{seq, std::move(body)});
+        }
+    });
+    send(key, {"LRANGE", key + ":nacks", "0", number(kNackMemory)}, [job](redisReply *reply) {
+        if (!reply) {
+            job->unavailable = true;
+            return;
+        }
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements > kNackMemory) {
+            job->reject(QStringLiteral("the nack list is too long"));
+            return;
+        }
+        for (size_t i = 0; i < reply->elements; ++i) {
+            const auto entry = decodeArray(reply->element[i], 3);
+            if (!entry || !entry->at(0).isInteger() || entry->at(0).toInteger() <= 0 || !entry->at(1).isString()
+                || !entry->at(2).isString()) {
+                job->reject(QStringLiteral("nack %1 is malformed").arg(i));
+                return;
+            }
+            Nack nack;
+            nack.seq = std::uint64_t(entry->at(0).toInteger());
+            nack.err.code = entry->at(1).toString();
+            nack.err.msg = entry->at(2).toString();
+            job->session->nacks.push_back(std::move(nack));
+        }
+    });
+    send(key, {"HGETALL", key + ":pos"}, [this, job](redisReply *reply) {
+        if (!reply) {
+            job->unavailable = true;
+            return;
+        }
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements > 2 * size_t(m_options.maxChannels)) {
+            job->reject(QStringLiteral("the positions are not a hash"));
+            return;
+        }
+        for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+            std::string ch, value;
+            StreamPos pos;
+            const auto space = replyString(reply->element[i + 1], value) ? value.find(' ') : std::string::npos;
+            if (!replyString(reply->element[i], ch) || !ChannelRegistry::isValidName(text(ch)) || space == std::string::npos
+                || value.size() > kMaxFieldText || !StreamPos::parseId(value.substr(0, space), pos)) {
+                job->reject(QStringLiteral("position %1 is malformed").arg(i / 2));
+                return;
+            }
+            pos.epoch = value.substr(space + 1);
+            job->session->positions[text(ch)] = pos;
+        }
+    });
+    // Replies of one shard arrive in order: this last one completes the job.
+    send(key, {"SMEMBERS", key + ":subs"}, [this, job, done = std::move(done)](redisReply *reply) {
+        Loaded loaded;
+        if (!reply || job->unavailable) {
+            loaded.outcome = Loaded::Outcome::Unavailable;
+            done(std::move(loaded));
+            return;
+        }
+        if (job->missing) {
+            done(std::move(loaded));
+            return;
+        }
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements > size_t(m_options.maxChannels))
+            job->reject(QStringLiteral("the subscription set is not a set"));
+        for (size_t i = 0; job->malformed.isEmpty() && i < reply->elements; ++i) {
+            std::string ch;
+            if (!replyString(reply->element[i], ch) || ch.size() > 800 || !ChannelRegistry::isValidName(text(ch)))
+                job->reject(QStringLiteral("subscription %1 is not a channel name").arg(i));
+            else
+                job->session->channels.insert(text(ch));
+        }
+        Session &s = *job->session;
+        if (job->malformed.isEmpty()) {
+            if (!s.unacked.empty() && s.unacked.back().seq > job->outSeq)
+                job->reject(QStringLiteral("an owed message is above outSeq"));
+            if (!s.nacks.empty() && s.nacks.back().seq > s.inRx)
+                job->reject(QStringLiteral("a nack is above inRx"));
+        }
+        if (!job->malformed.isEmpty()) {
+            TS_ERROR("redis: session %s in %s is malformed (%s): not resumed, a new session is made",
+                     qPrintable(job->sid), sessionKey(job->sid).c_str(), qPrintable(job->malformed));
+            done(std::move(loaded));
+            return;
+        }
+        s.outSeq = job->outSeq;
+        s.durableSeq = job->outSeq;
+        loaded.outcome = Loaded::Outcome::Found;
+        loaded.ownerNode = job->owner;
+        loaded.session = std::move(job->session);
+        done(std::move(loaded));
+    });
+}
+
+} // namespace TetherServer

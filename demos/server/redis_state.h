@@ -1,0 +1,95 @@
+// StateStore on Redis (README.md, "Redis mode": keys, failure modes, round trips).
+//
+// Every write is one or a few commands on the shard of its hash tag, queued on the
+// Redis object and so pipelined with the whole loop turn (redis.h). Done callbacks run
+// when the reply arrives: replies on one shard come in the order the commands were
+// issued, so "the reply of the last write of a session arrived" means every earlier
+// write of that session is in Redis too.
+//
+// Values read back (a session loaded on resume) are checked field by field and bounded;
+// anything else is logged and treated as a missing session, never trusted.
+#pragma once
+
+#include "options.h"
+#include "redis.h"
+#include "state.h"
+
+#include <functional>
+#include <map>
+#include <optional>
+
+namespace TetherServer {
+
+class RedisState final : public StateStore {
+public:
+    RedisState(const Options &options, Redis &redis, TimerQueue &timers);
+
+    // A node asked us to let go of a session (it is attached there now).
+    void setTakeoverHandler(std::function<void(const QString &sid)> handler) { m_onTakeover = std::move(handler); }
+    // Starts the node heartbeat and subscribes to this node's control channel.
+    void start();
+
+    bool immediate() const override { return false; }
+    bool available() const override { return m_redis.allUp(); }
+    size_t inFlight() const override { return m_inFlight; }
+    QString nodeId() const override { return m_node; }
+
+    void loadSession(const QString &sid, LoadDone done) override;
+    void sessionCreated(const Session &s) override;
+    void sessionAttached(const Session &s, const QString &previousNode) override;
+    void sessionDetached(const Session &s) override;
+    void sessionForgotten(const Session &s) override;
+    void inboundAccepted(const Session &s, Done done) override;
+    void nackRemembered(const Session &s, const Tether::Protocol::Nack &nack) override;
+    void outboundQueued(const Session &s, const OutboundMessage &m, Done done) override;
+    void acknowledged(const Session &s, std::uint64_t upTo) override;
+    void subscriptionChanged(const Session &s, const QString &ch, bool subscribed) override;
+    void refreshAttached(const std::vector<const Session *> &attached) override;
+    void follow(const QString &ch, bool on) override;
+    void whenFollowing(const QString &ch, std::function<void()> then) override;
+    void barrier(const QString &ch, std::function<void()> then) override;
+    void announce(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable,
+                  const HistoryEntry *history, Done done) override;
+    void positionAdvanced(const Session &s, const QString &ch, const StreamPos &pos) override;
+    void positionDropped(const Session &s, const QString &ch) override;
+    void readTail(const QString &ch, TailDone done) override;
+    void readSince(const QString &ch, const StreamPos &pos, int limit, std::function<void(Recovered)> done) override;
+    void presenceChanged(const QString &ch, const Session &s, bool joined) override;
+    bool readHistory(const QString &ch, int limit, Entries done) override;
+    bool readPresence(const QString &ch, Entries done) override;
+
+    // A publication announced on a channel this node follows (by any node, this one too).
+    // `pos`: its stream position (reliable publications kept in history).
+    using RemoteHandler = std::function<void(const QString &ch, const QString &fromPeer, PublicationPtr body, bool reliable,
+                                             const std::optional<StreamPos> &pos)>;
+    void setRemoteHandler(RemoteHandler handler) { m_onRemote = std::move(handler); }
+
+    // Key names (also used by the tests through README.md).
+    static std::string sessionKey(const QString &sid) { return "tether:{s:" + sid.toStdString() + "}"; }
+    static std::string channelKey(const QString &ch) { return "tether:{c:" + ch.toStdString() + "}"; }
+    static std::string nodeKey(const std::string &node) { return "tether:node:" + node; }
+
+private:
+    size_t shardOf(const std::string &key) const;
+    void send(const std::string &routingKey, std::vector<std::string> args, Redis::Callback callback = {});
+    void write(const std::string &routingKey, std::vector<std::string> args, Done done);
+    void expireSession(const Session &s, std::int64_t ttlMs);
+    void heartbeat();
+    void beat(size_t shard);
+    void onMessage(size_t shard, const std::string &channel, const std::string &payload);
+    void onPublication(const std::string &name, const std::string &payload);
+
+    const Options &m_options;
+    Redis &m_redis;
+    TimerQueue &m_timers;
+    QString m_node;
+    std::string m_nodeChannel;
+    size_t m_inFlight = 0;
+    std::function<void(const QString &)> m_onTakeover;
+    RemoteHandler m_onRemote;
+    std::uint64_t m_nextBarrier = 1;
+    std::map<std::uint64_t, std::pair<size_t, std::function<void()>>> m_barriers;   // token -> shard, then
+    void releaseBarriers(std::optional<size_t> shard);
+};
+
+} // namespace TetherServer

@@ -1,0 +1,562 @@
+// Redis mode (issue 14; demos/server/README.md, "Redis mode"): real redis-server child
+// processes (RedisProcess: AOF, temporary directory, free loopback port) and real
+// tether-server nodes sharing them. Sessions resume on another node after a SIGKILL,
+// takeover across nodes (4409), acks only after Redis has the write, node and Redis
+// restarts lose nothing, Redis down → temporary refusal with retryAfter then recovery,
+// garbage in the keys is rejected without a crash, two shards.
+#include "conformance.h"
+#include "redis_process.h"
+
+using namespace Conformance;
+
+namespace {
+
+constexpr int kWaitMs = 5000;
+
+QString sidOf(const QCborMap &welcome) { return stringField(welcome, QLatin1StringView("sid")).value_or(QString()); }
+
+QStringList nodeArgs(const QStringList &redisUrls, const QString &node, const QStringList &more = {})
+{
+    QStringList args;
+    for (const QString &url : redisUrls)
+        args << QStringLiteral("--redis") << url;
+    args << QStringLiteral("--node-id") << node << QStringLiteral("--log-level") << QStringLiteral("info");
+    return args + more;
+}
+
+// `count` reliable server messages via `push`, collected in order.
+QString pushAndCollect(RawClient &c, int count, QList<QCborMap> *msgs)
+{
+    const std::optional<QCborMap> res = c.request(QStringLiteral("push"), QCborMap{{QStringLiteral("count"), count}}, kWaitMs);
+    if (const QString why = expectResult(res); !why.isEmpty())
+        return QStringLiteral("push: ") + why;
+    for (int i = 0; i < count; ++i) {
+        const std::optional<QCborMap> msg = c.waitForType(QStringLiteral("msg"), kWaitMs);
+        if (!msg)
+            return QStringLiteral("pushed msg %1 of %2 missing: %3").arg(i + 1).arg(count).arg(c.errorString());
+        msgs->append(*msg);
+    }
+    return {};
+}
+
+// The resumed stream: welcome said resumed, then msgs from seq `from` to `to` with the ids
+// first seen in `original`.
+QString expectRetransmission(RawClient &c, const QList<QCborMap> &original, int from, int to)
+{
+    for (int seq = from; seq <= to; ++seq) {
+        const std::optional<QCborMap> again = c.waitForType(QStringLiteral("msg"), kWaitMs);
+        if (!again)
+            return QStringLiteral("seq %1 not retransmitted: %2").arg(seq).arg(c.errorString());
+        if (uintField(*again, QLatin1StringView("seq")) != quint64(seq))
+            return QStringLiteral("expected seq %1, got %2").arg(seq).arg(QString::fromUtf8(describe(*again)));
+        if (stringField(*again, QLatin1StringView("id")) != stringField(original[seq - 1], QLatin1StringView("id")))
+            return QStringLiteral("seq %1 came back with another id").arg(seq);
+    }
+    return {};
+}
+
+// Sends a hello and expects error{code, retryAfter} then close `closeCode`.
+QString expectRefusal(RawClient &c, const QUrl &url, const QString &code, int closeCode, const HelloFields &hello = {})
+{
+    if (!c.openTether(url, Codec::Json))
+        return QStringLiteral("connect: ") + c.errorString();
+    c.sendFrame(helloFrame(hello));
+    const std::optional<QCborMap> error = c.waitForType(QStringLiteral("error"), kWaitMs);
+    if (!error)
+        return QStringLiteral("no error frame: ") + c.errorString();
+    if (stringField(*error, QLatin1StringView("code")) != code)
+        return QStringLiteral("error %1, expected %2").arg(QString::fromUtf8(describe(*error)), code);
+    if (!uintField(*error, QLatin1StringView("retryAfter")))
+        return QStringLiteral("no retryAfter in ") + QString::fromUtf8(describe(*error));
+    return expectClose(c, closeCode, kWaitMs);
+}
+
+} // namespace
+
+class tst_ServerRedis : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase()
+    {
+        if (!RedisProcess::available())
+            QSKIP("redis-server / redis-cli not installed");
+    }
+
+    // A session made on node A resumes on node B after A is SIGKILLed: inbound position,
+    // every owed message (same seq, same id), and numbering continues.
+    void resumeOnAnotherNodeAfterKill()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
+        START_SERVER(a);
+        START_SERVER(b);
+
+        RawClient c1;
+        QCborMap welcome;
+        CHECK_OK(openSession(c1, a.url(), Codec::Json, &welcome));
+        QCOMPARE(boolField(welcome, QLatin1StringView("resumed")), false);
+        for (quint64 seq = 1; seq <= 3; ++seq)
+            CHECK_OK(sendReliable(c1, seq, QCborValue(qint64(seq))));
+        QList<QCborMap> pushed;
+        CHECK_OK(pushAndCollect(c1, 5, &pushed));
+        c1.sendFrame(ackFrame(2));
+        QVERIFY(c1.expectSilence(100));   // the ack reaches Redis before the kill
+        a.kill();
+
+        RawClient c2;
+        QCborMap resumed;
+        CHECK_OK(openSession(c2, b.url(), Codec::Json, &resumed, resumeHello(sidOf(welcome), 2)));
+        QCOMPARE(boolField(resumed, QLatin1StringView("resumed")), true);
+        QCOMPARE(sidOf(resumed), sidOf(welcome));
+        QCOMPARE(uintField(resumed, QLatin1StringView("rx")), quint64(3));
+        CHECK_OK(expectRetransmission(c2, pushed, 3, 5));
+        CHECK_OK(sendReliable(c2, 4, QCborValue(4)));
+        // The server stream continues after 5 on the new node.
+        QList<QCborMap> more;
+        CHECK_OK(pushAndCollect(c2, 1, &more));
+        QCOMPARE(uintField(more[0], QLatin1StringView("seq")), quint64(6));
+        QVERIFY(stringField(more[0], QLatin1StringView("id")) != stringField(pushed[0], QLatin1StringView("id")));
+    }
+
+    // A session attached on A is resumed on B: A's connection gets session_taken + 4409.
+    void takeoverAcrossNodes()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
+        START_SERVER(a);
+        START_SERVER(b);
+
+        RawClient older;
+        QCborMap welcome;
+        CHECK_OK(openSession(older, a.url(), Codec::Cbor, &welcome));
+        CHECK_OK(sendReliable(older, 1, QCborValue(1)));
+
+        RawClient newer;
+        QCborMap resumed;
+        CHECK_OK(openSession(newer, b.url(), Codec::Cbor, &resumed, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(resumed, QLatin1StringView("resumed")), true);
+        QCOMPARE(uintField(resumed, QLatin1StringView("rx")), quint64(1));
+        CHECK_OK(expectErrorThenClose(older, QStringLiteral("session_taken"), 4409, kWaitMs));
+        CHECK_OK(sendReliable(newer, 2, QCborValue(2)));
+        QVERIFY(a.isRunning());
+    }
+
+    // The ack of a reliable publication comes only once Redis has it: the session's inRx
+    // and the channel's stream entry are there when the ack arrives.
+    void publicationAckedAfterRedis()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), {QStringLiteral("--ack-delay"), QStringLiteral("0")}));
+        START_SERVER(a);
+        RawClient c;
+        QCborMap welcome;
+        CHECK_OK(openSession(c, a.url(), Codec::Json, &welcome));
+        CHECK_OK(sendReliable(c, 1, QCborValue(QStringLiteral("hello")), QStringLiteral("news"), QStringLiteral("pub-1")));
+        const QString key = QStringLiteral("tether:{s:%1}").arg(sidOf(welcome));
+        QCOMPARE(redis.cli({QStringLiteral("HGET"), key, QStringLiteral("inRx")}), QByteArray("1"));
+        QCOMPARE(redis.cli({QStringLiteral("XLEN"), QStringLiteral("tether:{c:news}:h")}), QByteArray("1"));
+        QVERIFY(!redis.cli({QStringLiteral("GET"), QStringLiteral("tether:{c:news}:epoch")}).isEmpty());
+        QVERIFY(!redis.cli({QStringLiteral("GET"), QStringLiteral("tether:node:a")}).isEmpty());
+        // Redis gone: a publication is not acknowledged (nothing acked can be lost); the
+        // session is closed with a temporary code, to come back when Redis does.
+        redis.kill();
+        c.sendFrame(msgFrame(2, QCborValue(2), QStringLiteral("pub-2"), QStringLiteral("news")));
+        const std::optional<QCborMap> next = c.next(kWaitMs);
+        QVERIFY2(next, qPrintable(c.errorString()));
+        QCOMPARE(frameType(*next), QStringLiteral("error"));
+        QCOMPARE(stringField(*next, QLatin1StringView("code")).value_or(QString()), QStringLiteral("unavailable"));
+        QVERIFY(uintField(*next, QLatin1StringView("retryAfter")));
+        CHECK_OK(expectClose(c, 4014, kWaitMs));
+    }
+
+    // The channel's epoch changes when its stream is lost, not on every publication.
+    void epochChangesWhenHistoryIsLost()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        START_SERVER(a);
+        RawClient c;
+        CHECK_OK(openSession(c, a.url(), Codec::Json));
+        const QString ch = QStringLiteral("news");
+        const QStringList epochKey{QStringLiteral("GET"), QStringLiteral("tether:{c:news}:epoch")};
+        CHECK_OK(sendReliable(c, 1, QCborValue(1), ch));
+        const QByteArray first = redis.cli(epochKey);
+        QVERIFY(!first.isEmpty());
+        CHECK_OK(sendReliable(c, 2, QCborValue(2), ch));
+        QCOMPARE(redis.cli(epochKey), first);
+        redis.cli({QStringLiteral("DEL"), QStringLiteral("tether:{c:news}:h")});
+        CHECK_OK(sendReliable(c, 3, QCborValue(3), ch));
+        const QByteArray second = redis.cli(epochKey);
+        QVERIFY(!second.isEmpty());
+        QVERIFY(second != first);
+        QCOMPARE(redis.cli({QStringLiteral("XLEN"), QStringLiteral("tether:{c:news}:h")}), QByteArray("1"));
+    }
+
+    // One node, restarted with SIGTERM then with SIGKILL on the same port: the session
+    // resumes with everything it was owed.
+    void nodeRestartLosesNothing_data()
+    {
+        QTest::addColumn<bool>("kill");
+        QTest::addRow("SIGTERM") << false;
+        QTest::addRow("SIGKILL") << true;
+    }
+    void nodeRestartLosesNothing()
+    {
+        QFETCH(bool, kill);
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess node(nodeArgs({redis.url()}, QStringLiteral("solo")));
+        START_SERVER(node);
+        RawClient c1;
+        QCborMap welcome;
+        CHECK_OK(openSession(c1, node.url(), Codec::Json, &welcome));
+        CHECK_OK(subscribe(c1, QStringLiteral("room")));
+        CHECK_OK(sendReliable(c1, 1, QCborValue(1)));
+        QList<QCborMap> pushed;
+        CHECK_OK(pushAndCollect(c1, 4, &pushed));
+        const quint16 port = node.port();
+        if (kill)
+            node.kill();
+        else
+            QVERIFY2(node.stop(), qPrintable(node.errorString()));
+        QVERIFY2(node.start(port), qPrintable(node.errorString()));
+
+        RawClient c2;
+        QCborMap resumed;
+        CHECK_OK(openSession(c2, node.url(), Codec::Json, &resumed, resumeHello(sidOf(welcome), 1)));
+        QCOMPARE(boolField(resumed, QLatin1StringView("resumed")), true);
+        QCOMPARE(uintField(resumed, QLatin1StringView("rx")), quint64(1));
+        CHECK_OK(expectRetransmission(c2, pushed, 2, 4));
+        // The subscription came back with the session: a publication reaches it.
+        RawClient publisher;
+        CHECK_OK(openSession(publisher, node.url(), Codec::Json));
+        CHECK_OK(sendReliable(publisher, 1, QCborValue(QStringLiteral("after restart")), QStringLiteral("room")));
+        const std::optional<QCborMap> got = nextDataMsg(c2, kWaitMs);
+        QVERIFY2(got, qPrintable(c2.errorString()));
+        QCOMPARE(stringField(*got, QLatin1StringView("ch")).value_or(QString()), QStringLiteral("room"));
+    }
+
+    // Redis restarted (AOF): the nodes reconnect by themselves and the session resumes on
+    // a node that never held it (so it comes from what Redis replayed).
+    void redisRestartLosesNothing()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
+        START_SERVER(a);
+        START_SERVER(b);
+        RawClient c1;
+        QCborMap welcome;
+        CHECK_OK(openSession(c1, a.url(), Codec::Cbor, &welcome));
+        CHECK_OK(sendReliable(c1, 1, QCborValue(1)));
+        QList<QCborMap> pushed;
+        CHECK_OK(pushAndCollect(c1, 3, &pushed));
+        c1.abort();
+        QVERIFY(c1.expectSilence(100));
+        QVERIFY(redis.restart());
+        QVERIFY(waitUntil([&] { return b.stderrTail().contains("reachable again"); }, 10000));
+
+        RawClient c2;
+        QCborMap resumed;
+        CHECK_OK(openSession(c2, b.url(), Codec::Cbor, &resumed, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(resumed, QLatin1StringView("resumed")), true);
+        QCOMPARE(uintField(resumed, QLatin1StringView("rx")), quint64(1));
+        CHECK_OK(expectRetransmission(c2, pushed, 1, 3));
+        QVERIFY(b.stderrTail().contains("unreachable"));
+        QVERIFY(a.isRunning());
+    }
+
+    // Redis down: new sessions refused with a temporary close and retryAfter; logged once;
+    // back to normal when Redis returns.
+    void redisDownRefusesThenRecovers()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess node(nodeArgs({redis.url()}, QStringLiteral("solo")));
+        START_SERVER(node);
+        const quint16 redisPort = redis.port();
+        redis.kill();
+        QVERIFY(waitUntil([&] { return node.stderrTail().contains("unreachable"); }, kWaitMs));
+        for (int i = 0; i < 3; ++i) {
+            RawClient refused;
+            CHECK_OK(expectRefusal(refused, node.url(), QStringLiteral("unavailable"), 4014));
+        }
+        QCOMPARE(node.stderrTail().count("unreachable"), 1);   // logged once, not per attempt
+        QVERIFY2(redis.start(redisPort), qPrintable(redis.errorString()));
+        std::unique_ptr<RawClient> c;
+        QCborMap welcome;
+        const bool ok = waitUntil(
+            [&] {
+                c = std::make_unique<RawClient>();
+                return openSession(*c, node.url(), Codec::Json, &welcome).isEmpty();
+            },
+            10000);
+        QVERIFY2(ok, node.stderrTail().constData());
+        CHECK_OK(sendReliable(*c, 1, QCborValue(1)));
+        QVERIFY(node.isRunning());
+    }
+
+    // Values someone else wrote into a session's keys: logged, not resumed, no crash.
+    void garbageInKeysIsRejected_data()
+    {
+        QTest::addColumn<QStringList>("damage");   // redis-cli args, %1 = the session key
+        QTest::addRow("hash replaced by a string") << QStringList{QStringLiteral("SET"), QStringLiteral("%1"), QStringLiteral("x")};
+        QTest::addRow("inRx not a number") << QStringList{QStringLiteral("HSET"), QStringLiteral("%1"), QStringLiteral("inRx"), QStringLiteral("12abc")};
+        QTest::addRow("owed entry not CBOR") << QStringList{QStringLiteral("ZADD"), QStringLiteral("%1:out"), QStringLiteral("1"), QStringLiteral("\xff\xfe garbage")};
+        QTest::addRow("owed entry JSON") << QStringList{QStringLiteral("ZADD"), QStringLiteral("%1:out"), QStringLiteral("1"), QStringLiteral("[1,\"id\",\"ch\",4]")};
+        QTest::addRow("owed set a list") << QStringList{QStringLiteral("RPUSH"), QStringLiteral("%1:out"), QStringLiteral("x")};
+        QTest::addRow("nacks a hash") << QStringList{QStringLiteral("HSET"), QStringLiteral("%1:nacks"), QStringLiteral("a"), QStringLiteral("b")};
+        QTest::addRow("subscription too long") << QStringList{QStringLiteral("SADD"), QStringLiteral("%1:subs"), QString(300, QLatin1Char('x'))};
+    }
+    void garbageInKeysIsRejected()
+    {
+        QFETCH(QStringList, damage);
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
+        START_SERVER(a);
+        START_SERVER(b);
+        RawClient c1;
+        QCborMap welcome;
+        CHECK_OK(openSession(c1, a.url(), Codec::Json, &welcome));
+        CHECK_OK(sendReliable(c1, 1, QCborValue(1)));
+        const QString key = QStringLiteral("tether:{s:%1}").arg(sidOf(welcome));
+        if (damage[1].startsWith(QStringLiteral("%1:")))
+            redis.cli({QStringLiteral("DEL"), damage[1].arg(key)});
+        for (QString &arg : damage) {
+            if (arg.contains(QLatin1String("%1")))
+                arg = arg.arg(key);
+        }
+        redis.cli(damage);
+
+        RawClient c2;
+        QCborMap second;
+        CHECK_OK(openSession(c2, b.url(), Codec::Json, &second, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(second, QLatin1StringView("resumed")), false);
+        QVERIFY(b.isRunning());
+        QVERIFY2(b.stderrTail().contains("malformed"), b.stderrTail().constData());
+        CHECK_OK(sendReliable(c2, 1, QCborValue(1)));   // the node goes on serving
+    }
+
+    // Fan-out between nodes, and history and presence read the same from either node.
+    void historyAndPresenceFromEitherNode()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
+        START_SERVER(a);
+        START_SERVER(b);
+        const QString room = QStringLiteral("room");
+        RawClient x, y;
+        CHECK_OK(openSession(x, a.url(), Codec::Json));
+        CHECK_OK(openSession(y, b.url(), Codec::Cbor));
+        CHECK_OK(subscribe(x, room));
+        CHECK_OK(subscribe(y, room));
+        // y's join, made on b, reaches x on a.
+        const std::optional<QCborMap> join = x.waitForType(QStringLiteral("msg"), kWaitMs);
+        QVERIFY2(join && isPresence(*join), qPrintable(x.errorString()));
+        for (int i = 1; i <= 3; ++i)
+            CHECK_OK(sendReliable(y, quint64(i), QCborValue(i), room, QStringLiteral("y%1").arg(i)));
+        for (int i = 1; i <= 3; ++i) {
+            const std::optional<QCborMap> got = nextDataMsg(x, kWaitMs);
+            QVERIFY2(got, qPrintable(x.errorString()));
+            QCOMPARE(stringField(*got, QLatin1StringView("id")).value_or(QString()), QStringLiteral("y%1").arg(i));
+            QVERIFY(uintField(*got, QLatin1StringView("seq")));
+        }
+        // x publishes on a: y (on b) gets it; x never gets its own.
+        CHECK_OK(sendReliable(x, 1, QCborValue(QStringLiteral("from x")), room, QStringLiteral("x1")));
+        const std::optional<QCborMap> fromX = nextDataMsg(y, kWaitMs);
+        QVERIFY2(fromX, qPrintable(y.errorString()));
+        QCOMPARE(stringField(*fromX, QLatin1StringView("id")).value_or(QString()), QStringLiteral("x1"));
+
+        QCborValue historyA, historyB, presenceA, presenceB;
+        CHECK_OK(expectResult(x.request(QStringLiteral("history"), QCborMap{{QStringLiteral("ch"), room}}, kWaitMs), &historyA));
+        CHECK_OK(expectResult(y.request(QStringLiteral("history"), QCborMap{{QStringLiteral("ch"), room}}, kWaitMs), &historyB));
+        QCOMPARE(historyA.toArray().size(), 4);
+        QVERIFY(equivalent(historyA, historyB));
+        QCOMPARE(historyA.toArray().at(0).toMap().value(QStringLiteral("id")).toString(), QStringLiteral("y1"));
+        QCOMPARE(historyA.toArray().at(3).toMap().value(QStringLiteral("id")).toString(), QStringLiteral("x1"));
+        CHECK_OK(expectResult(x.request(QStringLiteral("presence"), QCborMap{{QStringLiteral("ch"), room}}, kWaitMs), &presenceA));
+        CHECK_OK(expectResult(y.request(QStringLiteral("presence"), QCborMap{{QStringLiteral("ch"), room}}, kWaitMs), &presenceB));
+        QCOMPARE(presenceA.toMap().value(QStringLiteral("members")).toArray().size(), 2);
+        QVERIFY(equivalent(presenceA, presenceB));
+    }
+
+    // A node dies: its members leave presence once its heartbeat key expires; what it owed
+    // its subscriber is delivered by the node the subscriber resumes on.
+    void nodeDeathPresenceAndOwedDeliveries()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
+        START_SERVER(a);
+        START_SERVER(b);
+        const QString room = QStringLiteral("room");
+        RawClient x, y, z;
+        QCborMap welcomeX;
+        CHECK_OK(openSession(x, a.url(), Codec::Json, &welcomeX));
+        CHECK_OK(openSession(y, b.url(), Codec::Json));
+        CHECK_OK(openSession(z, a.url(), Codec::Json));
+        CHECK_OK(subscribe(x, room));
+        CHECK_OK(subscribe(y, room));
+        CHECK_OK(subscribe(z, room));
+        for (int i = 1; i <= 3; ++i)
+            CHECK_OK(sendReliable(y, quint64(i), QCborValue(i), room, QStringLiteral("y%1").arg(i)));
+        for (int i = 1; i <= 3; ++i)
+            QVERIFY2(nextDataMsg(x, kWaitMs), qPrintable(x.errorString()));   // sent, never acked
+        a.kill();
+        z.abort();
+
+        // z's session (on a, dead) leaves presence when a's heartbeat expires; x resumes
+        // on b so it is present again from there.
+        RawClient x2;
+        QCborMap resumed;
+        CHECK_OK(openSession(x2, b.url(), Codec::Json, &resumed, resumeHello(sidOf(welcomeX), 0)));
+        QCOMPARE(boolField(resumed, QLatin1StringView("resumed")), true);
+        QStringList ids;
+        for (int i = 0; i < 3; ++i) {
+            const std::optional<QCborMap> again = nextDataMsg(x2, kWaitMs);
+            QVERIFY2(again, qPrintable(x2.errorString()));
+            ids << stringField(*again, QLatin1StringView("id")).value_or(QString());
+        }
+        QCOMPARE(ids, (QStringList{QStringLiteral("y1"), QStringLiteral("y2"), QStringLiteral("y3")}));
+        const bool healed = waitUntil(
+            [&] {
+                QCborValue presence;
+                if (!expectResult(y.request(QStringLiteral("presence"), QCborMap{{QStringLiteral("ch"), room}}, kWaitMs), &presence).isEmpty())
+                    return false;
+                return presence.toMap().value(QStringLiteral("members")).toArray().size() == 2;
+            },
+            8000);
+        QVERIFY(healed);
+    }
+
+    // Publications made while no node held a subscriber's session (detached on a node that
+    // died) come back on resume from the channel's stream, after its position.
+    void detachedSubscriberRecoversFromStream()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
+        START_SERVER(a);
+        START_SERVER(b);
+        const QString room = QStringLiteral("room");
+        RawClient y;
+        CHECK_OK(openSession(y, b.url(), Codec::Json));
+        CHECK_OK(sendReliable(y, 1, QCborValue(0), room, QStringLiteral("y0")));   // before x subscribes
+        RawClient x;
+        QCborMap welcome;
+        CHECK_OK(openSession(x, a.url(), Codec::Json, &welcome));
+        CHECK_OK(subscribe(x, room));
+        x.abort();
+        QVERIFY(x.expectSilence(100));
+        a.kill();
+        for (int i = 1; i <= 3; ++i)
+            CHECK_OK(sendReliable(y, quint64(i + 1), QCborValue(i), room, QStringLiteral("y%1").arg(i)));
+
+        RawClient x2;
+        QCborMap resumed;
+        CHECK_OK(openSession(x2, b.url(), Codec::Json, &resumed, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(resumed, QLatin1StringView("resumed")), true);
+        QStringList ids;
+        for (int i = 0; i < 3; ++i) {
+            const std::optional<QCborMap> got = nextDataMsg(x2, kWaitMs);
+            QVERIFY2(got, qPrintable(x2.errorString()));
+            ids << stringField(*got, QLatin1StringView("id")).value_or(QString());
+        }
+        QCOMPARE(ids, (QStringList{QStringLiteral("y1"), QStringLiteral("y2"), QStringLiteral("y3")}));
+        QVERIFY(!nextDataMsg(x2, 200));   // y0 (before the sub) is not delivered
+        // Live again: the next publication arrives once, not twice.
+        CHECK_OK(sendReliable(y, 5, QCborValue(4), room, QStringLiteral("y4")));
+        const std::optional<QCborMap> live = nextDataMsg(x2, kWaitMs);
+        QVERIFY2(live, qPrintable(x2.errorString()));
+        QCOMPARE(stringField(*live, QLatin1StringView("id")).value_or(QString()), QStringLiteral("y4"));
+        QVERIFY(!nextDataMsg(x2, 300));
+    }
+
+    // The stream a subscriber's position points into is lost (new epoch): its session
+    // cannot be resumed whole, the client gets resumed=false.
+    void lostHistoryMeansNewSession()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
+        START_SERVER(a);
+        START_SERVER(b);
+        const QString room = QStringLiteral("room");
+        RawClient y;
+        CHECK_OK(openSession(y, b.url(), Codec::Json));
+        CHECK_OK(sendReliable(y, 1, QCborValue(0), room, QStringLiteral("y0")));
+        RawClient x;
+        QCborMap welcome;
+        CHECK_OK(openSession(x, a.url(), Codec::Json, &welcome));
+        CHECK_OK(subscribe(x, room));
+        x.abort();
+        QVERIFY(x.expectSilence(100));
+        a.kill();
+        redis.cli({QStringLiteral("DEL"), QStringLiteral("tether:{c:room}:h")});
+        CHECK_OK(sendReliable(y, 2, QCborValue(1), room, QStringLiteral("y1")));
+
+        RawClient x2;
+        QCborMap second;
+        CHECK_OK(openSession(x2, b.url(), Codec::Json, &second, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(second, QLatin1StringView("resumed")), false);
+        QVERIFY(sidOf(second) != sidOf(welcome));
+        CHECK_OK(sendReliable(x2, 1, QCborValue(1)));
+    }
+
+    // Two shards: sessions spread over both, each resumes on the other node.
+    void twoShards()
+    {
+        RedisProcess r1, r2;
+        QVERIFY2(r1.start(), qPrintable(r1.errorString()));
+        QVERIFY2(r2.start(), qPrintable(r2.errorString()));
+        ServerProcess a(nodeArgs({r1.url(), r2.url()}, QStringLiteral("a")));
+        ServerProcess b(nodeArgs({r1.url(), r2.url()}, QStringLiteral("b")));
+        START_SERVER(a);
+        START_SERVER(b);
+        constexpr int kSessions = 12;
+        QStringList sids;
+        for (int i = 0; i < kSessions; ++i) {
+            RawClient c;
+            QCborMap welcome;
+            CHECK_OK(openSession(c, a.url(), Codec::Json, &welcome));
+            CHECK_OK(sendReliable(c, 1, QCborValue(i)));
+            sids << sidOf(welcome);
+            c.abort();
+        }
+        const auto sessionsIn = [](RedisProcess &r) {
+            int n = 0;
+            for (const QByteArray &line : r.cli({QStringLiteral("KEYS"), QStringLiteral("tether:{s:*}")}).split('\n'))
+                n += line.isEmpty() ? 0 : 1;
+            return n;
+        };
+        const int onFirst = sessionsIn(r1);
+        const int onSecond = sessionsIn(r2);
+        QVERIFY2(onFirst > 0 && onSecond > 0, qPrintable(QStringLiteral("%1 / %2").arg(onFirst).arg(onSecond)));
+        a.kill();
+        for (const QString &sid : sids) {
+            RawClient c;
+            QCborMap resumed;
+            CHECK_OK(openSession(c, b.url(), Codec::Json, &resumed, resumeHello(sid, 0)));
+            QCOMPARE(boolField(resumed, QLatin1StringView("resumed")), true);
+            QCOMPARE(uintField(resumed, QLatin1StringView("rx")), quint64(1));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_ServerRedis)
+#include "tst_server_redis.moc"
