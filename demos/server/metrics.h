@@ -1,10 +1,15 @@
 // Counters of the server and the METRICS value shared by the `metrics` channel and the
 // `stats` method (field list in README.md). Rates are over the last metrics interval.
+//
+// The same numbers are also rendered in the Prometheus text format for `GET /metrics`
+// (server.cpp). Names and types there are a public contract (dashboards and alerts are
+// written against them): README.md lists them; rename nothing, only add.
 #pragma once
 
 #include <QtCore/QCborMap>
 
 #include <cstdint>
+#include <string>
 
 namespace TetherServer {
 
@@ -32,13 +37,25 @@ struct Gauges {
 
 class Metrics {
 public:
-    explicit Metrics(std::int64_t nowMs) : m_startMs(nowMs), m_lastSampleMs(nowMs) {}
+    explicit Metrics(std::int64_t nowMs);
+    ~Metrics();
+    Metrics(const Metrics &) = delete;
+    Metrics &operator=(const Metrics &) = delete;
 
     Counters counters;
 
     // Closes the current interval (call once per metrics tick).
     void sample(std::int64_t nowMs);
     QCborMap snapshot(const Gauges &gauges, std::int64_t nowMs) const;
+    // The Prometheus text exposition format (version 0.0.4) of everything above.
+    std::string prometheusText(const Gauges &gauges, std::int64_t nowMs) const;
+
+    // ### The hub owns the process's Metrics and does not expose it (nor its gauges) yet:
+    // until it does (Hub::metrics(), Hub::gauges()), the HTTP side reads the live
+    // instance here and the gauges as of the last snapshot() (the last metrics tick or
+    // `stats` call).
+    static const Metrics *live();
+    Gauges lastGauges() const { return m_lastGauges; }
 
     static std::uint64_t residentBytes();
     static std::int64_t unixMs();
@@ -48,6 +65,7 @@ private:
     std::int64_t m_lastSampleMs;
     Counters m_atLastSample;
     double m_rates[4] = {0, 0, 0, 0};   // msgsIn, msgsOut, bytesIn, bytesOut per second
+    mutable Gauges m_lastGauges;
 };
 
 } // namespace TetherServer

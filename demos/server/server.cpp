@@ -212,15 +212,51 @@ int Server::handle(lws *wsi, int reasonCode, void *user, void *in, size_t len)
             m_hub->onClosed(*c);
         }
         return 0;
-    case LWS_CALLBACK_HTTP:
-        // Plain HTTP: this server only speaks WebSocket.
+    case LWS_CALLBACK_HTTP: {
+        // Plain HTTP: WebSocket only, except the Prometheus scrape of this node.
+        const char *path = static_cast<const char *>(in);
+        if (path && std::strcmp(path, "/metrics") == 0 && lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0)
+            return serveMetrics(wsi);
         if (lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, "WebSocket only"))
             return -1;
         return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
     default:
         break;
     }
     return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+int Server::serveMetrics(lws *wsi)
+{
+    const Metrics *metrics = Metrics::live();
+    if (!metrics) {
+        if (lws_return_http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "no metrics yet"))
+            return -1;
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
+    Gauges gauges = metrics->lastGauges();
+    gauges.connections = m_hub->connectionCount();   // the one gauge that can be live here
+    const std::string body = metrics->prometheusText(gauges, steadyNowMs());
+
+    // Headers, then the body as the final HTTP write (lws counts it against the
+    // Content-Length). A scrape is a few KiB; what the socket does not take now lws keeps
+    // and sends before it reads the next request.
+    std::string buffer(LWS_PRE + 512 + body.size(), '\0');
+    auto *start = reinterpret_cast<unsigned char *>(&buffer[LWS_PRE]);
+    unsigned char *p = start;
+    unsigned char *end = start + 512;
+    if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8",
+                                    body.size(), &p, end)
+        || lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+                                        reinterpret_cast<const unsigned char *>("no-store"), 8, &p, end)
+        || lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+    auto *bodyStart = reinterpret_cast<unsigned char *>(&buffer[LWS_PRE]);
+    std::memcpy(bodyStart, body.data(), body.size());
+    if (lws_write(wsi, bodyStart, body.size(), LWS_WRITE_HTTP_FINAL) < 0)
+        return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
 void Server::onTimer()

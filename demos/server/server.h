@@ -5,6 +5,7 @@
 // offered wins): [0] no subprotocol (only on path /raw: raw echo or, with ?sink, sink),
 // [1] tether.v1.json, [2] tether.v1.cbor. An upgrade offering no Tether subprotocol on
 // any other path is refused with HTTP 400 (LWS_CALLBACK_HTTP_CONFIRM_UPGRADE).
+// Plain HTTP: `GET /metrics` answers the Prometheus text format; anything else is a 404.
 #pragma once
 
 #include "hub.h"
@@ -33,6 +34,8 @@ public:
 private:
     void armTimer();
     void serviceUntilStopped();
+    // GET /metrics: the Prometheus text format of this node's Metrics.
+    int serveMetrics(lws *wsi);
 
     Options m_options;
     TimerQueue m_timers;
