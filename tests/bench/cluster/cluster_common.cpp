@@ -5,6 +5,7 @@
 #include <QtCore/QFile>
 #include <QtNetwork/QTcpSocket>
 
+#include <cstdio>
 #include <cstring>
 
 #include <unistd.h>
@@ -56,6 +57,8 @@ double nodeMetric(quint16 port, const QByteArray &name)
         if (line.startsWith(name + ' '))
             return line.mid(name.size() + 1).trimmed().toDouble();
     }
+    if (qEnvironmentVariableIsSet("CB_DEBUG"))
+        std::fprintf(stderr, "metric %s: not in %lld bytes: %s\n", name.constData(), qlonglong(body.size()), body.left(200).constData());
     return -1;
 }
 

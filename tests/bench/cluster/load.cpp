@@ -130,14 +130,25 @@ bool reliableRow(Bench::Table &table, bool redisMode, bool channel, double &memo
     // around the measurement, warm-up included).
     const auto waitSum = [&] { return nodeMetric(node->port(), "tether_redis_reply_wait_seconds_sum"); };
     const auto waitCount = [&] { return nodeMetric(node->port(), "tether_redis_reply_wait_seconds_count"); };
+    const auto ackedNow = [&] {
+        quint64 sum = 0;
+        for (quint64 a : acked)
+            sum += a;
+        return sum;
+    };
+    // The node's replies count the commands it sent; Redis's own total also counts the
+    // commands run inside its scripts (EVAL).
     const double sum0 = redis ? waitSum() : 0, count0 = redis ? waitCount() : 0;
+    const double acked0 = double(ackedNow());
     const Window w = measure({node.get()}, redis.get(), [&] {
         quint64 sum = 0;
         for (quint64 a : acked)
             sum += a;
         return sum;
     });
-    const double waitMeanUs = redis ? 1e6 * (waitSum() - sum0) / std::max(1.0, waitCount() - count0) : -1;
+    const double count1 = redis ? waitCount() : 0;
+    const double waitMeanUs = redis ? 1e6 * (waitSum() - sum0) / std::max(1.0, count1 - count0) : -1;
+    const double nodeCommandsPerMsg = (count1 - count0) / std::max(1.0, double(ackedNow()) - acked0);
     pump.stop();
     if (w.count <= 0) {
         Bench::fail(QStringLiteral("reliable: no ack while measuring (%1)").arg(QLatin1StringView(redisMode ? "redis" : "memory")));
@@ -158,7 +169,7 @@ bool reliableRow(Bench::Table &table, bool redisMode, bool channel, double &memo
                   channel ? QStringLiteral("publication (ch, no subscriber)") : QStringLiteral("msg to the server"),
                   Bench::integer(rate), share(w.nodeCpuS, w.seconds),
                   Bench::fixed(1e6 * w.nodeCpuS / w.count, 2),
-                  nodeShare > 0.01 ? Bench::integer(rate / nodeShare) : QStringLiteral("-"), redisCpu, cmds, reads,
+                  nodeShare > 0.01 ? Bench::integer(rate / nodeShare) : QStringLiteral("-"), redisCpu, redis ? Bench::fixed(nodeCommandsPerMsg, 2) : QStringLiteral("-"), cmds, reads,
                   redis ? Bench::integer(waitMeanUs) : QStringLiteral("-"),
                   redisMode && memoryRate > 0 ? Bench::ratio(rate / memoryRate) : QStringLiteral("-")});
     return true;
@@ -332,9 +343,9 @@ void runLoad()
             .arg(g_settings.connections),
         {QStringLiteral("mode"), QStringLiteral("message"), QStringLiteral("msgs/s (wall)"), QStringLiteral("node CPU"),
          QStringLiteral("node CPU µs/msg"), QStringLiteral("per node core"), QStringLiteral("Redis CPU"),
-         QStringLiteral("Redis cmds/msg"), QStringLiteral("Redis reads/msg"),
+         QStringLiteral("node cmds/msg"), QStringLiteral("Redis cmds run/msg"), QStringLiteral("Redis reads/msg"),
          QStringLiteral("Redis wait µs (mean)"), QStringLiteral("vs memory")},
-        QStringLiteral("llrrrrrrrrr"));
+        QStringLiteral("llrrrrrrrrrr"));
     for (bool channel : {false, true}) {
         double memoryRate = 0;
         reliableRow(reliable, false, channel, memoryRate);

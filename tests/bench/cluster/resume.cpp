@@ -91,9 +91,15 @@ bool resumeRow(Bench::Table &table, int jitterMs, int initialDelayMs, const QStr
     }
     // One acknowledged message each: the session is in Redis with something in it.
     for (Fleet::Member &m : fleet.members)
-        m.client->send(QByteArray(64, 'x'));
+        if (const Tether::SendResult r = m.client->send(QString(64, u'x')); !r)
+            Bench::fail(QStringLiteral("resume: send refused: ") + r.error().message());
     if (!spinUntil([&] { return all([](const Fleet::Member &m) { return m.delivered >= 1; }); }, 30000)) {
-        Bench::fail(QStringLiteral("resume: a first message was not delivered"));
+        int delivered = 0, connected = 0;
+        for (const Fleet::Member &m : fleet.members) {
+            delivered += m.delivered >= 1;
+            connected += m.client->state() == Tether::State::Connected;
+        }
+        Bench::fail(QStringLiteral("resume: %1 of %2 first messages delivered (%3 connected)").arg(delivered).arg(count).arg(connected));
         return false;
     }
     const double onA = nodeMetric(a->port(), "tether_connections");
