@@ -243,7 +243,15 @@ bool fanoutRow(Bench::Table &table, int nodeCount, bool redisMode)
         }
     });
     pump.start(0);
+    const auto nodeReplies = [&] {
+        double sum = 0;
+        for (ServerProcess *n : nodePtrs)
+            sum += nodeMetric(n->port(), "tether_redis_replies_total");
+        return sum;
+    };
+    const double replies0 = redis ? nodeReplies() : 0, deliveries0 = double(deliveries);
     const Window w = measure(nodePtrs, redis.get(), [&] { return deliveries; });
+    const double nodeCommands = redis ? (nodeReplies() - replies0) / std::max(1.0, double(deliveries) - deliveries0) : 0;
     pump.stop();
     ackTimer.stop();
     if (w.count <= 0) {
@@ -260,7 +268,8 @@ bool fanoutRow(Bench::Table &table, int nodeCount, bool redisMode)
     table.addRow({redisMode ? QStringLiteral("Redis") : QStringLiteral("memory (reference)"), QString::number(nodeCount),
                   QStringLiteral("%1 (%2 per node)").arg(subscribers).arg(subscribers / nodeCount),
                   Bench::integer(rate), share(w.nodeCpuS, w.seconds),
-                  nodeShare > 0.01 ? Bench::integer(rate / nodeShare) : QStringLiteral("-"), redisCpu, cmds});
+                  nodeShare > 0.01 ? Bench::integer(rate / nodeShare) : QStringLiteral("-"), redisCpu,
+                  redis ? Bench::fixed(nodeCommands, 2) : QStringLiteral("-"), cmds});
     return true;
 }
 
@@ -357,8 +366,8 @@ void runLoad()
                         {QStringLiteral("mode"), QStringLiteral("nodes"), QStringLiteral("subscribers"),
                          QStringLiteral("deliveries/s (wall)"), QStringLiteral("nodes CPU (sum)"),
                          QStringLiteral("per node core"), QStringLiteral("Redis CPU"),
-                         QStringLiteral("Redis cmds/delivery")},
-                        QStringLiteral("lrlrrrrr"));
+                         QStringLiteral("node cmds/delivery"), QStringLiteral("Redis cmds run/delivery")},
+                        QStringLiteral("lrlrrrrrr"));
     fanoutRow(fanout, 1, false);
     for (int n = 1; n <= 3; ++n)
         fanoutRow(fanout, n, true);
