@@ -3,7 +3,7 @@
 // it exits 1 only when a scenario could not complete, 77 when redis-server or nginx is
 // missing (ctest reports that as skipped).
 //
-//   tether_cluster_bench [--smoke] [--seconds S] [--only load|resume]
+//   tether_cluster_bench [--smoke] [--seconds S] [--only reliable|fanout|latency|resume]
 //
 // Everything runs on loopback in this one run: redis-server (RedisProcess, AOF
 // everysec as shipped), tether-server nodes (ServerProcess), nginx (NginxProcess) and the
@@ -57,7 +57,7 @@ int main(int argc, char **argv)
     const QCommandLineOption smoke(QStringLiteral("smoke"), QStringLiteral("tiny counts: proves every scenario completes"));
     const QCommandLineOption seconds(QStringLiteral("seconds"), QStringLiteral("measuring time per throughput row"),
                                      QStringLiteral("s"), QStringLiteral("3"));
-    const QCommandLineOption only(QStringLiteral("only"), QStringLiteral("one part: load or resume"), QStringLiteral("name"));
+    const QCommandLineOption only(QStringLiteral("only"), QStringLiteral("one part: reliable, fanout, latency or resume"), QStringLiteral("name"));
     parser.addOptions({smoke, seconds, only});
     parser.process(app);
 
@@ -78,8 +78,8 @@ int main(int argc, char **argv)
                 s.smoke ? " (smoke: figures mean nothing)" : "");
     printLoad("start");
     const QString part = parser.value(only);
-    if (part.isEmpty() || part == QLatin1StringView("load"))
-        ClusterBench::runLoad();
+    if (part != QLatin1StringView("resume"))
+        ClusterBench::runLoad(part);
     if (part.isEmpty() || part == QLatin1StringView("resume"))
         ClusterBench::runResume();
     std::printf("\n");

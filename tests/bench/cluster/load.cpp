@@ -24,6 +24,7 @@ struct Window {
     double seconds = 0;
     double count = 0;
     double nodeCpuS = 0;
+    double clientCpuS = 0;   // this process: the load generator must not be the limit
     RedisSample redisBefore, redisAfter;
 };
 
@@ -42,11 +43,13 @@ Window measure(const std::vector<ServerProcess *> &nodes, const RedisProcess *re
         w.redisBefore = RedisSample::take(*redis);
     const double start = double(counter());
     const double cpuStart = nodeCpu();
+    const double clientStart = Bench::Usage::now(0).cpuS;
     QElapsedTimer timer;
     timer.start();
     Bench::spinFor(int(g_settings.seconds * 1000));
     w.count = double(counter()) - start;
     w.nodeCpuS = nodeCpu() - cpuStart;
+    w.clientCpuS = Bench::Usage::now(0).cpuS - clientStart;
     w.seconds = double(timer.nsecsElapsed()) / 1e9;
     if (redis)
         w.redisAfter = RedisSample::take(*redis);
@@ -169,7 +172,8 @@ bool reliableRow(Bench::Table &table, bool redisMode, bool channel, double &memo
                   channel ? QStringLiteral("publication (ch, no subscriber)") : QStringLiteral("msg to the server"),
                   Bench::integer(rate), share(w.nodeCpuS, w.seconds),
                   Bench::fixed(1e6 * w.nodeCpuS / w.count, 2),
-                  nodeShare > 0.01 ? Bench::integer(rate / nodeShare) : QStringLiteral("-"), redisCpu, redis ? Bench::fixed(nodeCommandsPerMsg, 2) : QStringLiteral("-"), cmds, reads,
+                  nodeShare > 0.01 ? Bench::integer(rate / nodeShare) : QStringLiteral("-"), redisCpu,
+                  share(w.clientCpuS, w.seconds), redis ? Bench::fixed(nodeCommandsPerMsg, 2) : QStringLiteral("-"), cmds, reads,
                   redis ? Bench::integer(waitMeanUs) : QStringLiteral("-"),
                   redisMode && memoryRate > 0 ? Bench::ratio(rate / memoryRate) : QStringLiteral("-")});
     return true;
@@ -269,7 +273,7 @@ bool fanoutRow(Bench::Table &table, int nodeCount, bool redisMode)
                   QStringLiteral("%1 (%2 per node)").arg(subscribers).arg(subscribers / nodeCount),
                   Bench::integer(rate), share(w.nodeCpuS, w.seconds),
                   nodeShare > 0.01 ? Bench::integer(rate / nodeShare) : QStringLiteral("-"), redisCpu,
-                  redis ? Bench::fixed(nodeCommands, 2) : QStringLiteral("-"), cmds});
+                  share(w.clientCpuS, w.seconds), redis ? Bench::fixed(nodeCommands, 2) : QStringLiteral("-"), cmds});
     return true;
 }
 
@@ -345,40 +349,48 @@ bool latencyRows(Bench::Table &table, bool redisMode)
 
 } // namespace
 
-void runLoad()
+void runLoad(const QString &part)
 {
+    const auto want = [&](const char *name) { return part.isEmpty() || part == QLatin1StringView(name); };
     Bench::Table reliable(
         QStringLiteral("1. Reliable msgs accepted+acked through one node, %1 connections x window 2 048, JSON, d = 64 B")
             .arg(g_settings.connections),
         {QStringLiteral("mode"), QStringLiteral("message"), QStringLiteral("msgs/s (wall)"), QStringLiteral("node CPU"),
          QStringLiteral("node CPU µs/msg"), QStringLiteral("per node core"), QStringLiteral("Redis CPU"),
-         QStringLiteral("node cmds/msg"), QStringLiteral("Redis cmds run/msg"), QStringLiteral("Redis reads/msg"),
+         QStringLiteral("client CPU"), QStringLiteral("node cmds/msg"), QStringLiteral("Redis cmds run/msg"), QStringLiteral("Redis reads/msg"),
          QStringLiteral("Redis wait µs (mean)"), QStringLiteral("vs memory")},
-        QStringLiteral("llrrrrrrrrrr"));
+        QStringLiteral("llrrrrrrrrrrr"));
     for (bool channel : {false, true}) {
+        if (!want("reliable"))
+            break;
         double memoryRate = 0;
         reliableRow(reliable, false, channel, memoryRate);
         reliableRow(reliable, true, channel, memoryRate);
     }
-    reliable.print();
+    if (want("reliable"))
+        reliable.print();
 
     Bench::Table fanout(QStringLiteral("2. Fan-out: one channel, reliable publications (1 publisher per node), JSON, d = 64 B"),
                         {QStringLiteral("mode"), QStringLiteral("nodes"), QStringLiteral("subscribers"),
                          QStringLiteral("deliveries/s (wall)"), QStringLiteral("nodes CPU (sum)"),
-                         QStringLiteral("per node core"), QStringLiteral("Redis CPU"),
+                         QStringLiteral("per node core"), QStringLiteral("Redis CPU"), QStringLiteral("client CPU"),
                          QStringLiteral("node cmds/delivery"), QStringLiteral("Redis cmds run/delivery")},
-                        QStringLiteral("lrlrrrrrr"));
-    fanoutRow(fanout, 1, false);
-    for (int n = 1; n <= 3; ++n)
-        fanoutRow(fanout, n, true);
-    fanout.print();
+                        QStringLiteral("lrlrrrrrrr"));
+    if (want("fanout")) {
+        fanoutRow(fanout, 1, false);
+        for (int n = 1; n <= 3; ++n)
+            fanoutRow(fanout, n, true);
+        fanout.print();
+    }
 
     Bench::Table latency(QStringLiteral("2b. Delivery latency, publish -> receive, 1 000 publications/s, no other load"),
                          {QStringLiteral("path"), QStringLiteral("samples"), QStringLiteral("p50 µs"), QStringLiteral("p99 µs")},
                          QStringLiteral("lrrr"));
-    latencyRows(latency, false);
-    latencyRows(latency, true);
-    latency.print();
+    if (want("latency")) {
+        latencyRows(latency, false);
+        latencyRows(latency, true);
+        latency.print();
+    }
 }
 
 } // namespace ClusterBench
