@@ -3,7 +3,7 @@
 // it exits 1 only when a scenario could not complete, 77 when redis-server or nginx is
 // missing (ctest reports that as skipped).
 //
-//   tether_cluster_bench [--smoke] [--seconds S] [--only reliable|fanout|latency|resume]
+//   tether_cluster_bench [--smoke] [--seconds S] [--only reliable|fanout|latency|resume] [--commandstats]
 //
 // Everything runs on loopback in this one run: redis-server (RedisProcess, AOF
 // everysec as shipped), tether-server nodes (ServerProcess), nginx (NginxProcess) and the
@@ -57,12 +57,15 @@ int main(int argc, char **argv)
     const QCommandLineOption smoke(QStringLiteral("smoke"), QStringLiteral("tiny counts: proves every scenario completes"));
     const QCommandLineOption seconds(QStringLiteral("seconds"), QStringLiteral("measuring time per throughput row"),
                                      QStringLiteral("s"), QStringLiteral("3"));
+    const QCommandLineOption commandStats(QStringLiteral("commandstats"),
+                                          QStringLiteral("print Redis INFO commandstats after each Redis row (stderr)"));
     const QCommandLineOption only(QStringLiteral("only"), QStringLiteral("one part: reliable, fanout, latency or resume"), QStringLiteral("name"));
-    parser.addOptions({smoke, seconds, only});
+    parser.addOptions({smoke, seconds, only, commandStats});
     parser.process(app);
 
     auto &s = ClusterBench::g_settings;
     s.smoke = parser.isSet(smoke);
+    s.commandStats = parser.isSet(commandStats);
     s.seconds = std::max(0.2, parser.value(seconds).toDouble());
     if (s.smoke) {
         s.seconds = 0.3;

@@ -60,8 +60,6 @@ double nodeMetric(quint16 port, const QByteArray &name)
         if (line.startsWith(name + ' '))
             return line.mid(name.size() + 1).trimmed().toDouble();
     }
-    if (qEnvironmentVariableIsSet("CB_DEBUG"))
-        std::fprintf(stderr, "metric %s: not in %lld bytes: %s\n", name.constData(), qlonglong(body.size()), body.left(200).constData());
     return -1;
 }
 
@@ -97,6 +95,13 @@ quint64 jsonNumber(const char *frame, qsizetype size, QByteArrayView key)
     for (qsizetype i = at + key.size(); i < size && frame[i] >= '0' && frame[i] <= '9'; ++i)
         value = value * 10 + quint64(frame[i] - '0');
     return value;
+}
+
+void printCommandStats(const Tether::Testing::RedisProcess &redis, const QString &row)
+{
+    if (g_settings.commandStats)
+        std::fprintf(stderr, "%s:\n%s\n", qPrintable(row),
+                     redis.cli({QStringLiteral("INFO"), QStringLiteral("commandstats")}).constData());
 }
 
 bool startsWith(const char *frame, qsizetype size, const char *prefix)

@@ -22,6 +22,7 @@ struct Settings {
     int connections = 4;    // scenario 1: publishing connections
     int subscribers = 60;   // scenario 2: total over the nodes
     int resumeClients = 100;
+    bool commandStats = false;   // print Redis INFO commandstats after each Redis row
 };
 extern Settings g_settings;
 
@@ -42,6 +43,8 @@ struct RedisSample {
     double cpuS = 0;       // /proc/<pid>/stat user + system
     static RedisSample take(const Tether::Testing::RedisProcess &redis);
 };
+// With --commandstats: Redis's per-command calls and µs since it started, on stderr.
+void printCommandStats(const Tether::Testing::RedisProcess &redis, const QString &row);
 
 // The number after `"key":` in a JSON frame; 0 if none.
 quint64 jsonNumber(const char *frame, qsizetype size, QByteArrayView key);

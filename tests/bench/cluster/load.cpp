@@ -10,7 +10,6 @@
 #include <QtCore/QTimer>
 
 #include <algorithm>
-#include <cstdio>
 #include <vector>
 
 namespace ClusterBench {
@@ -152,6 +151,8 @@ bool reliableRow(Bench::Table &table, bool redisMode, bool channel, double &memo
         return sum;
     });
     const double count1 = redis ? waitCount() : 0;
+    if (redis)
+        printCommandStats(*redis, channel ? QStringLiteral("reliable publications") : QStringLiteral("reliable msgs"));
     const double waitMeanUs = redis ? 1e6 * (waitSum() - sum0) / std::max(1.0, count1 - count0) : -1;
     const double nodeCommandsPerMsg = (count1 - count0) / std::max(1.0, double(ackedNow()) - acked0);
     pump.stop();
@@ -262,8 +263,8 @@ bool fanoutRow(Bench::Table &table, int nodeCount, bool redisMode)
     const double replies0 = redis ? nodeReplies() : 0, deliveries0 = double(deliveries);
     const Window w = measure(nodePtrs, redis.get(), [&] { return deliveries; });
     const double nodeCommands = redis ? (nodeReplies() - replies0) / std::max(1.0, double(deliveries) - deliveries0) : 0;
-    if (redis && qEnvironmentVariableIsSet("CB_DEBUG"))
-        std::fprintf(stderr, "%d node(s):\n%s\n", nodeCount, redis->cli({QStringLiteral("INFO"), QStringLiteral("commandstats")}).constData());
+    if (redis)
+        printCommandStats(*redis, QStringLiteral("fan-out, %1 node(s)").arg(nodeCount));
     pump.stop();
     ackTimer.stop();
     if (w.count <= 0) {
