@@ -61,10 +61,6 @@ QString share(double cpuS, double seconds) { return QStringLiteral("%1 %").arg(B
 
 // ------------------------------------------------------------------ 1. reliable msgs, one node
 
-struct ReliableResult {
-    double perSecond = 0;
-};
-
 // `connections` sessions each keep `window` reliable msgs unacked; with `channel` each msg
 // is a publication on a channel of its own connection (no subscribers: the cost is the
 // write path, XADD included), else a msg to the server.

@@ -37,7 +37,7 @@ struct Fleet {
     std::vector<Member> members;
 };
 
-bool resumeRow(Bench::Table &table, int jitterMs, int initialDelayMs, const QString &label)
+bool resumeRow(Bench::Table &table, const Tether::BackoffOptions &backoff, const QString &label)
 {
     RedisProcess redis;
     if (!redis.start()) {
@@ -58,9 +58,7 @@ bool resumeRow(Bench::Table &table, int jitterMs, int initialDelayMs, const QStr
     }
     Tether::ClientOptions options;
     options.codec = Tether::Codec::Json;
-    options.backoff.initialJitter = std::chrono::milliseconds(jitterMs);
-    options.backoff.initialDelay = std::chrono::milliseconds(initialDelayMs);
-    options.backoff.maxDelay = std::chrono::milliseconds(std::max(1000, initialDelayMs * 4));
+    options.backoff = backoff;
     QElapsedTimer clock;   // started at the kill
     Fleet fleet;
     const int count = g_settings.resumeClients;
@@ -126,13 +124,14 @@ bool resumeRow(Bench::Table &table, int jitterMs, int initialDelayMs, const QStr
     const double resumesB = nodeMetric(b->port(), "tether_session_resumes_total");
     for (Fleet::Member &m : fleet.members)
         m.client->close();
-    if (back.size() < size_t(count))
-        Bench::fail(QStringLiteral("resume: %1 of %2 clients came back within 60 s").arg(back.size()).arg(count));
-    std::vector<double> backCopy = back;
+    // Not a figure: a client that comes back on a new session is the Redis mode failing.
+    if (back.size() < size_t(count) || resumed < count)
+        Bench::fail(QStringLiteral("resume: %1 of %2 clients came back within 60 s, %3 resumed")
+                        .arg(back.size()).arg(count).arg(resumed));
     table.addRow({label, QStringLiteral("%1 (node A held %2)").arg(count).arg(Bench::integer(onA)),
                   Bench::integer(Bench::percentile(down, 0.5)) + QStringLiteral(" / ") + Bench::integer(Bench::percentile(down, 0.99)),
                   Bench::integer(Bench::percentile(back, 0.5)), Bench::integer(Bench::percentile(back, 0.99)),
-                  Bench::integer(back.empty() ? 0 : *std::max_element(backCopy.begin(), backCopy.end())),
+                  Bench::integer(back.empty() ? 0 : *std::max_element(back.begin(), back.end())),
                   QStringLiteral("%1 of %2").arg(resumed).arg(count),
                   QStringLiteral("%1 / %2").arg(fresh).arg(std::accumulate(fleet.members.begin(), fleet.members.end(), 0,
                       [](int s, const Fleet::Member &m) { return s + m.sessionsLost; })),
@@ -149,8 +148,13 @@ void runResume()
                         QStringLiteral("kill -> resumed p50 ms"), QStringLiteral("p99 ms"), QStringLiteral("max ms"),
                         QStringLiteral("resumed"), QStringLiteral("new session / sessionLost"), QStringLiteral("node B after")},
                        QStringLiteral("lllrrrlll"));
-    resumeRow(table, 100, 100, QStringLiteral("initialJitter 100 ms, initialDelay 100 ms, maxDelay 1 s"));
-    resumeRow(table, 1000, 500, QStringLiteral("defaults: initialJitter 1 s, initialDelay 500 ms, maxDelay 30 s"));
+    // Fast: the figure is then mostly detection and the resume's own work, not waiting.
+    Tether::BackoffOptions fast;
+    fast.initialJitter = std::chrono::milliseconds(100);
+    fast.initialDelay = std::chrono::milliseconds(100);
+    fast.maxDelay = std::chrono::milliseconds(1000);
+    resumeRow(table, fast, QStringLiteral("initialJitter 100 ms, initialDelay 100 ms, maxDelay 1 s"));
+    resumeRow(table, Tether::BackoffOptions{}, QStringLiteral("defaults: initialJitter 1 s, initialDelay 500 ms, maxDelay 30 s"));
     table.print();
 }
 
