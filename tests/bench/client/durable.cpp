@@ -81,32 +81,9 @@ Usage enqueue(const QString &path, Tether::Durability durability, const QByteArr
 Usage endToEnd(const ServerProcess &server, const QString &path, Tether::Durability durability,
                const QByteArray &payload, qint64 count)
 {
-    auto client = connectedClient(server.url(), durableOptions(path, durability, count), QStringLiteral("durable"));
-    if (!client)
+    Usage used;
+    if (!reliableWindow(server, durableOptions(path, durability, count), payload, count, kWindow, &used))
         return {};
-    qint64 queued = 0, delivered = 0;
-    bool refused = false;
-    auto sendOne = [&] {
-        if (!client->send(payload))
-            refused = true;
-        ++queued;
-    };
-    QObject::connect(client.get(), &Tether::Client::delivered, client.get(), [&](const QString &) {
-        ++delivered;
-        if (queued < count)
-            sendOne();
-    });
-    QObject::connect(client.get(), &Tether::Client::rejected, client.get(), [&] { refused = true; });
-    QObject::connect(client.get(), &Tether::Client::dropped, client.get(), [&] { refused = true; });
-    const Usage before = Usage::now(server.pid());
-    while (queued < kWindow && queued < count)
-        sendOne();
-    const bool done = waitFor([&] { return delivered == count || refused; }, kTimeoutMs) && !refused;
-    const Usage used = Usage::now(server.pid()) - before;
-    if (!done) {
-        fail(QStringLiteral("durable: AtLeastOnce delivered %1 of %2").arg(delivered).arg(count));
-        return {};
-    }
     return used;
 }
 

@@ -16,6 +16,11 @@ using Tether::Testing::ServerProcess;
 std::unique_ptr<Tether::Client> connectedClient(const QUrl &url, const Tether::ClientOptions &options,
                                                 const QString &what);
 
+// AtLeastOnce sends with `window` unconfirmed, a new one per delivered(id), until `count`
+// are delivered; `used` is the client's and the server's usage. False after fail().
+bool reliableWindow(const ServerProcess &server, const Tether::ClientOptions &options, const QByteArray &payload,
+                    qint64 count, int window, Usage *used);
+
 void throughput(const Settings &settings, ServerProcess &server);
 void latency(const Settings &settings, ServerProcess &server);
 void memory(const Settings &settings);

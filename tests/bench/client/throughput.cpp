@@ -112,31 +112,8 @@ Tether::ClientOptions clientOptions(qint64 count)
 
 Run runAtLeastOnce(const ServerProcess &server, const QByteArray &payload, qint64 count)
 {
-    auto client = connectedClient(server.url(), clientOptions(count), QStringLiteral("throughput"));
-    if (!client)
-        return {};
-    qint64 queued = 0, delivered = 0;
-    bool refused = false;
-    auto sendOne = [&] {
-        if (!client->send(payload))
-            refused = true;
-        ++queued;
-    };
-    QObject::connect(client.get(), &Tether::Client::delivered, client.get(), [&](const QString &) {
-        ++delivered;
-        if (queued < count)
-            sendOne();
-    });
-    QObject::connect(client.get(), &Tether::Client::rejected, client.get(), [&] { refused = true; });
-    QObject::connect(client.get(), &Tether::Client::dropped, client.get(), [&] { refused = true; });
-    const Usage before = Usage::now(server.pid());
-    while (queued < kWindow && queued < count)
-        sendOne();
-    const bool done = waitFor([&] { return delivered == count || refused; }, kTimeoutMs) && !refused;
-    Run run{done, Usage::now(server.pid()) - before};
-    if (!done)
-        fail(QStringLiteral("throughput: AtLeastOnce delivered %1 of %2 (refused/rejected/dropped: %3)")
-                 .arg(delivered).arg(count).arg(refused));
+    Run run;
+    run.ok = reliableWindow(server, clientOptions(count), payload, count, kWindow, &run.used);
     return run;
 }
 
@@ -197,6 +174,37 @@ QString modeName(Mode mode)
 }
 
 } // namespace
+
+bool reliableWindow(const ServerProcess &server, const Tether::ClientOptions &options, const QByteArray &payload,
+                    qint64 count, int window, Usage *used)
+{
+    auto client = connectedClient(server.url(), options, QStringLiteral("throughput"));
+    if (!client)
+        return false;
+    qint64 queued = 0, delivered = 0;
+    bool refused = false;
+    auto sendOne = [&] {
+        if (!client->send(payload))
+            refused = true;
+        ++queued;
+    };
+    QObject::connect(client.get(), &Tether::Client::delivered, client.get(), [&](const QString &) {
+        ++delivered;
+        if (queued < count)
+            sendOne();
+    });
+    QObject::connect(client.get(), &Tether::Client::rejected, client.get(), [&] { refused = true; });
+    QObject::connect(client.get(), &Tether::Client::dropped, client.get(), [&] { refused = true; });
+    const Usage before = Usage::now(server.pid());
+    while (queued < window && queued < count)
+        sendOne();
+    const bool done = waitFor([&] { return delivered == count || refused; }, kTimeoutMs) && !refused;
+    *used = Usage::now(server.pid()) - before;
+    if (!done)
+        fail(QStringLiteral("AtLeastOnce delivered %1 of %2 (refused/rejected/dropped: %3)")
+                 .arg(delivered).arg(count).arg(refused));
+    return done;
+}
 
 void throughput(const Settings &settings, ServerProcess &server)
 {
