@@ -376,7 +376,7 @@ void Hub::onHello(Connection &c, const Hello &hello)
         // Maybe a session of another node (or of this node before a restart): load it.
         const std::uint64_t id = c.id();
         m_loading[id];
-        m_state->loadSession(*hello.sid, [this, id, hello, user](StateStore::Loaded loaded) {
+        m_state->loadSession(*hello.sid, user, [this, id, hello, user](StateStore::Loaded loaded) {
             if (!m_loading.count(id))
                 return;   // the connection is gone
             Connection *conn = connectionById(id);
@@ -398,6 +398,7 @@ void Hub::onHello(Connection &c, const Hello &hello)
                     }
                     Session &here = m_sessions.adopt(std::move(loaded.session), m_options.rate, m_options.burst,
                                                      steadyNowMs());
+                    here.recovering = true;
                     for (const QString &name : here.channels) {
                         if (Channel *channel = m_channels.findOrCreate(name))
                             m_channels.subscribe(*channel, here);
@@ -428,6 +429,8 @@ void Hub::onHello(Connection &c, const Hello &hello)
                             createSessionFor(*c2, user, hello);
                         } else {
                             completeHello(*c2, *s2, true, hello, owner);
+                            // What the streams held when read, then what arrived live
+                            // meanwhile: in stream order per channel, each entry once.
                             for (auto &[ch, entries] : missed) {
                                 for (auto &[pos, entry] : entries) {
                                     if (entry.peer == s2->peer || !s2->channels.count(ch))
@@ -436,8 +439,16 @@ void Hub::onHello(Connection &c, const Hello &hello)
                                         continue;
                                     auto body = std::make_shared<Publication>(*entry.body);
                                     body->ch = ch;
-                                    deliverReliable(*s2, body);
+                                    deliverReliable(*s2, body, &pos);
                                 }
+                            }
+                            s2->recovering = false;
+                            std::vector<Session::Held> held = std::move(s2->backlog);
+                            s2->backlog.clear();
+                            for (const Session::Held &h : held) {
+                                if (s2->overflowed || !s2->channels.count(h.ch) || !advancePosition(*s2, h.ch, h.pos))
+                                    continue;
+                                deliverReliable(*s2, h.body, &h.pos);
                             }
                             dropOverflowed();
                         }
@@ -474,18 +485,23 @@ void Hub::recoverFromStreams(Session &s, std::function<void(bool lost, bool fail
             return;
         join->resume(join->lost, join->failed, std::move(join->missed));
     };
-    const int limit = std::max(1, m_channels.historyLimit());
+    const int limit = std::max(1, streamLength(m_options));
     for (const QString &ch : s.channels) {
         const auto at = s.positions.find(ch);
         if (at == s.positions.end())
             continue;   // subscribed, position not known yet: nothing to recover from
         ++join->waiting;
-        m_state->readSince(ch, at->second, limit, [join, ch, finish](StateStore::Recovered recovered) {
-            join->failed = join->failed || recovered.failed;
-            join->lost = join->lost || recovered.lost;
-            if (!recovered.entries.empty())
-                join->missed.emplace_back(ch, std::move(recovered.entries));
-            finish();
+        // Read once this node follows the channel, not before: an entry added between the
+        // read and the SUBSCRIBE would reach the session neither way. Everything added
+        // after the read then arrives live (held in the session's backlog until now).
+        m_state->whenFollowing(ch, [this, join, ch, pos = at->second, limit, finish] {
+            m_state->readSince(ch, pos, limit, [join, ch, finish](StateStore::Recovered recovered) {
+                join->failed = join->failed || recovered.failed;
+                join->lost = join->lost || recovered.lost;
+                if (!recovered.entries.empty())
+                    join->missed.emplace_back(ch, std::move(recovered.entries));
+                finish();
+            });
         });
     }
     finish();
@@ -779,7 +795,7 @@ void Hub::sendDurable(Session &s)
     s.sentSeq = s.durableSeq;
 }
 
-void Hub::deliverReliable(Session &s, const PublicationPtr &body)
+void Hub::deliverReliable(Session &s, const PublicationPtr &body, const StreamPos *pos)
 {
     if (s.overflowed)
         return;
@@ -798,7 +814,7 @@ void Hub::deliverReliable(Session &s, const PublicationPtr &body)
     }
     // Sent once it is in the session's owed list in Redis: a node that dies after sending
     // cannot leave the client holding a seq that another node would give out again.
-    m_state->outboundQueued(s, s.unacked.back(), [this, sid = s.sid, seq](bool durable) {
+    m_state->outboundQueued(s, s.unacked.back(), pos, [this, sid = s.sid, seq](bool durable) {
         if (!durable) {
             // Never sent: a seq the client holds must be one Redis knows.
             evictSession(sid);

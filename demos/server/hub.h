@@ -117,7 +117,8 @@ private:
     void forget(Session &s, bool fromStore = true);
     // Gives `body` the session's next seq and sends it if attached. May mark the session
     // overflowed; call dropOverflowed() once the current fan-out is over.
-    void deliverReliable(Session &s, const PublicationPtr &body);
+    // `pos`: Redis mode, the stream entry it is (written with the owed entry).
+    void deliverReliable(Session &s, const PublicationPtr &body, const StreamPos *pos = nullptr);
     void dropOverflowed();
     QString nextServerId();
 
@@ -129,7 +130,8 @@ private:
     // Redis mode: a publication another node broadcast on a channel followed here.
     void onRemotePublication(const QString &ch, const QString &fromPeer, const PublicationPtr &body, bool reliable,
                              const std::optional<StreamPos> &pos);
-    // Records that `pos` is delivered to `s`; false if it (or a later entry) already was.
+    // Records in memory that `pos` is delivered to `s`; false if it (or a later entry)
+    // already was. The store learns it with the delivery (deliverReliable's `pos`).
     bool advancePosition(Session &s, const QString &ch, const StreamPos &pos);
     // After a session was loaded: the publications of its channels' streams it missed
     // while nobody held it. `resume(lost)` runs when all are read.

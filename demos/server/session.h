@@ -26,6 +26,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace TetherServer {
 
@@ -78,6 +79,17 @@ struct Session {
     // Redis mode: channels subscribed but not answered yet; publications without a stream
     // position (presence, at-most-once) announced before the `sub` are not delivered.
     std::set<QString> pendingChannels;
+    // Redis mode: loaded here, its channels' streams not read yet. Live publications with a
+    // stream position wait in `backlog` meanwhile: delivered at once they would move the
+    // position past entries the recovery read has still to deliver (which it would then
+    // skip as already delivered).
+    bool recovering = false;
+    struct Held {
+        QString ch;
+        StreamPos pos;
+        PublicationPtr body;
+    };
+    std::vector<Held> backlog;
     TokenBucket bucket;
     TimerId expiryTimer = 0;
     std::list<Session *>::iterator detachedPosition;  // valid while detached
