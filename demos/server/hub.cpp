@@ -572,7 +572,7 @@ void Hub::completeHello(Connection &c, Session &s, bool resumed, const Hello &he
     Welcome welcome;
     welcome.sid = s.sid;
     welcome.resumed = resumed;
-    welcome.rx = s.inRx;
+    welcome.rx = ackableRx(s);
     if (m_options.heartbeatMs > 0)
         welcome.hb = std::uint64_t(m_options.heartbeatMs);
     welcome.maxFrame = std::uint64_t(m_options.maxFrame);
@@ -586,7 +586,7 @@ void Hub::completeHello(Connection &c, Session &s, bool resumed, const Hello &he
 
     const std::uint64_t ak = hello.ak.value_or(0);
     for (const Nack &nack : s.nacks) {
-        if (nack.seq > ak && nack.seq <= s.inRx)
+        if (nack.seq > ak && nack.seq <= welcome.rx)
             send(c, nack);
     }
     // Only what the store holds: the rest is sent when its write is confirmed.
@@ -709,6 +709,10 @@ void Hub::onMsg(Connection &c, Session &s, const Msg &msg)
 
 Hub::AckLatch::~AckLatch()
 {
+    if (durable) {
+        if (Session *s = hub->m_sessions.find(sid))
+            s->durableRx = std::max(s->durableRx, rx);
+    }
     Connection *c = hub->connectionById(connectionId);
     if (!c)
         return;
@@ -729,6 +733,8 @@ void Hub::acceptInbound(Connection &c, Session &s)
     std::shared_ptr<AckLatch> latch = std::move(m_ackLatch);
     if (!latch)
         latch = std::make_shared<AckLatch>(this, c.id(), steadyNowMs());
+    latch->sid = s.sid;
+    latch->rx = s.inRx;
     m_state->inboundAccepted(s, [latch](bool durable) {
         if (!durable)
             latch->durable = false;
@@ -761,7 +767,7 @@ void Hub::sendAckNow(Connection &c)
     c.ackTimer = 0;
     c.acksOwed = 0;
     if (c.session && !c.closing())
-        send(c, Ack{c.session->inRx});
+        send(c, Ack{ackableRx(*c.session)});
 }
 
 void Hub::onAck(Connection &c, Session &s, const Ack &ack)

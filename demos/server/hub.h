@@ -184,8 +184,12 @@ private:
         Hub *hub;
         std::uint64_t connectionId;
         std::int64_t receivedMs;
+        QString sid;            // the session, and its inRx once this message's writes land
+        std::uint64_t rx = 0;
         bool durable = true;
     };
+    // What acks and welcome.rx may say: inRx in memory mode, its durable part in Redis mode.
+    std::uint64_t ackableRx(const Session &s) const { return m_immediate ? s.inRx : s.durableRx; }
     std::shared_ptr<AckLatch> m_ackLatch;   // set while onMsg publishes
     std::vector<QString> m_evictions;       // sessions whose write failed, dropped from a timer
 

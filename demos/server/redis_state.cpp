@@ -897,6 +897,7 @@ void RedisState::loadSession(const QString &sid, const QString &user, LoadDone d
         }
         s.outSeq = job->outSeq;
         s.durableSeq = job->outSeq;
+        s.durableRx = s.inRx;
         loaded.outcome = Loaded::Outcome::Found;
         loaded.ownerNode = job->claimed ? job->previousOwner : job->owner;
         loaded.session = std::move(job->session);

@@ -62,6 +62,11 @@ struct Session {
     Connection *connection = nullptr;
 
     std::uint64_t inRx = 0;
+    // Redis mode: the highest inRx the store confirmed. Acks and welcome.rx never go past
+    // it: a client drops what is acked, so an ack of a seq whose write then dies with the
+    // node would lose it, and a resume elsewhere would answer a welcome.rx below that ack
+    // (which the SDK refuses).
+    std::uint64_t durableRx = 0;
     std::deque<Tether::Protocol::Nack> nacks;   // ascending seq, within the last kNackMemory
 
     std::uint64_t outSeq = 0;
