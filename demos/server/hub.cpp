@@ -411,11 +411,18 @@ void Hub::onHello(Connection &c, const Hello &hello)
                         Connection *c2 = connectionById(id);
                         Session *s2 = m_sessions.find(sid);
                         if (!c2 || c2->closing() || !s2 || failed) {
-                            // Not resumed here after all: the copy goes, the session lives on
-                            // in Redis (no presence leave, nothing erased).
                             m_loading.erase(id);
-                            if (s2 && !s2->connection)
-                                dropLocalCopy(sid, "unavailable", QString(), kUnavailableCloseCode, std::nullopt);
+                            if (s2 && s2->connection && !failed && !lost) {
+                                // A second hello attached it meanwhile (it found this copy):
+                                // resumed there, owed what was recovered.
+                                deliverRecovered(*s2, missed);
+                            } else if (s2) {
+                                // Not resumed here after all: the copy goes (a connection
+                                // that attached it meanwhile comes back), the session lives
+                                // on in Redis (no presence leave, nothing erased).
+                                dropLocalCopy(sid, "unavailable", QStringLiteral("state store down, retry later"),
+                                              kUnavailableCloseCode, kUnavailableRetryMs);
+                            }
                             if (c2 && failed)
                                 fail(*c2, "unavailable", QStringLiteral("state store down, retry later"),
                                      kUnavailableCloseCode, kUnavailableRetryMs);
@@ -429,28 +436,7 @@ void Hub::onHello(Connection &c, const Hello &hello)
                             createSessionFor(*c2, user, hello);
                         } else {
                             completeHello(*c2, *s2, true, hello, owner);
-                            // What the streams held when read, then what arrived live
-                            // meanwhile: in stream order per channel, each entry once.
-                            for (auto &[ch, entries] : missed) {
-                                for (auto &[pos, entry] : entries) {
-                                    if (entry.peer == s2->peer || !s2->channels.count(ch))
-                                        continue;   // its own publication, or unsubscribed meanwhile
-                                    if (!advancePosition(*s2, ch, pos))
-                                        continue;
-                                    auto body = std::make_shared<Publication>(*entry.body);
-                                    body->ch = ch;
-                                    deliverReliable(*s2, body, &pos);
-                                }
-                            }
-                            s2->recovering = false;
-                            std::vector<Session::Held> held = std::move(s2->backlog);
-                            s2->backlog.clear();
-                            for (const Session::Held &h : held) {
-                                if (s2->overflowed || !s2->channels.count(h.ch) || !advancePosition(*s2, h.ch, h.pos))
-                                    continue;
-                                deliverReliable(*s2, h.body, &h.pos);
-                            }
-                            dropOverflowed();
+                            deliverRecovered(*s2, missed);
                         }
                         replayDeferred(id);
                     });
@@ -475,16 +461,26 @@ void Hub::recoverFromStreams(Session &s, std::function<void(bool lost, bool fail
         size_t waiting = 1;   // + one per channel read; the last one resumes
         bool lost = false;
         bool failed = false;
+        bool done = false;
         Missed missed;
         std::function<void(bool, bool, Missed)> resume;
     };
     auto join = std::make_shared<Join>();
     join->resume = std::move(resume);
-    auto finish = [this, join] {
-        if (--join->waiting > 0)
+    auto finish = [join] {
+        if (--join->waiting > 0 || join->done)
             return;
+        join->done = true;
         join->resume(join->lost, join->failed, std::move(join->missed));
     };
+    // Bounded: a subscription that is never confirmed must not hold the hello forever
+    // (the client is told to come back, as when Redis is down).
+    m_timers.schedule(steadyNowMs() + 2 * Redis::kReplyTimeoutMs, [join] {
+        if (join->done)
+            return;
+        join->done = true;
+        join->resume(join->lost, true, {});
+    });
     const int limit = std::max(1, streamLength(m_options));
     for (const QString &ch : s.channels) {
         const auto at = s.positions.find(ch);
@@ -505,6 +501,32 @@ void Hub::recoverFromStreams(Session &s, std::function<void(bool lost, bool fail
         });
     }
     finish();
+}
+
+void Hub::deliverRecovered(Session &s, Missed &missed)
+{
+    // What the streams held when read, then what arrived live meanwhile: in stream order
+    // per channel, each entry once (the position decides).
+    for (auto &[ch, entries] : missed) {
+        for (auto &[pos, entry] : entries) {
+            if (entry.peer == s.peer || !s.channels.count(ch))
+                continue;   // its own publication, or unsubscribed meanwhile
+            if (!advancePosition(s, ch, pos))
+                continue;
+            auto body = std::make_shared<Publication>(*entry.body);
+            body->ch = ch;
+            deliverReliable(s, body, &pos);
+        }
+    }
+    s.recovering = false;
+    std::vector<Session::Held> held = std::move(s.backlog);
+    s.backlog.clear();
+    for (const Session::Held &h : held) {
+        if (s.overflowed || !s.channels.count(h.ch) || !advancePosition(s, h.ch, h.pos))
+            continue;
+        deliverReliable(s, h.body, &h.pos);
+    }
+    dropOverflowed();
 }
 
 void Hub::replayDeferred(std::uint64_t id)

@@ -137,6 +137,8 @@ private:
     // while nobody held it. `resume(lost)` runs when all are read.
     using Missed = std::vector<std::pair<QString, std::vector<std::pair<StreamPos, HistoryEntry>>>>;
     void recoverFromStreams(Session &s, std::function<void(bool lost, bool failed, Missed missed)> resume);
+    // Delivers what recoverFromStreams found, then the live backlog; ends the recovery.
+    void deliverRecovered(Session &s, Missed &missed);
     void leaveAllChannels(Session &s);
     void publishMetrics();
 
