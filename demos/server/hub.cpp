@@ -376,7 +376,7 @@ void Hub::onHello(Connection &c, const Hello &hello)
         // Maybe a session of another node (or of this node before a restart): load it.
         const std::uint64_t id = c.id();
         m_loading[id];
-        m_state->loadSession(*hello.sid, [this, id, hello, user](StateStore::Loaded loaded) {
+        m_state->loadSession(*hello.sid, user, [this, id, hello, user](StateStore::Loaded loaded) {
             if (!m_loading.count(id))
                 return;   // the connection is gone
             Connection *conn = connectionById(id);
@@ -398,6 +398,7 @@ void Hub::onHello(Connection &c, const Hello &hello)
                     }
                     Session &here = m_sessions.adopt(std::move(loaded.session), m_options.rate, m_options.burst,
                                                      steadyNowMs());
+                    here.recovering = true;
                     for (const QString &name : here.channels) {
                         if (Channel *channel = m_channels.findOrCreate(name))
                             m_channels.subscribe(*channel, here);
@@ -410,11 +411,18 @@ void Hub::onHello(Connection &c, const Hello &hello)
                         Connection *c2 = connectionById(id);
                         Session *s2 = m_sessions.find(sid);
                         if (!c2 || c2->closing() || !s2 || failed) {
-                            // Not resumed here after all: the copy goes, the session lives on
-                            // in Redis (no presence leave, nothing erased).
                             m_loading.erase(id);
-                            if (s2 && !s2->connection)
-                                dropLocalCopy(sid, "unavailable", QString(), kUnavailableCloseCode, std::nullopt);
+                            if (s2 && s2->connection && !failed && !lost) {
+                                // A second hello attached it meanwhile (it found this copy):
+                                // resumed there, owed what was recovered.
+                                deliverRecovered(*s2, missed);
+                            } else if (s2) {
+                                // Not resumed here after all: the copy goes (a connection
+                                // that attached it meanwhile comes back), the session lives
+                                // on in Redis (no presence leave, nothing erased).
+                                dropLocalCopy(sid, "unavailable", QStringLiteral("state store down, retry later"),
+                                              kUnavailableCloseCode, kUnavailableRetryMs);
+                            }
                             if (c2 && failed)
                                 fail(*c2, "unavailable", QStringLiteral("state store down, retry later"),
                                      kUnavailableCloseCode, kUnavailableRetryMs);
@@ -428,18 +436,7 @@ void Hub::onHello(Connection &c, const Hello &hello)
                             createSessionFor(*c2, user, hello);
                         } else {
                             completeHello(*c2, *s2, true, hello, owner);
-                            for (auto &[ch, entries] : missed) {
-                                for (auto &[pos, entry] : entries) {
-                                    if (entry.peer == s2->peer || !s2->channels.count(ch))
-                                        continue;   // its own publication, or unsubscribed meanwhile
-                                    if (!advancePosition(*s2, ch, pos))
-                                        continue;
-                                    auto body = std::make_shared<Publication>(*entry.body);
-                                    body->ch = ch;
-                                    deliverReliable(*s2, body);
-                                }
-                            }
-                            dropOverflowed();
+                            deliverRecovered(*s2, missed);
                         }
                         replayDeferred(id);
                     });
@@ -464,31 +461,72 @@ void Hub::recoverFromStreams(Session &s, std::function<void(bool lost, bool fail
         size_t waiting = 1;   // + one per channel read; the last one resumes
         bool lost = false;
         bool failed = false;
+        bool done = false;
         Missed missed;
         std::function<void(bool, bool, Missed)> resume;
     };
     auto join = std::make_shared<Join>();
     join->resume = std::move(resume);
-    auto finish = [this, join] {
-        if (--join->waiting > 0)
+    auto finish = [join] {
+        if (--join->waiting > 0 || join->done)
             return;
+        join->done = true;
         join->resume(join->lost, join->failed, std::move(join->missed));
     };
-    const int limit = std::max(1, m_channels.historyLimit());
+    // Bounded: a subscription that is never confirmed must not hold the hello forever
+    // (the client is told to come back, as when Redis is down).
+    m_timers.schedule(steadyNowMs() + 2 * Redis::kReplyTimeoutMs, [join] {
+        if (join->done)
+            return;
+        join->done = true;
+        join->resume(join->lost, true, {});
+    });
+    const int limit = std::max(1, streamLength(m_options));
     for (const QString &ch : s.channels) {
         const auto at = s.positions.find(ch);
         if (at == s.positions.end())
             continue;   // subscribed, position not known yet: nothing to recover from
         ++join->waiting;
-        m_state->readSince(ch, at->second, limit, [join, ch, finish](StateStore::Recovered recovered) {
-            join->failed = join->failed || recovered.failed;
-            join->lost = join->lost || recovered.lost;
-            if (!recovered.entries.empty())
-                join->missed.emplace_back(ch, std::move(recovered.entries));
-            finish();
+        // Read once this node follows the channel, not before: an entry added between the
+        // read and the SUBSCRIBE would reach the session neither way. Everything added
+        // after the read then arrives live (held in the session's backlog until now).
+        m_state->whenFollowing(ch, [this, join, ch, pos = at->second, limit, finish] {
+            m_state->readSince(ch, pos, limit, [join, ch, finish](StateStore::Recovered recovered) {
+                join->failed = join->failed || recovered.failed;
+                join->lost = join->lost || recovered.lost;
+                if (!recovered.entries.empty())
+                    join->missed.emplace_back(ch, std::move(recovered.entries));
+                finish();
+            });
         });
     }
     finish();
+}
+
+void Hub::deliverRecovered(Session &s, Missed &missed)
+{
+    // What the streams held when read, then what arrived live meanwhile: in stream order
+    // per channel, each entry once (the position decides).
+    for (auto &[ch, entries] : missed) {
+        for (auto &[pos, entry] : entries) {
+            if (entry.peer == s.peer || !s.channels.count(ch))
+                continue;   // its own publication, or unsubscribed meanwhile
+            if (!advancePosition(s, ch, pos))
+                continue;
+            auto body = std::make_shared<Publication>(*entry.body);
+            body->ch = ch;
+            deliverReliable(s, body, &pos);
+        }
+    }
+    s.recovering = false;
+    std::vector<Session::Held> held = std::move(s.backlog);
+    s.backlog.clear();
+    for (const Session::Held &h : held) {
+        if (s.overflowed || !s.channels.count(h.ch) || !advancePosition(s, h.ch, h.pos))
+            continue;
+        deliverReliable(s, h.body, &h.pos);
+    }
+    dropOverflowed();
 }
 
 void Hub::replayDeferred(std::uint64_t id)
@@ -556,7 +594,7 @@ void Hub::completeHello(Connection &c, Session &s, bool resumed, const Hello &he
     Welcome welcome;
     welcome.sid = s.sid;
     welcome.resumed = resumed;
-    welcome.rx = s.inRx;
+    welcome.rx = ackableRx(s);
     if (m_options.heartbeatMs > 0)
         welcome.hb = std::uint64_t(m_options.heartbeatMs);
     welcome.maxFrame = std::uint64_t(m_options.maxFrame);
@@ -570,7 +608,7 @@ void Hub::completeHello(Connection &c, Session &s, bool resumed, const Hello &he
 
     const std::uint64_t ak = hello.ak.value_or(0);
     for (const Nack &nack : s.nacks) {
-        if (nack.seq > ak && nack.seq <= s.inRx)
+        if (nack.seq > ak && nack.seq <= welcome.rx)
             send(c, nack);
     }
     // Only what the store holds: the rest is sent when its write is confirmed.
@@ -693,6 +731,10 @@ void Hub::onMsg(Connection &c, Session &s, const Msg &msg)
 
 Hub::AckLatch::~AckLatch()
 {
+    if (durable) {
+        if (Session *s = hub->m_sessions.find(sid))
+            s->durableRx = std::max(s->durableRx, rx);
+    }
     Connection *c = hub->connectionById(connectionId);
     if (!c)
         return;
@@ -713,6 +755,8 @@ void Hub::acceptInbound(Connection &c, Session &s)
     std::shared_ptr<AckLatch> latch = std::move(m_ackLatch);
     if (!latch)
         latch = std::make_shared<AckLatch>(this, c.id(), steadyNowMs());
+    latch->sid = s.sid;
+    latch->rx = s.inRx;
     m_state->inboundAccepted(s, [latch](bool durable) {
         if (!durable)
             latch->durable = false;
@@ -745,7 +789,7 @@ void Hub::sendAckNow(Connection &c)
     c.ackTimer = 0;
     c.acksOwed = 0;
     if (c.session && !c.closing())
-        send(c, Ack{c.session->inRx});
+        send(c, Ack{ackableRx(*c.session)});
 }
 
 void Hub::onAck(Connection &c, Session &s, const Ack &ack)
@@ -779,7 +823,7 @@ void Hub::sendDurable(Session &s)
     s.sentSeq = s.durableSeq;
 }
 
-void Hub::deliverReliable(Session &s, const PublicationPtr &body)
+void Hub::deliverReliable(Session &s, const PublicationPtr &body, const StreamPos *pos)
 {
     if (s.overflowed)
         return;
@@ -798,7 +842,7 @@ void Hub::deliverReliable(Session &s, const PublicationPtr &body)
     }
     // Sent once it is in the session's owed list in Redis: a node that dies after sending
     // cannot leave the client holding a seq that another node would give out again.
-    m_state->outboundQueued(s, s.unacked.back(), [this, sid = s.sid, seq](bool durable) {
+    m_state->outboundQueued(s, s.unacked.back(), pos, [this, sid = s.sid, seq](bool durable) {
         if (!durable) {
             // Never sent: a seq the client holds must be one Redis knows.
             evictSession(sid);

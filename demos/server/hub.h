@@ -117,7 +117,8 @@ private:
     void forget(Session &s, bool fromStore = true);
     // Gives `body` the session's next seq and sends it if attached. May mark the session
     // overflowed; call dropOverflowed() once the current fan-out is over.
-    void deliverReliable(Session &s, const PublicationPtr &body);
+    // `pos`: Redis mode, the stream entry it is (written with the owed entry).
+    void deliverReliable(Session &s, const PublicationPtr &body, const StreamPos *pos = nullptr);
     void dropOverflowed();
     QString nextServerId();
 
@@ -129,12 +130,15 @@ private:
     // Redis mode: a publication another node broadcast on a channel followed here.
     void onRemotePublication(const QString &ch, const QString &fromPeer, const PublicationPtr &body, bool reliable,
                              const std::optional<StreamPos> &pos);
-    // Records that `pos` is delivered to `s`; false if it (or a later entry) already was.
+    // Records in memory that `pos` is delivered to `s`; false if it (or a later entry)
+    // already was. The store learns it with the delivery (deliverReliable's `pos`).
     bool advancePosition(Session &s, const QString &ch, const StreamPos &pos);
     // After a session was loaded: the publications of its channels' streams it missed
     // while nobody held it. `resume(lost)` runs when all are read.
     using Missed = std::vector<std::pair<QString, std::vector<std::pair<StreamPos, HistoryEntry>>>>;
     void recoverFromStreams(Session &s, std::function<void(bool lost, bool failed, Missed missed)> resume);
+    // Delivers what recoverFromStreams found, then the live backlog; ends the recovery.
+    void deliverRecovered(Session &s, Missed &missed);
     void leaveAllChannels(Session &s);
     void publishMetrics();
 
@@ -182,8 +186,12 @@ private:
         Hub *hub;
         std::uint64_t connectionId;
         std::int64_t receivedMs;
+        QString sid;            // the session, and its inRx once this message's writes land
+        std::uint64_t rx = 0;
         bool durable = true;
     };
+    // What acks and welcome.rx may say: inRx in memory mode, its durable part in Redis mode.
+    std::uint64_t ackableRx(const Session &s) const { return m_immediate ? s.inRx : s.durableRx; }
     std::shared_ptr<AckLatch> m_ackLatch;   // set while onMsg publishes
     std::vector<QString> m_evictions;       // sessions whose write failed, dropped from a timer
 

@@ -175,9 +175,13 @@ void Hub::onRemotePublication(const QString &ch, const QString &fromPeer, const 
                 sendMessage(*c, std::nullopt, *body);
             continue;
         }
-        if (pos)
-            advancePosition(*subscriber, ch, *pos);
-        deliverReliable(*subscriber, body);
+        if (pos && subscriber->recovering) {
+            subscriber->backlog.push_back(Session::Held{ch, *pos, body});
+            continue;
+        }
+        if (pos && !advancePosition(*subscriber, ch, *pos))
+            continue;   // delivered already (by the recovery read)
+        deliverReliable(*subscriber, body, pos ? &*pos : nullptr);
     }
     dropOverflowed();
 }
@@ -190,7 +194,6 @@ bool Hub::advancePosition(Session &s, const QString &ch, const StreamPos &pos)
     if (at.epoch == pos.epoch && !at.before(pos))
         return false;
     at = pos;
-    m_state->positionAdvanced(s, ch, pos);
     return true;
 }
 

@@ -55,6 +55,12 @@ struct TokenOptions {
     std::string secret;
 };
 
+// Redis mode: entries a channel's stream keeps (MAXLEN ~), and how many a resuming
+// session may have missed and still be recovered. Not just --history: a session whose
+// node died is owed what the stream holds after its position, as a detached session in
+// memory mode is owed up to --session-buffer messages (README.md, "Recovery on resume").
+inline int streamLength(const Options &o) { return o.history > o.sessionBuffer ? o.history : o.sessionBuffer; }
+
 enum class ParseOutcome { Run, Help, Error };
 
 // Parses argv[first..argc) into `options`. On Error, `error` says which flag and why.

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include <map>
+#include <set>
 
 #include <unistd.h>
 
@@ -80,6 +81,12 @@ struct Redis::Shard {
         std::vector<std::function<void()>> waiters;
     };
     std::map<std::string, Subscription> channels;
+    // Channels whose UNSUBSCRIBE is not answered yet. hiredis 0.14 forgets a channel's
+    // callback when the "unsubscribe" answer arrives, even if a SUBSCRIBE was sent since:
+    // that channel's messages would then be dropped silently while Redis sends them. So a
+    // channel followed again meanwhile is subscribed only once that answer is in (and is
+    // not confirmed by the answer to a SUBSCRIBE sent before the UNSUBSCRIBE).
+    std::set<std::string> unsubscribing;
 };
 
 struct Redis::Pending {
@@ -297,6 +304,7 @@ void Redis::linkGone(Link &link)
     if (link.subscriber) {
         // Nobody waits for a confirmation that cannot come; subscriptions are made again
         // (and confirmed again) on the next connection.
+        link.shard->unsubscribing.clear();
         std::vector<std::function<void()>> waiters;
         for (auto &[channel, subscription] : link.shard->channels) {
             subscription.confirmed = false;
@@ -377,7 +385,7 @@ void Redis::subscribe(size_t shardIndex, const std::string &channel)
     if (!shard.channels.emplace(channel, Shard::Subscription{}).second)
         return;
     Link &link = shard.sub;
-    if (link.ac && link.ready) {
+    if (link.ac && link.ready && !shard.unsubscribing.count(channel)) {
         const char *argv[2] = {"SUBSCRIBE", channel.c_str()};
         const size_t lens[2] = {9, channel.size()};
         redisAsyncCommandArgv(link.ac, onSubReply, &link, 2, argv, lens);
@@ -394,7 +402,7 @@ void Redis::unsubscribe(size_t shardIndex, const std::string &channel)
     shard.channels.erase(it);
     releaseWaiters(std::move(waiters));
     Link &link = shard.sub;
-    if (link.ac && link.ready) {
+    if (link.ac && link.ready && shard.unsubscribing.insert(channel).second) {
         const char *argv[2] = {"UNSUBSCRIBE", channel.c_str()};
         const size_t lens[2] = {11, channel.size()};
         redisAsyncCommandArgv(link.ac, onSubReply, &link, 2, argv, lens);
@@ -449,11 +457,22 @@ void Redis::onSubReply(redisAsyncContext *, void *replyPtr, void *privdata)
     std::string kind, channel, payload;
     if (!replyString(reply->element[0], kind))
         return;
+    if (kind == "unsubscribe") {
+        if (!replyString(reply->element[1], channel))
+            return;
+        link->shard->unsubscribing.erase(channel);
+        if (link->shard->channels.count(channel) && link->ac && link->ready) {   // followed again meanwhile
+            const char *argv[2] = {"SUBSCRIBE", channel.c_str()};
+            const size_t lens[2] = {9, channel.size()};
+            redisAsyncCommandArgv(link->ac, onSubReply, link, 2, argv, lens);
+        }
+        return;
+    }
     if (kind == "subscribe") {
         if (!replyString(reply->element[1], channel))
             return;
         const auto it = link->shard->channels.find(channel);
-        if (it == link->shard->channels.end())
+        if (it == link->shard->channels.end() || link->shard->unsubscribing.count(channel))
             return;
         it->second.confirmed = true;
         std::vector<std::function<void()>> waiters = std::move(it->second.waiters);

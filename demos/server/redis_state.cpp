@@ -27,6 +27,16 @@ constexpr size_t kMaxFieldText = 256;
 
 std::string number(std::uint64_t n) { return std::to_string(n); }
 
+// The error a session write gets when another node owns the session now.
+constexpr const char *kFenced = "TETHERFENCED session owned by another node";
+
+bool isFenced(const redisReply *reply)
+{
+    static const std::string prefix = "TETHERFENCED";
+    return reply && reply->type == REDIS_REPLY_ERROR && size_t(reply->len) >= prefix.size()
+           && std::equal(prefix.begin(), prefix.end(), reply->str);
+}
+
 // While attached the keys outlive a refresh period by a whole --session-ttl, so a session
 // of a node that died is kept at least --session-ttl after its last refresh.
 std::int64_t attachedTtl(const Options &o) { return o.sessionTtlMs + o.sessionTtlMs / 2 + 1000; }
@@ -99,6 +109,8 @@ struct LoadJob {
     QString malformed;   // why the stored session was rejected, empty if fine
     std::unique_ptr<Session> session = std::make_unique<Session>();
     QString owner;
+    bool claimed = false;
+    QString previousOwner;   // the node that held it before the claim
     bool missing = false;
     std::uint64_t outSeq = 0;
 
@@ -314,7 +326,7 @@ void RedisState::announce(const QString &ch, const QString &fromPeer, const Publ
     write(key,
           {"EVAL", script, "2", key + ":h", key + ":epoch",
            m_options.nodeId + "-" + number(std::uint64_t(Metrics::unixMs())) + "-" + randomHex(4),
-           number(std::uint64_t(std::max(1, m_options.history))),
+           number(std::uint64_t(std::max(1, streamLength(m_options)))),
            cbor(QCborArray{history->body->id, history->body->d, qint64(history->unixMs), history->peer}), channel, message},
           std::move(done));
 }
@@ -588,7 +600,7 @@ void RedisState::send(const std::string &routingKey, std::vector<std::string> ar
     ++m_inFlight;
     m_redis.command(shardOf(routingKey), std::move(args), [this, callback = std::move(callback)](redisReply *reply) {
         --m_inFlight;
-        if (reply && reply->type == REDIS_REPLY_ERROR)
+        if (reply && reply->type == REDIS_REPLY_ERROR && !isFenced(reply))
             TS_WARN("redis: command failed: %.*s", int(std::min<size_t>(reply->len, 200)), reply->str);
         if (callback)
             callback(reply);
@@ -651,14 +663,39 @@ void RedisState::nackRemembered(const Session &s, const Nack &nack)
     send(key, {"PEXPIRE", key, number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)))});
 }
 
-void RedisState::outboundQueued(const Session &s, const OutboundMessage &m, Done done)
+void RedisState::outboundQueued(const Session &s, const OutboundMessage &m, const StreamPos *pos, Done done)
 {
+    // One script, so that a node dying mid-write (its last bytes cut off by the kill)
+    // cannot leave the position past an entry whose owed copy never landed: the resume
+    // would skip it in the stream and not find it owed either. And only while this node
+    // owns the session (`node`): once another node loaded it, a late write of ours would
+    // give a seq it does not know, or move its position.
+    // The owed set is a sorted set by seq: trimmed by seq on ack, a re-added seq a no-op.
+    static const std::string script =
+        "if redis.call('HGET', KEYS[1], 'node') ~= ARGV[1] then return redis.error_reply('" + std::string(kFenced)
+        + "') end "
+          "redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3]) "
+          "redis.call('PEXPIRE', KEYS[2], ARGV[4]) "
+          "redis.call('HSET', KEYS[1], 'outSeq', ARGV[2]) "
+          "if ARGV[5] ~= '' then "
+          "redis.call('HSET', KEYS[3], ARGV[5], ARGV[6]) "
+          "redis.call('PEXPIRE', KEYS[3], ARGV[4]) end "
+          "return 1";
     const std::string key = sessionKey(s.sid);
-    const std::string out = key + ":out";
-    // A sorted set by seq: trimmed by seq on ack, a re-added seq is a no-op.
-    send(key, {"ZADD", out, number(m.seq), cbor(QCborArray{qint64(m.seq), m.body->id, m.body->ch, m.body->d})});
-    send(key, {"PEXPIRE", out, number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)))});
-    write(key, {"HSET", key, "outSeq", number(m.seq)}, std::move(done));
+    const std::string ttl = number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)));
+    send(key,
+         {"EVAL", script, "3", key, key + ":out", key + ":pos", m_options.nodeId, number(m.seq),
+          cbor(QCborArray{qint64(m.seq), m.body->id, m.body->ch, m.body->d}), ttl,
+          pos ? m.body->ch.toStdString() : std::string(), pos ? pos->id() + " " + pos->epoch : std::string()},
+         [this, sid = s.sid, done = std::move(done)](redisReply *reply) {
+             if (isFenced(reply)) {
+                 TS_INFO("redis: session %s belongs to another node now, letting go of it", qPrintable(sid));
+                 if (m_onTakeover)
+                     m_onTakeover(sid);
+             }
+             if (done)
+                 done(reply && reply->type != REDIS_REPLY_ERROR);
+         });
 }
 
 void RedisState::acknowledged(const Session &s, std::uint64_t upTo)
@@ -682,7 +719,7 @@ void RedisState::refreshAttached(const std::vector<const Session *> &attached)
         expireSession(*s, attachedTtl(m_options));
 }
 
-void RedisState::loadSession(const QString &sid, LoadDone done)
+void RedisState::loadSession(const QString &sid, const QString &user, LoadDone done)
 {
     if (!isSid(sid)) {
         done(Loaded{});
@@ -692,6 +729,24 @@ void RedisState::loadSession(const QString &sid, LoadDone done)
     auto job = std::make_shared<LoadJob>();
     job->sid = sid;
     job->session->sid = sid;
+
+    // The claim comes first, in the same pipeline as the reads: from it on the previous
+    // owner's writes are refused (outboundQueued), so the reads below see everything it
+    // wrote that will ever count, and nothing lands behind them. Another user's session
+    // is not claimed (it will not be resumed here).
+    static const std::string claim =
+        "local user = redis.call('HGET', KEYS[1], 'user') "
+        "if user == false or user ~= ARGV[1] then return false end "
+        "local previous = redis.call('HGET', KEYS[1], 'node') "
+        "redis.call('HSET', KEYS[1], 'node', ARGV[2]) "
+        "return previous or ''";
+    send(key, {"EVAL", claim, "1", key, user.toStdString(), m_options.nodeId}, [job](redisReply *reply) {
+        std::string previous;
+        if (reply && replyString(reply, previous) && previous.size() <= kMaxFieldText) {
+            job->claimed = true;
+            job->previousOwner = text(previous);
+        }
+    });
 
     send(key, {"HGETALL", key}, [this, job](redisReply *reply) {
         if (!reply) {
@@ -842,8 +897,9 @@ void RedisState::loadSession(const QString &sid, LoadDone done)
         }
         s.outSeq = job->outSeq;
         s.durableSeq = job->outSeq;
+        s.durableRx = s.inRx;
         loaded.outcome = Loaded::Outcome::Found;
-        loaded.ownerNode = job->owner;
+        loaded.ownerNode = job->claimed ? job->previousOwner : job->owner;
         loaded.session = std::move(job->session);
         done(std::move(loaded));
     });

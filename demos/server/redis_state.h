@@ -34,14 +34,14 @@ public:
     size_t inFlight() const override { return m_inFlight; }
     QString nodeId() const override { return m_node; }
 
-    void loadSession(const QString &sid, LoadDone done) override;
+    void loadSession(const QString &sid, const QString &user, LoadDone done) override;
     void sessionCreated(const Session &s) override;
     void sessionAttached(const Session &s, const QString &previousNode) override;
     void sessionDetached(const Session &s) override;
     void sessionForgotten(const Session &s) override;
     void inboundAccepted(const Session &s, Done done) override;
     void nackRemembered(const Session &s, const Tether::Protocol::Nack &nack) override;
-    void outboundQueued(const Session &s, const OutboundMessage &m, Done done) override;
+    void outboundQueued(const Session &s, const OutboundMessage &m, const StreamPos *pos, Done done) override;
     void acknowledged(const Session &s, std::uint64_t upTo) override;
     void subscriptionChanged(const Session &s, const QString &ch, bool subscribed) override;
     void refreshAttached(const std::vector<const Session *> &attached) override;

@@ -26,6 +26,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace TetherServer {
 
@@ -61,6 +62,11 @@ struct Session {
     Connection *connection = nullptr;
 
     std::uint64_t inRx = 0;
+    // Redis mode: the highest inRx the store confirmed. Acks and welcome.rx never go past
+    // it: a client drops what is acked, so an ack of a seq whose write then dies with the
+    // node would lose it, and a resume elsewhere would answer a welcome.rx below that ack
+    // (which the SDK refuses).
+    std::uint64_t durableRx = 0;
     std::deque<Tether::Protocol::Nack> nacks;   // ascending seq, within the last kNackMemory
 
     std::uint64_t outSeq = 0;
@@ -78,6 +84,17 @@ struct Session {
     // Redis mode: channels subscribed but not answered yet; publications without a stream
     // position (presence, at-most-once) announced before the `sub` are not delivered.
     std::set<QString> pendingChannels;
+    // Redis mode: loaded here, its channels' streams not read yet. Live publications with a
+    // stream position wait in `backlog` meanwhile: delivered at once they would move the
+    // position past entries the recovery read has still to deliver (which it would then
+    // skip as already delivered).
+    bool recovering = false;
+    struct Held {
+        QString ch;
+        StreamPos pos;
+        PublicationPtr body;
+    };
+    std::vector<Held> backlog;
     TokenBucket bucket;
     TimerId expiryTimer = 0;
     std::list<Session *>::iterator detachedPosition;  // valid while detached

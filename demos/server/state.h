@@ -51,7 +51,10 @@ public:
     // A name unique in the cluster for this node (server ids, peers are derived from it).
     virtual QString nodeId() const = 0;
 
-    virtual void loadSession(const QString &sid, LoadDone done) = 0;
+    // Loads a session to attach it here. A session of `user` becomes this node's at once,
+    // before it is read (Loaded::ownerNode: the node that held it): writes of the previous
+    // owner that land later are refused (fencing), so what is read is what it will hold.
+    virtual void loadSession(const QString &sid, const QString &user, LoadDone done) = 0;
     virtual void sessionCreated(const Session &s) = 0;
     // `previousNode`: where it was attached before (empty, or this node): told to let go.
     virtual void sessionAttached(const Session &s, const QString &previousNode) = 0;
@@ -60,7 +63,10 @@ public:
     // s.inRx moved (or a duplicate was received): acknowledge once `done` says durable.
     virtual void inboundAccepted(const Session &s, Done done) = 0;
     virtual void nackRemembered(const Session &s, const Tether::Protocol::Nack &nack) = 0;
-    virtual void outboundQueued(const Session &s, const OutboundMessage &m, Done done) = 0;
+    // `pos`: the stream entry it is (m.body->ch's), recorded as the session's position in
+    // the same atomic write, never before the owed entry is (recovery after a resume
+    // starts after the position). Refused when another node owns the session now.
+    virtual void outboundQueued(const Session &s, const OutboundMessage &m, const StreamPos *pos, Done done) = 0;
     // The client acknowledged every owed message up to seq `upTo`.
     virtual void acknowledged(const Session &s, std::uint64_t upTo) = 0;
     virtual void subscriptionChanged(const Session &s, const QString &ch, bool subscribed) = 0;
@@ -110,14 +116,14 @@ public:
     bool available() const override { return true; }
     size_t inFlight() const override { return 0; }
     QString nodeId() const override { return {}; }
-    void loadSession(const QString &, LoadDone done) override { done(Loaded{}); }
+    void loadSession(const QString &, const QString &, LoadDone done) override { done(Loaded{}); }
     void sessionCreated(const Session &) override {}
     void sessionAttached(const Session &, const QString &) override {}
     void sessionDetached(const Session &) override {}
     void sessionForgotten(const Session &) override {}
     void inboundAccepted(const Session &, Done) override {}
     void nackRemembered(const Session &, const Tether::Protocol::Nack &) override {}
-    void outboundQueued(const Session &, const OutboundMessage &, Done) override {}
+    void outboundQueued(const Session &, const OutboundMessage &, const StreamPos *, Done) override {}
     void acknowledged(const Session &, std::uint64_t) override {}
     void subscriptionChanged(const Session &, const QString &, bool) override {}
     void refreshAttached(const std::vector<const Session *> &) override {}
