@@ -26,8 +26,4 @@ ctest --preset asan -j "$jobs"
 echo "== all tests (ci preset)"
 cmake --preset ci >/dev/null
 cmake --build --preset ci -j "$jobs"
-# Label proof-pending: a proof written before the feature it proves is finished (today
-# tests/cluster/tst_cluster_chaos, issue 14). Built, runnable with `ctest -L proof-pending`,
-# and listed here so that it is never silently counted: it joins CI when it passes.
-echo "(not run here, failing until their issue is done: $(ctest --preset ci -N -L proof-pending | grep -c 'Test #') test(s) labelled proof-pending)"
-ctest --preset ci -j "$jobs" -LE proof-pending
+ctest --preset ci -j "$jobs"
