@@ -425,8 +425,9 @@ bool CliSession::sendLine(const QByteArray &bytes)
         if (m_lineId.isEmpty()) {
             const QByteArray uuid = QUuid::createUuid().toRfc4122();
             m_lineId = QString::fromLatin1(uuid.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
-            m_log.write(QStringLiteral("reading"), {{QStringLiteral("id"), m_lineId}, {QStringLiteral("line"), m_lines + 1}},
-                        {});
+            if (m_options.events == EventFormat::Json)  // for scripts; a person reads `queued`
+                m_log.write(QStringLiteral("reading"),
+                            {{QStringLiteral("id"), m_lineId}, {QStringLiteral("line"), m_lines + 1}}, {});
         }
         options.id = m_lineId;
     }
