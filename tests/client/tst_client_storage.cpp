@@ -7,6 +7,7 @@
 // the rules of ClientOptions::storage in setOptions(). The store itself is tst_store; the
 // engine's rules tst_engine_persist; killed processes tst_cli_crash.
 #include "facade_rig.h"
+#include "namespace_child.h"
 
 #include <QtCore/QFile>
 #include <QtCore/QProcess>
@@ -49,7 +50,7 @@ bool sendPersisted(Rig &rig, int count, QStringList *ids = nullptr)
     return QTest::qWaitFor([&] { return persisted.size() >= count; }, kWorkerMs);
 }
 
-constexpr int kChildUnavailable = 77;
+constexpr int kChildNoNamespace = 77;
 
 // The child side of the namespace tests: in a private user + mount namespace (unshare -rm),
 // a tmpfs of its own at `dir`, so a full disk and a read-only mount can be made without
@@ -61,7 +62,7 @@ int childMain(const QStringList &args)
     const QByteArray where = QFile::encodeName(dir);
     if (::mount("tmpfs", where.constData(), "tmpfs", 0, "size=512k") != 0) {
         std::fprintf(stderr, "unshare failed: cannot mount a tmpfs: %s\n", std::strerror(errno));
-        return kChildUnavailable;
+        return kChildNoNamespace;
     }
     const QString path = dir + QStringLiteral("/client.db");
     const auto check = [](bool ok, const char *what) {
@@ -107,7 +108,7 @@ int childMain(const QStringList &args)
         }
         if (::mount(nullptr, where.constData(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
             std::fprintf(stderr, "unshare failed: cannot remount read-only: %s\n", std::strerror(errno));
-            return kChildUnavailable;
+            return kChildNoNamespace;
         }
         Rig rig(storedOptions(path));
         if (!check(QTest::qWaitFor([&] { return !rig.errors.isEmpty(); }, kWorkerMs), "the store error was reported")
@@ -149,30 +150,11 @@ private Q_SLOTS:
     void readOnlyStoreIsRestoredAndTheClientRunsInMemory() { runInNamespace(QStringLiteral("readonly")); }
 
 private:
-    // Re-runs this binary under `unshare -rm` (childMain()). Without user namespaces the
-    // case fails, unless TETHER_NO_USER_NAMESPACES=1 declares the machine unable (a skip
-    // would count as a pass).
+    // Re-runs this binary under `unshare -rm` (childMain(), namespace_child.h).
     void runInNamespace(const QString &mode)
     {
         QTemporaryDir dir;
-        QProcess child;
-        child.start(QStringLiteral("unshare"), {QStringLiteral("-rm"), QCoreApplication::applicationFilePath(),
-                                                QStringLiteral("--child"), mode, dir.path()});
-        const bool mayBeMissing = qEnvironmentVariableIntValue("TETHER_NO_USER_NAMESPACES") == 1;
-        if (!child.waitForStarted(kWorkerMs)) {
-            if (mayBeMissing)
-                QSKIP("unshare(1) cannot be started (TETHER_NO_USER_NAMESPACES=1)");
-            QFAIL("unshare(1) cannot be started: install util-linux, or set TETHER_NO_USER_NAMESPACES=1");
-        }
-        QVERIFY(child.waitForFinished(60000));
-        const QByteArray err = child.readAllStandardError();
-        if (child.exitCode() == kChildUnavailable || err.contains("unshare failed")) {
-            if (mayBeMissing)
-                QSKIP(err.constData());
-            QFAIL(qPrintable(QString::fromLocal8Bit(err) + QStringLiteral(" (set TETHER_NO_USER_NAMESPACES=1 to skip)")));
-        }
-        QVERIFY2(child.exitStatus() == QProcess::NormalExit && child.exitCode() == 0, err.constData());
-        qInfo("%s", child.readAllStandardOutput().trimmed().constData());
+        NamespaceChild::run(mode, dir.path(), kWorkerMs);
     }
 };
 

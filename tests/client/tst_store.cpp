@@ -12,6 +12,8 @@
 #include <QtCore/QFileInfo>
 #include <QtCore/QProcess>
 #include <QtCore/QTemporaryDir>
+#include "namespace_child.h"
+
 #include <QtSql/QSqlDatabase>
 #include <QtSql/QSqlQuery>
 #include <QtTest/QTest>
@@ -141,7 +143,7 @@ bool readLine(QProcess &process, QByteArray *line)
         }                                                                                         \
     } while (false)
 
-constexpr int kChildSkip = 77;
+constexpr int kChildNoNamespace = 77;
 
 bool waitReports(Reports &reports, size_t count)
 {
@@ -155,7 +157,7 @@ int mountTmpfs(const QString &dir, const char *options)
 {
     if (::mount("tmpfs", QFile::encodeName(dir).constData(), "tmpfs", 0, options) != 0) {
         std::fprintf(stderr, "cannot mount a tmpfs: %s\n", std::strerror(errno));
-        return kChildSkip;
+        return kChildNoNamespace;
     }
     return 0;
 }
@@ -193,7 +195,7 @@ int childReadOnly(const QString &dir)
     }
     if (::mount(nullptr, QFile::encodeName(dir).constData(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
         std::fprintf(stderr, "cannot remount read-only: %s\n", std::strerror(errno));
-        return kChildSkip;
+        return kChildNoNamespace;
     }
     Store store;
     Reports reports(store);
@@ -918,28 +920,7 @@ private:
     {
         const QString mountPoint = dir.filePath(mode);
         QVERIFY(QDir().mkpath(mountPoint));
-        QProcess child;
-        child.start(QStringLiteral("unshare"), {QStringLiteral("-rm"), QCoreApplication::applicationFilePath(),
-                                                QStringLiteral("--child"), mode, mountPoint});
-        // No namespace, no test: a skip would count as a pass in ctest, so it fails, unless
-        // the machine is declared unable (TETHER_NO_USER_NAMESPACES=1: then it skips loudly).
-        const bool mayBeMissing = qEnvironmentVariableIntValue("TETHER_NO_USER_NAMESPACES") == 1;
-        if (!child.waitForStarted(kWaitMs)) {
-            if (mayBeMissing)
-                QSKIP("unshare(1) cannot be started here (TETHER_NO_USER_NAMESPACES=1)");
-            QFAIL("unshare(1) cannot be started: install util-linux, or set TETHER_NO_USER_NAMESPACES=1");
-        }
-        QVERIFY(child.waitForFinished(60000));
-        const QByteArray out = child.readAllStandardOutput();
-        const QByteArray err = child.readAllStandardError();
-        if (child.exitCode() == kChildSkip || err.contains("unshare failed")) {
-            const QString why = QStringLiteral("no private mount namespace here: ") + QString::fromLocal8Bit(err);
-            if (mayBeMissing)
-                QSKIP(qPrintable(why));
-            QFAIL(qPrintable(why + QStringLiteral(" (set TETHER_NO_USER_NAMESPACES=1 to skip)")));
-        }
-        QVERIFY2(child.exitStatus() == QProcess::NormalExit && child.exitCode() == 0, err.constData());
-        qInfo("%s", out.trimmed().constData());
+        NamespaceChild::run(mode, mountPoint, kWaitMs);
     }
 
     QTemporaryDir dir;

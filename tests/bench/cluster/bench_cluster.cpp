@@ -73,8 +73,8 @@ int main(int argc, char **argv)
         s.resumeClients = 10;
     }
     if (!Tether::Testing::RedisProcess::available() || Tether::Testing::NginxProcess::binaryPath().isEmpty()) {
-        std::fprintf(stderr, "bench: needs redis-server, redis-cli and nginx; skipped\n");
-        return 77;
+        std::fprintf(stderr, "bench: needs redis-server, redis-cli and nginx (packaging/install-deps.sh)\n");
+        return 1;
     }
     std::printf("tether cluster benchmark: %s, %d cores, %s; %.1f s per throughput row%s\n", qPrintable(cpuModel()),
                 QThread::idealThreadCount(), qPrintable(QSysInfo::prettyProductName()), s.seconds,
