@@ -104,19 +104,6 @@ void printCommandStats(const Tether::Testing::RedisProcess &redis, const QString
                      redis.cli({QStringLiteral("INFO"), QStringLiteral("commandstats")}).constData());
 }
 
-bool startsWith(const char *frame, qsizetype size, const char *prefix)
-{
-    const qsizetype n = qsizetype(std::strlen(prefix));
-    return size >= n && std::memcmp(frame, prefix, size_t(n)) == 0;
-}
-
-QByteArray textFrame(QByteArrayView json)
-{
-    QByteArray out;
-    FastClient::appendFrame(out, 1, json);
-    return out;
-}
-
 void writeDigits(char *at, int width, quint64 value, char pad)
 {
     for (int c = width - 1; c >= 0; --c) {
@@ -131,18 +118,18 @@ JsonPeer::JsonPeer()
     : client([this](int opcode, const char *p, qsizetype n) {
           if (opcode != 1)
               return;
-          if (startsWith(p, n, "{\"t\":\"msg\"")) {
+          if (FastClient::startsWith(p, n, "{\"t\":\"msg\"")) {
               lastSeq = jsonNumber(p, n, "\"seq\":");
               if (onMsg)
                   onMsg(p, n);
               if (lastSeq >= ackedSeq + 64)
                   ackNow();
-          } else if (startsWith(p, n, "{\"t\":\"ack\"")) {
+          } else if (FastClient::startsWith(p, n, "{\"t\":\"ack\"")) {
               if (onAck)
                   onAck(jsonNumber(p, n, "\"seq\":"));
-          } else if (startsWith(p, n, "{\"t\":\"welcome\"")) {
+          } else if (FastClient::startsWith(p, n, "{\"t\":\"welcome\"")) {
               welcomed = true;
-          } else if (startsWith(p, n, "{\"t\":\"res\"")) {
+          } else if (FastClient::startsWith(p, n, "{\"t\":\"res\"")) {
               answered = true;
           }
       })
@@ -153,12 +140,12 @@ bool JsonPeer::open(quint16 port, const char *channel)
 {
     if (!client.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port)), "tether.v1.json"))
         return false;
-    client.send(textFrame("{\"t\":\"hello\",\"v\":1}"));
+    client.send(FastClient::textFrame("{\"t\":\"hello\",\"v\":1}"));
     if (!spinUntil([this] { return welcomed; }, 10000))
         return false;
     if (!channel)
         return true;
-    client.send(textFrame(QByteArray("{\"t\":\"sub\",\"id\":1,\"ch\":\"") + channel + "\"}"));
+    client.send(FastClient::textFrame(QByteArray("{\"t\":\"sub\",\"id\":1,\"ch\":\"") + channel + "\"}"));
     return spinUntil([this] { return answered; }, 10000);
 }
 
@@ -167,7 +154,7 @@ void JsonPeer::ackNow()
     if (lastSeq <= ackedSeq)
         return;
     ackedSeq = lastSeq;
-    client.send(textFrame("{\"t\":\"ack\",\"seq\":" + QByteArray::number(lastSeq) + '}'));
+    client.send(FastClient::textFrame("{\"t\":\"ack\",\"seq\":" + QByteArray::number(lastSeq) + '}'));
 }
 
 } // namespace ClusterBench

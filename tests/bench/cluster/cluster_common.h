@@ -48,8 +48,6 @@ void printCommandStats(const Tether::Testing::RedisProcess &redis, const QString
 
 // The number after `"key":` in a JSON frame; 0 if none.
 quint64 jsonNumber(const char *frame, qsizetype size, QByteArrayView key);
-bool startsWith(const char *frame, qsizetype size, const char *prefix);
-QByteArray textFrame(QByteArrayView json);
 // Writes `value` right-aligned into `width` characters at `at`, padded with `pad`.
 void writeDigits(char *at, int width, quint64 value, char pad);
 

@@ -323,7 +323,7 @@ bool latencyRows(Bench::Table &table, bool redisMode)
     ticker.setTimerType(Qt::PreciseTimer);
     QObject::connect(&ticker, &QTimer::timeout, [&] {
         const QByteArray n = QByteArray::number(++published);
-        pub.client.send(textFrame("{\"t\":\"msg\",\"seq\":" + n + ",\"id\":\"l" + n + "\",\"ch\":\"lat\",\"d\":\""
+        pub.client.send(FastClient::textFrame("{\"t\":\"msg\",\"seq\":" + n + ",\"id\":\"l" + n + "\",\"ch\":\"lat\",\"d\":\""
                                   + QByteArray::number(clock.nsecsElapsed()) + "\"}"));
         if (published >= total)
             ticker.stop();

@@ -194,19 +194,6 @@ quint64 jsonSeq(const char *frame, qsizetype size)
     return value;
 }
 
-bool startsWith(const char *frame, qsizetype size, const char *prefix)
-{
-    const qsizetype n = qsizetype(std::strlen(prefix));
-    return size >= n && std::memcmp(frame, prefix, size_t(n)) == 0;
-}
-
-QByteArray textFrame(QByteArrayView json)
-{
-    QByteArray out;
-    FastClient::appendFrame(out, 1, json);
-    return out;
-}
-
 // A JSON Tether client on a FastClient: hello (and optional sub) done synchronously,
 // then `onMsg` for every server msg frame and `onAck` for every ack.
 struct JsonPeer {
@@ -217,15 +204,15 @@ struct JsonPeer {
     FastClient client{[this](int opcode, const char *p, qsizetype n) {
         if (opcode != 1)
             return;
-        if (startsWith(p, n, "{\"t\":\"msg\"")) {
+        if (FastClient::startsWith(p, n, "{\"t\":\"msg\"")) {
             if (onMsg)
                 onMsg(p, n);
-        } else if (startsWith(p, n, "{\"t\":\"ack\"")) {
+        } else if (FastClient::startsWith(p, n, "{\"t\":\"ack\"")) {
             if (onAck)
                 onAck(jsonSeq(p, n));
-        } else if (startsWith(p, n, "{\"t\":\"welcome\"")) {
+        } else if (FastClient::startsWith(p, n, "{\"t\":\"welcome\"")) {
             welcomed = true;
-        } else if (startsWith(p, n, "{\"t\":\"res\"")) {
+        } else if (FastClient::startsWith(p, n, "{\"t\":\"res\"")) {
             answered = true;
         }
     }};
@@ -234,12 +221,12 @@ struct JsonPeer {
     {
         if (!client.open(server.url(), "tether.v1.json"))
             return false;
-        client.send(textFrame("{\"t\":\"hello\",\"v\":1}"));
+        client.send(FastClient::textFrame("{\"t\":\"hello\",\"v\":1}"));
         if (!spin([this] { return welcomed; }, 10000))
             return false;
         if (!channel)
             return true;
-        client.send(textFrame(QByteArray("{\"t\":\"sub\",\"id\":1,\"ch\":\"") + channel + "\"}"));
+        client.send(FastClient::textFrame(QByteArray("{\"t\":\"sub\",\"id\":1,\"ch\":\"") + channel + "\"}"));
         return spin([this] { return answered; }, 10000);
     }
 };
@@ -298,7 +285,7 @@ void benchReliable(bool cbor)
                 welcomed = true;
             }
         } else if (!cbor && opcode == 1) {
-            if (startsWith(p, n, "{\"t\":\"ack\""))
+            if (FastClient::startsWith(p, n, "{\"t\":\"ack\""))
                 acked = std::max(acked, jsonSeq(p, n));
             else
                 welcomed = true;
@@ -379,7 +366,7 @@ void benchFanout()
     quint64 deliveries = 0;
     const auto ack = [&](int i) {
         ackedSeq[size_t(i)] = lastSeq[size_t(i)];
-        subs[size_t(i)]->client.send(textFrame("{\"t\":\"ack\",\"seq\":" + QByteArray::number(lastSeq[size_t(i)]) + '}'));
+        subs[size_t(i)]->client.send(FastClient::textFrame("{\"t\":\"ack\",\"seq\":" + QByteArray::number(lastSeq[size_t(i)]) + '}'));
     };
     for (int i = 0; i < subscribers; ++i) {
         subs.push_back(std::make_unique<JsonPeer>());

@@ -3,6 +3,8 @@
 #include <QtCore/QCoreApplication>
 #include <QtCore/QElapsedTimer>
 
+#include <cstring>
+
 bool FastClient::open(const QUrl &url, const char *subprotocol)
 {
     m_socket.connectToHost(url.host(), quint16(url.port()));
@@ -34,6 +36,19 @@ bool FastClient::open(const QUrl &url, const char *subprotocol)
     if (!m_in.isEmpty())
         onReadyRead();
     return true;
+}
+
+QByteArray FastClient::textFrame(QByteArrayView json)
+{
+    QByteArray out;
+    appendFrame(out, 1, json);
+    return out;
+}
+
+bool FastClient::startsWith(const char *frame, qsizetype size, const char *prefix)
+{
+    const qsizetype n = qsizetype(std::strlen(prefix));
+    return size >= n && std::memcmp(frame, prefix, size_t(n)) == 0;
 }
 
 void FastClient::appendFrame(QByteArray &out, int opcode, QByteArrayView payload)

@@ -27,6 +27,11 @@ public:
 
     // Appends one client frame (FIN, zero mask key) carrying `payload` to `out`.
     static void appendFrame(QByteArray &out, int opcode, QByteArrayView payload);
+    // One text frame carrying `json`.
+    static QByteArray textFrame(QByteArrayView json);
+    // Does the frame's payload start with `prefix` (e.g. {"t":"ack")? The benches read
+    // frames by prefix: no JSON parse on their hot path.
+    static bool startsWith(const char *frame, qsizetype size, const char *prefix);
 
 private:
     void onReadyRead();
