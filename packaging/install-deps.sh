@@ -12,6 +12,7 @@ packages=(
   qt6-qpa-plugins libqt6sql6-sqlite libqt6opengl6-dev libgl-dev
   libsqlite3-dev  # the durable store (sdk/client/store.cpp) uses SQLite's C API: Qt SQL's per-row cost missed its benchmark
   libwebsockets-dev libssl-dev openssl
+  libjwt-dev  # tether-server JWT tokens (HS256/RS256), demos/server/jwt_auth.cpp; MPL-2.0
   libhiredis-dev redis-server nginx-light  # tether-server cluster mode (Redis state, nginx in front)
   ccache  # speeds up the CI build variants; every run must still pass with an empty cache
   clang-14 libclang-rt-14-dev

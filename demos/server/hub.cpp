@@ -47,7 +47,8 @@ Hub::Hub(const Options &options, TimerQueue &timers)
     : m_options(options),
       m_timers(timers),
       m_channels(options.readonly, aclRules(options), options.history, options.maxChannels),
-      m_metrics(steadyNowMs())
+      m_metrics(steadyNowMs()),
+      m_auth(options)
 {
     if (!options.redis.empty()) {
         m_redis = std::make_unique<Redis>(options.redis, timers);
@@ -335,25 +336,12 @@ void Hub::onMessage(Connection &c, const char *data, size_t size, bool binary)
 
 void Hub::onHello(Connection &c, const Hello &hello)
 {
-    QString user;
-    if (!m_options.authSecret.empty()) {
-        if (!hello.token || hello.token->isEmpty()) {
-            fail(c, "unauthorized", QStringLiteral("a token is required"), 4401);
-            return;
-        }
-        std::string tokenUser;
-        switch (checkToken(m_options.authSecret, hello.token->toStdString(), Metrics::unixMs() / 1000, tokenUser)) {
-        case TokenCheck::Invalid:
-            fail(c, "unauthorized", QStringLiteral("invalid token"), 4401);
-            return;
-        case TokenCheck::Expired:
-            fail(c, "token_expired", QStringLiteral("token expired"), 4001);
-            return;
-        case TokenCheck::Valid:
-            user = QString::fromStdString(tokenUser);
-            break;
-        }
+    const AuthVerdict verdict = m_auth.check(hello.token, Metrics::unixMs() / 1000);
+    if (!verdict.accepted) {
+        fail(c, verdict.errorCode, verdict.message, verdict.closeCode);
+        return;
     }
+    const QString user = verdict.user;
 
     Session *s = nullptr;
     if (hello.sid) {

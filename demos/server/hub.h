@@ -19,6 +19,7 @@
 
 #include "channels.h"
 #include "connection.h"
+#include "hello_auth.h"
 #include "ledger.h"
 #include "metrics.h"
 #include "options.h"
@@ -172,6 +173,7 @@ private:
     SessionStore m_sessions;
     ChannelRegistry m_channels;
     Metrics m_metrics;
+    HelloAuth m_auth;
     Ledger m_ledger;
     std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> m_connections;
     std::unordered_map<std::string, size_t> m_connectionsPerIp;

@@ -1,9 +1,13 @@
 #include "options.h"
 
+#include "jwt_auth.h"
+
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <functional>
 #include <map>
 
@@ -112,17 +116,63 @@ ParseOutcome runParser(int argc, char **argv, int first, const std::map<std::str
     return ParseOutcome::Run;
 }
 
+// The whole file, false when it cannot be read.
+bool readWholeFile(const std::string &path, std::string &out)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return false;
+    std::ostringstream text;
+    text << in.rdbuf();
+    out = text.str();
+    return !in.bad();
+}
+
+// Reads the JWT key files named on the command line into `o`; refuses an unreadable or
+// empty secret and a file that holds no RSA public key.
+bool loadJwtKeys(const std::string &secretFile, const std::string &publicKeyFile, Options &o,
+                 std::string &error)
+{
+    if (!secretFile.empty()) {
+        if (!readWholeFile(secretFile, o.jwtHs256Secret)) {
+            error = "--jwt-hs256-secret-file cannot read '" + secretFile + "'";
+            return false;
+        }
+        // A trailing newline from `echo secret > file` is not part of the secret.
+        while (!o.jwtHs256Secret.empty() && (o.jwtHs256Secret.back() == '\n' || o.jwtHs256Secret.back() == '\r'))
+            o.jwtHs256Secret.pop_back();
+        if (o.jwtHs256Secret.size() < 32) {
+            error = "--jwt-hs256-secret-file holds fewer than 32 bytes (RFC 7518 §3.2)";
+            return false;
+        }
+    }
+    if (!publicKeyFile.empty()) {
+        if (!readWholeFile(publicKeyFile, o.jwtRs256PublicKey) || !isReadablePublicKey(o.jwtRs256PublicKey)) {
+            error = "--jwt-rs256-public-key '" + publicKeyFile + "' holds no readable RSA public key (PEM)";
+            return false;
+        }
+    }
+    if (!o.jwtAudience.empty() && o.jwtHs256Secret.empty() && o.jwtRs256PublicKey.empty()) {
+        error = "--jwt-audience needs --jwt-hs256-secret-file or --jwt-rs256-public-key";
+        return false;
+    }
+    return true;
+}
+
 } // namespace
 
 ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &o, std::string &error)
 {
     std::int64_t port = o.port;
     std::string logLevel;
+    std::string jwtSecretFile;
+    std::string jwtPublicKeyFile;
     std::map<std::string, Setter> flags = {
         {"--host", stringFlag(o.host)},
         {"--port", integerFlag(port, 0, 65535)},
         {"--tls-cert", stringFlag(o.tlsCert)},
         {"--tls-key", stringFlag(o.tlsKey)},
+        {"--tls-client-ca", stringFlag(o.tlsClientCa)},
         {"--max-frame", integerFlag(o.maxFrame, 64, std::int64_t(1) << 30)},
         {"--max-connections", intFlag(o.maxConnections, 1, 1000000)},
         {"--max-per-ip", intFlag(o.maxPerIp, 0, 1000000)},
@@ -174,6 +224,9 @@ ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &o, std
         {"--hello-timeout", integerFlag(o.helloTimeoutMs, 1, std::int64_t(3600) * 1000)},
         {"--ack-delay", integerFlag(o.ackDelayMs, 0, 50)},
         {"--auth-secret", stringFlag(o.authSecret)},
+        {"--jwt-hs256-secret-file", stringFlag(jwtSecretFile)},
+        {"--jwt-rs256-public-key", stringFlag(jwtPublicKeyFile)},
+        {"--jwt-audience", stringFlag(o.jwtAudience)},
         {"--ledger", stringFlag(o.ledgerPath)},
         {"--metrics-interval", integerFlag(o.metricsIntervalMs, 10, std::int64_t(3600) * 1000)},
         {"--log-level", stringFlag(logLevel)},
@@ -216,6 +269,12 @@ ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &o, std
         error = "--tls-cert and --tls-key go together";
         return ParseOutcome::Error;
     }
+    if (!o.tlsClientCa.empty() && o.tlsCert.empty()) {
+        error = "--tls-client-ca needs --tls-cert and --tls-key";
+        return ParseOutcome::Error;
+    }
+    if (!loadJwtKeys(jwtSecretFile, jwtPublicKeyFile, o, error))
+        return ParseOutcome::Error;
     if (o.burst <= 0)
         o.burst = o.rate < 1 ? 1 : o.rate;
     if (o.nodeId.empty()) {
@@ -304,6 +363,7 @@ const char *serveUsage()
            "  --host H               address to bind (127.0.0.1)\n"
            "  --port N               TCP port, 0 = any free port (8765)\n"
            "  --tls-cert F --tls-key F   serve wss://\n"
+           "  --tls-client-ca F      require client certificates signed by this CA (PEM)\n"
            "  --max-frame BYTES      largest incoming frame (1048576); larger -> close 1009\n"
            "  --max-connections N    connections held at once (20000)\n"
            "  --max-per-ip N         connections per client IP, 0 = no limit (0)\n"
@@ -321,6 +381,9 @@ const char *serveUsage()
            "  --hello-timeout MS     time allowed before hello (10000)\n"
            "  --ack-delay MS         ack batching delay, 0..50 (20)\n"
            "  --auth-secret S        require HMAC-SHA256 tokens\n"
+           "  --jwt-hs256-secret-file F  accept (and require) JWTs signed HS256 with this secret\n"
+           "  --jwt-rs256-public-key F   accept (and require) JWTs signed RS256, this public key (PEM)\n"
+           "  --jwt-audience A       JWTs must name A in `aud`\n"
            "  --ledger FILE          append every accepted reliable client message to FILE (tests)\n"
            "  --metrics-interval MS  period of the 'metrics' channel (1000)\n"
            "  --log-level L          error | warn | info | debug (warn)\n"

@@ -15,6 +15,7 @@ struct Options {
     int port = 8765;
     std::string tlsCert;
     std::string tlsKey;
+    std::string tlsClientCa;       // --tls-client-ca: require client certificates signed by it
     std::int64_t maxFrame = 1048576;
     int maxConnections = 20000;
     int maxPerIp = 0;              // 0 = no limit
@@ -33,6 +34,10 @@ struct Options {
     std::int64_t helloTimeoutMs = 10000;
     std::int64_t ackDelayMs = 20;
     std::string authSecret;
+    // JWT (README.md, "Auth"): the keys as read from their files at startup.
+    std::string jwtHs256Secret;    // --jwt-hs256-secret-file
+    std::string jwtRs256PublicKey; // --jwt-rs256-public-key (PEM)
+    std::string jwtAudience;       // --jwt-audience
     std::int64_t metricsIntervalMs = 1000;
     LogLevel logLevel = LogLevel::Warn;
     std::string ledgerPath;        // --ledger: tests' record of accepted client messages

@@ -46,6 +46,11 @@ void onSignal(int)
 
 int lwsCallback(lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
+    // --tls-client-ca: lws asks protocol[0] about each client certificate and, unanswered,
+    // would accept it whatever OpenSSL found (return 0 = accept). Keep OpenSSL's verdict
+    // (`len` is preverify_ok). `user` is no WsiData here.
+    if (reason == LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION)
+        return len ? 0 : 1;
     if (g_server)
         return g_server->handle(wsi, int(reason), user, in, len);
     return lws_callback_http_dummy(wsi, reason, user, in, len);
@@ -340,6 +345,10 @@ int Server::run()
     if (tls) {
         info.ssl_cert_filepath = m_options.tlsCert.c_str();
         info.ssl_private_key_filepath = m_options.tlsKey.c_str();
+        if (!m_options.tlsClientCa.empty()) {
+            info.ssl_ca_filepath = m_options.tlsClientCa.c_str();
+            info.options |= LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT;
+        }
     }
     m_vhost = lws_create_vhost(m_context, &info);
     if (!m_vhost) {
