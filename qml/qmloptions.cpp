@@ -77,13 +77,13 @@ TlsGroup::TlsGroup(QObject *parent)
     : QObject(parent)
 {
     const TlsOptions d;
-    useSystemCaCertificates = d.useSystemCaCertificates;
-    verifyPeer = d.verifyPeer;
+    useSystemCaCertificates = d.useSystemCaCertificates();
+    verifyPeer = true;
 }
 
 bool TlsGroup::applyTo(TlsOptions &o, QString *failure) const
 {
-    o.caCertificates.clear();
+    QList<QSslCertificate> cas;
     for (const QString &file : caCertificateFiles) {
         const QUrl url(file);
         const QString path = url.isLocalFile() ? url.toLocalFile() : file;
@@ -92,10 +92,15 @@ bool TlsGroup::applyTo(TlsOptions &o, QString *failure) const
             *failure = QStringLiteral("no PEM certificate could be read from %1").arg(path);
             return false;
         }
-        o.caCertificates += certificates;
+        cas += certificates;
     }
-    o.useSystemCaCertificates = useSystemCaCertificates;
-    o.verifyPeer = verifyPeer;
+    o.setCaCertificates(cas);
+    o.setUseSystemCaCertificates(useSystemCaCertificates);
+    o.setPinnedPublicKeys(pinnedPublicKeys);
+    QT_WARNING_PUSH
+    QT_WARNING_DISABLE_DEPRECATED
+    o.setVerifyPeer(verifyPeer);  // ### Tether 2: goes with TlsOptions::setVerifyPeer()
+    QT_WARNING_POP
     return true;
 }
 

@@ -94,6 +94,8 @@ class TlsGroup : public QObject
     Q_PROPERTY(QStringList caCertificateFiles MEMBER caCertificateFiles NOTIFY changed)
     Q_PROPERTY(bool useSystemCaCertificates MEMBER useSystemCaCertificates NOTIFY changed)
     Q_PROPERTY(bool verifyPeer MEMBER verifyPeer NOTIFY changed)
+    // Base64 SHA-256 pins of the server's public keys (TlsOptions::pinnedPublicKeys).
+    Q_PROPERTY(QStringList pinnedPublicKeys MEMBER pinnedPublicKeys NOTIFY changed)
 
 public:
     explicit TlsGroup(QObject *parent = nullptr);
@@ -103,6 +105,7 @@ public:
     QStringList caCertificateFiles;
     bool useSystemCaCertificates;
     bool verifyPeer;
+    QStringList pinnedPublicKeys;
 
 Q_SIGNALS:
     void changed();

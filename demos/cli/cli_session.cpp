@@ -90,8 +90,8 @@ Tether::ClientOptions CliSession::clientOptions(QString *error)
                                                                           : Tether::Durability::CrashSafe;
     }
     if (!m_options.caFile.isEmpty()) {
-        o.tls.caCertificates = QSslCertificate::fromPath(m_options.caFile, QSsl::Pem);
-        if (o.tls.caCertificates.isEmpty())
+        o.tls.setCaCertificates(QSslCertificate::fromPath(m_options.caFile, QSsl::Pem));
+        if (o.tls.caCertificates().isEmpty())
             *error = QStringLiteral("--ca: no PEM certificate in '%1'").arg(m_options.caFile);
     }
     if (!m_options.token.isEmpty()) {

@@ -3,6 +3,8 @@
 #include "conversion_p.h"
 #include "logging_p.h"
 #include "reply_p.h"
+#include "secrets_p.h"
+#include "tls_p.h"
 
 #include <QtCore/QCborArray>
 #include <QtCore/QCborMap>
@@ -160,6 +162,7 @@ void ClientPrivate::perform(Engine::Action &action)
             request.headers = a.headers;
             request.maxIncomingFrameSize = options.maxIncomingFrameSize;
             request.tls = options.tls;
+            request.proxy = options.proxy;
             socketAttached = true;
             socketOpened = false;
             lastTransportError = Error();
@@ -249,6 +252,25 @@ void ClientPrivate::dispatch(Engine::Event &event)
     }, event);
 }
 
+void ClientPrivate::warnAboutSecretsInUrls()
+{
+    if (warnedAboutSecretUrl)
+        return;
+    for (const QUrl &url : std::as_const(urls)) {
+        const QStringList keys = Secrets::secretQueryKeys(url);
+        if (keys.isEmpty())
+            continue;
+        warnedAboutSecretUrl = true;
+        // Once per client: the app cannot act on the same warning at every open().
+        qCWarning(lcClient).noquote()
+            << "the URL" << Secrets::redactedUrl(url) << "carries what looks like a credential in its query ("
+            << keys.join(QStringLiteral(", "))
+            << "): URLs end up in proxy and server logs; give tokens through ClientOptions::tokenProvider "
+               "(sent in hello)";
+        return;
+    }
+}
+
 void ClientPrivate::requestToken(const Engine::TokenRequired &required)
 {
     if (!options.tokenProvider) {
@@ -310,7 +332,7 @@ void ClientPrivate::onClosed(int code, const QString &reason, const Error &trans
     subprotocol.clear();
     lastTransportError = transportError;
     if (!socketOpened && transportError.isError())
-        engine->handleTransportError(now(), transportError.message());
+        engine->handleTransportError(now(), transportError.message(), transportError.isFatal());
     else
         engine->handleClosed(now(), code, reason);
     process();
@@ -412,6 +434,12 @@ ClientOptions Client::options() const { return d->options; }
 
 bool Client::setOptions(const ClientOptions &options)
 {
+    if (const QString tlsProblem = Tls::validate(options.tls); !tlsProblem.isEmpty()) {
+        d->error = Error(Error::InvalidArgument, tlsProblem);
+        qCDebug(lcClient) << "setOptions refused:" << d->error.message();
+        Q_EMIT errorOccurred(d->error);
+        return false;
+    }
     // The engine applies each option at its moment (see the header); what only this layer
     // reads (tls, maxIncomingFrameSize for the socket, the token provider, keepOnClose) is
     // read when it is used, so replacing d->options now gives the same moments.
@@ -590,6 +618,12 @@ void Client::open()
         Q_EMIT errorOccurred(d->error);
         return;
     }
+    if (const QString tlsProblem = Tls::validate(d->options.tls); !tlsProblem.isEmpty()) {
+        d->error = Error(Error::InvalidArgument, tlsProblem, true);
+        Q_EMIT errorOccurred(d->error);
+        return;
+    }
+    d->warnAboutSecretsInUrls();
     d->engine->open(d->now());
     d->process();
 }

@@ -78,6 +78,8 @@ public:
     SendResult sent(const Engine::SendResult &result);  // process(), then the public answer
     Reply *startRequest(const QString &method, Engine::RequestResult result);
     void requestToken(const Engine::TokenRequired &required);
+    // One warning per client when a URL's query looks like it carries a credential.
+    void warnAboutSecretsInUrls();
 
     Client *const q;
     ClientOptions options;
@@ -108,6 +110,7 @@ public:
     quint64 sessionsLost = 0;
     std::chrono::microseconds lastRtt{-1};
     quint64 tokenGeneration = 0;
+    bool warnedAboutSecretUrl = false;
 
     QHash<quint64, QPointer<Reply>> replies;
 

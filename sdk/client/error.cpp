@@ -1,6 +1,8 @@
 // Tether::Error: an implicitly shared value.
 #include <Tether/error.h>
 
+#include "secrets_p.h"
+
 #include <QtCore/QDebug>
 #include <QtCore/QMetaEnum>
 
@@ -109,7 +111,8 @@ bool operator==(const Error &a, const Error &b)
 QDebug operator<<(QDebug debug, const Error &error)
 {
     QDebugStateSaver saver(debug);
-    debug.nospace().noquote() << "Tether::Error(" << error.toString() << ')';
+    // data() is not printed: it is the server's (or the app's) payload.
+    debug.nospace().noquote() << "Tether::Error(" << Secrets::redactText(error.toString()) << ')';
     return debug;
 }
 

@@ -1,10 +1,15 @@
 // QWebSocket transport: see transport_p.h for the rules.
 #include "logging_p.h"
+#include "tls_p.h"
 #include "transport_p.h"
+
+#include <QtCore/QCborArray>
+#include <QtCore/QMetaEnum>
 
 #include <QtNetwork/QNetworkRequest>
 #include <QtNetwork/QSslConfiguration>
 #include <QtNetwork/QSslError>
+#include <QtNetwork/QSslSocket>
 #include <QtWebSockets/QWebSocket>
 #include <QtWebSockets/QWebSocketHandshakeOptions>
 
@@ -93,21 +98,15 @@ void WebSocketTransport::open(const TransportOpenRequest &request)
     for (const auto &header : request.headers)
         networkRequest.setRawHeader(header.first, header.second);
 
+    m_tls = request.tls;
+    m_socket->setProxy(request.proxy);
+    const bool secure = request.url.scheme() == QLatin1StringView("wss");
 #if QT_CONFIG(ssl)
-    if (request.url.scheme() == QLatin1StringView("wss")) {
-        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
-        if (!request.tls.useSystemCaCertificates)
-            ssl.setCaCertificates(request.tls.caCertificates);
-        else if (!request.tls.caCertificates.isEmpty())
-            ssl.addCaCertificates(request.tls.caCertificates);
-        if (!request.tls.verifyPeer) {
+    if (secure) {
+        if (Tls::verificationDisabled(m_tls))
             qCWarning(lcTransport) << "TLS peer verification is OFF for" << request.url.host()
-                                   << "(TlsOptions::verifyPeer = false): any certificate is accepted";
-            ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
-        } else {
-            ssl.setPeerVerifyMode(QSslSocket::VerifyPeer);
-        }
-        m_socket->setSslConfiguration(ssl);
+                                   << "(TlsOptions::setVerifyPeer(false)): any certificate is accepted";
+        m_socket->setSslConfiguration(Tls::socketConfiguration(m_tls));
     }
 #endif
 
@@ -116,6 +115,18 @@ void WebSocketTransport::open(const TransportOpenRequest &request)
     qCDebug(lcTransport) << "opening" << request.url.toDisplayString(QUrl::RemoveUserInfo | QUrl::RemoveQuery)
                          << "offering" << request.subprotocols;
     m_socket->open(networkRequest, options);
+#if QT_CONFIG(ssl)
+    // QWebSocket 6.4 does not forward QSslSocket::encrypted(); its socket is its child.
+    if (secure && !m_tls.pinnedPublicKeys().isEmpty() && m_socket) {
+        auto *sslSocket = m_socket->findChild<QSslSocket *>(QString(), Qt::FindDirectChildrenOnly);
+        if (sslSocket) {
+            connect(sslSocket, &QSslSocket::encrypted, this, &WebSocketTransport::onEncrypted, Qt::DirectConnection);
+        } else {
+            m_error = Error(Error::TlsPinMismatch, QStringLiteral("cannot check the pinned keys: no TLS socket"), true);
+            abort();
+        }
+    }
+#endif
 }
 
 void WebSocketTransport::sendFrame(const QByteArray &bytes, bool binary)
@@ -192,7 +203,10 @@ void WebSocketTransport::noteSocketError(QAbstractSocket::SocketError error)
     // generic one may still be refined.
     if (m_error.isError() && m_error.code() != Error::NetworkError)
         return;
-    m_error = Error(transportErrorCode(error), m_socket->errorString());
+    const Error::Code code = transportErrorCode(error);
+    // A TLS handshake failure (protocol version, a client certificate the server refuses,
+    // no shared cipher) is a configuration problem on one side: retrying cannot fix it.
+    m_error = Error(code, m_socket->errorString(), code == Error::TlsError);
 }
 
 void WebSocketTransport::onSocketError(QAbstractSocket::SocketError error)
@@ -209,13 +223,49 @@ void WebSocketTransport::onSocketError(QAbstractSocket::SocketError error)
 
 void WebSocketTransport::onSslErrors(const QList<QSslError> &errors)
 {
+    if (!m_socket)
+        return;
+    const QList<QSslError> refused = Tls::unacceptedErrors(errors, m_tls);
+    for (const QSslError &error : errors) {
+        if (!refused.contains(error))
+            qCWarning(lcTransport).noquote() << "TLS error accepted (TlsOptions::ignoredErrors):" << error.errorString();
+    }
+    if (refused.isEmpty()) {
+        m_socket->ignoreSslErrors();
+        return;
+    }
+    // Not ignored: the handshake fails and closed() reports it, for good (a certificate
+    // does not get better by retrying).
     QStringList texts;
-    for (const QSslError &error : errors)
+    QCborArray names;
+    const QMetaEnum errorEnum = QMetaEnum::fromType<QSslError::SslError>();
+    for (const QSslError &error : refused) {
         texts << error.errorString();
+        names << QString::fromLatin1(errorEnum.valueToKey(error.error()));
+    }
     const QString message = QStringLiteral("TLS certificate rejected: ") + texts.join(QStringLiteral("; "));
-    // Never ignored (no ignoreSslErrors()): the handshake fails and closed() reports it.
     qCWarning(lcTransport).noquote() << message;
-    m_error = Error(Error::TlsError, message);
+    m_error = Error(Error::TlsError, message, true);
+    m_error.setData(names);
+}
+
+void WebSocketTransport::onEncrypted()
+{
+#if QT_CONFIG(ssl)
+    auto *sslSocket = qobject_cast<QSslSocket *>(sender());
+    if (!sslSocket || !m_socket || sslSocket->parent() != m_socket)
+        return;
+    if (Tls::chainMatchesPins(sslSocket->peerCertificateChain(), m_tls))
+        return;
+    const QString message = QStringLiteral("TLS public key pin mismatch: the certificates of %1 match none of "
+                                           "TlsOptions::pinnedPublicKeys")
+                                .arg(sslSocket->peerName());
+    qCWarning(lcTransport).noquote() << message;
+    m_error = Error(Error::TlsPinMismatch, message, true);
+    // Now, inside encrypted(): the HTTP upgrade QWebSocket queued is still in the socket's
+    // plaintext buffer and is dropped with it.
+    abort();
+#endif
 }
 
 void WebSocketTransport::onDisconnected()

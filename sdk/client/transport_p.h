@@ -6,8 +6,14 @@
 //   decides anything about reconnecting, acking or timing out (the engine does).
 // - open() is followed by exactly one closed(), whatever happens (refused, TLS failure,
 //   close frame, reset, abort()); opened() comes between them at most once.
-// - TLS errors are reported (closed() with Error::TlsError and the errors listed) and
-//   logged; they are never ignored. Only TlsOptions::verifyPeer = false disables checks.
+// - TLS problems are reported (closed() with a FATAL Error::TlsError listing the errors, or
+//   Error::TlsPinMismatch) and logged: a certificate, a pin, a protocol version or a client
+//   certificate the peer refuses will not get better by retrying. Certificate errors are
+//   accepted only one by one (TlsOptions::ignoredErrors(), each still logged) or all at
+//   once through the deprecated verifyPeer(false).
+// - Pins are checked when the TLS handshake completes, before the HTTP upgrade (and its
+//   headers) leaves the client: QWebSocket writes the upgrade into the QSslSocket, which
+//   holds it until it is encrypted; the check aborts the socket from `encrypted`.
 // - Frame contents are logged only at debug level in tether.transport; headers never.
 #pragma once
 
@@ -37,6 +43,7 @@ struct TransportOpenRequest {
     QList<QPair<QByteArray, QByteArray>> headers;      // extra upgrade request headers
     qint64 maxIncomingFrameSize = 16 * 1024 * 1024;    // frames and messages above: close 1009
     TlsOptions tls;
+    QNetworkProxy proxy{QNetworkProxy::DefaultProxy};
 };
 
 // Exported in test builds only: tests/client derives a fake from it.
@@ -86,6 +93,7 @@ private:
     void onSocketError(QAbstractSocket::SocketError error);
     void noteSocketError(QAbstractSocket::SocketError error);  // m_error, unless a precise one is set
     void onSslErrors(const QList<QSslError> &errors);
+    void onEncrypted();  // pins
     void finish();  // emits closed() once for the current socket
     void finishLater();  // finish() from the event loop, unless another open() came first
     void dropSocket();
@@ -99,9 +107,10 @@ private:
     int m_localCloseCode = 0;
     QString m_localCloseReason;
     Error m_error;                    // first error seen on the current socket
+    TlsOptions m_tls;                 // of the current socket
 };
 
-// Maps a socket error to the public error code (refused, host not found, TLS, other).
+// Maps a socket error to the public error code (refused, host not found, TLS, proxy, other).
 TETHER_AUTOTEST_EXPORT Error::Code transportErrorCode(QAbstractSocket::SocketError error);
 
 } // namespace Tether

@@ -1166,7 +1166,7 @@ void Connection::handleClosed(TimePoint now, int code, QStringView reason)
     d->closedByServer(now, code, reason.toString());
 }
 
-void Connection::handleTransportError(TimePoint now, QStringView message)
+void Connection::handleTransportError(TimePoint now, QStringView message, bool permanent)
 {
     d->noteTime(now);
     if (d->socket == Private::Socket::None)
@@ -1174,7 +1174,13 @@ void Connection::handleTransportError(TimePoint now, QStringView message)
     if (d->state == State::Connected)
         d->sink.post(Disconnected{1006, message.toString()});
     d->socketGone();
-    d->linkLost(now, Error::make(ErrorKind::Transport, ErrorCode::TransportError, message.toString()));
+    const Error error = Error::make(ErrorKind::Transport, ErrorCode::TransportError, message.toString());
+    if (permanent) {
+        d->teardown();
+        d->fail(now, error);
+        return;
+    }
+    d->linkLost(now, error);
 }
 
 void Connection::handlePong(TimePoint now)

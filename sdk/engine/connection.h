@@ -113,8 +113,11 @@ public:
     void handleFrame(TimePoint now, QByteArrayView bytes, bool isBinary);
     // The socket closed: `code` from the close frame, 1006 when there was none.
     void handleClosed(TimePoint now, int code, QStringView reason);
-    // The socket failed (connect refused, DNS, TLS, reset...); it is gone.
-    void handleTransportError(TimePoint now, QStringView message);
+    // The socket failed (connect refused, DNS, TLS, reset...); it is gone. `permanent`:
+    // trying again cannot help (a certificate the app's TLS options refuse, a pin mismatch,
+    // a TLS version or client certificate the server refuses): Failed with a fatal
+    // TransportError, no retry until open(). Otherwise retried with backoff.
+    void handleTransportError(TimePoint now, QStringView message, bool permanent = false);
     void handlePong(TimePoint now);
     // Call at (or after) pollTimeout(). Extra calls are no-ops.
     void handleTimeout(TimePoint now);

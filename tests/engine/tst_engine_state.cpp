@@ -137,6 +137,8 @@ private slots:
     void openStartsOverFromFailedAndClosed();
     void noUrlFailsLocally();
     void endpointsTriedInTurn();
+    void permanentTransportErrorFails_data();
+    void permanentTransportErrorFails();
     void lateTransportEventsIgnored();
     void diagramMatchesArchitectureDoc();
 };
@@ -382,6 +384,44 @@ void tst_EngineState::endpointsTriedInTurn()
     for (int i = 0; i < 5; ++i)
         QCOMPARE(opens[size_t(i)].url, baseOptions().urls.at(i % 2));
     QCOMPARE(opens[0].subprotocols, QList<QByteArray>{QByteArray("tether.v1.json")});
+}
+
+void tst_EngineState::permanentTransportErrorFails_data()
+{
+    QTest::addColumn<bool>("whileConnected");
+    QTest::addRow("opening") << false;
+    QTest::addRow("connected") << true;
+}
+
+// A transport error the Qt layer marks permanent (a refused certificate, a pin mismatch)
+// ends in Failed with a fatal TransportError: no Reconnecting, no retry timer, no second
+// OpenSocket however long we wait; open() starts over.
+void tst_EngineState::permanentTransportErrorFails()
+{
+    QFETCH(bool, whileConnected);
+    Harness h;
+    if (whileConnected) {
+        h.connect();
+    } else {
+        h->open(h.now);
+        h.pump();
+    }
+    h->handleTransportError(h.now, u"TLS certificate rejected", true);
+    h.pump();
+    QCOMPARE(h->state(), State::Failed);
+    QCOMPARE(h.countEvents<Reconnecting>(), 0);
+    QCOMPARE(h.countEvents<Failed>(), 1);
+    const Error error = h.eventsOf<Failed>().front().error;
+    QCOMPARE(error.code, ErrorCode::TransportError);
+    QCOMPARE(error.kind, ErrorKind::Transport);
+    QVERIFY(error.fatal);
+    QCOMPARE(error.message, QStringLiteral("TLS certificate rejected"));
+    QCOMPARE(h.countEvents<Disconnected>(), whileConnected ? 1 : 0);
+    h.advance(std::chrono::hours(1));
+    QCOMPARE(h.countActions<OpenSocket>(), 1);
+    h->open(h.now);
+    h.pump();
+    QCOMPARE(h.countActions<OpenSocket>(), 2);
 }
 
 void tst_EngineState::lateTransportEventsIgnored()

@@ -48,8 +48,8 @@ void tst_ClientTls::cleanupTestCase()
 void tst_ClientTls::trustedCaConnects()
 {
     ClientOptions o = fastOptions();
-    o.tls.caCertificates = QSslCertificate::fromPath(m_certs.caCertPath());
-    QCOMPARE(o.tls.caCertificates.size(), 1);
+    o.tls.setCaCertificates(QSslCertificate::fromPath(m_certs.caCertPath()));
+    QCOMPARE(o.tls.caCertificates().size(), 1);
     Client client(wssUrl(QStringLiteral("127.0.0.1")), o);
     Recorder rec(&client);
     client.open();
@@ -62,7 +62,7 @@ void tst_ClientTls::trustedCaConnects()
 void tst_ClientTls::untrustedCaIsRefused()
 {
     ClientOptions o = fastOptions();
-    o.tls.caCertificates = QSslCertificate::fromPath(m_certs.untrustedCaPath());
+    o.tls.setCaCertificates(QSslCertificate::fromPath(m_certs.untrustedCaPath()));
     Client client(wssUrl(QStringLiteral("127.0.0.1")), o);
     Recorder rec(&client);
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("TLS certificate rejected")));

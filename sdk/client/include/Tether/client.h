@@ -107,7 +107,9 @@ public:
     // Returns false, changes nothing and emits errorOccurred(Error::InvalidArgument, not
     // fatal, naming the option) for an invalid value: a negative duration, a queue bound,
     // maxInFlight or maxIncomingFrameSize below 1, a backoff multiplier below 1 or not
-    // finite, a negative maxAttempts. QueueOptions::maxInFlight above 1024 is capped.
+    // finite, a negative maxAttempts, TlsOptions that cannot be used (a pin that is not a
+    // SHA-256 in base64, a minimum protocol below TLS 1.2, a client certificate without
+    // its key). QueueOptions::maxInFlight above 1024 is capped.
     // When each option takes effect (docs/api.md has the full table):
     //  - at once: heartbeat (the next ping is re-armed from the last one and a pending
     //    liveness deadline from the ping or probe that armed it; a server's welcome.hb
@@ -118,7 +120,7 @@ public:
     //    refuses sends until it drains below, DropOldest evicts at the next send, each
     //    eviction reported by dropped()), maxInFlight, keepOnClose, requestTimeout (new
     //    requests), and which token provider is called next;
-    //  - at the next connection, never under an open socket: extraHeaders, tls,
+    //  - at the next connection, never under an open socket: extraHeaders, tls, proxy,
     //    maxIncomingFrameSize, and whether a token is sent at all;
     //  - codec and rawMode: queued payloads are already encoded, so these wait for a
     //    moment with no socket and an empty outbox (at once when stopped with nothing
@@ -210,7 +212,10 @@ public:
 public Q_SLOTS:
     // Starts connecting (Idle/Closed/Failed -> Connecting); while Reconnecting, tries again
     // at once instead of waiting out the backoff; a no-op while Connecting/Connected.
-    // Without a URL: errorOccurred(Error::NoUrl) (fatal) at once, and the state is unchanged.
+    // Without a URL: errorOccurred(Error::NoUrl) (fatal) at once, and the state is unchanged;
+    // likewise errorOccurred(Error::InvalidArgument) (fatal) when options().tls is invalid
+    // (a bad pin...). A URL whose query looks like it carries a credential (token=,
+    // access_token=, password=...) gets one warning per client (tether.client).
     void open();
     // Closes with 1000 (the server may forget the session) and ends in Closed. Queued
     // messages are dropped(Closed) unless QueueOptions::keepOnClose; pending requests fail

@@ -59,8 +59,11 @@ public:
         ConnectionRefused = 200,
         ConnectionLost = 201,    // the link dropped while a request was pending on it
         HostNotFound = 202,
-        TlsError = 203,          // certificate not trusted, name mismatch, TLS handshake failure
+        TlsError = 203,          // certificate not trusted, expired, name mismatch; TLS handshake
+                                 // failure (protocol too old, client certificate refused) (fatal;
+                                 // data(): the QSslError::SslError names when certificates failed)
         NetworkError = 204,      // any other socket error, or an abnormal close
+        TlsPinMismatch = 205,    // the server's keys match none of TlsOptions::pinnedPublicKeys (fatal)
 
         // 3xx: the peer does not speak Tether v1 correctly.
         ProtocolMismatch = 300,  // the server picked no Tether subprotocol (fatal)
@@ -103,7 +106,7 @@ public:
 
     Code code() const;             // what went wrong; NoError for a default-constructed Error
     Kind kind() const;             // derived from the code's band
-    QString message() const;       // for humans; never contains a token or a payload
+    QString message() const;       // for humans; never contains a token, a header value or a payload
     // Fatal: the client gave up (state Failed) and needs open() again; non-fatal errors
     // concern one operation or are retried by the client on its own.
     bool isFatal() const;
@@ -115,7 +118,8 @@ public:
     QString serverCode() const;
     // The WebSocket close code that caused this error, 0 when none.
     int closeCode() const;
-    // `err.data` of a res/nack, undefined when absent.
+    // `err.data` of a res/nack; for TlsError the QSslError::SslError names of the
+    // certificate errors (a CBOR array of strings); undefined when absent.
     QCborValue data() const;
 
     Error &setServerCode(const QString &serverCode);  // sets serverCode(); returns *this (chains)
@@ -141,6 +145,8 @@ private:
     QSharedDataPointer<ErrorData> d;
 };
 
+// "Tether::Error(Code (kind): message ...)". The server's data() is not printed (it may be
+// app data); a message that names a credential (token=..., password=...) is redacted.
 TETHER_EXPORT QDebug operator<<(QDebug debug, const Error &error);
 
 } // namespace Tether

@@ -7,17 +7,20 @@
 #pragma once
 
 #include <Tether/global.h>
+#include <Tether/tlsoptions.h>
 #include <Tether/types.h>
 
 #include <QtCore/QByteArray>
 #include <QtCore/QList>
 #include <QtCore/QPair>
 #include <QtCore/QString>
-#include <QtNetwork/QSslCertificate>
+#include <QtNetwork/QNetworkProxy>
 
 #include <chrono>
 #include <functional>
 #include <optional>
+
+class QDebug;
 
 namespace Tether {
 
@@ -55,18 +58,9 @@ struct QueueOptions {
     bool keepOnClose = false;
 };
 
-// wss:// settings. Verification is always on unless verifyPeer is turned off explicitly.
-struct TlsOptions {
-    // Extra CA certificates trusted in addition to the system's (e.g. a private CA).
-    QList<QSslCertificate> caCertificates;
-    // Trust the system's CA certificates as well; false: trust only caCertificates.
-    bool useSystemCaCertificates = true;
-    // Turning this off accepts any certificate: for local experiments only. Even then every
-    // TLS error is logged (tether.transport, warning) and never silently ignored.
-    bool verifyPeer = true;
-};
-
-// A token for `hello.token`. The provider is called before each connection attempt
+// A token for `hello.token` (never put in the URL: URLs end up in proxy and server logs; a
+// URL whose query looks like it carries a secret gets one warning, tether.client). The
+// provider is called before each connection attempt
 // (TokenReason::Connect) and after a 4001 close (TokenReason::Expired). It answers by
 // calling `reply` exactly once — at once or later, on the client's thread — with the token,
 // or with std::nullopt and a reason when it cannot get one. Only one call is in flight at a
@@ -92,7 +86,11 @@ struct ClientOptions {
     std::chrono::milliseconds requestTimeout{30000};    // default of RequestOptions::timeout
     qint64 maxIncomingFrameSize = 16 * 1024 * 1024;     // larger frames close the connection (1009)
     TokenProvider tokenProvider;                   // empty: no token is sent
-    TlsOptions tls;                                // wss:// trust settings
+    TlsOptions tls;                                // wss://: trust, pins, client certificate
+    // The proxy the socket goes through (HTTP CONNECT or SOCKS5). Default
+    // QNetworkProxy::DefaultProxy: the application's (QNetworkProxy::setApplicationProxy()),
+    // none unless the app set one. QNetworkProxy::NoProxy: always direct.
+    QNetworkProxy proxy{QNetworkProxy::DefaultProxy};
     // Extra HTTP headers on the WebSocket upgrade request (e.g. a cookie). Never logged.
     QList<QPair<QByteArray, QByteArray>> extraHeaders;
 
@@ -147,5 +145,9 @@ struct RequestOptions {
     // Idempotent: resent after a reconnect instead of failing with ConnectionLost.
     bool retryable = false;
 };
+
+// For logs: every option, with secrets hidden — the token provider and the proxy password
+// only as set or not, extra header values and the client key as <redacted>.
+TETHER_EXPORT QDebug operator<<(QDebug debug, const ClientOptions &options);
 
 } // namespace Tether
