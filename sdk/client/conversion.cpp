@@ -135,14 +135,18 @@ Error error(const Engine::Error &e, const Error &transport)
 {
     Error::Code code = errorCode(e.code);
     QString message = e.message;
-    // The engine knows only "the socket failed"; the transport knows how.
+    QCborValue data = e.data;
+    // The engine knows only "the socket failed"; the transport knows how (and, for TLS,
+    // which certificate errors: its data()).
     if (code == Error::NetworkError && transport.isError() && transport.kind() == Error::Transport) {
         code = transport.code();
         if (message.isEmpty())
             message = transport.message();
+        if (data.isUndefined())
+            data = transport.data();
     }
     Error result(code, message, e.fatal);
-    result.setServerCode(e.remoteCode).setCloseCode(e.closeCode).setData(e.data);
+    result.setServerCode(e.remoteCode).setCloseCode(e.closeCode).setData(data);
     return result;
 }
 

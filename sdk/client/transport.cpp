@@ -206,7 +206,9 @@ void WebSocketTransport::noteSocketError(QAbstractSocket::SocketError error)
     const Error::Code code = transportErrorCode(error);
     // A TLS handshake failure (protocol version, a client certificate the server refuses,
     // no shared cipher) is a configuration problem on one side: retrying cannot fix it.
-    m_error = Error(code, m_socket->errorString(), code == Error::TlsError);
+    m_error = code == Error::TlsError
+        ? Error(code, QStringLiteral("TLS handshake failed: ") + m_socket->errorString(), true)
+        : Error(code, m_socket->errorString());
 }
 
 void WebSocketTransport::onSocketError(QAbstractSocket::SocketError error)

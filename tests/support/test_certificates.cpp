@@ -15,6 +15,56 @@ QString TestCertificates::caCertPath() const { return path(QStringLiteral("ca.pe
 QString TestCertificates::serverCertPath() const { return path(QStringLiteral("server.pem")); }
 QString TestCertificates::serverKeyPath() const { return path(QStringLiteral("server.key")); }
 QString TestCertificates::untrustedCaPath() const { return path(QStringLiteral("other-ca.pem")); }
+QString TestCertificates::expiredServerCertPath() const { return path(QStringLiteral("server-expired.pem")); }
+QString TestCertificates::wrongHostServerCertPath() const { return path(QStringLiteral("server-wronghost.pem")); }
+QString TestCertificates::clientCertPath() const { return path(QStringLiteral("client.pem")); }
+QString TestCertificates::clientKeyPath() const { return path(QStringLiteral("client.key")); }
+QString TestCertificates::untrustedClientCertPath() const { return path(QStringLiteral("rogue-client.pem")); }
+QString TestCertificates::untrustedClientKeyPath() const { return path(QStringLiteral("rogue-client.key")); }
+QString TestCertificates::spareKeyPath() const { return path(QStringLiteral("spare.key")); }
+
+bool TestCertificates::writeFile(const QString &name, const QByteArray &contents)
+{
+    QFile file(path(name));
+    if (!file.open(QIODevice::WriteOnly) || file.write(contents) != contents.size()) {
+        m_error = file.errorString();
+        return false;
+    }
+    return true;
+}
+
+bool TestCertificates::makeKeyAndCsr(const QString &name, const QString &cn)
+{
+    return openssl({QStringLiteral("req"), QStringLiteral("-newkey"), QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+                    QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes"), QStringLiteral("-keyout"),
+                    name + QStringLiteral(".key"), QStringLiteral("-out"), name + QStringLiteral(".csr"),
+                    QStringLiteral("-subj"), QStringLiteral("/CN=") + cn});
+}
+
+// `days` -1 makes a certificate that expired a day before it was made (notAfter < now).
+bool TestCertificates::signWithCa(const QString &csr, const QString &ca, const QString &extensions,
+                                  const QString &days, const QString &out)
+{
+    return openssl({QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"), csr, QStringLiteral("-CA"),
+                    ca + QStringLiteral(".pem"), QStringLiteral("-CAkey"), ca + QStringLiteral(".key"),
+                    QStringLiteral("-CAcreateserial"), QStringLiteral("-days"), days, QStringLiteral("-extfile"),
+                    extensions, QStringLiteral("-out"), out});
+}
+
+QString TestCertificates::publicKeyPin(const QString &keyPath)
+{
+    const QString der = keyPath + QStringLiteral(".spki.der");
+    const QString digest = keyPath + QStringLiteral(".spki.sha256");
+    if (!openssl({QStringLiteral("pkey"), QStringLiteral("-in"), keyPath, QStringLiteral("-pubout"),
+                  QStringLiteral("-outform"), QStringLiteral("DER"), QStringLiteral("-out"), der})
+        || !openssl({QStringLiteral("dgst"), QStringLiteral("-sha256"), QStringLiteral("-binary"),
+                     QStringLiteral("-out"), digest, der}))
+        return {};
+    QFile file(digest);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    return QString::fromLatin1(file.readAll().toBase64());
+}
 
 bool TestCertificates::openssl(const QStringList &args)
 {
@@ -57,28 +107,34 @@ bool TestCertificates::generate()
         || !makeCa(QStringLiteral("other-ca"), QStringLiteral("Untrusted Test CA")))
         return false;
 
-    QFile extensions(path(QStringLiteral("server.ext")));
-    if (!extensions.open(QIODevice::WriteOnly)) {
-        m_error = extensions.errorString();
+    if (!writeFile(QStringLiteral("server.ext"), "basicConstraints=CA:FALSE\n"
+                                                 "keyUsage=critical,digitalSignature,keyEncipherment\n"
+                                                 "extendedKeyUsage=serverAuth\n"
+                                                 "subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+        || !writeFile(QStringLiteral("wronghost.ext"), "basicConstraints=CA:FALSE\n"
+                                                       "keyUsage=critical,digitalSignature,keyEncipherment\n"
+                                                       "extendedKeyUsage=serverAuth\n"
+                                                       "subjectAltName=DNS:wrong.example\n")
+        || !writeFile(QStringLiteral("client.ext"), "basicConstraints=CA:FALSE\n"
+                                                    "keyUsage=critical,digitalSignature\n"
+                                                    "extendedKeyUsage=clientAuth\n"))
         return false;
-    }
-    extensions.write("basicConstraints=CA:FALSE\n"
-                     "keyUsage=critical,digitalSignature,keyEncipherment\n"
-                     "extendedKeyUsage=serverAuth\n"
-                     "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-    extensions.close();
 
-    return openssl(QStringList{QStringLiteral("req")} + ecKey
-                   + QStringList{QStringLiteral("-keyout"), QStringLiteral("server.key"),
-                                 QStringLiteral("-out"), QStringLiteral("server.csr"),
-                                 QStringLiteral("-subj"), QStringLiteral("/CN=localhost")})
-        && openssl({QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"),
-                    QStringLiteral("server.csr"), QStringLiteral("-CA"), QStringLiteral("ca.pem"),
-                    QStringLiteral("-CAkey"), QStringLiteral("ca.key"),
-                    QStringLiteral("-CAcreateserial"), QStringLiteral("-days"),
-                    QStringLiteral("2"), QStringLiteral("-extfile"),
-                    QStringLiteral("server.ext"), QStringLiteral("-out"),
-                    QStringLiteral("server.pem")});
+    const QString ca = QStringLiteral("ca");
+    return makeKeyAndCsr(QStringLiteral("server"), QStringLiteral("localhost"))
+        && signWithCa(QStringLiteral("server.csr"), ca, QStringLiteral("server.ext"), QStringLiteral("2"),
+                      QStringLiteral("server.pem"))
+        && signWithCa(QStringLiteral("server.csr"), ca, QStringLiteral("server.ext"), QStringLiteral("-1"),
+                      QStringLiteral("server-expired.pem"))
+        && signWithCa(QStringLiteral("server.csr"), ca, QStringLiteral("wronghost.ext"), QStringLiteral("2"),
+                      QStringLiteral("server-wronghost.pem"))
+        && makeKeyAndCsr(QStringLiteral("client"), QStringLiteral("Tether Test Client"))
+        && signWithCa(QStringLiteral("client.csr"), ca, QStringLiteral("client.ext"), QStringLiteral("2"),
+                      QStringLiteral("client.pem"))
+        && makeKeyAndCsr(QStringLiteral("rogue-client"), QStringLiteral("Rogue Client"))
+        && signWithCa(QStringLiteral("rogue-client.csr"), QStringLiteral("other-ca"), QStringLiteral("client.ext"),
+                      QStringLiteral("2"), QStringLiteral("rogue-client.pem"))
+        && makeKeyAndCsr(QStringLiteral("spare"), QStringLiteral("spare"));
 }
 
 } // namespace Tether::Testing
