@@ -40,26 +40,24 @@ QStringList secretQueryKeys(const QUrl &url)
 
 QString redactedUrl(const QUrl &url)
 {
-    QUrl out = url.adjusted(QUrl::RemoveUserInfo);
-    if (out.hasQuery()) {
-        QUrlQuery query(out);
-        QList<QPair<QString, QString>> items = query.queryItems(QUrl::FullyDecoded);
-        for (auto &item : items) {
-            if (looksSecret(item.first))
-                item.second = kRedacted;
-        }
-        QUrlQuery redacted;
-        redacted.setQueryItems(items);
-        out.setQuery(redacted);
-    }
-    return out.toDisplayString();
+    const QUrl base = url.adjusted(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemoveFragment);
+    if (!url.hasQuery())
+        return base.toDisplayString();
+    // Built by hand: QUrl would percent-encode the marker.
+    QStringList items;
+    const QUrlQuery query(url);
+    for (const auto &item : query.queryItems(QUrl::PrettyDecoded))
+        items << item.first + u'=' + (looksSecret(item.first) ? QString(kRedacted) : item.second);
+    return base.toDisplayString() + u'?' + items.join(u'&');
 }
 
 QString redactText(const QString &text)
 {
-    static const QRegularExpression bearer(QStringLiteral("(\\bbearer\\s+)\\S+"),
+    static const QRegularExpression bearer(QStringLiteral("(\\bbearer\\s+)[^\\s\"',;]+"),
                                            QRegularExpression::CaseInsensitiveOption);
-    static const QRegularExpression pair(QStringLiteral("([A-Za-z][A-Za-z0-9_.-]*)(\\s*[=:]\\s*)(\"[^\"]*\"|[^\\s&,;]+)"));
+    // name=value, and "name": "value" (JSON). Not "name: value": that is prose too often.
+    static const QRegularExpression pair(
+        QStringLiteral("\"?([A-Za-z][A-Za-z0-9_.-]*)\"?(=|\"\\s*:\\s*)(\"[^\"]*\"|[^\\s&,;\"]+)"));
     QString out = text;
     out.replace(bearer, QStringLiteral("\\1") + kRedacted);
     QString result;

@@ -28,9 +28,9 @@ TETHER_AUTOTEST_EXPORT QStringList secretQueryKeys(const QUrl &url);
 // item replaced by <redacted>.
 TETHER_AUTOTEST_EXPORT QString redactedUrl(const QUrl &url);
 
-// `text` with the value of every `name=value` or `name: value` whose name looks secret,
-// and every "Bearer xxx", replaced by <redacted> (for messages built from server or
-// socket text).
+// `text` with the value of every `name=value` or JSON `"name": "value"` whose name looks
+// secret, and every "Bearer xxx", replaced by <redacted> (for messages built from server
+// or socket text). "name: value" is left alone: it is prose too often.
 TETHER_AUTOTEST_EXPORT QString redactText(const QString &text);
 
 } // namespace Tether::Secrets

@@ -6,6 +6,7 @@
 // 4001 (the client refreshes its token), everything else unauthorized + 4401, with the
 // reason in `msg`.
 #include "conformance.h"
+#include "test_tokens.h"
 
 #include <QtCore/QCborArray>
 #include <QtCore/QDateTime>
@@ -18,6 +19,9 @@
 #include <QtCore/QTemporaryDir>
 
 using namespace Conformance;
+using Tether::Testing::base64Url;
+using Tether::Testing::hs256Jwt;
+using Tether::Testing::jwtPart;
 
 namespace {
 
@@ -30,16 +34,6 @@ qint64 nowSeconds()
     return QDateTime::currentSecsSinceEpoch();
 }
 
-QByteArray b64(const QByteArray &bytes)
-{
-    return bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
-}
-
-QByteArray jsonPart(const QJsonObject &object)
-{
-    return b64(QJsonDocument(object).toJson(QJsonDocument::Compact));
-}
-
 QJsonObject claims(const QString &sub, qint64 exp)
 {
     return QJsonObject{{QStringLiteral("sub"), sub}, {QStringLiteral("exp"), exp},
@@ -49,15 +43,13 @@ QJsonObject claims(const QString &sub, qint64 exp)
 QString hs256(const QJsonObject &payload, const QByteArray &secret = kHsSecret,
               const QString &alg = QStringLiteral("HS256"))
 {
-    const QByteArray input = jsonPart(QJsonObject{{QStringLiteral("alg"), alg}, {QStringLiteral("typ"), QStringLiteral("JWT")}})
-                             + '.' + jsonPart(payload);
-    return QString::fromLatin1(input + '.' + b64(QMessageAuthenticationCode::hash(input, secret, QCryptographicHash::Sha256)));
+    return hs256Jwt(payload, secret, alg);
 }
 
 QString legacyToken(const QString &user, qint64 expiry)
 {
     const QByteArray payload = user.toUtf8() + '.' + QByteArray::number(expiry);
-    return QString::fromLatin1(payload + '.' + b64(QMessageAuthenticationCode::hash(payload, kLegacySecret.toUtf8(),
+    return QString::fromLatin1(payload + '.' + base64Url(QMessageAuthenticationCode::hash(payload, kLegacySecret.toUtf8(),
                                                                                      QCryptographicHash::Sha256)));
 }
 
@@ -82,16 +74,16 @@ public:
     // An RS256 token over `payload`; `otherKey`: signed by a key the server does not know.
     QString rs256(const QJsonObject &payload, bool otherKey = false)
     {
-        const QByteArray input = jsonPart(QJsonObject{{QStringLiteral("alg"), QStringLiteral("RS256")},
+        const QByteArray input = jwtPart(QJsonObject{{QStringLiteral("alg"), QStringLiteral("RS256")},
                                                       {QStringLiteral("typ"), QStringLiteral("JWT")}})
-                                 + '.' + jsonPart(payload);
+                                 + '.' + jwtPart(payload);
         QByteArray signature;
         QString error;
         if (!run({QStringLiteral("dgst"), QStringLiteral("-sha256"), QStringLiteral("-sign"),
                   path(otherKey ? QStringLiteral("other.key") : QStringLiteral("rsa.key"))},
                  input, &error, &signature))
             qWarning("openssl dgst failed: %s", qPrintable(error));
-        return QString::fromLatin1(input + '.' + b64(signature));
+        return QString::fromLatin1(input + '.' + base64Url(signature));
     }
 
 private:
@@ -200,7 +192,7 @@ private Q_SLOTS:
         const QStringList parts = tampered.split(QLatin1Char('.'));
         QJsonObject promoted = good;
         promoted[QStringLiteral("sub")] = QStringLiteral("admin");
-        tampered = parts[0] + QLatin1Char('.') + QString::fromLatin1(jsonPart(promoted)) + QLatin1Char('.') + parts[2];
+        tampered = parts[0] + QLatin1Char('.') + QString::fromLatin1(jwtPart(promoted)) + QLatin1Char('.') + parts[2];
         QTest::addRow("payload changed after signing") << tampered << unauthorized << 4401
                                                        << QStringLiteral("signature") << false;
         QTest::addRow("signature missing") << parts[0] + QLatin1Char('.') + parts[1] + QLatin1Char('.')
@@ -208,7 +200,7 @@ private Q_SLOTS:
 
         // Wrong algorithm.
         const QString none = QString::fromLatin1(
-            jsonPart(QJsonObject{{QStringLiteral("alg"), QStringLiteral("none")}}) + '.' + jsonPart(good) + '.');
+            jwtPart(QJsonObject{{QStringLiteral("alg"), QStringLiteral("none")}}) + '.' + jwtPart(good) + '.');
         QTest::addRow("alg none") << none << unauthorized << 4401 << QStringLiteral("algorithm") << false;
         QTest::addRow("alg none with a signature") << hs256(good, kHsSecret, QStringLiteral("none"))
                                                    << unauthorized << 4401 << QStringLiteral("algorithm") << false;
