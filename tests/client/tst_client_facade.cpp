@@ -56,6 +56,7 @@ private Q_SLOTS:
     void setReadingIsIgnored();
     void subprotocolMismatchFails_data();
     void subprotocolMismatchFails();
+    void fatalTransportErrorFailsForGood();
     void transportErrorsReachTheApp_data();
     void transportErrorsReachTheApp();
     void transportErrorCodeMapping_data();
@@ -823,6 +824,30 @@ void tst_ClientFacade::subprotocolMismatchFails()
     QVERIFY(rig.failures.first().isFatal());
     QCOMPARE(rig.failures.first().kind(), Error::Remote);
     QCOMPARE(rig.client->error().code(), Error::ProtocolMismatch);
+    rig.advance(600s);
+    QCOMPARE(rig.takeCalls(), QStringList());
+}
+
+// A transport error marked fatal (a refused certificate, a pin mismatch: see
+// transport_p.h) ends the client in Failed at once with that error: no reconnecting(), no
+// second open on the transport, whatever the time.
+void tst_ClientFacade::fatalTransportErrorFailsForGood()
+{
+    Rig rig(unitOptions());
+    rig.client->open();
+    rig.log.clear();
+    Error tls(Error::TlsError, QStringLiteral("TLS certificate rejected: The certificate has expired"), true);
+    tls.setData(QCborArray{QStringLiteral("CertificateExpired")});
+    rig.closed(1006, tls);
+    QCOMPARE(rig.log, (QStringList{QStringLiteral("state:Failed"), QStringLiteral("error:TlsError"),
+                                   QStringLiteral("failed:TlsError")}));
+    const Error failure = rig.failures.first();
+    QVERIFY(failure.isFatal());
+    QCOMPARE(failure.kind(), Error::Transport);
+    QCOMPARE(failure.message(), tls.message());
+    QCOMPARE(failure.data(), QCborValue(QCborArray{QStringLiteral("CertificateExpired")}));
+    QCOMPARE(rig.client->state(), State::Failed);
+    rig.takeCalls();
     rig.advance(600s);
     QCOMPARE(rig.takeCalls(), QStringList());
 }
