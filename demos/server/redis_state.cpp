@@ -30,6 +30,47 @@ std::string number(std::uint64_t n) { return std::to_string(n); }
 // The error a session write gets when another node owns the session now.
 constexpr const char *kFenced = "TETHERFENCED session owned by another node";
 
+// The epoch names this incarnation of the stream: a stream (or epoch) that is missing
+// when a publication arrives (never made, deleted, lost with an AOF) starts a new one,
+// so a position in the old one cannot be mistaken for one in the new. One script: the
+// check, the XADD and the PUBLISH (which carries the entry's id and epoch) cannot
+// interleave with another node's, so every node sees the stream's order.
+// KEYS: stream, epoch. ARGV: new epoch, MAXLEN, entry, pub/sub channel, message.
+const char *const kAnnounceScript =
+    "if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[2]) == 0 then "
+    "redis.call('SET', KEYS[2], ARGV[1]) end "
+    "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'p', ARGV[3]) "
+    "redis.call('PUBLISH', ARGV[4], id .. ' ' .. redis.call('GET', KEYS[2]) .. ' ' .. ARGV[5]) "
+    "return id";
+
+// One script, so that a node dying mid-write (its last bytes cut off by the kill)
+// cannot leave the position past an entry whose owed copy never landed: the resume
+// would skip it in the stream and not find it owed either. And only while this node
+// owns the session (`node`): once another node loaded it, a late write of ours would
+// give a seq it does not know, or move its position.
+// The owed set is a sorted set by seq: trimmed by seq on ack, a re-added seq a no-op.
+// KEYS: session hash, owed set, positions. ARGV: node, seq, owed entry, TTL, channel, position.
+const std::string kDeliverScript =
+    "if redis.call('HGET', KEYS[1], 'node') ~= ARGV[1] then return redis.error_reply('" + std::string(kFenced)
+    + "') end "
+      "redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3]) "
+      "redis.call('PEXPIRE', KEYS[2], ARGV[4]) "
+      "redis.call('HSET', KEYS[1], 'outSeq', ARGV[2]) "
+      "if ARGV[5] ~= '' then "
+      "redis.call('HSET', KEYS[3], ARGV[5], ARGV[6]) "
+      "redis.call('PEXPIRE', KEYS[3], ARGV[4]) end "
+      "return 1";
+
+// The claim of a session by the node loading it (fencing, README.md): when the hash's
+// `user` is the hello's, `node` becomes this node; returns the previous owner.
+// KEYS: session hash. ARGV: user, node.
+const char *const kClaimScript =
+    "local user = redis.call('HGET', KEYS[1], 'user') "
+    "if user == false or user ~= ARGV[1] then return false end "
+    "local previous = redis.call('HGET', KEYS[1], 'node') "
+    "redis.call('HSET', KEYS[1], 'node', ARGV[2]) "
+    "return previous or ''";
+
 bool isFenced(const redisReply *reply)
 {
     static const std::string prefix = "TETHERFENCED";
@@ -128,7 +169,10 @@ RedisState::RedisState(const Options &options, Redis &redis, TimerQueue &timers)
       m_redis(redis),
       m_timers(timers),
       m_node(QString::fromStdString(options.nodeId)),
-      m_nodeChannel(nodeKey(options.nodeId))
+      m_nodeChannel(nodeKey(options.nodeId)),
+      m_announceScript(redis.addScript(kAnnounceScript)),
+      m_deliverScript(redis.addScript(kDeliverScript)),
+      m_claimScript(redis.addScript(kClaimScript))
 {
     m_redis.setMessageHandler(
         [this](size_t shard, const std::string &channel, const std::string &payload) { onMessage(shard, channel, payload); });
@@ -312,23 +356,14 @@ void RedisState::announce(const QString &ch, const QString &fromPeer, const Publ
         write(channel, {"PUBLISH", channel, "- - " + message}, std::move(done));
         return;
     }
-    // The epoch names this incarnation of the stream: a stream (or epoch) that is missing
-    // when a publication arrives (never made, deleted, lost with an AOF) starts a new one,
-    // so a position in the old one cannot be mistaken for one in the new. One script: the
-    // check, the XADD and the PUBLISH (which carries the entry's id and epoch) cannot
-    // interleave with another node's, so every node sees the stream's order.
-    static const std::string script =
-        "if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[2]) == 0 then "
-        "redis.call('SET', KEYS[2], ARGV[1]) end "
-        "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'p', ARGV[3]) "
-        "redis.call('PUBLISH', ARGV[4], id .. ' ' .. redis.call('GET', KEYS[2]) .. ' ' .. ARGV[5]) "
-        "return id";
-    write(key,
-          {"EVAL", script, "2", key + ":h", key + ":epoch",
-           m_options.nodeId + "-" + number(std::uint64_t(Metrics::unixMs())) + "-" + randomHex(4),
+    script(key, m_announceScript, {key + ":h", key + ":epoch"},
+          {m_options.nodeId + "-" + number(std::uint64_t(Metrics::unixMs())) + "-" + randomHex(4),
            number(std::uint64_t(std::max(1, streamLength(m_options)))),
            cbor(QCborArray{history->body->id, history->body->d, qint64(history->unixMs), history->peer}), channel, message},
-          std::move(done));
+          [done = std::move(done)](redisReply *reply) {
+              if (done)
+                  done(reply && reply->type != REDIS_REPLY_ERROR);
+          });
 }
 
 void RedisState::positionAdvanced(const Session &s, const QString &ch, const StreamPos &pos)
@@ -607,6 +642,19 @@ void RedisState::send(const std::string &routingKey, std::vector<std::string> ar
     });
 }
 
+void RedisState::script(const std::string &routingKey, const Redis::Script &script, const std::vector<std::string> &keys,
+                        const std::vector<std::string> &args, Redis::Callback callback)
+{
+    ++m_inFlight;
+    m_redis.evalScript(shardOf(routingKey), script, keys, args, [this, callback = std::move(callback)](redisReply *reply) {
+        --m_inFlight;
+        if (reply && reply->type == REDIS_REPLY_ERROR && !isFenced(reply))
+            TS_WARN("redis: script failed: %.*s", int(std::min<size_t>(reply->len, 200)), reply->str);
+        if (callback)
+            callback(reply);
+    });
+}
+
 void RedisState::write(const std::string &routingKey, std::vector<std::string> args, Done done)
 {
     send(routingKey, std::move(args), [done = std::move(done)](redisReply *reply) {
@@ -665,26 +713,10 @@ void RedisState::nackRemembered(const Session &s, const Nack &nack)
 
 void RedisState::outboundQueued(const Session &s, const OutboundMessage &m, const StreamPos *pos, Done done)
 {
-    // One script, so that a node dying mid-write (its last bytes cut off by the kill)
-    // cannot leave the position past an entry whose owed copy never landed: the resume
-    // would skip it in the stream and not find it owed either. And only while this node
-    // owns the session (`node`): once another node loaded it, a late write of ours would
-    // give a seq it does not know, or move its position.
-    // The owed set is a sorted set by seq: trimmed by seq on ack, a re-added seq a no-op.
-    static const std::string script =
-        "if redis.call('HGET', KEYS[1], 'node') ~= ARGV[1] then return redis.error_reply('" + std::string(kFenced)
-        + "') end "
-          "redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3]) "
-          "redis.call('PEXPIRE', KEYS[2], ARGV[4]) "
-          "redis.call('HSET', KEYS[1], 'outSeq', ARGV[2]) "
-          "if ARGV[5] ~= '' then "
-          "redis.call('HSET', KEYS[3], ARGV[5], ARGV[6]) "
-          "redis.call('PEXPIRE', KEYS[3], ARGV[4]) end "
-          "return 1";
     const std::string key = sessionKey(s.sid);
     const std::string ttl = number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)));
-    send(key,
-         {"EVAL", script, "3", key, key + ":out", key + ":pos", m_options.nodeId, number(m.seq),
+    script(key, m_deliverScript, {key, key + ":out", key + ":pos"},
+         {m_options.nodeId, number(m.seq),
           cbor(QCborArray{qint64(m.seq), m.body->id, m.body->ch, m.body->d}), ttl,
           pos ? m.body->ch.toStdString() : std::string(), pos ? pos->id() + " " + pos->epoch : std::string()},
          [this, sid = s.sid, done = std::move(done)](redisReply *reply) {
@@ -734,13 +766,7 @@ void RedisState::loadSession(const QString &sid, const QString &user, LoadDone d
     // owner's writes are refused (outboundQueued), so the reads below see everything it
     // wrote that will ever count, and nothing lands behind them. Another user's session
     // is not claimed (it will not be resumed here).
-    static const std::string claim =
-        "local user = redis.call('HGET', KEYS[1], 'user') "
-        "if user == false or user ~= ARGV[1] then return false end "
-        "local previous = redis.call('HGET', KEYS[1], 'node') "
-        "redis.call('HSET', KEYS[1], 'node', ARGV[2]) "
-        "return previous or ''";
-    send(key, {"EVAL", claim, "1", key, user.toStdString(), m_options.nodeId}, [job](redisReply *reply) {
+    script(key, m_claimScript, {key}, {user.toStdString(), m_options.nodeId}, [job](redisReply *reply) {
         std::string previous;
         if (reply && replyString(reply, previous) && previous.size() <= kMaxFieldText) {
             job->claimed = true;

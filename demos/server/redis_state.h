@@ -73,6 +73,9 @@ private:
     size_t shardOf(const std::string &key) const;
     void send(const std::string &routingKey, std::vector<std::string> args, Redis::Callback callback = {});
     void write(const std::string &routingKey, std::vector<std::string> args, Done done);
+    // EVALSHA of a registered script (Redis::evalScript), counted like send().
+    void script(const std::string &routingKey, const Redis::Script &script, const std::vector<std::string> &keys,
+                const std::vector<std::string> &args, Redis::Callback callback = {});
     void expireSession(const Session &s, std::int64_t ttlMs);
     void heartbeat();
     void beat(size_t shard);
@@ -84,6 +87,9 @@ private:
     TimerQueue &m_timers;
     QString m_node;
     std::string m_nodeChannel;
+    const Redis::Script &m_announceScript;
+    const Redis::Script &m_deliverScript;
+    const Redis::Script &m_claimScript;
     size_t m_inFlight = 0;
     std::function<void(const QString &)> m_onTakeover;
     RemoteHandler m_onRemote;

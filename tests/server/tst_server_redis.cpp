@@ -3,9 +3,12 @@
 // tether-server nodes sharing them. Sessions resume on another node after a SIGKILL,
 // takeover across nodes (4409), acks only after Redis has the write, node and Redis
 // restarts lose nothing, Redis down → temporary refusal with retryAfter then recovery,
-// garbage in the keys is rejected without a crash, two shards.
+// garbage in the keys is rejected without a crash, two shards; scripts survive a SCRIPT
+// FLUSH, /metrics counters are live.
 #include "conformance.h"
 #include "redis_process.h"
+
+#include <QtNetwork/QTcpSocket>
 
 using namespace Conformance;
 
@@ -69,6 +72,31 @@ QString expectRefusal(RawClient &c, const QUrl &url, const QString &code, int cl
     if (!uintField(*error, QLatin1StringView("retryAfter")))
         return QStringLiteral("no retryAfter in ") + QString::fromUtf8(describe(*error));
     return expectClose(c, closeCode, kWaitMs);
+}
+
+// One sample of the node's GET /metrics (-1 when absent or unreachable).
+double metric(const ServerProcess &node, const QByteArray &name)
+{
+    QTcpSocket socket;
+    socket.connectToHost(node.host(), node.port());
+    if (!socket.waitForConnected(kWaitMs))
+        return -1;
+    socket.write("GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    QByteArray response;
+    QElapsedTimer clock;
+    clock.start();
+    // The last family of the exposition ends the body.
+    while (!response.contains("\ntether_resident_memory_bytes ") && clock.elapsed() < kWaitMs) {
+        if (socket.waitForReadyRead(100))
+            response += socket.readAll();
+        else if (socket.state() != QAbstractSocket::ConnectedState)
+            break;
+    }
+    for (const QByteArray &line : response.split('\n')) {
+        if (line.startsWith(name + ' '))
+            return line.mid(name.size() + 1).trimmed().toDouble();
+    }
+    return -1;
 }
 
 } // namespace
@@ -555,6 +583,63 @@ private Q_SLOTS:
             QCOMPARE(boolField(resumed, QLatin1StringView("resumed")), true);
             QCOMPARE(uintField(resumed, QLatin1StringView("rx")), quint64(1));
         }
+    }
+    // Redis forgets its scripts (SCRIPT FLUSH; a failover to a replica would do the same):
+    // the node loads them again and repeats the call. Every publication is acked, in the
+    // stream once, and delivered once in order.
+    void scriptCacheFlushLosesNothing()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        START_SERVER(a);
+        const QString room = QStringLiteral("room");
+        RawClient x, y;
+        CHECK_OK(openSession(x, a.url(), Codec::Json));
+        CHECK_OK(subscribe(x, room));
+        CHECK_OK(openSession(y, a.url(), Codec::Json));
+        CHECK_OK(sendReliable(y, 1, QCborValue(1), room, QStringLiteral("p1")));
+        QCOMPARE(metric(a, "tether_redis_script_reloads_total"), 0.0);
+        QCOMPARE(redis.cli({QStringLiteral("SCRIPT"), QStringLiteral("FLUSH")}), QByteArray("OK"));
+        // Both in one loop turn, then one more: the retried call and the next one.
+        y.sendFrame(msgFrame(2, QCborValue(2), QStringLiteral("p2"), room));
+        CHECK_OK(sendReliable(y, 3, QCborValue(3), room, QStringLiteral("p3")));
+        CHECK_OK(sendReliable(y, 4, QCborValue(4), room, QStringLiteral("p4")));
+        QStringList ids;
+        for (int i = 0; i < 4; ++i) {
+            const std::optional<QCborMap> got = nextDataMsg(x, kWaitMs);
+            QVERIFY2(got, qPrintable(x.errorString()));
+            ids << stringField(*got, QLatin1StringView("id")).value_or(QString());
+        }
+        QCOMPARE(ids, (QStringList{QStringLiteral("p1"), QStringLiteral("p2"), QStringLiteral("p3"), QStringLiteral("p4")}));
+        QVERIFY(!nextDataMsg(x, 200));
+        QCOMPARE(redis.cli({QStringLiteral("XLEN"), QStringLiteral("tether:{c:room}:h")}), QByteArray("4"));
+        QVERIFY(metric(a, "tether_redis_script_reloads_total") >= 1);
+        QCOMPARE(metric(a, "tether_redis_errors_total"), 0.0);
+    }
+
+    // The tether_redis_* counters of /metrics move with the traffic, not on the metrics
+    // tick (an hour here).
+    void redisMetricsAreLive()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"),
+                                 {QStringLiteral("--metrics-interval"), QStringLiteral("3600000")}));
+        START_SERVER(a);
+        RawClient c;
+        CHECK_OK(openSession(c, a.url(), Codec::Json));
+        const double replies = metric(a, "tether_redis_replies_total");
+        const double count = metric(a, "tether_redis_reply_wait_seconds_count");
+        QVERIFY2(replies > 0, "the session's writes were answered before the welcome");
+        CHECK_OK(sendReliable(c, 1, QCborValue(1), QStringLiteral("news")));
+        QVERIFY(metric(a, "tether_redis_replies_total") > replies);
+        QVERIFY(metric(a, "tether_redis_reply_wait_seconds_count") > count);
+        QCOMPARE(metric(a, "tether_redis_errors_total"), 0.0);
+        redis.kill();   // the next write fails: counted at once
+        c.sendFrame(msgFrame(2, QCborValue(2)));
+        CHECK_OK(expectErrorThenClose(c, QStringLiteral("unavailable"), 4014, kWaitMs));
+        QVERIFY(metric(a, "tether_redis_errors_total") > 0);
     }
 };
 
