@@ -4,7 +4,7 @@
 // takeover across nodes (4409), acks only after Redis has the write, node and Redis
 // restarts lose nothing, Redis down → temporary refusal with retryAfter then recovery,
 // garbage in the keys is rejected without a crash, two shards; scripts survive a SCRIPT
-// FLUSH, /metrics counters are live.
+// FLUSH, channel keys expire when unused (and the epoch tells), /metrics counters are live.
 #include "conformance.h"
 #include "redis_process.h"
 
@@ -98,6 +98,8 @@ double metric(const ServerProcess &node, const QByteArray &name)
     }
     return -1;
 }
+
+QByteArray pttl(const RedisProcess &redis, const QString &key) { return redis.cli({QStringLiteral("PTTL"), key}); }
 
 } // namespace
 
@@ -330,6 +332,42 @@ private Q_SLOTS:
         QVERIFY2(ok, node.stderrTail().constData());
         CHECK_OK(sendReliable(*c, 1, QCborValue(1)));
         QVERIFY(node.isRunning());
+    }
+
+    // Messages someone else PUBLISHed on a channel's fan-out: logged and ignored whole,
+    // no crash, the channel's next publication still delivered once.
+    void garbageFanOutIsIgnored_data()
+    {
+        QTest::addColumn<QString>("payload");
+        QTest::addRow("empty") << QString();
+        QTest::addRow("no record") << QStringLiteral("epoch");
+        QTest::addRow("no length") << QStringLiteral("e1 1-0");
+        QTest::addRow("length past the end") << QStringLiteral("e1 1-0 999 abc");
+        QTest::addRow("length not a number") << QStringLiteral("e1 1-0 x3 abc");
+        QTest::addRow("bytes after the record") << QStringLiteral("e1 1-0 3 abcdef");
+        QTest::addRow("not CBOR") << QStringLiteral("e1 1-0 3 abc");
+        QTest::addRow("bad stream id") << QStringLiteral("e1 one 3 abc");
+        QTest::addRow("old format") << QStringLiteral("1-0 e1 abc");
+    }
+    void garbageFanOutIsIgnored()
+    {
+        QFETCH(QString, payload);
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        START_SERVER(a);
+        RawClient x, y;
+        CHECK_OK(openSession(x, a.url(), Codec::Json));
+        CHECK_OK(subscribe(x, QStringLiteral("room")));
+        QCOMPARE(redis.cli({QStringLiteral("PUBLISH"), QStringLiteral("tether:{c:room}:pub"), payload}), QByteArray("1"));
+        CHECK_OK(openSession(y, a.url(), Codec::Json));
+        CHECK_OK(sendReliable(y, 1, QCborValue(1), QStringLiteral("room"), QStringLiteral("p1")));
+        const std::optional<QCborMap> got = nextDataMsg(x, kWaitMs);
+        QVERIFY2(got, qPrintable(x.errorString()));
+        QCOMPARE(stringField(*got, QLatin1StringView("id")).value_or(QString()), QStringLiteral("p1"));
+        QVERIFY(!nextDataMsg(x, 200));
+        QVERIFY(a.isRunning());
+        QVERIFY2(a.stderrTail().contains("malformed publication on tether:{c:room}:pub"), a.stderrTail().constData());
     }
 
     // Values someone else wrote into a session's keys: logged, not resumed, no crash.
@@ -640,6 +678,85 @@ private Q_SLOTS:
         c.sendFrame(msgFrame(2, QCborValue(2)));
         CHECK_OK(expectErrorThenClose(c, QStringLiteral("unavailable"), 4014, kWaitMs));
         QVERIFY(metric(a, "tether_redis_errors_total") > 0);
+    }
+
+    // A channel's keys carry --channel-ttl, refreshed while a node follows the channel;
+    // unused, they expire.
+    void channelKeysExpireWhenUnused()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), {QStringLiteral("--channel-ttl"), QStringLiteral("1000")}));
+        START_SERVER(a);
+        RawClient x, y;
+        CHECK_OK(openSession(x, a.url(), Codec::Json));
+        CHECK_OK(subscribe(x, QStringLiteral("busy")));
+        CHECK_OK(openSession(y, a.url(), Codec::Json));
+        CHECK_OK(sendReliable(y, 1, QCborValue(1), QStringLiteral("idle")));
+        CHECK_OK(sendReliable(y, 2, QCborValue(2), QStringLiteral("busy")));
+        QVERIFY(nextDataMsg(x, kWaitMs));
+        for (const char *suffix : {":h", ":epoch"}) {
+            const long long ttl = pttl(redis, QStringLiteral("tether:{c:idle}") + QLatin1StringView(suffix)).toLongLong();
+            QVERIFY2(ttl > 0 && ttl <= 1000, suffix);
+        }
+        for (const char *suffix : {":presence", ":members"}) {
+            const long long ttl = pttl(redis, QStringLiteral("tether:{c:busy}") + QLatin1StringView(suffix)).toLongLong();
+            QVERIFY2(ttl > 0 && ttl <= 1000, suffix);
+        }
+        // Three TTLs later: the unused channel is gone, the followed one is still there.
+        spin(3000);
+        const auto exists = [&](const QString &key) { return redis.cli({QStringLiteral("EXISTS"), key}); };
+        QCOMPARE(exists(QStringLiteral("tether:{c:idle}:h")), QByteArray("0"));
+        QCOMPARE(exists(QStringLiteral("tether:{c:idle}:epoch")), QByteArray("0"));
+        for (const char *suffix : {":h", ":epoch", ":presence", ":members"})
+            QCOMPARE(exists(QStringLiteral("tether:{c:busy}") + QLatin1StringView(suffix)), QByteArray("1"));
+        // Nobody follows it any more: it expires too.
+        x.close();
+        QVERIFY(x.waitClosed());
+        spin(2500);
+        for (const char *suffix : {":h", ":epoch", ":presence", ":members"})
+            QCOMPARE(exists(QStringLiteral("tether:{c:busy}") + QLatin1StringView(suffix)), QByteArray("0"));
+    }
+
+    // History lost by expiry: the next publication starts a new epoch, and a subscriber
+    // whose position was in the expired stream gets resumed=false (sessionLost), never a
+    // silent gap.
+    void expiredHistoryMeansNewSession()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        const QStringList shortTtl{QStringLiteral("--channel-ttl"), QStringLiteral("1000")};
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), shortTtl));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b"), shortTtl));
+        START_SERVER(a);
+        START_SERVER(b);
+        const QString room = QStringLiteral("room");
+        const QStringList epochKey{QStringLiteral("GET"), QStringLiteral("tether:{c:room}:epoch")};
+        RawClient y;
+        CHECK_OK(openSession(y, b.url(), Codec::Json));
+        RawClient x;
+        QCborMap welcome;
+        CHECK_OK(openSession(x, a.url(), Codec::Json, &welcome));
+        CHECK_OK(subscribe(x, room));
+        CHECK_OK(sendReliable(y, 1, QCborValue(0), room, QStringLiteral("y0")));
+        QVERIFY(nextDataMsg(x, kWaitMs));
+        const QByteArray first = redis.cli(epochKey);
+        QVERIFY(!first.isEmpty());
+        x.abort();
+        QVERIFY(x.expectSilence(100));
+        a.kill();   // nobody follows the channel now
+        QVERIFY(waitUntil([&] { return redis.cli({QStringLiteral("EXISTS"), QStringLiteral("tether:{c:room}:h")}) == "0"; },
+                          kWaitMs));
+        CHECK_OK(sendReliable(y, 2, QCborValue(1), room, QStringLiteral("y1")));
+        const QByteArray second = redis.cli(epochKey);
+        QVERIFY(!second.isEmpty());
+        QVERIFY(second != first);
+
+        RawClient x2;
+        QCborMap again;
+        CHECK_OK(openSession(x2, b.url(), Codec::Json, &again, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(again, QLatin1StringView("resumed")), false);
+        QVERIFY(sidOf(again) != sidOf(welcome));
     }
 };
 
