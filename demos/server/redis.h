@@ -102,8 +102,8 @@ public:
     const Script &addScript(std::string source);
     // EVALSHA of `script` with `keys` and `args`; NOSCRIPT is handled here (reload, one
     // retry), so `callback` sees the script's reply, or nullptr / an error like command().
-    bool evalScript(size_t shard, const Script &script, const std::vector<std::string> &keys,
-                    const std::vector<std::string> &args, Callback callback = {});
+    bool evalScript(size_t shard, const Script &script, std::vector<std::string> keys, std::vector<std::string> args,
+                    Callback callback = {});
     // Asks for the flush handler to run before the next write on `shard` (false: the shard
     // is down; the caller then issues its work at once, where it fails).
     bool requestFlush(size_t shard);
@@ -141,6 +141,7 @@ private:
     static void evCleanup(void *privdata);
     static void evNoop(void *) {}
     void loadScripts(Link &link);
+    bool commandArgv(size_t shard, int argc, const char **argv, const size_t *lens, Callback callback);
     void countReply(std::int64_t sentUs, bool error);
     void countError();
 
