@@ -300,7 +300,7 @@ const Redis::Script &Redis::addScript(std::string source)
 }
 
 bool Redis::evalScript(size_t shard, const Script &script, std::vector<std::string> keys, std::vector<std::string> args,
-                       Callback callback)
+                       Callback callback, bool retry)
 {
     // Kept (moved, not copied) for a retry after NOSCRIPT: the script cache was flushed.
     struct Call {
@@ -330,7 +330,7 @@ bool Redis::evalScript(size_t shard, const Script &script, std::vector<std::stri
     };
     if (!m_shards[shard]->cmd.ready)
         return issue(std::move(callback));
-    return issue([this, shard, &script, issue, callback = std::move(callback)](redisReply *reply) mutable {
+    return issue([this, shard, &script, issue, retry, callback = std::move(callback)](redisReply *reply) mutable {
         if (!isNoScript(reply)) {
             if (callback)
                 callback(reply);
@@ -342,6 +342,11 @@ bool Redis::evalScript(size_t shard, const Script &script, std::vector<std::stri
         TS_WARN("redis %s:%d: script %.12s not loaded (SCRIPT FLUSH or a restart), loading it again",
                 m_shards[shard]->endpoint.host.c_str(), m_shards[shard]->endpoint.port, script.sha1().c_str());
         command(shard, {"SCRIPT", "LOAD", script.source()});
+        if (!retry) {
+            if (callback)
+                callback(reply);
+            return;
+        }
         issue(std::move(callback));   // NOSCRIPT again: an error like any other
     });
 }
@@ -667,6 +672,8 @@ int Redis::handleLws(lws *wsi, int reason)
 }
 
 bool replyIsError(const redisReply *reply) { return !reply || reply->type == REDIS_REPLY_ERROR; }
+
+bool replyIsNoScript(const redisReply *reply) { return isNoScript(reply); }
 
 bool replyString(const redisReply *reply, std::string &out)
 {

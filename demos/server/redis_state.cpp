@@ -826,7 +826,7 @@ void RedisState::send(const std::string &routingKey, std::vector<std::string> ar
 }
 
 void RedisState::script(const std::string &routingKey, const Redis::Script &script, std::vector<std::string> keys,
-                        std::vector<std::string> args, Redis::Callback callback)
+                        std::vector<std::string> args, Redis::Callback callback, bool retry)
 {
     if (!m_channelBatches.empty() || !m_sessionBatches.empty())
         flushTag(hashTag(routingKey));
@@ -837,7 +837,7 @@ void RedisState::script(const std::string &routingKey, const Redis::Script &scri
             TS_WARN("redis: script failed: %.*s", int(std::min<size_t>(reply->len, 200)), reply->str);
         if (callback)
             callback(reply);
-    });
+    }, retry);
 }
 
 void RedisState::expireSession(const Session &s, std::int64_t ttlMs)
@@ -1051,13 +1051,19 @@ void RedisState::loadSession(const QString &sid, const QString &user, LoadDone d
     // owner's writes are refused (outboundQueued), so the reads below see everything it
     // wrote that will ever count, and nothing lands behind them. Another user's session
     // is not claimed (it will not be resumed here).
+    // Not repeated after NOSCRIPT: a claim landing behind the reads would fence nothing.
+    // The load reports unavailable instead, the client comes back (script loaded by then).
     script(key, m_claimScript, {key}, {user.toStdString(), m_options.nodeId}, [job](redisReply *reply) {
+        if (replyIsNoScript(reply)) {
+            job->unavailable = true;
+            return;
+        }
         std::string previous;
         if (reply && replyString(reply, previous) && previous.size() <= kMaxFieldText) {
             job->claimed = true;
             job->previousOwner = text(previous);
         }
-    });
+    }, false);
 
     send(key, {"HGETALL", key}, [this, job](redisReply *reply) {
         if (!reply) {

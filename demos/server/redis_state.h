@@ -76,7 +76,7 @@ private:
     void send(const std::string &routingKey, std::vector<std::string> args, Redis::Callback callback = {});
     // EVALSHA of a registered script (Redis::evalScript), counted like send().
     void script(const std::string &routingKey, const Redis::Script &script, std::vector<std::string> keys,
-                std::vector<std::string> args, Redis::Callback callback = {});
+                std::vector<std::string> args, Redis::Callback callback = {}, bool retry = true);
     void expireSession(const Session &s, std::int64_t ttlMs);
     void heartbeat();
     void beat(size_t shard);
