@@ -2,10 +2,13 @@
 
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <libwebsockets.h>
+
+#include <QtCore/QCryptographicHash>
 
 #include <cerrno>
 #include <cstring>
@@ -47,6 +50,13 @@ std::uint16_t crc16(std::string_view data)
             crc = (crc & 0x8000) ? std::uint16_t((crc << 1) ^ 0x1021) : std::uint16_t(crc << 1);
     }
     return crc;
+}
+
+bool isNoScript(const redisReply *reply)
+{
+    static const std::string prefix = "NOSCRIPT";
+    return reply && reply->type == REDIS_REPLY_ERROR && size_t(reply->len) >= prefix.size()
+           && std::equal(prefix.begin(), prefix.end(), reply->str);
 }
 
 std::int64_t nowMicros()
@@ -94,6 +104,14 @@ struct Redis::Pending {
     Callback callback;
     std::int64_t sentUs;
 };
+
+Redis::Script::Script(std::string source) : m_source(std::move(source))
+{
+    const QByteArray digest = QCryptographicHash::hash(QByteArray::fromRawData(m_source.data(), qsizetype(m_source.size())),
+                                                       QCryptographicHash::Sha1)
+                                  .toHex();
+    m_sha1.assign(digest.constData(), size_t(digest.size()));
+}
 
 Redis::Redis(std::vector<Options::RedisEndpoint> endpoints, TimerQueue &timers) : m_timers(timers)
 {
@@ -146,6 +164,7 @@ void Redis::stop()
                 redisAsyncFree(link->ac);   // pending callbacks run with nullptr
         }
     }
+    m_counters = nullptr;   // the owner's metrics may go before this object
     if (g_redis == this)
         g_redis = nullptr;
 }
@@ -251,7 +270,94 @@ void Redis::connect(Shard &shard, bool subscriber)
             delete pending;
         else
             link.sentAtMs.push_back(steadyNowMs());
+        loadScripts(link);
     }
+}
+
+void Redis::loadScripts(Link &link)
+{
+    // Pipelined behind the SELECT: every EVALSHA sent on this connection comes after them.
+    for (const Script &script : m_scripts) {
+        auto *pending = new Pending{&link, nullptr, nowMicros()};
+        const char *argv[3] = {"SCRIPT", "LOAD", script.source().c_str()};
+        const size_t lens[3] = {6, 4, script.source().size()};
+        if (redisAsyncCommandArgv(link.ac, onReply, pending, 3, argv, lens) != REDIS_OK)
+            delete pending;
+        else
+            link.sentAtMs.push_back(steadyNowMs());
+    }
+}
+
+const Redis::Script &Redis::addScript(std::string source)
+{
+    m_scripts.push_back(Script(std::move(source)));
+    const Script &script = m_scripts.back();
+    for (auto &shard : m_shards) {
+        if (shard->cmd.ac && shard->cmd.ready)
+            command(shard->index, {"SCRIPT", "LOAD", script.source()});
+    }
+    return script;
+}
+
+bool Redis::evalScript(size_t shard, const Script &script, std::vector<std::string> keys, std::vector<std::string> args,
+                       Callback callback, bool retry)
+{
+    // Kept (moved, not copied) for a retry after NOSCRIPT: the script cache was flushed.
+    struct Call {
+        std::vector<std::string> keys, args;
+        std::string numKeys;
+    };
+    auto call = std::make_shared<Call>(Call{std::move(keys), std::move(args), {}});
+    call->numKeys = std::to_string(call->keys.size());
+    const auto issue = [this, shard, &script, call](Callback then) {
+        std::vector<const char *> argv;
+        std::vector<size_t> lens;
+        argv.reserve(3 + call->keys.size() + call->args.size());
+        lens.reserve(argv.capacity());
+        const auto add = [&](const std::string &arg) {
+            argv.push_back(arg.data());
+            lens.push_back(arg.size());
+        };
+        argv.push_back("EVALSHA");
+        lens.push_back(7);
+        add(script.sha1());
+        add(call->numKeys);
+        for (const std::string &key : call->keys)
+            add(key);
+        for (const std::string &arg : call->args)
+            add(arg);
+        return commandArgv(shard, int(argv.size()), argv.data(), lens.data(), std::move(then));
+    };
+    if (!m_shards[shard]->cmd.ready)
+        return issue(std::move(callback));
+    return issue([this, shard, &script, issue, retry, callback = std::move(callback)](redisReply *reply) mutable {
+        if (!isNoScript(reply)) {
+            if (callback)
+                callback(reply);
+            return;
+        }
+        ++m_scriptReloads;
+        if (m_counters)
+            m_counters->redisScriptReloads = m_scriptReloads;
+        TS_WARN("redis %s:%d: script %.12s not loaded (SCRIPT FLUSH or a restart), loading it again",
+                m_shards[shard]->endpoint.host.c_str(), m_shards[shard]->endpoint.port, script.sha1().c_str());
+        command(shard, {"SCRIPT", "LOAD", script.source()});
+        if (!retry) {
+            if (callback)
+                callback(reply);
+            return;
+        }
+        issue(std::move(callback));   // NOSCRIPT again: an error like any other
+    });
+}
+
+bool Redis::requestFlush(size_t shardIndex)
+{
+    Link &link = m_shards[shardIndex]->cmd;
+    if (!link.ac || !link.ready || !link.wsi)
+        return false;
+    lws_callback_on_writable(link.wsi);
+    return true;
 }
 
 void Redis::scheduleReconnect(Shard &shard, bool subscriber)
@@ -343,13 +449,6 @@ void Redis::watchdog()
 
 bool Redis::command(size_t shardIndex, std::vector<std::string> args, Callback callback)
 {
-    Link &link = m_shards[shardIndex]->cmd;
-    if (!link.ac || !link.ready) {
-        ++m_errors;
-        if (callback)
-            callback(nullptr);
-        return false;
-    }
     const char *argv[16];
     size_t lens[16];
     std::vector<const char *> bigArgv;
@@ -366,11 +465,23 @@ bool Redis::command(size_t shardIndex, std::vector<std::string> args, Callback c
         av[i] = args[i].data();
         al[i] = args[i].size();
     }
+    return commandArgv(shardIndex, int(args.size()), av, al, std::move(callback));
+}
+
+bool Redis::commandArgv(size_t shardIndex, int argc, const char **argv, const size_t *lens, Callback callback)
+{
+    Link &link = m_shards[shardIndex]->cmd;
+    if (!link.ac || !link.ready) {
+        countError();
+        if (callback)
+            callback(nullptr);
+        return false;
+    }
     auto *pending = new Pending{&link, std::move(callback), nowMicros()};
-    if (redisAsyncCommandArgv(link.ac, onReply, pending, int(args.size()), av, al) != REDIS_OK) {
+    if (redisAsyncCommandArgv(link.ac, onReply, pending, argc, argv, lens) != REDIS_OK) {
         Callback failed = std::move(pending->callback);
         delete pending;
-        ++m_errors;
+        countError();
         if (failed)
             failed(nullptr);
         return false;
@@ -429,12 +540,10 @@ void Redis::onReply(redisAsyncContext *, void *replyPtr, void *privdata)
     if (!link.sentAtMs.empty())
         link.sentAtMs.pop_front();
     if (reply) {
-        ++self.m_replies;
-        self.m_replyWaitMicros += std::uint64_t(nowMicros() - pending->sentUs);
-        if (reply->type == REDIS_REPLY_ERROR)
-            ++self.m_errors;
+        // NOSCRIPT is handled (evalScript reloads and retries): counted as a reload.
+        self.countReply(pending->sentUs, reply->type == REDIS_REPLY_ERROR && !isNoScript(reply));
     } else {
-        ++self.m_errors;
+        self.countError();
         if (link.ready) {
             // The connection is being torn down: refuse new commands before the callbacks
             // of the pending ones run (they may issue more).
@@ -446,6 +555,26 @@ void Redis::onReply(redisAsyncContext *, void *replyPtr, void *privdata)
     delete pending;
     if (callback)
         callback(reply);
+}
+
+void Redis::countReply(std::int64_t sentUs, bool error)
+{
+    ++m_replies;
+    m_replyWaitMicros += std::uint64_t(nowMicros() - sentUs);
+    if (error)
+        ++m_errors;
+    if (m_counters) {   // live: /metrics reads them at any time
+        m_counters->redisReplies = m_replies;
+        m_counters->redisReplyMicros = m_replyWaitMicros;
+        m_counters->redisErrors = m_errors;
+    }
+}
+
+void Redis::countError()
+{
+    ++m_errors;
+    if (m_counters)
+        m_counters->redisErrors = m_errors;
 }
 
 void Redis::onSubReply(redisAsyncContext *, void *replyPtr, void *privdata)
@@ -519,6 +648,14 @@ int Redis::handleLws(lws *wsi, int reason)
     case LWS_CALLBACK_RAW_WRITEABLE_FILE:
         if (!link || !link->ac)
             return -1;
+        if (!link->subscriber && link->ready && m_onFlush && !m_flushing) {
+            // The work gathered over this loop turn joins the commands about to leave.
+            m_flushing = true;
+            m_onFlush();
+            m_flushing = false;
+            if (!link->ac)
+                return 0;
+        }
         redisAsyncHandleWrite(link->ac);
         return 0;
     case LWS_CALLBACK_RAW_CLOSE_FILE:
@@ -535,6 +672,8 @@ int Redis::handleLws(lws *wsi, int reason)
 }
 
 bool replyIsError(const redisReply *reply) { return !reply || reply->type == REDIS_REPLY_ERROR; }
+
+bool replyIsNoScript(const redisReply *reply) { return isNoScript(reply); }
 
 bool replyString(const redisReply *reply, std::string &out)
 {

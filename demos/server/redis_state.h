@@ -17,6 +17,8 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
+#include <unordered_map>
 
 namespace TetherServer {
 
@@ -72,19 +74,59 @@ public:
 private:
     size_t shardOf(const std::string &key) const;
     void send(const std::string &routingKey, std::vector<std::string> args, Redis::Callback callback = {});
-    void write(const std::string &routingKey, std::vector<std::string> args, Done done);
+    // EVALSHA of a registered script (Redis::evalScript), counted like send().
+    void script(const std::string &routingKey, const Redis::Script &script, std::vector<std::string> keys,
+                std::vector<std::string> args, Redis::Callback callback = {}, bool retry = true);
     void expireSession(const Session &s, std::int64_t ttlMs);
     void heartbeat();
     void beat(size_t shard);
     void onMessage(size_t shard, const std::string &channel, const std::string &payload);
     void onPublication(const std::string &name, const std::string &payload);
+    void touchChannel(const QString &ch);
+    void refreshFollowed();
+
+    // Work gathered over one loop turn and issued as one script call right before the
+    // commands leave for Redis (the Redis flush handler): per channel its publications
+    // (XADDs + one PUBLISH carrying them all), per session its deliveries (owed entries,
+    // outSeq, positions). Keyed by hash tag; a command of the same tag issued meanwhile
+    // sends the batch first, so a channel's or a session's commands keep the call order.
+    struct ChannelBatch {
+        std::string key;                    // tether:{c:CH}
+        std::vector<std::string> records;   // per publication: stream entry ('' = none), "LEN MESSAGE"
+        std::vector<Done> dones;
+        bool history = false;               // some publication goes into the stream
+    };
+    struct SessionBatch {
+        std::string key;                    // tether:{s:SID}
+        std::string tag;
+        QString sid;
+        bool flushRequested = false;        // false: the shard is down, issued at once
+        std::string inRx;                   // the last inRx of the turn ("" = none)
+        std::vector<Done> inRxDones;
+        std::string ttl;
+        std::string outSeq;
+        std::vector<std::string> owed;      // per delivery: seq, owed entry
+        std::map<std::string, std::string> positions;   // channel -> "ID EPOCH", the last one
+        std::vector<Done> dones;
+    };
+    SessionBatch &sessionBatch(const Session &s);
+    void flushBatches();
+    void flushTag(const std::string &tag);
+    void issue(ChannelBatch batch);
+    void issue(SessionBatch batch);
 
     const Options &m_options;
     Redis &m_redis;
     TimerQueue &m_timers;
     QString m_node;
     std::string m_nodeChannel;
+    const Redis::Script &m_announceScript;
+    const Redis::Script &m_deliverScript;
+    const Redis::Script &m_claimScript;
     size_t m_inFlight = 0;
+    std::unordered_map<std::string, ChannelBatch> m_channelBatches;
+    std::unordered_map<std::string, SessionBatch> m_sessionBatches;
+    std::set<QString> m_followed;   // channels with subscribers on this node
     std::function<void(const QString &)> m_onTakeover;
     RemoteHandler m_onRemote;
     std::uint64_t m_nextBarrier = 1;
