@@ -10,7 +10,13 @@
 #   packaging_find_package      versions and components find_package accepts and refuses
 #   packaging_consumer_sdk      tests/consumer/sdk against the prefix, run vs tether-server
 #   packaging_consumer_qml      tests/consumer/qml: imports "Tether" from the prefix
+#   packaging_consumer_pkgconfig  the sdk consumer built with `pkg-config --cflags --libs
+#                               tether` alone, and packaging_consumer_qmake through qmake
 #   packaging_deb               cpack -G DEB, dpkg -c / dpkg -x / dpkg -f checks
+#   packaging_lintian           lintian --pedantic on those packages: no error, every
+#                               warning accepted in debian/lintian-accepted with its reason
+#   packaging_lintian_detects_errors  check-lintian.sh fails on a package with an error
+#   packaging_manpage_<program> the man page documents exactly the options of --help
 #   packaging_api_docs          Doxygen over the public headers: no warning at all (every
 #                               public member documented)
 #   packaging_api_docs_detects_gaps  build-docs.sh fails on a header with an undocumented class
@@ -22,6 +28,9 @@ set(_env
     "TETHER_LIBDIR=${TETHER_INSTALL_LIBDIR}"
     "TETHER_QMLDIR=${TETHER_INSTALL_QMLDIR}"
     "TETHER_HAS_QML=${TETHER_HAS_QML}"
+    "TETHER_HAS_DEMOS=${TETHER_HAS_DEMOS}"
+    "TETHER_HAS_DOC=${TETHER_HAS_DOC}"
+    "TETHER_MAINTAINER=${TETHER_MAINTAINER}"
     "CMAKE_COMMAND=${CMAKE_COMMAND}"
     "CMAKE_GENERATOR=${CMAKE_GENERATOR}"
     "CMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER}"
@@ -87,6 +96,13 @@ if(TARGET tether-server)
         COMMAND bash ${_pkg_dir}/run-consumer.sh sdk ${_prefix}
             ${CMAKE_CURRENT_BINARY_DIR}/consumer-sdk
         FIXTURES_REQUIRED tether_prefix)
+    # qmake and meson users: tether.pc (the same consumer, no CMake anywhere).
+    foreach(kind pkgconfig qmake)
+        tether_packaging_test(packaging_consumer_${kind} TIMEOUT 300
+            COMMAND bash ${_pkg_dir}/run-consumer.sh ${kind} ${_prefix}
+                ${CMAKE_CURRENT_BINARY_DIR}/consumer-${kind}
+            FIXTURES_REQUIRED tether_prefix)
+    endforeach()
     if(TETHER_HAS_QML)
         tether_packaging_test(packaging_consumer_qml TIMEOUT 300
             COMMAND bash ${_pkg_dir}/run-consumer.sh qml ${_prefix}
@@ -98,7 +114,34 @@ endif()
 # dpkg-dev and doxygen come from install-deps.sh: a missing tool fails these tests
 # (never a silent skip).
 tether_packaging_test(packaging_deb TIMEOUT 300
-    COMMAND bash ${_pkg_dir}/check-deb.sh ${PROJECT_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR}/deb)
+    COMMAND bash ${_pkg_dir}/check-deb.sh ${PROJECT_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR}/deb
+    FIXTURES_SETUP tether_debs)
+tether_packaging_test(packaging_lintian TIMEOUT 300
+    COMMAND bash ${_pkg_dir}/check-lintian.sh ${CMAKE_CURRENT_BINARY_DIR}/deb
+    FIXTURES_REQUIRED tether_debs)
+# The lintian check itself must fail on an error: a package with a file in /etc that is not
+# a conffile (lintian's file-in-etc-not-marked-as-conffile).
+set(_bad_deb_tree ${CMAKE_CURRENT_BINARY_DIR}/lintian-bad/tree)
+file(MAKE_DIRECTORY ${_bad_deb_tree}/DEBIAN ${_bad_deb_tree}/etc ${CMAKE_CURRENT_BINARY_DIR}/lintian-bad/debs)
+file(WRITE ${_bad_deb_tree}/etc/tether-bad.conf "x=1\n")
+file(WRITE ${_bad_deb_tree}/DEBIAN/control "Package: tether-bad\nVersion: 1.0-1\nArchitecture: all\nMaintainer: ${TETHER_MAINTAINER}\nDescription: broken on purpose\n lintian must report an error for it.\n")
+tether_packaging_test(packaging_lintian_detects_errors TIMEOUT 120
+    COMMAND bash -c "dpkg-deb --root-owner-group -b \"$0\" \"$1/tether-bad_1.0-1_all.deb\" >/dev/null && bash \"$2\" \"$1\""
+        ${_bad_deb_tree} ${CMAKE_CURRENT_BINARY_DIR}/lintian-bad/debs ${_pkg_dir}/check-lintian.sh)
+set_tests_properties(packaging_lintian_detects_errors PROPERTIES
+    PASS_REGULAR_EXPRESSION "FAIL \\(error\\): E: tether-bad: file-in-etc-not-marked-as-conffile")
+
+foreach(program tether-server tether-cli tether-chat tether-dashboard)
+    if(TARGET ${program})
+        set(_subcommands "")
+        if(program STREQUAL "tether-server")
+            set(_subcommands token)
+        endif()
+        tether_packaging_test(packaging_manpage_${program} TIMEOUT 60
+            COMMAND bash ${_pkg_dir}/check-manpage.sh ${_pkg_dir}/debian/man/${program}.1
+                $<TARGET_FILE:${program}> ${_subcommands})
+    endif()
+endforeach()
 
 tether_packaging_test(packaging_api_docs TIMEOUT 120
     COMMAND bash ${_pkg_dir}/build-docs.sh ${PROJECT_BINARY_DIR}/docs)
