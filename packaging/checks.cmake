@@ -83,6 +83,19 @@ tether_packaging_test(packaging_abi_detects_leaks TIMEOUT 60
 set_tests_properties(packaging_abi_detects_leaks PROPERTIES
     PASS_REGULAR_EXPRESSION "FAIL: [0-9]+ symbol\\(s\\) outside the public Tether API are exported")
 
+# The ABI gate (abigail-tools): libtether.so against the committed baseline
+# (abi/libtether.abi.gz), and the baseline against the previous commit's.
+tether_packaging_test(packaging_abi_baseline TIMEOUT 600
+    COMMAND bash ${_pkg_dir}/check-abi-baseline.sh --lib $<TARGET_FILE:TetherSdk>
+        --headers ${PROJECT_SOURCE_DIR}/sdk/client/include/Tether
+        --headers ${_sdk_binary_dir}/include/Tether --previous-git HEAD~1)
+# The gate itself must fail on an incompatible change (made in a copy of the sources and
+# built) unless the SONAME is bumped with it.
+tether_packaging_test(packaging_abi_gate_detects_breaks TIMEOUT 900
+    COMMAND bash ${_pkg_dir}/check-abi-gate.sh ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/abi-gate)
+set_property(TEST packaging_abi_gate_detects_breaks APPEND PROPERTY ENVIRONMENT
+    "TETHER_BUILD_TYPE=${CMAKE_BUILD_TYPE}" "TETHER_WERROR=${TETHER_WERROR}")
+
 tether_packaging_test(packaging_install TIMEOUT 120
     COMMAND bash ${_pkg_dir}/check-install.sh ${PROJECT_BINARY_DIR} ${_prefix}
     FIXTURES_SETUP tether_prefix)
