@@ -98,10 +98,12 @@ mount -t proc proc "$root/proc"
 cp "$cache/apt"/*.deb "$root/var/cache/apt/archives/" 2>/dev/null || true
 mkdir -p "$root/tmp/debs"
 cp "$work/debs"/*.deb "$root/tmp/debs/"
+debs_in_root=()
+for deb in "$work/debs"/*.deb; do debs_in_root+=("/tmp/debs/$(basename "$deb")"); done
 echo "== apt-get install the packages (and a compiler, cmake, pkg-config)"
 in_root apt-get update -qq
 in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    /tmp/debs/*.deb cmake g++ make pkg-config >"$work/apt.log" 2>&1 \
+    "${debs_in_root[@]}" cmake g++ make pkg-config >"$work/apt.log" 2>&1 \
     || { tail -n 40 "$work/apt.log" >&2; exit 1; }
 t_apt=$(elapsed "$t2")
 
