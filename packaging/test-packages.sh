@@ -86,8 +86,14 @@ t_cpack=$(elapsed "$t0")
 # --- 2. a clean bookworm root
 t1=$(date +%s)
 echo "== debootstrap --variant=minbase $suite $mirror"
-debootstrap --variant=minbase --cache-dir="$cache/debootstrap" "$suite" "$root" "$mirror" \
+# In two stages, so that dpkg skips its fsync()s from the start (force-unsafe-io: a root
+# thrown away after the test needs no crash safety, and it halves dpkg's time).
+debootstrap --foreign --variant=minbase --cache-dir="$cache/debootstrap" "$suite" "$root" "$mirror" \
     >"$work/debootstrap.log" 2>&1 || { tail -n 30 "$work/debootstrap.log" >&2; exit 1; }
+mkdir -p "$root/etc/dpkg/dpkg.cfg.d"
+echo force-unsafe-io >"$root/etc/dpkg/dpkg.cfg.d/tether-test-unsafe-io"
+chroot "$root" /debootstrap/debootstrap --second-stage >>"$work/debootstrap.log" 2>&1 \
+    || { tail -n 30 "$work/debootstrap.log" >&2; exit 1; }
 t_debootstrap=$(elapsed "$t1")
 
 # --- 3. the packages, with their dependencies from the mirror
@@ -137,6 +143,6 @@ done
 t_consumers=$(elapsed "$t3")
 
 echo "test-packages: times: cpack ${t_cpack}s, debootstrap ${t_debootstrap}s, apt-get install ${t_apt}s, consumers ${t_consumers}s, total $(elapsed "$t0")s"
-echo "test-packages: root size $(du -sh --one-file-system "$root" | cut -f1), cache $(du -sh "$cache" | cut -f1)"
+echo "test-packages: root size $(du -sh --one-file-system "$root" | cut -f1)"
 [ $failures -eq 0 ] || { echo "test-packages: $failures failure(s)" >&2; exit 1; }
 echo "test-packages: OK ($(ls "$work/debs" | wc -l) packages installed in a clean $suite root; consumers built and run there)"
