@@ -8,6 +8,8 @@
 # doxygen-filter.awk makes Doxygen read it (see there).
 # TETHER_DOCS_EXTRA_HEADER (a file) is added to the headers: the check's own test
 # (packaging_api_docs_detects_gaps) feeds it an undocumented class that must fail the build.
+# TETHER_QHELPGENERATOR (Qt 6's qhelpgenerator, package qt6-documentation-tools) also makes
+# OUTDIR/tether.qch: the reference as Qt Help, for Qt Creator (package tether-doc).
 # The version comes from the top-level CMakeLists.txt (project(... VERSION ...)), the one
 # place it is written; TETHER_VERSION (set by ctest) wins when given.
 set -euo pipefail
@@ -87,6 +89,17 @@ GENERATE_TREEVIEW      = YES
 SEARCHENGINE           = YES
 HAVE_DOT               = NO
 EOF
+if [ -n "${TETHER_QHELPGENERATOR:-}" ]; then
+    # Doxygen writes the help project (html/index.qhp); qhelpgenerator compiles it below.
+    cat >>"$out/Doxyfile" <<EOF
+GENERATE_QHP           = YES
+QHP_NAMESPACE          = org.tether.sdk.${version//./}
+QHP_VIRTUAL_FOLDER     = tether
+QHP_CUST_FILTER_NAME   = "Tether $version"
+QHP_CUST_FILTER_ATTRS  = tether $version
+QHP_SECT_FILTER_ATTRS  = tether $version
+EOF
+fi
 
 (cd "$out" && doxygen Doxyfile)
 
@@ -98,5 +111,13 @@ if grep -q . "$out/warnings.log"; then
     echo "build-docs: FAIL: Doxygen warned (undocumented public API or bad docs):" >&2
     sed 's/^/  /' "$out/warnings.log" >&2
     exit 1
+fi
+if [ -n "${TETHER_QHELPGENERATOR:-}" ]; then
+    [ -x "$TETHER_QHELPGENERATOR" ] || { echo "build-docs: no qhelpgenerator at $TETHER_QHELPGENERATOR (packaging/install-deps.sh installs qt6-documentation-tools)" >&2; exit 1; }
+    "$TETHER_QHELPGENERATOR" -s "$out/html/index.qhp" -o "$out/tether.qch" || {
+        echo "build-docs: FAIL: qhelpgenerator could not compile html/index.qhp" >&2; exit 1; }
+    # The .qhp is the input of the .qch; it is not part of the HTML reference.
+    rm -f "$out/html/index.qhp"
+    echo "build-docs: Qt Help: $out/tether.qch"
 fi
 echo "build-docs: OK, $out/html/index.html (Tether $version; no warnings)"

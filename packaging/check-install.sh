@@ -80,6 +80,12 @@ if [ "${TETHER_HAS_QML:-OFF}" = ON ]; then
     grep -q '^module Tether$' "$prefix/$qml/qmldir" || fail "$qml/qmldir does not declare module Tether"
     typeinfo=$(sed -n 's/^typeinfo \(.*\)/\1/p' "$prefix/$qml/qmldir")
     [ -n "$typeinfo" ] && expect_file "$qml/$typeinfo" || fail "$qml/qmldir names no typeinfo"
+    # The QML module's version is the library's major.minor (qml/CMakeLists.txt); Qt
+    # exports the types at <major>.0, the version they were added in.
+    qml_versions=$(grep -o '"Tether/[A-Za-z]* [0-9.]*"' "$prefix/$qml/$typeinfo" 2>/dev/null \
+        | sed 's/.* \([0-9]*\)\.[0-9]*"/\1/' | sort -u | tr '\n' ' ')
+    [ "$qml_versions" = "${TETHER_SOVERSION%%.*} " ] \
+        || fail "QML types exported with major version(s) '$qml_versions', not the library's ${TETHER_SOVERSION%%.*}"
     plugin=$(sed -n 's/^\(optional \)\?plugin \([^ ]*\).*/\2/p' "$prefix/$qml/qmldir")
     if [ -n "$plugin" ]; then expect_file "$qml/lib$plugin.so"; else fail "$qml/qmldir names no plugin"; fi
     expect_file "$cmakedir/TetherQmlTargets.cmake"

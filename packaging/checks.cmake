@@ -10,7 +10,13 @@
 #   packaging_find_package      versions and components find_package accepts and refuses
 #   packaging_consumer_sdk      tests/consumer/sdk against the prefix, run vs tether-server
 #   packaging_consumer_qml      tests/consumer/qml: imports "Tether" from the prefix
+#   packaging_consumer_pkgconfig  the sdk consumer built with `pkg-config --cflags --libs
+#                               tether` alone, and packaging_consumer_qmake through qmake
 #   packaging_deb               cpack -G DEB, dpkg -c / dpkg -x / dpkg -f checks
+#   packaging_lintian           lintian --pedantic on those packages: no error, every
+#                               warning accepted in debian/lintian-accepted with its reason
+#   packaging_lintian_detects_errors  check-lintian.sh fails on a package with an error
+#   packaging_manpage_<program> the man page documents exactly the options of --help
 #   packaging_api_docs          Doxygen over the public headers: no warning at all (every
 #                               public member documented)
 #   packaging_api_docs_detects_gaps  build-docs.sh fails on a header with an undocumented class
@@ -22,6 +28,9 @@ set(_env
     "TETHER_LIBDIR=${TETHER_INSTALL_LIBDIR}"
     "TETHER_QMLDIR=${TETHER_INSTALL_QMLDIR}"
     "TETHER_HAS_QML=${TETHER_HAS_QML}"
+    "TETHER_HAS_DEMOS=${TETHER_HAS_DEMOS}"
+    "TETHER_HAS_DOC=${TETHER_HAS_DOC}"
+    "TETHER_MAINTAINER=${TETHER_MAINTAINER}"
     "CMAKE_COMMAND=${CMAKE_COMMAND}"
     "CMAKE_GENERATOR=${CMAKE_GENERATOR}"
     "CMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER}"
@@ -74,6 +83,19 @@ tether_packaging_test(packaging_abi_detects_leaks TIMEOUT 60
 set_tests_properties(packaging_abi_detects_leaks PROPERTIES
     PASS_REGULAR_EXPRESSION "FAIL: [0-9]+ symbol\\(s\\) outside the public Tether API are exported")
 
+# The ABI gate (abigail-tools): libtether.so against the committed baseline
+# (abi/libtether.abi.gz), and the baseline against the previous commit's.
+tether_packaging_test(packaging_abi_baseline TIMEOUT 600
+    COMMAND bash ${_pkg_dir}/check-abi-baseline.sh --lib $<TARGET_FILE:TetherSdk>
+        --headers ${PROJECT_SOURCE_DIR}/sdk/client/include/Tether
+        --headers ${_sdk_binary_dir}/include/Tether --previous-git HEAD~1)
+# The gate itself must fail on an incompatible change (made in a copy of the sources and
+# built) unless the SONAME is bumped with it.
+tether_packaging_test(packaging_abi_gate_detects_breaks TIMEOUT 900
+    COMMAND bash ${_pkg_dir}/check-abi-gate.sh ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/abi-gate)
+set_property(TEST packaging_abi_gate_detects_breaks APPEND PROPERTY ENVIRONMENT
+    "TETHER_BUILD_TYPE=${CMAKE_BUILD_TYPE}" "TETHER_WERROR=${TETHER_WERROR}")
+
 tether_packaging_test(packaging_install TIMEOUT 120
     COMMAND bash ${_pkg_dir}/check-install.sh ${PROJECT_BINARY_DIR} ${_prefix}
     FIXTURES_SETUP tether_prefix)
@@ -87,6 +109,13 @@ if(TARGET tether-server)
         COMMAND bash ${_pkg_dir}/run-consumer.sh sdk ${_prefix}
             ${CMAKE_CURRENT_BINARY_DIR}/consumer-sdk
         FIXTURES_REQUIRED tether_prefix)
+    # qmake and meson users: tether.pc (the same consumer, no CMake anywhere).
+    foreach(kind pkgconfig qmake)
+        tether_packaging_test(packaging_consumer_${kind} TIMEOUT 300
+            COMMAND bash ${_pkg_dir}/run-consumer.sh ${kind} ${_prefix}
+                ${CMAKE_CURRENT_BINARY_DIR}/consumer-${kind}
+            FIXTURES_REQUIRED tether_prefix)
+    endforeach()
     if(TETHER_HAS_QML)
         tether_packaging_test(packaging_consumer_qml TIMEOUT 300
             COMMAND bash ${_pkg_dir}/run-consumer.sh qml ${_prefix}
@@ -98,7 +127,34 @@ endif()
 # dpkg-dev and doxygen come from install-deps.sh: a missing tool fails these tests
 # (never a silent skip).
 tether_packaging_test(packaging_deb TIMEOUT 300
-    COMMAND bash ${_pkg_dir}/check-deb.sh ${PROJECT_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR}/deb)
+    COMMAND bash ${_pkg_dir}/check-deb.sh ${PROJECT_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR}/deb
+    FIXTURES_SETUP tether_debs)
+tether_packaging_test(packaging_lintian TIMEOUT 300
+    COMMAND bash ${_pkg_dir}/check-lintian.sh ${CMAKE_CURRENT_BINARY_DIR}/deb
+    FIXTURES_REQUIRED tether_debs)
+# The lintian check itself must fail on an error: a package with a file in /etc that is not
+# a conffile (lintian's file-in-etc-not-marked-as-conffile).
+set(_bad_deb_tree ${CMAKE_CURRENT_BINARY_DIR}/lintian-bad/tree)
+file(MAKE_DIRECTORY ${_bad_deb_tree}/DEBIAN ${_bad_deb_tree}/etc ${CMAKE_CURRENT_BINARY_DIR}/lintian-bad/debs)
+file(WRITE ${_bad_deb_tree}/etc/tether-bad.conf "x=1\n")
+file(WRITE ${_bad_deb_tree}/DEBIAN/control "Package: tether-bad\nVersion: 1.0-1\nArchitecture: all\nMaintainer: ${TETHER_MAINTAINER}\nDescription: broken on purpose\n lintian must report an error for it.\n")
+tether_packaging_test(packaging_lintian_detects_errors TIMEOUT 120
+    COMMAND bash -c "dpkg-deb --root-owner-group -b \"$0\" \"$1/tether-bad_1.0-1_all.deb\" >/dev/null && bash \"$2\" \"$1\""
+        ${_bad_deb_tree} ${CMAKE_CURRENT_BINARY_DIR}/lintian-bad/debs ${_pkg_dir}/check-lintian.sh)
+set_tests_properties(packaging_lintian_detects_errors PROPERTIES
+    PASS_REGULAR_EXPRESSION "FAIL \\(error\\): E: tether-bad: file-in-etc-not-marked-as-conffile")
+
+foreach(program tether-server tether-cli tether-chat tether-dashboard)
+    if(TARGET ${program})
+        set(_subcommands "")
+        if(program STREQUAL "tether-server")
+            set(_subcommands token)
+        endif()
+        tether_packaging_test(packaging_manpage_${program} TIMEOUT 60
+            COMMAND bash ${_pkg_dir}/check-manpage.sh ${_pkg_dir}/debian/man/${program}.1
+                $<TARGET_FILE:${program}> ${_subcommands})
+    endif()
+endforeach()
 
 tether_packaging_test(packaging_api_docs TIMEOUT 120
     COMMAND bash ${_pkg_dir}/build-docs.sh ${PROJECT_BINARY_DIR}/docs)

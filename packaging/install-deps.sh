@@ -18,6 +18,11 @@ packages=(
   clang-14 libclang-rt-14-dev
   xvfb xauth tmux
   doxygen dpkg-dev file  # packaging/: API reference, .deb build (dpkg-shlibdeps) and checks
+  qt6-documentation-tools  # qhelpgenerator (/usr/lib/qt6/libexec): the API reference as Qt Help (.qch) for tether-doc
+  lintian man-db desktop-file-utils systemd  # packaging checks: lintian, man pages, .desktop files, systemd-analyze verify of the unit
+  make  # packaging_consumer_qmake builds with qmake + make
+  abigail-tools  # abidw/abidiff: the ABI gate (packaging/check-abi-baseline.sh)
+  debootstrap  # packaging/test-packages.sh: the .debs installed in a clean bookworm root
 )
 
 missing=()

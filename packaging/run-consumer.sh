@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # run-consumer.sh KIND PREFIX WORKDIR — builds tests/consumer/KIND (sdk | qml) against the
-# Tether installed in PREFIX only, starts PREFIX/bin/tether-server on a free port and runs
+# Tether installed in PREFIX only (KIND pkgconfig: tests/consumer/sdk/main.cpp built with
+# `pkg-config --cflags --libs tether` and nothing else, no CMake; qmake: the same through
+# qmake's PKGCONFIG), starts PREFIX/bin/tether-server on a free port and runs
 # the consumer against it. Bounded: the server must be ready within 10 s, the consumer
 # gives up by itself after 20 s, and the server is always stopped.
 # WORKDIR keeps the consumer's build between runs (incremental, a few seconds).
@@ -8,7 +10,7 @@
 # CMAKE_CXX_COMPILER.
 set -euo pipefail
 
-kind=${1:?usage: run-consumer.sh sdk|qml PREFIX WORKDIR}
+kind=${1:?usage: run-consumer.sh sdk|qml|pkgconfig|qmake PREFIX WORKDIR}
 prefix=$(cd "${2:?}" && pwd)
 work=${3:?}
 source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,6 +19,7 @@ cmake=${CMAKE_COMMAND:-cmake}
 case $kind in
     sdk) exes=(tether-consumer) ;;
     qml) exes=(tether-consumer-qml tether-consumer-qml-linked) ;;
+    pkgconfig|qmake) project=$source_dir/tests/consumer/sdk; exes=(tether-consumer-$kind) ;;
     *) echo "run-consumer: unknown consumer $kind" >&2; exit 2 ;;
 esac
 
@@ -26,23 +29,67 @@ generator=()
 [ -n "${CMAKE_GENERATOR:-}" ] && generator=(-G "$CMAKE_GENERATOR")
 compiler=()
 [ -n "${CMAKE_CXX_COMPILER:-}" ] && compiler=(-DCMAKE_CXX_COMPILER="$CMAKE_CXX_COMPILER")
-if [ -f "$work/CMakeCache.txt" ] && ! grep -q "^CMAKE_PREFIX_PATH:.*=$prefix\$" "$work/CMakeCache.txt"; then
+build_with_pkgconfig() {
+    # tether.pc of the prefix, and only it (the system's pkg-config path stays for Qt).
+    local pcdir
+    pcdir=$(dirname "$(find "$prefix" -name tether.pc -path '*/pkgconfig/*' | head -n 1)")
+    [ -f "$pcdir/tether.pc" ] || { echo "run-consumer: FAIL: no tether.pc in $prefix" >&2; exit 1; }
+    export PKG_CONFIG_PATH=$pcdir
+    local flags version libdir
+    flags=$(pkg-config --cflags --libs tether)
+    version=$(pkg-config --modversion tether)
+    libdir=$(pkg-config --variable=libdir tether)
+    echo "== pkg-config --cflags --libs tether: $flags"
+    # Qt WebSockets is private to the SDK: nothing of it may reach an application.
+    if grep -qi websockets <<<"$flags"; then
+        echo "run-consumer: FAIL: tether.pc brings Qt WebSockets: $flags" >&2; exit 1
+    fi
+    rm -rf "$work"; mkdir -p "$work"
+    if [ "$kind" = pkgconfig ]; then
+        # shellcheck disable=SC2086 # the flags are words
+        ${CXX:-c++} -std=c++17 -Wall -Wextra -Werror -o "$work/tether-consumer-pkgconfig" \
+            "$project/main.cpp" -DCONSUMER_PACKAGE_VERSION="\"$version\"" \
+            $flags -Wl,-rpath,"$libdir"
+    else
+        local qmake
+        qmake=$(command -v qmake6 || echo /usr/lib/qt6/bin/qmake)
+        cat >"$work/consumer.pro" <<EOF
+TEMPLATE = app
+TARGET = tether-consumer-qmake
+CONFIG += console c++17 link_pkgconfig warn_on
+CONFIG -= app_bundle
+QT = core network
+PKGCONFIG += tether
+SOURCES += $project/main.cpp
+DEFINES += CONSUMER_PACKAGE_VERSION=\\\\\\"$version\\\\\\"
+QMAKE_RPATHDIR += $libdir
+QMAKE_CXXFLAGS += -Werror
+EOF
+        (cd "$work" && "$qmake" consumer.pro && make -s)
+    fi
+}
+
+if [ "$kind" = pkgconfig ] || [ "$kind" = qmake ]; then
+    build_with_pkgconfig
+elif [ -f "$work/CMakeCache.txt" ] && ! grep -q "^CMAKE_PREFIX_PATH:.*=$prefix\$" "$work/CMakeCache.txt"; then
     rm -rf "$work"
 fi
-echo "== configure $project against $prefix"
-"$cmake" -S "$project" -B "$work" "${generator[@]}" "${compiler[@]}" \
-    -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_PREFIX_PATH="$prefix" \
-    -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF \
-    -DCMAKE_COMPILE_WARNING_AS_ERROR=ON
-# The package must have come from the prefix.
-grep -q "^Tether_DIR:PATH=$prefix/" "$work/CMakeCache.txt" || {
-    echo "run-consumer: FAIL: Tether was not found in $prefix:" >&2
-    grep '^Tether_DIR' "$work/CMakeCache.txt" >&2
-    exit 1
-}
-echo "== build"
-"$cmake" --build "$work"
+if [ "$kind" = sdk ] || [ "$kind" = qml ]; then
+    echo "== configure $project against $prefix"
+    "$cmake" -S "$project" -B "$work" "${generator[@]}" "${compiler[@]}" \
+        -DCMAKE_BUILD_TYPE=Release \
+        -DCMAKE_PREFIX_PATH="$prefix" \
+        -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF \
+        -DCMAKE_COMPILE_WARNING_AS_ERROR=ON
+    # The package must have come from the prefix.
+    grep -q "^Tether_DIR:PATH=$prefix/" "$work/CMakeCache.txt" || {
+        echo "run-consumer: FAIL: Tether was not found in $prefix:" >&2
+        grep '^Tether_DIR' "$work/CMakeCache.txt" >&2
+        exit 1
+    }
+    echo "== build"
+    "$cmake" --build "$work"
+fi
 
 server_out=$(mktemp)
 server_err=$(mktemp)

@@ -4,7 +4,9 @@
 #   2. the unit tests and the reference server's conformance suites under AddressSanitizer
 #      + UBSan (asan preset; the server itself is built with the sanitizers too)
 #   3. the whole suite (unit + integration) with warnings as errors (ci preset), last so
-#      ctest's summary line closes the output
+#      ctest's summary line closes the output; before its ctest, the packages stage:
+#      the ci build's .debs installed in a clean Debian bookworm root, consumers built
+#      there (packaging/test-packages.sh)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -26,4 +28,10 @@ ctest --preset asan -j "$jobs"
 echo "== all tests (ci preset)"
 cmake --preset ci >/dev/null
 cmake --build --preset ci -j "$jobs"
+
+# --- packages stage (issue 16): self-contained, needs only the ci build above.
+echo "== packages: the .debs in a clean Debian bookworm root"
+bash packaging/test-packages.sh build/ci
+# --- end of the packages stage
+
 ctest --preset ci -j "$jobs"
