@@ -34,10 +34,10 @@ int runToken(int argc, char **argv)
     std::string error;
     switch (parseTokenOptions(argc, argv, 2, options, error)) {
     case ParseOutcome::Help:
-        std::fputs(tokenUsage(), stdout);
+        std::fputs(tokenUsage().c_str(), stdout);
         return 0;
     case ParseOutcome::Error:
-        std::fprintf(stderr, "tether-server token: %s\n%s", error.c_str(), tokenUsage());
+        std::fprintf(stderr, "tether-server token: %s\n%s", error.c_str(), tokenUsage().c_str());
         return 2;
     case ParseOutcome::Run:
         break;
@@ -62,7 +62,7 @@ int main(int argc, char **argv)
     std::string error;
     switch (parseServeOptions(argc, argv, 1, options, error)) {
     case ParseOutcome::Help:
-        std::fputs(serveUsage(), stdout);
+        std::fputs(serveUsage().c_str(), stdout);
         return 0;
     case ParseOutcome::Error:
         std::fprintf(stderr, "tether-server: %s\n(see tether-server --help)\n", error.c_str());

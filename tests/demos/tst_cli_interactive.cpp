@@ -108,7 +108,7 @@ void tst_CliInteractive::typingWhileServerIsDownThenDelivered()
     // The server has it: the channel's history holds the typed line.
     CliProcess history;
     QVERIFY(history.start({url, QStringLiteral("--request"), QStringLiteral("history"),
-                           QStringLiteral("{\"ch\":\"room\"}")}));
+                           QStringLiteral("--params"), QStringLiteral("{\"ch\":\"room\"}")}));
     QVERIFY(history.waitFinished(20000));
     QCOMPARE(history.exitCode(), 0);
     QVERIFY2(history.stdoutLines().value(0).contains("\"d\":\"typed while the server was down\""),

@@ -107,6 +107,7 @@ void tst_ToolExitCodes::refusedCommandLines_data()
     row("cli", "request without method", {url, s("--request")}, 2, "--request needs a value");
     row("cli", "request method is an option", {url, s("--request"), s("--raw")}, 2, "--request needs a method name");
     row("cli", "request twice", {url, s("--request=a"), s("--request=b")}, 2, "--request is given once");
+    row("cli", "params not json", {url, s("--request=echo"), s("--params=hello")}, 2, "--params is not JSON");
     row("cli", "request with count", {url, s("--request=time"), s("--count=1")}, 2, "--request reads no stdin");
 
     row("server", "unknown option", {s("--bogus")}, 2, "unknown option '--bogus'");
@@ -159,7 +160,7 @@ void tst_ToolExitCodes::helpAndVersion_data()
     QTest::addColumn<QStringList>("mentions");
     const auto words = [](const char *text) { return QString::fromUtf8(text).split(u' '); };
     const QStringList cliOptions = words(
-        "--channel --sub --request --codec --raw --at-most-once --token --token-cmd --ca --heartbeat "
+        "--channel --sub --request --params --codec --raw --at-most-once --token --token-cmd --ca --heartbeat "
         "--store --durability --max-queue --max-attempts --count --wait-delivered --timeout --events --quiet "
         "--help --version");
     const QStringList cliExitCodes = words("0 1 2 3 4 5 6 130");
