@@ -1,0 +1,10 @@
+// Served from the app's resources; `import Tether` resolves to the static plugin.
+import QtQml
+import Tether
+
+QtObject {
+    property Client client: Client {
+        url: "ws://127.0.0.1:9/"
+    }
+    readonly property bool typed: client.url.toString() === "ws://127.0.0.1:9/"
+}
