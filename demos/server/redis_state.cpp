@@ -748,7 +748,7 @@ void RedisState::loadSession(const QString &sid, const QString &user, LoadDone d
         }
     });
 
-    send(key, {"HGETALL", key}, [this, job](redisReply *reply) {
+    send(key, {"HGETALL", key}, [job](redisReply *reply) {
         if (!reply) {
             job->unavailable = true;
             return;

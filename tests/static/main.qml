@@ -1,8 +1,8 @@
 // Served from the app's resources; `import Tether` resolves to the static plugin.
-import QtQml
+import QtQuick
 import Tether
 
-QtObject {
+Item {
     property Client client: Client {
         url: "ws://127.0.0.1:9/"
     }
