@@ -1,3 +1,6 @@
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
+
 # Packaging checks as ctest tests, label `packaging` (included by packaging/CMakeLists.txt
 # when TETHER_BUILD_TESTS is on). They reuse the main build: `cmake --install` of the
 # build tree into a prefix inside the build directory, then small consumer projects

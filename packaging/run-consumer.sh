@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
 # run-consumer.sh KIND PREFIX WORKDIR — builds tests/consumer/KIND (sdk | qml) against the
 # Tether installed in PREFIX only, starts PREFIX/bin/tether-server on a free port and runs
 # the consumer against it. Bounded: the server must be ready within 10 s, the consumer

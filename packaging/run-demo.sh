@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
 # The README's main job: see Tether work in one step.
 #   1. installs the Debian packages (packaging/install-deps.sh) and builds tether-server and
 #      tether-cli (preset "dev", build/dev; or TETHER_DEMO_BUILD_DIR, a configured tree);

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
 # The README's test command: installs what it needs, builds, and runs every test.
 #   1. fuzz    the libFuzzer targets on the decoders (TETHER_FUZZ_SECONDS each, default 60)
 #   2. clang   everything but the benchmarks built by clang 14 with warnings as errors,

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-cli's command line: what the user asked for, parsed and validated before anything
 // connects. Parsing is a pure function (argument list in, Options or a usage error out) so
 // every accepted and refused combination is unit-tested without starting a process.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-server: the Tether protocol v1 reference server (see README.md next to this file).
 #include "auth.h"
 #include "log.h"

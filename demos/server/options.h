@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Command line of tether-server: the serve options and the `token` sub-command.
 // Documented (flags, defaults, ranges) in README.md next to this file; keep both in step.
 #pragma once

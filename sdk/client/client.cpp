@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether::Client: the facade. See client_p.h for the theory of operation.
 #include "client_p.h"
 #include "conversion_p.h"

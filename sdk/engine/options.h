@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether engine: configuration of a Connection and of each send/request.
 //
 // Not public API. Every default here is the documented default of the SDK.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether engine: randomness for backoff jitter and message ids. Not public API.
 //
 // Rules (issue 16):

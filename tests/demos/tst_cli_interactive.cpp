@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-cli used by a person at a terminal (driven through tmux): a line typed while the
 // server is down is queued, shown as such, and delivered once the server is back; Ctrl-D
 // then ends the session with exit code 0.

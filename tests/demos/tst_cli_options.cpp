@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-cli's pure parts: the command line (every accepted and refused form) and the text
 // formats (stdin line -> payload, received message -> stdout line).
 #include "cli_format.h"

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-cli in pipes against tether-server: what a script sees (stdout lines, stderr
 // events, exit codes), and the promise of issue 8 — a pipeline of 10 000 lines is delivered
 // in full through connection cuts and a server restart.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-cli and tether-server as a user meets them: every refused command line and every
 // startup failure, run as a real process, with its exit code and the words of its error
 // (issue 16: recorded before the switch to QCommandLineParser, unchanged after it), and the

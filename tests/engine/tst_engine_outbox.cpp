@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The outbox: bounds by count and bytes with each overflow policy, coalescing keys, TTL,
 // the in-flight window, acks and nacks, resume with each welcome.rx (and the nacks a
 // server repeats after it), renumbering on a new session, close() with and without

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // wss:// against the reference server with a throwaway CA made at test time: trusted when
 // the app adds the CA, refused (and reported as TlsError, never ignored) when it does not.
 #include "client_harness.h"

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // A statically linked Tether application (tests/static/CMakeLists.txt): exit 0 when the
 // C++ API and the QML module both work from the static libraries, else 1 with the reason.
 #include <Tether/Client>

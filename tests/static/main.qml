@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Served from the app's resources; `import Tether` resolves to the static plugin.
 import QtQuick
 import Tether

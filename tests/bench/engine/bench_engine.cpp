@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Engine benchmarks (issue 4): prints Markdown tables.
 //
 // Times are thread CPU time (see CpuTimer), best of 3 runs after a warm-up.

@@ -1,3 +1,6 @@
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
+
 # Fails unless DOC (docs/quickstart.md) contains SRC (the quickstart program) verbatim,
 # apart from the file's SPDX licence lines (docs/licensing.md), which the doc leaves out.
 file(READ "${DOC}" doc)

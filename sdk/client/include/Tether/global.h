@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Export macro of the Tether SDK. Symbols are hidden by default; only what is marked
 // TETHER_EXPORT is part of the ABI.
 //
