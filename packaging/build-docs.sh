@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
 # build-docs.sh [OUTDIR] — the API reference: Doxygen over the public headers
 # (sdk/client/include/Tether/) into OUTDIR (default build/docs), HTML in OUTDIR/html.
 #

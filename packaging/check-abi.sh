@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
 # check-abi.sh LIB [--allow PREFIX]... [--require SYMBOL]... — ABI hygiene of a Tether
 # shared library.
 #

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
 # check-deb.sh BUILD OUTDIR — builds the .deb packages of BUILD with CPack into OUTDIR
 # and inspects them without installing anything on the system:
 #   dpkg-deb -f   the control fields: names, version, exact inter-package dependencies,

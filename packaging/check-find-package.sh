@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
 # check-find-package.sh PREFIX WORKDIR — the contract of the installed CMake package, one
 # configure of tests/consumer/find-package per row: which requests find Tether (and which
 # targets and variables they get) and which are refused (wrong major.minor, unknown or

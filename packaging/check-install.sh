@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
 # check-install.sh BUILD PREFIX — installs the build tree into PREFIX (wiped first) and
 # checks the installed tree is the SDK users expect:
 #   - public headers only (no _p.h, no .in), with the generated version.h;

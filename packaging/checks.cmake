@@ -1,3 +1,6 @@
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
+
 # Packaging checks as ctest tests, label `packaging` (included by packaging/CMakeLists.txt
 # when TETHER_BUILD_TESTS is on). They reuse the main build: `cmake --install` of the
 # build tree into a prefix inside the build directory, then small consumer projects
@@ -168,3 +171,10 @@ set_property(TEST packaging_api_docs_detects_gaps APPEND PROPERTY
     ENVIRONMENT "TETHER_DOCS_EXTRA_HEADER=${_gap_header}")
 set_tests_properties(packaging_api_docs_detects_gaps PROPERTIES
     PASS_REGULAR_EXPRESSION "Compound Tether::UndocumentedGap is not documented")
+
+# Licence: every source file carries its SPDX line (docs/licensing.md); check-spdx.sh
+# proves the script itself (fails on a missing line, --add fixes it, idempotent).
+tether_packaging_test(packaging_spdx TIMEOUT 120
+    COMMAND bash ${_pkg_dir}/spdx.sh --check)
+tether_packaging_test(packaging_spdx_script TIMEOUT 120
+    COMMAND bash ${_pkg_dir}/check-spdx.sh)

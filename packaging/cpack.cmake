@@ -1,3 +1,6 @@
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
+
 # CPack: Debian packages, one per install component (included by packaging/CMakeLists.txt).
 #
 #   libtether<so>        Runtime       libtether.so.<soversion>            (Debian library

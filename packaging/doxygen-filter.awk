@@ -1,3 +1,6 @@
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
+
 # Doxygen INPUT_FILTER for Tether's public headers (used by build-docs.sh).
 #
 # The house style documents the API with plain `//` comments (STYLE.md: public headers say

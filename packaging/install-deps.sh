@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
 # Installs the Debian (bookworm) packages Tether needs to build, test and run its demos.
 # Idempotent and quiet when everything is already there. Needs root (or sudo).
 set -euo pipefail

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
 # A local tether-server cluster in one command (docs/cluster.md):
 #   redis-server (packaging/cluster/redis.conf, data in a temp dir) + N tether-server nodes
 #   (--redis redis://127.0.0.1:R --node-id node-i, each on a free loopback port) + nginx in

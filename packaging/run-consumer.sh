@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
 # run-consumer.sh KIND PREFIX WORKDIR — builds tests/consumer/KIND (sdk | qml) against the
 # Tether installed in PREFIX only (KIND pkgconfig: tests/consumer/sdk/main.cpp built with
 # `pkg-config --cflags --libs tether` and nothing else, no CMake; qmake: the same through

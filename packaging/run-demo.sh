@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
 # The README's main job: see Tether work in one step.
 #   1. installs the Debian packages (packaging/install-deps.sh) and builds tether-server and
 #      tether-cli (preset "dev", build/dev; or TETHER_DEMO_BUILD_DIR, a configured tree);
@@ -109,10 +111,10 @@ show "$work/reject.err"
 echo "    -> exit code 4: a message was rejected (the server said why)"
 
 step "4. Requests: echo, and the channel's history"
-echo "    \$ tether-cli $url --request echo '{\"ping\":1}'"
-"$cli" "$url" --request echo '{"ping":1}' 2>/dev/null | sed 's/^/    /'
-echo "    \$ tether-cli $url --request history '{\"ch\":\"demo\",\"limit\":3}'"
-"$cli" "$url" --request history '{"ch":"demo","limit":3}' 2>/dev/null | sed 's/^/    /'
+echo "    \$ tether-cli $url --request echo --params '{\"ping\":1}'"
+"$cli" "$url" --request echo --params '{"ping":1}' 2>/dev/null | sed 's/^/    /'
+echo "    \$ tether-cli $url --request history --params '{\"ch\":\"demo\",\"limit\":3}'"
+"$cli" "$url" --request history --params '{"ch":"demo","limit":3}' 2>/dev/null | sed 's/^/    /'
 
 step "5. The server goes down; carol publishes 2000 lines anyway: they wait in the outbox"
 stop_server

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // JS values <-> payloads: see jsvalue_p.h for the rules.
 #include "jsvalue_p.h"
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // JS values <-> Tether payloads, and errors/stats as JS objects. Not public API.
 //
 // Rules ("without surprises": what JSON.stringify/JSON.parse would do, plus bytes):

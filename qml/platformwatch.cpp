@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // PlatformWatch: see platformwatch_p.h.
 #include "platformwatch_p.h"
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // PlatformWatch: the app's lifecycle and the network's reachability, for every Client of
 // the process. Not public API.
 //

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // QML `Channel`: a declarative subscription (see docs/qml.md).
 //
 // While `client`, `name` and `active` say so, the channel is subscribed (shared with other

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // QML Client: see qmlclient.h.
 #include "qmlclient.h"
 

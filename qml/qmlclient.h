@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // QML `Client`: a Tether::Client for QML (see docs/qml.md).
 //
 // A thin facade: every protocol decision is the C++ Client's. This type only

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // QML `MessageModel`: the last `capacity` messages of a Channel, for a ListView.
 //
 // Theory of operation: messages (received, and own publications through the Channel) go

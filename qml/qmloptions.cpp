@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Grouped option properties: see qmloptions.h. Defaults are read from the C++ structs so
 // the two can never disagree.
 #include "qmloptions.h"

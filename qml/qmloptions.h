@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Grouped properties of the QML Client: `backoff { ... }`, `heartbeat { ... }`,
 // `queue { ... }`, `tls { ... }`. Each mirrors one struct of <Tether/options.h> with the
 // same names and defaults (durations in milliseconds); Client turns them into a

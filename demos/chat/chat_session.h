@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // ChatSession: the chat's logic over one Tether::Client, without any widget (the window
 // shows it, the smoke test drives it).
 //

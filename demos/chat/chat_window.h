@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // ChatWindow: the chat's widgets over a ChatSession. A sign-in page, then the chat page:
 // rooms on the left, the conversation in the middle (offline banner on top, composer at
 // the bottom, typing line above it), who is in the room on the right.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-chat: the desktop chat demo (docs/demos.md).
 //   tether-chat [--url ws://127.0.0.1:8765/] [--name NAME] [--token T] [--room R]...
 // With --url and --name it signs in at once and joins the --room rooms (default: general).

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // MessageDelegate: paints a RoomModel row as a chat bubble (own messages on the right with
 // their delivery tick), a gap mark across the list, or a centred notice. Sizes follow the
 // view's width, so word wrap reflows when the window is resized.

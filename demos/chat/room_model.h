@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // RoomModel: the messages of one chat room, for the message list (a QListView with
 // MessageDelegate). Rows are chat messages (own ones carry a delivery tick), the marks of a
 // gap after a lost session, and notices. A message appears once per id: history fetched

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-chat-screenshots: plays a short scripted conversation with the real chat window
 // and saves what it looks like, for docs/demos.md (run by demos/chat/take-screenshots.sh).
 //

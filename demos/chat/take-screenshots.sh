@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
 # Makes docs/images/chat-online.png, chat-offline.png and chat-recovered.png by playing the
 # scripted conversation of tether-chat-screenshots (screenshot_tour.cpp) with the real
 # window. Uses Xvfb (xvfb-run) when installed, else Qt's offscreen platform.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-cli's text formats: how a stdin line becomes a payload, and how a received message
 // becomes one stdout line. Pure functions, unit-tested (tests/demos/tst_cli_options.cpp).
 #pragma once

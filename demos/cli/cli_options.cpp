@@ -1,10 +1,16 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 #include "cli_options.h"
 
 #include "cli_format.h"
 
+#include <QtCore/QCommandLineParser>
 #include <QtCore/QFileInfo>
 
+#include <algorithm>
 #include <functional>
+#include <iterator>
 
 namespace TetherCli {
 
@@ -20,26 +26,120 @@ std::optional<int> positiveInt(const QString &text, int max)
     return int(value);
 }
 
-class Parser
+constexpr int kMaxMs = 24 * 3600 * 1000;
+
+// The options, in the order --help lists them. Flags have no value name.
+struct OptionSpec {
+    const char *names;      // "q,quiet": the short name first
+    const char *valueName;  // nullptr: a flag
+    const char *description;
+};
+
+constexpr OptionSpec kOptions[] = {
+    {"channel", "C", "Publish every line on channel C, and subscribe to C."},
+    {"sub", "C", "Subscribe to channel C (repeatable)."},
+    {"request", "M", "Send request M, print its result on stdout, exit."},
+    {"params", "JSON", "The params of --request (any JSON value)."},
+    {"codec", "json|cbor", "Wire codec (default json)."},
+    {"raw", nullptr, "Raw mode: any WebSocket server, each line is one text frame."},
+    {"at-most-once", nullptr, "Send lines at most once (no acks, no retransmission)."},
+    {"token", "T", "Token sent in hello."},
+    {"token-cmd", "CMD", "Run CMD (sh -c) for a token before each connection."},
+    {"ca", "FILE", "Trust the CA certificate(s) in FILE (PEM) for wss://."},
+    {"heartbeat", "MS", "Heartbeat interval (default 15000, or the server's wish)."},
+    {"store", "PATH",
+     "Keep the outbox and the session in the SQLite file PATH: lines read survive a killed tether-cli "
+     "(each one is reported persisted), and the next run with the same PATH sends them first; one "
+     "tether-cli per PATH at a time."},
+    {"durability", "crash|power",
+     "With --store: survive a killed process (crash, default) or power loss too (power: fsync per commit)."},
+    {"max-queue", "N", "Outbox size in messages (default 10000); stdin is read only as fast as the queue drains."},
+    {"max-attempts", "N", "Give up after N failed connection attempts (default: never)."},
+    {"count", "N", "Exit after N messages received."},
+    {"wait-delivered", nullptr, "At stdin EOF, wait until every message has an outcome, exit."},
+    {"timeout", "MS", "Give up after MS milliseconds (also the request timeout)."},
+    {"events", "human|json", "Format of the stderr events (default human)."},
+    {"q,quiet", nullptr, "No per-message outcome lines (failures are still shown)."},
+    {"version", nullptr, "Print the versions and exit."},
+};
+
+void addOptions(QCommandLineParser &parser)
+{
+    parser.setApplicationDescription(QStringLiteral(
+        "A terminal client for a Tether server (like wscat, but reliable and scriptable).\n"
+        "Each line read from stdin is sent as one reliable message: as JSON when the line is\n"
+        "valid JSON, else as a string. Received messages are printed to stdout, one compact\n"
+        "JSON object per line: {\"ch\":CHANNEL|null,\"id\":ID|null,\"d\":PAYLOAD}. Connection\n"
+        "events, delivery outcomes and errors go to stderr. The client reconnects by itself;\n"
+        "messages typed while the server is away are queued and sent when it is back."));
+    parser.addPositionalArgument(QStringLiteral("URL"), QStringLiteral("ws://host:port/path or wss://..."));
+    parser.addHelpOption();
+    for (const OptionSpec &spec : kOptions) {
+        QCommandLineOption option(QString::fromLatin1(spec.names).split(u','), QString::fromLatin1(spec.description));
+        if (spec.valueName)
+            option.setValueName(QString::fromLatin1(spec.valueName));
+        parser.addOption(option);
+    }
+}
+
+// QCommandLineParser's own wording for the two errors it finds itself ("Missing value
+// after...") is replaced by ours, so the messages stay what they were: a first pass finds
+// them the way the parser reads the arguments.
+QString shapeError(const QCommandLineParser &parser, const QStringList &args)
+{
+    for (qsizetype i = 0; i < args.size(); ++i) {
+        const QString &arg = args.at(i);
+        if (arg == u"--")
+            break;
+        if (!arg.startsWith(u"--") || arg.size() == 2)
+            continue;
+        const qsizetype eq = arg.indexOf(u'=');
+        const QString name = arg.mid(2, eq < 0 ? -1 : eq - 2);
+        const auto spec = std::find_if(std::begin(kOptions), std::end(kOptions), [&name](const OptionSpec &s) {
+            return QString::fromLatin1(s.names).split(u',').contains(name);
+        });
+        const bool known = spec != std::end(kOptions);
+        const bool takesValue = known && spec->valueName;
+        if (known && !takesValue && eq >= 0)
+            return QStringLiteral("--%1 takes no value").arg(name);
+        if (takesValue && eq < 0) {
+            if (i + 1 == args.size())
+                return QStringLiteral("--%1 needs a value").arg(name);
+            ++i;  // the value, whatever it looks like
+        }
+    }
+    if (!parser.unknownOptionNames().isEmpty()) {
+        const QString name = parser.unknownOptionNames().constFirst();
+        return QStringLiteral("unknown option %1%2").arg(name.size() == 1 ? QStringLiteral("-") : QStringLiteral("--"), name);
+    }
+    return parser.errorText();
+}
+
+class Reader
 {
 public:
-    explicit Parser(const QStringList &args) : m_args(args) {}
+    explicit Reader(const QCommandLineParser &parser) : m_parser(parser) {}
 
     ParseResult run()
     {
-        while (m_pos < m_args.size() && m_result.error.isEmpty()) {
-            const QString arg = m_args.at(m_pos++);
-            if (arg.startsWith(u"--") && arg.size() > 2)
-                option(arg);
-            else if (arg == u"-h")
-                m_result.options.help = true;
-            else if (arg == u"-q")
-                m_result.options.quiet = true;
-            else if (arg.startsWith(u'-') && arg.size() > 1)
-                fail(QStringLiteral("unknown option %1").arg(arg));
-            else
-                positional(arg);
-        }
+        Options &o = m_result.options;
+        o.help = m_parser.isSet(QStringLiteral("help")) || m_parser.isSet(QStringLiteral("help-all"));
+        o.version = m_parser.isSet(QStringLiteral("version"));
+        o.raw = m_parser.isSet(QStringLiteral("raw"));
+        o.atMostOnce = m_parser.isSet(QStringLiteral("at-most-once"));
+        o.waitDelivered = m_parser.isSet(QStringLiteral("wait-delivered"));
+        o.quiet = m_parser.isSet(QStringLiteral("quiet"));
+        channels();
+        request();
+        choices();
+        credentials();
+        store();
+        intValue(QStringLiteral("heartbeat"), kMaxMs, [&o](int n) { o.heartbeatMs = n; });
+        intValue(QStringLiteral("max-queue"), 10'000'000, [&o](int n) { o.maxQueue = n; });
+        intValue(QStringLiteral("max-attempts"), 1'000'000, [&o](int n) { o.maxAttempts = n; });
+        intValue(QStringLiteral("count"), 2'000'000'000, [&o](int n) { o.count = n; });
+        intValue(QStringLiteral("timeout"), kMaxMs, [&o](int n) { o.timeoutMs = n; });
+        url();
         if (m_result.error.isEmpty())
             validate();
         return m_result;
@@ -52,16 +152,12 @@ private:
             m_result.error = why;
     }
 
-    // The value of `--name value` or `--name=value`.
-    std::optional<QString> value(const QString &name)
+    // The value of a single-valued option (the last one given), or nullopt when absent.
+    std::optional<QString> value(const QString &name) const
     {
-        if (m_inlineValue)
-            return std::exchange(m_inlineValue, std::nullopt);
-        if (m_pos >= m_args.size()) {
-            fail(QStringLiteral("%1 needs a value").arg(name));
+        if (!m_parser.isSet(name))
             return std::nullopt;
-        }
-        return m_args.at(m_pos++);
+        return m_parser.value(name);
     }
 
     void intValue(const QString &name, int max, const std::function<void(int)> &set)
@@ -71,164 +167,124 @@ private:
             return;
         const std::optional<int> n = positiveInt(*text, max);
         if (!n)
-            fail(QStringLiteral("%1 wants a whole number from 1 to %2, not '%3'").arg(name).arg(max).arg(*text));
+            fail(QStringLiteral("--%1 wants a whole number from 1 to %2, not '%3'").arg(name).arg(max).arg(*text));
         else
             set(*n);
     }
 
-    void option(const QString &arg)
+    void channels()
     {
-        QString name = arg;
-        m_inlineValue.reset();
-        const qsizetype eq = arg.indexOf(u'=');
-        if (eq > 0) {
-            name = arg.left(eq);
-            m_inlineValue = arg.mid(eq + 1);
-        }
         Options &o = m_result.options;
-        constexpr int kMaxMs = 24 * 3600 * 1000;
-        const bool takesValue = name != u"--help" && name != u"--version" && name != u"--raw"
-            && name != u"--at-most-once" && name != u"--wait-delivered" && name != u"--quiet";
-        if (!takesValue && m_inlineValue) {
-            fail(QStringLiteral("%1 takes no value").arg(name));
-            return;
-        }
-
-        if (name == u"--help") {
-            o.help = true;
-        } else if (name == u"--version") {
-            o.version = true;
-        } else if (name == u"--raw") {
-            o.raw = true;
-        } else if (name == u"--at-most-once") {
-            o.atMostOnce = true;
-        } else if (name == u"--wait-delivered") {
-            o.waitDelivered = true;
-        } else if (name == u"--quiet") {
-            o.quiet = true;
-        } else if (name == u"--channel") {
-            if (const auto v = value(name)) {
-                if (!o.channel.isEmpty())
-                    fail(QStringLiteral("--channel is given once (use --sub for more channels)"));
-                else if (v->isEmpty())
-                    fail(QStringLiteral("--channel needs a non-empty name"));
-                o.channel = *v;
-            }
-        } else if (name == u"--sub") {
-            if (const auto v = value(name)) {
-                if (v->isEmpty())
-                    fail(QStringLiteral("--sub needs a non-empty name"));
-                else if (!o.subscriptions.contains(*v))
-                    o.subscriptions.append(*v);
-            }
-        } else if (name == u"--request") {
-            requestOption(name);
-        } else if (name == u"--codec") {
-            if (const auto v = value(name)) {
-                if (*v == u"json")
-                    o.codec = WireCodec::Json;
-                else if (*v == u"cbor")
-                    o.codec = WireCodec::Cbor;
-                else
-                    fail(QStringLiteral("--codec is json or cbor, not '%1'").arg(*v));
-            }
-        } else if (name == u"--events") {
-            if (const auto v = value(name)) {
-                if (*v == u"human")
-                    o.events = EventFormat::Human;
-                else if (*v == u"json")
-                    o.events = EventFormat::Json;
-                else
-                    fail(QStringLiteral("--events is human or json, not '%1'").arg(*v));
-            }
-        } else if (name == u"--token") {
-            if (const auto v = value(name)) {
-                if (v->isEmpty())
-                    fail(QStringLiteral("--token needs a non-empty token"));
-                o.token = *v;
-            }
-        } else if (name == u"--token-cmd") {
-            if (const auto v = value(name)) {
-                if (v->trimmed().isEmpty())
-                    fail(QStringLiteral("--token-cmd needs a command"));
-                o.tokenCommand = *v;
-            }
-        } else if (name == u"--ca") {
-            if (const auto v = value(name)) {
-                if (!QFileInfo(*v).isFile())
-                    fail(QStringLiteral("--ca: no such file '%1'").arg(*v));
-                o.caFile = *v;
-            }
-        } else if (name == u"--store") {
-            if (const auto v = value(name)) {
-                if (v->isEmpty())
-                    fail(QStringLiteral("--store needs a file path"));
-                else if (QFileInfo(*v).isDir())
-                    fail(QStringLiteral("--store: '%1' is a directory; give a file path").arg(*v));
-                o.storePath = *v;
-            }
-        } else if (name == u"--durability") {
-            if (const auto v = value(name)) {
-                if (*v == u"crash")
-                    o.durability = StoreDurability::CrashSafe;
-                else if (*v == u"power")
-                    o.durability = StoreDurability::PowerSafe;
-                else
-                    fail(QStringLiteral("--durability: '%1' is not crash or power").arg(*v));
-            }
-        } else if (name == u"--heartbeat") {
-            intValue(name, kMaxMs, [&o](int n) { o.heartbeatMs = n; });
-        } else if (name == u"--max-queue") {
-            intValue(name, 10'000'000, [&o](int n) { o.maxQueue = n; });
-        } else if (name == u"--max-attempts") {
-            intValue(name, 1'000'000, [&o](int n) { o.maxAttempts = n; });
-        } else if (name == u"--count") {
-            intValue(name, 2'000'000'000, [&o](int n) { o.count = n; });
-        } else if (name == u"--timeout") {
-            intValue(name, kMaxMs, [&o](int n) { o.timeoutMs = n; });
-        } else {
-            fail(QStringLiteral("unknown option %1").arg(name));
+        const QStringList channel = m_parser.values(QStringLiteral("channel"));
+        if (channel.size() > 1)
+            fail(QStringLiteral("--channel is given once (use --sub for more channels)"));
+        else if (channel.size() == 1 && channel.constFirst().isEmpty())
+            fail(QStringLiteral("--channel needs a non-empty name"));
+        else if (channel.size() == 1)
+            o.channel = channel.constFirst();
+        for (const QString &sub : m_parser.values(QStringLiteral("sub"))) {
+            if (sub.isEmpty())
+                fail(QStringLiteral("--sub needs a non-empty name"));
+            else if (!o.subscriptions.contains(sub))
+                o.subscriptions.append(sub);
         }
     }
 
-    void requestOption(const QString &name)
+    void request()
     {
         Options &o = m_result.options;
-        const std::optional<QString> method = value(name);
-        if (!method)
-            return;
-        if (method->isEmpty() || method->startsWith(u"--")) {
-            fail(QStringLiteral("--request needs a method name"));
-            return;
+        const QStringList methods = m_parser.values(QStringLiteral("request"));
+        if (methods.size() > 1)
+            return fail(QStringLiteral("--request is given once"));
+        if (methods.size() == 1) {
+            if (methods.constFirst().isEmpty() || methods.constFirst().startsWith(u"--"))
+                return fail(QStringLiteral("--request needs a method name"));
+            o.requestMethod = methods.constFirst();
         }
-        if (o.requestMethod) {
-            fail(QStringLiteral("--request is given once"));
-            return;
-        }
-        o.requestMethod = *method;
-        // The optional params: the next argument, when it is JSON.
-        if (m_pos < m_args.size()) {
-            if (const std::optional<QJsonValue> params = parseJson(m_args.at(m_pos))) {
-                o.requestParams = *params;
-                ++m_pos;
-            }
+        if (const std::optional<QString> params = value(QStringLiteral("params"))) {
+            if (!o.requestMethod)
+                return fail(QStringLiteral("--params goes with --request"));
+            const std::optional<QJsonValue> json = parseJson(*params);
+            if (!json)
+                return fail(QStringLiteral("--params is not JSON: '%1'").arg(*params));
+            o.requestParams = *json;
         }
     }
 
-    void positional(const QString &arg)
+    void choices()
     {
         Options &o = m_result.options;
-        if (!o.url.isEmpty()) {
-            fail(QStringLiteral("unexpected argument '%1' (one URL only)").arg(arg));
-            return;
+        if (const auto v = value(QStringLiteral("codec"))) {
+            if (*v == u"json")
+                o.codec = WireCodec::Json;
+            else if (*v == u"cbor")
+                o.codec = WireCodec::Cbor;
+            else
+                fail(QStringLiteral("--codec is json or cbor, not '%1'").arg(*v));
         }
+        if (const auto v = value(QStringLiteral("events"))) {
+            if (*v == u"human")
+                o.events = EventFormat::Human;
+            else if (*v == u"json")
+                o.events = EventFormat::Json;
+            else
+                fail(QStringLiteral("--events is human or json, not '%1'").arg(*v));
+        }
+    }
+
+    void credentials()
+    {
+        Options &o = m_result.options;
+        if (const auto v = value(QStringLiteral("token"))) {
+            if (v->isEmpty())
+                fail(QStringLiteral("--token needs a non-empty token"));
+            o.token = *v;
+        }
+        if (const auto v = value(QStringLiteral("token-cmd"))) {
+            if (v->trimmed().isEmpty())
+                fail(QStringLiteral("--token-cmd needs a command"));
+            o.tokenCommand = *v;
+        }
+        if (const auto v = value(QStringLiteral("ca"))) {
+            if (!QFileInfo(*v).isFile())
+                fail(QStringLiteral("--ca: no such file '%1'").arg(*v));
+            o.caFile = *v;
+        }
+    }
+
+    void store()
+    {
+        Options &o = m_result.options;
+        if (const auto v = value(QStringLiteral("store"))) {
+            if (v->isEmpty())
+                fail(QStringLiteral("--store needs a file path"));
+            else if (QFileInfo(*v).isDir())
+                fail(QStringLiteral("--store: '%1' is a directory; give a file path").arg(*v));
+            o.storePath = *v;
+        }
+        if (const auto v = value(QStringLiteral("durability"))) {
+            if (*v == u"crash")
+                o.durability = StoreDurability::CrashSafe;
+            else if (*v == u"power")
+                o.durability = StoreDurability::PowerSafe;
+            else
+                fail(QStringLiteral("--durability: '%1' is not crash or power").arg(*v));
+        }
+    }
+
+    void url()
+    {
+        const QStringList positional = m_parser.positionalArguments();
+        if (positional.size() > 1)
+            return fail(QStringLiteral("unexpected argument '%1' (one URL only)").arg(positional.at(1)));
+        if (positional.isEmpty())
+            return;
+        const QString &arg = positional.constFirst();
         const QUrl url(arg, QUrl::StrictMode);
         const QString scheme = url.scheme();
-        if (!url.isValid() || url.host().isEmpty() || (scheme != u"ws" && scheme != u"wss")) {
-            fail(QStringLiteral("'%1' is not a ws:// or wss:// URL").arg(arg));
-            return;
-        }
-        o.url = url;
+        if (!url.isValid() || url.host().isEmpty() || (scheme != u"ws" && scheme != u"wss"))
+            return fail(QStringLiteral("'%1' is not a ws:// or wss:// URL").arg(arg));
+        m_result.options.url = url;
     }
 
     void validate()
@@ -259,9 +315,7 @@ private:
             o.subscriptions.prepend(o.channel);
     }
 
-    const QStringList &m_args;
-    qsizetype m_pos = 0;
-    std::optional<QString> m_inlineValue;
+    const QCommandLineParser &m_parser;
     ParseResult m_result;
 };
 
@@ -269,48 +323,24 @@ private:
 
 ParseResult parseArguments(const QStringList &arguments)
 {
-    return Parser(arguments).run();
+    QCommandLineParser parser;
+    addOptions(parser);
+    if (!parser.parse(QStringList{QStringLiteral("tether-cli")} + arguments)) {
+        ParseResult refused;
+        refused.error = shapeError(parser, arguments);
+        return refused;
+    }
+    return Reader(parser).run();
 }
 
 QString usageText()
 {
-    return QStringLiteral(
-        "Usage: tether-cli URL [options]\n"
-        "\n"
-        "A terminal client for a Tether server (like wscat, but reliable and scriptable).\n"
-        "Each line read from stdin is sent as one reliable message: as JSON when the line is\n"
-        "valid JSON, else as a string. Received messages are printed to stdout, one compact\n"
-        "JSON object per line: {\"ch\":CHANNEL|null,\"id\":ID|null,\"d\":PAYLOAD}. Connection\n"
-        "events, delivery outcomes and errors go to stderr. The client reconnects by itself;\n"
-        "messages typed while the server is away are queued and sent when it is back.\n"
-        "\n"
-        "Options:\n"
-        "  --channel C          publish every line on channel C, and subscribe to C\n"
-        "  --sub C              subscribe to channel C (repeatable)\n"
-        "  --request M [JSON]   send request M (params JSON), print the result, exit\n"
-        "  --codec json|cbor    wire codec (default json)\n"
-        "  --raw                raw mode: any WebSocket server, each line is one text frame\n"
-        "  --at-most-once       send lines at most once (no acks, no retransmission)\n"
-        "  --token T            token sent in hello\n"
-        "  --token-cmd CMD      run CMD (sh -c) for a token before each connection\n"
-        "  --ca FILE            trust the CA certificate(s) in FILE (PEM) for wss://\n"
-        "  --heartbeat MS       heartbeat interval (default 15000, or the server's wish)\n"
-        "  --store PATH         keep the outbox and the session in the SQLite file PATH:\n"
-        "                       lines read survive a killed tether-cli (each one is\n"
-        "                       reported persisted), and the next run with the same\n"
-        "                       PATH sends them first; one tether-cli per PATH at a time\n"
-        "  --durability crash|power  with --store: survive a killed process (crash,\n"
-        "                       default) or power loss too (power: fsync per commit)\n"
-        "  --max-queue N        outbox size in messages (default 10000); stdin is read\n"
-        "                       only as fast as the queue drains\n"
-        "  --max-attempts N     give up after N failed connection attempts (default: never)\n"
-        "  --count N            exit after N messages received\n"
-        "  --wait-delivered     at stdin EOF, wait until every message has an outcome, exit\n"
-        "  --timeout MS         give up after MS milliseconds (also the request timeout)\n"
-        "  --events human|json  format of the stderr events (default human)\n"
-        "  -q, --quiet          no per-message outcome lines (failures are still shown)\n"
-        "  -h, --help           this text\n"
-        "  --version            print the versions and exit\n"
+    QCommandLineParser parser;
+    addOptions(parser);
+    QString text = parser.helpText();
+    // helpText() names the program by its path as started; the usage line names the tool.
+    text.replace(0, text.indexOf(u'\n'), QStringLiteral("Usage: tether-cli [options] URL"));
+    return text + QStringLiteral(
         "\n"
         "When stdin ends: with --wait-delivered, exit once every message has an outcome;\n"
         "else, when subscribed or with --count, keep receiving; else exit at once (messages\n"

@@ -1,10 +1,12 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-cli's command line: what the user asked for, parsed and validated before anything
 // connects. Parsing is a pure function (argument list in, Options or a usage error out) so
 // every accepted and refused combination is unit-tested without starting a process.
 //
-// Grammar: tether-cli URL [options]. Options take their value as the next argument or
-// after '=' (`--sub=a`). `--request METHOD [JSON]` takes an optional second value: the
-// next argument when it parses as JSON (a URL or an option never does).
+// Grammar (QCommandLineParser): tether-cli URL [options]. Options take their value as the
+// next argument or after '=' (`--sub=a`); `--request METHOD [--params JSON]`.
 #pragma once
 
 #include <QtCore/QJsonValue>

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // CliSession: one run of tether-cli. It owns the Tether::Client, reads stdin line by line
 // into send(), prints what arrives, reports every outcome on stderr and decides when the
 // run is over and with which exit code (cli_options.h).

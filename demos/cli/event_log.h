@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // EventLog: tether-cli's stderr. One line per event, either for people
 // ("[12:00:01.234] delivered line 3") or for machines (`--events json`: one compact JSON
 // object per line, always with "event" and "ts" (unix ms)). stdout carries only received

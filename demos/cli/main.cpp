@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-cli: a terminal client for Tether servers (see `tether-cli --help` and
 // docs/demos.md). Parses the command line, runs one CliSession, exits with its code.
 #include "cli_options.h"

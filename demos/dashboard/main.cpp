@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-dashboard: the live metrics dashboard (qml/Main.qml) over the Tether QML module.
 //
 //   tether-dashboard [--url ws://host:port/]

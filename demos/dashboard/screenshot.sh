@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
 # Takes the dashboard's screenshots headless (offscreen platform, software renderer):
 #   docs/images/dashboard-connected.png  live metrics under demo traffic
 #   docs/images/dashboard-offline.png    the same dashboard after the server went away

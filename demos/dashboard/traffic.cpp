@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-dashboard-traffic: demo load for the dashboard, over the C++ API.
 //
 //   tether-dashboard-traffic [--url ws://host:port/] [--peak N] [--listeners N]

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Auth tokens `user.expiry.signature` (HMAC-SHA256, OpenSSL).
 //
 // user      1..64 chars of [A-Za-z0-9_-] (no '.', so the token splits unambiguously)

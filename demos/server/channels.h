@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Channels (PROTOCOL.md §6): subscribers, the history ring and read-only patterns.
 //
 // Pure bookkeeping; the fan-out itself (who gets which seq) is the Hub's job. A channel

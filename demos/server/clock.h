@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The server's monotonic clocks in milliseconds.
 //
 // steadyNowMs() is exact and is what timers are scheduled with. coarseNowMs() is the

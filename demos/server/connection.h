@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // One WebSocket connection: its mode, inbound reassembly and outbound batch buffer.
 //
 // Theory of operation:

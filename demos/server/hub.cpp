@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Hub, part 1: connections, hello/welcome, sessions and the reliable streams.
 // (Channels are in hub_channels.cpp, requests in methods.cpp.)
 #include "hub.h"

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The Tether protocol, server side: sessions, reliable streams, requests, channels.
 //
 // Theory of operation: the lws glue (server.cpp) turns socket events into calls of

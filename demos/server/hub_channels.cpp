@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Hub, part 2: channels — sub/unsub, fan-out, presence, history, the metrics publisher.
 #include "hub.h"
 

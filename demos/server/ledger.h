@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // --ledger FILE: the server's own record of every reliable client message it accepted, for
 // tests that must prove from the server's side that nothing an app was promised got lost
 // (tests/demos/tst_cli_crash.cpp). Not for production: one line per message, flushed.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Logging of tether-server: leveled lines on stderr (stdout carries only the ready line).
 //
 // Rules: never log a token; payloads only at Debug.

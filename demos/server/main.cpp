@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-server: the Tether protocol v1 reference server (see README.md next to this file).
 #include "auth.h"
 #include "log.h"
@@ -34,10 +37,10 @@ int runToken(int argc, char **argv)
     std::string error;
     switch (parseTokenOptions(argc, argv, 2, options, error)) {
     case ParseOutcome::Help:
-        std::fputs(tokenUsage(), stdout);
+        std::fputs(tokenUsage().c_str(), stdout);
         return 0;
     case ParseOutcome::Error:
-        std::fprintf(stderr, "tether-server token: %s\n%s", error.c_str(), tokenUsage());
+        std::fprintf(stderr, "tether-server token: %s\n%s", error.c_str(), tokenUsage().c_str());
         return 2;
     case ParseOutcome::Run:
         break;
@@ -62,7 +65,7 @@ int main(int argc, char **argv)
     std::string error;
     switch (parseServeOptions(argc, argv, 1, options, error)) {
     case ParseOutcome::Help:
-        std::fputs(serveUsage(), stdout);
+        std::fputs(serveUsage().c_str(), stdout);
         return 0;
     case ParseOutcome::Error:
         std::fprintf(stderr, "tether-server: %s\n(see tether-server --help)\n", error.c_str());

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Hub, part 3: requests and the built-in methods (table in README.md).
 //
 // Every `req` gets exactly one `res`, on the connection that carried it; `sleep` answers

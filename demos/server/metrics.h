@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Counters of the server and the METRICS value shared by the `metrics` channel and the
 // `stats` method (field list in README.md). Rates are over the last metrics interval.
 //

@@ -1,7 +1,14 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 #include "options.h"
 
 #include "jwt_auth.h"
 
+#include <QtCore/QCommandLineParser>
+#include <QtCore/QStringList>
+
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -10,6 +17,8 @@
 #include <sstream>
 #include <functional>
 #include <map>
+#include <utility>
+#include <vector>
 
 #include <unistd.h>
 
@@ -81,35 +90,86 @@ Setter stringFlag(std::string &target)
     };
 }
 
-ParseOutcome runParser(int argc, char **argv, int first, const std::map<std::string, Setter> &flags,
+// One option: its name (without "--"), value name and help line, and how to take its value.
+struct Flag {
+    const char *name;
+    const char *valueName;
+    const char *help;
+    Setter set;
+};
+
+void addFlags(QCommandLineParser &parser, const std::vector<Flag> &flags, const char *description)
+{
+    parser.setApplicationDescription(QString::fromUtf8(description));
+    parser.addHelpOption();
+    for (const Flag &flag : flags) {
+        QCommandLineOption option(QString::fromLatin1(flag.name), QString::fromUtf8(flag.help));
+        option.setValueName(QString::fromLatin1(flag.valueName));
+        parser.addOption(option);
+    }
+}
+
+std::string usageOf(const std::vector<Flag> &flags, const char *description, const char *usageLine)
+{
+    QCommandLineParser parser;
+    addFlags(parser, flags, description);
+    QString text = parser.helpText();
+    // helpText() names the program by its path as started; the usage line names the tool.
+    text.replace(0, text.indexOf(u'\n'), QString::fromUtf8(usageLine));
+    return text.toStdString();
+}
+
+// QCommandLineParser reads the arguments; the errors keep the wording this server has
+// always used (the parser's own "Missing value after..." is found first, the same way).
+ParseOutcome runParser(int argc, char **argv, int first, const std::vector<Flag> &flags, const char *description,
                        std::string &error)
 {
-    for (int i = first; i < argc; ++i) {
-        std::string arg = argv[i];
-        if (arg == "--help" || arg == "-h")
-            return ParseOutcome::Help;
-        const char *inlineValue = nullptr;
-        const auto eq = arg.find('=');
-        if (arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-            inlineValue = argv[i] + eq + 1;
-            arg.resize(eq);
-        }
-        const auto it = flags.find(arg);
-        if (it == flags.end()) {
-            error = "unknown option '" + arg + "'";
-            return ParseOutcome::Error;
-        }
-        const char *value = inlineValue;
-        if (!value) {
-            if (i + 1 >= argc) {
-                error = arg + " needs a value";
+    QStringList args{QStringLiteral("tether-server")};
+    for (int i = first; i < argc; ++i)
+        args.append(QString::fromLocal8Bit(argv[i]));
+    QCommandLineParser parser;
+    addFlags(parser, flags, description);
+    const auto known = [&flags](const QString &name) {
+        return std::any_of(flags.begin(), flags.end(), [&name](const Flag &f) { return name == QLatin1StringView(f.name); });
+    };
+    if (!parser.parse(args)) {
+        for (qsizetype i = 1; i < args.size(); ++i) {
+            const QString &arg = args.at(i);
+            if (arg == u"--help" || arg == u"-h")
+                return ParseOutcome::Help;
+            if (!arg.startsWith(u"--") || arg.contains(u'='))
+                continue;
+            if (known(arg.mid(2)) && i + 1 == args.size()) {
+                error = arg.toStdString() + " needs a value";
                 return ParseOutcome::Error;
             }
-            value = argv[++i];
+            ++i;  // the value
         }
+        const QStringList unknown = parser.unknownOptionNames();
+        error = unknown.isEmpty() ? parser.errorText().toStdString()
+                                  : "unknown option '" + std::string(unknown.constFirst().size() == 1 ? "-" : "--")
+                                        + unknown.constFirst().toStdString() + "'";
+        return ParseOutcome::Error;
+    }
+    if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("help-all")))
+        return ParseOutcome::Help;
+    if (!parser.positionalArguments().isEmpty()) {
+        error = "unknown option '" + parser.positionalArguments().constFirst().toStdString() + "'";
+        return ParseOutcome::Error;
+    }
+    // In the order given: a repeated flag's values apply in order, and the first bad value
+    // is the one reported.
+    std::map<QString, qsizetype> used;
+    for (const QString &name : parser.optionNames()) {
+        const auto flag = std::find_if(flags.begin(), flags.end(), [&name](const Flag &f) {
+            return name == QLatin1StringView(f.name);
+        });
+        if (flag == flags.end())
+            continue;
+        const std::string value = parser.values(name).value(used[name]++).toStdString();
         std::string why;
-        if (!it->second(value, why)) {
-            error = arg + " " + why + " (got '" + value + "')";
+        if (!flag->set(value.c_str(), why)) {
+            error = "--" + std::string(flag->name) + " " + why + " (got '" + value + "')";
             return ParseOutcome::Error;
         }
     }
@@ -161,39 +221,53 @@ bool loadJwtKeys(const std::string &secretFile, const std::string &publicKeyFile
 
 } // namespace
 
-ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &o, std::string &error)
+namespace {
+
+constexpr const char *kServeDescription =
+    "Reference server of the Tether protocol v1 (see demos/server/README.md).\n"
+    "Prints 'listening on <host>:<port>' on stdout when ready.\n"
+    "Sub-command: tether-server token --user U --ttl SECONDS [--secret S] (see token --help).";
+constexpr const char *kServeUsage = "Usage: tether-server [options]\n       tether-server token --user U --ttl SECONDS [--secret S]";
+constexpr const char *kTokenDescription =
+    "Prints a token 'user.expiry.signature' valid for SECONDS.\n"
+    "The secret defaults to $TETHER_AUTH_SECRET.";
+constexpr const char *kTokenUsage = "Usage: tether-server token --user U --ttl SECONDS [--secret S]";
+
+// The serve options, in the order --help lists them; values land in `o` (the port and
+// the log level in their own variables, checked after all flags were read).
+// `jwtFiles`: the JWT key file names, read after parsing (loadJwtKeys).
+std::vector<Flag> serveFlags(Options &o, std::int64_t &port, std::string &logLevel, std::pair<std::string, std::string> &jwtFiles)
 {
-    std::int64_t port = o.port;
-    std::string logLevel;
-    std::string jwtSecretFile;
-    std::string jwtPublicKeyFile;
-    std::map<std::string, Setter> flags = {
-        {"--host", stringFlag(o.host)},
-        {"--port", integerFlag(port, 0, 65535)},
-        {"--tls-cert", stringFlag(o.tlsCert)},
-        {"--tls-key", stringFlag(o.tlsKey)},
-        {"--tls-client-ca", stringFlag(o.tlsClientCa)},
-        {"--max-frame", integerFlag(o.maxFrame, 64, std::int64_t(1) << 30)},
-        {"--max-connections", intFlag(o.maxConnections, 1, 1000000)},
-        {"--max-per-ip", intFlag(o.maxPerIp, 0, 1000000)},
-        {"--rate", [&o](const char *v, std::string &e) {
+    return {
+        {"host", "H", "Address to bind (127.0.0.1).", stringFlag(o.host)},
+        {"port", "N", "TCP port, 0 = any free port (8765).", integerFlag(port, 0, 65535)},
+        {"tls-cert", "FILE", "Certificate chain (PEM): serve wss:// (with --tls-key).", stringFlag(o.tlsCert)},
+        {"tls-key", "FILE", "Private key (PEM) of --tls-cert.", stringFlag(o.tlsKey)},
+        {"tls-client-ca", "FILE", "Require client certificates signed by this CA (PEM).", stringFlag(o.tlsClientCa)},
+        {"max-frame", "BYTES", "Largest incoming frame (1048576); larger -> close 1009.",
+         integerFlag(o.maxFrame, 64, std::int64_t(1) << 30)},
+        {"max-connections", "N", "Connections held at once (20000).", intFlag(o.maxConnections, 1, 1000000)},
+        {"max-per-ip", "N", "Connections per client IP, 0 = no limit (0).", intFlag(o.maxPerIp, 0, 1000000)},
+        {"rate", "N", "Frames/s per session, token bucket, 0 = off (0).", [&o](const char *v, std::string &e) {
              if (parseNumber(v, 0, 1e9, o.rate))
                  return true;
              e = "expects a number of frames per second >= 0";
              return false;
          }},
-        {"--burst", [&o](const char *v, std::string &e) {
+        {"burst", "N", "Bucket size (= rate).", [&o](const char *v, std::string &e) {
              if (parseNumber(v, 1, 1e9, o.burst))
                  return true;
              e = "expects a number >= 1";
              return false;
          }},
-        {"--history", intFlag(o.history, 0, 100000)},
-        {"--session-ttl", integerFlag(o.sessionTtlMs, 0, std::int64_t(86400) * 1000)},
-        {"--session-buffer", intFlag(o.sessionBuffer, 1, 10000000)},
-        {"--max-sessions", intFlag(o.maxSessions, 1, 10000000)},
-        {"--max-channels", intFlag(o.maxChannels, 1, 10000000)},
-        {"--readonly", [&o](const char *v, std::string &e) {
+        {"history", "N", "Publications kept per channel (100).", intFlag(o.history, 0, 100000)},
+        {"session-ttl", "MS", "Detached session lifetime (120000).",
+         integerFlag(o.sessionTtlMs, 0, std::int64_t(86400) * 1000)},
+        {"session-buffer", "N", "Unacked server messages per session (10000).", intFlag(o.sessionBuffer, 1, 10000000)},
+        {"max-sessions", "N", "Sessions held, attached or detached (100000).", intFlag(o.maxSessions, 1, 10000000)},
+        {"max-channels", "N", "Channels held (100000).", intFlag(o.maxChannels, 1, 10000000)},
+        {"readonly", "PATTERN", "Read-only channel glob ('*' wildcard), repeatable.",
+         [&o](const char *v, std::string &e) {
              if (!*v) {
                  e = "expects a channel pattern";
                  return false;
@@ -201,7 +275,8 @@ ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &o, std
              o.readonly.emplace_back(v);
              return true;
          }},
-        {"--acl", [&o](const char *v, std::string &e) {
+        {"acl", "PATTERN=U1,U2", "Only these token users may use matching channels, repeatable.",
+         [&o](const char *v, std::string &e) {
              const std::string text = v;
              const auto eq = text.find('=');
              if (eq == 0 || eq == std::string::npos) {
@@ -219,26 +294,34 @@ ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &o, std
              o.acl.emplace_back(text.substr(0, eq), std::move(users));
              return true;
          }},
-        {"--heartbeat", integerFlag(o.heartbeatMs, 0, std::int64_t(3600) * 1000)},
-        {"--ping-interval", integerFlag(o.pingIntervalMs, 0, std::int64_t(3600) * 1000)},
-        {"--hello-timeout", integerFlag(o.helloTimeoutMs, 1, std::int64_t(3600) * 1000)},
-        {"--ack-delay", integerFlag(o.ackDelayMs, 0, 50)},
-        {"--auth-secret", stringFlag(o.authSecret)},
-        {"--jwt-hs256-secret-file", stringFlag(jwtSecretFile)},
-        {"--jwt-rs256-public-key", stringFlag(jwtPublicKeyFile)},
-        {"--jwt-audience", stringFlag(o.jwtAudience)},
-        {"--ledger", stringFlag(o.ledgerPath)},
-        {"--metrics-interval", integerFlag(o.metricsIntervalMs, 10, std::int64_t(3600) * 1000)},
-        {"--log-level", stringFlag(logLevel)},
-        {"--redis", [&o](const char *v, std::string &e) {
+        {"heartbeat", "MS", "Heartbeat interval announced in welcome.hb (15000).",
+         integerFlag(o.heartbeatMs, 0, std::int64_t(3600) * 1000)},
+        {"ping-interval", "MS", "Server pings idle connections, 0 = off (0).",
+         integerFlag(o.pingIntervalMs, 0, std::int64_t(3600) * 1000)},
+        {"hello-timeout", "MS", "Time allowed before hello (10000).",
+         integerFlag(o.helloTimeoutMs, 1, std::int64_t(3600) * 1000)},
+        {"ack-delay", "MS", "Ack batching delay, 0..50 (20).", integerFlag(o.ackDelayMs, 0, 50)},
+        {"auth-secret", "S", "Require HMAC-SHA256 tokens.", stringFlag(o.authSecret)},
+        {"jwt-hs256-secret-file", "FILE", "Accept (and require) JWTs signed HS256 with this secret.",
+         stringFlag(jwtFiles.first)},
+        {"jwt-rs256-public-key", "FILE", "Accept (and require) JWTs signed RS256 with this public key (PEM).",
+         stringFlag(jwtFiles.second)},
+        {"jwt-audience", "A", "JWTs must name A in 'aud'.", stringFlag(o.jwtAudience)},
+        {"ledger", "FILE", "Append every accepted reliable client message to FILE (tests).", stringFlag(o.ledgerPath)},
+        {"metrics-interval", "MS", "Period of the 'metrics' channel (1000).",
+         integerFlag(o.metricsIntervalMs, 10, std::int64_t(3600) * 1000)},
+        {"log-level", "L", "error | warn | info | debug (warn).", stringFlag(logLevel)},
+        {"redis", "URL", "redis://HOST[:PORT][/DB]: Redis mode; repeat for shards.",
+         [&o](const char *v, std::string &e) {
              Options::RedisEndpoint endpoint;
              if (!parseRedisUrl(v, endpoint, e))
                  return false;
              o.redis.push_back(std::move(endpoint));
              return true;
          }},
-        {"--channel-ttl", integerFlag(o.channelTtlMs, 300, std::int64_t(30) * 86400 * 1000)},
-        {"--node-id", [&o](const char *v, std::string &e) {
+        {"channel-ttl", "MS", "Redis mode: channel keys expire after MS unused (86400000).",
+         integerFlag(o.channelTtlMs, 300, std::int64_t(30) * 86400 * 1000)},
+        {"node-id", "NAME", "This node's name in Redis (hostname-pid).", [&o](const char *v, std::string &e) {
              // Part of key and pub/sub channel names: keep it to a safe alphabet.
              const std::string text = v;
              if (text.empty() || text.size() > 64
@@ -251,7 +334,27 @@ ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &o, std
              return true;
          }},
     };
-    const ParseOutcome outcome = runParser(argc, argv, first, flags, error);
+}
+
+std::vector<Flag> tokenFlags(TokenOptions &o)
+{
+    return {
+        {"user", "U", "The token's user: 1..64 characters of [A-Za-z0-9_-].", stringFlag(o.user)},
+        {"ttl", "SECONDS", "Lifetime of the token (60).",
+         integerFlag(o.ttlSeconds, -(std::int64_t(1) << 31), std::int64_t(1) << 40)},
+        {"secret", "S", "The server's --auth-secret (default: $TETHER_AUTH_SECRET).", stringFlag(o.secret)},
+    };
+}
+
+} // namespace
+
+ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &o, std::string &error)
+{
+    std::int64_t port = o.port;
+    std::string logLevel;
+    std::pair<std::string, std::string> jwtFiles;
+    const std::vector<Flag> flags = serveFlags(o, port, logLevel, jwtFiles);
+    const ParseOutcome outcome = runParser(argc, argv, first, flags, kServeDescription, error);
     if (outcome != ParseOutcome::Run)
         return outcome;
     o.port = int(port);
@@ -274,7 +377,7 @@ ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &o, std
         error = "--tls-client-ca needs --tls-cert and --tls-key";
         return ParseOutcome::Error;
     }
-    if (!loadJwtKeys(jwtSecretFile, jwtPublicKeyFile, o, error))
+    if (!loadJwtKeys(jwtFiles.first, jwtFiles.second, o, error))
         return ParseOutcome::Error;
     if (o.burst <= 0)
         o.burst = o.rate < 1 ? 1 : o.rate;
@@ -329,12 +432,8 @@ bool parseRedisUrl(const std::string &url, Options::RedisEndpoint &out, std::str
 
 ParseOutcome parseTokenOptions(int argc, char **argv, int first, TokenOptions &o, std::string &error)
 {
-    std::map<std::string, Setter> flags = {
-        {"--user", stringFlag(o.user)},
-        {"--ttl", integerFlag(o.ttlSeconds, -(std::int64_t(1) << 31), std::int64_t(1) << 40)},
-        {"--secret", stringFlag(o.secret)},
-    };
-    const ParseOutcome outcome = runParser(argc, argv, first, flags, error);
+    const std::vector<Flag> flags = tokenFlags(o);
+    const ParseOutcome outcome = runParser(argc, argv, first, flags, kTokenDescription, error);
     if (outcome != ParseOutcome::Run)
         return outcome;
     if (o.user.empty()) {
@@ -353,52 +452,19 @@ ParseOutcome parseTokenOptions(int argc, char **argv, int first, TokenOptions &o
     return ParseOutcome::Run;
 }
 
-const char *serveUsage()
+std::string serveUsage()
 {
-    return "usage: tether-server [options]\n"
-           "       tether-server token --user U --ttl SECONDS [--secret S]\n"
-           "\n"
-           "Reference server of the Tether protocol v1 (see demos/server/README.md).\n"
-           "Prints 'listening on <host>:<port>' on stdout when ready.\n"
-           "\n"
-           "  --host H               address to bind (127.0.0.1)\n"
-           "  --port N               TCP port, 0 = any free port (8765)\n"
-           "  --tls-cert F --tls-key F   serve wss://\n"
-           "  --tls-client-ca F      require client certificates signed by this CA (PEM)\n"
-           "  --max-frame BYTES      largest incoming frame (1048576); larger -> close 1009\n"
-           "  --max-connections N    connections held at once (20000)\n"
-           "  --max-per-ip N         connections per client IP, 0 = no limit (0)\n"
-           "  --rate N               frames/s per session, token bucket, 0 = off (0)\n"
-           "  --burst N              bucket size (= rate)\n"
-           "  --history N            publications kept per channel (100)\n"
-           "  --session-ttl MS       detached session lifetime (120000)\n"
-           "  --session-buffer N     unacked server messages per session (10000)\n"
-           "  --max-sessions N       sessions held, attached or detached (100000)\n"
-           "  --max-channels N       channels held (100000)\n"
-           "  --readonly PATTERN     read-only channel glob ('*' wildcard), repeatable\n"
-           "  --acl PATTERN=U1,U2    only these token users may use matching channels, repeatable\n"
-           "  --heartbeat MS         heartbeat interval announced in welcome.hb (15000)\n"
-           "  --ping-interval MS     server pings idle connections, 0 = off (0)\n"
-           "  --hello-timeout MS     time allowed before hello (10000)\n"
-           "  --ack-delay MS         ack batching delay, 0..50 (20)\n"
-           "  --auth-secret S        require HMAC-SHA256 tokens\n"
-           "  --jwt-hs256-secret-file F  accept (and require) JWTs signed HS256 with this secret\n"
-           "  --jwt-rs256-public-key F   accept (and require) JWTs signed RS256, this public key (PEM)\n"
-           "  --jwt-audience A       JWTs must name A in `aud`\n"
-           "  --ledger FILE          append every accepted reliable client message to FILE (tests)\n"
-           "  --metrics-interval MS  period of the 'metrics' channel (1000)\n"
-           "  --log-level L          error | warn | info | debug (warn)\n"
-           "  --redis URL            redis://HOST[:PORT][/DB]: Redis mode; repeat for shards\n"
-           "  --node-id NAME         this node's name in Redis (hostname-pid)\n"
-           "  --channel-ttl MS       Redis mode: channel keys expire after MS unused (86400000)\n"
-           "  --help                 this text\n";
+    Options o;
+    std::int64_t port = 0;
+    std::string logLevel;
+    std::pair<std::string, std::string> jwtFiles;
+    return usageOf(serveFlags(o, port, logLevel, jwtFiles), kServeDescription, kServeUsage);
 }
 
-const char *tokenUsage()
+std::string tokenUsage()
 {
-    return "usage: tether-server token --user U --ttl SECONDS [--secret S]\n"
-           "Prints a token 'user.expiry.signature' valid for SECONDS.\n"
-           "The secret defaults to $TETHER_AUTH_SECRET.\n";
+    TokenOptions o;
+    return usageOf(tokenFlags(o), kTokenDescription, kTokenUsage);
 }
 
 } // namespace TetherServer

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // A server-to-client message body shared by every copy of it: a channel publication fanned
 // out to N sessions, a presence event, a `push`. Each codec's encoding of `d` is made once,
 // on first use, and every delivery (and retransmission) only wraps it in a new envelope.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Per-session token bucket: `rate` tokens per second, at most `burst` banked.
 // A session that runs dry is told how long until the next token (retryAfter) and closed.
 #pragma once

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Redis connections of a node in Redis mode, driven by the lws event loop.
 //
 // Theory of operation:

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 #include "redis_state.h"
 
 #include "auth.h"
@@ -1065,7 +1068,7 @@ void RedisState::loadSession(const QString &sid, const QString &user, LoadDone d
         }
     }, false);
 
-    send(key, {"HGETALL", key}, [this, job](redisReply *reply) {
+    send(key, {"HGETALL", key}, [job](redisReply *reply) {
         if (!reply) {
             job->unavailable = true;
             return;

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // StateStore on Redis (README.md, "Redis mode": keys, failure modes, round trips).
 //
 // Every write is one or a few commands on the shard of its hash tag, queued on the

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The libwebsockets side of tether-server: context, vhost, protocols, callbacks, the
 // service loop, timers and signals. Single-threaded: one lws event loop does everything.
 //

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Sessions (PROTOCOL.md §3–§4): what survives a dropped connection.
 //
 // A session holds both directions of the reliable stream:

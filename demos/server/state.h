@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Where the Hub's state lives, apart from what the Hub decides (STYLE.md, last section).
 //
 // The Hub applies the protocol rules to its in-memory sessions and channels, then tells

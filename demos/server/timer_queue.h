@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // All of the server's timers in one ordered table, driven by one lws_sul.
 //
 // Why: hello timeouts, ack delays, `sleep` replies, session expiry, pings and the metrics

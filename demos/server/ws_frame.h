@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Server-to-client WebSocket frames (RFC 6455 §5.2: unmasked), built by hand so that every
 // frame queued for a connection lands in ONE contiguous buffer that is handed to lws in a
 // single raw write per writable callback. lws_write() writes one frame per call and one

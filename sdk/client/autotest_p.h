@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // TETHER_AUTOTEST_EXPORT: exports an internal symbol for the unit tests, in test builds only.
 // Not public API.
 //

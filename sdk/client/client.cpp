@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether::Client: the facade. See client_p.h for the theory of operation.
 #include "client_p.h"
 #include "conversion_p.h"
@@ -18,7 +21,9 @@
 namespace Tether {
 
 namespace {
-template<class> inline constexpr bool kAlwaysFalse = false;
+// A false that depends on T, for static_assert in a discarded `if constexpr` branch (a type:
+// clang 14 calls a variable template used only there unused).
+template<class> struct AlwaysFalse : std::false_type {};
 }
 
 // ---- SendResult ------------------------------------------------------------------------
@@ -190,7 +195,7 @@ void ClientPrivate::perform(Engine::Action &action)
             if (store && storageActive)
                 store->submit(std::move(a));
         } else {
-            static_assert(kAlwaysFalse<T>, "unhandled engine action");
+            static_assert(AlwaysFalse<T>::value, "unhandled engine action");
         }
     }, action);
 }
@@ -247,7 +252,7 @@ void ClientPrivate::dispatch(Engine::Event &event)
         } else if constexpr (std::is_same_v<T, Engine::Persisted>) {
             Q_EMIT q->persisted(e.id);
         } else {
-            static_assert(kAlwaysFalse<T>, "unhandled engine event");
+            static_assert(AlwaysFalse<T>::value, "unhandled engine event");
         }
     }, event);
 }

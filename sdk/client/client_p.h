@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Client's private part: the engine, the transport and the one timer. Not public API.
 //
 // Theory of operation: every input (a transport signal, the timer, an app command) is

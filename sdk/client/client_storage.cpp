@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether::Client and its durable store (ClientOptions::storage, issue 13).
 //
 // The engine decides what is kept and when (sdk/engine/persist.h); the Store writes it

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Test hooks into a Client: see client_testing_p.h.
 #include "client_testing_p.h"
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Test hooks into a Client: inject a transport and a clock, drive the one timer.
 //
 // Not public API, and not in a normal build's ABI: exported only where tests are built

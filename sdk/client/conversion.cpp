@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Conversions between public and engine types: see conversion_p.h.
 #include "conversion_p.h"
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Conversions between the public API's types and the engine's. Not public API.
 //
 // Pure functions, no state: the unit tests in tests/client check each of them.

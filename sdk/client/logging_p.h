@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The SDK's logging categories. Not public API.
 //
 // Silent by default: a normal run, reconnects included, prints nothing. Warnings are kept

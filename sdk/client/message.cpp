@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether::Message: an implicitly shared value over the decoded payload.
 #include <Tether/message.h>
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether::Reply: one request's outcome, QNetworkReply-style.
 #include "reply_p.h"
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether::Store: see store_p.h for the rules and the theory of operation.
 //
 // File layout (schema version 1; application_id 'TTHR' marks the file as ours):

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The durable store under a Client: the engine's PersistBatch actions applied to SQLite,
 // and the Snapshot read back on the next start (issue 13). Not public API.
 //

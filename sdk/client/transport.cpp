@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // QWebSocket transport: see transport_p.h for the rules.
 #include "logging_p.h"
 #include "tls_p.h"

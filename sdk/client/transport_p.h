@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The transport under a Client: an interface and its QWebSocket implementation.
 //
 // Not public API. Rules:

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether engine: reconnection backoff with jitter. Not public API.
 //
 // Rules (issue 4, JitterMode::Full reworked for issue 6's reconnect storm):

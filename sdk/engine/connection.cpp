@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether engine: the connection, gluing the concerns together.
 //
 // Rules:
@@ -37,6 +40,7 @@
 #include "inbound_p.h"
 #include "journal_p.h"
 #include "outbox_p.h"
+#include "random_p.h"
 #include "requests_p.h"
 #include "session_p.h"
 #include "sink_p.h"
@@ -47,7 +51,6 @@
 #include <QtCore/QLoggingCategory>
 
 #include <algorithm>
-#include <random>
 
 Q_LOGGING_CATEGORY(lcEngine, "tether.engine", QtWarningMsg)
 
@@ -99,13 +102,10 @@ struct Connection::Private {
           inbound(options),
           session(outbox, inbound, journal, timers),
           requests(sink),
-          token(options)
+          token(options),
+          randomness(options.random)
     {
         options.maxInFlight = cappedInFlight(options.maxInFlight);
-        if (!options.random) {
-            std::random_device device;
-            fallbackRng.seed((quint64(device()) << 32) ^ device());
-        }
         if (!options.rawMode)
             codec = &Protocol::codecFor(options.codec);
         requests.onFinished = [this](quint64 id, const PendingRequest &r, const std::optional<Error> &e) {
@@ -129,7 +129,7 @@ struct Connection::Private {
     Requests requests;
     Channels channels;
     TokenState token;
-    std::mt19937_64 fallbackRng;
+    Randomness randomness;            // ids and jitter (random_p.h)
     const Protocol::Codec *codec = nullptr;  // null in raw mode
 
     State state = State::Idle;
@@ -152,8 +152,7 @@ struct Connection::Private {
     TimePoint connectedAt{};          // welcome (raw: opened): the stable period counts from it
     bool heartbeatFromServer = false; // this connection's interval is welcome.hb
 
-    quint64 random() { return options.random ? options.random() : fallbackRng(); }
-    QString newId();
+    quint64 random() { return randomness.next(); }
     // The common tail of send()/sendBytes(): id, maxFrame pre-check, then `push(id, reliable)`.
     template<class Push>
     SendResult queueMessage(qsizetype payloadSize, const SendOptions &options, Push push);
@@ -208,7 +207,7 @@ SendResult Connection::Private::queueMessage(qsizetype payloadSize, const SendOp
                                     QStringLiteral("unknown durability %1").arg(int(*sendOptions.durability)))};
         }
     }
-    const QString id = sendOptions.id.isEmpty() ? newId() : sendOptions.id;
+    const QString id = sendOptions.id.isEmpty() ? randomness.messageId() : sendOptions.id;
     if (maxFrame && !options.rawMode) {
         // A lower bound of the frame (payload, id, channel): certainly too large now. The
         // exact check happens when the frame is built (outbox.cpp).
@@ -222,28 +221,6 @@ SendResult Connection::Private::queueMessage(qsizetype payloadSize, const SendOp
     if (auto error = push(id, reliable))
         return {{}, std::move(error)};
     return {id, std::nullopt};
-}
-
-QString Connection::Private::newId()
-{
-    // 128 random bits in base64url without padding: 22 characters.
-    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    uchar bytes[16];
-    const quint64 halves[2] = {random(), random()};
-    for (int i = 0; i < 16; ++i)
-        bytes[i] = uchar(halves[i / 8] >> ((i % 8) * 8));
-    char16_t out[22];
-    int o = 0;
-    for (int i = 0; i < 15; i += 3) {
-        const quint32 n = (quint32(bytes[i]) << 16) | (quint32(bytes[i + 1]) << 8) | bytes[i + 2];
-        out[o++] = char16_t(kAlphabet[(n >> 18) & 63]);
-        out[o++] = char16_t(kAlphabet[(n >> 12) & 63]);
-        out[o++] = char16_t(kAlphabet[(n >> 6) & 63]);
-        out[o++] = char16_t(kAlphabet[n & 63]);
-    }
-    out[o++] = char16_t(kAlphabet[bytes[15] >> 2]);
-    out[o++] = char16_t(kAlphabet[(bytes[15] & 3) << 4]);
-    return QString(reinterpret_cast<const QChar *>(out), o);
 }
 
 bool Connection::Private::apply(Input input)

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether engine: the sans-I/O connection.
 //
 // Not public API. Tether::Client wraps one Connection per client.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether engine: heartbeats, probes and time-jump detection (PROTOCOL.md §7). Not public API.
 //
 // Rules:

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether engine: the persistence journal (group commit of what changed). Not public API.
 //
 // Rules (the contract with the store is persist.h; this file is how the engine keeps it):

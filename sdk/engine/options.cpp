@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether engine: validation of Options (see options.h).
 //
 // Why here and not in the constructor: a Connection cannot refuse to exist (the engine

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether engine: configuration of a Connection and of each send/request.
 //
 // Not public API. Every default here is the documented default of the SDK.
@@ -103,7 +106,7 @@ struct Options {
     Duration persistInterval{5};       // a batch is due this long after its first change...
     qsizetype persistMaxChanges = 1024; // ...or at once when it holds this many changes
 
-    // Random source for jitter and message ids; empty = seeded from std::random_device.
+    // Random source for jitter and message ids; empty = the system CSPRNG (random_p.h).
     // Fixed for the life of a Connection: setOptions() ignores it.
     RandomSource random;
 };

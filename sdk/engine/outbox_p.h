@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether engine: the outbox (offline queue + reliable send window). Not public API.
 //
 // Rules (PROTOCOL.md §4, issue 4):

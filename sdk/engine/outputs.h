@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether engine: what the engine asks of its caller (actions) and tells the app (events).
 //
 // Not public API. Actions are for the transport (the Qt layer performs them in order);

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether engine: what outlives the process (issue 13). Not public API.
 //
 // The contract between the sans-I/O engine and a store (the Qt layer drives a SQLite one,

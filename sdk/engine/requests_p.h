@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether engine: the request table (PROTOCOL.md §5). Not public API.
 //
 // Rules:

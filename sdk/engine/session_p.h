@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether engine: the session (PROTOCOL.md §3-§4): one home for its rules. Not public API.
 //
 // Rules:

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether engine: where the parts of a connection put what they produce. Not public API.
 //
 // Rules: components never emit anything but through a Sink; events and actions leave the

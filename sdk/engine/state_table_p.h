@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether engine: the connection state machine as a table. Not public API.
 //
 // Rules:

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether engine: the value types shared by its API (time, states, errors, stats).
 //
 // Not public API: the SDK's public headers live in sdk/client/include/Tether/. The client

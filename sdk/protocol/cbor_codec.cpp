@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // `tether.v1.cbor`: one CBOR map (RFC 8949) per binary WebSocket frame.
 //
 // Reading: a strict single-pass reader over the bytes (no QCborStreamReader: it is slower

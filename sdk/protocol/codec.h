@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The two wire codecs of protocol v1 behind one interface.
 //
 // Not public API. `tether.v1.json`: one UTF-8 JSON object per text frame.

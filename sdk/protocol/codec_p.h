@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Internal to sdk/protocol: what the JSON and CBOR codecs share. Not API, not installed.
 //
 // Theory of operation. Each codec has its own strict reader for its syntax. A reader walks

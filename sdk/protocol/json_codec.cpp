@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // `tether.v1.json`: one UTF-8 JSON object (RFC 8259) per text WebSocket frame.
 //
 // Reading: a strict single-pass reader, not QJsonDocument, because the protocol needs what

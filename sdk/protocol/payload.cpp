@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // What both codecs share below the frame level: UTF-8 validation, the CBOR
 // writer, and the payload rules (codec_p.h, "payload rules").
 #include "codec_p.h"

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The rig of tst_client_facade: a Client over a fake transport and a fake clock.
 //
 // FakeTransport records every call the Client makes (open, frame, ping, close, abort) and

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Runs this test binary again as root of a new user + mount namespace (`unshare -rm`,
 // unprivileged), where it can mount a tmpfs of its own: a full disk or a read-only mount
 // without root on the real machine. Shared by tst_store and tst_client_storage.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Unit tests of the Client facade over a fake transport and a fake clock: what reaches the
 // app (signals, in order; send results; replies) and what reaches the transport (open,
 // frames, ping, close, abort) for each engine output and each transport report.

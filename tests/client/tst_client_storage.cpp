@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether::Client with ClientOptions::storage (issue 13): the facade over a fake transport
 // and a fake clock (facade_rig.h), with a real SQLite store in a temporary directory.
 //

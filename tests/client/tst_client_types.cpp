@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Unit tests of the public value types (Error, Message, SendResult, options) and of the
 // conversions between them and the engine's types. No sockets, no clock.
 #include <Tether/Client>

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tst_store: Tether::Store (sdk/client/store_p.h) on real files in a temporary directory.
 //
 // Cases that need another process re-run this binary with `--child <mode> <arg>`: holding

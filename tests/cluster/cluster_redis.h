@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // ClusterRedis: redis-server as a child process of a cluster test, with the shipped
 // packaging/cluster/redis.conf (AOF, appendfsync everysec) in a temporary data directory,
 // on a free loopback port. Private to tests/cluster: the Redis-mode work adds a shared

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Shared pieces of the cluster tests: a node's /metrics read as numbers (to see which node
 // holds a connection), and the client options these tests start from.
 #pragma once

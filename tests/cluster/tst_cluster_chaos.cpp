@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Issue 14's proof: 3 tether-server nodes in Redis mode behind nginx, publishers and
 // subscribers (Tether::Client) through nginx, a node SIGKILLed and restarted every few
 // seconds under load. The ledger, in both directions, over 20 000 publications:

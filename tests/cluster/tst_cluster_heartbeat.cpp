@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // nginx closes a proxied WebSocket on which nothing moved for proxy_read_timeout; the SDK's
 // heartbeat (a ping every interval, answered by the node's pong) is what keeps an idle but
 // healthy connection through it. docs/cluster.md sizes the timeout against the heartbeat:

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether::Client through nginx (the shipped packaging/cluster/nginx.conf.in) to
 // tether-server nodes in memory mode: the upgrade, both codecs, reliable sends, requests,
 // server pushes and publications pass through unchanged; least_conn spreads clients over

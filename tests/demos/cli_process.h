@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // CliProcess: tether-cli as a child process of a test, fed through its stdin pipe, with its
 // stdout (received messages) and stderr (events, `--events json` when the test parses them)
 // collected as lines. Every wait is bounded and keeps the event loop running, so a

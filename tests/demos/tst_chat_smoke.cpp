@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The chat demo, offscreen, against tether-server: the real window signed in and used like a
 // person would (type, Return), other participants as headless ChatSessions.
 #include "chat_session.h"

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-cli --store under SIGKILL (issue 13): nothing the app was told is kept is lost.
 //
 // The crash ledger: a tether-cli fed 10 000 lines publishes them through the reference

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-cli used by a person at a terminal (driven through tmux): a line typed while the
 // server is down is queued, shown as such, and delivered once the server is back; Ctrl-D
 // then ends the session with exit code 0.
@@ -108,7 +111,7 @@ void tst_CliInteractive::typingWhileServerIsDownThenDelivered()
     // The server has it: the channel's history holds the typed line.
     CliProcess history;
     QVERIFY(history.start({url, QStringLiteral("--request"), QStringLiteral("history"),
-                           QStringLiteral("{\"ch\":\"room\"}")}));
+                           QStringLiteral("--params"), QStringLiteral("{\"ch\":\"room\"}")}));
     QVERIFY(history.waitFinished(20000));
     QCOMPARE(history.exitCode(), 0);
     QVERIFY2(history.stdoutLines().value(0).contains("\"d\":\"typed while the server was down\""),

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-cli's pure parts: the command line (every accepted and refused form) and the text
 // formats (stdin line -> payload, received message -> stdout line).
 #include "cli_format.h"
@@ -18,8 +21,8 @@ private Q_SLOTS:
     void refusesBadCommandLines();
     void parsesOptions();
     void parsesStore();
-    void requestTakesJsonParamsOnlyWhenJson_data();
-    void requestTakesJsonParamsOnlyWhenJson();
+    void requestParamsAreJson_data();
+    void requestParamsAreJson();
     void rawImpliesAtMostOnce();
     void channelIsAlsoASubscription();
     void helpAndVersionNeedNoUrl();
@@ -84,8 +87,12 @@ void tst_CliOptions::refusesBadCommandLines_data()
                                QStringLiteral("1")}, "reads no stdin");
     row("request with wait-delivered", {kUrl, QStringLiteral("--request"), QStringLiteral("time"),
                                         QStringLiteral("--wait-delivered")}, "reads no stdin");
-    row("request params not json", {kUrl, QStringLiteral("--request"), QStringLiteral("echo"), QStringLiteral("hello")},
-        "one URL only");
+    row("request params after the method (old form)", {kUrl, QStringLiteral("--request"), QStringLiteral("echo"),
+                                                        QStringLiteral("{}")}, "one URL only");
+    row("params not json", {kUrl, QStringLiteral("--request"), QStringLiteral("echo"), QStringLiteral("--params"),
+                            QStringLiteral("hello")}, "--params is not JSON: 'hello'");
+    row("params without request", {kUrl, QStringLiteral("--params=1")}, "--params goes with --request");
+    row("help-like unknown", {kUrl, QStringLiteral("--helpme")}, "unknown option --helpme");
 }
 
 void tst_CliOptions::refusesBadCommandLines()
@@ -145,30 +152,27 @@ void tst_CliOptions::parsesStore()
     QCOMPARE(crash.options.durability, std::optional<StoreDurability>(StoreDurability::CrashSafe));
 }
 
-void tst_CliOptions::requestTakesJsonParamsOnlyWhenJson_data()
+void tst_CliOptions::requestParamsAreJson_data()
 {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<bool>("hasParams");
     QTest::addColumn<QJsonValue>("params");
-    QTest::addRow("object params") << QStringList{kUrl, QStringLiteral("--request"), QStringLiteral("echo"),
-                                                  QStringLiteral("{\"a\":1}")}
+    const auto arg = [](const char *text) { return QString::fromUtf8(text); };
+    QTest::addRow("object params") << QStringList{kUrl, arg("--request"), arg("echo"), arg("--params"), arg("{\"a\":1}")}
                                    << true << QJsonValue(QJsonObject{{QStringLiteral("a"), 1}});
-    QTest::addRow("number params") << QStringList{kUrl, QStringLiteral("--request"), QStringLiteral("echo"),
-                                                  QStringLiteral("42")}
+    QTest::addRow("number params") << QStringList{kUrl, arg("--request"), arg("echo"), arg("--params=42")}
                                    << true << QJsonValue(42);
-    QTest::addRow("string params") << QStringList{kUrl, QStringLiteral("--request"), QStringLiteral("echo"),
-                                                  QStringLiteral("\"hi\"")}
+    QTest::addRow("string params") << QStringList{kUrl, arg("--params"), arg("\"hi\""), arg("--request"), arg("echo")}
                                    << true << QJsonValue(QStringLiteral("hi"));
-    QTest::addRow("no params, url after") << QStringList{QStringLiteral("--request"), QStringLiteral("time"), kUrl}
-                                          << false << QJsonValue();
-    QTest::addRow("no params, option after") << QStringList{kUrl, QStringLiteral("--request"), QStringLiteral("time"),
-                                                            QStringLiteral("--timeout"), QStringLiteral("100")}
+    QTest::addRow("no params, url after") << QStringList{arg("--request"), arg("time"), kUrl} << false << QJsonValue();
+    QTest::addRow("no params, option after") << QStringList{kUrl, arg("--request"), arg("time"), arg("--timeout"),
+                                                            arg("100")}
                                              << false << QJsonValue();
-    QTest::addRow("method via =") << QStringList{kUrl, QStringLiteral("--request=echo"), QStringLiteral("[1,2]")}
+    QTest::addRow("method via =") << QStringList{kUrl, arg("--request=echo"), arg("--params"), arg("[1,2]")}
                                   << true << QJsonValue(QJsonArray{1, 2});
 }
 
-void tst_CliOptions::requestTakesJsonParamsOnlyWhenJson()
+void tst_CliOptions::requestParamsAreJson()
 {
     QFETCH(QStringList, args);
     QFETCH(bool, hasParams);
@@ -217,7 +221,7 @@ void tst_CliOptions::usageDocumentsEveryExitCode()
         QVERIFY2(usage.contains(QStringLiteral("\n  %1 ").arg(code)), qPrintable(QString::number(code)));
     }
     // Every option of the parser is documented.
-    for (const char *option : {"--channel", "--sub", "--request", "--codec", "--raw", "--at-most-once",
+    for (const char *option : {"--channel", "--sub", "--request", "--params", "--codec", "--raw", "--at-most-once",
                                "--token ", "--token-cmd", "--ca", "--heartbeat", "--max-queue", "--max-attempts",
                                "--count", "--wait-delivered", "--timeout", "--events", "--quiet", "--version"}) {
         QVERIFY2(usage.contains(QLatin1StringView(option)), option);

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-cli in pipes against tether-server: what a script sees (stdout lines, stderr
 // events, exit codes), and the promise of issue 8 — a pipeline of 10 000 lines is delivered
 // in full through connection cuts and a server restart.
@@ -133,22 +136,22 @@ void tst_CliPipes::requestPrintsResultAndExitCode_data()
     QTest::addColumn<QByteArray>("stdoutLine");
     QTest::addColumn<int>("exitCode");
     QTest::addRow("echo object, json") << QStringList{QStringLiteral("--request"), QStringLiteral("echo"),
-                                                      QStringLiteral("{\"a\":[1,2]}")}
+                                                      QStringLiteral("--params"), QStringLiteral("{\"a\":[1,2]}")}
                                        << QByteArray(R"({"a":[1,2]})") << 0;
     QTest::addRow("echo string, cbor") << QStringList{QStringLiteral("--codec"), QStringLiteral("cbor"),
                                                       QStringLiteral("--request"), QStringLiteral("echo"),
-                                                      QStringLiteral("\"hi\"")}
+                                                      QStringLiteral("--params"), QStringLiteral("\"hi\"")}
                                        << QByteArray(R"("hi")") << 0;
     QTest::addRow("echo without params") << QStringList{QStringLiteral("--request"), QStringLiteral("echo")}
                                          << QByteArray("null") << 0;
     QTest::addRow("server error") << QStringList{QStringLiteral("--request"), QStringLiteral("fail"),
-                                                 QStringLiteral("{\"code\":\"nope\"}")}
+                                                 QStringLiteral("--params"), QStringLiteral("{\"code\":\"nope\"}")}
                                   << QByteArray() << 5;
     QTest::addRow("unknown method") << QStringList{QStringLiteral("--request"), QStringLiteral("no_such_method")}
                                     << QByteArray() << 5;
     QTest::addRow("slower than --timeout") << QStringList{QStringLiteral("--timeout"), QStringLiteral("400"),
                                                           QStringLiteral("--request"), QStringLiteral("sleep"),
-                                                          QStringLiteral("{\"ms\":5000}")}
+                                                          QStringLiteral("--params"), QStringLiteral("{\"ms\":5000}")}
                                            << QByteArray() << 6;
 }
 
@@ -336,7 +339,7 @@ void tst_CliPipes::tokenCommandProvidesTheToken()
     CliProcess cli;
     QVERIFY(cli.start({server.url().toString(), QStringLiteral("--token-cmd"), command,
                        QStringLiteral("--events"), QStringLiteral("json"), QStringLiteral("--request"),
-                       QStringLiteral("echo"), QStringLiteral("7")}));
+                       QStringLiteral("echo"), QStringLiteral("--params=7")}));
     QVERIFY2(cli.waitFinished(kRunMs), cli.stderrText().constData());
     QCOMPARE(cli.exitCode(), 0);
     QCOMPARE(cli.stdoutLines(), QList<QByteArray>{QByteArray("7")});
@@ -401,7 +404,7 @@ void tst_CliPipes::wssTrustsOnlyTheGivenCa()
                        trusted ? certificates.caCertPath() : certificates.untrustedCaPath(),
                        QStringLiteral("--max-attempts"), QStringLiteral("2"), QStringLiteral("--events"),
                        QStringLiteral("json"), QStringLiteral("--request"), QStringLiteral("echo"),
-                       QStringLiteral("\"over tls\"")}));
+                       QStringLiteral("--params"), QStringLiteral("\"over tls\"")}));
     QVERIFY2(cli.waitFinished(kRunMs), cli.stderrText().constData());
     QVERIFY2(cli.exitCode() == exitCode, cli.stderrText().constData());
     if (trusted)

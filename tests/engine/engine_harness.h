@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Test harness for the sans-I/O engine: a fake clock, a fake transport that records every
 // action, and a scriptable server side that encodes frames with the real codec.
 //

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Backoff: the formula per jitter mode from a table, seeded sequences through the engine,
 // the retryAfter floor, the stable-period reset, max attempts, the initial random delay;
 // Full's windows laid end to end from the drop with one phase per outage, and a fleet of

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Bad input from the server never crashes the engine: it ends in a reported protocol
 // error (kind Remote), a close with 1002 (or 1003/1009) and a reconnect with backoff.
 // A res for an unknown id is the one thing that is merely ignored.

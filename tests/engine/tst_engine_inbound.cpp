@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The inbound window: in-order delivery, duplicates acked but not delivered, gaps as
 // protocol errors, ack batching (<= 50 ms, at once at 64), the recent-id window across a
 // lost session, hello.rx, and back-pressure on delivered-but-unprocessed messages.

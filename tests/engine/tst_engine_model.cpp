@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The model test (issue 4): the engine against an in-test server model speaking the server
 // side of PROTOCOL.md, joined by a simulated network that delays frames, cuts connections,
 // refuses connects, blackholes the link (half-open: only heartbeats can tell), closes with

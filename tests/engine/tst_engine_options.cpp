@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Connection::setOptions(): a live connection reconfigured without losing anything.
 // Per option: applied at once or deferred, and when a deferred one lands; deadlines
 // re-armed from the moment they count from; an outbox above a lowered bound is not

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Persistence (issue 13, engine half; rules in sdk/engine/persist.h, journal_p.h and
 // session_p.h): the journal's batches (timing, size, PowerSafe, cancel-out, seq updates),
 // Persisted exactly once and before the outcome, the degraded mode after a store error,

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Requests and channels: one res finishes each, unknown ids ignored, per-request timeouts
 // counted from the call (even offline), Timeout vs ConnectionLost vs retryable, requests
 // waiting offline, cancel, channel restore after a new session, refused subscriptions.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Connection::sendBytes(): a large byte payload is never copied into the outbox. The entry
 // shares the app's QByteArray until the message ends, the CBOR codec writes it into each
 // frame (the one copy per transmission), and raw mode hands the very buffer to the

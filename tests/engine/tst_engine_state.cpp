@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The connection state machine: every (state, input) pair of the transition table driven
 // through the real engine, PROTOCOL.md §8's close-code table row by row, the handshake
 // timeout, ProtocolMismatch, close() and suspend() from every state, and the state diagram of

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // suspend(): an app going to background closes the socket with 1001 (the server keeps the
 // session, PROTOCOL.md §3) but keeps its outbox, its retryable requests and its session;
 // no reconnect follows. The next open() resumes the session when the server still has it,

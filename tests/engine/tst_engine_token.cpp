@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The token provider (single flight, 4001 refresh, bounded tries, timeout, 4401/4403
 // permanent) and raw mode (PROTOCOL.md §9).
 #include "engine_harness.h"

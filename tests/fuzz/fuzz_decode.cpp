@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // libFuzzer target for one decoder (TETHER_FUZZ_CODEC = json | cbor).
 //
 // Beyond "never crash, leak, hang or trip a sanitizer", it checks the codec's contract on

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Shared pieces of the client integration tests: fast client options and a Recorder that
 // keeps everything a Client reported, in order, for assertions.
 #pragma once

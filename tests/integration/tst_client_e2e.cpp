@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The core proof, against the reference server as a child process: first connect, every
 // send ends delivered, requests, channels between two clients, server pushes in order.
 #include "client_harness.h"

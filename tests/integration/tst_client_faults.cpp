@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether::Client under real network faults (FaultProxy) and server restarts: nothing is
 // lost, dead links are found in bounded time, reconnects follow the backoff.
 #include "client_harness.h"

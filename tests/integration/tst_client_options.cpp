@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Client::setOptions() on a live client, over real sockets against the reference server:
 // nothing queued, in flight, subscribed or counted is lost, and the new values are in
 // effect on the open connection (heartbeat, in-flight window, queue bounds) or at the next

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether::Client's outbox policies, limits, modes and auth, through the public API and
 // against the reference server: overflow, coalescing, TTL, close, oversize frames, raw
 // mode, ProtocolMismatch, token provider (4001 refresh, 4401 failure).

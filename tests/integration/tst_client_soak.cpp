@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Soak: two clients exchange reliable publications both ways for a bounded time while a
 // FaultProxy injects a random fault every 0.5-3 s on one client's link and the server is
 // restarted once. A ledger in the spirit of Jepsen's total-queue checker records every

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // docs/quickstart.md's program, run against the reference server: it must connect, see its
 // message delivered and its request answered, and exit 0.
 #include "server_process.h"

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The JSON and CBOR codecs of protocol v1: round trips of every frame, the same frame
 // through both codecs, every rejected input with its error text, and the examples of
 // docs/protocol.md decoded as written.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Channel: latest for bindings, onMessage, publish, shared subscriptions, refused names,
 // and re-subscription after the server restarts (a new session).
 import QtQuick

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Client: state transitions, send/delivered, request callbacks, JS <-> payload conversion.
 import QtQuick
 import QtTest

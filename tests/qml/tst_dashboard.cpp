@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The dashboard demo (demos/dashboard/qml/Main.qml) loads without a single QML warning,
 // connects to a real tether-server, shows its metrics, and shows / hides the offline
 // banner when the server goes away and comes back.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // App lifecycle and network hooks: returning to the foreground (or a network change)
 // reconnects at once instead of waiting out the backoff; the background policy closes the
 // socket after a delay, keeps the outbox, and reconnects on activation.

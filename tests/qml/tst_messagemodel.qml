@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // MessageModel: bounded, batched (a flood does not freeze a ListView), own-message status
 // (queued -> sent -> delivered, rejected, dropped), history on subscribe.
 import QtQuick

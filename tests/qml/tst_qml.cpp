@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // QtQuick.Test suite of the Tether QML module (tst_*.qml in this folder), run headless
 // against a real tether-server child process.
 //

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Shared helpers of the tether-server conformance suites (tests/server/tst_server_*.cpp).
 //
 // Each suite starts its own tether-server child process(es) with the flags it needs and

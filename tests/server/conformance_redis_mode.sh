@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
 # Runs the tether-server conformance suites against Redis mode: a real redis-server
 # (foreground child, free loopback port, AOF in a temporary directory) and every server
 # the suites start gets `--redis` (through a wrapper named by TETHER_SERVER_BINARY).

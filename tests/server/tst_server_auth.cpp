@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Conformance: auth (issue 5, demos/server/README.md "Auth"): HMAC-SHA256 tokens
 // `user.expiry.signature`; missing/invalid -> error{unauthorized} + 4401, expired ->
 // error{token_expired} + 4001 (PROTOCOL.md §8); the `token` sub-command; a token of

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Bad input (issue 5): malformed frames of both codecs, wrong types, invalid UTF-8, a
 // 100 MB length header, garbage instead of frames or HTTP, protocol-level WebSocket
 // violations. Every row must end the offending connection the documented way, and after

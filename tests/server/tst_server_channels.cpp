@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Conformance: channels (PROTOCOL.md §6): sub/unsub answered by res, fan-out to the other
 // subscribers without echo, the publisher's id kept, per-receiver seq, at-most-once
 // publications, history ring, presence join/leave and the presence method.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // 10 000 connections opening and dropping (issue 5 bad-input suite) while a client that
 // behaves keeps being served.
 //

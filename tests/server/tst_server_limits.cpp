@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Conformance: limits and operations (issue 5 "Auth, limits, bad input"; PROTOCOL.md §1,
 // §7, §8): --max-frame (announced, larger -> 1009), rate limit (rate_limited + retryAfter,
 // then 4029), connection limits (4013), session buffer overflow (4008), server pings and

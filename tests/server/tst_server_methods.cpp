@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Conformance: requests (PROTOCOL.md §5) and every built-in method of the reference server:
 // echo, time, sleep, fail, stats, push, unknown methods and bad params. history and
 // presence are in tst_server_channels.

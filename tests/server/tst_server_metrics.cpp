@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // GET /metrics (demos/server/README.md, "Prometheus metrics"): the text exposition format,
 // every documented family present (tether_redis_* at 0 in memory mode), and counters and
 // gauges that move with the traffic a raw client makes. Scraped with QNetworkAccessManager,

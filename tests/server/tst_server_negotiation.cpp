@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Conformance: subprotocol negotiation (PROTOCOL.md §1), hello/welcome and the hello rules
 // (§2, §3), heartbeats answered (§7).
 #include "conformance.h"

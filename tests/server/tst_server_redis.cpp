@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Redis mode (issue 14; demos/server/README.md, "Redis mode"): real redis-server child
 // processes (RedisProcess: AOF, temporary directory, free loopback port) and real
 // tether-server nodes sharing them. Sessions resume on another node after a SIGKILL,

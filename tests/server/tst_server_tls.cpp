@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // wss (issue 5 "--tls-cert/--tls-key serve TLS"): tether-server with a certificate made at
 // test time by TestCertificates; a client trusting the test CA gets a Tether session, a
 // client trusting another CA is refused with an SSL error.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // FaultProxy: an in-process TCP proxy that injects network faults on command.
 //
 // It listens on 127.0.0.1 and forwards every accepted connection to a target (the server

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Test-side view of protocol v1 frames, independent of sdk/protocol.
 //
 // The conformance suites must prove that the server speaks the text of PROTOCOL.md, not

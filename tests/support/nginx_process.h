@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // NginxProcess: Debian's nginx as a child process of a test, configured from the shipped
 // template (packaging/cluster/nginx.conf.in), so the tests prove the config users run.
 //

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // RawClient: a plain QWebSocket client for tests that drive a server frame by frame.
 //
 // It offers whatever subprotocols the test names (Qt 6.4 QWebSocketHandshakeOptions),

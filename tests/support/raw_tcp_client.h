@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // RawTcpClient: a WebSocket client written by hand over a QTcpSocket, for bad input that a
 // well-behaved library refuses to produce: invalid UTF-8 in a text frame, a header that
 // claims 100 MB, a frame cut in the middle, bytes that are not a frame at all.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // RedisProcess: a real redis-server as a child process of a test, for tether-server's Redis
 // mode. Never the system service: it runs in the foreground (--daemonize no) on a free
 // loopback port, with its data (AOF on, no RDB snapshots) in a temporary directory that

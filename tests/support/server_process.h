@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // ServerProcess: the reference server (`tether-server`) as a child process of a test.
 //
 // start() launches the binary with `--port 0` (or a fixed port) plus the test's extra

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // TestCertificates: a throwaway CA and a server certificate signed by it, made with the
 // `openssl` command line at test time (nothing secret is ever committed).
 //

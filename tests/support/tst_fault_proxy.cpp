@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The FaultProxy proves its own faults against an in-process TCP echo server, so the
 // client tests built on it can trust that "cut" is a reset, "blackhole" passes nothing, etc.
 #include "fault_proxy.h"

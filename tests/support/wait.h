@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Bounded waits that keep the event loop running.
 //
 // Unlike QTest::qWaitFor (which sleeps in 10 ms steps between polls), waitUntil() blocks in

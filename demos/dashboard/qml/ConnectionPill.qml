@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The connection state as a coloured pill: a dot (pulsing while not connected) and a label.
 import QtQuick
 import Tether

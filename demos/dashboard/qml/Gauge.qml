@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // A 270° radial gauge: a track, a value arc in `color`, the value in the middle and the
 // scale maximum under it. The arc eases to a new value instead of jumping.
 import QtQuick

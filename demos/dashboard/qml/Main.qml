@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether live dashboard: the reference server's `metrics` channel as gauges, one-minute
 // sparklines and a connection tile, with an offline banner while the link is down.
 // Everything here is plain QML over the Tether module: no C++ glue.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The last `window` ms of `metrics` samples, as the sparklines want them. Filled from the
 // live Channel and, once connected, from the server's `history` of the channel so the
 // charts are not empty after a (re)start. Samples are kept sorted by `ts`, without repeats.

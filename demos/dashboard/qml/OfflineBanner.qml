@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Slides in under the header while the link is down (after the first connection), says
 // when the next attempt is due and how much waits in the outbox, and offers "Retry now".
 import QtQuick

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The last `window` ms of one or two series as filled lines, newest on the right.
 // `samples` is an array of objects with a `ts` (unix ms) and the fields named by `field`
 // and `field2`; the time axis ends at `now` so a stalled feed visibly stops short.

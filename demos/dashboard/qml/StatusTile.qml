@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The client's side of the story: state, heartbeat RTT, outbox depth, the reconnect
 // countdown and the session; then the server's uptime and the age of the last sample.
 import QtQuick

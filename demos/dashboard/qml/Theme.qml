@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // One palette for the whole dashboard: a dark slate background, tiles one step lighter,
 // one accent per kind of data (traffic in = cyan, out = violet, health = green/amber/red).
 pragma Singleton

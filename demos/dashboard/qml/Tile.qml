@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // A dashboard card: a title row (with an optional right-aligned detail) over content.
 import QtQuick
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether_client_bench: Tether::Client against raw QWebSocket, over loopback, against one
 // tether-server started here as a child process (`--port 0`, limits raised for benchmarks).
 // Prints Markdown tables (docs/benchmarks.md, section Client). Not a test: a slow or busy

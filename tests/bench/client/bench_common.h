@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Shared plumbing of the client benchmark: run settings, resource usage snapshots, the
 // table printer and small statistics. See bench_client.cpp for what is measured and why.
 #pragma once

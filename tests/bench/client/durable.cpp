@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Durable outbox (issue 13): what ClientOptions::storage costs, through the public API.
 //   enqueue      send() of 64 B messages with no server (offline), timed from the first send
 //                to the last persisted(id): the rate a producer sustains while everything it

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Latency: one round trip at a time (ping-pong), so each sample is the full path through
 // both processes with nothing queued behind it.
 //   raw      a plain QWebSocket sends 64 bytes to the server's raw echo and waits for them;

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Memory: RSS growth while 100 000 messages of 100 bytes wait in the outbox of a client
 // that is offline (never connected). Each codec runs in a fresh child process (this
 // program with --memory-child), so heap freed by earlier scenarios cannot hide growth.

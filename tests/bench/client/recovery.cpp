@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Recovery: how long the app waits after the link comes back.
 //   server restart  a connected client has reliable messages in flight; the server is
 //                   stopped (SIGTERM: close 1001), more messages are sent while it is down,

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The client benchmark's scenarios, one file each. Each prints its own table(s) and calls
 // Bench::fail() when something that must happen (a delivery, a reconnect) did not.
 #pragma once

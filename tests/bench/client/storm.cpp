@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Reconnect storm: many clients in this one process, connected through FaultProxy (which
 // only counts: every TCP connection it accepts is one connection attempt), then the server
 // is stopped, stays down for `downMs`, and starts again on the same port.

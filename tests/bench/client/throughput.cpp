@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Throughput: how many binary messages per second one connection completes, with the same
 // window of 256 unconfirmed messages in all three modes:
 //   raw         a plain QWebSocket on the server's raw echo (`/raw`): a message is done

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether_cluster_bench: tether-server in Redis mode (issue 14), printed as tables for
 // docs/benchmarks.md, section "Cluster (Redis mode)". Not a test: figures never fail it;
 // it exits 1 only when a scenario could not complete, 77 when redis-server or nginx is

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Plumbing of the cluster benchmark: a node (tether-server child) with its CPU time and
 // /metrics, Redis counters read over redis-cli, and a JSON Tether peer on FastClient.
 #pragma once

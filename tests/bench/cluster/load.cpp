@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Scenarios 1 and 2: reliable messages through one node (memory vs Redis), fan-out over
 // 1-3 nodes sharing one Redis, and the delivery latency across nodes.
 #include "scenarios.h"

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Scenario 3: resume time on another node after a SIGKILL. Real Tether::Client SDK
 // clients reach node A through nginx; node B waits behind the same nginx; A is killed and
 // each client's time from the kill to connected(resumed=true) is recorded.

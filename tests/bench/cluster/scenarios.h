@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The cluster benchmark's scenarios; each prints its own table.
 #pragma once
 

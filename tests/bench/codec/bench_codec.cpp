@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Codec benchmark: ns per frame to encode and to decode the frames of the hot path (msg
 // with a 64-byte string payload, ack) and two others (req, res), in both codecs, plus
 // the engine's hot path (a payload encoded once, re-wrapped by encodeMsg on every send)

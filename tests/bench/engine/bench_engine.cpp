@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Engine benchmarks (issue 4): prints Markdown tables.
 //
 // Times are thread CPU time (see CpuTimer), best of 3 runs after a warm-up.
@@ -12,9 +15,14 @@
 //               answers at once). Memory is the first table, in the same run.
 //   requests    ns per request operation (request() + its res handled) with 10, 1 000
 //               and 10 000 requests pending.
+//   ids         ns per generated message id (128 bits, base64url): the default source
+//               (the system CSPRNG, read in blocks) and an injected mt19937_64 (what the
+//               other tables use, so they stay reproducible); plus the JSON throughput
+//               loop with the default source.
 //
 // --smoke runs each with tiny counts (a ctest smoke test); nothing is asserted.
 #include <engine/connection.h>
+#include <engine/random_p.h>
 #include <protocol/codec.h>
 
 #include <QtCore/QCoreApplication>
@@ -54,13 +62,19 @@ private:
     qint64 m_start = 0;
 };
 
-Options benchOptions(P::CodecKind codec)
+RandomSource seededSource()
+{
+    auto rng = std::make_shared<std::mt19937_64>(1);
+    return [rng] { return (*rng)(); };
+}
+
+Options benchOptions(P::CodecKind codec, bool systemRandom = false)
 {
     Options o;
     o.codec = codec;
     o.urls = {QUrl(QStringLiteral("ws://bench.invalid/"))};
-    auto rng = std::make_shared<std::mt19937_64>(1);
-    o.random = [rng] { return (*rng)(); };
+    if (!systemRandom)
+        o.random = seededSource();
     o.heartbeatInterval = Duration(0);
     o.maxQueuedMessages = 1'000'000;
     o.maxQueuedBytes = qsizetype(1) << 30;
@@ -93,11 +107,11 @@ struct Throughput {
     double wallMsgsPerSec = 0; // by wall time (shows the machine's load)
 };
 
-Throughput throughput(P::CodecKind kind, int messages)
+Throughput throughput(P::CodecKind kind, int messages, bool systemRandom = false)
 {
     messages = std::max(64, messages / 64 * 64);  // whole batches
     const P::Codec &codec = P::codecFor(kind);
-    Connection c(benchOptions(kind));
+    Connection c(benchOptions(kind, systemRandom));
     connect(c, codec);
     // 62 characters: a 64-byte JSON string, a 64-byte CBOR text string (2-byte head).
     const QCborValue payload(QString(62, u'x'));
@@ -258,6 +272,17 @@ double requestCost(int pending, int ops)
     return ns;
 }
 
+// CPU ns per id; `sink` keeps the ids from being optimised away.
+double idCost(const RandomSource &source, int ids, qsizetype *sink)
+{
+    Randomness randomness(source);
+    CpuTimer timer;
+    timer.start();
+    for (int i = 0; i < ids; ++i)
+        *sink += randomness.messageId().size();
+    return double(timer.nsecsElapsed()) / ids;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -327,5 +352,29 @@ int main(int argc, char **argv)
             << QString::number(best / base, 'f', 2) << "x |\n";
         out.flush();
     }
+
+    const int ids = smoke ? 1'000 : 2'000'000;
+    out << "\n### Message ids (128 bits, base64url)\n\n| source | ns/id (CPU time) |\n|---|---:|\n";
+    qsizetype sink = 0;
+    const RandomSource injected = seededSource();
+    for (auto [source, name] : {std::pair{RandomSource{}, "system CSPRNG (default)"},
+                                std::pair{injected, "injected mt19937_64 (tests, other tables)"}}) {
+        idCost(source, ids / 10, &sink);  // warm-up
+        double best = 1e18;
+        for (int run = 0; run < 3; ++run)
+            best = std::min(best, idCost(source, ids, &sink));
+        out << "| " << name << " | " << QString::number(best, 'f', 1) << " |\n";
+        out.flush();
+    }
+    if (sink == 0)
+        qFatal("no ids");
+    Throughput best;
+    for (int run = 0; run < 3; ++run) {
+        const Throughput t = throughput(P::CodecKind::Json, throughputMessages, true);
+        if (t.msgsPerSec > best.msgsPerSec)
+            best = t;
+    }
+    out << "\nJSON throughput with the default (system CSPRNG) id source: " << qRound64(best.msgsPerSec)
+        << " msgs/s, " << QString::number(best.nsPerMsg, 'f', 0) << " ns/msg (CPU time)\n";
     return 0;
 }

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-server benchmark: throughput, connections, fan-out, latency and memory of the
 // reference server, measured with plain QWebSocket clients (not the SDK), printed as a
 // table. Not a test: it never fails on a slow machine; it reports.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // FastClient: a minimal WebSocket client over QTcpSocket for the throughput scenarios.
 //
 // Why not QWebSocket there: the point is to measure the server, and QWebSocket spends

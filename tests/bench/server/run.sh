@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
 # Runs the tether-server benchmark with a raised file-descriptor limit (the connections
 # scenario holds thousands of sockets in the bench process and in the server).
 #   tests/bench/server/run.sh [BUILD_DIR] [bench options...]   (default build/release)

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Store benchmarks (issue 13): Tether::Store on real files, prints Markdown tables.
 //
 //   enqueue     CrashSafe: 64-byte messages put in group commits of G messages (the engine's

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether quickstart: connect, publish on a channel, make a request, then quit.
 #include <Tether/Client>
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-consumer-qml[-linked] URL: loads main.qml, which imports the QML module "Tether"
 // from the installed import path (Tether_QML_IMPORT_PATH of the CMake package) and makes a
 // round trip with a running tether-server. The exit code is the one main.qml passes to

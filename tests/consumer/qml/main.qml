@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Imports the installed module and makes one round trip with the server: connected ->
 // echo request answered and a reliable message delivered -> Qt.exit(0). Any failure:
 // Qt.exit(1) with a message. Nothing but `import Tether`: the root object is a Client.

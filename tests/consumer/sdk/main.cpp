@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-consumer URL: proves an installed Tether works for an application. Connects to a
 // running tether-server, sends one reliable message and waits for `delivered`, makes an
 // `echo` request and checks its result, and checks that the package, the headers and

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether::Client: keeps an application connected to a Tether server and delivers its
 // messages reliably. The facade over the sans-I/O engine (sdk/engine) and a QWebSocket
 // transport; every protocol rule lives in the engine, this class only wires it to Qt.

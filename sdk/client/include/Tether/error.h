@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether::Error: what went wrong, as a value. The SDK never throws; every failure it
 // reports (a send refused, a request failed, a connection lost or refused for good) is an
 // Error with a code, a kind, a human-readable message and a fatal flag.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Options of a Client (ClientOptions), of one send (SendOptions) and of one request
 // (RequestOptions). Plain structs with documented defaults: set what you need, keep the
 // rest. Every default is the one PROTOCOL.md and docs/api.md name.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether::Reply: one request, subscribe or unsubscribe in progress (QNetworkReply-like).
 #pragma once
 

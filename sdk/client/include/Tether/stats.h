@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether::ClientStats: counters an app can show or export (Client::stats()).
 #pragma once
 

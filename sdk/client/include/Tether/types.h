@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The enumerations of the Tether SDK, in one namespace with a meta-object so QML (and
 // QMetaEnum::valueToKey() in logs) can name them.
 #pragma once
