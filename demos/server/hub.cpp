@@ -667,6 +667,7 @@ void Hub::dropLocalCopy(const QString &sid, const char *code, const QString &mes
         for (auto it = m_overflowed.begin(); it != m_overflowed.end();)
             it = *it == s ? m_overflowed.erase(it) : it + 1;
     }
+    discardHeldAcks(*s);
     // It lives on, elsewhere: no presence leave, nothing erased in the store.
     for (const QString &name : s->channels) {
         if (Channel *channel = m_channels.find(name)) {
@@ -757,10 +758,61 @@ void Hub::acceptInbound(Connection &c, Session &s)
         latch = std::make_shared<AckLatch>(this, c.id(), steadyNowMs());
     latch->sid = s.sid;
     latch->rx = s.inRx;
-    m_state->inboundAccepted(s, [latch](bool durable) {
+    if (!s.publicationsLanding.empty()) {
+        s.heldAcks.emplace_back(s.inRx, std::move(latch));   // written by writeHeldInRx
+        return;
+    }
+    m_state->inboundAccepted(s, s.inRx, [latch](bool durable) {
         if (!durable)
             latch->durable = false;
     });
+}
+
+void Hub::publicationLanded(const QString &sid, std::uint64_t seq, bool durable)
+{
+    Session *s = m_sessions.find(sid);
+    if (!s)
+        return;
+    for (auto &[pending, landing] : s->publicationsLanding) {
+        if (pending == seq) {
+            landing = durable ? Session::Landing::Landed : Session::Landing::Failed;
+            break;
+        }
+    }
+    writeHeldInRx(*s);
+}
+
+void Hub::writeHeldInRx(Session &s)
+{
+    // Up to the first publication still on its way (or failed: then never past it; the
+    // failure evicts the session and the client resends from the stored inRx).
+    while (!s.publicationsLanding.empty() && s.publicationsLanding.front().second == Session::Landing::Landed)
+        s.publicationsLanding.pop_front();
+    const std::uint64_t safe =
+        s.publicationsLanding.empty() ? s.inRx : s.publicationsLanding.front().first - 1;
+    std::vector<std::shared_ptr<AckLatch>> covered;
+    std::uint64_t rx = 0;
+    while (!s.heldAcks.empty() && s.heldAcks.front().first <= safe) {
+        rx = s.heldAcks.front().first;
+        covered.push_back(std::static_pointer_cast<AckLatch>(std::move(s.heldAcks.front().second)));
+        s.heldAcks.pop_front();
+    }
+    if (covered.empty())
+        return;
+    m_state->inboundAccepted(s, rx, [covered = std::move(covered)](bool durable) {
+        for (const auto &latch : covered) {
+            if (!durable)
+                latch->durable = false;
+        }
+    });
+}
+
+void Hub::discardHeldAcks(Session &s)
+{
+    for (auto &held : s.heldAcks)
+        std::static_pointer_cast<AckLatch>(held.second)->durable = false;
+    s.heldAcks.clear();
+    s.publicationsLanding.clear();
 }
 
 void Hub::oweAck(Connection &c, std::int64_t receivedMs)
@@ -912,6 +964,7 @@ void Hub::forget(Session &s, bool fromStore)
         s.connection->session = nullptr;
         s.connection = nullptr;
     }
+    discardHeldAcks(s);
     leaveAllChannels(s);
     m_sessions.erase(s);
 }

@@ -106,6 +106,12 @@ private:
     void sendDurable(Session &s);
     // Acknowledges the client's message once the store says it is durable.
     void acceptInbound(Connection &c, Session &s);
+    // Redis mode, sharded: the publication of client seq `seq` landed (or failed) on its
+    // channel's shard; writes the inRx it held back (Session::publicationsLanding).
+    void publicationLanded(const QString &sid, std::uint64_t seq, bool durable);
+    void writeHeldInRx(Session &s);
+    // The session's copy goes: acks still held for it are never sent.
+    void discardHeldAcks(Session &s);
     void scheduleRefreshTick();
     void onMsg(Connection &c, Session &s, const Tether::Protocol::Msg &msg);
     void onAck(Connection &c, Session &s, const Tether::Protocol::Ack &ack);

@@ -124,12 +124,19 @@ void Hub::publish(Session *publisher, const Msg &msg, bool reliable)
         body->d = msg.d;
         const QString fromPeer = publisher ? publisher->peer : QString();
         const HistoryEntry entry{body, Metrics::unixMs(), fromPeer};
-        // The publisher's ack waits for the stream entry too (AckLatch).
+        // The publisher's ack waits for the stream entry too (AckLatch), and so does its
+        // stored inRx when the channel is on another shard (Session::publicationsLanding).
         std::shared_ptr<AckLatch> latch = m_ackLatch;
+        const bool gated = publisher && reliable && !m_state->writesOrdered(publisher->sid, name);
+        if (gated)
+            publisher->publicationsLanding.emplace_back(publisher->inRx, Session::Landing::Pending);
         m_state->announce(name, fromPeer, *body, reliable, reliable && m_channels.historyLimit() > 0 ? &entry : nullptr,
-                          [latch](bool durable) {
+                          [this, latch, gated, sid = publisher ? publisher->sid : QString(),
+                           seq = publisher ? publisher->inRx : 0](bool durable) {
                               if (latch && !durable)
                                   latch->durable = false;
+                              if (gated)
+                                  publicationLanded(sid, seq, durable);
                           });
         return;
     }

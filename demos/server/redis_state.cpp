@@ -649,10 +649,10 @@ void RedisState::sessionForgotten(const Session &s)
     send(key, {"DEL", key, key + ":out", key + ":nacks", key + ":subs", key + ":pos"});
 }
 
-void RedisState::inboundAccepted(const Session &s, Done done)
+void RedisState::inboundAccepted(const Session &s, std::uint64_t rx, Done done)
 {
     const std::string key = sessionKey(s.sid);
-    write(key, {"HSET", key, "inRx", number(s.inRx)}, std::move(done));
+    write(key, {"HSET", key, "inRx", number(rx)}, std::move(done));
 }
 
 void RedisState::nackRemembered(const Session &s, const Nack &nack)

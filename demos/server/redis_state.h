@@ -39,7 +39,11 @@ public:
     void sessionAttached(const Session &s, const QString &previousNode) override;
     void sessionDetached(const Session &s) override;
     void sessionForgotten(const Session &s) override;
-    void inboundAccepted(const Session &s, Done done) override;
+    void inboundAccepted(const Session &s, std::uint64_t rx, Done done) override;
+    bool writesOrdered(const QString &sid, const QString &ch) const override
+    {
+        return shardOf(sessionKey(sid)) == shardOf(channelKey(ch));
+    }
     void nackRemembered(const Session &s, const Tether::Protocol::Nack &nack) override;
     void outboundQueued(const Session &s, const OutboundMessage &m, const StreamPos *pos, Done done) override;
     void acknowledged(const Session &s, std::uint64_t upTo) override;

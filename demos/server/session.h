@@ -68,6 +68,15 @@ struct Session {
     // (which the SDK refuses).
     std::uint64_t durableRx = 0;
     std::deque<Tether::Protocol::Nack> nacks;   // ascending seq, within the last kNackMemory
+    // Redis mode, sharded: client seqs whose publication went to another shard than the
+    // session's, until its stream entry landed (ascending). The stored inRx never passes a
+    // pending or failed one: a resume elsewhere would take that seq as received
+    // (welcome.rx, the client drops it) while its publication was never written.
+    enum class Landing { Pending, Landed, Failed };
+    std::deque<std::pair<std::uint64_t, Landing>> publicationsLanding;
+    // The acks held meanwhile (Hub::AckLatch, by the inRx they wait for), released by the
+    // inRx write that covers them.
+    std::deque<std::pair<std::uint64_t, std::shared_ptr<void>>> heldAcks;
 
     std::uint64_t outSeq = 0;
     std::deque<OutboundMessage> unacked;         // ascending seq

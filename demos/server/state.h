@@ -60,8 +60,13 @@ public:
     virtual void sessionAttached(const Session &s, const QString &previousNode) = 0;
     virtual void sessionDetached(const Session &s) = 0;
     virtual void sessionForgotten(const Session &s) = 0;
-    // s.inRx moved (or a duplicate was received): acknowledge once `done` says durable.
-    virtual void inboundAccepted(const Session &s, Done done) = 0;
+    // The session's inbound position is `rx` now (or a duplicate was received): acknowledge
+    // once `done` says durable.
+    virtual void inboundAccepted(const Session &s, std::uint64_t rx, Done done) = 0;
+    // True when a write of the session and one of the channel land in the order they were
+    // issued (same Redis connection). Else the Hub writes the session's inRx only once the
+    // publication it received on `ch` is durable (hub.cpp, publicationLanded).
+    virtual bool writesOrdered(const QString &sid, const QString &ch) const = 0;
     virtual void nackRemembered(const Session &s, const Tether::Protocol::Nack &nack) = 0;
     // `pos`: the stream entry it is (m.body->ch's), recorded as the session's position in
     // the same atomic write, never before the owed entry is (recovery after a resume
@@ -121,7 +126,8 @@ public:
     void sessionAttached(const Session &, const QString &) override {}
     void sessionDetached(const Session &) override {}
     void sessionForgotten(const Session &) override {}
-    void inboundAccepted(const Session &, Done) override {}
+    void inboundAccepted(const Session &, std::uint64_t, Done) override {}
+    bool writesOrdered(const QString &, const QString &) const override { return true; }
     void nackRemembered(const Session &, const Tether::Protocol::Nack &) override {}
     void outboundQueued(const Session &, const OutboundMessage &, const StreamPos *, Done) override {}
     void acknowledged(const Session &, std::uint64_t) override {}
