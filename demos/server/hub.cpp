@@ -53,6 +53,7 @@ Hub::Hub(const Options &options, TimerQueue &timers)
         m_redis = std::make_unique<Redis>(options.redis, timers);
         auto state = std::make_unique<RedisState>(options, *m_redis, timers);
         state->setTakeoverHandler([this](const QString &sid) { releaseSession(sid); });
+        state->setGoneHandler([this](const QString &sid) { evictSession(sid); });
         state->setRemoteHandler([this](const QString &ch, const QString &fromPeer, PublicationPtr body, bool reliable,
                                        const std::optional<StreamPos> &pos) {
             onRemotePublication(ch, fromPeer, body, reliable, pos);
@@ -361,7 +362,7 @@ void Hub::onHello(Connection &c, const Hello &hello)
         if (s && s->user != user)
             s = nullptr;   // another user's session: not theirs to resume
     }
-    if (s) {
+    if (s && m_immediate) {
         completeHello(c, *s, true, hello, m_state->nodeId());
         return;
     }
@@ -372,7 +373,51 @@ void Hub::onHello(Connection &c, const Hello &hello)
              kUnavailableRetryMs);
         return;
     }
+    if (s) {
+        // Held here, but another node may have claimed it since (this node was frozen or cut
+        // off and never heard of it): resumed from memory only while Redis says it is ours,
+        // else this copy is stale, goes, and the session is loaded (claimed) afresh.
+        const std::uint64_t id = c.id();
+        m_loading[id];
+        m_state->confirmOwner(*hello.sid, [this, id, hello, user](StateStore::Ownership ownership) {
+            if (!m_loading.count(id))
+                return;   // the connection is gone
+            Connection *conn = connectionById(id);
+            if (!conn || conn->closing()) {
+                m_loading.erase(id);
+                return;
+            }
+            Session *here = m_sessions.find(*hello.sid);
+            if (ownership == StateStore::Ownership::Unavailable) {
+                m_loading.erase(id);
+                fail(*conn, "unavailable", QStringLiteral("state store down, retry later"), kUnavailableCloseCode,
+                     kUnavailableRetryMs);
+                return;
+            }
+            if (here && ownership == StateStore::Ownership::Owned) {
+                completeHello(*conn, *here, true, hello, m_state->nodeId());
+                replayDeferred(id);
+                return;
+            }
+            if (here) {
+                TS_WARN("session %s: claimed by another node meanwhile, this node's copy is stale: dropped, "
+                        "loading it again", qPrintable(here->peer));
+                releaseSession(here->sid);
+            }
+            loadAndResume(*conn, hello, user);
+        });
+        return;
+    }
     if (hello.sid && !m_immediate) {
+        loadAndResume(c, hello, user);
+        return;
+    }
+    createSessionFor(c, user, hello);
+}
+
+void Hub::loadAndResume(Connection &c, const Hello &hello, const QString &user)
+{
+    {
         // Maybe a session of another node (or of this node before a restart): load it.
         const std::uint64_t id = c.id();
         m_loading[id];
@@ -450,9 +495,7 @@ void Hub::onHello(Connection &c, const Hello &hello)
             }
             replayDeferred(id);
         });
-        return;
     }
-    createSessionFor(c, user, hello);
 }
 
 void Hub::recoverFromStreams(Session &s, std::function<void(bool lost, bool failed, Missed missed)> resume)

@@ -30,11 +30,40 @@ std::string number(std::uint64_t n) { return std::to_string(n); }
 // The error a session write gets when another node owns the session now.
 constexpr const char *kFenced = "TETHERFENCED session owned by another node";
 
-bool isFenced(const redisReply *reply)
+// ... and when the session is gone from Redis (expired, deleted, lost with a Redis).
+constexpr const char *kGone = "TETHERGONE session not in Redis";
+
+bool replyStartsWith(const redisReply *reply, const std::string &prefix)
 {
-    static const std::string prefix = "TETHERFENCED";
     return reply && reply->type == REDIS_REPLY_ERROR && size_t(reply->len) >= prefix.size()
            && std::equal(prefix.begin(), prefix.end(), reply->str);
+}
+bool isFenced(const redisReply *reply) { return replyStartsWith(reply, "TETHERFENCED"); }
+bool isGone(const redisReply *reply) { return replyStartsWith(reply, "TETHERGONE"); }
+
+// The keys of a session, in the order the fenced script gets them (KEYS[1..5]).
+const char *const kSessionSuffixes[] = {"", ":out", ":nacks", ":subs", ":pos"};
+
+// Runs a session's writes of one loop turn only while `node` names this node: a node that
+// lost the session (another node claimed it while this one was frozen, cut off, or not
+// told yet) has its late writes refused here, atomically with the check. ARGV: node, then
+// per command its word count, name, key index (1..5) and arguments.
+const std::string &fencedScript()
+{
+    static const std::string script =
+        "local owner = redis.call('HGET', KEYS[1], 'node') "
+        "if owner == false then return redis.error_reply('" + std::string(kGone) + "') end "
+        "if owner ~= ARGV[1] then return redis.error_reply('" + std::string(kFenced) + "') end "
+        "local i = 2 "
+        "while i <= #ARGV do "
+        "local n = tonumber(ARGV[i]) "
+        "local command = {ARGV[i + 1], KEYS[tonumber(ARGV[i + 2])]} "
+        "for j = 3, n do command[j] = ARGV[i + j] end "
+        "redis.call(unpack(command)) "
+        "i = i + n + 1 "
+        "end "
+        "return 1";
+    return script;
 }
 
 // While attached the keys outlive a refresh period by a whole --session-ttl, so a session
@@ -333,15 +362,13 @@ void RedisState::announce(const QString &ch, const QString &fromPeer, const Publ
 
 void RedisState::positionAdvanced(const Session &s, const QString &ch, const StreamPos &pos)
 {
-    const std::string key = sessionKey(s.sid) + ":pos";
-    send(key, {"HSET", key, ch.toStdString(), pos.id() + " " + pos.epoch});
-    send(key, {"PEXPIRE", key, number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)))});
+    fenced(s, {"HSET", ":pos", ch.toStdString(), pos.id() + " " + pos.epoch});
+    fenced(s, {"PEXPIRE", ":pos", number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)))});
 }
 
 void RedisState::positionDropped(const Session &s, const QString &ch)
 {
-    const std::string key = sessionKey(s.sid) + ":pos";
-    send(key, {"HDEL", key, ch.toStdString()});
+    fenced(s, {"HDEL", ":pos", ch.toStdString()});
 }
 
 namespace {
@@ -617,10 +644,94 @@ void RedisState::write(const std::string &routingKey, std::vector<std::string> a
 
 void RedisState::expireSession(const Session &s, std::int64_t ttlMs)
 {
-    const std::string key = sessionKey(s.sid);
     const std::string ttl = number(std::uint64_t(ttlMs));
-    for (const char *suffix : {"", ":out", ":nacks", ":subs", ":pos"})
-        send(key, {"PEXPIRE", key + suffix, ttl});
+    for (const char *suffix : kSessionSuffixes)
+        fenced(s, {"PEXPIRE", suffix, ttl});
+}
+
+void RedisState::fenced(const Session &s, std::vector<std::string> command, Done done)
+{
+    FencedBatch &batch = m_fenced[s.sid];
+    if (command[0] == "HSET" && command[1].empty() && command.size() == 4 && command[2] == "inRx") {
+        std::uint64_t rx = 0;
+        parseUnsigned(command[3], rx);
+        batch.inRx = std::max(batch.inRx.value_or(0), rx);
+    } else {
+        size_t index = 0;
+        while (index < std::size(kSessionSuffixes) && command[1] != kSessionSuffixes[index])
+            ++index;
+        batch.ops.push_back(number(command.size()));
+        batch.ops.push_back(std::move(command[0]));
+        batch.ops.push_back(number(index + 1));
+        for (size_t i = 2; i < command.size(); ++i)
+            batch.ops.push_back(std::move(command[i]));
+    }
+    if (done)
+        batch.dones.push_back(std::move(done));
+    if (!m_fencedFlush)   // at the end of this loop turn, with the turn's other commands
+        m_fencedFlush = m_timers.schedule(steadyNowMs(), [this] {
+            m_fencedFlush = 0;
+            flushFenced();
+        });
+}
+
+void RedisState::flushFenced()
+{
+    auto batches = std::move(m_fenced);
+    m_fenced.clear();
+    for (auto &[sid, batch] : batches)
+        sendFenced(sid, std::move(batch));
+}
+
+void RedisState::flushFenced(const QString &sid)
+{
+    const auto it = m_fenced.find(sid);
+    if (it == m_fenced.end())
+        return;
+    FencedBatch batch = std::move(it->second);
+    m_fenced.erase(it);
+    sendFenced(sid, std::move(batch));
+}
+
+void RedisState::sendFenced(const QString &sid, FencedBatch batch)
+{
+    const std::string key = sessionKey(sid);
+    std::vector<std::string> args{"EVAL", fencedScript(), "5"};
+    for (const char *suffix : kSessionSuffixes)
+        args.push_back(key + suffix);
+    args.push_back(m_options.nodeId);
+    if (batch.inRx) {
+        for (std::string word : {"4", "HSET", "1", "inRx"})
+            args.push_back(std::move(word));
+        args.push_back(number(*batch.inRx));
+    }
+    for (std::string &word : batch.ops)
+        args.push_back(std::move(word));
+    send(key, std::move(args), [this, sid, dones = std::move(batch.dones)](redisReply *reply) {
+        if (isFenced(reply) || isGone(reply)) {
+            // Never silent: the write did not happen, the client must not think it did.
+            TS_WARN("redis: session %s: write refused, %s; closing its connection here", qPrintable(sid),
+                    isFenced(reply) ? "another node owns it now (stale owner)" : "it is gone from Redis");
+            if (isFenced(reply) ? bool(m_onTakeover) : bool(m_onGone))
+                (isFenced(reply) ? m_onTakeover : m_onGone)(sid);
+        }
+        const bool durable = reply && reply->type != REDIS_REPLY_ERROR;
+        for (const Done &done : dones)
+            done(durable);
+    });
+}
+
+void RedisState::confirmOwner(const QString &sid, std::function<void(Ownership)> done)
+{
+    flushFenced(sid);
+    const std::string key = sessionKey(sid);
+    send(key, {"HGET", key, "node"}, [this, done = std::move(done)](redisReply *reply) {
+        std::string owner;
+        if (!reply || reply->type == REDIS_REPLY_ERROR)
+            done(Ownership::Unavailable);
+        else
+            done(replyString(reply, owner) && owner == m_options.nodeId ? Ownership::Owned : Ownership::NotOwned);
+    });
 }
 
 
@@ -634,8 +745,9 @@ void RedisState::sessionCreated(const Session &s)
 
 void RedisState::sessionAttached(const Session &s, const QString &previousNode)
 {
+    // `node` is this node's already (the load claimed it, or confirmOwner saw it): the
+    // writes below are fenced like every other.
     const std::string key = sessionKey(s.sid);
-    send(key, {"HSET", key, "node", m_options.nodeId});
     expireSession(s, attachedTtl(m_options));
     if (!previousNode.isEmpty() && previousNode != m_node)
         send(key, {"PUBLISH", nodeKey(previousNode.toStdString()), "take " + s.sid.toStdString()});
@@ -645,22 +757,22 @@ void RedisState::sessionDetached(const Session &s) { expireSession(s, m_options.
 
 void RedisState::sessionForgotten(const Session &s)
 {
-    const std::string key = sessionKey(s.sid);
-    send(key, {"DEL", key, key + ":out", key + ":nacks", key + ":subs", key + ":pos"});
+    // The hash last: the fence reads it.
+    for (const char *suffix : {":out", ":nacks", ":subs", ":pos", ""})
+        fenced(s, {"DEL", suffix});
+    flushFenced(s.sid);
 }
 
 void RedisState::inboundAccepted(const Session &s, std::uint64_t rx, Done done)
 {
-    const std::string key = sessionKey(s.sid);
-    write(key, {"HSET", key, "inRx", number(rx)}, std::move(done));
+    fenced(s, {"HSET", "", "inRx", number(rx)}, std::move(done));
 }
 
 void RedisState::nackRemembered(const Session &s, const Nack &nack)
 {
-    const std::string key = sessionKey(s.sid) + ":nacks";
-    send(key, {"RPUSH", key, cbor(QCborArray{qint64(nack.seq), nack.err.code, nack.err.msg})});
-    send(key, {"LTRIM", key, "-" + number(kNackMemory), "-1"});
-    send(key, {"PEXPIRE", key, number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)))});
+    fenced(s, {"RPUSH", ":nacks", cbor(QCborArray{qint64(nack.seq), nack.err.code, nack.err.msg})});
+    fenced(s, {"LTRIM", ":nacks", "-" + number(kNackMemory), "-1"});
+    fenced(s, {"PEXPIRE", ":nacks", number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)))});
 }
 
 void RedisState::outboundQueued(const Session &s, const OutboundMessage &m, const StreamPos *pos, Done done)
@@ -683,6 +795,7 @@ void RedisState::outboundQueued(const Session &s, const OutboundMessage &m, cons
           "return 1";
     const std::string key = sessionKey(s.sid);
     const std::string ttl = number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)));
+    flushFenced(s.sid);   // in the order the Hub issued them
     send(key,
          {"EVAL", script, "3", key, key + ":out", key + ":pos", m_options.nodeId, number(m.seq),
           cbor(QCborArray{qint64(m.seq), m.body->id, m.body->ch, m.body->d}), ttl,
@@ -701,16 +814,14 @@ void RedisState::outboundQueued(const Session &s, const OutboundMessage &m, cons
 void RedisState::acknowledged(const Session &s, std::uint64_t upTo)
 {
     // By seq, not by count: idempotent, and right even if a write in between failed.
-    const std::string out = sessionKey(s.sid) + ":out";
-    send(out, {"ZREMRANGEBYSCORE", out, "-inf", number(upTo)});
+    fenced(s, {"ZREMRANGEBYSCORE", ":out", "-inf", number(upTo)});
 }
 
 void RedisState::subscriptionChanged(const Session &s, const QString &ch, bool subscribed)
 {
-    const std::string subs = sessionKey(s.sid) + ":subs";
-    send(subs, {subscribed ? "SADD" : "SREM", subs, ch.toStdString()});
+    fenced(s, {subscribed ? "SADD" : "SREM", ":subs", ch.toStdString()});
     if (subscribed)
-        send(subs, {"PEXPIRE", subs, number(std::uint64_t(attachedTtl(m_options)))});
+        fenced(s, {"PEXPIRE", ":subs", number(std::uint64_t(attachedTtl(m_options)))});
 }
 
 void RedisState::refreshAttached(const std::vector<const Session *> &attached)
@@ -725,6 +836,7 @@ void RedisState::loadSession(const QString &sid, const QString &user, LoadDone d
         done(Loaded{});
         return;
     }
+    flushFenced(sid);   // a copy this node dropped: its last writes go before the claim
     const std::string key = sessionKey(sid);
     auto job = std::make_shared<LoadJob>();
     job->sid = sid;

@@ -16,25 +16,36 @@
 
 #include <functional>
 #include <map>
+#include <unordered_map>
 #include <optional>
 
 namespace TetherServer {
+
+struct FencedBatch {
+    std::vector<std::string> ops;   // per command: word count, NAME, key index, ARGS...
+    std::optional<std::uint64_t> inRx;   // the last inRx of the turn (one HSET for all)
+    std::vector<StateStore::Done> dones;
+};
 
 class RedisState final : public StateStore {
 public:
     RedisState(const Options &options, Redis &redis, TimerQueue &timers);
 
-    // A node asked us to let go of a session (it is attached there now).
+    // A node asked us to let go of a session (it is attached there now), or a write of ours
+    // was refused because another node owns it now (fencing).
     void setTakeoverHandler(std::function<void(const QString &sid)> handler) { m_onTakeover = std::move(handler); }
+    // A write was refused because the session is gone from Redis (expired, deleted).
+    void setGoneHandler(std::function<void(const QString &sid)> handler) { m_onGone = std::move(handler); }
     // Starts the node heartbeat and subscribes to this node's control channel.
     void start();
 
     bool immediate() const override { return false; }
     bool available() const override { return m_redis.allUp(); }
-    size_t inFlight() const override { return m_inFlight; }
+    size_t inFlight() const override { return m_inFlight + m_fenced.size(); }
     QString nodeId() const override { return m_node; }
 
     void loadSession(const QString &sid, const QString &user, LoadDone done) override;
+    void confirmOwner(const QString &sid, std::function<void(Ownership)> done) override;
     void sessionCreated(const Session &s) override;
     void sessionAttached(const Session &s, const QString &previousNode) override;
     void sessionDetached(const Session &s) override;
@@ -78,6 +89,13 @@ private:
     void send(const std::string &routingKey, std::vector<std::string> args, Redis::Callback callback = {});
     void write(const std::string &routingKey, std::vector<std::string> args, Done done);
     void expireSession(const Session &s, std::int64_t ttlMs);
+    // Session writes, fenced (README.md, "Fencing"): queued per session and sent at the end
+    // of the loop turn as one script that runs them only while this node owns the session.
+    // `command` is [NAME, KEY SUFFIX, ARGS...] on one of the session's keys.
+    void fenced(const Session &s, std::vector<std::string> command, Done done = {});
+    void flushFenced();
+    void flushFenced(const QString &sid);   // before any other command on the session's keys
+    void sendFenced(const QString &sid, FencedBatch batch);
     void heartbeat();
     void beat(size_t shard);
     void onMessage(size_t shard, const std::string &channel, const std::string &payload);
@@ -90,6 +108,9 @@ private:
     std::string m_nodeChannel;
     size_t m_inFlight = 0;
     std::function<void(const QString &)> m_onTakeover;
+    std::function<void(const QString &)> m_onGone;
+    std::unordered_map<QString, FencedBatch> m_fenced;   // by sid, sent by flushFenced
+    TimerId m_fencedFlush = 0;
     RemoteHandler m_onRemote;
     std::uint64_t m_nextBarrier = 1;
     std::map<std::uint64_t, std::pair<size_t, std::function<void()>>> m_barriers;   // token -> shard, then

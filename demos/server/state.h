@@ -55,6 +55,10 @@ public:
     // before it is read (Loaded::ownerNode: the node that held it): writes of the previous
     // owner that land later are refused (fencing), so what is read is what it will hold.
     virtual void loadSession(const QString &sid, const QString &user, LoadDone done) = 0;
+    // A session this node holds in memory is resumed here: is it still this node's in the
+    // store (another node may have claimed it meanwhile, unknown to this one)?
+    enum class Ownership { Owned, NotOwned, Unavailable };
+    virtual void confirmOwner(const QString &sid, std::function<void(Ownership)> done) = 0;
     virtual void sessionCreated(const Session &s) = 0;
     // `previousNode`: where it was attached before (empty, or this node): told to let go.
     virtual void sessionAttached(const Session &s, const QString &previousNode) = 0;
@@ -122,6 +126,7 @@ public:
     size_t inFlight() const override { return 0; }
     QString nodeId() const override { return {}; }
     void loadSession(const QString &, const QString &, LoadDone done) override { done(Loaded{}); }
+    void confirmOwner(const QString &, std::function<void(Ownership)> done) override { done(Ownership::Owned); }
     void sessionCreated(const Session &) override {}
     void sessionAttached(const Session &, const QString &) override {}
     void sessionDetached(const Session &) override {}
