@@ -12,6 +12,8 @@
 
 #include <QtCore/QJsonValue>
 
+#include <algorithm>
+
 namespace TetherServer {
 
 using namespace Tether::Protocol;
@@ -25,6 +27,10 @@ constexpr int kServerFullCloseCode = 4013;
 // Redis mode, Redis unreachable: temporary (PROTOCOL.md §8, 4000-4399), retry soon.
 constexpr int kUnavailableCloseCode = 4014;
 constexpr std::uint64_t kUnavailableRetryMs = 1000;
+// Redis mode: publications a session was owed are gone from the stream (trimmed, new
+// epoch) after this node's fan-out was interrupted: temporary, so the client comes back
+// and learns it from resumed=false.
+constexpr int kHistoryLostCloseCode = 4010;
 // Frames a client may send between its hello and the end of its session's load.
 constexpr size_t kMaxDeferredFrames = 1024;
 
@@ -54,6 +60,7 @@ Hub::Hub(const Options &options, TimerQueue &timers)
         auto state = std::make_unique<RedisState>(options, *m_redis, timers);
         state->setTakeoverHandler([this](const QString &sid) { releaseSession(sid); });
         state->setGoneHandler([this](const QString &sid) { evictSession(sid); });
+        state->setGapHandler([this](const QString &ch) { catchUp(ch); });
         state->setRemoteHandler([this](const QString &ch, const QString &fromPeer, PublicationPtr body, bool reliable,
                                        const std::optional<StreamPos> &pos) {
             onRemotePublication(ch, fromPeer, body, reliable, pos);
@@ -468,12 +475,12 @@ void Hub::loadAndResume(Connection &c, const Hello &hello, const QString &user)
                                 dropLocalCopy(sid, "unavailable", QStringLiteral("state store down, retry later"),
                                               kUnavailableCloseCode, kUnavailableRetryMs);
                             }
-                            if (c2 && failed)
+                            if (c2 && (failed || !s2))
                                 fail(*c2, "unavailable", QStringLiteral("state store down, retry later"),
                                      kUnavailableCloseCode, kUnavailableRetryMs);
                             return;
                         }
-                        if (lost) {
+                        if (lost || s2->historyLost) {
                             // Publications it was owed are gone from the stream: the session
                             // cannot be resumed whole, the client starts anew (sessionLost).
                             TS_INFO("session %s: history lost on a channel, not resumed", qPrintable(s2->peer));
@@ -562,14 +569,25 @@ void Hub::deliverRecovered(Session &s, Missed &missed)
         }
     }
     s.recovering = false;
+    if (!s.holding())
+        drainBacklog(s);
+    dropOverflowed();
+}
+
+void Hub::drainBacklog(Session &s)
+{
     std::vector<Session::Held> held = std::move(s.backlog);
     s.backlog.clear();
+    // A catch-up read may bring entries older than live ones held before it: stream order
+    // per channel first, or the newer would move the position past the older.
+    std::stable_sort(held.begin(), held.end(), [](const Session::Held &a, const Session::Held &b) {
+        return a.ch != b.ch ? a.ch < b.ch : a.pos.before(b.pos);
+    });
     for (const Session::Held &h : held) {
         if (s.overflowed || !s.channels.count(h.ch) || !advancePosition(s, h.ch, h.pos))
             continue;
         deliverReliable(s, h.body, &h.pos);
     }
-    dropOverflowed();
 }
 
 void Hub::replayDeferred(std::uint64_t id)
@@ -689,6 +707,25 @@ void Hub::releaseSession(const QString &sid)
             ++m_metrics.counters.takeovers;
     }
     dropLocalCopy(sid, "session_taken", QStringLiteral("session resumed by another connection"), 4409, std::nullopt);
+}
+
+void Hub::loseHistory(Session &s, const QString &ch)
+{
+    if (s.recovering) {
+        s.historyLost = true;   // its resume ends with resumed=false
+        return;
+    }
+    TS_WARN("session %s: publications on %s missed while the fan-out was interrupted are no longer in the stream "
+            "(trimmed, or a new epoch): the session ends, its client learns it (resumed=false)",
+            qPrintable(s.peer), qPrintable(ch));
+    if (Connection *c = s.connection) {
+        c->session = nullptr;
+        s.connection = nullptr;
+        m_timers.cancel(c->ackTimer);
+        c->ackTimer = 0;
+        fail(*c, "history_lost", QStringLiteral("publications on '%1' were lost").arg(ch), kHistoryLostCloseCode);
+    }
+    forget(s);
 }
 
 void Hub::dropLocalCopy(const QString &sid, const char *code, const QString &message, int closeCode,

@@ -147,6 +147,14 @@ private:
     void recoverFromStreams(Session &s, std::function<void(bool lost, bool failed, Missed missed)> resume);
     // Delivers what recoverFromStreams found, then the live backlog; ends the recovery.
     void deliverRecovered(Session &s, Missed &missed);
+    // Redis mode: the fan-out of `ch` to this node was interrupted (pub/sub reconnected, or
+    // followed while it was down): every local subscriber (or only `onlySid`) gets what
+    // the stream holds after its position, each entry once; when the stream lost it, the
+    // session ends with history_lost (the client's next hello gets resumed=false).
+    void catchUp(const QString &ch, const QString &onlySid = {});
+    // The held entries, in stream order per channel, each once (the position decides).
+    void drainBacklog(Session &s);
+    void loseHistory(Session &s, const QString &ch);
     void leaveAllChannels(Session &s);
     void publishMetrics();
 

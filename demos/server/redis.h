@@ -49,6 +49,10 @@ public:
     using MessageHandler = std::function<void(size_t shard, const std::string &channel, const std::string &payload)>;
     // A shard went down (false) or came back (true).
     using StateHandler = std::function<void(size_t shard, bool up)>;
+    // A channel's subscription is confirmed again after an interruption (the subscriber
+    // connection was lost, or it was subscribed while that connection was down): what was
+    // published on it meanwhile never reached us.
+    using ResubscribedHandler = std::function<void(size_t shard, const std::string &channel)>;
 
     static constexpr std::int64_t kReconnectMs = 500;
     static constexpr std::int64_t kReplyTimeoutMs = 3000;
@@ -62,6 +66,7 @@ public:
 
     void setMessageHandler(MessageHandler handler) { m_onMessage = std::move(handler); }
     void setStateHandler(StateHandler handler) { m_onState = std::move(handler); }
+    void setResubscribedHandler(ResubscribedHandler handler) { m_onResubscribed = std::move(handler); }
 
     size_t shardCount() const { return m_shards.size(); }
     size_t shardFor(std::string_view tag) const;
@@ -77,6 +82,8 @@ public:
     // Runs `then` once Redis confirmed the subscription (so a message published from now on
     // reaches us), or at once when it cannot be confirmed (link down, not subscribed).
     void whenSubscribed(size_t shard, const std::string &channel, std::function<void()> then);
+    // True while Redis confirmed the subscription on the current connection.
+    bool subscribed(size_t shard, const std::string &channel) const;
 
     // Replies received, and the summed time they waited (for metrics).
     std::uint64_t repliesReceived() const { return m_replies; }
@@ -110,6 +117,7 @@ private:
     lws_vhost *m_vhost = nullptr;
     MessageHandler m_onMessage;
     StateHandler m_onState;
+    ResubscribedHandler m_onResubscribed;
     bool m_stopping = false;
     std::uint64_t m_replies = 0;
     std::uint64_t m_replyWaitMicros = 0;

@@ -132,6 +132,16 @@ std::optional<QCborArray> decodeArray(const redisReply *item, qsizetype size)
 
 QString text(const std::string &utf8) { return QString::fromUtf8(utf8.data(), qsizetype(utf8.size())); }
 
+// The channel name in a fan-out pub/sub channel "tether:{c:CH}:pub", nullopt for others.
+std::optional<std::string> fanOutChannel(const std::string &channel)
+{
+    static const std::string prefix = "tether:{c:", suffix = "}:pub";
+    if (channel.size() <= prefix.size() + suffix.size() || channel.compare(0, prefix.size(), prefix) != 0
+        || channel.compare(channel.size() - suffix.size(), suffix.size(), suffix) != 0)
+        return std::nullopt;
+    return channel.substr(prefix.size(), channel.size() - prefix.size() - suffix.size());
+}
+
 struct LoadJob {
     QString sid;
     bool unavailable = false;
@@ -167,6 +177,10 @@ RedisState::RedisState(const Options &options, Redis &redis, TimerQueue &timers)
         else      // their markers may never come back
             releaseBarriers(shard);
     });
+    m_redis.setResubscribedHandler([this](size_t, const std::string &channel) {
+        if (const auto name = fanOutChannel(channel); name && m_onGap)
+            m_onGap(text(*name));
+    });
 }
 
 void RedisState::beat(size_t shard)
@@ -194,10 +208,8 @@ void RedisState::heartbeat()
 
 void RedisState::onMessage(size_t, const std::string &channel, const std::string &payload)
 {
-    static const std::string pubPrefix = "tether:{c:", pubSuffix = "}:pub";
-    if (channel.size() > pubPrefix.size() + pubSuffix.size() && channel.compare(0, pubPrefix.size(), pubPrefix) == 0
-        && channel.compare(channel.size() - pubSuffix.size(), pubSuffix.size(), pubSuffix) == 0) {
-        onPublication(channel.substr(pubPrefix.size(), channel.size() - pubPrefix.size() - pubSuffix.size()), payload);
+    if (const auto name = fanOutChannel(channel)) {
+        onPublication(*name, payload);
         return;
     }
     if (channel != m_nodeChannel)
@@ -280,6 +292,12 @@ void RedisState::whenFollowing(const QString &ch, std::function<void()> then)
 {
     const std::string channel = channelKey(ch) + ":pub";
     m_redis.whenSubscribed(shardOf(channel), channel, std::move(then));
+}
+
+bool RedisState::following(const QString &ch) const
+{
+    const std::string channel = channelKey(ch) + ":pub";
+    return m_redis.subscribed(shardOf(channel), channel);
 }
 
 void RedisState::barrier(const QString &ch, std::function<void()> then)

@@ -62,6 +62,7 @@ public:
     void refreshAttached(const std::vector<const Session *> &attached) override;
     void follow(const QString &ch, bool on) override;
     void whenFollowing(const QString &ch, std::function<void()> then) override;
+    bool following(const QString &ch) const override;
     void barrier(const QString &ch, std::function<void()> then) override;
     void announce(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable,
                   const HistoryEntry *history, Done done) override;
@@ -78,6 +79,9 @@ public:
     using RemoteHandler = std::function<void(const QString &ch, const QString &fromPeer, PublicationPtr body, bool reliable,
                                              const std::optional<StreamPos> &pos)>;
     void setRemoteHandler(RemoteHandler handler) { m_onRemote = std::move(handler); }
+    // The fan-out of `ch` to this node was interrupted and is back (pub/sub reconnected):
+    // the publications in between must be read from the stream.
+    void setGapHandler(std::function<void(const QString &ch)> handler) { m_onGap = std::move(handler); }
 
     // Key names (also used by the tests through README.md).
     static std::string sessionKey(const QString &sid) { return "tether:{s:" + sid.toStdString() + "}"; }
@@ -112,6 +116,7 @@ private:
     std::unordered_map<QString, FencedBatch> m_fenced;   // by sid, sent by flushFenced
     TimerId m_fencedFlush = 0;
     RemoteHandler m_onRemote;
+    std::function<void(const QString &)> m_onGap;
     std::uint64_t m_nextBarrier = 1;
     std::map<std::uint64_t, std::pair<size_t, std::function<void()>>> m_barriers;   // token -> shard, then
     void releaseBarriers(std::optional<size_t> shard);

@@ -98,6 +98,13 @@ struct Session {
     // position past entries the recovery read has still to deliver (which it would then
     // skip as already delivered).
     bool recovering = false;
+    // Redis mode: catch-up reads in flight (Hub::catchUp: this node's fan-out of a channel
+    // was interrupted); live entries are held meanwhile for the same reason.
+    unsigned catchingUp = 0;
+    // A catch-up found the stream lost while the session was recovering: its resume ends
+    // with resumed=false.
+    bool historyLost = false;
+    bool holding() const { return recovering || catchingUp > 0; }
     struct Held {
         QString ch;
         StreamPos pos;

@@ -87,6 +87,10 @@ public:
     // Runs `then` once publications on `ch` reach this node (at once if that cannot be
     // known, e.g. Redis is down).
     virtual void whenFollowing(const QString &ch, std::function<void()> then) = 0;
+    // True while publications on `ch` reach this node (its subscription is confirmed). When
+    // it was not, what was published meanwhile is read from the stream once it is again
+    // (Hub::catchUp, told by RedisState's gap handler).
+    virtual bool following(const QString &ch) const = 0;
     // Runs `then` once every publication announced on `ch` before this call reached this
     // node (a marker published behind them came back; at once if Redis is down).
     virtual void barrier(const QString &ch, std::function<void()> then) = 0;
@@ -140,6 +144,7 @@ public:
     void refreshAttached(const std::vector<const Session *> &) override {}
     void follow(const QString &, bool) override {}
     void whenFollowing(const QString &, std::function<void()> then) override { then(); }
+    bool following(const QString &) const override { return true; }
     void barrier(const QString &, std::function<void()> then) override { then(); }
     void announce(const QString &, const QString &, const Publication &, bool, const HistoryEntry *, Done) override {}
     void positionAdvanced(const Session &, const QString &, const StreamPos &) override {}

@@ -690,6 +690,77 @@ private Q_SLOTS:
         CHECK_OK(sendReliable(c3, 5, QCborValue(5)));
     }
 
+    // a's pub/sub link is cut (CLIENT KILL TYPE pubsub, while a is frozen so that it cannot
+    // reconnect before the publications) while b publishes reliable messages: once a
+    // subscribes again it reads them from the stream after x's position and delivers each
+    // once, in order. When the stream no longer has them (trimmed, new epoch), x's session
+    // ends with history_lost (4010) and its next hello gets resumed=false: never a gap.
+    void pubSubInterruptionLosesNothing_data()
+    {
+        QTest::addColumn<QString>("damage");
+        QTest::addRow("link killed") << QString();
+        QTest::addRow("stream trimmed") << QStringLiteral("trim");
+        QTest::addRow("new epoch") << QStringLiteral("epoch");
+    }
+    void pubSubInterruptionLosesNothing()
+    {
+        QFETCH(QString, damage);
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        const QStringList fast{QStringLiteral("--ack-delay"), QStringLiteral("0")};
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), fast));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b"), fast));
+        START_SERVER(a);
+        START_SERVER(b);
+        const QString room = QStringLiteral("room");
+        const QString stream = QStringLiteral("tether:{c:room}:h");
+        RawClient x, y;
+        QCborMap welcome;
+        CHECK_OK(openSession(x, a.url(), Codec::Json, &welcome));
+        CHECK_OK(subscribe(x, room));
+        CHECK_OK(openSession(y, b.url(), Codec::Json));
+        quint64 ySeq = 0;
+        const auto publish = [&](int n) { return sendReliable(y, ++ySeq, QCborValue(n), room, QStringLiteral("y%1").arg(n)); };
+        const auto expectIds = [&](int from, int to) -> QString {
+            for (int n = from; n <= to; ++n) {
+                const std::optional<QCborMap> got = nextDataMsg(x, kWaitMs);
+                if (!got)
+                    return QStringLiteral("y%1 missing: %2").arg(n).arg(x.errorString());
+                const QString id = stringField(*got, QLatin1StringView("id")).value_or(QString());
+                if (id != QStringLiteral("y%1").arg(n))
+                    return QStringLiteral("expected y%1, got %2").arg(n).arg(id);
+            }
+            return {};
+        };
+        for (int n = 1; n <= 3; ++n)
+            CHECK_OK(publish(n));
+        CHECK_OK(expectIds(1, 3));
+
+        QCOMPARE(::kill(pid_t(a.pid()), SIGSTOP), 0);
+        redis.cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"), QStringLiteral("pubsub")});
+        if (damage == QLatin1String("epoch"))
+            redis.cli({QStringLiteral("DEL"), stream});
+        for (int n = 4; n <= 13; ++n)
+            CHECK_OK(publish(n));
+        if (damage == QLatin1String("trim"))
+            redis.cli({QStringLiteral("XTRIM"), stream, QStringLiteral("MAXLEN"), QStringLiteral("0")});
+        QCOMPARE(::kill(pid_t(a.pid()), SIGCONT), 0);
+
+        if (!damage.isEmpty()) {
+            CHECK_OK(expectErrorThenClose(x, QStringLiteral("history_lost"), 4010, 3 * kWaitMs));
+            RawClient x2;
+            QCborMap second;
+            CHECK_OK(openSession(x2, a.url(), Codec::Json, &second, resumeHello(sidOf(welcome), 0)));
+            QCOMPARE(boolField(second, QLatin1StringView("resumed")), false);   // the client's sessionLost
+            return;
+        }
+        CHECK_OK(expectIds(4, 13));
+        QVERIFY2(a.stderrTail().contains("interrupted"), a.stderrTail().constData());
+        CHECK_OK(publish(14));   // live again, once
+        CHECK_OK(expectIds(14, 14));
+        QVERIFY(!nextDataMsg(x, 300));
+    }
+
     // Two shards: sessions spread over both, each resumes on the other node.
     void twoShards()
     {
