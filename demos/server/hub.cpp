@@ -57,6 +57,7 @@ Hub::Hub(const Options &options, TimerQueue &timers)
 {
     if (!options.redis.empty()) {
         m_redis = std::make_unique<Redis>(options.redis, timers);
+        m_redis->setCounters(&m_metrics.counters);   // live in /metrics
         auto state = std::make_unique<RedisState>(options, *m_redis, timers);
         state->setTakeoverHandler([this](const QString &sid) { releaseSession(sid); });
         state->setGoneHandler([this](const QString &sid) { evictSession(sid); });
@@ -1054,11 +1055,6 @@ void Hub::forget(Session &s, bool fromStore)
 void Hub::scheduleMetricsTick()
 {
     m_timers.schedule(steadyNowMs() + m_options.metricsIntervalMs, [this] {
-        if (m_redis) {
-            m_metrics.counters.redisReplies = m_redis->repliesReceived();
-            m_metrics.counters.redisReplyMicros = m_redis->replyWaitMicros();
-            m_metrics.counters.redisErrors = m_redis->errors();
-        }
         m_metrics.sample(steadyNowMs());
         publishMetrics();
         dropOverflowed();

@@ -145,6 +145,9 @@ std::string Metrics::prometheusText(const Gauges &g, std::int64_t nowMs) const
     e.sample(counters.redisReplies);
     e.family("tether_redis_errors_total", "counter", "Redis error replies and failed commands (Redis mode).");
     e.sample(counters.redisErrors);
+    e.family("tether_redis_script_reloads_total", "counter",
+             "Scripts loaded again because Redis answered NOSCRIPT (script cache flushed or lost).");
+    e.sample(counters.redisScriptReloads);
     // A summary without quantiles: rate(_sum) / rate(_count) is the mean wait for a reply.
     e.family("tether_redis_reply_wait_seconds", "summary",
              "Wait from a Redis command's send to its reply (Redis mode; pipelined commands overlap).");

@@ -26,6 +26,8 @@ struct Counters {
     std::uint64_t redisReplies = 0;
     std::uint64_t redisReplyMicros = 0;
     std::uint64_t redisErrors = 0;
+    // Scripts loaded again after a NOSCRIPT reply (Redis lost its script cache).
+    std::uint64_t redisScriptReloads = 0;
 };
 
 struct Gauges {

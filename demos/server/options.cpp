@@ -184,6 +184,7 @@ ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &o, std
              o.redis.push_back(std::move(endpoint));
              return true;
          }},
+        {"--channel-ttl", integerFlag(o.channelTtlMs, 300, std::int64_t(30) * 86400 * 1000)},
         {"--node-id", [&o](const char *v, std::string &e) {
              // Part of key and pub/sub channel names: keep it to a safe alphabet.
              const std::string text = v;
@@ -326,6 +327,7 @@ const char *serveUsage()
            "  --log-level L          error | warn | info | debug (warn)\n"
            "  --redis URL            redis://HOST[:PORT][/DB]: Redis mode; repeat for shards\n"
            "  --node-id NAME         this node's name in Redis (hostname-pid)\n"
+           "  --channel-ttl MS       Redis mode: channel keys expire after MS unused (86400000)\n"
            "  --help                 this text\n";
 }
 

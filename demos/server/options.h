@@ -44,6 +44,9 @@ struct Options {
     };
     std::vector<RedisEndpoint> redis;
     std::string nodeId;            // default: <hostname>-<pid>
+    // Redis mode: a channel's keys (stream, epoch, presence) expire this long after their
+    // last use (a publication, a presence change, or a node following the channel).
+    std::int64_t channelTtlMs = std::int64_t(86400) * 1000;
 };
 
 // Parses redis://HOST[:PORT][/DB]. False with `error` set otherwise.

@@ -2,10 +2,13 @@
 
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <libwebsockets.h>
+
+#include <QtCore/QCryptographicHash>
 
 #include <cerrno>
 #include <cstring>
@@ -48,6 +51,13 @@ std::uint16_t crc16(std::string_view data)
             crc = (crc & 0x8000) ? std::uint16_t((crc << 1) ^ 0x1021) : std::uint16_t(crc << 1);
     }
     return crc;
+}
+
+bool isNoScript(const redisReply *reply)
+{
+    static const std::string prefix = "NOSCRIPT";
+    return reply && reply->type == REDIS_REPLY_ERROR && size_t(reply->len) >= prefix.size()
+           && std::equal(prefix.begin(), prefix.end(), reply->str);
 }
 
 std::int64_t nowMicros()
@@ -96,6 +106,14 @@ struct Redis::Pending {
     Callback callback;
     std::int64_t sentUs;
 };
+
+Redis::Script::Script(std::string source) : m_source(std::move(source))
+{
+    const QByteArray digest = QCryptographicHash::hash(QByteArray::fromRawData(m_source.data(), qsizetype(m_source.size())),
+                                                       QCryptographicHash::Sha1)
+                                  .toHex();
+    m_sha1.assign(digest.constData(), size_t(digest.size()));
+}
 
 Redis::Redis(std::vector<Options::RedisEndpoint> endpoints, TimerQueue &timers) : m_timers(timers)
 {
@@ -148,6 +166,7 @@ void Redis::stop()
                 redisAsyncFree(link->ac);   // pending callbacks run with nullptr
         }
     }
+    m_counters = nullptr;   // the owner's metrics may go before this object
     if (g_redis == this)
         g_redis = nullptr;
 }
@@ -253,7 +272,74 @@ void Redis::connect(Shard &shard, bool subscriber)
             delete pending;
         else
             link.sentAtMs.push_back(steadyNowMs());
+        loadScripts(link);
     }
+}
+
+void Redis::loadScripts(Link &link)
+{
+    // Pipelined behind the SELECT: every EVALSHA sent on this connection comes after them.
+    for (const Script &script : m_scripts) {
+        auto *pending = new Pending{&link, nullptr, nowMicros()};
+        const char *argv[3] = {"SCRIPT", "LOAD", script.source().c_str()};
+        const size_t lens[3] = {6, 4, script.source().size()};
+        if (redisAsyncCommandArgv(link.ac, onReply, pending, 3, argv, lens) != REDIS_OK)
+            delete pending;
+        else
+            link.sentAtMs.push_back(steadyNowMs());
+    }
+}
+
+const Redis::Script &Redis::addScript(std::string source)
+{
+    m_scripts.push_back(Script(std::move(source)));
+    const Script &script = m_scripts.back();
+    for (auto &shard : m_shards) {
+        if (shard->cmd.ac && shard->cmd.ready)
+            command(shard->index, {"SCRIPT", "LOAD", script.source()});
+    }
+    return script;
+}
+
+bool Redis::evalScript(size_t shard, const Script &script, const std::vector<std::string> &keys,
+                       const std::vector<std::string> &args, Callback callback)
+{
+    std::vector<std::string> call;
+    call.reserve(3 + keys.size() + args.size());
+    call.push_back("EVALSHA");
+    call.push_back(script.sha1());
+    call.push_back(std::to_string(keys.size()));
+    call.insert(call.end(), keys.begin(), keys.end());
+    call.insert(call.end(), args.begin(), args.end());
+    if (!m_shards[shard]->cmd.ready)
+        return command(shard, std::move(call), std::move(callback));
+    // Kept for a retry after NOSCRIPT (the script cache was flushed under us).
+    auto retry = std::make_shared<std::vector<std::string>>(call);
+    return command(shard, std::move(call),
+                   [this, shard, &script, retry, callback = std::move(callback)](redisReply *reply) mutable {
+                       if (!isNoScript(reply)) {
+                           if (callback)
+                               callback(reply);
+                           return;
+                       }
+                       ++m_scriptReloads;
+                       if (m_counters)
+                           m_counters->redisScriptReloads = m_scriptReloads;
+                       TS_WARN("redis %s:%d: script %.12s not loaded (SCRIPT FLUSH or a restart), loading it again",
+                               m_shards[shard]->endpoint.host.c_str(), m_shards[shard]->endpoint.port,
+                               script.sha1().c_str());
+                       command(shard, {"SCRIPT", "LOAD", script.source()});
+                       command(shard, std::move(*retry), std::move(callback));   // NOSCRIPT again: an error
+                   });
+}
+
+bool Redis::requestFlush(size_t shardIndex)
+{
+    Link &link = m_shards[shardIndex]->cmd;
+    if (!link.ac || !link.ready || !link.wsi)
+        return false;
+    lws_callback_on_writable(link.wsi);
+    return true;
 }
 
 void Redis::scheduleReconnect(Shard &shard, bool subscriber)
@@ -348,7 +434,7 @@ bool Redis::command(size_t shardIndex, std::vector<std::string> args, Callback c
 {
     Link &link = m_shards[shardIndex]->cmd;
     if (!link.ac || !link.ready) {
-        ++m_errors;
+        countError();
         if (callback)
             callback(nullptr);
         return false;
@@ -373,7 +459,7 @@ bool Redis::command(size_t shardIndex, std::vector<std::string> args, Callback c
     if (redisAsyncCommandArgv(link.ac, onReply, pending, int(args.size()), av, al) != REDIS_OK) {
         Callback failed = std::move(pending->callback);
         delete pending;
-        ++m_errors;
+        countError();
         if (failed)
             failed(nullptr);
         return false;
@@ -442,12 +528,10 @@ void Redis::onReply(redisAsyncContext *, void *replyPtr, void *privdata)
     if (!link.sentAtMs.empty())
         link.sentAtMs.pop_front();
     if (reply) {
-        ++self.m_replies;
-        self.m_replyWaitMicros += std::uint64_t(nowMicros() - pending->sentUs);
-        if (reply->type == REDIS_REPLY_ERROR)
-            ++self.m_errors;
+        // NOSCRIPT is handled (evalScript reloads and retries): counted as a reload.
+        self.countReply(pending->sentUs, reply->type == REDIS_REPLY_ERROR && !isNoScript(reply));
     } else {
-        ++self.m_errors;
+        self.countError();
         if (link.ready) {
             // The connection is being torn down: refuse new commands before the callbacks
             // of the pending ones run (they may issue more).
@@ -459,6 +543,26 @@ void Redis::onReply(redisAsyncContext *, void *replyPtr, void *privdata)
     delete pending;
     if (callback)
         callback(reply);
+}
+
+void Redis::countReply(std::int64_t sentUs, bool error)
+{
+    ++m_replies;
+    m_replyWaitMicros += std::uint64_t(nowMicros() - sentUs);
+    if (error)
+        ++m_errors;
+    if (m_counters) {   // live: /metrics reads them at any time
+        m_counters->redisReplies = m_replies;
+        m_counters->redisReplyMicros = m_replyWaitMicros;
+        m_counters->redisErrors = m_errors;
+    }
+}
+
+void Redis::countError()
+{
+    ++m_errors;
+    if (m_counters)
+        m_counters->redisErrors = m_errors;
 }
 
 void Redis::onSubReply(redisAsyncContext *, void *replyPtr, void *privdata)
@@ -535,6 +639,14 @@ int Redis::handleLws(lws *wsi, int reason)
     case LWS_CALLBACK_RAW_WRITEABLE_FILE:
         if (!link || !link->ac)
             return -1;
+        if (!link->subscriber && link->ready && m_onFlush && !m_flushing) {
+            // The work gathered over this loop turn joins the commands about to leave.
+            m_flushing = true;
+            m_onFlush();
+            m_flushing = false;
+            if (!link->ac)
+                return 0;
+        }
         redisAsyncHandleWrite(link->ac);
         return 0;
     case LWS_CALLBACK_RAW_CLOSE_FILE:

@@ -19,6 +19,14 @@
 // - Keys carry a Redis Cluster hash tag `{...}`; shardFor(tag) hashes the tag's content
 //   (CRC16 like Redis Cluster, then modulo the shard count), so with several --redis
 //   instances a session's keys, or a channel's, all live on one shard.
+// - Lua scripts are registered once (addScript) and called by their SHA1 (EVALSHA): the
+//   text is sent to Redis only by SCRIPT LOAD, pipelined behind the SELECT of every new
+//   `cmd` connection. A NOSCRIPT reply (SCRIPT FLUSH, or a Redis that lost its script cache
+//   without our connection noticing) loads the script again and repeats the call once, so
+//   nothing is lost; the repeated call runs after the commands pipelined behind the first.
+// - A flush handler runs right before a `cmd` connection writes its buffer: callers that
+//   gather work over a loop turn (one script call per channel or per session) issue it
+//   there, and requestFlush() asks for that writable callback.
 #pragma once
 
 #include "options.h"
@@ -41,8 +49,23 @@ struct redisReply;
 
 namespace TetherServer {
 
+struct Counters;
+
 class Redis {
 public:
+    // A Lua script, called by SHA1 (EVALSHA); made by addScript, valid as long as the Redis.
+    class Script {
+    public:
+        const std::string &source() const { return m_source; }
+        const std::string &sha1() const { return m_sha1; }
+
+    private:
+        friend class Redis;
+        explicit Script(std::string source);
+        std::string m_source;
+        std::string m_sha1;
+    };
+
     // The reply, or nullptr when the command failed for lack of a connection.
     using Callback = std::function<void(redisReply *reply)>;
     // A pub/sub message: channel, payload.
@@ -67,6 +90,10 @@ public:
     void setMessageHandler(MessageHandler handler) { m_onMessage = std::move(handler); }
     void setStateHandler(StateHandler handler) { m_onState = std::move(handler); }
     void setResubscribedHandler(ResubscribedHandler handler) { m_onResubscribed = std::move(handler); }
+    // Runs before any `cmd` connection writes its pipelined commands (see above).
+    void setFlushHandler(std::function<void()> handler) { m_onFlush = std::move(handler); }
+    // The metrics counters (`redis*`) updated as replies arrive; none by default.
+    void setCounters(Counters *counters) { m_counters = counters; }
 
     size_t shardCount() const { return m_shards.size(); }
     size_t shardFor(std::string_view tag) const;
@@ -76,6 +103,15 @@ public:
     // Queues one command (sent with the rest of this loop turn's commands). With the shard
     // down, `callback` runs at once with nullptr (and false is returned).
     bool command(size_t shard, std::vector<std::string> args, Callback callback = {});
+    // Registers a script (loaded on every shard's connection from now on).
+    const Script &addScript(std::string source);
+    // EVALSHA of `script` with `keys` and `args`; NOSCRIPT is handled here (reload, one
+    // retry), so `callback` sees the script's reply, or nullptr / an error like command().
+    bool evalScript(size_t shard, const Script &script, const std::vector<std::string> &keys,
+                    const std::vector<std::string> &args, Callback callback = {});
+    // Asks for the flush handler to run before the next write on `shard` (false: the shard
+    // is down; the caller then issues its work at once, where it fails).
+    bool requestFlush(size_t shard);
     // Pub/sub on the shard's subscriber connection; remembered across reconnections.
     void subscribe(size_t shard, const std::string &channel);
     void unsubscribe(size_t shard, const std::string &channel);
@@ -89,6 +125,7 @@ public:
     std::uint64_t repliesReceived() const { return m_replies; }
     std::uint64_t replyWaitMicros() const { return m_replyWaitMicros; }
     std::uint64_t errors() const { return m_errors; }
+    std::uint64_t scriptReloads() const { return m_scriptReloads; }
 
     // lws glue (called from the raw-file protocol callback).
     int handleLws(lws *wsi, int reason);
@@ -110,6 +147,9 @@ private:
     static void evAddWrite(void *privdata);
     static void evCleanup(void *privdata);
     static void evNoop(void *) {}
+    void loadScripts(Link &link);
+    void countReply(std::int64_t sentUs, bool error);
+    void countError();
 
     TimerQueue &m_timers;
     std::vector<std::unique_ptr<Shard>> m_shards;
@@ -118,10 +158,15 @@ private:
     MessageHandler m_onMessage;
     StateHandler m_onState;
     ResubscribedHandler m_onResubscribed;
+    std::function<void()> m_onFlush;
+    Counters *m_counters = nullptr;
+    std::deque<Script> m_scripts;   // stable addresses
     bool m_stopping = false;
+    bool m_flushing = false;
     std::uint64_t m_replies = 0;
     std::uint64_t m_replyWaitMicros = 0;
     std::uint64_t m_errors = 0;
+    std::uint64_t m_scriptReloads = 0;
 };
 
 // Reads a reply defensively: values written by someone else must never crash the node.

@@ -6,6 +6,7 @@
 #include "metrics.h"
 
 #include <hiredis/hiredis.h>
+#include <protocol/codec.h>
 
 #include <QtCore/QCborArray>
 #include <QtCore/QCborMap>
@@ -30,6 +31,75 @@ std::string number(std::uint64_t n) { return std::to_string(n); }
 // The error a session write gets when another node owns the session now.
 constexpr const char *kFenced = "TETHERFENCED session owned by another node";
 
+// Largest number of publications (per channel) or deliveries (per session) in one
+// script call: bounds the script's run time and its argument count.
+constexpr size_t kMaxBatch = 256;
+
+// The publications of one channel in one loop turn, in one call. The epoch names this
+// incarnation of the stream: a stream (or epoch) that is missing when a publication
+// arrives (never made, deleted, expired, lost with an AOF) starts a new one, so a position
+// in the old one cannot be mistaken for one in the new. One script: the check, the XADDs
+// and the PUBLISH (which carries every entry's id and the epoch) cannot interleave with
+// another node's, so every node sees the stream's order. Every key of the channel gets
+// --channel-ttl again.
+// KEYS: stream, epoch. ARGV: new epoch, MAXLEN, pub/sub channel, TTL, then per
+// publication its stream entry ('' = not kept in the stream) and its message.
+// Publishes "EPOCH" then per publication " ID LEN MESSAGE" (ID '-': not in the stream).
+const char *const kAnnounceScript =
+    "local epoch = redis.call('GET', KEYS[2]) "
+    "if not epoch or redis.call('EXISTS', KEYS[1]) == 0 then "
+    "epoch = ARGV[1] redis.call('SET', KEYS[2], epoch) end "
+    "local out = {epoch} "
+    "for i = 5, #ARGV, 2 do "
+    "local id = '-' "
+    "if ARGV[i] ~= '' then id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'p', ARGV[i]) end "
+    "out[#out + 1] = id .. ' ' .. #ARGV[i + 1] .. ' ' .. ARGV[i + 1] end "
+    "redis.call('PEXPIRE', KEYS[1], ARGV[4]) "
+    "redis.call('PEXPIRE', KEYS[2], ARGV[4]) "
+    "redis.call('PUBLISH', ARGV[3], table.concat(out, ' ')) "
+    "return 1";
+
+// The deliveries owed to one session in one loop turn, in one call. One script, so that a
+// node dying mid-write (its last bytes cut off by the kill) cannot leave the position past
+// an entry whose owed copy never landed: the resume would skip it in the stream and not
+// find it owed either. And only while this node owns the session (`node`): once another
+// node loaded it, a late write of ours would give a seq it does not know, or move its
+// position. The owed set is a sorted set by seq: trimmed by seq on ack, a re-added seq a
+// no-op.
+// KEYS: session hash, owed set, positions. ARGV: node, TTL, outSeq, N, then N pairs
+// (seq, owed entry), then pairs (channel, position).
+const std::string kDeliverScript =
+    "if redis.call('HGET', KEYS[1], 'node') ~= ARGV[1] then return redis.error_reply('" + std::string(kFenced)
+    + "') end "
+      "local last = 4 + 2 * tonumber(ARGV[4]) "
+      "redis.call('ZADD', KEYS[2], unpack(ARGV, 5, last)) "
+      "redis.call('PEXPIRE', KEYS[2], ARGV[2]) "
+      "redis.call('HSET', KEYS[1], 'outSeq', ARGV[3]) "
+      "if #ARGV > last then "
+      "redis.call('HSET', KEYS[3], unpack(ARGV, last + 1, #ARGV)) "
+      "redis.call('PEXPIRE', KEYS[3], ARGV[2]) end "
+      "return 1";
+
+// The claim of a session by the node loading it (fencing, README.md): when the hash's
+// `user` is the hello's, `node` becomes this node; returns the previous owner.
+// KEYS: session hash. ARGV: user, node.
+const char *const kClaimScript =
+    "local user = redis.call('HGET', KEYS[1], 'user') "
+    "if user == false or user ~= ARGV[1] then return false end "
+    "local previous = redis.call('HGET', KEYS[1], 'node') "
+    "redis.call('HSET', KEYS[1], 'node', ARGV[2]) "
+    "return previous or ''";
+
+// Every Done of a batch learns its one reply.
+void finishAll(const std::vector<StateStore::Done> &dones, const redisReply *reply)
+{
+    const bool durable = reply && reply->type != REDIS_REPLY_ERROR;
+    for (const StateStore::Done &done : dones) {
+        if (done)
+            done(durable);
+    }
+}
+
 // ... and when the session is gone from Redis (expired, deleted, lost with a Redis).
 constexpr const char *kGone = "TETHERGONE session not in Redis";
 
@@ -46,11 +116,10 @@ const char *const kSessionSuffixes[] = {"", ":out", ":nacks", ":subs", ":pos"};
 
 // Runs a session's writes of one loop turn only while `node` names this node: a node that
 // lost the session (another node claimed it while this one was frozen, cut off, or not
-// told yet) has its late writes refused here, atomically with the check. ARGV: node, then
-// per command its word count, name, key index (1..5) and arguments.
-const std::string &fencedScript()
-{
-    static const std::string script =
+// told yet) has its late writes refused here, atomically with the check.
+// KEYS: the session's keys (kSessionSuffixes). ARGV: node, then per command its word
+// count, name, key index (1..5) and arguments.
+const std::string kSessionWriteScript =
         "local owner = redis.call('HGET', KEYS[1], 'node') "
         "if owner == false then return redis.error_reply('" + std::string(kGone) + "') end "
         "if owner ~= ARGV[1] then return redis.error_reply('" + std::string(kFenced) + "') end "
@@ -63,12 +132,55 @@ const std::string &fencedScript()
         "i = i + n + 1 "
         "end "
         "return 1";
-    return script;
-}
 
 // While attached the keys outlive a refresh period by a whole --session-ttl, so a session
 // of a node that died is kept at least --session-ttl after its last refresh.
 std::int64_t attachedTtl(const Options &o) { return o.sessionTtlMs + o.sessionTtlMs / 2 + 1000; }
+
+// CBOR written straight into a string, for the values written on every publication and
+// delivery: QCborArray::toCbor goes through a QBuffer and costs several times more. The
+// bytes are plain CBOR (RFC 8949), read back with QCborValue::fromCbor like the rest.
+class CborOut {
+public:
+    explicit CborOut(std::string &out) : m_out(out) {}
+    CborOut &array(size_t n) { return head(4, n); }
+    CborOut &text(const QString &s)
+    {
+        const QByteArray utf8 = s.toUtf8();
+        head(3, size_t(utf8.size()));
+        m_out.append(utf8.constData(), size_t(utf8.size()));
+        return *this;
+    }
+    CborOut &integer(qint64 v) { return v >= 0 ? head(0, std::uint64_t(v)) : head(1, std::uint64_t(-(v + 1))); }
+    CborOut &boolean(bool b)
+    {
+        m_out += char(b ? 0xf5 : 0xf4);
+        return *this;
+    }
+    // A publication's d: its CBOR encoding, made once per publication (Publication::encoded).
+    CborOut &value(const Publication &body)
+    {
+        const QByteArray &bytes = body.encoded(Tether::Protocol::cborCodec());
+        m_out.append(bytes.constData(), size_t(bytes.size()));
+        return *this;
+    }
+
+private:
+    CborOut &head(unsigned major, std::uint64_t n)
+    {
+        const char type = char(major << 5);
+        if (n < 24) {
+            m_out += char(type | char(n));
+        } else {
+            int bytes = n <= 0xff ? 1 : n <= 0xffff ? 2 : n <= 0xffffffffu ? 4 : 8;
+            m_out += char(type | char(bytes == 1 ? 24 : bytes == 2 ? 25 : bytes == 4 ? 26 : 27));
+            for (int i = bytes - 1; i >= 0; --i)
+                m_out += char((n >> (8 * i)) & 0xff);
+        }
+        return *this;
+    }
+    std::string &m_out;
+};
 
 std::string cbor(const QCborArray &array)
 {
@@ -167,20 +279,27 @@ RedisState::RedisState(const Options &options, Redis &redis, TimerQueue &timers)
       m_redis(redis),
       m_timers(timers),
       m_node(QString::fromStdString(options.nodeId)),
-      m_nodeChannel(nodeKey(options.nodeId))
+      m_nodeChannel(nodeKey(options.nodeId)),
+      m_announceScript(redis.addScript(kAnnounceScript)),
+      m_deliverScript(redis.addScript(kDeliverScript)),
+      m_claimScript(redis.addScript(kClaimScript)),
+      m_sessionWriteScript(redis.addScript(kSessionWriteScript))
 {
     m_redis.setMessageHandler(
         [this](size_t shard, const std::string &channel, const std::string &payload) { onMessage(shard, channel, payload); });
     m_redis.setStateHandler([this](size_t shard, bool up) {
-        if (up)   // at once, not at the next beat: the node is alive as soon as it can say so
+        if (up) {   // at once, not at the next beat: the node is alive as soon as it can say so
             beat(shard);
-        else      // their markers may never come back
+        } else {    // their markers may never come back
             releaseBarriers(shard);
+            flushBatches();   // no writable callback will come: they fail now
+        }
     });
     m_redis.setResubscribedHandler([this](size_t, const std::string &channel) {
         if (const auto name = fanOutChannel(channel); name && m_onGap)
             m_onGap(text(*name));
     });
+    m_redis.setFlushHandler([this] { flushBatches(); });
 }
 
 void RedisState::beat(size_t shard)
@@ -194,6 +313,7 @@ void RedisState::start()
     for (size_t shard = 0; shard < m_redis.shardCount(); ++shard)
         m_redis.subscribe(shard, m_nodeChannel);
     heartbeat();
+    refreshFollowed();
 }
 
 void RedisState::heartbeat()
@@ -237,55 +357,122 @@ void RedisState::onMessage(size_t, const std::string &channel, const std::string
     TS_WARN("redis: unexpected message on %s (%zu bytes), ignored", channel.c_str(), payload.size());
 }
 
+namespace {
+// One publication of a fan-out message: its stream id ("-" when not in the stream) and its
+// CBOR [node, fromPeer, id, ch, d, reliable].
+struct Record {
+    std::string_view id;
+    std::string_view message;
+};
+
+// "EPOCH" then per publication " ID LEN MESSAGE" (kAnnounceScript). Anyone can PUBLISH:
+// checked like any stored value, all or nothing.
+bool parseFanOut(std::string_view payload, std::string_view &epoch, std::vector<Record> &records)
+{
+    if (payload.size() > kMaxStoredValue)
+        return false;
+    size_t at = payload.find(' ');
+    if (at == std::string_view::npos || at == 0 || at > kMaxFieldText)
+        return false;
+    epoch = payload.substr(0, at);
+    while (at < payload.size()) {
+        // at: the space before a record
+        const size_t idEnd = payload.find(' ', at + 1);
+        const size_t lenEnd = idEnd == std::string_view::npos ? idEnd : payload.find(' ', idEnd + 1);
+        if (lenEnd == std::string_view::npos || idEnd == at + 1 || idEnd - at - 1 > kMaxFieldText)
+            return false;
+        std::uint64_t length = 0;
+        if (!parseUnsigned(std::string(payload.substr(idEnd + 1, lenEnd - idEnd - 1)), length)
+            || length > payload.size() - lenEnd - 1)
+            return false;
+        records.push_back(Record{payload.substr(at + 1, idEnd - at - 1), payload.substr(lenEnd + 1, size_t(length))});
+        at = lenEnd + 1 + size_t(length);
+        if (at < payload.size() && payload[at] != ' ')
+            return false;
+    }
+    return !records.empty();
+}
+} // namespace
+
 void RedisState::onPublication(const std::string &name, const std::string &payload)
 {
-    // "ID EPOCH CBOR" ("- -" without history). Anyone can PUBLISH: checked like any
-    // stored value.
-    const auto space1 = payload.find(' ');
-    const auto space2 = space1 == std::string::npos ? std::string::npos : payload.find(' ', space1 + 1);
-    std::optional<QCborArray> fields;
-    std::optional<StreamPos> pos;
-    bool positionOk = false;
-    if (space2 != std::string::npos && payload.size() <= kMaxStoredValue && space2 - space1 - 1 <= kMaxFieldText) {
-        const std::string id = payload.substr(0, space1);
-        if (id == "-") {
-            positionOk = true;
-        } else {
-            StreamPos parsed;
-            if (StreamPos::parseId(id, parsed)) {
-                parsed.epoch = payload.substr(space1 + 1, space2 - space1 - 1);
-                pos = parsed;
-                positionOk = true;
-            }
+    std::string_view epoch;
+    std::vector<Record> records;
+    const QString ch = text(name);
+    struct Parsed {
+        PublicationPtr body;
+        QString fromPeer;
+        bool reliable = false;
+        std::optional<StreamPos> pos;
+    };
+    std::vector<Parsed> parsed;
+    bool ok = parseFanOut(payload, epoch, records);
+    for (size_t i = 0; ok && i < records.size(); ++i) {
+        Parsed one;
+        if (records[i].id != "-") {
+            StreamPos pos;
+            ok = epoch != "-" && StreamPos::parseId(std::string(records[i].id), pos);
+            pos.epoch = std::string(epoch);
+            one.pos = pos;
         }
         QCborParserError error;
         const QCborValue value =
-            QCborValue::fromCbor(QByteArray(payload.data() + space2 + 1, qsizetype(payload.size() - space2 - 1)), &error);
-        if (error.error == QCborError::NoError && value.isArray() && value.toArray().size() == 6)
-            fields = value.toArray();
+            QCborValue::fromCbor(QByteArray(records[i].message.data(), qsizetype(records[i].message.size())), &error);
+        const QCborArray fields = value.toArray();
+        ok = ok && error.error == QCborError::NoError && value.isArray() && fields.size() == 6 && fields.at(0).isString()
+             && fields.at(1).isString() && fields.at(2).isString() && fields.at(3).isString()
+             && fields.at(3).toString() == ch && fields.at(5).isBool()
+             && !(fields.at(5).toBool() && fields.at(2).toString().isEmpty());
+        if (!ok)
+            break;
+        auto body = std::make_shared<Publication>();
+        body->id = fields.at(2).toString();
+        body->ch = ch;
+        body->d = fields.at(4);
+        one.body = std::move(body);
+        one.fromPeer = fields.at(1).toString();
+        one.reliable = fields.at(5).toBool();
+        parsed.push_back(std::move(one));
     }
-    const QString ch = text(name);
-    if (!positionOk || !fields || !fields->at(0).isString() || !fields->at(1).isString() || !fields->at(2).isString()
-        || !fields->at(3).isString() || fields->at(3).toString() != ch || !fields->at(5).isBool()
-        || (fields->at(5).toBool() && fields->at(2).toString().isEmpty())) {
+    if (!ok) {
         TS_ERROR("redis: malformed publication on tether:{c:%s}:pub (%zu bytes), ignored", name.c_str(), payload.size());
         return;
     }
-    auto body = std::make_shared<Publication>();
-    body->id = fields->at(2).toString();
-    body->ch = ch;
-    body->d = fields->at(4);
-    if (m_onRemote)
-        m_onRemote(ch, fields->at(1).toString(), std::move(body), fields->at(5).toBool(), pos);
+    if (!m_onRemote)
+        return;
+    for (Parsed &one : parsed)
+        m_onRemote(ch, one.fromPeer, std::move(one.body), one.reliable, one.pos);
 }
 
 void RedisState::follow(const QString &ch, bool on)
 {
     const std::string channel = channelKey(ch) + ":pub";
-    if (on)
+    if (on) {
         m_redis.subscribe(shardOf(channel), channel);
-    else
+        if (m_followed.insert(ch).second)
+            touchChannel(ch);
+    } else {
         m_redis.unsubscribe(shardOf(channel), channel);
+        m_followed.erase(ch);
+    }
+}
+
+void RedisState::touchChannel(const QString &ch)
+{
+    // A channel in use keeps its keys: --channel-ttl from now (missing keys stay missing).
+    const std::string key = channelKey(ch);
+    const std::string ttl = number(std::uint64_t(m_options.channelTtlMs));
+    for (const char *suffix : {":h", ":epoch", ":presence", ":members"})
+        send(key, {"PEXPIRE", key + suffix, ttl});
+}
+
+void RedisState::refreshFollowed()
+{
+    // While a node has subscribers on a channel (attached or detached, which may resume),
+    // the channel is in use even if nobody publishes.
+    for (const QString &ch : m_followed)
+        touchChannel(ch);
+    m_timers.schedule(steadyNowMs() + std::max<std::int64_t>(100, m_options.channelTtlMs / 3), [this] { refreshFollowed(); });
 }
 
 void RedisState::whenFollowing(const QString &ch, std::function<void()> then)
@@ -352,30 +539,31 @@ void RedisState::releaseBarriers(std::optional<size_t> shard)
 void RedisState::announce(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable,
                           const HistoryEntry *history, Done done)
 {
+    // Joins the channel's batch of this loop turn (one script call, flushBatches()).
     const std::string key = channelKey(ch);
-    const std::string channel = key + ":pub";
-    const std::string message = cbor(QCborArray{m_node, fromPeer, body.id, ch, body.d, reliable});
-    if (!history) {
-        write(channel, {"PUBLISH", channel, "- - " + message}, std::move(done));
-        return;
+    const std::string tag = hashTag(key);
+    auto it = m_channelBatches.find(tag);
+    if (it != m_channelBatches.end() && it->second.dones.size() >= kMaxBatch) {
+        flushTag(tag);
+        it = m_channelBatches.end();
     }
-    // The epoch names this incarnation of the stream: a stream (or epoch) that is missing
-    // when a publication arrives (never made, deleted, lost with an AOF) starts a new one,
-    // so a position in the old one cannot be mistaken for one in the new. One script: the
-    // check, the XADD and the PUBLISH (which carries the entry's id and epoch) cannot
-    // interleave with another node's, so every node sees the stream's order.
-    static const std::string script =
-        "if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[2]) == 0 then "
-        "redis.call('SET', KEYS[2], ARGV[1]) end "
-        "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'p', ARGV[3]) "
-        "redis.call('PUBLISH', ARGV[4], id .. ' ' .. redis.call('GET', KEYS[2]) .. ' ' .. ARGV[5]) "
-        "return id";
-    write(key,
-          {"EVAL", script, "2", key + ":h", key + ":epoch",
-           m_options.nodeId + "-" + number(std::uint64_t(Metrics::unixMs())) + "-" + randomHex(4),
-           number(std::uint64_t(std::max(1, streamLength(m_options)))),
-           cbor(QCborArray{history->body->id, history->body->d, qint64(history->unixMs), history->peer}), channel, message},
-          std::move(done));
+    bool issueNow = false;
+    if (it == m_channelBatches.end()) {
+        it = m_channelBatches.emplace(tag, ChannelBatch{}).first;
+        it->second.key = key;
+        ++m_inFlight;                                     // one write on its way
+        issueNow = !m_redis.requestFlush(shardOf(key));   // the shard is down: fails at once
+    }
+    ChannelBatch &batch = it->second;
+    std::string &entry = batch.records.emplace_back();
+    if (history)   // [id, d, unixMs, peer]
+        CborOut(entry).array(4).text(history->body->id).value(*history->body).integer(history->unixMs).text(history->peer);
+    // [node, fromPeer, id, ch, d, reliable]
+    CborOut(batch.records.emplace_back()).array(6).text(m_node).text(fromPeer).text(body.id).text(ch).value(body).boolean(reliable);
+    batch.history = batch.history || history;
+    batch.dones.push_back(std::move(done));
+    if (issueNow)
+        flushTag(tag);
 }
 
 void RedisState::positionAdvanced(const Session &s, const QString &ch, const StreamPos &pos)
@@ -504,10 +692,13 @@ void RedisState::presenceChanged(const QString &ch, const Session &s, bool joine
 {
     const std::string key = channelKey(ch);
     const std::string peer = s.peer.toStdString();
+    const std::string ttl = number(std::uint64_t(m_options.channelTtlMs));
     if (joined) {
         // NX: a resume elsewhere keeps the member's place in the join order.
         send(key, {"ZADD", key + ":presence", "NX", number(std::uint64_t(Metrics::unixMs())), peer});
         send(key, {"HSET", key + ":members", peer, cbor(QCborArray{s.user, m_node})});
+        send(key, {"PEXPIRE", key + ":presence", ttl});
+        send(key, {"PEXPIRE", key + ":members", ttl});
     } else {
         send(key, {"ZREM", key + ":presence", peer});
         send(key, {"HDEL", key + ":members", peer});
@@ -642,6 +833,10 @@ size_t RedisState::shardOf(const std::string &key) const { return m_redis.shardF
 
 void RedisState::send(const std::string &routingKey, std::vector<std::string> args, Redis::Callback callback)
 {
+    // A channel's or a session's commands reach Redis in the order of the calls: its
+    // batch (if any) goes first.
+    if (!m_channelBatches.empty() || !m_sessionBatches.empty())
+        flushTag(hashTag(routingKey));
     ++m_inFlight;
     m_redis.command(shardOf(routingKey), std::move(args), [this, callback = std::move(callback)](redisReply *reply) {
         --m_inFlight;
@@ -652,11 +847,18 @@ void RedisState::send(const std::string &routingKey, std::vector<std::string> ar
     });
 }
 
-void RedisState::write(const std::string &routingKey, std::vector<std::string> args, Done done)
+void RedisState::script(const std::string &routingKey, const Redis::Script &script, const std::vector<std::string> &keys,
+                        const std::vector<std::string> &args, Redis::Callback callback)
 {
-    send(routingKey, std::move(args), [done = std::move(done)](redisReply *reply) {
-        if (done)
-            done(reply && reply->type != REDIS_REPLY_ERROR);
+    if (!m_channelBatches.empty() || !m_sessionBatches.empty())
+        flushTag(hashTag(routingKey));
+    ++m_inFlight;
+    m_redis.evalScript(shardOf(routingKey), script, keys, args, [this, callback = std::move(callback)](redisReply *reply) {
+        --m_inFlight;
+        if (reply && reply->type == REDIS_REPLY_ERROR && !isFenced(reply))
+            TS_WARN("redis: script failed: %.*s", int(std::min<size_t>(reply->len, 200)), reply->str);
+        if (callback)
+            callback(reply);
     });
 }
 
@@ -669,79 +871,23 @@ void RedisState::expireSession(const Session &s, std::int64_t ttlMs)
 
 void RedisState::fenced(const Session &s, std::vector<std::string> command, Done done)
 {
-    FencedBatch &batch = m_fenced[s.sid];
-    if (command[0] == "HSET" && command[1].empty() && command.size() == 4 && command[2] == "inRx") {
-        std::uint64_t rx = 0;
-        parseUnsigned(command[3], rx);
-        batch.inRx = std::max(batch.inRx.value_or(0), rx);
-    } else {
-        size_t index = 0;
-        while (index < std::size(kSessionSuffixes) && command[1] != kSessionSuffixes[index])
-            ++index;
-        batch.ops.push_back(number(command.size()));
-        batch.ops.push_back(std::move(command[0]));
-        batch.ops.push_back(number(index + 1));
-        for (size_t i = 2; i < command.size(); ++i)
-            batch.ops.push_back(std::move(command[i]));
-    }
+    SessionBatch &batch = sessionBatch(s);
+    size_t index = 0;
+    while (index < std::size(kSessionSuffixes) && command[1] != kSessionSuffixes[index])
+        ++index;
+    batch.writes.push_back(number(command.size()));
+    batch.writes.push_back(std::move(command[0]));
+    batch.writes.push_back(number(index + 1));
+    for (size_t i = 2; i < command.size(); ++i)
+        batch.writes.push_back(std::move(command[i]));
     if (done)
-        batch.dones.push_back(std::move(done));
-    if (!m_fencedFlush)   // at the end of this loop turn, with the turn's other commands
-        m_fencedFlush = m_timers.schedule(steadyNowMs(), [this] {
-            m_fencedFlush = 0;
-            flushFenced();
-        });
-}
-
-void RedisState::flushFenced()
-{
-    auto batches = std::move(m_fenced);
-    m_fenced.clear();
-    for (auto &[sid, batch] : batches)
-        sendFenced(sid, std::move(batch));
-}
-
-void RedisState::flushFenced(const QString &sid)
-{
-    const auto it = m_fenced.find(sid);
-    if (it == m_fenced.end())
-        return;
-    FencedBatch batch = std::move(it->second);
-    m_fenced.erase(it);
-    sendFenced(sid, std::move(batch));
-}
-
-void RedisState::sendFenced(const QString &sid, FencedBatch batch)
-{
-    const std::string key = sessionKey(sid);
-    std::vector<std::string> args{"EVAL", fencedScript(), "5"};
-    for (const char *suffix : kSessionSuffixes)
-        args.push_back(key + suffix);
-    args.push_back(m_options.nodeId);
-    if (batch.inRx) {
-        for (std::string word : {"4", "HSET", "1", "inRx"})
-            args.push_back(std::move(word));
-        args.push_back(number(*batch.inRx));
-    }
-    for (std::string &word : batch.ops)
-        args.push_back(std::move(word));
-    send(key, std::move(args), [this, sid, dones = std::move(batch.dones)](redisReply *reply) {
-        if (isFenced(reply) || isGone(reply)) {
-            // Never silent: the write did not happen, the client must not think it did.
-            TS_WARN("redis: session %s: write refused, %s; closing its connection here", qPrintable(sid),
-                    isFenced(reply) ? "another node owns it now (stale owner)" : "it is gone from Redis");
-            if (isFenced(reply) ? bool(m_onTakeover) : bool(m_onGone))
-                (isFenced(reply) ? m_onTakeover : m_onGone)(sid);
-        }
-        const bool durable = reply && reply->type != REDIS_REPLY_ERROR;
-        for (const Done &done : dones)
-            done(durable);
-    });
+        batch.inRxDones.push_back(std::move(done));
+    if (!batch.flushRequested)   // the shard is down: fails at once
+        flushTag(batch.tag);
 }
 
 void RedisState::confirmOwner(const QString &sid, std::function<void(Ownership)> done)
 {
-    flushFenced(sid);
     const std::string key = sessionKey(sid);
     send(key, {"HGET", key, "node"}, [this, done = std::move(done)](redisReply *reply) {
         std::string owner;
@@ -778,12 +924,6 @@ void RedisState::sessionForgotten(const Session &s)
     // The hash last: the fence reads it.
     for (const char *suffix : {":out", ":nacks", ":subs", ":pos", ""})
         fenced(s, {"DEL", suffix});
-    flushFenced(s.sid);
-}
-
-void RedisState::inboundAccepted(const Session &s, std::uint64_t rx, Done done)
-{
-    fenced(s, {"HSET", "", "inRx", number(rx)}, std::move(done));
 }
 
 void RedisState::nackRemembered(const Session &s, const Nack &nack)
@@ -793,40 +933,159 @@ void RedisState::nackRemembered(const Session &s, const Nack &nack)
     fenced(s, {"PEXPIRE", ":nacks", number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)))});
 }
 
+RedisState::SessionBatch &RedisState::sessionBatch(const Session &s)
+{
+    const std::string key = sessionKey(s.sid);
+    const std::string tag = hashTag(key);
+    auto it = m_sessionBatches.find(tag);
+    if (it != m_sessionBatches.end()
+        && (it->second.dones.size() + it->second.inRxDones.size() >= kMaxBatch || it->second.writes.size() >= 8 * kMaxBatch)) {
+        flushTag(tag);
+        it = m_sessionBatches.end();
+    }
+    if (it == m_sessionBatches.end()) {
+        it = m_sessionBatches.emplace(tag, SessionBatch{}).first;
+        it->second.key = key;
+        it->second.tag = tag;
+        it->second.sid = s.sid;
+        ++m_inFlight;   // one write on its way
+        it->second.flushRequested = m_redis.requestFlush(shardOf(key));
+    }
+    return it->second;
+}
+
 void RedisState::outboundQueued(const Session &s, const OutboundMessage &m, const StreamPos *pos, Done done)
 {
-    // One script, so that a node dying mid-write (its last bytes cut off by the kill)
-    // cannot leave the position past an entry whose owed copy never landed: the resume
-    // would skip it in the stream and not find it owed either. And only while this node
-    // owns the session (`node`): once another node loaded it, a late write of ours would
-    // give a seq it does not know, or move its position.
-    // The owed set is a sorted set by seq: trimmed by seq on ack, a re-added seq a no-op.
-    static const std::string script =
-        "if redis.call('HGET', KEYS[1], 'node') ~= ARGV[1] then return redis.error_reply('" + std::string(kFenced)
-        + "') end "
-          "redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3]) "
-          "redis.call('PEXPIRE', KEYS[2], ARGV[4]) "
-          "redis.call('HSET', KEYS[1], 'outSeq', ARGV[2]) "
-          "if ARGV[5] ~= '' then "
-          "redis.call('HSET', KEYS[3], ARGV[5], ARGV[6]) "
-          "redis.call('PEXPIRE', KEYS[3], ARGV[4]) end "
-          "return 1";
-    const std::string key = sessionKey(s.sid);
-    const std::string ttl = number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)));
-    flushFenced(s.sid);   // in the order the Hub issued them
-    send(key,
-         {"EVAL", script, "3", key, key + ":out", key + ":pos", m_options.nodeId, number(m.seq),
-          cbor(QCborArray{qint64(m.seq), m.body->id, m.body->ch, m.body->d}), ttl,
-          pos ? m.body->ch.toStdString() : std::string(), pos ? pos->id() + " " + pos->epoch : std::string()},
-         [this, sid = s.sid, done = std::move(done)](redisReply *reply) {
-             if (isFenced(reply)) {
-                 TS_INFO("redis: session %s belongs to another node now, letting go of it", qPrintable(sid));
-                 if (m_onTakeover)
-                     m_onTakeover(sid);
-             }
-             if (done)
-                 done(reply && reply->type != REDIS_REPLY_ERROR);
-         });
+    // Joins the session's batch of this loop turn (one script call, flushBatches()).
+    SessionBatch &batch = sessionBatch(s);
+    batch.ttl = number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)));
+    batch.outSeq = number(m.seq);
+    batch.owed.push_back(number(m.seq));
+    // [seq, id, ch, d]
+    CborOut(batch.owed.emplace_back()).array(4).integer(qint64(m.seq)).text(m.body->id).text(m.body->ch).value(*m.body);
+    if (pos)
+        batch.positions[m.body->ch.toStdString()] = pos->id() + " " + pos->epoch;   // the last one counts
+    batch.dones.push_back(std::move(done));
+    if (!batch.flushRequested)   // the shard is down: fails at once
+        flushTag(batch.tag);
+}
+
+void RedisState::inboundAccepted(const Session &s, std::uint64_t rx, Done done)
+{
+    // The loop turn's highest inRx of the session is the one written: one HSET for all.
+    SessionBatch &batch = sessionBatch(s);
+    batch.inRx = std::max(batch.inRx.value_or(0), rx);
+    batch.inRxDones.push_back(std::move(done));
+    if (!batch.flushRequested)
+        flushTag(batch.tag);
+}
+
+void RedisState::flushBatches()
+{
+    // Issuing a batch may queue nothing new (its callbacks run on replies), so one pass.
+    std::unordered_map<std::string, ChannelBatch> channels;
+    std::unordered_map<std::string, SessionBatch> sessions;
+    channels.swap(m_channelBatches);
+    sessions.swap(m_sessionBatches);
+    for (auto &[tag, batch] : channels)
+        issue(std::move(batch));
+    for (auto &[tag, batch] : sessions)
+        issue(std::move(batch));
+}
+
+void RedisState::flushTag(const std::string &tag)
+{
+    if (const auto it = m_channelBatches.find(tag); it != m_channelBatches.end()) {
+        ChannelBatch batch = std::move(it->second);
+        m_channelBatches.erase(it);
+        issue(std::move(batch));
+    }
+    if (const auto it = m_sessionBatches.find(tag); it != m_sessionBatches.end()) {
+        SessionBatch batch = std::move(it->second);
+        m_sessionBatches.erase(it);
+        issue(std::move(batch));
+    }
+}
+
+void RedisState::issue(ChannelBatch batch)
+{
+    --m_inFlight;   // counted again by the command
+    const std::string channel = batch.key + ":pub";
+    auto finish = [dones = std::move(batch.dones)](redisReply *reply) { finishAll(dones, reply); };
+    if (!batch.history) {
+        // Nothing for the stream: the PUBLISH alone, in the same format.
+        std::string message = "-";
+        for (size_t i = 1; i < batch.records.size(); i += 2) {
+            message += " - ";
+            message += number(batch.records[i].size());
+            message += ' ';
+            message += batch.records[i];
+        }
+        send(channel, {"PUBLISH", channel, std::move(message)}, std::move(finish));
+        return;
+    }
+    std::vector<std::string> args;
+    args.reserve(4 + batch.records.size());
+    args.push_back(m_options.nodeId + "-" + number(std::uint64_t(Metrics::unixMs())) + "-" + randomHex(4));
+    args.push_back(number(std::uint64_t(std::max(1, streamLength(m_options)))));
+    args.push_back(channel);
+    args.push_back(number(std::uint64_t(m_options.channelTtlMs)));
+    for (std::string &record : batch.records)
+        args.push_back(std::move(record));
+    script(batch.key, m_announceScript, {batch.key + ":h", batch.key + ":epoch"}, args, std::move(finish));
+}
+
+void RedisState::issue(SessionBatch batch)
+{
+    --m_inFlight;
+    if (batch.inRx || !batch.writes.empty()) {
+        std::vector<std::string> keys;
+        for (const char *suffix : kSessionSuffixes)
+            keys.push_back(batch.key + suffix);
+        std::vector<std::string> args{m_options.nodeId};
+        if (batch.inRx) {
+            for (const char *word : {"4", "HSET", "1", "inRx"})
+                args.emplace_back(word);
+            args.push_back(number(*batch.inRx));
+        }
+        for (std::string &word : batch.writes)
+            args.push_back(std::move(word));
+        script(batch.key, m_sessionWriteScript, keys, args,
+               [this, sid = batch.sid, dones = std::move(batch.inRxDones)](redisReply *reply) {
+                   if (isFenced(reply) || isGone(reply)) {
+                       // Never silent: the write did not happen, the client must not think it did.
+                       TS_WARN("redis: session %s: write refused, %s; closing its connection here", qPrintable(sid),
+                               isFenced(reply) ? "another node owns it now (stale owner)" : "it is gone from Redis");
+                       if (const auto &handler = isFenced(reply) ? m_onTakeover : m_onGone)
+                           handler(sid);
+                   }
+                   finishAll(dones, reply);
+               });
+    }
+    if (batch.dones.empty())
+        return;
+    std::vector<std::string> args;
+    args.reserve(4 + batch.owed.size() + 2 * batch.positions.size());
+    args.push_back(m_options.nodeId);
+    args.push_back(batch.ttl);
+    args.push_back(batch.outSeq);
+    args.push_back(number(batch.owed.size() / 2));
+    for (std::string &owed : batch.owed)
+        args.push_back(std::move(owed));
+    for (auto &[ch, pos] : batch.positions) {
+        args.push_back(ch);
+        args.push_back(std::move(pos));
+    }
+    const std::string &key = batch.key;
+    script(key, m_deliverScript, {key, key + ":out", key + ":pos"}, args,
+           [this, sid = batch.sid, dones = std::move(batch.dones)](redisReply *reply) {
+               if (isFenced(reply)) {
+                   TS_INFO("redis: session %s belongs to another node now, letting go of it", qPrintable(sid));
+                   if (m_onTakeover)
+                       m_onTakeover(sid);
+               }
+               finishAll(dones, reply);
+           });
 }
 
 void RedisState::acknowledged(const Session &s, std::uint64_t upTo)
@@ -854,7 +1113,8 @@ void RedisState::loadSession(const QString &sid, const QString &user, LoadDone d
         done(Loaded{});
         return;
     }
-    flushFenced(sid);   // a copy this node dropped: its last writes go before the claim
+    // (The claim below is issued after the pending writes of a copy this node dropped:
+    // script() sends the session's batch first.)
     const std::string key = sessionKey(sid);
     auto job = std::make_shared<LoadJob>();
     job->sid = sid;
@@ -864,13 +1124,7 @@ void RedisState::loadSession(const QString &sid, const QString &user, LoadDone d
     // owner's writes are refused (outboundQueued), so the reads below see everything it
     // wrote that will ever count, and nothing lands behind them. Another user's session
     // is not claimed (it will not be resumed here).
-    static const std::string claim =
-        "local user = redis.call('HGET', KEYS[1], 'user') "
-        "if user == false or user ~= ARGV[1] then return false end "
-        "local previous = redis.call('HGET', KEYS[1], 'node') "
-        "redis.call('HSET', KEYS[1], 'node', ARGV[2]) "
-        "return previous or ''";
-    send(key, {"EVAL", claim, "1", key, user.toStdString(), m_options.nodeId}, [job](redisReply *reply) {
+    script(key, m_claimScript, {key}, {user.toStdString(), m_options.nodeId}, [job](redisReply *reply) {
         std::string previous;
         if (reply && replyString(reply, previous) && previous.size() <= kMaxFieldText) {
             job->claimed = true;

@@ -18,14 +18,10 @@
 #include <map>
 #include <unordered_map>
 #include <optional>
+#include <set>
+#include <unordered_map>
 
 namespace TetherServer {
-
-struct FencedBatch {
-    std::vector<std::string> ops;   // per command: word count, NAME, key index, ARGS...
-    std::optional<std::uint64_t> inRx;   // the last inRx of the turn (one HSET for all)
-    std::vector<StateStore::Done> dones;
-};
 
 class RedisState final : public StateStore {
 public:
@@ -41,7 +37,7 @@ public:
 
     bool immediate() const override { return false; }
     bool available() const override { return m_redis.allUp(); }
-    size_t inFlight() const override { return m_inFlight + m_fenced.size(); }
+    size_t inFlight() const override { return m_inFlight; }
     QString nodeId() const override { return m_node; }
 
     void loadSession(const QString &sid, const QString &user, LoadDone done) override;
@@ -91,30 +87,67 @@ public:
 private:
     size_t shardOf(const std::string &key) const;
     void send(const std::string &routingKey, std::vector<std::string> args, Redis::Callback callback = {});
-    void write(const std::string &routingKey, std::vector<std::string> args, Done done);
+    // EVALSHA of a registered script (Redis::evalScript), counted like send().
+    void script(const std::string &routingKey, const Redis::Script &script, const std::vector<std::string> &keys,
+                const std::vector<std::string> &args, Redis::Callback callback = {});
     void expireSession(const Session &s, std::int64_t ttlMs);
-    // Session writes, fenced (README.md, "Fencing"): queued per session and sent at the end
-    // of the loop turn as one script that runs them only while this node owns the session.
+    // Session writes, fenced (README.md, "Fencing"): join the session's batch of the loop
+    // turn, issued as one script that runs them only while this node owns the session.
     // `command` is [NAME, KEY SUFFIX, ARGS...] on one of the session's keys.
     void fenced(const Session &s, std::vector<std::string> command, Done done = {});
-    void flushFenced();
-    void flushFenced(const QString &sid);   // before any other command on the session's keys
-    void sendFenced(const QString &sid, FencedBatch batch);
     void heartbeat();
     void beat(size_t shard);
     void onMessage(size_t shard, const std::string &channel, const std::string &payload);
     void onPublication(const std::string &name, const std::string &payload);
+    void touchChannel(const QString &ch);
+    void refreshFollowed();
+
+    // Work gathered over one loop turn and issued as one script call right before the
+    // commands leave for Redis (the Redis flush handler): per channel its publications
+    // (XADDs + one PUBLISH carrying them all), per session its deliveries (owed entries,
+    // outSeq, positions). Keyed by hash tag; a command of the same tag issued meanwhile
+    // sends the batch first, so a channel's or a session's commands keep the call order.
+    struct ChannelBatch {
+        std::string key;                    // tether:{c:CH}
+        std::vector<std::string> records;   // per publication: stream entry ('' = none), message
+        std::vector<Done> dones;
+        bool history = false;               // some publication goes into the stream
+    };
+    struct SessionBatch {
+        std::string key;                    // tether:{s:SID}
+        std::string tag;
+        QString sid;
+        bool flushRequested = false;        // false: the shard is down, issued at once
+        std::optional<std::uint64_t> inRx;  // the highest inRx of the turn (one HSET for all)
+        std::vector<std::string> writes;    // fenced(): per command its word count, name, key index, args
+        std::vector<Done> inRxDones;        // and those of `writes`
+        std::string ttl;
+        std::string outSeq;
+        std::vector<std::string> owed;      // per delivery: seq, owed entry
+        std::map<std::string, std::string> positions;   // channel -> "ID EPOCH", the last one
+        std::vector<Done> dones;
+    };
+    SessionBatch &sessionBatch(const Session &s);
+    void flushBatches();
+    void flushTag(const std::string &tag);
+    void issue(ChannelBatch batch);
+    void issue(SessionBatch batch);
 
     const Options &m_options;
     Redis &m_redis;
     TimerQueue &m_timers;
     QString m_node;
     std::string m_nodeChannel;
+    const Redis::Script &m_announceScript;
+    const Redis::Script &m_deliverScript;
+    const Redis::Script &m_claimScript;
+    const Redis::Script &m_sessionWriteScript;
     size_t m_inFlight = 0;
+    std::unordered_map<std::string, ChannelBatch> m_channelBatches;
+    std::unordered_map<std::string, SessionBatch> m_sessionBatches;
+    std::set<QString> m_followed;   // channels with subscribers on this node
     std::function<void(const QString &)> m_onTakeover;
     std::function<void(const QString &)> m_onGone;
-    std::unordered_map<QString, FencedBatch> m_fenced;   // by sid, sent by flushFenced
-    TimerId m_fencedFlush = 0;
     RemoteHandler m_onRemote;
     std::function<void(const QString &)> m_onGap;
     std::uint64_t m_nextBarrier = 1;

@@ -3,11 +3,13 @@
 // tether-server nodes sharing them. Sessions resume on another node after a SIGKILL,
 // takeover across nodes (4409), acks only after Redis has the write, node and Redis
 // restarts lose nothing, Redis down → temporary refusal with retryAfter then recovery,
-// garbage in the keys is rejected without a crash, two shards.
+// garbage in the keys is rejected without a crash, two shards; scripts survive a SCRIPT
+// FLUSH, channel keys expire when unused (and the epoch tells), /metrics counters are live.
 #include "conformance.h"
 #include "redis_process.h"
 
 #include <csignal>
+#include <QtNetwork/QTcpSocket>
 
 using namespace Conformance;
 
@@ -87,6 +89,33 @@ QByteArray sessionDump(const RedisProcess &redis, const QString &sid)
         dump += read.join(QLatin1Char(' ')).toUtf8() + ":\n" + redis.cli(read) + "\n";
     return dump;
 }
+
+// One sample of the node's GET /metrics (-1 when absent or unreachable).
+double metric(const ServerProcess &node, const QByteArray &name)
+{
+    QTcpSocket socket;
+    socket.connectToHost(node.host(), node.port());
+    if (!socket.waitForConnected(kWaitMs))
+        return -1;
+    socket.write("GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    QByteArray response;
+    QElapsedTimer clock;
+    clock.start();
+    // The last family of the exposition ends the body.
+    while (!response.contains("\ntether_resident_memory_bytes ") && clock.elapsed() < kWaitMs) {
+        if (socket.waitForReadyRead(100))
+            response += socket.readAll();
+        else if (socket.state() != QAbstractSocket::ConnectedState)
+            break;
+    }
+    for (const QByteArray &line : response.split('\n')) {
+        if (line.startsWith(name + ' '))
+            return line.mid(name.size() + 1).trimmed().toDouble();
+    }
+    return -1;
+}
+
+QByteArray pttl(const RedisProcess &redis, const QString &key) { return redis.cli({QStringLiteral("PTTL"), key}); }
 
 } // namespace
 
@@ -319,6 +348,42 @@ private Q_SLOTS:
         QVERIFY2(ok, node.stderrTail().constData());
         CHECK_OK(sendReliable(*c, 1, QCborValue(1)));
         QVERIFY(node.isRunning());
+    }
+
+    // Messages someone else PUBLISHed on a channel's fan-out: logged and ignored whole,
+    // no crash, the channel's next publication still delivered once.
+    void garbageFanOutIsIgnored_data()
+    {
+        QTest::addColumn<QString>("payload");
+        QTest::addRow("empty") << QString();
+        QTest::addRow("no record") << QStringLiteral("epoch");
+        QTest::addRow("no length") << QStringLiteral("e1 1-0");
+        QTest::addRow("length past the end") << QStringLiteral("e1 1-0 999 abc");
+        QTest::addRow("length not a number") << QStringLiteral("e1 1-0 x3 abc");
+        QTest::addRow("bytes after the record") << QStringLiteral("e1 1-0 3 abcdef");
+        QTest::addRow("not CBOR") << QStringLiteral("e1 1-0 3 abc");
+        QTest::addRow("bad stream id") << QStringLiteral("e1 one 3 abc");
+        QTest::addRow("old format") << QStringLiteral("1-0 e1 abc");
+    }
+    void garbageFanOutIsIgnored()
+    {
+        QFETCH(QString, payload);
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        START_SERVER(a);
+        RawClient x, y;
+        CHECK_OK(openSession(x, a.url(), Codec::Json));
+        CHECK_OK(subscribe(x, QStringLiteral("room")));
+        QCOMPARE(redis.cli({QStringLiteral("PUBLISH"), QStringLiteral("tether:{c:room}:pub"), payload}), QByteArray("1"));
+        CHECK_OK(openSession(y, a.url(), Codec::Json));
+        CHECK_OK(sendReliable(y, 1, QCborValue(1), QStringLiteral("room"), QStringLiteral("p1")));
+        const std::optional<QCborMap> got = nextDataMsg(x, kWaitMs);
+        QVERIFY2(got, qPrintable(x.errorString()));
+        QCOMPARE(stringField(*got, QLatin1StringView("id")).value_or(QString()), QStringLiteral("p1"));
+        QVERIFY(!nextDataMsg(x, 200));
+        QVERIFY(a.isRunning());
+        QVERIFY2(a.stderrTail().contains("malformed publication on tether:{c:room}:pub"), a.stderrTail().constData());
     }
 
     // Values someone else wrote into a session's keys: logged, not resumed, no crash.
@@ -798,6 +863,142 @@ private Q_SLOTS:
             QCOMPARE(boolField(resumed, QLatin1StringView("resumed")), true);
             QCOMPARE(uintField(resumed, QLatin1StringView("rx")), quint64(1));
         }
+    }
+    // Redis forgets its scripts (SCRIPT FLUSH; a failover to a replica would do the same):
+    // the node loads them again and repeats the call. Every publication is acked, in the
+    // stream once, and delivered once in order.
+    void scriptCacheFlushLosesNothing()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        START_SERVER(a);
+        const QString room = QStringLiteral("room");
+        RawClient x, y;
+        CHECK_OK(openSession(x, a.url(), Codec::Json));
+        CHECK_OK(subscribe(x, room));
+        CHECK_OK(openSession(y, a.url(), Codec::Json));
+        CHECK_OK(sendReliable(y, 1, QCborValue(1), room, QStringLiteral("p1")));
+        QCOMPARE(metric(a, "tether_redis_script_reloads_total"), 0.0);
+        QCOMPARE(redis.cli({QStringLiteral("SCRIPT"), QStringLiteral("FLUSH")}), QByteArray("OK"));
+        // Both in one loop turn, then one more: the retried call and the next one.
+        y.sendFrame(msgFrame(2, QCborValue(2), QStringLiteral("p2"), room));
+        CHECK_OK(sendReliable(y, 3, QCborValue(3), room, QStringLiteral("p3")));
+        CHECK_OK(sendReliable(y, 4, QCborValue(4), room, QStringLiteral("p4")));
+        QStringList ids;
+        for (int i = 0; i < 4; ++i) {
+            const std::optional<QCborMap> got = nextDataMsg(x, kWaitMs);
+            QVERIFY2(got, qPrintable(x.errorString()));
+            ids << stringField(*got, QLatin1StringView("id")).value_or(QString());
+        }
+        QCOMPARE(ids, (QStringList{QStringLiteral("p1"), QStringLiteral("p2"), QStringLiteral("p3"), QStringLiteral("p4")}));
+        QVERIFY(!nextDataMsg(x, 200));
+        QCOMPARE(redis.cli({QStringLiteral("XLEN"), QStringLiteral("tether:{c:room}:h")}), QByteArray("4"));
+        QVERIFY(metric(a, "tether_redis_script_reloads_total") >= 1);
+        QCOMPARE(metric(a, "tether_redis_errors_total"), 0.0);
+    }
+
+    // The tether_redis_* counters of /metrics move with the traffic, not on the metrics
+    // tick (an hour here).
+    void redisMetricsAreLive()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"),
+                                 {QStringLiteral("--metrics-interval"), QStringLiteral("3600000")}));
+        START_SERVER(a);
+        RawClient c;
+        CHECK_OK(openSession(c, a.url(), Codec::Json));
+        const double replies = metric(a, "tether_redis_replies_total");
+        const double count = metric(a, "tether_redis_reply_wait_seconds_count");
+        QVERIFY2(replies > 0, "the session's writes were answered before the welcome");
+        CHECK_OK(sendReliable(c, 1, QCborValue(1), QStringLiteral("news")));
+        QVERIFY(metric(a, "tether_redis_replies_total") > replies);
+        QVERIFY(metric(a, "tether_redis_reply_wait_seconds_count") > count);
+        QCOMPARE(metric(a, "tether_redis_errors_total"), 0.0);
+        redis.kill();   // the next write fails: counted at once
+        c.sendFrame(msgFrame(2, QCborValue(2)));
+        CHECK_OK(expectErrorThenClose(c, QStringLiteral("unavailable"), 4014, kWaitMs));
+        QVERIFY(metric(a, "tether_redis_errors_total") > 0);
+    }
+
+    // A channel's keys carry --channel-ttl, refreshed while a node follows the channel;
+    // unused, they expire.
+    void channelKeysExpireWhenUnused()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), {QStringLiteral("--channel-ttl"), QStringLiteral("1000")}));
+        START_SERVER(a);
+        RawClient x, y;
+        CHECK_OK(openSession(x, a.url(), Codec::Json));
+        CHECK_OK(subscribe(x, QStringLiteral("busy")));
+        CHECK_OK(openSession(y, a.url(), Codec::Json));
+        CHECK_OK(sendReliable(y, 1, QCborValue(1), QStringLiteral("idle")));
+        CHECK_OK(sendReliable(y, 2, QCborValue(2), QStringLiteral("busy")));
+        QVERIFY(nextDataMsg(x, kWaitMs));
+        for (const char *suffix : {":h", ":epoch"}) {
+            const long long ttl = pttl(redis, QStringLiteral("tether:{c:idle}") + QLatin1StringView(suffix)).toLongLong();
+            QVERIFY2(ttl > 0 && ttl <= 1000, suffix);
+        }
+        for (const char *suffix : {":presence", ":members"}) {
+            const long long ttl = pttl(redis, QStringLiteral("tether:{c:busy}") + QLatin1StringView(suffix)).toLongLong();
+            QVERIFY2(ttl > 0 && ttl <= 1000, suffix);
+        }
+        // Three TTLs later: the unused channel is gone, the followed one is still there.
+        spin(3000);
+        const auto exists = [&](const QString &key) { return redis.cli({QStringLiteral("EXISTS"), key}); };
+        QCOMPARE(exists(QStringLiteral("tether:{c:idle}:h")), QByteArray("0"));
+        QCOMPARE(exists(QStringLiteral("tether:{c:idle}:epoch")), QByteArray("0"));
+        for (const char *suffix : {":h", ":epoch", ":presence", ":members"})
+            QCOMPARE(exists(QStringLiteral("tether:{c:busy}") + QLatin1StringView(suffix)), QByteArray("1"));
+        // Nobody follows it any more: it expires too.
+        x.close();
+        QVERIFY(x.waitClosed());
+        spin(2500);
+        for (const char *suffix : {":h", ":epoch", ":presence", ":members"})
+            QCOMPARE(exists(QStringLiteral("tether:{c:busy}") + QLatin1StringView(suffix)), QByteArray("0"));
+    }
+
+    // History lost by expiry: the next publication starts a new epoch, and a subscriber
+    // whose position was in the expired stream gets resumed=false (sessionLost), never a
+    // silent gap.
+    void expiredHistoryMeansNewSession()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        const QStringList shortTtl{QStringLiteral("--channel-ttl"), QStringLiteral("1000")};
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), shortTtl));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b"), shortTtl));
+        START_SERVER(a);
+        START_SERVER(b);
+        const QString room = QStringLiteral("room");
+        const QStringList epochKey{QStringLiteral("GET"), QStringLiteral("tether:{c:room}:epoch")};
+        RawClient y;
+        CHECK_OK(openSession(y, b.url(), Codec::Json));
+        RawClient x;
+        QCborMap welcome;
+        CHECK_OK(openSession(x, a.url(), Codec::Json, &welcome));
+        CHECK_OK(subscribe(x, room));
+        CHECK_OK(sendReliable(y, 1, QCborValue(0), room, QStringLiteral("y0")));
+        QVERIFY(nextDataMsg(x, kWaitMs));
+        const QByteArray first = redis.cli(epochKey);
+        QVERIFY(!first.isEmpty());
+        x.abort();
+        QVERIFY(x.expectSilence(100));
+        a.kill();   // nobody follows the channel now
+        QVERIFY(waitUntil([&] { return redis.cli({QStringLiteral("EXISTS"), QStringLiteral("tether:{c:room}:h")}) == "0"; },
+                          kWaitMs));
+        CHECK_OK(sendReliable(y, 2, QCborValue(1), room, QStringLiteral("y1")));
+        const QByteArray second = redis.cli(epochKey);
+        QVERIFY(!second.isEmpty());
+        QVERIFY(second != first);
+
+        RawClient x2;
+        QCborMap again;
+        CHECK_OK(openSession(x2, b.url(), Codec::Json, &again, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(again, QLatin1StringView("resumed")), false);
+        QVERIFY(sidOf(again) != sidOf(welcome));
     }
 };
 
