@@ -826,6 +826,43 @@ private Q_SLOTS:
         QVERIFY(!nextDataMsg(x, 300));
     }
 
+    // Two shards, the session's keys on one and the channel's on the other: the session's
+    // stored inRx never passes a publication whose stream entry has not landed (else a node
+    // dying then would leave a welcome.rx covering a publication that was never written,
+    // and the client would drop it). The channel's shard is paused (CLIENT PAUSE) while a
+    // publication and a plain message behind it arrive: neither is acked, inRx stays put.
+    void publicationOnAnotherShardHoldsInRx()
+    {
+        RedisProcess r1, r2;
+        QVERIFY2(r1.start(), qPrintable(r1.errorString()));
+        QVERIFY2(r2.start(), qPrintable(r2.errorString()));
+        ServerProcess a(nodeArgs({r1.url(), r2.url()}, QStringLiteral("a"), {QStringLiteral("--ack-delay"), QStringLiteral("0")}));
+        START_SERVER(a);
+        RawClient c;
+        QCborMap welcome;
+        CHECK_OK(openSession(c, a.url(), Codec::Json, &welcome));
+        CHECK_OK(sendReliable(c, 1, QCborValue(1)));
+        const QString key = QStringLiteral("tether:{s:%1}").arg(sidOf(welcome));
+        const bool onFirst = r1.cli({QStringLiteral("EXISTS"), key}) == "1";
+        RedisProcess &sessionShard = onFirst ? r1 : r2;
+        RedisProcess &channelShard = onFirst ? r2 : r1;
+        // CRC16 of the hash tag mod 2: "c:chaos" is shard 0 (r1), "c:chaos-2" shard 1 (r2).
+        const QString ch = onFirst ? QStringLiteral("chaos-2") : QStringLiteral("chaos");
+
+        channelShard.cli({QStringLiteral("CLIENT"), QStringLiteral("PAUSE"), QStringLiteral("1500")});
+        c.sendFrame(msgFrame(2, QCborValue(2), QStringLiteral("pub-2"), ch));
+        c.sendFrame(msgFrame(3, QCborValue(3)));
+        QVERIFY(!c.waitFor([](const QCborMap &f) { return frameType(f) == QLatin1StringView("ack")
+                                                        && uintField(f, QLatin1StringView("seq")).value_or(0) >= 2; }, 500));
+        QCOMPARE(sessionShard.cli({QStringLiteral("HGET"), key, QStringLiteral("inRx")}), QByteArray("1"));
+        // Once the entry landed: both acked, inRx 3.
+        QVERIFY2(c.waitFor([](const QCborMap &f) { return frameType(f) == QLatin1StringView("ack")
+                                                        && uintField(f, QLatin1StringView("seq")).value_or(0) >= 3; }, kWaitMs),
+                 qPrintable(c.errorString()));
+        QCOMPARE(sessionShard.cli({QStringLiteral("HGET"), key, QStringLiteral("inRx")}), QByteArray("3"));
+        QCOMPARE(channelShard.cli({QStringLiteral("XLEN"), QStringLiteral("tether:{c:%1}:h").arg(ch)}), QByteArray("1"));
+    }
+
     // Two shards: sessions spread over both, each resumes on the other node.
     void twoShards()
     {
