@@ -465,7 +465,10 @@ void Hub::loadAndResume(Connection &c, const Hello &hello, const QString &user)
                         Session *s2 = m_sessions.find(sid);
                         if (!c2 || c2->closing() || !s2 || failed) {
                             m_loading.erase(id);
-                            if (s2 && s2->connection && !failed && !lost) {
+                            if (s2 && s2->connection && !failed && !lost && !s2->historyLostOn.isEmpty()) {
+                                s2->recovering = false;
+                                loseHistory(*s2, s2->historyLostOn);
+                            } else if (s2 && s2->connection && !failed && !lost) {
                                 // A second hello attached it meanwhile (it found this copy):
                                 // resumed there, owed what was recovered.
                                 deliverRecovered(*s2, missed);
@@ -481,7 +484,7 @@ void Hub::loadAndResume(Connection &c, const Hello &hello, const QString &user)
                                      kUnavailableCloseCode, kUnavailableRetryMs);
                             return;
                         }
-                        if (lost || s2->historyLost) {
+                        if (lost || !s2->historyLostOn.isEmpty()) {
                             // Publications it was owed are gone from the stream: the session
                             // cannot be resumed whole, the client starts anew (sessionLost).
                             TS_INFO("session %s: history lost on a channel, not resumed", qPrintable(s2->peer));
@@ -713,7 +716,7 @@ void Hub::releaseSession(const QString &sid)
 void Hub::loseHistory(Session &s, const QString &ch)
 {
     if (s.recovering) {
-        s.historyLost = true;   // its resume ends with resumed=false
+        s.historyLostOn = ch;   // its resume ends with resumed=false
         return;
     }
     TS_WARN("session %s: publications on %s missed while the fan-out was interrupted are no longer in the stream "
@@ -996,8 +999,12 @@ void Hub::dropOverflowed()
     while (!m_overflowed.empty()) {
         Session *s = m_overflowed.back();
         m_overflowed.pop_back();
-        TS_WARN("session %s: more than %d unacked messages, dropping it", qPrintable(s->peer),
-                m_options.sessionBuffer);
+        TS_WARN("session %s: more than %d unacked messages, dropping it (%s; seqs: out %llu, durable %llu, "
+                "sent %llu, oldest unacked %llu)",
+                qPrintable(s->peer), m_options.sessionBuffer, s->connection ? "attached" : "detached",
+                static_cast<unsigned long long>(s->outSeq), static_cast<unsigned long long>(s->durableSeq),
+                static_cast<unsigned long long>(s->sentSeq),
+                static_cast<unsigned long long>(s->unacked.empty() ? 0 : s->unacked.front().seq));
         if (Connection *c = s->connection) {
             c->session = nullptr;
             s->connection = nullptr;

@@ -208,7 +208,8 @@ void Hub::catchUp(const QString &ch, const QString &onlySid)
         return;
     // One read per distinct position: a node's subscribers of a channel are mostly at the
     // same entry. Each session then takes what comes after its own position.
-    std::map<std::pair<std::string, std::string>, std::pair<StreamPos, std::vector<QString>>> byPosition;
+    using Copies = std::vector<std::pair<QString, std::uint64_t>>;   // sid, Session::copy
+    std::map<std::pair<std::string, std::string>, std::pair<StreamPos, Copies>> byPosition;
     for (Session *s : channel->subscribers) {
         if (!onlySid.isEmpty() && s->sid != onlySid)
             continue;
@@ -217,7 +218,7 @@ void Hub::catchUp(const QString &ch, const QString &onlySid)
             continue;   // its `sub` is being answered: onSub catches it up from the tail it reads
         auto &group = byPosition[{at->second.id(), at->second.epoch}];
         group.first = at->second;
-        group.second.push_back(s->sid);
+        group.second.emplace_back(s->sid, s->copy);
         ++s->catchingUp;
     }
     if (byPosition.empty())
@@ -228,10 +229,10 @@ void Hub::catchUp(const QString &ch, const QString &onlySid)
     for (auto &entry : byPosition) {
         auto &[from, sids] = entry.second;
         m_state->readSince(ch, from, limit, [this, ch, sids = std::move(sids)](StateStore::Recovered recovered) {
-            for (const QString &sid : sids) {
-                Session *s = m_sessions.find(sid);
+            for (const auto &[sid, copy] : sids) {
+                Session *s = m_sessions.find(sid, copy);
                 if (!s)
-                    continue;
+                    continue;   // dropped meanwhile (a copy loaded since waits for its own reads)
                 --s->catchingUp;
                 if (recovered.failed) {
                     evictSession(sid);   // unknown what it missed: it comes back and resumes

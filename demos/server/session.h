@@ -57,6 +57,9 @@ struct StreamPos {
 
 struct Session {
     QString sid;
+    // This node's copy of the session: a copy dropped and loaded again is another one (a
+    // read issued for the first must not count for the second).
+    std::uint64_t copy = 0;
     QString peer;
     QString user;                 // empty when auth is off
     Connection *connection = nullptr;
@@ -101,9 +104,9 @@ struct Session {
     // Redis mode: catch-up reads in flight (Hub::catchUp: this node's fan-out of a channel
     // was interrupted); live entries are held meanwhile for the same reason.
     unsigned catchingUp = 0;
-    // A catch-up found the stream lost while the session was recovering: its resume ends
-    // with resumed=false.
-    bool historyLost = false;
+    // A catch-up found this channel's stream lost while the session was recovering: its
+    // resume ends with resumed=false.
+    QString historyLostOn;
     bool holding() const { return recovering || catchingUp > 0; }
     struct Held {
         QString ch;
@@ -129,6 +132,8 @@ public:
     // A session loaded from the state store (resumed here, made on another node).
     Session &adopt(std::unique_ptr<Session> session, double rate, double burst, std::int64_t nowMs);
     Session *find(const QString &sid);
+    // That copy of it (Session::copy), or nullptr.
+    Session *find(const QString &sid, std::uint64_t copy);
     void erase(Session &session);
 
     void markDetached(Session &session);
@@ -143,6 +148,7 @@ private:
     std::unordered_map<QString, std::unique_ptr<Session>> m_sessions;
     std::list<Session *> m_detached;   // oldest first
     std::uint64_t m_nextPeer = 1;
+    std::uint64_t m_nextCopy = 1;
 };
 
 } // namespace TetherServer

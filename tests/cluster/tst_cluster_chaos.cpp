@@ -176,6 +176,7 @@ private Q_SLOTS:
                 ServerProcess &victim = *m_nodes[size_t(index)];
                 const quint16 port = victim.port();
                 victim.kill();
+                m_nodeLogs[size_t(index)] += victim.stderrTail();
                 // Where each publisher was, to match a loss with a kill.
                 qInfo("%lld ms: node-%d killed; published so far p0..p3: %d %d %d %d", clock.elapsed(), index + 1,
                       sent[0], sent[1], sent[2], sent[3]);
@@ -289,6 +290,12 @@ private Q_SLOTS:
               "%d sends not delivered, %lld deliveries lost, %lld duplicates removed by id, %llu suppressed by the SDK",
               kMessages, publishMs, kills, reconnects, resumed, sessionsLost, notDelivered, lost, rawDuplicates,
               static_cast<unsigned long long>(duplicatesSuppressed));
+        if (!problems.isEmpty()) {
+            // What the nodes said (warnings and errors: refused writes, lost history,
+            // overflows, malformed state), every incarnation, for whoever debugs it.
+            for (size_t i = 0; i < m_nodes.size(); ++i)
+                qInfo("node-%zu said:\n%s", i + 1, (m_nodeLogs[i] + m_nodes[i]->stderrTail()).right(16 * 1024).constData());
+        }
         QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QLatin1Char('\n'))));
         if (!dryRun())
             checkKeysOnEveryShard();
@@ -334,6 +341,7 @@ private:
 
     std::vector<std::unique_ptr<ClusterRedis>> m_redis;   // the shards
     std::vector<std::unique_ptr<ServerProcess>> m_nodes;
+    QByteArray m_nodeLogs[kNodes];   // stderr of the killed incarnations
     NginxProcess m_nginx;
 };
 
