@@ -301,36 +301,56 @@ const Redis::Script &Redis::addScript(std::string source)
     return script;
 }
 
-bool Redis::evalScript(size_t shard, const Script &script, const std::vector<std::string> &keys,
-                       const std::vector<std::string> &args, Callback callback)
+bool Redis::evalScript(size_t shard, const Script &script, std::vector<std::string> keys, std::vector<std::string> args,
+                       Callback callback, bool retry)
 {
-    std::vector<std::string> call;
-    call.reserve(3 + keys.size() + args.size());
-    call.push_back("EVALSHA");
-    call.push_back(script.sha1());
-    call.push_back(std::to_string(keys.size()));
-    call.insert(call.end(), keys.begin(), keys.end());
-    call.insert(call.end(), args.begin(), args.end());
+    // Kept (moved, not copied) for a retry after NOSCRIPT: the script cache was flushed.
+    struct Call {
+        std::vector<std::string> keys, args;
+        std::string numKeys;
+    };
+    auto call = std::make_shared<Call>(Call{std::move(keys), std::move(args), {}});
+    call->numKeys = std::to_string(call->keys.size());
+    const auto issue = [this, shard, &script, call](Callback then) {
+        std::vector<const char *> argv;
+        std::vector<size_t> lens;
+        argv.reserve(3 + call->keys.size() + call->args.size());
+        lens.reserve(argv.capacity());
+        const auto add = [&](const std::string &arg) {
+            argv.push_back(arg.data());
+            lens.push_back(arg.size());
+        };
+        argv.push_back("EVALSHA");
+        lens.push_back(7);
+        add(script.sha1());
+        add(call->numKeys);
+        for (const std::string &key : call->keys)
+            add(key);
+        for (const std::string &arg : call->args)
+            add(arg);
+        return commandArgv(shard, int(argv.size()), argv.data(), lens.data(), std::move(then));
+    };
     if (!m_shards[shard]->cmd.ready)
-        return command(shard, std::move(call), std::move(callback));
-    // Kept for a retry after NOSCRIPT (the script cache was flushed under us).
-    auto retry = std::make_shared<std::vector<std::string>>(call);
-    return command(shard, std::move(call),
-                   [this, shard, &script, retry, callback = std::move(callback)](redisReply *reply) mutable {
-                       if (!isNoScript(reply)) {
-                           if (callback)
-                               callback(reply);
-                           return;
-                       }
-                       ++m_scriptReloads;
-                       if (m_counters)
-                           m_counters->redisScriptReloads = m_scriptReloads;
-                       TS_WARN("redis %s:%d: script %.12s not loaded (SCRIPT FLUSH or a restart), loading it again",
-                               m_shards[shard]->endpoint.host.c_str(), m_shards[shard]->endpoint.port,
-                               script.sha1().c_str());
-                       command(shard, {"SCRIPT", "LOAD", script.source()});
-                       command(shard, std::move(*retry), std::move(callback));   // NOSCRIPT again: an error
-                   });
+        return issue(std::move(callback));
+    return issue([this, shard, &script, issue, retry, callback = std::move(callback)](redisReply *reply) mutable {
+        if (!isNoScript(reply)) {
+            if (callback)
+                callback(reply);
+            return;
+        }
+        ++m_scriptReloads;
+        if (m_counters)
+            m_counters->redisScriptReloads = m_scriptReloads;
+        TS_WARN("redis %s:%d: script %.12s not loaded (SCRIPT FLUSH or a restart), loading it again",
+                m_shards[shard]->endpoint.host.c_str(), m_shards[shard]->endpoint.port, script.sha1().c_str());
+        command(shard, {"SCRIPT", "LOAD", script.source()});
+        if (!retry) {
+            if (callback)
+                callback(reply);
+            return;
+        }
+        issue(std::move(callback));   // NOSCRIPT again: an error like any other
+    });
 }
 
 bool Redis::requestFlush(size_t shardIndex)
@@ -432,13 +452,6 @@ void Redis::watchdog()
 
 bool Redis::command(size_t shardIndex, std::vector<std::string> args, Callback callback)
 {
-    Link &link = m_shards[shardIndex]->cmd;
-    if (!link.ac || !link.ready) {
-        countError();
-        if (callback)
-            callback(nullptr);
-        return false;
-    }
     const char *argv[16];
     size_t lens[16];
     std::vector<const char *> bigArgv;
@@ -455,8 +468,20 @@ bool Redis::command(size_t shardIndex, std::vector<std::string> args, Callback c
         av[i] = args[i].data();
         al[i] = args[i].size();
     }
+    return commandArgv(shardIndex, int(args.size()), av, al, std::move(callback));
+}
+
+bool Redis::commandArgv(size_t shardIndex, int argc, const char **argv, const size_t *lens, Callback callback)
+{
+    Link &link = m_shards[shardIndex]->cmd;
+    if (!link.ac || !link.ready) {
+        countError();
+        if (callback)
+            callback(nullptr);
+        return false;
+    }
     auto *pending = new Pending{&link, std::move(callback), nowMicros()};
-    if (redisAsyncCommandArgv(link.ac, onReply, pending, int(args.size()), av, al) != REDIS_OK) {
+    if (redisAsyncCommandArgv(link.ac, onReply, pending, argc, argv, lens) != REDIS_OK) {
         Callback failed = std::move(pending->callback);
         delete pending;
         countError();
@@ -663,6 +688,8 @@ int Redis::handleLws(lws *wsi, int reason)
 }
 
 bool replyIsError(const redisReply *reply) { return !reply || reply->type == REDIS_REPLY_ERROR; }
+
+bool replyIsNoScript(const redisReply *reply) { return isNoScript(reply); }
 
 bool replyString(const redisReply *reply, std::string &out)
 {

@@ -107,8 +107,10 @@ public:
     const Script &addScript(std::string source);
     // EVALSHA of `script` with `keys` and `args`; NOSCRIPT is handled here (reload, one
     // retry), so `callback` sees the script's reply, or nullptr / an error like command().
-    bool evalScript(size_t shard, const Script &script, const std::vector<std::string> &keys,
-                    const std::vector<std::string> &args, Callback callback = {});
+    // `retry` false: the script is reloaded but the call is not repeated, `callback` gets
+    // the NOSCRIPT error (for a call whose place in the pipeline matters).
+    bool evalScript(size_t shard, const Script &script, std::vector<std::string> keys, std::vector<std::string> args,
+                    Callback callback = {}, bool retry = true);
     // Asks for the flush handler to run before the next write on `shard` (false: the shard
     // is down; the caller then issues its work at once, where it fails).
     bool requestFlush(size_t shard);
@@ -148,6 +150,7 @@ private:
     static void evCleanup(void *privdata);
     static void evNoop(void *) {}
     void loadScripts(Link &link);
+    bool commandArgv(size_t shard, int argc, const char **argv, const size_t *lens, Callback callback);
     void countReply(std::int64_t sentUs, bool error);
     void countError();
 
@@ -171,6 +174,7 @@ private:
 
 // Reads a reply defensively: values written by someone else must never crash the node.
 bool replyIsError(const redisReply *reply);
+bool replyIsNoScript(const redisReply *reply);
 bool replyString(const redisReply *reply, std::string &out);
 bool replyInteger(const redisReply *reply, long long &out);
 

@@ -43,17 +43,24 @@ constexpr size_t kMaxBatch = 256;
 // another node's, so every node sees the stream's order. Every key of the channel gets
 // --channel-ttl again.
 // KEYS: stream, epoch. ARGV: new epoch, MAXLEN, pub/sub channel, TTL, then per
-// publication its stream entry ('' = not kept in the stream) and its message.
-// Publishes "EPOCH" then per publication " ID LEN MESSAGE" (ID '-': not in the stream).
+// publication two values: its stream entry and '', or '' and its fan-out message (not
+// kept in the stream).
+// Publishes "EPOCH" then per publication " ID LEN CBOR": the stream entry itself when it
+// has an ID (what a reader of the stream gets too), else ID '-' and the message. Joined
+// once by table.concat, no string built per publication; one XTRIM per call rather than
+// MAXLEN on every XADD (a trim attempt each).
 const char *const kAnnounceScript =
     "local epoch = redis.call('GET', KEYS[2]) "
     "if not epoch or redis.call('EXISTS', KEYS[1]) == 0 then "
     "epoch = ARGV[1] redis.call('SET', KEYS[2], epoch) end "
     "local out = {epoch} "
+    "local n = 1 "
     "for i = 5, #ARGV, 2 do "
-    "local id = '-' "
-    "if ARGV[i] ~= '' then id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'p', ARGV[i]) end "
-    "out[#out + 1] = id .. ' ' .. #ARGV[i + 1] .. ' ' .. ARGV[i + 1] end "
+    "if ARGV[i] ~= '' then "
+    "out[n + 1] = redis.call('XADD', KEYS[1], '*', 'p', ARGV[i]) out[n + 2] = #ARGV[i] out[n + 3] = ARGV[i] "
+    "else out[n + 1] = '-' out[n + 2] = #ARGV[i + 1] out[n + 3] = ARGV[i + 1] end "
+    "n = n + 3 end "
+    "redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[2]) "
     "redis.call('PEXPIRE', KEYS[1], ARGV[4]) "
     "redis.call('PEXPIRE', KEYS[2], ARGV[4]) "
     "redis.call('PUBLISH', ARGV[3], table.concat(out, ' ')) "
@@ -358,14 +365,14 @@ void RedisState::onMessage(size_t, const std::string &channel, const std::string
 }
 
 namespace {
-// One publication of a fan-out message: its stream id ("-" when not in the stream) and its
-// CBOR [node, fromPeer, id, ch, d, reliable].
+// One publication of a fan-out message: its stream id and entry [id, d, unixMs, peer], or
+// "-" and its CBOR [node, fromPeer, id, ch, d, reliable] when it is not in the stream.
 struct Record {
     std::string_view id;
     std::string_view message;
 };
 
-// "EPOCH" then per publication " ID LEN MESSAGE" (kAnnounceScript). Anyone can PUBLISH:
+// "EPOCH" then per publication " ID LEN CBOR" (kAnnounceScript). Anyone can PUBLISH:
 // checked like any stored value, all or nothing.
 bool parseFanOut(std::string_view payload, std::string_view &epoch, std::vector<Record> &records)
 {
@@ -419,19 +426,30 @@ void RedisState::onPublication(const std::string &name, const std::string &paylo
         const QCborValue value =
             QCborValue::fromCbor(QByteArray(records[i].message.data(), qsizetype(records[i].message.size())), &error);
         const QCborArray fields = value.toArray();
-        ok = ok && error.error == QCborError::NoError && value.isArray() && fields.size() == 6 && fields.at(0).isString()
-             && fields.at(1).isString() && fields.at(2).isString() && fields.at(3).isString()
-             && fields.at(3).toString() == ch && fields.at(5).isBool()
-             && !(fields.at(5).toBool() && fields.at(2).toString().isEmpty());
+        ok = ok && error.error == QCborError::NoError && value.isArray();
+        auto body = std::make_shared<Publication>();
+        body->ch = ch;
+        if (ok && one.pos) {
+            // The stream entry [id, d, unixMs, peer]: a reliable publication from `peer`.
+            ok = fields.size() == 4 && fields.at(0).isString() && !fields.at(0).toString().isEmpty()
+                 && fields.at(2).isInteger() && fields.at(3).isString();
+            body->id = fields.at(0).toString();
+            body->d = fields.at(1);
+            one.fromPeer = fields.at(3).toString();
+            one.reliable = true;
+        } else if (ok) {
+            // [node, fromPeer, id, ch, d, reliable]
+            ok = fields.size() == 6 && fields.at(0).isString() && fields.at(1).isString() && fields.at(2).isString()
+                 && fields.at(3).isString() && fields.at(3).toString() == ch && fields.at(5).isBool()
+                 && !(fields.at(5).toBool() && fields.at(2).toString().isEmpty());
+            body->id = fields.at(2).toString();
+            body->d = fields.at(4);
+            one.fromPeer = fields.at(1).toString();
+            one.reliable = fields.at(5).toBool();
+        }
         if (!ok)
             break;
-        auto body = std::make_shared<Publication>();
-        body->id = fields.at(2).toString();
-        body->ch = ch;
-        body->d = fields.at(4);
         one.body = std::move(body);
-        one.fromPeer = fields.at(1).toString();
-        one.reliable = fields.at(5).toBool();
         parsed.push_back(std::move(one));
     }
     if (!ok) {
@@ -555,11 +573,14 @@ void RedisState::announce(const QString &ch, const QString &fromPeer, const Publ
         issueNow = !m_redis.requestFlush(shardOf(key));   // the shard is down: fails at once
     }
     ChannelBatch &batch = it->second;
+    // The stream entry [id, d, unixMs, peer] is also what the fan-out carries (reliable,
+    // from `peer`); without one, the message [node, fromPeer, id, ch, d, reliable].
     std::string &entry = batch.records.emplace_back();
-    if (history)   // [id, d, unixMs, peer]
+    if (history)
         CborOut(entry).array(4).text(history->body->id).value(*history->body).integer(history->unixMs).text(history->peer);
-    // [node, fromPeer, id, ch, d, reliable]
-    CborOut(batch.records.emplace_back()).array(6).text(m_node).text(fromPeer).text(body.id).text(ch).value(body).boolean(reliable);
+    std::string &message = batch.records.emplace_back();
+    if (!history)
+        CborOut(message).array(6).text(m_node).text(fromPeer).text(body.id).text(ch).value(body).boolean(reliable);
     batch.history = batch.history || history;
     batch.dones.push_back(std::move(done));
     if (issueNow)
@@ -847,19 +868,19 @@ void RedisState::send(const std::string &routingKey, std::vector<std::string> ar
     });
 }
 
-void RedisState::script(const std::string &routingKey, const Redis::Script &script, const std::vector<std::string> &keys,
-                        const std::vector<std::string> &args, Redis::Callback callback)
+void RedisState::script(const std::string &routingKey, const Redis::Script &script, std::vector<std::string> keys,
+                        std::vector<std::string> args, Redis::Callback callback, bool retry)
 {
     if (!m_channelBatches.empty() || !m_sessionBatches.empty())
         flushTag(hashTag(routingKey));
     ++m_inFlight;
-    m_redis.evalScript(shardOf(routingKey), script, keys, args, [this, callback = std::move(callback)](redisReply *reply) {
+    m_redis.evalScript(shardOf(routingKey), script, std::move(keys), std::move(args), [this, callback = std::move(callback)](redisReply *reply) {
         --m_inFlight;
         if (reply && reply->type == REDIS_REPLY_ERROR && !isFenced(reply))
             TS_WARN("redis: script failed: %.*s", int(std::min<size_t>(reply->len, 200)), reply->str);
         if (callback)
             callback(reply);
-    });
+    }, retry);
 }
 
 void RedisState::expireSession(const Session &s, std::int64_t ttlMs)
@@ -1032,7 +1053,7 @@ void RedisState::issue(ChannelBatch batch)
     args.push_back(number(std::uint64_t(m_options.channelTtlMs)));
     for (std::string &record : batch.records)
         args.push_back(std::move(record));
-    script(batch.key, m_announceScript, {batch.key + ":h", batch.key + ":epoch"}, args, std::move(finish));
+    script(batch.key, m_announceScript, {batch.key + ":h", batch.key + ":epoch"}, std::move(args), std::move(finish));
 }
 
 void RedisState::issue(SessionBatch batch)
@@ -1077,7 +1098,7 @@ void RedisState::issue(SessionBatch batch)
         args.push_back(std::move(pos));
     }
     const std::string &key = batch.key;
-    script(key, m_deliverScript, {key, key + ":out", key + ":pos"}, args,
+    script(key, m_deliverScript, {key, key + ":out", key + ":pos"}, std::move(args),
            [this, sid = batch.sid, dones = std::move(batch.dones)](redisReply *reply) {
                if (isFenced(reply)) {
                    TS_INFO("redis: session %s belongs to another node now, letting go of it", qPrintable(sid));
@@ -1124,13 +1145,19 @@ void RedisState::loadSession(const QString &sid, const QString &user, LoadDone d
     // owner's writes are refused (outboundQueued), so the reads below see everything it
     // wrote that will ever count, and nothing lands behind them. Another user's session
     // is not claimed (it will not be resumed here).
+    // Not repeated after NOSCRIPT: a claim landing behind the reads would fence nothing.
+    // The load reports unavailable instead, the client comes back (script loaded by then).
     script(key, m_claimScript, {key}, {user.toStdString(), m_options.nodeId}, [job](redisReply *reply) {
+        if (replyIsNoScript(reply)) {
+            job->unavailable = true;
+            return;
+        }
         std::string previous;
         if (reply && replyString(reply, previous) && previous.size() <= kMaxFieldText) {
             job->claimed = true;
             job->previousOwner = text(previous);
         }
-    });
+    }, false);
 
     send(key, {"HGETALL", key}, [this, job](redisReply *reply) {
         if (!reply) {

@@ -88,8 +88,8 @@ private:
     size_t shardOf(const std::string &key) const;
     void send(const std::string &routingKey, std::vector<std::string> args, Redis::Callback callback = {});
     // EVALSHA of a registered script (Redis::evalScript), counted like send().
-    void script(const std::string &routingKey, const Redis::Script &script, const std::vector<std::string> &keys,
-                const std::vector<std::string> &args, Redis::Callback callback = {});
+    void script(const std::string &routingKey, const Redis::Script &script, std::vector<std::string> keys,
+                std::vector<std::string> args, Redis::Callback callback = {}, bool retry = true);
     void expireSession(const Session &s, std::int64_t ttlMs);
     // Session writes, fenced (README.md, "Fencing"): join the session's batch of the loop
     // turn, issued as one script that runs them only while this node owns the session.
@@ -109,7 +109,7 @@ private:
     // sends the batch first, so a channel's or a session's commands keep the call order.
     struct ChannelBatch {
         std::string key;                    // tether:{c:CH}
-        std::vector<std::string> records;   // per publication: stream entry ('' = none), message
+        std::vector<std::string> records;   // per publication: stream entry ('' = none), "LEN MESSAGE"
         std::vector<Done> dones;
         bool history = false;               // some publication goes into the stream
     };

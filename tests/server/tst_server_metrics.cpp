@@ -135,6 +135,7 @@ private Q_SLOTS:
             {QStringLiteral("tether_redis_replies_total"), QStringLiteral("counter")},
             {QStringLiteral("tether_redis_errors_total"), QStringLiteral("counter")},
             {QStringLiteral("tether_redis_reply_wait_seconds"), QStringLiteral("summary")},
+            {QStringLiteral("tether_redis_script_reloads_total"), QStringLiteral("counter")},
             {QStringLiteral("tether_uptime_seconds"), QStringLiteral("gauge")},
             {QStringLiteral("tether_resident_memory_bytes"), QStringLiteral("gauge")},
         };
@@ -145,6 +146,7 @@ private Q_SLOTS:
         const double replies = s.value(QStringLiteral("tether_redis_replies_total"));
         QCOMPARE(s.value(QStringLiteral("tether_redis_reply_wait_seconds_count")), replies);
         QCOMPARE(s.value(QStringLiteral("tether_redis_errors_total")), 0.0);
+        QCOMPARE(s.value(QStringLiteral("tether_redis_script_reloads_total")), 0.0);
         if (replies == 0)
             QCOMPARE(s.value(QStringLiteral("tether_redis_reply_wait_seconds_sum")), 0.0);
         QVERIFY(s.samples.contains(QStringLiteral("tether_sessions{state=\"attached\"}")));

@@ -935,6 +935,34 @@ private Q_SLOTS:
         QCOMPARE(metric(a, "tether_redis_errors_total"), 0.0);
     }
 
+    // The claim of a resume is not repeated after NOSCRIPT (behind the reads it would fence
+    // nothing): that hello is refused as temporarily unavailable, the next one resumes.
+    void resumeRetriedAfterScriptFlush()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
+        START_SERVER(a);
+        START_SERVER(b);
+        RawClient c1;
+        QCborMap welcome;
+        CHECK_OK(openSession(c1, a.url(), Codec::Json, &welcome));
+        CHECK_OK(sendReliable(c1, 1, QCborValue(1)));
+        c1.abort();
+        QVERIFY(c1.expectSilence(100));
+        QCOMPARE(redis.cli({QStringLiteral("SCRIPT"), QStringLiteral("FLUSH")}), QByteArray("OK"));
+        RawClient refused;
+        CHECK_OK(expectRefusal(refused, b.url(), QStringLiteral("unavailable"), 4014, resumeHello(sidOf(welcome), 0)));
+        RawClient c2;
+        QCborMap resumed;
+        CHECK_OK(openSession(c2, b.url(), Codec::Json, &resumed, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(resumed, QLatin1StringView("resumed")), true);
+        QCOMPARE(uintField(resumed, QLatin1StringView("rx")), quint64(1));
+        CHECK_OK(sendReliable(c2, 2, QCborValue(2)));
+        QCOMPARE(metric(b, "tether_redis_script_reloads_total"), 1.0);
+    }
+
     // The tether_redis_* counters of /metrics move with the traffic, not on the metrics
     // tick (an hour here).
     void redisMetricsAreLive()

@@ -33,9 +33,8 @@ std::unique_ptr<Tether::Testing::ServerProcess> startNode(const QString &redisUr
     QStringList args = Bench::serverArguments();
     if (!redisUrl.isEmpty())
         args << QStringLiteral("--redis") << redisUrl << QStringLiteral("--node-id") << nodeId;
-    // The tether_redis_* counters of /metrics are copied on the metrics tick (1 s by
-    // default); 100 ms lets a 3 s window read them with little skew, at a negligible cost.
-    args << QStringLiteral("--metrics-interval") << QStringLiteral("100");
+    // The tether_redis_* counters of /metrics are live; the default metrics tick (1 s)
+    // would publish the `metrics` channel less often, which no scenario reads.
     auto node = std::make_unique<Tether::Testing::ServerProcess>(args);
     if (!node->start()) {
         Bench::fail(QStringLiteral("node %1 did not start: %2").arg(nodeId, node->errorString()));

@@ -269,16 +269,17 @@ bool fanoutRow(Bench::Table &table, int nodeCount, bool redisMode)
     }
     const double rate = w.count / w.seconds;
     const double nodeShare = w.nodeCpuS / w.seconds;
-    QString cmds = QStringLiteral("-"), redisCpu = QStringLiteral("-");
+    QString cmds = QStringLiteral("-"), reads = QStringLiteral("-"), redisCpu = QStringLiteral("-");
     if (redis) {
         cmds = Bench::fixed((w.redisAfter.commands - w.redisBefore.commands - 1) / w.count, 2);
+        reads = Bench::fixed((w.redisAfter.reads - w.redisBefore.reads - 1) / w.count, 3);
         redisCpu = share(w.redisAfter.cpuS - w.redisBefore.cpuS, w.seconds);
     }
     table.addRow({redisMode ? QStringLiteral("Redis") : QStringLiteral("memory (reference)"), QString::number(nodeCount),
                   QStringLiteral("%1 (%2 per node)").arg(subscribers).arg(subscribers / nodeCount),
                   Bench::integer(rate), share(w.nodeCpuS, w.seconds),
                   nodeShare > 0.01 ? Bench::integer(rate / nodeShare) : QStringLiteral("-"), redisCpu,
-                  share(w.clientCpuS, w.seconds), redis ? Bench::fixed(nodeCommands, 2) : QStringLiteral("-"), cmds});
+                  share(w.clientCpuS, w.seconds), redis ? Bench::fixed(nodeCommands, 2) : QStringLiteral("-"), cmds, reads});
     return true;
 }
 
@@ -379,8 +380,9 @@ void runLoad(const QString &part)
                         {QStringLiteral("mode"), QStringLiteral("nodes"), QStringLiteral("subscribers"),
                          QStringLiteral("deliveries/s (wall)"), QStringLiteral("nodes CPU (sum)"),
                          QStringLiteral("per node core"), QStringLiteral("Redis CPU"), QStringLiteral("client CPU"),
-                         QStringLiteral("node cmds/delivery"), QStringLiteral("Redis cmds run/delivery")},
-                        QStringLiteral("lrlrrrrrrr"));
+                         QStringLiteral("node cmds/delivery"), QStringLiteral("Redis cmds run/delivery"),
+                         QStringLiteral("Redis reads/delivery")},
+                        QStringLiteral("lrlrrrrrrrr"));
     if (want("fanout")) {
         fanoutRow(fanout, 1, false);
         for (int n = 1; n <= 3; ++n)
