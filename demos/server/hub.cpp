@@ -388,13 +388,9 @@ void Hub::onHello(Connection &c, const Hello &hello)
         const std::uint64_t id = c.id();
         m_loading[id];
         m_state->confirmOwner(*hello.sid, [this, id, hello, user](StateStore::Ownership ownership) {
-            if (!m_loading.count(id))
-                return;   // the connection is gone
-            Connection *conn = connectionById(id);
-            if (!conn || conn->closing()) {
-                m_loading.erase(id);
+            Connection *conn = stillLoading(id);
+            if (!conn)
                 return;
-            }
             Session *here = m_sessions.find(*hello.sid);
             if (ownership == StateStore::Ownership::Unavailable) {
                 m_loading.erase(id);
@@ -423,6 +419,18 @@ void Hub::onHello(Connection &c, const Hello &hello)
     createSessionFor(c, user, hello);
 }
 
+Connection *Hub::stillLoading(std::uint64_t id)
+{
+    if (!m_loading.count(id))
+        return nullptr;   // the connection is gone
+    Connection *conn = connectionById(id);
+    if (!conn || conn->closing()) {
+        m_loading.erase(id);
+        return nullptr;
+    }
+    return conn;
+}
+
 void Hub::loadAndResume(Connection &c, const Hello &hello, const QString &user)
 {
     {
@@ -430,13 +438,9 @@ void Hub::loadAndResume(Connection &c, const Hello &hello, const QString &user)
         const std::uint64_t id = c.id();
         m_loading[id];
         m_state->loadSession(*hello.sid, user, [this, id, hello, user](StateStore::Loaded loaded) {
-            if (!m_loading.count(id))
-                return;   // the connection is gone
-            Connection *conn = connectionById(id);
-            if (!conn || conn->closing()) {
-                m_loading.erase(id);
+            Connection *conn = stillLoading(id);
+            if (!conn)
                 return;
-            }
             switch (loaded.outcome) {
             case StateStore::Loaded::Outcome::Unavailable:
                 m_loading.erase(id);

@@ -95,6 +95,8 @@ private:
     void completeHello(Connection &c, Session &s, bool resumed, const Tether::Protocol::Hello &hello,
                        const QString &previousNode);
     void createSessionFor(Connection &c, const QString &user, const Tether::Protocol::Hello &hello);
+    // The connection whose hello waits for the store (m_loading), if it is still there.
+    Connection *stillLoading(std::uint64_t id);
     // Redis mode: loads (claims) the session of hello.sid and resumes it, or makes a new one.
     void loadAndResume(Connection &c, const Tether::Protocol::Hello &hello, const QString &user);
     // Frames that arrived while the connection's session was being loaded: run them now.
