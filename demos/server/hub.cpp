@@ -15,6 +15,8 @@
 
 #include <QtCore/QJsonValue>
 
+#include <algorithm>
+
 namespace TetherServer {
 
 using namespace Tether::Protocol;
@@ -28,6 +30,10 @@ constexpr int kServerFullCloseCode = 4013;
 // Redis mode, Redis unreachable: temporary (PROTOCOL.md §8, 4000-4399), retry soon.
 constexpr int kUnavailableCloseCode = 4014;
 constexpr std::uint64_t kUnavailableRetryMs = 1000;
+// Redis mode: publications a session was owed are gone from the stream (trimmed, new
+// epoch) after this node's fan-out was interrupted: temporary, so the client comes back
+// and learns it from resumed=false.
+constexpr int kHistoryLostCloseCode = 4010;
 // Frames a client may send between its hello and the end of its session's load.
 constexpr size_t kMaxDeferredFrames = 1024;
 
@@ -58,6 +64,8 @@ Hub::Hub(const Options &options, TimerQueue &timers)
         m_redis->setCounters(&m_metrics.counters);   // live in /metrics
         auto state = std::make_unique<RedisState>(options, *m_redis, timers);
         state->setTakeoverHandler([this](const QString &sid) { releaseSession(sid); });
+        state->setGoneHandler([this](const QString &sid) { evictSession(sid); });
+        state->setGapHandler([this](const QString &ch) { catchUp(ch); });
         state->setRemoteHandler([this](const QString &ch, const QString &fromPeer, PublicationPtr body, bool reliable,
                                        const std::optional<StreamPos> &pos) {
             onRemotePublication(ch, fromPeer, body, reliable, pos);
@@ -353,7 +361,7 @@ void Hub::onHello(Connection &c, const Hello &hello)
         if (s && s->user != user)
             s = nullptr;   // another user's session: not theirs to resume
     }
-    if (s) {
+    if (s && m_immediate) {
         completeHello(c, *s, true, hello, m_state->nodeId());
         return;
     }
@@ -364,18 +372,66 @@ void Hub::onHello(Connection &c, const Hello &hello)
              kUnavailableRetryMs);
         return;
     }
+    if (s) {
+        // Held here, but another node may have claimed it since (this node was frozen or cut
+        // off and never heard of it): resumed from memory only while Redis says it is ours,
+        // else this copy is stale, goes, and the session is loaded (claimed) afresh.
+        const std::uint64_t id = c.id();
+        m_loading[id];
+        m_state->confirmOwner(*hello.sid, [this, id, hello, user](StateStore::Ownership ownership) {
+            Connection *conn = stillLoading(id);
+            if (!conn)
+                return;
+            Session *here = m_sessions.find(*hello.sid);
+            if (ownership == StateStore::Ownership::Unavailable) {
+                m_loading.erase(id);
+                fail(*conn, "unavailable", QStringLiteral("state store down, retry later"), kUnavailableCloseCode,
+                     kUnavailableRetryMs);
+                return;
+            }
+            if (here && ownership == StateStore::Ownership::Owned) {
+                completeHello(*conn, *here, true, hello, m_state->nodeId());
+                replayDeferred(id);
+                return;
+            }
+            if (here) {
+                TS_WARN("session %s: claimed by another node meanwhile, this node's copy is stale: dropped, "
+                        "loading it again", qPrintable(here->peer));
+                releaseSession(here->sid);
+            }
+            loadAndResume(*conn, hello, user);
+        });
+        return;
+    }
     if (hello.sid && !m_immediate) {
+        loadAndResume(c, hello, user);
+        return;
+    }
+    createSessionFor(c, user, hello);
+}
+
+Connection *Hub::stillLoading(std::uint64_t id)
+{
+    if (!m_loading.count(id))
+        return nullptr;   // the connection is gone
+    Connection *conn = connectionById(id);
+    if (!conn || conn->closing()) {
+        m_loading.erase(id);
+        return nullptr;
+    }
+    return conn;
+}
+
+void Hub::loadAndResume(Connection &c, const Hello &hello, const QString &user)
+{
+    {
         // Maybe a session of another node (or of this node before a restart): load it.
         const std::uint64_t id = c.id();
         m_loading[id];
         m_state->loadSession(*hello.sid, user, [this, id, hello, user](StateStore::Loaded loaded) {
-            if (!m_loading.count(id))
-                return;   // the connection is gone
-            Connection *conn = connectionById(id);
-            if (!conn || conn->closing()) {
-                m_loading.erase(id);
+            Connection *conn = stillLoading(id);
+            if (!conn)
                 return;
-            }
             switch (loaded.outcome) {
             case StateStore::Loaded::Outcome::Unavailable:
                 m_loading.erase(id);
@@ -404,7 +460,10 @@ void Hub::onHello(Connection &c, const Hello &hello)
                         Session *s2 = m_sessions.find(sid);
                         if (!c2 || c2->closing() || !s2 || failed) {
                             m_loading.erase(id);
-                            if (s2 && s2->connection && !failed && !lost) {
+                            if (s2 && s2->connection && !failed && !lost && !s2->historyLostOn.isEmpty()) {
+                                s2->recovering = false;
+                                loseHistory(*s2, s2->historyLostOn);
+                            } else if (s2 && s2->connection && !failed && !lost) {
                                 // A second hello attached it meanwhile (it found this copy):
                                 // resumed there, owed what was recovered.
                                 deliverRecovered(*s2, missed);
@@ -415,12 +474,12 @@ void Hub::onHello(Connection &c, const Hello &hello)
                                 dropLocalCopy(sid, "unavailable", QStringLiteral("state store down, retry later"),
                                               kUnavailableCloseCode, kUnavailableRetryMs);
                             }
-                            if (c2 && failed)
+                            if (c2 && (failed || !s2))
                                 fail(*c2, "unavailable", QStringLiteral("state store down, retry later"),
                                      kUnavailableCloseCode, kUnavailableRetryMs);
                             return;
                         }
-                        if (lost) {
+                        if (lost || !s2->historyLostOn.isEmpty()) {
                             // Publications it was owed are gone from the stream: the session
                             // cannot be resumed whole, the client starts anew (sessionLost).
                             TS_INFO("session %s: history lost on a channel, not resumed", qPrintable(s2->peer));
@@ -442,9 +501,7 @@ void Hub::onHello(Connection &c, const Hello &hello)
             }
             replayDeferred(id);
         });
-        return;
     }
-    createSessionFor(c, user, hello);
 }
 
 void Hub::recoverFromStreams(Session &s, std::function<void(bool lost, bool failed, Missed missed)> resume)
@@ -511,14 +568,25 @@ void Hub::deliverRecovered(Session &s, Missed &missed)
         }
     }
     s.recovering = false;
+    if (!s.holding())
+        drainBacklog(s);
+    dropOverflowed();
+}
+
+void Hub::drainBacklog(Session &s)
+{
     std::vector<Session::Held> held = std::move(s.backlog);
     s.backlog.clear();
+    // A catch-up read may bring entries older than live ones held before it: stream order
+    // per channel first, or the newer would move the position past the older.
+    std::stable_sort(held.begin(), held.end(), [](const Session::Held &a, const Session::Held &b) {
+        return a.ch != b.ch ? a.ch < b.ch : a.pos.before(b.pos);
+    });
     for (const Session::Held &h : held) {
         if (s.overflowed || !s.channels.count(h.ch) || !advancePosition(s, h.ch, h.pos))
             continue;
         deliverReliable(s, h.body, &h.pos);
     }
-    dropOverflowed();
 }
 
 void Hub::replayDeferred(std::uint64_t id)
@@ -640,6 +708,25 @@ void Hub::releaseSession(const QString &sid)
     dropLocalCopy(sid, "session_taken", QStringLiteral("session resumed by another connection"), 4409, std::nullopt);
 }
 
+void Hub::loseHistory(Session &s, const QString &ch)
+{
+    if (s.recovering) {
+        s.historyLostOn = ch;   // its resume ends with resumed=false
+        return;
+    }
+    TS_WARN("session %s: publications on %s missed while the fan-out was interrupted are no longer in the stream "
+            "(trimmed, or a new epoch): the session ends, its client learns it (resumed=false)",
+            qPrintable(s.peer), qPrintable(ch));
+    if (Connection *c = s.connection) {
+        c->session = nullptr;
+        s.connection = nullptr;
+        m_timers.cancel(c->ackTimer);
+        c->ackTimer = 0;
+        fail(*c, "history_lost", QStringLiteral("publications on '%1' were lost").arg(ch), kHistoryLostCloseCode);
+    }
+    forget(s);
+}
+
 void Hub::dropLocalCopy(const QString &sid, const char *code, const QString &message, int closeCode,
                         std::optional<std::uint64_t> retryAfterMs)
 {
@@ -659,6 +746,7 @@ void Hub::dropLocalCopy(const QString &sid, const char *code, const QString &mes
         for (auto it = m_overflowed.begin(); it != m_overflowed.end();)
             it = *it == s ? m_overflowed.erase(it) : it + 1;
     }
+    discardHeldAcks(*s);
     // It lives on, elsewhere: no presence leave, nothing erased in the store.
     for (const QString &name : s->channels) {
         if (Channel *channel = m_channels.find(name)) {
@@ -749,10 +837,61 @@ void Hub::acceptInbound(Connection &c, Session &s)
         latch = std::make_shared<AckLatch>(this, c.id(), steadyNowMs());
     latch->sid = s.sid;
     latch->rx = s.inRx;
-    m_state->inboundAccepted(s, [latch](bool durable) {
+    if (!s.publicationsLanding.empty()) {
+        s.heldAcks.emplace_back(s.inRx, std::move(latch));   // written by writeHeldInRx
+        return;
+    }
+    m_state->inboundAccepted(s, s.inRx, [latch](bool durable) {
         if (!durable)
             latch->durable = false;
     });
+}
+
+void Hub::publicationLanded(const QString &sid, std::uint64_t seq, bool durable)
+{
+    Session *s = m_sessions.find(sid);
+    if (!s)
+        return;
+    for (auto &[pending, landing] : s->publicationsLanding) {
+        if (pending == seq) {
+            landing = durable ? Session::Landing::Landed : Session::Landing::Failed;
+            break;
+        }
+    }
+    writeHeldInRx(*s);
+}
+
+void Hub::writeHeldInRx(Session &s)
+{
+    // Up to the first publication still on its way (or failed: then never past it; the
+    // failure evicts the session and the client resends from the stored inRx).
+    while (!s.publicationsLanding.empty() && s.publicationsLanding.front().second == Session::Landing::Landed)
+        s.publicationsLanding.pop_front();
+    const std::uint64_t safe =
+        s.publicationsLanding.empty() ? s.inRx : s.publicationsLanding.front().first - 1;
+    std::vector<std::shared_ptr<AckLatch>> covered;
+    std::uint64_t rx = 0;
+    while (!s.heldAcks.empty() && s.heldAcks.front().first <= safe) {
+        rx = s.heldAcks.front().first;
+        covered.push_back(std::static_pointer_cast<AckLatch>(std::move(s.heldAcks.front().second)));
+        s.heldAcks.pop_front();
+    }
+    if (covered.empty())
+        return;
+    m_state->inboundAccepted(s, rx, [covered = std::move(covered)](bool durable) {
+        for (const auto &latch : covered) {
+            if (!durable)
+                latch->durable = false;
+        }
+    });
+}
+
+void Hub::discardHeldAcks(Session &s)
+{
+    for (auto &held : s.heldAcks)
+        std::static_pointer_cast<AckLatch>(held.second)->durable = false;
+    s.heldAcks.clear();
+    s.publicationsLanding.clear();
 }
 
 void Hub::oweAck(Connection &c, std::int64_t receivedMs)
@@ -855,8 +994,12 @@ void Hub::dropOverflowed()
     while (!m_overflowed.empty()) {
         Session *s = m_overflowed.back();
         m_overflowed.pop_back();
-        TS_WARN("session %s: more than %d unacked messages, dropping it", qPrintable(s->peer),
-                m_options.sessionBuffer);
+        TS_WARN("session %s: more than %d unacked messages, dropping it (%s; seqs: out %llu, durable %llu, "
+                "sent %llu, oldest unacked %llu)",
+                qPrintable(s->peer), m_options.sessionBuffer, s->connection ? "attached" : "detached",
+                static_cast<unsigned long long>(s->outSeq), static_cast<unsigned long long>(s->durableSeq),
+                static_cast<unsigned long long>(s->sentSeq),
+                static_cast<unsigned long long>(s->unacked.empty() ? 0 : s->unacked.front().seq));
         if (Connection *c = s->connection) {
             c->session = nullptr;
             s->connection = nullptr;
@@ -904,6 +1047,7 @@ void Hub::forget(Session &s, bool fromStore)
         s.connection->session = nullptr;
         s.connection = nullptr;
     }
+    discardHeldAcks(s);
     leaveAllChannels(s);
     m_sessions.erase(s);
 }

@@ -99,6 +99,10 @@ private:
     void completeHello(Connection &c, Session &s, bool resumed, const Tether::Protocol::Hello &hello,
                        const QString &previousNode);
     void createSessionFor(Connection &c, const QString &user, const Tether::Protocol::Hello &hello);
+    // The connection whose hello waits for the store (m_loading), if it is still there.
+    Connection *stillLoading(std::uint64_t id);
+    // Redis mode: loads (claims) the session of hello.sid and resumes it, or makes a new one.
+    void loadAndResume(Connection &c, const Tether::Protocol::Hello &hello, const QString &user);
     // Frames that arrived while the connection's session was being loaded: run them now.
     void replayDeferred(std::uint64_t connectionId);
     // Another node took the session over: let go of our copy (Redis mode).
@@ -110,6 +114,12 @@ private:
     void sendDurable(Session &s);
     // Acknowledges the client's message once the store says it is durable.
     void acceptInbound(Connection &c, Session &s);
+    // Redis mode, sharded: the publication of client seq `seq` landed (or failed) on its
+    // channel's shard; writes the inRx it held back (Session::publicationsLanding).
+    void publicationLanded(const QString &sid, std::uint64_t seq, bool durable);
+    void writeHeldInRx(Session &s);
+    // The session's copy goes: acks still held for it are never sent.
+    void discardHeldAcks(Session &s);
     void scheduleRefreshTick();
     void onMsg(Connection &c, Session &s, const Tether::Protocol::Msg &msg);
     void onAck(Connection &c, Session &s, const Tether::Protocol::Ack &ack);
@@ -143,6 +153,14 @@ private:
     void recoverFromStreams(Session &s, std::function<void(bool lost, bool failed, Missed missed)> resume);
     // Delivers what recoverFromStreams found, then the live backlog; ends the recovery.
     void deliverRecovered(Session &s, Missed &missed);
+    // Redis mode: the fan-out of `ch` to this node was interrupted (pub/sub reconnected, or
+    // followed while it was down): every local subscriber (or only `onlySid`) gets what
+    // the stream holds after its position, each entry once; when the stream lost it, the
+    // session ends with history_lost (the client's next hello gets resumed=false).
+    void catchUp(const QString &ch, const QString &onlySid = {});
+    // The held entries, in stream order per channel, each once (the position decides).
+    void drainBacklog(Session &s);
+    void loseHistory(Session &s, const QString &ch);
     void leaveAllChannels(Session &s);
     void publishMetrics();
 

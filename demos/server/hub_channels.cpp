@@ -7,6 +7,9 @@
 #include "clock.h"
 #include "log.h"
 
+#include <algorithm>
+#include <map>
+
 namespace TetherServer {
 
 using namespace Tether::Protocol;
@@ -60,8 +63,11 @@ void Hub::onSub(Connection &c, Session &s, const Sub &sub)
     // Stream entries are told apart by position (any after the tail read is delivered,
     // once); the rest by the barrier: what was announced before it is not for this sub.
     m_state->whenFollowing(ch, [this, connectionId, requestId, ch, sid, joined] {
-        m_state->readTail(ch, [this, connectionId, requestId, ch, sid, joined](std::optional<StreamPos> tail) {
-            m_state->barrier(ch, [this, connectionId, requestId, ch, sid, joined, tail] {
+        // Not followed yet (pub/sub down): what comes after the tail until it is is read
+        // from the stream (catchUp), by the gap handler or below.
+        const bool live = m_state->following(ch);
+        m_state->readTail(ch, [this, connectionId, requestId, ch, sid, joined, live](std::optional<StreamPos> tail) {
+            m_state->barrier(ch, [this, connectionId, requestId, ch, sid, joined, tail, live] {
                 Session *session = m_sessions.find(sid);
                 if (!session || !session->channels.count(ch))
                     return;
@@ -69,6 +75,8 @@ void Hub::onSub(Connection &c, Session &s, const Sub &sub)
                 if (tail && !session->positions.count(ch)) {
                     session->positions[ch] = *tail;
                     m_state->positionAdvanced(*session, ch, *tail);
+                    if (!live)
+                        catchUp(ch, sid);
                 }
                 if (Connection *conn = connectionById(connectionId); conn && conn->session == session)
                     reply(*conn, requestId, channelResult(ch));
@@ -127,12 +135,19 @@ void Hub::publish(Session *publisher, const Msg &msg, bool reliable)
         body->d = msg.d;
         const QString fromPeer = publisher ? publisher->peer : QString();
         const HistoryEntry entry{body, Metrics::unixMs(), fromPeer};
-        // The publisher's ack waits for the stream entry too (AckLatch).
+        // The publisher's ack waits for the stream entry too (AckLatch), and so does its
+        // stored inRx when the channel is on another shard (Session::publicationsLanding).
         std::shared_ptr<AckLatch> latch = m_ackLatch;
+        const bool gated = publisher && reliable && !m_state->writesOrdered(publisher->sid, name);
+        if (gated)
+            publisher->publicationsLanding.emplace_back(publisher->inRx, Session::Landing::Pending);
         m_state->announce(name, fromPeer, *body, reliable, reliable && m_channels.historyLimit() > 0 ? &entry : nullptr,
-                          [latch](bool durable) {
+                          [this, latch, gated, sid = publisher ? publisher->sid : QString(),
+                           seq = publisher ? publisher->inRx : 0](bool durable) {
                               if (latch && !durable)
                                   latch->durable = false;
+                              if (gated)
+                                  publicationLanded(sid, seq, durable);
                           });
         return;
     }
@@ -178,7 +193,7 @@ void Hub::onRemotePublication(const QString &ch, const QString &fromPeer, const 
                 sendMessage(*c, std::nullopt, *body);
             continue;
         }
-        if (pos && subscriber->recovering) {
+        if (pos && subscriber->holding()) {
             subscriber->backlog.push_back(Session::Held{ch, *pos, body});
             continue;
         }
@@ -187,6 +202,62 @@ void Hub::onRemotePublication(const QString &ch, const QString &fromPeer, const 
         deliverReliable(*subscriber, body, pos ? &*pos : nullptr);
     }
     dropOverflowed();
+}
+
+void Hub::catchUp(const QString &ch, const QString &onlySid)
+{
+    Channel *channel = m_channels.find(ch);
+    if (!channel)
+        return;
+    // One read per distinct position: a node's subscribers of a channel are mostly at the
+    // same entry. Each session then takes what comes after its own position.
+    using Copies = std::vector<std::pair<QString, std::uint64_t>>;   // sid, Session::copy
+    std::map<std::pair<std::string, std::string>, std::pair<StreamPos, Copies>> byPosition;
+    for (Session *s : channel->subscribers) {
+        if (!onlySid.isEmpty() && s->sid != onlySid)
+            continue;
+        const auto at = s->positions.find(ch);
+        if (at == s->positions.end())
+            continue;   // its `sub` is being answered: onSub catches it up from the tail it reads
+        auto &group = byPosition[{at->second.id(), at->second.epoch}];
+        group.first = at->second;
+        group.second.emplace_back(s->sid, s->copy);
+        ++s->catchingUp;
+    }
+    if (byPosition.empty())
+        return;
+    TS_INFO("channel %s: fan-out to this node was interrupted, reading what was published meanwhile (%zu position(s))",
+            qPrintable(ch), byPosition.size());
+    const int limit = std::max(1, streamLength(m_options));
+    for (auto &entry : byPosition) {
+        auto &[from, sids] = entry.second;
+        m_state->readSince(ch, from, limit, [this, ch, sids = std::move(sids)](StateStore::Recovered recovered) {
+            for (const auto &[sid, copy] : sids) {
+                Session *s = m_sessions.find(sid, copy);
+                if (!s)
+                    continue;   // dropped meanwhile (a copy loaded since waits for its own reads)
+                --s->catchingUp;
+                if (recovered.failed) {
+                    evictSession(sid);   // unknown what it missed: it comes back and resumes
+                    continue;
+                }
+                if (recovered.lost) {
+                    loseHistory(*s, ch);
+                    continue;
+                }
+                for (const auto &[pos, missed] : recovered.entries) {
+                    if (missed.peer == s->peer)
+                        continue;   // its own publication
+                    auto body = std::make_shared<Publication>(*missed.body);
+                    body->ch = ch;
+                    s->backlog.push_back(Session::Held{ch, pos, std::move(body)});
+                }
+                if (!s->holding())
+                    drainBacklog(*s);
+            }
+            dropOverflowed();
+        });
+    }
 }
 
 bool Hub::advancePosition(Session &s, const QString &ch, const StreamPos &pos)

@@ -18,6 +18,7 @@
 
 #include <map>
 #include <set>
+#include <utility>
 
 #include <unistd.h>
 
@@ -91,6 +92,7 @@ struct Redis::Shard {
     bool reportedDown = false;   // the outage was logged (once)
     struct Subscription {
         bool confirmed = false;
+        bool interrupted = false;   // messages may have been missed: tell once confirmed
         std::vector<std::function<void()>> waiters;
     };
     std::map<std::string, Subscription> channels;
@@ -417,6 +419,7 @@ void Redis::linkGone(Link &link)
         std::vector<std::function<void()>> waiters;
         for (auto &[channel, subscription] : link.shard->channels) {
             subscription.confirmed = false;
+            subscription.interrupted = true;
             for (auto &waiter : subscription.waiters)
                 waiters.push_back(std::move(waiter));
             subscription.waiters.clear();
@@ -496,9 +499,12 @@ bool Redis::commandArgv(size_t shardIndex, int argc, const char **argv, const si
 void Redis::subscribe(size_t shardIndex, const std::string &channel)
 {
     Shard &shard = *m_shards[shardIndex];
-    if (!shard.channels.emplace(channel, Shard::Subscription{}).second)
+    const auto [added, isNew] = shard.channels.emplace(channel, Shard::Subscription{});
+    if (!isNew)
         return;
     Link &link = shard.sub;
+    if (!link.ac || !link.ready)
+        added->second.interrupted = true;   // followed from now on, heard only from the reconnection
     if (link.ac && link.ready && !shard.unsubscribing.count(channel)) {
         const char *argv[2] = {"SUBSCRIBE", channel.c_str()};
         const size_t lens[2] = {9, channel.size()};
@@ -532,6 +538,13 @@ void Redis::whenSubscribed(size_t shardIndex, const std::string &channel, std::f
         return;
     }
     it->second.waiters.push_back(std::move(then));
+}
+
+bool Redis::subscribed(size_t shardIndex, const std::string &channel) const
+{
+    const Shard &shard = *m_shards[shardIndex];
+    const auto it = shard.channels.find(channel);
+    return it != shard.channels.end() && it->second.confirmed && shard.sub.ready;
 }
 
 void Redis::onReply(redisAsyncContext *, void *replyPtr, void *privdata)
@@ -607,9 +620,12 @@ void Redis::onSubReply(redisAsyncContext *, void *replyPtr, void *privdata)
         if (it == link->shard->channels.end() || link->shard->unsubscribing.count(channel))
             return;
         it->second.confirmed = true;
+        const bool interrupted = std::exchange(it->second.interrupted, false);
         std::vector<std::function<void()>> waiters = std::move(it->second.waiters);
         it->second.waiters.clear();   // before running them: they may unsubscribe
         releaseWaiters(std::move(waiters));
+        if (interrupted && link->owner->m_onResubscribed)
+            link->owner->m_onResubscribed(link->shard->index, channel);
         return;
     }
     if (kind != "message")

@@ -75,6 +75,10 @@ public:
     using MessageHandler = std::function<void(size_t shard, const std::string &channel, const std::string &payload)>;
     // A shard went down (false) or came back (true).
     using StateHandler = std::function<void(size_t shard, bool up)>;
+    // A channel's subscription is confirmed again after an interruption (the subscriber
+    // connection was lost, or it was subscribed while that connection was down): what was
+    // published on it meanwhile never reached us.
+    using ResubscribedHandler = std::function<void(size_t shard, const std::string &channel)>;
 
     static constexpr std::int64_t kReconnectMs = 500;
     static constexpr std::int64_t kReplyTimeoutMs = 3000;
@@ -88,6 +92,7 @@ public:
 
     void setMessageHandler(MessageHandler handler) { m_onMessage = std::move(handler); }
     void setStateHandler(StateHandler handler) { m_onState = std::move(handler); }
+    void setResubscribedHandler(ResubscribedHandler handler) { m_onResubscribed = std::move(handler); }
     // Runs before any `cmd` connection writes its pipelined commands (see above).
     void setFlushHandler(std::function<void()> handler) { m_onFlush = std::move(handler); }
     // The metrics counters (`redis*`) updated as replies arrive; none by default.
@@ -118,6 +123,8 @@ public:
     // Runs `then` once Redis confirmed the subscription (so a message published from now on
     // reaches us), or at once when it cannot be confirmed (link down, not subscribed).
     void whenSubscribed(size_t shard, const std::string &channel, std::function<void()> then);
+    // True while Redis confirmed the subscription on the current connection.
+    bool subscribed(size_t shard, const std::string &channel) const;
 
     // Replies received, and the summed time they waited (for metrics).
     std::uint64_t repliesReceived() const { return m_replies; }
@@ -156,6 +163,7 @@ private:
     lws_vhost *m_vhost = nullptr;
     MessageHandler m_onMessage;
     StateHandler m_onState;
+    ResubscribedHandler m_onResubscribed;
     std::function<void()> m_onFlush;
     Counters *m_counters = nullptr;
     std::deque<Script> m_scripts;   // stable addresses

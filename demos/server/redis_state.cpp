@@ -110,12 +110,38 @@ void finishAll(const std::vector<StateStore::Done> &dones, const redisReply *rep
     }
 }
 
-bool isFenced(const redisReply *reply)
+// ... and when the session is gone from Redis (expired, deleted, lost with a Redis).
+constexpr const char *kGone = "TETHERGONE session not in Redis";
+
+bool replyStartsWith(const redisReply *reply, const std::string &prefix)
 {
-    static const std::string prefix = "TETHERFENCED";
     return reply && reply->type == REDIS_REPLY_ERROR && size_t(reply->len) >= prefix.size()
            && std::equal(prefix.begin(), prefix.end(), reply->str);
 }
+bool isFenced(const redisReply *reply) { return replyStartsWith(reply, "TETHERFENCED"); }
+bool isGone(const redisReply *reply) { return replyStartsWith(reply, "TETHERGONE"); }
+
+// The keys of a session, in the order the fenced script gets them (KEYS[1..5]).
+const char *const kSessionSuffixes[] = {"", ":out", ":nacks", ":subs", ":pos"};
+
+// Runs a session's writes of one loop turn only while `node` names this node: a node that
+// lost the session (another node claimed it while this one was frozen, cut off, or not
+// told yet) has its late writes refused here, atomically with the check.
+// KEYS: the session's keys (kSessionSuffixes). ARGV: node, then per command its word
+// count, name, key index (1..5) and arguments.
+const std::string kSessionWriteScript =
+        "local owner = redis.call('HGET', KEYS[1], 'node') "
+        "if owner == false then return redis.error_reply('" + std::string(kGone) + "') end "
+        "if owner ~= ARGV[1] then return redis.error_reply('" + std::string(kFenced) + "') end "
+        "local i = 2 "
+        "while i <= #ARGV do "
+        "local n = tonumber(ARGV[i]) "
+        "local command = {ARGV[i + 1], KEYS[tonumber(ARGV[i + 2])]} "
+        "for j = 3, n do command[j] = ARGV[i + j] end "
+        "redis.call(unpack(command)) "
+        "i = i + n + 1 "
+        "end "
+        "return 1";
 
 // While attached the keys outlive a refresh period by a whole --session-ttl, so a session
 // of a node that died is kept at least --session-ttl after its last refresh.
@@ -228,6 +254,16 @@ std::optional<QCborArray> decodeArray(const redisReply *item, qsizetype size)
 
 QString text(const std::string &utf8) { return QString::fromUtf8(utf8.data(), qsizetype(utf8.size())); }
 
+// The channel name in a fan-out pub/sub channel "tether:{c:CH}:pub", nullopt for others.
+std::optional<std::string> fanOutChannel(const std::string &channel)
+{
+    static const std::string prefix = "tether:{c:", suffix = "}:pub";
+    if (channel.size() <= prefix.size() + suffix.size() || channel.compare(0, prefix.size(), prefix) != 0
+        || channel.compare(channel.size() - suffix.size(), suffix.size(), suffix) != 0)
+        return std::nullopt;
+    return channel.substr(prefix.size(), channel.size() - prefix.size() - suffix.size());
+}
+
 struct LoadJob {
     QString sid;
     bool unavailable = false;
@@ -256,7 +292,8 @@ RedisState::RedisState(const Options &options, Redis &redis, TimerQueue &timers)
       m_nodeChannel(nodeKey(options.nodeId)),
       m_announceScript(redis.addScript(kAnnounceScript)),
       m_deliverScript(redis.addScript(kDeliverScript)),
-      m_claimScript(redis.addScript(kClaimScript))
+      m_claimScript(redis.addScript(kClaimScript)),
+      m_sessionWriteScript(redis.addScript(kSessionWriteScript))
 {
     m_redis.setMessageHandler(
         [this](size_t shard, const std::string &channel, const std::string &payload) { onMessage(shard, channel, payload); });
@@ -267,6 +304,10 @@ RedisState::RedisState(const Options &options, Redis &redis, TimerQueue &timers)
             releaseBarriers(shard);
             flushBatches();   // no writable callback will come: they fail now
         }
+    });
+    m_redis.setResubscribedHandler([this](size_t, const std::string &channel) {
+        if (const auto name = fanOutChannel(channel); name && m_onGap)
+            m_onGap(text(*name));
     });
     m_redis.setFlushHandler([this] { flushBatches(); });
 }
@@ -297,10 +338,8 @@ void RedisState::heartbeat()
 
 void RedisState::onMessage(size_t, const std::string &channel, const std::string &payload)
 {
-    static const std::string pubPrefix = "tether:{c:", pubSuffix = "}:pub";
-    if (channel.size() > pubPrefix.size() + pubSuffix.size() && channel.compare(0, pubPrefix.size(), pubPrefix) == 0
-        && channel.compare(channel.size() - pubSuffix.size(), pubSuffix.size(), pubSuffix) == 0) {
-        onPublication(channel.substr(pubPrefix.size(), channel.size() - pubPrefix.size() - pubSuffix.size()), payload);
+    if (const auto name = fanOutChannel(channel)) {
+        onPublication(*name, payload);
         return;
     }
     if (channel != m_nodeChannel)
@@ -463,6 +502,12 @@ void RedisState::whenFollowing(const QString &ch, std::function<void()> then)
     m_redis.whenSubscribed(shardOf(channel), channel, std::move(then));
 }
 
+bool RedisState::following(const QString &ch) const
+{
+    const std::string channel = channelKey(ch) + ":pub";
+    return m_redis.subscribed(shardOf(channel), channel);
+}
+
 void RedisState::barrier(const QString &ch, std::function<void()> then)
 {
     // Published to ourselves on the channel's shard, from the connection that publishes
@@ -547,15 +592,13 @@ void RedisState::announce(const QString &ch, const QString &fromPeer, const Publ
 
 void RedisState::positionAdvanced(const Session &s, const QString &ch, const StreamPos &pos)
 {
-    const std::string key = sessionKey(s.sid) + ":pos";
-    send(key, {"HSET", key, ch.toStdString(), pos.id() + " " + pos.epoch});
-    send(key, {"PEXPIRE", key, number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)))});
+    fenced(s, {"HSET", ":pos", ch.toStdString(), pos.id() + " " + pos.epoch});
+    fenced(s, {"PEXPIRE", ":pos", number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)))});
 }
 
 void RedisState::positionDropped(const Session &s, const QString &ch)
 {
-    const std::string key = sessionKey(s.sid) + ":pos";
-    send(key, {"HDEL", key, ch.toStdString()});
+    fenced(s, {"HDEL", ":pos", ch.toStdString()});
 }
 
 namespace {
@@ -845,10 +888,38 @@ void RedisState::script(const std::string &routingKey, const Redis::Script &scri
 
 void RedisState::expireSession(const Session &s, std::int64_t ttlMs)
 {
-    const std::string key = sessionKey(s.sid);
     const std::string ttl = number(std::uint64_t(ttlMs));
-    for (const char *suffix : {"", ":out", ":nacks", ":subs", ":pos"})
-        send(key, {"PEXPIRE", key + suffix, ttl});
+    for (const char *suffix : kSessionSuffixes)
+        fenced(s, {"PEXPIRE", suffix, ttl});
+}
+
+void RedisState::fenced(const Session &s, std::vector<std::string> command, Done done)
+{
+    SessionBatch &batch = sessionBatch(s);
+    size_t index = 0;
+    while (index < std::size(kSessionSuffixes) && command[1] != kSessionSuffixes[index])
+        ++index;
+    batch.writes.push_back(number(command.size()));
+    batch.writes.push_back(std::move(command[0]));
+    batch.writes.push_back(number(index + 1));
+    for (size_t i = 2; i < command.size(); ++i)
+        batch.writes.push_back(std::move(command[i]));
+    if (done)
+        batch.inRxDones.push_back(std::move(done));
+    if (!batch.flushRequested)   // the shard is down: fails at once
+        flushTag(batch.tag);
+}
+
+void RedisState::confirmOwner(const QString &sid, std::function<void(Ownership)> done)
+{
+    const std::string key = sessionKey(sid);
+    send(key, {"HGET", key, "node"}, [this, done = std::move(done)](redisReply *reply) {
+        std::string owner;
+        if (!reply || reply->type == REDIS_REPLY_ERROR)
+            done(Ownership::Unavailable);
+        else
+            done(replyString(reply, owner) && owner == m_options.nodeId ? Ownership::Owned : Ownership::NotOwned);
+    });
 }
 
 
@@ -862,8 +933,9 @@ void RedisState::sessionCreated(const Session &s)
 
 void RedisState::sessionAttached(const Session &s, const QString &previousNode)
 {
+    // `node` is this node's already (the load claimed it, or confirmOwner saw it): the
+    // writes below are fenced like every other.
     const std::string key = sessionKey(s.sid);
-    send(key, {"HSET", key, "node", m_options.nodeId});
     expireSession(s, attachedTtl(m_options));
     if (!previousNode.isEmpty() && previousNode != m_node)
         send(key, {"PUBLISH", nodeKey(previousNode.toStdString()), "take " + s.sid.toStdString()});
@@ -873,16 +945,16 @@ void RedisState::sessionDetached(const Session &s) { expireSession(s, m_options.
 
 void RedisState::sessionForgotten(const Session &s)
 {
-    const std::string key = sessionKey(s.sid);
-    send(key, {"DEL", key, key + ":out", key + ":nacks", key + ":subs", key + ":pos"});
+    // The hash last: the fence reads it.
+    for (const char *suffix : {":out", ":nacks", ":subs", ":pos", ""})
+        fenced(s, {"DEL", suffix});
 }
 
 void RedisState::nackRemembered(const Session &s, const Nack &nack)
 {
-    const std::string key = sessionKey(s.sid) + ":nacks";
-    send(key, {"RPUSH", key, cbor(QCborArray{qint64(nack.seq), nack.err.code, nack.err.msg})});
-    send(key, {"LTRIM", key, "-" + number(kNackMemory), "-1"});
-    send(key, {"PEXPIRE", key, number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)))});
+    fenced(s, {"RPUSH", ":nacks", cbor(QCborArray{qint64(nack.seq), nack.err.code, nack.err.msg})});
+    fenced(s, {"LTRIM", ":nacks", "-" + number(kNackMemory), "-1"});
+    fenced(s, {"PEXPIRE", ":nacks", number(std::uint64_t(s.detached ? m_options.sessionTtlMs : attachedTtl(m_options)))});
 }
 
 RedisState::SessionBatch &RedisState::sessionBatch(const Session &s)
@@ -890,7 +962,8 @@ RedisState::SessionBatch &RedisState::sessionBatch(const Session &s)
     const std::string key = sessionKey(s.sid);
     const std::string tag = hashTag(key);
     auto it = m_sessionBatches.find(tag);
-    if (it != m_sessionBatches.end() && it->second.dones.size() + it->second.inRxDones.size() >= kMaxBatch) {
+    if (it != m_sessionBatches.end()
+        && (it->second.dones.size() + it->second.inRxDones.size() >= kMaxBatch || it->second.writes.size() >= 8 * kMaxBatch)) {
         flushTag(tag);
         it = m_sessionBatches.end();
     }
@@ -921,11 +994,11 @@ void RedisState::outboundQueued(const Session &s, const OutboundMessage &m, cons
         flushTag(batch.tag);
 }
 
-void RedisState::inboundAccepted(const Session &s, Done done)
+void RedisState::inboundAccepted(const Session &s, std::uint64_t rx, Done done)
 {
-    // The loop turn's last inRx of the session is the one written: one HSET for all.
+    // The loop turn's highest inRx of the session is the one written: one HSET for all.
     SessionBatch &batch = sessionBatch(s);
-    batch.inRx = number(s.inRx);
+    batch.inRx = std::max(batch.inRx.value_or(0), rx);
     batch.inRxDones.push_back(std::move(done));
     if (!batch.flushRequested)
         flushTag(batch.tag);
@@ -989,8 +1062,29 @@ void RedisState::issue(ChannelBatch batch)
 void RedisState::issue(SessionBatch batch)
 {
     --m_inFlight;
-    if (!batch.inRx.empty()) {
-        send(batch.key, {"HSET", batch.key, "inRx", std::move(batch.inRx)}, [dones = std::move(batch.inRxDones)](redisReply *reply) { finishAll(dones, reply); });
+    if (batch.inRx || !batch.writes.empty()) {
+        std::vector<std::string> keys;
+        for (const char *suffix : kSessionSuffixes)
+            keys.push_back(batch.key + suffix);
+        std::vector<std::string> args{m_options.nodeId};
+        if (batch.inRx) {
+            for (const char *word : {"4", "HSET", "1", "inRx"})
+                args.emplace_back(word);
+            args.push_back(number(*batch.inRx));
+        }
+        for (std::string &word : batch.writes)
+            args.push_back(std::move(word));
+        script(batch.key, m_sessionWriteScript, keys, args,
+               [this, sid = batch.sid, dones = std::move(batch.inRxDones)](redisReply *reply) {
+                   if (isFenced(reply) || isGone(reply)) {
+                       // Never silent: the write did not happen, the client must not think it did.
+                       TS_WARN("redis: session %s: write refused, %s; closing its connection here", qPrintable(sid),
+                               isFenced(reply) ? "another node owns it now (stale owner)" : "it is gone from Redis");
+                       if (const auto &handler = isFenced(reply) ? m_onTakeover : m_onGone)
+                           handler(sid);
+                   }
+                   finishAll(dones, reply);
+               });
     }
     if (batch.dones.empty())
         return;
@@ -1021,16 +1115,14 @@ void RedisState::issue(SessionBatch batch)
 void RedisState::acknowledged(const Session &s, std::uint64_t upTo)
 {
     // By seq, not by count: idempotent, and right even if a write in between failed.
-    const std::string out = sessionKey(s.sid) + ":out";
-    send(out, {"ZREMRANGEBYSCORE", out, "-inf", number(upTo)});
+    fenced(s, {"ZREMRANGEBYSCORE", ":out", "-inf", number(upTo)});
 }
 
 void RedisState::subscriptionChanged(const Session &s, const QString &ch, bool subscribed)
 {
-    const std::string subs = sessionKey(s.sid) + ":subs";
-    send(subs, {subscribed ? "SADD" : "SREM", subs, ch.toStdString()});
+    fenced(s, {subscribed ? "SADD" : "SREM", ":subs", ch.toStdString()});
     if (subscribed)
-        send(subs, {"PEXPIRE", subs, number(std::uint64_t(attachedTtl(m_options)))});
+        fenced(s, {"PEXPIRE", ":subs", number(std::uint64_t(attachedTtl(m_options)))});
 }
 
 void RedisState::refreshAttached(const std::vector<const Session *> &attached)
@@ -1045,6 +1137,8 @@ void RedisState::loadSession(const QString &sid, const QString &user, LoadDone d
         done(Loaded{});
         return;
     }
+    // (The claim below is issued after the pending writes of a copy this node dropped:
+    // script() sends the session's batch first.)
     const std::string key = sessionKey(sid);
     auto job = std::make_shared<LoadJob>();
     job->sid = sid;

@@ -19,6 +19,7 @@
 
 #include <functional>
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <set>
 #include <unordered_map>
@@ -29,8 +30,11 @@ class RedisState final : public StateStore {
 public:
     RedisState(const Options &options, Redis &redis, TimerQueue &timers);
 
-    // A node asked us to let go of a session (it is attached there now).
+    // A node asked us to let go of a session (it is attached there now), or a write of ours
+    // was refused because another node owns it now (fencing).
     void setTakeoverHandler(std::function<void(const QString &sid)> handler) { m_onTakeover = std::move(handler); }
+    // A write was refused because the session is gone from Redis (expired, deleted).
+    void setGoneHandler(std::function<void(const QString &sid)> handler) { m_onGone = std::move(handler); }
     // Starts the node heartbeat and subscribes to this node's control channel.
     void start();
 
@@ -40,11 +44,16 @@ public:
     QString nodeId() const override { return m_node; }
 
     void loadSession(const QString &sid, const QString &user, LoadDone done) override;
+    void confirmOwner(const QString &sid, std::function<void(Ownership)> done) override;
     void sessionCreated(const Session &s) override;
     void sessionAttached(const Session &s, const QString &previousNode) override;
     void sessionDetached(const Session &s) override;
     void sessionForgotten(const Session &s) override;
-    void inboundAccepted(const Session &s, Done done) override;
+    void inboundAccepted(const Session &s, std::uint64_t rx, Done done) override;
+    bool writesOrdered(const QString &sid, const QString &ch) const override
+    {
+        return shardOf(sessionKey(sid)) == shardOf(channelKey(ch));
+    }
     void nackRemembered(const Session &s, const Tether::Protocol::Nack &nack) override;
     void outboundQueued(const Session &s, const OutboundMessage &m, const StreamPos *pos, Done done) override;
     void acknowledged(const Session &s, std::uint64_t upTo) override;
@@ -52,6 +61,7 @@ public:
     void refreshAttached(const std::vector<const Session *> &attached) override;
     void follow(const QString &ch, bool on) override;
     void whenFollowing(const QString &ch, std::function<void()> then) override;
+    bool following(const QString &ch) const override;
     void barrier(const QString &ch, std::function<void()> then) override;
     void announce(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable,
                   const HistoryEntry *history, Done done) override;
@@ -68,6 +78,9 @@ public:
     using RemoteHandler = std::function<void(const QString &ch, const QString &fromPeer, PublicationPtr body, bool reliable,
                                              const std::optional<StreamPos> &pos)>;
     void setRemoteHandler(RemoteHandler handler) { m_onRemote = std::move(handler); }
+    // The fan-out of `ch` to this node was interrupted and is back (pub/sub reconnected):
+    // the publications in between must be read from the stream.
+    void setGapHandler(std::function<void(const QString &ch)> handler) { m_onGap = std::move(handler); }
 
     // Key names (also used by the tests through README.md).
     static std::string sessionKey(const QString &sid) { return "tether:{s:" + sid.toStdString() + "}"; }
@@ -81,6 +94,10 @@ private:
     void script(const std::string &routingKey, const Redis::Script &script, std::vector<std::string> keys,
                 std::vector<std::string> args, Redis::Callback callback = {}, bool retry = true);
     void expireSession(const Session &s, std::int64_t ttlMs);
+    // Session writes, fenced (README.md, "Fencing"): join the session's batch of the loop
+    // turn, issued as one script that runs them only while this node owns the session.
+    // `command` is [NAME, KEY SUFFIX, ARGS...] on one of the session's keys.
+    void fenced(const Session &s, std::vector<std::string> command, Done done = {});
     void heartbeat();
     void beat(size_t shard);
     void onMessage(size_t shard, const std::string &channel, const std::string &payload);
@@ -104,8 +121,9 @@ private:
         std::string tag;
         QString sid;
         bool flushRequested = false;        // false: the shard is down, issued at once
-        std::string inRx;                   // the last inRx of the turn ("" = none)
-        std::vector<Done> inRxDones;
+        std::optional<std::uint64_t> inRx;  // the highest inRx of the turn (one HSET for all)
+        std::vector<std::string> writes;    // fenced(): per command its word count, name, key index, args
+        std::vector<Done> inRxDones;        // and those of `writes`
         std::string ttl;
         std::string outSeq;
         std::vector<std::string> owed;      // per delivery: seq, owed entry
@@ -126,12 +144,15 @@ private:
     const Redis::Script &m_announceScript;
     const Redis::Script &m_deliverScript;
     const Redis::Script &m_claimScript;
+    const Redis::Script &m_sessionWriteScript;
     size_t m_inFlight = 0;
     std::unordered_map<std::string, ChannelBatch> m_channelBatches;
     std::unordered_map<std::string, SessionBatch> m_sessionBatches;
     std::set<QString> m_followed;   // channels with subscribers on this node
     std::function<void(const QString &)> m_onTakeover;
+    std::function<void(const QString &)> m_onGone;
     RemoteHandler m_onRemote;
+    std::function<void(const QString &)> m_onGap;
     std::uint64_t m_nextBarrier = 1;
     std::map<std::uint64_t, std::pair<size_t, std::function<void()>>> m_barriers;   // token -> shard, then
     void releaseBarriers(std::optional<size_t> shard);

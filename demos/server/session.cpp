@@ -50,6 +50,7 @@ size_t Session::acknowledge(std::uint64_t upTo)
 Session &SessionStore::adopt(std::unique_ptr<Session> session, double rate, double burst, std::int64_t nowMs)
 {
     session->bucket = TokenBucket(rate, burst, nowMs);
+    session->copy = m_nextCopy++;
     Session &ref = *session;
     const QString sid = session->sid;
     m_sessions[sid] = std::move(session);
@@ -68,6 +69,7 @@ Session &SessionStore::create(QString user, double rate, double burst, std::int6
                                          : QStringLiteral("p%1-%2").arg(peerPrefix).arg(m_nextPeer++);
     session->user = std::move(user);
     session->bucket = TokenBucket(rate, burst, nowMs);
+    session->copy = m_nextCopy++;
     Session &ref = *session;
     m_sessions.emplace(sid, std::move(session));
     return ref;
@@ -77,6 +79,12 @@ Session *SessionStore::find(const QString &sid)
 {
     const auto it = m_sessions.find(sid);
     return it == m_sessions.end() ? nullptr : it->second.get();
+}
+
+Session *SessionStore::find(const QString &sid, std::uint64_t copy)
+{
+    Session *s = find(sid);
+    return s && s->copy == copy ? s : nullptr;
 }
 
 void SessionStore::erase(Session &session)

@@ -60,6 +60,9 @@ struct StreamPos {
 
 struct Session {
     QString sid;
+    // This node's copy of the session: a copy dropped and loaded again is another one (a
+    // read issued for the first must not count for the second).
+    std::uint64_t copy = 0;
     QString peer;
     QString user;                 // empty when auth is off
     Connection *connection = nullptr;
@@ -71,6 +74,15 @@ struct Session {
     // (which the SDK refuses).
     std::uint64_t durableRx = 0;
     std::deque<Tether::Protocol::Nack> nacks;   // ascending seq, within the last kNackMemory
+    // Redis mode, sharded: client seqs whose publication went to another shard than the
+    // session's, until its stream entry landed (ascending). The stored inRx never passes a
+    // pending or failed one: a resume elsewhere would take that seq as received
+    // (welcome.rx, the client drops it) while its publication was never written.
+    enum class Landing { Pending, Landed, Failed };
+    std::deque<std::pair<std::uint64_t, Landing>> publicationsLanding;
+    // The acks held meanwhile (Hub::AckLatch, by the inRx they wait for), released by the
+    // inRx write that covers them.
+    std::deque<std::pair<std::uint64_t, std::shared_ptr<void>>> heldAcks;
 
     std::uint64_t outSeq = 0;
     std::deque<OutboundMessage> unacked;         // ascending seq
@@ -92,6 +104,13 @@ struct Session {
     // position past entries the recovery read has still to deliver (which it would then
     // skip as already delivered).
     bool recovering = false;
+    // Redis mode: catch-up reads in flight (Hub::catchUp: this node's fan-out of a channel
+    // was interrupted); live entries are held meanwhile for the same reason.
+    unsigned catchingUp = 0;
+    // A catch-up found this channel's stream lost while the session was recovering: its
+    // resume ends with resumed=false.
+    QString historyLostOn;
+    bool holding() const { return recovering || catchingUp > 0; }
     struct Held {
         QString ch;
         StreamPos pos;
@@ -116,6 +135,8 @@ public:
     // A session loaded from the state store (resumed here, made on another node).
     Session &adopt(std::unique_ptr<Session> session, double rate, double burst, std::int64_t nowMs);
     Session *find(const QString &sid);
+    // That copy of it (Session::copy), or nullptr.
+    Session *find(const QString &sid, std::uint64_t copy);
     void erase(Session &session);
 
     void markDetached(Session &session);
@@ -130,6 +151,7 @@ private:
     std::unordered_map<QString, std::unique_ptr<Session>> m_sessions;
     std::list<Session *> m_detached;   // oldest first
     std::uint64_t m_nextPeer = 1;
+    std::uint64_t m_nextCopy = 1;
 };
 
 } // namespace TetherServer

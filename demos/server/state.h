@@ -58,13 +58,22 @@ public:
     // before it is read (Loaded::ownerNode: the node that held it): writes of the previous
     // owner that land later are refused (fencing), so what is read is what it will hold.
     virtual void loadSession(const QString &sid, const QString &user, LoadDone done) = 0;
+    // A session this node holds in memory is resumed here: is it still this node's in the
+    // store (another node may have claimed it meanwhile, unknown to this one)?
+    enum class Ownership { Owned, NotOwned, Unavailable };
+    virtual void confirmOwner(const QString &sid, std::function<void(Ownership)> done) = 0;
     virtual void sessionCreated(const Session &s) = 0;
     // `previousNode`: where it was attached before (empty, or this node): told to let go.
     virtual void sessionAttached(const Session &s, const QString &previousNode) = 0;
     virtual void sessionDetached(const Session &s) = 0;
     virtual void sessionForgotten(const Session &s) = 0;
-    // s.inRx moved (or a duplicate was received): acknowledge once `done` says durable.
-    virtual void inboundAccepted(const Session &s, Done done) = 0;
+    // The session's inbound position is `rx` now (or a duplicate was received): acknowledge
+    // once `done` says durable.
+    virtual void inboundAccepted(const Session &s, std::uint64_t rx, Done done) = 0;
+    // True when a write of the session and one of the channel land in the order they were
+    // issued (same Redis connection). Else the Hub writes the session's inRx only once the
+    // publication it received on `ch` is durable (hub.cpp, publicationLanded).
+    virtual bool writesOrdered(const QString &sid, const QString &ch) const = 0;
     virtual void nackRemembered(const Session &s, const Tether::Protocol::Nack &nack) = 0;
     // `pos`: the stream entry it is (m.body->ch's), recorded as the session's position in
     // the same atomic write, never before the owed entry is (recovery after a resume
@@ -81,6 +90,10 @@ public:
     // Runs `then` once publications on `ch` reach this node (at once if that cannot be
     // known, e.g. Redis is down).
     virtual void whenFollowing(const QString &ch, std::function<void()> then) = 0;
+    // True while publications on `ch` reach this node (its subscription is confirmed). When
+    // it was not, what was published meanwhile is read from the stream once it is again
+    // (Hub::catchUp, told by RedisState's gap handler).
+    virtual bool following(const QString &ch) const = 0;
     // Runs `then` once every publication announced on `ch` before this call reached this
     // node (a marker published behind them came back; at once if Redis is down).
     virtual void barrier(const QString &ch, std::function<void()> then) = 0;
@@ -120,11 +133,13 @@ public:
     size_t inFlight() const override { return 0; }
     QString nodeId() const override { return {}; }
     void loadSession(const QString &, const QString &, LoadDone done) override { done(Loaded{}); }
+    void confirmOwner(const QString &, std::function<void(Ownership)> done) override { done(Ownership::Owned); }
     void sessionCreated(const Session &) override {}
     void sessionAttached(const Session &, const QString &) override {}
     void sessionDetached(const Session &) override {}
     void sessionForgotten(const Session &) override {}
-    void inboundAccepted(const Session &, Done) override {}
+    void inboundAccepted(const Session &, std::uint64_t, Done) override {}
+    bool writesOrdered(const QString &, const QString &) const override { return true; }
     void nackRemembered(const Session &, const Tether::Protocol::Nack &) override {}
     void outboundQueued(const Session &, const OutboundMessage &, const StreamPos *, Done) override {}
     void acknowledged(const Session &, std::uint64_t) override {}
@@ -132,6 +147,7 @@ public:
     void refreshAttached(const std::vector<const Session *> &) override {}
     void follow(const QString &, bool) override {}
     void whenFollowing(const QString &, std::function<void()> then) override { then(); }
+    bool following(const QString &) const override { return true; }
     void barrier(const QString &, std::function<void()> then) override { then(); }
     void announce(const QString &, const QString &, const Publication &, bool, const HistoryEntry *, Done) override {}
     void positionAdvanced(const Session &, const QString &, const StreamPos &) override {}

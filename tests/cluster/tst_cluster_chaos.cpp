@@ -9,6 +9,10 @@
 //     duplicates, in each publisher's order (first occurrences);
 //   - every reconnect resumes its session (`connected(resumed=true)`, no sessionLost).
 //
+// Built twice from this file: tst_cluster_chaos on one Redis, tst_cluster_chaos_shards
+// (TETHER_CHAOS_SHARDS=2) on two redis-server shards, where it also checks that sessions
+// and channels really landed on both (issue 14: "two Redis shards, all of the above").
+//
 // TETHER_CLUSTER_CHAOS_DRY_RUN=1 runs the same clients and ledger against one node in
 // memory mode with no kills: a check of the harness itself while Redis mode is missing
 // (it must pass). =2 kills that memory-mode node too: the ledger must then fail (sessions
@@ -18,6 +22,7 @@
 #include "cluster_support.h"
 
 #include "nginx_process.h"
+#include "redis_process.h"
 #include "server_process.h"
 #include "wait.h"
 
@@ -31,7 +36,12 @@ using namespace Tether::Testing;
 
 namespace {
 
+#ifndef TETHER_CHAOS_SHARDS
+#define TETHER_CHAOS_SHARDS 1
+#endif
+
 constexpr int kNodes = 3;
+constexpr int kShards = TETHER_CHAOS_SHARDS;
 constexpr int kPublishers = 4;                   // (the kill log below prints four)
 constexpr int kSubscribers = 4;
 constexpr int kMessages = 20000;                      // publications in all
@@ -41,7 +51,10 @@ constexpr int kPerTick = 4;                           // per publisher: ~1 600 p
 constexpr int kKillEveryMs = 3000;
 constexpr int kNodeDownMs = 500;
 constexpr int kConvergeMs = 60000;
-const QString kChannel = QStringLiteral("chaos");
+// Publisher p publishes on kChannels[p % 2]; every subscriber follows both. Their hash
+// tags ("c:chaos", "c:chaos-2") fall on different shards when there are two.
+const QStringList kChannels{QStringLiteral("chaos"), QStringLiteral("chaos-2")};
+QString channelOf(int publisher) { return kChannels.at(publisher % kChannels.size()); }
 
 bool dryRun()
 {
@@ -78,7 +91,10 @@ private Q_SLOTS:
         const int nodes = dryRun() ? 1 : kNodes;
         if (!dryRun()) {
             QVERIFY2(!ClusterRedis::binaryPath().isEmpty(), "redis-server is not installed");
-            QVERIFY2(m_redis.start(), qPrintable(m_redis.errorString()));
+            for (int i = 0; i < kShards; ++i) {
+                m_redis.push_back(std::make_unique<ClusterRedis>());
+                QVERIFY2(m_redis.back()->start(), qPrintable(m_redis.back()->errorString()));
+            }
         }
         QList<QPair<QString, quint16>> upstreams;
         for (int i = 0; i < nodes; ++i) {
@@ -96,7 +112,8 @@ private Q_SLOTS:
         m_nginx.stop();
         for (auto &node : m_nodes)
             node->stop();
-        m_redis.stop();
+        for (auto &redis : m_redis)
+            redis->stop();
     }
 
     void killedNodesLoseNothing()
@@ -120,9 +137,11 @@ private Q_SLOTS:
         for (int i = 0; i < kPublishers; ++i)
             publishers.push_back(makePeer(i));
         for (Peer &s : subscribers) {
-            std::unique_ptr<Reply> sub(s.client->subscribe(kChannel));
-            QVERIFY(waitUntil([&] { return sub->isFinished(); }, kWaitMs));
-            QVERIFY2(!sub->error().isError(), qPrintable(sub->error().toString()));
+            for (const QString &channel : kChannels) {
+                std::unique_ptr<Reply> sub(s.client->subscribe(channel));
+                QVERIFY(waitUntil([&] { return sub->isFinished(); }, kWaitMs));
+                QVERIFY2(!sub->error().isError(), qPrintable(sub->error().toString()));
+            }
         }
         for (Peer &p : publishers)
             QVERIFY(waitUntil([&] { return p.rec->connectedCount(1); }, kWaitMs));
@@ -147,7 +166,7 @@ private Q_SLOTS:
                     payload.insert(QStringLiteral("p"), p);
                     payload.insert(QStringLiteral("n"), sent[p]);
                     SendOptions o;
-                    o.channel = kChannel;
+                    o.channel = channelOf(p);
                     o.id = messageId(p, sent[p]);
                     const SendResult r = publishers[p].client->send(QCborValue(payload), o);
                     QVERIFY2(r.isOk(), qPrintable(r.error().toString()));
@@ -160,6 +179,7 @@ private Q_SLOTS:
                 ServerProcess &victim = *m_nodes[size_t(index)];
                 const quint16 port = victim.port();
                 victim.kill();
+                m_nodeLogs[size_t(index)] += victim.stderrTail();
                 // Where each publisher was, to match a loss with a kill.
                 qInfo("%lld ms: node-%d killed; published so far p0..p3: %d %d %d %d", clock.elapsed(), index + 1,
                       sent[0], sent[1], sent[2], sent[3]);
@@ -181,7 +201,7 @@ private Q_SLOTS:
         const auto distinctReceived = [&](const Peer &s) {
             QSet<QString> ids;
             for (const Message &m : std::as_const(s.rec->messages))
-                if (m.channel() == kChannel && m.id().startsWith(QLatin1Char('p')))
+                if (kChannels.contains(m.channel()) && m.id().startsWith(QLatin1Char('p')))
                     ids.insert(m.id());
             return ids.size();
         };
@@ -222,7 +242,7 @@ private Q_SLOTS:
             QSet<QString> seen;
             std::vector<int> lastN(kPublishers, -1);
             for (const Message &m : std::as_const(subscribers[s].rec->messages)) {
-                if (m.channel() != kChannel || !m.id().startsWith(QLatin1Char('p')))
+                if (!kChannels.contains(m.channel()) || !m.id().startsWith(QLatin1Char('p')))
                     continue;  // presence
                 if (seen.contains(m.id())) {
                     ++rawDuplicates;
@@ -231,7 +251,7 @@ private Q_SLOTS:
                 seen.insert(m.id());
                 const int p = int(m.payload().toMap().value(QStringLiteral("p")).toInteger());
                 const int n = int(m.payload().toMap().value(QStringLiteral("n")).toInteger());
-                if (p < 0 || p >= kPublishers || m.id() != messageId(p, n)) {
+                if (p < 0 || p >= kPublishers || m.id() != messageId(p, n) || m.channel() != channelOf(p)) {
                     problem(QStringLiteral("subscriber %1: payload does not match id %2").arg(s).arg(m.id()));
                     continue;
                 }
@@ -273,7 +293,15 @@ private Q_SLOTS:
               "%d sends not delivered, %lld deliveries lost, %lld duplicates removed by id, %llu suppressed by the SDK",
               kMessages, publishMs, kills, reconnects, resumed, sessionsLost, notDelivered, lost, rawDuplicates,
               static_cast<unsigned long long>(duplicatesSuppressed));
+        if (!problems.isEmpty()) {
+            // What the nodes said (warnings and errors: refused writes, lost history,
+            // overflows, malformed state), every incarnation, for whoever debugs it.
+            for (size_t i = 0; i < m_nodes.size(); ++i)
+                qInfo("node-%zu said:\n%s", i + 1, (m_nodeLogs[i] + m_nodes[i]->stderrTail()).right(16 * 1024).constData());
+        }
         QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QLatin1Char('\n'))));
+        if (!dryRun())
+            checkKeysOnEveryShard();
         QVERIFY(converged);
         QCOMPARE(sessionsLost, 0);
         QCOMPARE(resumed, reconnects);
@@ -284,6 +312,22 @@ private Q_SLOTS:
     }
 
 private:
+    // Sessions and channels must have landed on every shard, or "sharded" proves nothing.
+    void checkKeysOnEveryShard()
+    {
+        for (size_t i = 0; i < m_redis.size(); ++i) {
+            const auto count = [&](const QString &pattern) {
+                const QByteArray keys = RedisProcess::cliOn(m_redis[i]->port(), {QStringLiteral("KEYS"), pattern});
+                return keys.isEmpty() ? 0 : int(keys.count('\n')) + 1;
+            };
+            const int sessions = count(QStringLiteral("tether:{s:*}"));
+            const int streams = count(QStringLiteral("tether:{c:*}:h"));
+            qInfo("shard %zu: %d sessions, %d channel streams", i, sessions, streams);
+            QVERIFY2(sessions > 0, qPrintable(QStringLiteral("no session keys on shard %1").arg(i)));
+            QVERIFY2(streams > 0 || m_redis.size() == 1, qPrintable(QStringLiteral("no channel stream on shard %1").arg(i)));
+        }
+    }
+
     // Memory mode for the dry runs; else Redis mode as node-<index+1>[.<incarnation>].
     QStringList nodeArgs(int index, int incarnation) const
     {
@@ -292,11 +336,15 @@ private:
         QString id = QStringLiteral("node-%1").arg(index + 1);
         if (incarnation > 1)
             id += QStringLiteral(".%1").arg(incarnation);
-        return {QStringLiteral("--redis"), m_redis.url(), QStringLiteral("--node-id"), id};
+        QStringList args;
+        for (const auto &redis : m_redis)
+            args << QStringLiteral("--redis") << redis->url();
+        return args << QStringLiteral("--node-id") << id;
     }
 
-    ClusterRedis m_redis;
+    std::vector<std::unique_ptr<ClusterRedis>> m_redis;   // the shards
     std::vector<std::unique_ptr<ServerProcess>> m_nodes;
+    QByteArray m_nodeLogs[kNodes];   // stderr of the killed incarnations
     NginxProcess m_nginx;
 };
 

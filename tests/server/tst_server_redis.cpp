@@ -11,6 +11,7 @@
 #include "conformance.h"
 #include "redis_process.h"
 
+#include <csignal>
 #include <QtNetwork/QTcpSocket>
 
 using namespace Conformance;
@@ -75,6 +76,21 @@ QString expectRefusal(RawClient &c, const QUrl &url, const QString &code, int cl
     if (!uintField(*error, QLatin1StringView("retryAfter")))
         return QStringLiteral("no retryAfter in ") + QString::fromUtf8(describe(*error));
     return expectClose(c, closeCode, kWaitMs);
+}
+
+// Everything Redis holds for a session (but its TTLs), to see that a refused write changed
+// nothing.
+QByteArray sessionDump(const RedisProcess &redis, const QString &sid)
+{
+    const QString key = QStringLiteral("tether:{s:%1}").arg(sid);
+    QByteArray dump;
+    for (const QStringList &read : {QStringList{QStringLiteral("HGETALL"), key},
+                                    QStringList{QStringLiteral("ZRANGE"), key + QStringLiteral(":out"), QStringLiteral("0"), QStringLiteral("-1")},
+                                    QStringList{QStringLiteral("LRANGE"), key + QStringLiteral(":nacks"), QStringLiteral("0"), QStringLiteral("-1")},
+                                    QStringList{QStringLiteral("SORT"), key + QStringLiteral(":subs"), QStringLiteral("ALPHA")},
+                                    QStringList{QStringLiteral("HGETALL"), key + QStringLiteral(":pos")}})
+        dump += read.join(QLatin1Char(' ')).toUtf8() + ":\n" + redis.cli(read) + "\n";
+    return dump;
 }
 
 // One sample of the node's GET /metrics (-1 when absent or unreachable).
@@ -585,6 +601,269 @@ private Q_SLOTS:
         QCOMPARE(boolField(second, QLatin1StringView("resumed")), false);
         QVERIFY(sidOf(second) != sidOf(welcome));
         CHECK_OK(sendReliable(x2, 1, QCborValue(1)));
+    }
+
+    // Another node claimed the session (its `node` field names b) and this node was never
+    // told: each kind of write it still makes for the session is refused by the fence (one
+    // script with the check), logged, and its connection gets session_taken + 4409 (a close
+    // or a drop has no connection left to close). Nothing of the session changes in Redis.
+    void staleOwnerWritesAreRefused_data()
+    {
+        QTest::addColumn<QString>("write");
+        for (const char *write : {"inRx", "nack", "ack", "sub", "unsub", "forget", "detach"})
+            QTest::addRow("%s", write) << QString::fromLatin1(write);
+    }
+    void staleOwnerWritesAreRefused()
+    {
+        QFETCH(QString, write);
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), {QStringLiteral("--ack-delay"), QStringLiteral("0")}));
+        START_SERVER(a);
+        RawClient c;
+        QCborMap welcome;
+        CHECK_OK(openSession(c, a.url(), Codec::Json, &welcome));
+        CHECK_OK(subscribe(c, QStringLiteral("room")));
+        CHECK_OK(sendReliable(c, 1, QCborValue(1)));
+        QList<QCborMap> pushed;
+        CHECK_OK(pushAndCollect(c, 3, &pushed));
+        QVERIFY(c.expectSilence(100));   // every write of a's has landed
+        const QString key = QStringLiteral("tether:{s:%1}").arg(sidOf(welcome));
+        redis.cli({QStringLiteral("HSET"), key, QStringLiteral("node"), QStringLiteral("b")});
+        const QByteArray before = sessionDump(redis, sidOf(welcome));
+
+        bool closesConnection = true;
+        if (write == QLatin1String("inRx")) {
+            c.sendFrame(msgFrame(2, QCborValue(2)));
+        } else if (write == QLatin1String("nack")) {
+            c.sendFrame(msgFrame(2, QCborValue(2), QStringLiteral("n2"), QStringLiteral("metrics")));   // read-only
+        } else if (write == QLatin1String("ack")) {
+            c.sendFrame(ackFrame(2));
+        } else if (write == QLatin1String("sub")) {
+            c.sendFrame(subFrame(7, QStringLiteral("other")));
+        } else if (write == QLatin1String("unsub")) {
+            c.sendFrame(unsubFrame(7, QStringLiteral("room")));
+        } else if (write == QLatin1String("forget")) {
+            c.close(QWebSocketProtocol::CloseCodeNormal);   // the app is done: the keys would go
+            closesConnection = false;
+        } else {
+            c.abort();   // detached: its TTL would be shortened
+            closesConnection = false;
+        }
+        if (closesConnection)
+            CHECK_OK(expectErrorThenClose(c, QStringLiteral("session_taken"), 4409, kWaitMs));
+        QVERIFY2(waitUntil([&] { return a.stderrTail().contains("write refused"); }, kWaitMs), a.stderrTail().constData());
+        QCOMPARE(sessionDump(redis, sidOf(welcome)), before);
+        QVERIFY(a.isRunning());
+        RawClient other;   // the node goes on serving
+        CHECK_OK(openSession(other, a.url(), Codec::Json));
+        CHECK_OK(sendReliable(other, 1, QCborValue(1)));
+    }
+
+    // The session is taken over on b while a is frozen (SIGSTOP): what its client sent a
+    // meanwhile is processed when a runs again, and those late writes must not land. With
+    // the `take` a was sent lost (a's pub/sub link killed meanwhile), only the fence stops
+    // them; with it pending, whichever a reads first. Either way a's client gets 4409 and
+    // b's acknowledged messages stay as b wrote them.
+    void frozenOwnerLosesTheSession_data()
+    {
+        QTest::addColumn<bool>("takeLost");
+        QTest::addRow("take message lost") << true;
+        QTest::addRow("take message pending") << false;
+    }
+    void frozenOwnerLosesTheSession()
+    {
+        QFETCH(bool, takeLost);
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        const QStringList fast{QStringLiteral("--ack-delay"), QStringLiteral("0")};
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), fast));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b"), fast));
+        START_SERVER(a);
+        START_SERVER(b);
+        RawClient c1;
+        QCborMap welcome;
+        CHECK_OK(openSession(c1, a.url(), Codec::Json, &welcome));
+        for (quint64 seq = 1; seq <= 3; ++seq)
+            CHECK_OK(sendReliable(c1, seq, QCborValue(qint64(seq))));
+        QList<QCborMap> pushed;
+        CHECK_OK(pushAndCollect(c1, 2, &pushed));
+        QVERIFY(c1.expectSilence(100));
+
+        QCOMPARE(::kill(pid_t(a.pid()), SIGSTOP), 0);
+        // Sent to a while it is frozen: it reads them when it runs again.
+        c1.sendFrame(msgFrame(4, QCborValue(QStringLiteral("late 4"))));
+        c1.sendFrame(msgFrame(5, QCborValue(QStringLiteral("late 5"))));
+        c1.sendFrame(ackFrame(2));
+        if (takeLost) {
+            // b's link goes too: it refuses sessions until it has reconnected (a, frozen, cannot).
+            redis.cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"), QStringLiteral("pubsub")});
+            QVERIFY2(waitUntil([&] { return b.stderrTail().contains("reachable again"); }, kWaitMs), b.stderrTail().constData());
+        }
+        RawClient c2;
+        QCborMap resumed;
+        CHECK_OK(openSession(c2, b.url(), Codec::Json, &resumed, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(resumed, QLatin1StringView("resumed")), true);
+        QCOMPARE(uintField(resumed, QLatin1StringView("rx")), quint64(3));
+        CHECK_OK(expectRetransmission(c2, pushed, 1, 2));
+        for (quint64 seq = 4; seq <= 6; ++seq)
+            CHECK_OK(sendReliable(c2, seq, QCborValue(QStringLiteral("b %1").arg(seq))));
+        const QString key = QStringLiteral("tether:{s:%1}").arg(sidOf(welcome));
+        const QByteArray before = sessionDump(redis, sidOf(welcome));
+        QCOMPARE(redis.cli({QStringLiteral("HGET"), key, QStringLiteral("inRx")}), QByteArray("6"));
+
+        QCOMPARE(::kill(pid_t(a.pid()), SIGCONT), 0);
+        CHECK_OK(expectErrorThenClose(c1, QStringLiteral("session_taken"), 4409, kWaitMs));
+        if (takeLost)
+            QVERIFY2(waitUntil([&] { return a.stderrTail().contains("write refused"); }, kWaitMs), a.stderrTail().constData());
+        QVERIFY(c2.expectSilence(300));   // a's late writes would have landed by now
+        QCOMPARE(sessionDump(redis, sidOf(welcome)), before);
+        // b goes on: the next message and the next push continue b's numbering.
+        CHECK_OK(sendReliable(c2, 7, QCborValue(7)));
+        QList<QCborMap> more;
+        CHECK_OK(pushAndCollect(c2, 1, &more));
+        QCOMPARE(uintField(more[0], QLatin1StringView("seq")), quint64(3));
+        QCOMPARE(redis.cli({QStringLiteral("HGET"), key, QStringLiteral("inRx")}), QByteArray("7"));
+        QVERIFY(a.isRunning());
+    }
+
+    // A node resuming a session it still holds in memory asks Redis first: claimed by
+    // another node meanwhile (a never heard), a's copy is stale and is not what the client
+    // gets; a loads the session afresh (the other node's writes included) and claims it back.
+    void sameNodeResumeChecksTheClaim()
+    {
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        const QStringList fast{QStringLiteral("--ack-delay"), QStringLiteral("0")};
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), fast));
+        START_SERVER(a);
+        RawClient c1;
+        QCborMap welcome;
+        CHECK_OK(openSession(c1, a.url(), Codec::Json, &welcome));
+        CHECK_OK(sendReliable(c1, 1, QCborValue(1)));
+        c1.abort();   // detached on a, held in a's memory
+        QVERIFY(c1.expectSilence(100));
+        // Another node claimed it and received 2..4, and a never got the `take` (lost with
+        // a pub/sub link): what such a node leaves in Redis.
+        const QString key = QStringLiteral("tether:{s:%1}").arg(sidOf(welcome));
+        redis.cli({QStringLiteral("HSET"), key, QStringLiteral("node"), QStringLiteral("b"), QStringLiteral("inRx"), QStringLiteral("4")});
+
+        RawClient c3;
+        QCborMap back;
+        CHECK_OK(openSession(c3, a.url(), Codec::Json, &back, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(back, QLatin1StringView("resumed")), true);
+        QCOMPARE(uintField(back, QLatin1StringView("rx")), quint64(4));   // not a's stale 1
+        QVERIFY2(a.stderrTail().contains("stale"), a.stderrTail().constData());
+        QCOMPARE(redis.cli({QStringLiteral("HGET"), key, QStringLiteral("node")}), QByteArray("a"));
+        CHECK_OK(sendReliable(c3, 5, QCborValue(5)));
+    }
+
+    // a's pub/sub link is cut (CLIENT KILL TYPE pubsub, while a is frozen so that it cannot
+    // reconnect before the publications) while b publishes reliable messages: once a
+    // subscribes again it reads them from the stream after x's position and delivers each
+    // once, in order. When the stream no longer has them (trimmed, new epoch), x's session
+    // ends with history_lost (4010) and its next hello gets resumed=false: never a gap.
+    void pubSubInterruptionLosesNothing_data()
+    {
+        QTest::addColumn<QString>("damage");
+        QTest::addRow("link killed") << QString();
+        QTest::addRow("stream trimmed") << QStringLiteral("trim");
+        QTest::addRow("new epoch") << QStringLiteral("epoch");
+    }
+    void pubSubInterruptionLosesNothing()
+    {
+        QFETCH(QString, damage);
+        RedisProcess redis;
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        const QStringList fast{QStringLiteral("--ack-delay"), QStringLiteral("0")};
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), fast));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b"), fast));
+        START_SERVER(a);
+        START_SERVER(b);
+        const QString room = QStringLiteral("room");
+        const QString stream = QStringLiteral("tether:{c:room}:h");
+        RawClient x, y;
+        QCborMap welcome;
+        CHECK_OK(openSession(x, a.url(), Codec::Json, &welcome));
+        CHECK_OK(subscribe(x, room));
+        CHECK_OK(openSession(y, b.url(), Codec::Json));
+        quint64 ySeq = 0;
+        const auto publish = [&](int n) { return sendReliable(y, ++ySeq, QCborValue(n), room, QStringLiteral("y%1").arg(n)); };
+        const auto expectIds = [&](int from, int to) -> QString {
+            for (int n = from; n <= to; ++n) {
+                const std::optional<QCborMap> got = nextDataMsg(x, kWaitMs);
+                if (!got)
+                    return QStringLiteral("y%1 missing: %2").arg(n).arg(x.errorString());
+                const QString id = stringField(*got, QLatin1StringView("id")).value_or(QString());
+                if (id != QStringLiteral("y%1").arg(n))
+                    return QStringLiteral("expected y%1, got %2").arg(n).arg(id);
+            }
+            return {};
+        };
+        for (int n = 1; n <= 3; ++n)
+            CHECK_OK(publish(n));
+        CHECK_OK(expectIds(1, 3));
+
+        QCOMPARE(::kill(pid_t(a.pid()), SIGSTOP), 0);
+        redis.cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"), QStringLiteral("pubsub")});
+        if (damage == QLatin1String("epoch"))
+            redis.cli({QStringLiteral("DEL"), stream});
+        for (int n = 4; n <= 13; ++n)
+            CHECK_OK(publish(n));
+        if (damage == QLatin1String("trim"))
+            redis.cli({QStringLiteral("XTRIM"), stream, QStringLiteral("MAXLEN"), QStringLiteral("0")});
+        QCOMPARE(::kill(pid_t(a.pid()), SIGCONT), 0);
+
+        if (!damage.isEmpty()) {
+            CHECK_OK(expectErrorThenClose(x, QStringLiteral("history_lost"), 4010, 3 * kWaitMs));
+            RawClient x2;
+            QCborMap second;
+            CHECK_OK(openSession(x2, a.url(), Codec::Json, &second, resumeHello(sidOf(welcome), 0)));
+            QCOMPARE(boolField(second, QLatin1StringView("resumed")), false);   // the client's sessionLost
+            return;
+        }
+        CHECK_OK(expectIds(4, 13));
+        QVERIFY2(a.stderrTail().contains("interrupted"), a.stderrTail().constData());
+        CHECK_OK(publish(14));   // live again, once
+        CHECK_OK(expectIds(14, 14));
+        QVERIFY(!nextDataMsg(x, 300));
+    }
+
+    // Two shards, the session's keys on one and the channel's on the other: the session's
+    // stored inRx never passes a publication whose stream entry has not landed (else a node
+    // dying then would leave a welcome.rx covering a publication that was never written,
+    // and the client would drop it). The channel's shard is paused (CLIENT PAUSE) while a
+    // publication and a plain message behind it arrive: neither is acked, inRx stays put.
+    void publicationOnAnotherShardHoldsInRx()
+    {
+        RedisProcess r1, r2;
+        QVERIFY2(r1.start(), qPrintable(r1.errorString()));
+        QVERIFY2(r2.start(), qPrintable(r2.errorString()));
+        ServerProcess a(nodeArgs({r1.url(), r2.url()}, QStringLiteral("a"), {QStringLiteral("--ack-delay"), QStringLiteral("0")}));
+        START_SERVER(a);
+        RawClient c;
+        QCborMap welcome;
+        CHECK_OK(openSession(c, a.url(), Codec::Json, &welcome));
+        CHECK_OK(sendReliable(c, 1, QCborValue(1)));
+        const QString key = QStringLiteral("tether:{s:%1}").arg(sidOf(welcome));
+        const bool onFirst = r1.cli({QStringLiteral("EXISTS"), key}) == "1";
+        RedisProcess &sessionShard = onFirst ? r1 : r2;
+        RedisProcess &channelShard = onFirst ? r2 : r1;
+        // CRC16 of the hash tag mod 2: "c:chaos" is shard 0 (r1), "c:chaos-2" shard 1 (r2).
+        const QString ch = onFirst ? QStringLiteral("chaos-2") : QStringLiteral("chaos");
+
+        channelShard.cli({QStringLiteral("CLIENT"), QStringLiteral("PAUSE"), QStringLiteral("1500")});
+        c.sendFrame(msgFrame(2, QCborValue(2), QStringLiteral("pub-2"), ch));
+        c.sendFrame(msgFrame(3, QCborValue(3)));
+        QVERIFY(!c.waitFor([](const QCborMap &f) { return frameType(f) == QLatin1StringView("ack")
+                                                        && uintField(f, QLatin1StringView("seq")).value_or(0) >= 2; }, 500));
+        QCOMPARE(sessionShard.cli({QStringLiteral("HGET"), key, QStringLiteral("inRx")}), QByteArray("1"));
+        // Once the entry landed: both acked, inRx 3.
+        QVERIFY2(c.waitFor([](const QCborMap &f) { return frameType(f) == QLatin1StringView("ack")
+                                                        && uintField(f, QLatin1StringView("seq")).value_or(0) >= 3; }, kWaitMs),
+                 qPrintable(c.errorString()));
+        QCOMPARE(sessionShard.cli({QStringLiteral("HGET"), key, QStringLiteral("inRx")}), QByteArray("3"));
+        QCOMPARE(channelShard.cli({QStringLiteral("XLEN"), QStringLiteral("tether:{c:%1}:h").arg(ch)}), QByteArray("1"));
     }
 
     // Two shards: sessions spread over both, each resumes on the other node.

@@ -115,10 +115,10 @@ bool RedisProcess::restart()
     return start(m_port);
 }
 
-QByteArray RedisProcess::cli(const QStringList &args, int db) const
+QByteArray RedisProcess::cliOn(quint16 port, const QStringList &args, int db)
 {
     QProcess process;
-    QStringList all{QStringLiteral("-p"), QString::number(m_port), QStringLiteral("--raw")};
+    QStringList all{QStringLiteral("-p"), QString::number(port), QStringLiteral("--raw")};
     if (db)
         all << QStringLiteral("-n") << QString::number(db);
     process.start(QStringLiteral("redis-cli"), all + args);

@@ -47,7 +47,9 @@ public:
 
     // Runs `redis-cli -p PORT --raw ARGS...` and returns its stdout (trimmed); for tests
     // that inspect or damage keys.
-    QByteArray cli(const QStringList &args, int db = 0) const;
+    QByteArray cli(const QStringList &args, int db = 0) const { return cliOn(m_port, args, db); }
+    // The same against any redis-server on a loopback port (e.g. one a cluster test started).
+    static QByteArray cliOn(quint16 port, const QStringList &args, int db = 0);
 
 private:
     void fail(const QString &why);
