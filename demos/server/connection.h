@@ -15,6 +15,7 @@
 // - A Connection never outlives its lws wsi; sessions and timers refer to it by id.
 #pragma once
 
+#include "rate_limiter.h"
 #include "timer_queue.h"
 #include "ws_frame.h"
 
@@ -57,6 +58,7 @@ public:
     // Inbound reassembly of fragmented messages.
     std::string rx;
     bool rxDiscarding = false;         // oversize: ignore the rest of the input
+    TokenBucket frameBudget;           // --max-frame-rate: every frame, before hello too
 
     // Ack batching (PROTOCOL.md §4): owed acks and the pending ack timer.
     std::uint32_t acksOwed = 0;

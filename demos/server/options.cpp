@@ -126,6 +126,9 @@ ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &o, std
         {"--max-frame", integerFlag(o.maxFrame, 64, std::int64_t(1) << 30)},
         {"--max-connections", intFlag(o.maxConnections, 1, 1000000)},
         {"--max-per-ip", intFlag(o.maxPerIp, 0, 1000000)},
+        {"--max-frame-rate", intFlag(o.maxFrameRate, 0, 100000000)},
+        {"--max-subscriptions", intFlag(o.maxSubscriptions, 0, 10000000)},
+        {"--handshake-timeout", integerFlag(o.handshakeTimeoutMs, 1000, std::int64_t(3600) * 1000)},
         {"--rate", [&o](const char *v, std::string &e) {
              if (parseNumber(v, 0, 1e9, o.rate))
                  return true;
@@ -306,7 +309,11 @@ const char *serveUsage()
            "  --tls-cert F --tls-key F   serve wss://\n"
            "  --max-frame BYTES      largest incoming frame (1048576); larger -> close 1009\n"
            "  --max-connections N    connections held at once (20000)\n"
-           "  --max-per-ip N         connections per client IP, 0 = no limit (0)\n"
+           "  --max-per-ip N         connections per client IP, 0 = no limit\n"
+           "                         (256, loopback not limited unless given)\n"
+           "  --max-frame-rate N     WebSocket frames/s per connection, 0 = off (10000)\n"
+           "  --max-subscriptions N  channels one session may subscribe to, 0 = off (1000)\n"
+           "  --handshake-timeout MS time allowed for the HTTP upgrade (5000)\n"
            "  --rate N               frames/s per session, token bucket, 0 = off (0)\n"
            "  --burst N              bucket size (= rate)\n"
            "  --history N            publications kept per channel (100)\n"
