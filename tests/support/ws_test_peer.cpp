@@ -168,3 +168,5 @@ void WsTestPeer::onReadyRead()
 }
 
 } // namespace Tether::Testing
+
+#include "moc_ws_test_peer.cpp"
