@@ -23,15 +23,6 @@ cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs" --target tests-unit tests-server
 ctest --preset asan -j "$jobs"
 
-# ---- ThreadSanitizer (issue 17, harden-server): what runs threads of its own: the durable
-# store's writer and checkpoint threads (tst_store, tst_client_storage). Separate block:
-# the release-build restructuring may move it into its own stage.
-echo "== threaded tests under tsan"
-cmake --preset tsan >/dev/null
-cmake --build --preset tsan -j "$jobs" --target tst_store tst_client_storage
-ctest --preset tsan
-# ---- end of the ThreadSanitizer block
-
 echo "== all tests (ci preset)"
 cmake --preset ci >/dev/null
 cmake --build --preset ci -j "$jobs"
