@@ -40,9 +40,9 @@ took() { echo "== $1 took $(( (SECONDS - $2) / 60 )) min $(( (SECONDS - $2) % 60
 
 if [[ "$stages" == *" fuzz "* ]] && [ -d tests/fuzz ]; then
     t=$SECONDS
-    echo "== fuzz: ${TETHER_FUZZ_SECONDS:-60} s per decoder"
+    echo "== fuzz: ${TETHER_FUZZ_SECONDS:-60} s per target (two decoders, the engine)"
     cmake --preset fuzz >/dev/null
-    cmake --build --preset fuzz -j "$jobs" --target fuzz_json_decode fuzz_cbor_decode
+    cmake --build --preset fuzz -j "$jobs" --target fuzz_json_decode fuzz_cbor_decode fuzz_engine
     bash tests/fuzz/run.sh build/fuzz "${TETHER_FUZZ_SECONDS:-60}"
     took fuzz "$t"
 fi

@@ -66,6 +66,8 @@ int Connection::onWritable()
     m_writableRequested = false;
     if (m_aborted)
         return -1;
+    if (m_closeHandedToLws)
+        return 0;   // lws owns the close handshake now; a second -1 would cut it short
     if (m_outPos < m_out.size()) {
         const size_t chunk = std::min(m_out.size() - m_outPos, kMaxWriteChunk);
         // LWS_WRITE_RAW: the bytes are complete WebSocket frames already; lws keeps what
@@ -92,8 +94,14 @@ int Connection::onWritable()
             requestWritable();
             return 0;
         }
+        // RFC 6455 §7.1.1, done by lws from here: with a close reason recorded, -1 makes it
+        // send the close frame, stop writing and discard input until the peer's close (or
+        // its 5 s close-ack timeout), then shut the socket. Input the peer is still sending
+        // is read and dropped meanwhile, so the socket is never closed with unread data in
+        // it (which would reset the connection and lose the close frame on the peer's side).
         lws_close_reason(m_wsi, static_cast<enum lws_close_status>(m_closeCode),
                          reinterpret_cast<unsigned char *>(m_closeReason.data()), m_closeReason.size());
+        m_closeHandedToLws = true;
         return -1;
     }
     return 0;

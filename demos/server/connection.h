@@ -10,12 +10,15 @@
 //   handling a burst of input cost one write, not N.
 // - A close is queued the same way: `beginClose()` records the code, and the writable
 //   callback sends the close only once `out` is flushed, so an `error` frame queued
-//   before the close always reaches the peer first.
+//   before the close always reaches the peer first. lws then runs the RFC 6455 §7.1.1
+//   close handshake (close frame, input drained and dropped until the peer's close or a
+//   5 s timeout, then the TCP close): see onWritable().
 // - `out` is bounded (kMaxOutBytes): a peer that does not read is dropped rather than
 //   letting the server grow without bound.
 // - A Connection never outlives its lws wsi; sessions and timers refer to it by id.
 #pragma once
 
+#include "rate_limiter.h"
 #include "timer_queue.h"
 #include "ws_frame.h"
 
@@ -58,6 +61,7 @@ public:
     // Inbound reassembly of fragmented messages.
     std::string rx;
     bool rxDiscarding = false;         // oversize: ignore the rest of the input
+    TokenBucket frameBudget;           // --max-frame-rate: every frame, before hello too
 
     // Ack batching (PROTOCOL.md §4): owed acks and the pending ack timer.
     std::uint32_t acksOwed = 0;
@@ -94,6 +98,9 @@ private:
     int m_closeCode = 0;
     std::string m_closeReason;
     bool m_aborted = false;
+    // The close frame is lws's to send (its close handshake runs); lws still calls the
+    // writable callback while it waits for the peer's close, which must then do nothing.
+    bool m_closeHandedToLws = false;
 };
 
 } // namespace TetherServer

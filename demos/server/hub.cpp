@@ -37,6 +37,19 @@ constexpr int kHistoryLostCloseCode = 4010;
 // Frames a client may send between its hello and the end of its session's load.
 constexpr size_t kMaxDeferredFrames = 1024;
 
+bool isLoopback(const std::string &ip)
+{
+    return ip.rfind("127.", 0) == 0 || ip == "::1" || ip.rfind("::ffff:127.", 0) == 0;
+}
+
+// --max-per-ip for this address (0: none); options.h says how the default reads.
+int perAddressLimit(const Options &options, const std::string &ip)
+{
+    if (options.maxPerIp != Options::kMaxPerIpDefault)
+        return options.maxPerIp;
+    return isLoopback(ip) ? 0 : Options::kDefaultMaxPerIp;
+}
+
 QString latin1(const char *text) { return QString::fromLatin1(text); }
 
 std::vector<AclRule> aclRules(const Options &options)
@@ -138,8 +151,11 @@ Connection &Hub::addConnection(lws *wsi, Connection::Mode mode, const Codec *cod
     m_connections.emplace(id, std::move(owned));
 
     const size_t sameIp = ++m_connectionsPerIp[c.ip()];
+    const int perIpLimit = perAddressLimit(m_options, c.ip());
     const bool full = m_connections.size() > size_t(m_options.maxConnections)
-                      || (m_options.maxPerIp > 0 && sameIp > size_t(m_options.maxPerIp));
+                      || (perIpLimit > 0 && sameIp > size_t(perIpLimit));
+    if (m_options.maxFrameRate > 0)
+        c.frameBudget = TokenBucket(m_options.maxFrameRate, m_options.maxFrameRate, coarseNowMs());
     if (full || m_shuttingDown) {
         if (m_shuttingDown) {
             c.beginClose(1001, "server shutting down");
@@ -252,6 +268,19 @@ void Hub::fail(Connection &c, const char *code, const QString &message, int clos
 }
 
 // ---------------------------------------------------------------------------- input
+
+bool Hub::admitFrame(Connection &c, std::int64_t nowMs)
+{
+    const std::int64_t wait = c.frameBudget.take(nowMs);
+    if (wait == 0)
+        return true;
+    if (c.codec())
+        fail(c, "rate_limited", QStringLiteral("more than %1 frames per second").arg(m_options.maxFrameRate), 4029,
+             std::uint64_t(wait));
+    else
+        c.beginClose(4029, "rate_limited");
+    return false;
+}
 
 void Hub::onOversize(Connection &c)
 {

@@ -59,6 +59,9 @@ public:
     void onMessage(Connection &connection, const char *data, size_t size, bool binary);
     // The peer's message is larger than --max-frame.
     void onOversize(Connection &connection);
+    // The peer finished sending one WebSocket frame (any size, a fragment counts): charged
+    // to its --max-frame-rate budget. False when that closed the connection.
+    bool admitFrame(Connection &connection, std::int64_t nowMs);
     // lws is done with the connection; it is deleted here.
     void onClosed(Connection &connection);
 

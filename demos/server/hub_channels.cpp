@@ -36,6 +36,12 @@ void Hub::onSub(Connection &c, Session &s, const Sub &sub)
     case Access::ReadOnly:
         break;
     }
+    if (m_options.maxSubscriptions > 0 && s.channels.size() >= size_t(m_options.maxSubscriptions)
+        && !s.channels.count(sub.ch)) {
+        replyError(c, sub.id, QStringLiteral("too_many_subscriptions"),
+                   QStringLiteral("at most %1 channels per session").arg(m_options.maxSubscriptions));
+        return;
+    }
     Channel *channel = m_channels.findOrCreate(sub.ch);
     if (!channel) {
         replyError(c, sub.id, QStringLiteral("too_many_channels"), QStringLiteral("the server holds too many channels"));

@@ -247,7 +247,14 @@ std::vector<Flag> serveFlags(Options &o, std::int64_t &port, std::string &logLev
         {"max-frame", "BYTES", "Largest incoming frame (1048576); larger -> close 1009.",
          integerFlag(o.maxFrame, 64, std::int64_t(1) << 30)},
         {"max-connections", "N", "Connections held at once (20000).", intFlag(o.maxConnections, 1, 1000000)},
-        {"max-per-ip", "N", "Connections per client IP, 0 = no limit (0).", intFlag(o.maxPerIp, 0, 1000000)},
+        {"max-per-ip", "N", "Connections per client IP, 0 = no limit (256; loopback not limited unless given).",
+         intFlag(o.maxPerIp, 0, 1000000)},
+        {"max-frame-rate", "N", "WebSocket frames/s per connection, 0 = off (10000).",
+         intFlag(o.maxFrameRate, 0, 100000000)},
+        {"max-subscriptions", "N", "Channels one session may subscribe to, 0 = off (1000).",
+         intFlag(o.maxSubscriptions, 0, 10000000)},
+        {"handshake-timeout", "MS", "Time allowed for the HTTP upgrade (5000).",
+         integerFlag(o.handshakeTimeoutMs, 1000, std::int64_t(3600) * 1000)},
         {"rate", "N", "Frames/s per session, token bucket, 0 = off (0).", [&o](const char *v, std::string &e) {
              if (parseNumber(v, 0, 1e9, o.rate))
                  return true;

@@ -21,7 +21,12 @@ struct Options {
     std::string tlsClientCa;       // --tls-client-ca: require client certificates signed by it
     std::int64_t maxFrame = 1048576;
     int maxConnections = 20000;
-    int maxPerIp = 0;              // 0 = no limit
+    // Connections per client address. kMaxPerIpDefault: kDefaultMaxPerIp for every address
+    // but loopback (local tests and a proxy on the same host are not limited); an explicit
+    // N applies to every address, loopback included; 0 = no limit.
+    static constexpr int kMaxPerIpDefault = -1;
+    static constexpr int kDefaultMaxPerIp = 256;
+    int maxPerIp = kMaxPerIpDefault;
     double rate = 0;               // frames per second per session, 0 = no limit
     double burst = 0;              // 0 = same as rate
     int history = 100;
@@ -35,6 +40,13 @@ struct Options {
     std::int64_t heartbeatMs = 15000;
     std::int64_t pingIntervalMs = 0;
     std::int64_t helloTimeoutMs = 10000;
+    // The HTTP upgrade must be complete within this (slowloris); lws counts whole seconds.
+    std::int64_t handshakeTimeoutMs = 5000;
+    // WebSocket data frames (fragments count one each) a connection may send per second,
+    // bucket of the same size; 0 = no limit. Before hello too: a flood of tiny frames.
+    int maxFrameRate = 10000;
+    // Channels one session may be subscribed to at once; 0 = no limit.
+    int maxSubscriptions = 1000;
     std::int64_t ackDelayMs = 20;
     std::string authSecret;
     // JWT (README.md, "Auth"): the keys as read from their files at startup.

@@ -179,6 +179,11 @@ int Server::handle(lws *wsi, int reasonCode, void *user, void *in, size_t len)
         const bool binary = lws_frame_is_binary(wsi);
         const size_t remaining = lws_remaining_packet_payload(wsi);
         const auto *bytes = static_cast<const char *>(in);
+        if (remaining == 0 && !m_hub->admitFrame(*c, c->lastReceiveMs)) {
+            c->rxDiscarding = true;
+            std::string().swap(c->rx);
+            return 0;
+        }
         if (c->rx.size() + len + remaining > size_t(m_options.maxFrame)) {
             c->rxDiscarding = true;
             std::string().swap(c->rx);
@@ -330,7 +335,9 @@ int Server::run()
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     info.pt_serv_buf_size = kServiceBufferSize;
     info.retry_and_idle_policy = &kNoValidityPolicy;
-    info.timeout_secs = 10;
+    // Also the deadline of the HTTP upgrade (a slowloris peer is cut after it).
+    info.timeout_secs = unsigned((m_options.handshakeTimeoutMs + 999) / 1000);
+    info.timeout_secs_ah_idle = info.timeout_secs;   // headers arriving byte by byte
     info.gid = -1;
     info.uid = -1;
     m_context = lws_create_context(&info);

@@ -38,6 +38,7 @@
 // crash, session_p.h). A server session may see an id twice only after
 // a kill (the store lagged the seqs the server had: PROTOCOL.md §3 duplicates by id).
 #include "engine_harness.h"
+#include "engine_invariants.h"
 
 #include <QtCore/QHash>
 #include <QtCore/QSet>
@@ -119,13 +120,14 @@ public:
     int generation = 0;                   // one per process
     TimePoint storeBusyUntil{};
     QSet<QString> persistedIds;
-    QHash<QString, QList<int>> outcomeGenerations;  // the process of each outcome
     QSet<quint64> abandonedRequests;      // pending when their process was killed
     QSet<QString> diedUnended;            // live in a killed process, not in the store
     std::unique_ptr<Connection> engine;
     const P::Codec *codec = nullptr;
     TimePoint now{std::chrono::seconds(100)};
     QStringList violations;
+    OutcomeLedger ledger;        // engine_invariants.h: one outcome per send per process
+    TransportLedger transport;   // ...and only legal actions
 
     // ---- network ----
     struct Link {
@@ -151,7 +153,7 @@ public:
 
     // ---- client ledger ----
     QStringList clientSent;
-    QHash<QString, QStringList> clientOutcomes;
+    QHash<QString, QStringList> &clientOutcomes = ledger.outcomes;
     QHash<QString, TimePoint> clientWithTtl;  // id -> when its TTL runs out
     int deliveredPastTtl = 0;                 // its TTL ran out on the wire, then it was acked
     struct Expiry {
@@ -193,13 +195,10 @@ public:
 
     void perform(const Action &action)
     {
-        const State s = engine->state();
+        if (const QString illegal = transport.check(engine->state(), action, codec, false); !illegal.isEmpty())
+            violations << illegal;
         if (auto *open = std::get_if<OpenSocket>(&action)) {
             Q_UNUSED(open);
-            if (s != State::Connecting)
-                violations << QStringLiteral("OpenSocket in state %1").arg(stateName(s));
-            if (current >= 0 && !links[size_t(current)].dead)
-                violations << QStringLiteral("OpenSocket while a socket exists");
             links.push_back(Link{});
             current = int(links.size()) - 1;
             links.back().id = current;
@@ -210,19 +209,19 @@ public:
                     return;
                 if (refuse) {
                     links[size_t(id)].dead = true;
+                    transport.gone();
                     engine->handleTransportError(now, u"connection refused");
                 } else {
                     links[size_t(id)].open = true;
+                    transport.opened();
                     engine->handleOpened(now, QByteArray(codec->subprotocol().data(), codec->subprotocol().size()));
                 }
                 pump();
             });
         } else if (auto *frame = std::get_if<SendFrame>(&action)) {
             // A link that died without the engine being told yet is fine: the bytes are lost.
-            if (current < 0 || !links[size_t(current)].open) {
-                violations << QStringLiteral("SendFrame with no open socket");
-                return;
-            }
+            if (current < 0 || !links[size_t(current)].open)
+                return;   // illegal: transport.check() said so
             Link &l = links[size_t(current)];
             if (l.blackholed || l.dead)
                 return;
@@ -231,10 +230,8 @@ public:
             const QByteArray bytes = frame->bytes;
             at(l.lastToServer, [this, id, bytes] { serverFrame(id, bytes); });
         } else if (std::holds_alternative<SendPing>(action)) {
-            if (current < 0 || !links[size_t(current)].open) {
-                violations << QStringLiteral("SendPing with no open socket");
-                return;
-            }
+            if (current < 0 || !links[size_t(current)].open)
+                return;   // illegal: transport.check() said so
             Link &l = links[size_t(current)];
             if (l.blackholed || l.dead)
                 return;
@@ -263,9 +260,7 @@ public:
                 pump();
             });
         } else if (std::holds_alternative<CloseSocket>(action) || std::holds_alternative<AbortSocket>(action)) {
-            if (current < 0)
-                violations << QStringLiteral("close with no socket");
-            else
+            if (current >= 0)
                 killLink(current);
             current = -1;  // the engine has detached it
         }
@@ -277,21 +272,12 @@ public:
             persistedIds.insert(p->id);
             return;
         }
-        if (auto *d = std::get_if<Delivered>(&event))
-            outcomeGenerations[d->id] << generation;
-        else if (auto *r = std::get_if<Rejected>(&event))
-            outcomeGenerations[r->id] << generation;
-        else if (auto *x = std::get_if<Dropped>(&event))
-            outcomeGenerations[x->id] << generation;
+        ledger.observe(event);
         if (auto *d = std::get_if<Delivered>(&event)) {
-            clientOutcomes[d->id] << QStringLiteral("delivered");
             if (const auto it = clientWithTtl.constFind(d->id); it != clientWithTtl.cend() && now >= *it)
                 ++deliveredPastTtl;
         }
-        else if (auto *r = std::get_if<Rejected>(&event))
-            clientOutcomes[r->id] << QStringLiteral("rejected");
         else if (auto *x = std::get_if<Dropped>(&event)) {
-            clientOutcomes[x->id] << QStringLiteral("dropped:") + dropReasonName(x->reason);
             if (x->reason == DropReason::Expired)
                 clientExpired.insert(x->id, Expiry{engine->sessionId(), serverAppReceived.size()});
         }
@@ -329,9 +315,12 @@ public:
         codec->encode(frame, bytes);
         l.lastToClient = std::max(now + delay(0, 40), l.lastToClient);
         const bool binary = codec->usesBinaryFrames();
-        at(l.lastToClient, [this, linkId, bytes, binary] {
+        const bool welcome = std::holds_alternative<P::Welcome>(frame);
+        at(l.lastToClient, [this, linkId, bytes, binary, welcome] {
             if (linkId != current || links[size_t(linkId)].dead)
                 return;
+            if (welcome)
+                transport.welcomed = true;
             engine->handleFrame(now, bytes, binary);
             pump();
         });
@@ -348,6 +337,7 @@ public:
         at(t, [this, linkId, code] {
             if (linkId != current)
                 return;
+            transport.gone();
             engine->handleClosed(now, code, u"server");
             pump();
         });
@@ -502,6 +492,7 @@ public:
             killLink(linkId);
             at(now + delay(0, 30), [this, linkId] {
                 if (linkId == current) {
+                    transport.gone();
                     engine->handleClosed(now, 1006, u"cut");
                     pump();
                 }
@@ -558,6 +549,8 @@ public:
             if (r.finished == 0)
                 abandonedRequests.insert(id);
         ++generation;
+        ledger.newProcess();
+        transport.gone();
         storeBusyUntil = now;
         Options o = options;
         o.random = baseOptions(engineSeed + 7 * quint64(generation)).random;
@@ -599,6 +592,7 @@ public:
                     violations << QStringLiteral("send refused: ") + r.error->message;
                 } else {
                     clientSent << r.id;
+                    ledger.sendAccepted(r.id);
                     if (so.ttl.count() > 0)
                         clientWithTtl.insert(r.id, now + so.ttl);
                 }
@@ -612,8 +606,10 @@ public:
                 ro.timeout = milliseconds(2000 + rng() % 15000);
                 ro.retryable = chance(50);
                 const RequestResult r = engine->request(now, QStringLiteral("echo"), QCborValue(1), ro);
-                if (r.ok())
+                if (r.ok()) {
                     requests[r.id] = PendingReq{now + ro.timeout, 0};
+                    ledger.requestAccepted(r.id);
+                }
                 pump();
             });
         const int faults = int(rng() % 6);
@@ -627,8 +623,10 @@ public:
         if (chance(30))
             at(now + milliseconds(rng() % 3000), [this] {
                 const RequestResult r = engine->subscribe(now, QStringLiteral("room"));
-                if (r.ok())
+                if (r.ok()) {
                     requests[r.id] = PendingReq{now + engine->options().requestTimeout, 0};
+                    ledger.requestAccepted(r.id);
+                }
                 pump();
             });
 
@@ -667,7 +665,7 @@ public:
 
     QStringList check() const
     {
-        QStringList problems = violations;
+        QStringList problems = violations + ledger.violations;
         if (!settled())
             problems << QStringLiteral("did not settle: state %1, queue %2, server pending %3")
                             .arg(stateName(engine->state())).arg(engine->queueDepth()).arg(serverPending.size());
@@ -676,11 +674,7 @@ public:
         for (const QString &id : clientSent) {
             QStringList out = clientOutcomes.value(id);
             if (restarts) {
-                const QList<int> gens = outcomeGenerations.value(id);
-                const QSet<int> distinct(gens.cbegin(), gens.cend());
-                if (distinct.size() != gens.size())
-                    problems << QStringLiteral("send %1 ended twice in one process (%2)").arg(id, out.join(u','));
-                if (out.isEmpty()) {
+                if (out.isEmpty()) {   // twice in one process: ledger.violations
                     if (persistedIds.contains(id))
                         problems << QStringLiteral("%1 reported persisted, never ended").arg(id);
                     else if (!diedUnended.contains(id))

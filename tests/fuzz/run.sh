@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
-# SPDX-FileCopyrightText: 2026 The Tether authors
-# SPDX-License-Identifier: MIT
-# Runs each decoder fuzzer for <seconds> on a temporary copy of its seed corpus (the repo
-# is never written). Fails on any crash, leak, timeout, sanitizer report or contract
+# Runs each fuzzer (the two decoders, then the engine) for <seconds> on a temporary copy of
+# its seed corpus (the repo is never written). Fails on any crash, leak, timeout, sanitizer report or contract
 # violation; the input that triggered it is kept under <build-dir>/fuzz-artifacts/.
 #   usage: tests/fuzz/run.sh <build-dir> <seconds>     (build: cmake --preset fuzz)
 set -euo pipefail
@@ -20,8 +18,9 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:allocator_may_return_null=1
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:${UBSAN_OPTIONS:-}"
 
 status=0
-for codec in json cbor; do
+for codec in json cbor engine; do
     bin="$build/tests/fuzz/fuzz_${codec}_decode"
+    [ "$codec" = engine ] && bin="$build/tests/fuzz/fuzz_engine"
     if [ ! -x "$bin" ]; then
         echo "fuzz: $bin not built (cmake --preset fuzz && cmake --build --preset fuzz)" >&2
         exit 1
@@ -30,7 +29,7 @@ for codec in json cbor; do
     cp "$here/corpus/$codec/"* "$work/$codec/"
     dict=()
     [ -f "$here/$codec.dict" ] && dict=(-dict="$here/$codec.dict")
-    echo "== fuzz $codec decoder for ${seconds}s ($(ls "$work/$codec" | wc -l) seeds)"
+    echo "== fuzz $codec for ${seconds}s ($(ls "$work/$codec" | wc -l) seeds)"
     set +e
     # -rss_limit_mb and -malloc_limit_mb turn unbounded allocation into a failure.
     "$bin" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
@@ -40,11 +39,11 @@ for codec in json cbor; do
     set -e
     grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb)' "$work/$codec.log" || true
     if [ $rc -ne 0 ] || grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|contract violated' "$work/$codec.log"; then
-        echo "fuzz: $codec decoder FAILED (exit $rc); log tail:" >&2
+        echo "fuzz: $codec FAILED (exit $rc); log tail:" >&2
         tail -n 60 "$work/$codec.log" >&2
         status=1
     else
-        echo "fuzz: $codec decoder OK"
+        echo "fuzz: $codec OK"
     fi
 done
 exit $status

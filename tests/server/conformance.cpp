@@ -124,4 +124,16 @@ qint64 msBetween(RawClient::Clock::time_point from, RawClient::Clock::time_point
     return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
 }
 
+qint64 rssBytes(qint64 pid)
+{
+    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
+    if (!status.open(QIODevice::ReadOnly))
+        return 0;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong() * 1024;
+    }
+    return 0;
+}
+
 } // namespace Conformance

@@ -77,6 +77,9 @@ QString expectResult(const std::optional<QCborMap> &res, QCborValue *d = nullptr
 // Checks that a request answered with err{code}.
 QString expectErrorResult(const std::optional<QCborMap> &res, const QString &code);
 
+// Resident set size of a process in bytes (Linux /proc), 0 when unknown.
+qint64 rssBytes(qint64 pid);
+
 // Milliseconds elapsed between two time points.
 qint64 msBetween(RawClient::Clock::time_point from, RawClient::Clock::time_point to);
 

@@ -20,19 +20,6 @@ QByteArray cbor(const QCborValue &value)
     return value.toCbor();
 }
 
-// Resident set size of a process in bytes (Linux /proc), 0 when unknown.
-qint64 rssBytes(qint64 pid)
-{
-    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!status.open(QIODevice::ReadOnly))
-        return 0;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong() * 1024;
-    }
-    return 0;
-}
-
 QByteArray randomBytes(int n, quint32 seed)
 {
     QRandomGenerator random(seed);

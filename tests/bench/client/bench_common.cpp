@@ -27,6 +27,9 @@ QStringList serverArguments()
             QStringLiteral("--max-connections"), QStringLiteral("20000"),
             QStringLiteral("--max-sessions"), QStringLiteral("100000"),
             QStringLiteral("--rate"), QStringLiteral("0"),
+            // A benchmark is a flood by design: no per-connection frame or subscription limit.
+            QStringLiteral("--max-frame-rate"), QStringLiteral("0"),
+            QStringLiteral("--max-subscriptions"), QStringLiteral("0"),
             QStringLiteral("--log-level"), QStringLiteral("error")};
 }
 

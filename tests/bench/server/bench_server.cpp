@@ -53,7 +53,10 @@ public:
     {
         m_process.setProgram(g_serverPath);
         m_process.setArguments(QStringList{QStringLiteral("--port"), QStringLiteral("0"),
-                                           QStringLiteral("--log-level"), QStringLiteral("error")}
+                                           QStringLiteral("--log-level"), QStringLiteral("error"),
+                                           // a benchmark is a flood by design
+                                           QStringLiteral("--max-frame-rate"), QStringLiteral("0"),
+                                           QStringLiteral("--max-subscriptions"), QStringLiteral("0")}
                                + extraArgs);
         m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         m_process.start();
