@@ -77,7 +77,7 @@ public:
     {
         m_path = QFile::encodeName(lockPath);
         for (int attempt = 0; attempt < 8; ++attempt) {
-            const int fd = ::open(m_path.constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+            const int fd = ::open(m_path.constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
             if (fd < 0) {
                 *detail = errno == EACCES || errno == EROFS || errno == EPERM
                               ? QStringLiteral("permission denied or read-only")
@@ -292,6 +292,14 @@ public:
             flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
         } else {
             flags |= mode == ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+            // The store holds payloads and the session id: only its owner may read it.
+            // SQLite gives the -wal and -shm files the database file's mode, so creating
+            // the (empty) file 0600 first covers all three; an existing file keeps its mode.
+            if (mode == ReadWrite) {
+                const int fd = ::open(name.constData(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                if (fd >= 0)
+                    ::close(fd);
+            }
         }
         const int rc = sqlite3_open_v2(name.constData(), &db, flags, nullptr);
         if (rc != SQLITE_OK) {

@@ -22,6 +22,7 @@
 #include <QtTest/QTest>
 
 #include <sys/mount.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -340,6 +341,22 @@ private Q_SLOTS:
         QCOMPARE(again.snapshot.codec, Protocol::CodecKind::Cbor);
         QVERIFY(again.snapshot.rawMode);
         QVERIFY(again.snapshot.sameEndpoint);
+    }
+
+    // The store holds payloads and the session id: the database, its WAL and its lock are
+    // the owner's alone, whatever the umask (docs/security.md).
+    void onlyTheOwnerReadsTheStore()
+    {
+        const mode_t previous = ::umask(0);
+        Store store;
+        const auto r = store.open(path, identity(), kBase);
+        ::umask(previous);
+        QCOMPARE(statusName(r.status), QStringLiteral("Opened"));
+        for (const QString &file : {path, path + QStringLiteral("-wal"), path + QStringLiteral(".lock")}) {
+            struct stat info = {};
+            QVERIFY2(::stat(QFile::encodeName(file).constData(), &info) == 0, qPrintable(file));
+            QCOMPARE(info.st_mode & 0777, mode_t(0600));
+        }
     }
 
     void missingDirectoryCreated()
