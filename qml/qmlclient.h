@@ -6,8 +6,8 @@
 //  - applies `active` declaratively (in componentComplete(), like QtWebSockets' WebSocket),
 //  - forwards the app state and network changes (PlatformWatch) to the C++ hooks, and
 //    applies the background policy (close after N ms suspended, reopen when active),
-//  - counts the Channels using each channel name, so two Channels on one name share one
-//    subscription.
+//  - counts the Channels using each channel name, so the last one to go unsubscribes (the
+//    shared Tether::Subscription, its status and its messages are the C++ client's).
 #pragma once
 
 #include "qmloptions.h"
@@ -16,7 +16,6 @@
 
 #include <QtCore/QHash>
 #include <QtCore/QObject>
-#include <QtCore/QTimer>
 #include <QtCore/QUrl>
 #include <QtCore/QVariantMap>
 #include <QtQml/QJSValue>
@@ -73,6 +72,9 @@ class QmlClient : public QObject, public QQmlParserStatus
     Q_PROPERTY(QString subprotocol READ subprotocol NOTIFY stateChanged)
     Q_PROPERTY(int reconnectAttempt READ reconnectAttempt NOTIFY reconnectScheduleChanged)
     Q_PROPERTY(double reconnectAt READ reconnectAt NOTIFY reconnectScheduleChanged)
+    // Tether::ClientStats, refreshed at most every statsInterval ms (Client::statsChanged()).
+    Q_PROPERTY(Tether::ClientStats stats READ stats NOTIFY statsChanged)
+    Q_PROPERTY(int statsInterval READ statsInterval WRITE setStatsInterval NOTIFY optionsChanged)
 
 public:
     enum State {
@@ -149,7 +151,7 @@ public:
     void setFollowAppState(bool follow);
     bool followNetwork() const { return m_followNetwork; }
     void setFollowNetwork(bool follow);
-    int backgroundCloseDelay() const { return m_backgroundCloseDelay; }
+    int backgroundCloseDelay() const { return int(m_options.backgroundCloseDelay.count()); }
     void setBackgroundCloseDelay(int ms);
     bool isSuspended() const { return m_suspended; }
     bool networkReachable() const;
@@ -165,7 +167,7 @@ public:
     QString sessionId() const { return m_client->sessionId(); }
     QString subprotocol() const { return m_client->subprotocol(); }
     int reconnectAttempt() const { return m_reconnectAttempt; }
-    double reconnectAt() const { return m_reconnectAt; }
+    double reconnectAt() const;
 
     // Sends `payload` (any JS value: see jsvalue_p.h) with options {channel, delivery, ttl,
     // coalescingKey, id}. Returns the message id, or "" when refused (sendRefused(error)).
@@ -176,17 +178,18 @@ public:
     Q_INVOKABLE void request(const QString &method, const QJSValue &params = QJSValue(),
                              const QJSValue &callback = QJSValue(),
                              const QJSValue &options = QJSValue());
-    Q_INVOKABLE QJSValue stats() const;
+    ClientStats stats() const { return m_client->stats(); }
+    int statsInterval() const { return int(m_options.statsInterval.count()); }
+    void setStatsInterval(int ms);
     // The platform hooks, for apps that know better than Qt (also what the automatic
     // wiring calls).
     Q_INVOKABLE void notifyNetworkChanged();
     Q_INVOKABLE void notifyAppStateChanged(int state);
 
-    // Shared subscriptions of the Channels (C++ only).
-    void acquireChannel(const QString &name);
+    // The Channels' shared subscriptions (C++ only): the Subscription of `name`, and the
+    // release that unsubscribes when no Channel uses the name any more.
+    Tether::Subscription *acquireChannel(const QString &name);
     void releaseChannel(const QString &name);
-    bool isChannelSubscribed(const QString &name) const;
-    Error channelError(const QString &name) const;
     // True when send options ask for Delivery.AtMostOnce (a number or the enum key).
     static bool isAtMostOnce(const QJSValue &options);
 
@@ -230,13 +233,14 @@ Q_SIGNALS:
     void sendRefused(const QJSValue &error);
     // The server closed with 4001: set `token` to a fresh one in the handler.
     void tokenExpired();
-
-    // C++ only (Channel): a channel's subscription state or error changed.
-    void channelStatusChanged(const QString &name);
+    void statsChanged();
 
 protected:
     void classBegin() override {}
     void componentComplete() override;
+    // statsChanged() is forwarded once something listens (the C++ client computes stats
+    // only for listeners).
+    void connectNotify(const QMetaMethod &signal) override;
 
 private:
     void wireClient();
@@ -246,9 +250,6 @@ private:
     void startIfActive();
     void onApplicationStateChanged(Qt::ApplicationState state);
     void applyAppState(Qt::ApplicationState state);
-    void onBackgroundTimeout();
-    void setChannelsSubscribed(bool subscribed);
-    void subscribe(const QString &name);
     void invokeCallback(const QJSValue &callback, const QJSValue &error, const QJSValue &result);
 
     Tether::Client *m_client;
@@ -266,21 +267,12 @@ private:
 
     bool m_followAppState = true;
     bool m_followNetwork = true;
-    int m_backgroundCloseDelay;
-    bool m_suspended = false;
-    QTimer m_backgroundTimer;
+    bool m_suspended = false;  // what suspendedChanged() last said (the client decides)
 
     int m_reconnectAttempt = 0;
-    double m_reconnectAt = 0;
 
-    struct ChannelUse {
-        int users = 0;
-        bool confirmed = false;   // the server accepted the subscription once
-        bool subscribed = false;  // confirmed, and connected since
-        quint64 generation = 0;   // of the last subscribe(): older answers are ignored
-        Error error;
-    };
-    QHash<QString, ChannelUse> m_channels;
+    QHash<QString, int> m_channelUsers;  // Channels per channel name
+    bool m_forwardingStats = false;
 };
 
 } // namespace Tether::Qml

@@ -153,6 +153,22 @@ private:
                     fail(QStringLiteral("--token-cmd needs a command"));
                 o.tokenCommand = *v;
             }
+        } else if (name == u"--header") {
+            if (const auto v = value(name)) {
+                const qsizetype colon = v->indexOf(u':');
+                const QString key = colon > 0 ? v->left(colon).trimmed() : QString();
+                if (key.isEmpty() || key.contains(u' '))
+                    fail(QStringLiteral("--header is NAME:VALUE, not '%1'").arg(*v));
+                else
+                    o.headers.append({key.toUtf8(), v->mid(colon + 1).trimmed().toUtf8()});
+            }
+        } else if (name == u"--subprotocol") {
+            if (const auto v = value(name)) {
+                if (v->isEmpty() || v->contains(u',') || v->contains(u' '))
+                    fail(QStringLiteral("--subprotocol needs one token, not '%1'").arg(*v));
+                else
+                    o.subprotocols.append(v->toUtf8());
+            }
         } else if (name == u"--ca") {
             if (const auto v = value(name)) {
                 if (!QFileInfo(*v).isFile())
@@ -240,6 +256,8 @@ private:
             return fail(QStringLiteral("missing URL (ws://host:port/ or wss://...)"));
         if (!o.token.isEmpty() && !o.tokenCommand.isEmpty())
             return fail(QStringLiteral("--token and --token-cmd exclude each other"));
+        if (!o.subprotocols.isEmpty() && !o.raw)
+            return fail(QStringLiteral("--subprotocol needs --raw (Tether mode offers the codec's own)"));
         if (o.raw) {
             if (!o.channel.isEmpty() || !o.subscriptions.isEmpty())
                 return fail(QStringLiteral("--raw has no channels (--channel/--sub)"));
@@ -294,6 +312,8 @@ QString usageText()
         "  --token T            token sent in hello\n"
         "  --token-cmd CMD      run CMD (sh -c) for a token before each connection\n"
         "  --ca FILE            trust the CA certificate(s) in FILE (PEM) for wss://\n"
+        "  --header K:V         an extra HTTP header on the upgrade request (repeatable)\n"
+        "  --subprotocol P      with --raw: offer WebSocket subprotocol P (repeatable)\n"
         "  --heartbeat MS       heartbeat interval (default 15000, or the server's wish)\n"
         "  --store PATH         keep the outbox and the session in the SQLite file PATH:\n"
         "                       lines read survive a killed tether-cli (each one is\n"

@@ -56,7 +56,7 @@ public:
     std::string rx;
     bool rxDiscarding = false;         // oversize: ignore the rest of the input
 
-    // Ack batching (PROTOCOL.md §4): owed acks and the pending ack timer.
+    // Ack batching (docs/protocol.md §4): owed acks and the pending ack timer.
     std::uint32_t acksOwed = 0;
     TimerId ackTimer = 0;
     TimerId helloTimer = 0;

@@ -1,4 +1,4 @@
-// Tether engine: the request table (PROTOCOL.md §5). Not public API.
+// Tether engine: the request table (docs/protocol.md §5). Not public API.
 //
 // Rules:
 // - req.id is unique among pending requests: ids come from a counter that never repeats.

@@ -53,7 +53,6 @@ private Q_SLOTS:
     void slotMayDeleteTheClient_data();
     void slotMayDeleteTheClient();
     void sendFromDeliveredSlot();
-    void setReadingIsIgnored();
     void subprotocolMismatchFails_data();
     void subprotocolMismatchFails();
     void transportErrorsReachTheApp_data();
@@ -777,25 +776,6 @@ void tst_ClientFacade::sendFromDeliveredSlot()
     QCOMPARE(rig.takeCalls(), QStringList{QStringLiteral("frame:msg")});
     QCOMPARE(*rig.sentOf<P::Msg>().last().id, QStringLiteral("re:q"));
     QCOMPARE(rig.client->queueDepth(), 1);
-}
-
-// The engine asks to pause reading (back-pressure); QWebSocket cannot, so the facade does
-// nothing with it: no transport call, and frames keep being handled.
-void tst_ClientFacade::setReadingIsIgnored()
-{
-    Rig rig;
-    Testing::setEngineOptions(rig.client, [](Engine::Options &o) { o.maxUnprocessed = 2; });
-    rig.connect();
-    for (quint64 seq = 1; seq <= 3; ++seq) {
-        P::Msg m;
-        m.seq = seq;
-        m.d = QCborValue(qint64(seq));
-        rig.serverFrame(m);
-    }
-    QCOMPARE(rig.messages.size(), 3);
-    rig.advance(50ms);
-    QCOMPARE(rig.takeCalls(), QStringList{QStringLiteral("frame:ack")});  // nothing else
-    QCOMPARE(rig.client->state(), State::Connected);
 }
 
 void tst_ClientFacade::subprotocolMismatchFails_data()

@@ -17,6 +17,7 @@ private Q_SLOTS:
     void refusesBadCommandLines_data();
     void refusesBadCommandLines();
     void parsesOptions();
+    void parsesHeadersAndSubprotocols();
     void parsesStore();
     void requestTakesJsonParamsOnlyWhenJson_data();
     void requestTakesJsonParamsOnlyWhenJson();
@@ -84,6 +85,11 @@ void tst_CliOptions::refusesBadCommandLines_data()
                                QStringLiteral("1")}, "reads no stdin");
     row("request with wait-delivered", {kUrl, QStringLiteral("--request"), QStringLiteral("time"),
                                         QStringLiteral("--wait-delivered")}, "reads no stdin");
+    row("header without colon", {kUrl, QStringLiteral("--header"), QStringLiteral("Cookie")}, "NAME:VALUE");
+    row("header without name", {kUrl, QStringLiteral("--header"), QStringLiteral(":v")}, "NAME:VALUE");
+    row("subprotocol without raw", {kUrl, QStringLiteral("--subprotocol"), QStringLiteral("chat")}, "needs --raw");
+    row("subprotocol list", {kUrl, QStringLiteral("--raw"), QStringLiteral("--subprotocol"), QStringLiteral("a,b")},
+        "one token");
     row("request params not json", {kUrl, QStringLiteral("--request"), QStringLiteral("echo"), QStringLiteral("hello")},
         "one URL only");
 }
@@ -130,6 +136,18 @@ void tst_CliOptions::parsesOptions()
     QVERIFY(!o.requestMethod);
     QVERIFY(o.storePath.isEmpty());
     QVERIFY(!o.durability);
+}
+
+void tst_CliOptions::parsesHeadersAndSubprotocols()
+{
+    const ParseResult r = parseArguments({kUrl, QStringLiteral("--raw"), QStringLiteral("--header"),
+                                          QStringLiteral("X-Team: blue:green"), QStringLiteral("--header=Cookie:a=1"),
+                                          QStringLiteral("--subprotocol"), QStringLiteral("chat.v2"),
+                                          QStringLiteral("--subprotocol=chat.v1")});
+    QVERIFY2(r.ok(), qPrintable(r.error));
+    const QList<QPair<QByteArray, QByteArray>> headers{{"X-Team", "blue:green"}, {"Cookie", "a=1"}};
+    QCOMPARE(r.options.headers, headers);
+    QCOMPARE(r.options.subprotocols, (QList<QByteArray>{"chat.v2", "chat.v1"}));
 }
 
 void tst_CliOptions::parsesStore()

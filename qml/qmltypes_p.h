@@ -1,0 +1,29 @@
+// The C++ SDK's types as QML sees them. Not public API.
+//
+// One vocabulary: QML uses Tether::'s own enums and value types, registered here, instead
+// of copies of them (`Tether.SubscriptionStatus.Subscribed`, `client.stats.bytesIn`).
+#pragma once
+
+#include <Tether/error.h>
+#include <Tether/stats.h>
+#include <Tether/types.h>
+
+#include <QtQml/qqmlregistration.h>
+
+namespace Tether::Qml {
+
+// The enums of Tether:: (types.h), as `Tether.<Enum>.<Value>`.
+namespace TetherForeign {
+Q_NAMESPACE
+QML_FOREIGN_NAMESPACE(Tether)
+QML_NAMED_ELEMENT(Tether)
+}
+
+// ClientStats (stats.h) as the value type of QML `Client.stats`.
+struct ClientStatsForeign {
+    Q_GADGET
+    QML_FOREIGN(Tether::ClientStats)
+    QML_VALUE_TYPE(clientStats)
+};
+
+} // namespace Tether::Qml
