@@ -48,6 +48,10 @@ QmlClient::QmlClient(QObject *parent)
     connect(m_queue, &QueueGroup::changed, this, &QmlClient::optionsChanged);
     connect(m_tls, &TlsGroup::changed, this, &QmlClient::optionsChanged);
     connect(this, &QmlClient::optionsChanged, this, [this] {
+        if (m_wrapped) {
+            qmlWarning(this) << "options are not applied to a wrapped C++ client: configure it in C++";
+            return;
+        }
         m_optionsDirty = true;
         // In any state: the client applies each option at its own moment (setOptions()).
         if (m_complete)
@@ -57,6 +61,28 @@ QmlClient::QmlClient(QObject *parent)
 }
 
 QmlClient::~QmlClient() = default;
+
+void QmlClient::setClient(Tether::Client *client)
+{
+    if (!client || client == m_client)
+        return;
+    if (m_complete) {
+        qmlWarning(this) << "client can only be set declaratively, before the component completes";
+        return;
+    }
+    // Drop our own client (and every connection to it), present the app's.
+    delete m_client.data();
+    m_client = client;
+    m_wrapped = true;
+    m_optionsDirty = false;
+    m_options = client->options();
+    wireClient();
+    if (m_forwardingStats)
+        connect(m_client, &Client::statsChanged, this, &QmlClient::statsChanged);
+    Q_EMIT clientChanged();
+    Q_EMIT urlsChanged();
+    Q_EMIT stateChanged();
+}
 
 void QmlClient::wireClient()
 {
@@ -129,7 +155,8 @@ void QmlClient::componentComplete()
     wirePlatform();
     // The declared codec applies before the first connection: subscriptions the Channels
     // made meanwhile are re-encoded by the client (Client::setOptions()).
-    applyOptions();
+    if (!m_wrapped)
+        applyOptions();
     startIfActive();
     // Started in the background: the client's background-close delay counts from now.
     if (PlatformWatch *watch = PlatformWatch::instance(); watch && isBackground(watch->applicationState()))

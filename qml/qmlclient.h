@@ -16,6 +16,7 @@
 
 #include <QtCore/QHash>
 #include <QtCore/QObject>
+#include <QtCore/QPointer>
 #include <QtCore/QUrl>
 #include <QtCore/QVariantMap>
 #include <QtQml/QJSValue>
@@ -29,6 +30,13 @@ class QmlClient : public QObject, public QQmlParserStatus
     Q_OBJECT
     Q_INTERFACES(QQmlParserStatus)
     QML_NAMED_ELEMENT(Client)
+
+    // An existing C++ Tether::Client to present to QML instead of the one this type makes,
+    // so a C++ core and a QML UI share one connection. Set it declaratively (before the
+    // component completes); the C++ owner keeps it and its options: the option properties
+    // below are then not applied (a warning says so when one is set), `active` still opens
+    // or closes it.
+    Q_PROPERTY(Tether::Client *client READ client WRITE setClient NOTIFY clientChanged)
 
     // --- endpoints and options (applied in any state: see Tether::Client::setOptions()) ---
     Q_PROPERTY(QUrl url READ url WRITE setUrl NOTIFY urlsChanged)
@@ -116,6 +124,7 @@ public:
 
     // The C++ client behind this facade (for C++ code that shares it with QML).
     Tether::Client *client() const { return m_client; }
+    void setClient(Tether::Client *client);
 
     QUrl url() const;
     void setUrl(const QUrl &url);
@@ -206,6 +215,7 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void urlsChanged();
+    void clientChanged();
     void activeChanged();
     void optionsChanged();
     void tokenChanged();
@@ -252,7 +262,7 @@ private:
     void applyAppState(Qt::ApplicationState state);
     void invokeCallback(const QJSValue &callback, const QJSValue &error, const QJSValue &result);
 
-    Tether::Client *m_client;
+    QPointer<Tether::Client> m_client;  // ours (a child), or the app's (setClient())
     ClientOptions m_options;
     BackoffGroup *m_backoff;
     HeartbeatGroup *m_heartbeat;
@@ -273,6 +283,7 @@ private:
 
     QHash<QString, int> m_channelUsers;  // Channels per channel name
     bool m_forwardingStats = false;
+    bool m_wrapped = false;  // m_client is the app's (setClient()): its options are the app's
 };
 
 } // namespace Tether::Qml

@@ -4,6 +4,7 @@
 // of copies of them (`Tether.SubscriptionStatus.Subscribed`, `client.stats.bytesIn`).
 #pragma once
 
+#include <Tether/client.h>
 #include <Tether/error.h>
 #include <Tether/stats.h>
 #include <Tether/types.h>
@@ -24,6 +25,13 @@ struct ClientStatsForeign {
     Q_GADGET
     QML_FOREIGN(Tether::ClientStats)
     QML_VALUE_TYPE(clientStats)
+};
+
+// Tether::Client, as the type of QML `Client.client` (not creatable: QML's `Client` makes one).
+struct CppClientForeign {
+    Q_GADGET
+    QML_FOREIGN(Tether::Client)
+    QML_ANONYMOUS
 };
 
 } // namespace Tether::Qml
