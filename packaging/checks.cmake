@@ -10,6 +10,7 @@
 #   packaging_find_package      versions and components find_package accepts and refuses
 #   packaging_consumer_sdk      tests/consumer/sdk against the prefix, run vs tether-server
 #   packaging_consumer_qml      tests/consumer/qml: imports "Tether" from the prefix
+#   packaging_example_simpleclient  examples/simpleclient against the prefix, run vs tether-server
 #   packaging_deb               cpack -G DEB, dpkg -c / dpkg -x / dpkg -f checks
 #   packaging_api_docs          Doxygen over the public headers: no warning at all (every
 #                               public member documented)
@@ -86,6 +87,11 @@ if(TARGET tether-server)
     tether_packaging_test(packaging_consumer_sdk TIMEOUT 300
         COMMAND bash ${_pkg_dir}/run-consumer.sh sdk ${_prefix}
             ${CMAKE_CURRENT_BINARY_DIR}/consumer-sdk
+        FIXTURES_REQUIRED tether_prefix)
+    # examples/simpleclient, built against the installed package like an app, run headless.
+    tether_packaging_test(packaging_example_simpleclient TIMEOUT 300
+        COMMAND bash ${_pkg_dir}/run-consumer.sh simpleclient ${_prefix}
+            ${CMAKE_CURRENT_BINARY_DIR}/example-simpleclient
         FIXTURES_REQUIRED tether_prefix)
     if(TETHER_HAS_QML)
         tether_packaging_test(packaging_consumer_qml TIMEOUT 300

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# run-consumer.sh KIND PREFIX WORKDIR — builds tests/consumer/KIND (sdk | qml) against the
+# run-consumer.sh KIND PREFIX WORKDIR — builds tests/consumer/KIND (sdk | qml), or the
+# example examples/simpleclient (KIND simpleclient), against the
 # Tether installed in PREFIX only, starts PREFIX/bin/tether-server on a free port and runs
 # the consumer against it. Bounded: the server must be ready within 10 s, the consumer
 # gives up by itself after 20 s, and the server is always stopped.
@@ -8,7 +9,7 @@
 # CMAKE_CXX_COMPILER.
 set -euo pipefail
 
-kind=${1:?usage: run-consumer.sh sdk|qml PREFIX WORKDIR}
+kind=${1:?usage: run-consumer.sh sdk|qml|simpleclient PREFIX WORKDIR}
 prefix=$(cd "${2:?}" && pwd)
 work=${3:?}
 source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,6 +17,7 @@ project=$source_dir/tests/consumer/$kind
 cmake=${CMAKE_COMMAND:-cmake}
 case $kind in
     sdk) exes=(tether-consumer) ;;
+    simpleclient) exes=(simpleclient); project=$source_dir/examples/simpleclient ;;
     qml) exes=(tether-consumer-qml tether-consumer-qml-linked) ;;
     *) echo "run-consumer: unknown consumer $kind" >&2; exit 2 ;;
 esac

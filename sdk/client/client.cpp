@@ -216,7 +216,13 @@ void ClientPrivate::perform(Engine::Action &action)
 
 void ClientPrivate::dispatch(Engine::Event &event)
 {
-    std::visit([this](auto &e) {
+    const std::shared_ptr<bool> guard = alive;
+    // An outcome's status comes after its own signal, unless a slot deleted the Client.
+    const auto emitStatus = [this, &guard](const QString &id, MessageStatus status) {
+        if (*guard)
+            Q_EMIT q->messageStatusChanged(id, status);
+    };
+    std::visit([this, &emitStatus](auto &e) {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, Engine::StateChanged>) {
             state = Convert::state(e.to);
@@ -245,16 +251,16 @@ void ClientPrivate::dispatch(Engine::Event &event)
                 Q_EMIT subscription->messageReceived(message);
         } else if constexpr (std::is_same_v<T, Engine::Delivered>) {
             Q_EMIT q->delivered(e.id);
-            Q_EMIT q->messageStatusChanged(e.id, MessageStatus::Delivered);
+            emitStatus(e.id, MessageStatus::Delivered);
         } else if constexpr (std::is_same_v<T, Engine::Sent>) {
             Q_EMIT q->sent(e.id);
-            Q_EMIT q->messageStatusChanged(e.id, MessageStatus::Written);
+            emitStatus(e.id, MessageStatus::Written);
         } else if constexpr (std::is_same_v<T, Engine::Rejected>) {
             Q_EMIT q->rejected(e.id, Convert::error(e.error));
-            Q_EMIT q->messageStatusChanged(e.id, MessageStatus::Rejected);
+            emitStatus(e.id, MessageStatus::Rejected);
         } else if constexpr (std::is_same_v<T, Engine::Dropped>) {
             Q_EMIT q->dropped(e.id, Convert::dropReason(e.reason));
-            Q_EMIT q->messageStatusChanged(e.id, MessageStatus::Dropped);
+            emitStatus(e.id, MessageStatus::Dropped);
         } else if constexpr (std::is_same_v<T, Engine::MessageStatusChanged>) {
             Q_EMIT q->messageStatusChanged(e.id, Convert::messageStatus(e.status));
         } else if constexpr (std::is_same_v<T, Engine::ChannelStatusChanged>) {
@@ -277,7 +283,7 @@ void ClientPrivate::dispatch(Engine::Event &event)
             Q_EMIT q->errorOccurred(error);
         } else if constexpr (std::is_same_v<T, Engine::Persisted>) {
             Q_EMIT q->persisted(e.id);
-            Q_EMIT q->messageStatusChanged(e.id, MessageStatus::Persisted);
+            emitStatus(e.id, MessageStatus::Persisted);
         } else {
             static_assert(kAlwaysFalse<T>, "unhandled engine event");
         }
