@@ -127,9 +127,10 @@ void tst_ClientFacade::lifecycleSignalsInOrder_data()
     QTest::addRow("4401: Failed, error then failed")
         << QByteArray("close4401") << QStringList()
         << l({"disconnected:4401", "state:Failed", "error:Unauthorized", "failed:Unauthorized"}) << State::Failed;
+    // State first, then its effects (as for Failed): the error comes after stateChanged.
     QTest::addRow("1002: protocol error, reconnect")
         << QByteArray("close1002") << QStringList()
-        << l({"disconnected:1002", "error:ProtocolError", "state:Reconnecting", "reconnecting:1:100ms"})
+        << l({"disconnected:1002", "state:Reconnecting", "error:ProtocolError", "reconnecting:1:100ms"})
         << State::Reconnecting;
     QTest::addRow("app close(): close 1000 on the socket")
         << QByteArray("appClose") << l({"close:1000"}) << l({"disconnected:1000", "state:Closed"}) << State::Closed;
@@ -137,7 +138,7 @@ void tst_ClientFacade::lifecycleSignalsInOrder_data()
         << QByteArray("appSuspend") << l({"close:1001"}) << l({"disconnected:1001", "state:Closed"}) << State::Closed;
     QTest::addRow("bad frame: close 1002, reconnect")
         << QByteArray("garbage") << l({"close:1002"})
-        << l({"disconnected:1002", "error:ProtocolError", "state:Reconnecting", "reconnecting:1:100ms"})
+        << l({"disconnected:1002", "state:Reconnecting", "error:ProtocolError", "reconnecting:1:100ms"})
         << State::Reconnecting;
 }
 
@@ -836,7 +837,8 @@ void tst_ClientFacade::transportErrorsReachTheApp()
     QCOMPARE(e.message(), QStringLiteral("what the socket said"));
     QVERIFY(!e.isFatal());
     QCOMPARE(rig.client->error().code(), reported);
-    QCOMPARE(rig.log, (QStringList{QStringLiteral("error:") + enumName(reported), QStringLiteral("state:Reconnecting"),
+    // The state first, then what the drop reports (engine: apply, then act).
+    QCOMPARE(rig.log, (QStringList{QStringLiteral("state:Reconnecting"), QStringLiteral("error:") + enumName(reported),
                                    QStringLiteral("reconnecting:1:100ms")}));
     rig.advance(100ms);
     QCOMPARE(rig.takeCalls(), (QStringList{QStringLiteral("open"), QStringLiteral("open")}));

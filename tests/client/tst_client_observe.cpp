@@ -247,7 +247,8 @@ void tst_ClientObserve::statsChangedIsThrottled()
 {
     ClientOptions o = unitOptions();
     o.statsInterval = 250ms;
-    o.heartbeat.interval = 0ms;  // no ping deadlines: the timer is the stats' alone
+    o.heartbeat.interval = 0ms;       // no ping deadlines and no stable-period timer:
+    o.backoff.stablePeriod = 0ms;     // the timer is the stats' alone
     Rig rig(o);
     rig.connect();
     QSignalSpy changed(rig.client.data(), &Client::statsChanged);
