@@ -578,8 +578,8 @@ void tst_ClientFacade::missingPongIsADeadLink()
     QCOMPARE(rig.log, QStringList());
     rig.advance(1ms);  // the 10 s heartbeat timeout
     QCOMPARE(rig.takeCalls(), QStringList{QStringLiteral("abort")});
-    QCOMPARE(rig.log, (QStringList{QStringLiteral("disconnected:1006"), QStringLiteral("error:HeartbeatTimeout"),
-                                   QStringLiteral("state:Reconnecting"), QStringLiteral("reconnecting:1:100ms")}));
+    QCOMPARE(rig.log, (QStringList{QStringLiteral("disconnected:1006"), QStringLiteral("state:Reconnecting"),
+                                   QStringLiteral("error:HeartbeatTimeout"), QStringLiteral("reconnecting:1:100ms")}));
     QCOMPARE(rig.errors.first().kind(), Error::TimedOut);
 }
 
