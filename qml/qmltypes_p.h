@@ -9,17 +9,12 @@
 #include <Tether/stats.h>
 #include <Tether/types.h>
 
-#include <QtQml/qqmlregistration.h>
+#include <QtQml/qqml.h>
 
 namespace Tether::Qml {
 
-// The enums of Tether:: (types.h), as `Tether.<Enum>.<Value>`.
-namespace TetherForeign {
-Q_NAMESPACE
-QML_FOREIGN_NAMESPACE(Tether)
-QML_NAMED_ELEMENT(Tether)
-}
-
+// The enums of Tether:: (types.h), as `Tether.<Enum>.<Value>`, are registered by hand in
+// qmltypes.cpp: Qt 6.4's type registrar cannot register a foreign namespace under a name.
 // ClientStats (stats.h) as the value type of QML `Client.stats`.
 struct ClientStatsForeign {
     Q_GADGET
