@@ -5,6 +5,7 @@
 #include <Tether/Client>
 
 #include <QtCore/QCoreApplication>
+#include <QtCore/QMetaEnum>
 #include <QtCore/QTimer>
 
 #include <cstdio>
