@@ -30,7 +30,7 @@ class QmlChannel : public QObject, public QQmlParserStatus
     Q_PROPERTY(QString name READ name WRITE setName NOTIFY nameChanged)
     Q_PROPERTY(bool active READ isActive WRITE setActive NOTIFY activeChanged)
     Q_PROPERTY(bool subscribed READ isSubscribed NOTIFY subscribedChanged)
-    Q_PROPERTY(Tether::SubscriptionStatus status READ status NOTIFY statusChanged)
+    Q_PROPERTY(SubscriptionStatus status READ status NOTIFY statusChanged)  // unqualified: see qmlclient.h
     Q_PROPERTY(QJSValue latest READ latest NOTIFY latestChanged)
     Q_PROPERTY(QString latestId READ latestId NOTIFY latestChanged)
     Q_PROPERTY(int received READ received NOTIFY latestChanged)

@@ -36,7 +36,10 @@ class QmlClient : public QObject, public QQmlParserStatus
     // component completes); the C++ owner keeps it and its options: the option properties
     // below are then not applied (a warning says so when one is set), `active` still opens
     // or closes it.
-    Q_PROPERTY(Tether::Client *client READ client WRITE setClient NOTIFY clientChanged)
+    // Types written unqualified on purpose here and below: a `Tether::` type in a property
+    // makes moc relate namespace Tether's meta-object to this class, and QML then merges
+    // its enums (State::Closed, DropReason::Closed...) into `Client`'s scope, with warnings.
+    Q_PROPERTY(Client *client READ client WRITE setClient NOTIFY clientChanged)
 
     // --- endpoints and options (applied in any state: see Tether::Client::setOptions()) ---
     Q_PROPERTY(QUrl url READ url WRITE setUrl NOTIFY urlsChanged)
@@ -81,7 +84,7 @@ class QmlClient : public QObject, public QQmlParserStatus
     Q_PROPERTY(int reconnectAttempt READ reconnectAttempt NOTIFY reconnectScheduleChanged)
     Q_PROPERTY(double reconnectAt READ reconnectAt NOTIFY reconnectScheduleChanged)
     // Tether::ClientStats, refreshed at most every statsInterval ms (Client::statsChanged()).
-    Q_PROPERTY(Tether::ClientStats stats READ stats NOTIFY statsChanged)
+    Q_PROPERTY(ClientStats stats READ stats NOTIFY statsChanged)
     Q_PROPERTY(int statsInterval READ statsInterval WRITE setStatsInterval NOTIFY optionsChanged)
 
 public:
