@@ -15,6 +15,7 @@
 #   packaging_consumer_qml      tests/consumer/qml: imports "Tether" from the prefix
 #   packaging_consumer_pkgconfig  the sdk consumer built with `pkg-config --cflags --libs
 #                               tether` alone, and packaging_consumer_qmake through qmake
+#   packaging_example_simpleclient  examples/simpleclient against the prefix, run vs tether-server
 #   packaging_deb               cpack -G DEB, dpkg -c / dpkg -x / dpkg -f checks
 #   packaging_lintian           lintian --pedantic on those packages: no error, every
 #                               warning accepted in debian/lintian-accepted with its reason
@@ -119,6 +120,11 @@ if(TARGET tether-server)
                 ${CMAKE_CURRENT_BINARY_DIR}/consumer-${kind}
             FIXTURES_REQUIRED tether_prefix)
     endforeach()
+    # examples/simpleclient, built against the installed package like an app, run headless.
+    tether_packaging_test(packaging_example_simpleclient TIMEOUT 300
+        COMMAND bash ${_pkg_dir}/run-consumer.sh simpleclient ${_prefix}
+            ${CMAKE_CURRENT_BINARY_DIR}/example-simpleclient
+        FIXTURES_REQUIRED tether_prefix)
     if(TETHER_HAS_QML)
         tether_packaging_test(packaging_consumer_qml TIMEOUT 300
             COMMAND bash ${_pkg_dir}/run-consumer.sh qml ${_prefix}

@@ -4,7 +4,7 @@
 # run-consumer.sh KIND PREFIX WORKDIR — builds tests/consumer/KIND (sdk | qml) against the
 # Tether installed in PREFIX only (KIND pkgconfig: tests/consumer/sdk/main.cpp built with
 # `pkg-config --cflags --libs tether` and nothing else, no CMake; qmake: the same through
-# qmake's PKGCONFIG), starts PREFIX/bin/tether-server on a free port and runs
+# qmake's PKGCONFIG; simpleclient: the example examples/simpleclient), starts PREFIX/bin/tether-server on a free port and runs
 # the consumer against it. Bounded: the server must be ready within 10 s, the consumer
 # gives up by itself after 20 s, and the server is always stopped.
 # WORKDIR keeps the consumer's build between runs (incremental, a few seconds).
@@ -12,7 +12,7 @@
 # CMAKE_CXX_COMPILER.
 set -euo pipefail
 
-kind=${1:?usage: run-consumer.sh sdk|qml|pkgconfig|qmake PREFIX WORKDIR}
+kind=${1:?usage: run-consumer.sh sdk|qml|pkgconfig|qmake|simpleclient PREFIX WORKDIR}
 prefix=$(cd "${2:?}" && pwd)
 work=${3:?}
 source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,6 +20,7 @@ project=$source_dir/tests/consumer/$kind
 cmake=${CMAKE_COMMAND:-cmake}
 case $kind in
     sdk) exes=(tether-consumer) ;;
+    simpleclient) exes=(simpleclient); project=$source_dir/examples/simpleclient ;;
     qml) exes=(tether-consumer-qml tether-consumer-qml-linked) ;;
     pkgconfig|qmake) project=$source_dir/tests/consumer/sdk; exes=(tether-consumer-$kind) ;;
     *) echo "run-consumer: unknown consumer $kind" >&2; exit 2 ;;

@@ -222,16 +222,4 @@ Error invalidPayloadError()
                      .arg(kMaxDepth));
 }
 
-QJSValue statsToJs(QJSEngine *engine, const ClientStats &stats)
-{
-    QJSValue out = engine->newObject();
-    const QMetaObject &meta = ClientStats::staticMetaObject;
-    for (int i = meta.propertyOffset(); i < meta.propertyCount(); ++i) {
-        const QMetaProperty property = meta.property(i);
-        out.setProperty(QString::fromLatin1(property.name()),
-                        property.readOnGadget(&stats).toDouble());
-    }
-    return out;
-}
-
 } // namespace Tether::Qml

@@ -39,6 +39,4 @@ QJSValue errorToJs(QJSEngine *engine, const Error &error);
 // The same object for errors made inside the module (e.g. a refused payload).
 Error invalidPayloadError();
 
-QJSValue statsToJs(QJSEngine *engine, const ClientStats &stats);
-
 } // namespace Tether::Qml

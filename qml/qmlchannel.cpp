@@ -64,48 +64,49 @@ void QmlChannel::updateSubscription()
     const bool want = m_complete && m_active && m_client && !m_name.isEmpty();
     if (m_heldClient == m_client && m_heldName == m_name && want == bool(m_heldClient))
         return;
-    disconnect(m_messages);
-    disconnect(m_status);
+    const SubscriptionStatus before = status();
+    if (m_subscription)
+        m_subscription->disconnect(this);
     if (m_heldClient)
         m_heldClient->releaseChannel(m_heldName);
     m_heldClient = nullptr;
     m_heldName.clear();
+    m_subscription = nullptr;
     setErrorString(QString());
     if (want) {
         m_heldClient = m_client;
         m_heldName = m_name;
-        m_messages = connect(m_client->client(), &Tether::Client::messageReceived, this,
-                             &QmlChannel::onMessage);
-        m_status = connect(m_client, &QmlClient::channelStatusChanged, this,
-                           [this](const QString &name) {
-                               if (name == m_heldName)
-                                   updateStatus();
-                           });
-        m_client->acquireChannel(m_name);
+        m_subscription = m_client->acquireChannel(m_name);
+        connect(m_subscription, &Subscription::messageReceived, this, &QmlChannel::onMessage);
+        connect(m_subscription, &Subscription::statusChanged, this, &QmlChannel::onStatusChanged);
+        connect(m_subscription, &Subscription::errorOccurred, this, [this](const Error &error) {
+            setErrorString(error.message());
+            Q_EMIT errorOccurred(m_heldClient ? m_heldClient->jsError(error) : QJSValue(error.message()));
+        });
+        if (m_subscription->status() == SubscriptionStatus::Error)
+            setErrorString(m_subscription->error().message());
     }
-    updateStatus();
+    if (status() != before)
+        onStatusChanged(status());
 }
 
-void QmlChannel::updateStatus()
+SubscriptionStatus QmlChannel::status() const
 {
-    const bool subscribed = m_heldClient && m_heldClient->isChannelSubscribed(m_heldName);
-    if (m_heldClient) {
-        const Error error = m_heldClient->channelError(m_heldName);
-        if (error.isError() && error.message() != m_errorString) {
-            setErrorString(error.message());
-            Q_EMIT errorOccurred(m_heldClient->jsError(error));
-        }
+    return m_subscription ? m_subscription->status() : SubscriptionStatus::Unsubscribed;
+}
+
+void QmlChannel::onStatusChanged(SubscriptionStatus status)
+{
+    Q_EMIT statusChanged();
+    const bool subscribed = status == SubscriptionStatus::Subscribed;
+    if (subscribed != m_subscribed) {
+        m_subscribed = subscribed;
+        Q_EMIT subscribedChanged();
     }
-    if (subscribed == m_subscribed)
-        return;
-    m_subscribed = subscribed;
-    Q_EMIT subscribedChanged();
 }
 
 void QmlChannel::onMessage(const Tether::Message &message)
 {
-    if (message.channel() != m_heldName)
-        return;
     m_latest = message.payload();
     m_latestJsValid = false;
     m_latestId = message.id();
@@ -144,6 +145,7 @@ QString QmlChannel::publish(const QJSValue &payload, const QJSValue &options)
     const std::optional<QCborValue> cbor = engine ? toPayload(engine, payload) : std::nullopt;
     if (!cbor)
         return refuse(invalidPayloadError());
+    Q_EMIT publishing();
     const SendResult result = m_client->sendPayload(*cbor, options, m_name);
     if (!result)
         return refuse(result.error());

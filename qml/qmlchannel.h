@@ -3,15 +3,17 @@
 
 // QML `Channel`: a declarative subscription (see docs/qml.md).
 //
-// While `client`, `name` and `active` say so, the channel is subscribed (shared with other
-// Channels of the same name on the same Client); the C++ client restores it after a new
-// session by itself. Each publication on it is emitted as message(payload, id) and kept as
-// `latest` for bindings (`gauge.value: cpu.latest.load`).
+// While `client`, `name` and `active` say so, the channel is subscribed: the Channel wraps
+// the C++ client's shared Tether::Subscription (so Channels of one name share it), whose
+// status the engine decides and whose messages the client routes here. Each publication
+// on it is emitted as message(payload, id) and kept as `latest` for bindings
+// (`gauge.value: cpu.latest.load`).
 #pragma once
 
 #include "qmlclient.h"
 
 #include <Tether/message.h>
+#include <Tether/subscription.h>
 
 #include <QtCore/QCborValue>
 #include <QtCore/QObject>
@@ -31,6 +33,7 @@ class QmlChannel : public QObject, public QQmlParserStatus
     Q_PROPERTY(QString name READ name WRITE setName NOTIFY nameChanged)
     Q_PROPERTY(bool active READ isActive WRITE setActive NOTIFY activeChanged)
     Q_PROPERTY(bool subscribed READ isSubscribed NOTIFY subscribedChanged)
+    Q_PROPERTY(SubscriptionStatus status READ status NOTIFY statusChanged)  // unqualified: see qmlclient.h
     Q_PROPERTY(QJSValue latest READ latest NOTIFY latestChanged)
     Q_PROPERTY(QString latestId READ latestId NOTIFY latestChanged)
     Q_PROPERTY(int received READ received NOTIFY latestChanged)
@@ -46,7 +49,8 @@ public:
     void setName(const QString &name);
     bool isActive() const { return m_active; }
     void setActive(bool active);
-    bool isSubscribed() const { return m_subscribed; }
+    bool isSubscribed() const { return status() == SubscriptionStatus::Subscribed; }
+    SubscriptionStatus status() const;
     QJSValue latest() const;
     QString latestId() const { return m_latestId; }
     int received() const { return m_received; }
@@ -61,6 +65,7 @@ Q_SIGNALS:
     void nameChanged();
     void activeChanged();
     void subscribedChanged();
+    void statusChanged();
     void latestChanged();
     void errorStringChanged();
     void message(const QJSValue &payload, const QString &id);
@@ -68,6 +73,10 @@ Q_SIGNALS:
 
     // C++ only (MessageModel): every message of the channel, and every own publication.
     void messageArrived(const Tether::Message &message);
+    // publishing() comes right before the send, published() after it when it was accepted:
+    // the progress of a message sent while connected (Written) arrives in between, before
+    // its id is known.
+    void publishing();
     void published(const QString &id, const QCborValue &payload, bool reliable);
 
 protected:
@@ -76,7 +85,7 @@ protected:
 
 private:
     void updateSubscription();
-    void updateStatus();
+    void onStatusChanged(SubscriptionStatus status);
     void onMessage(const Tether::Message &message);
     void setErrorString(const QString &error);
 
@@ -84,12 +93,11 @@ private:
     QString m_name;
     bool m_active = true;
     bool m_complete = false;
-    bool m_subscribed = false;
     // What this Channel currently holds a subscription for.
     QPointer<QmlClient> m_heldClient;
     QString m_heldName;
-    QMetaObject::Connection m_messages;
-    QMetaObject::Connection m_status;
+    QPointer<Tether::Subscription> m_subscription;
+    bool m_subscribed = false;  // what subscribedChanged() last said
 
     QCborValue m_latest;
     mutable QJSValue m_latestJs;  // converted on first read, until the next message

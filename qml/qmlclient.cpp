@@ -19,14 +19,6 @@ Q_LOGGING_CATEGORY(lcQml, "tether.qml", QtWarningMsg)
 namespace Tether::Qml {
 namespace {
 
-// Mobile platforms suspend background apps and kill their sockets anyway: closing on our
-// terms keeps the outbox and reconnects cleanly on return. Desktop apps keep running.
-#if defined(Q_OS_ANDROID) || defined(Q_OS_IOS)
-constexpr int kDefaultBackgroundCloseDelay = 30000;
-#else
-constexpr int kDefaultBackgroundCloseDelay = -1;
-#endif
-
 bool isBackground(Qt::ApplicationState state)
 {
     return state == Qt::ApplicationSuspended || state == Qt::ApplicationHidden;
@@ -52,51 +44,71 @@ QmlClient::QmlClient(QObject *parent)
       m_backoff(new BackoffGroup(this)),
       m_heartbeat(new HeartbeatGroup(this)),
       m_queue(new QueueGroup(this)),
-      m_tls(new TlsGroup(this)),
-      m_backgroundCloseDelay(kDefaultBackgroundCloseDelay)
+      m_tls(new TlsGroup(this))
 {
     connect(m_backoff, &BackoffGroup::changed, this, &QmlClient::optionsChanged);
     connect(m_heartbeat, &HeartbeatGroup::changed, this, &QmlClient::optionsChanged);
     connect(m_queue, &QueueGroup::changed, this, &QmlClient::optionsChanged);
     connect(m_tls, &TlsGroup::changed, this, &QmlClient::optionsChanged);
     connect(this, &QmlClient::optionsChanged, this, [this] {
+        if (m_wrapped) {
+            qmlWarning(this) << "options are not applied to a wrapped C++ client: configure it in C++";
+            return;
+        }
         m_optionsDirty = true;
         // In any state: the client applies each option at its own moment (setOptions()).
         if (m_complete)
             applyOptions();
     });
-    m_backgroundTimer.setSingleShot(true);
-    connect(&m_backgroundTimer, &QTimer::timeout, this, &QmlClient::onBackgroundTimeout);
     wireClient();
 }
 
 QmlClient::~QmlClient() = default;
+
+void QmlClient::setClient(Tether::Client *client)
+{
+    if (!client || client == m_client)
+        return;
+    if (m_complete) {
+        qmlWarning(this) << "client can only be set declaratively, before the component completes";
+        return;
+    }
+    // Drop our own client (and every connection to it), present the app's.
+    delete m_client.data();
+    m_client = client;
+    m_wrapped = true;
+    m_optionsDirty = false;
+    m_options = client->options();
+    wireClient();
+    if (m_forwardingStats)
+        connect(m_client, &Client::statsChanged, this, &QmlClient::statsChanged);
+    Q_EMIT clientChanged();
+    Q_EMIT urlsChanged();
+    Q_EMIT stateChanged();
+}
 
 void QmlClient::wireClient()
 {
     Tether::Client *c = m_client;
     connect(c, &Client::urlsChanged, this, &QmlClient::urlsChanged);
     connect(c, &Client::stateChanged, this, [this](Tether::State state) {
-        if (state != Tether::State::Reconnecting && (m_reconnectAttempt != 0 || m_reconnectAt != 0)) {
+        if (state != Tether::State::Reconnecting && m_reconnectAttempt != 0) {
             m_reconnectAttempt = 0;
-            m_reconnectAt = 0;
             Q_EMIT reconnectScheduleChanged();
         }
-        if (state != Tether::State::Connected)
-            setChannelsSubscribed(false);
+        if (m_client->isSuspendedInBackground() != m_suspended) {
+            m_suspended = !m_suspended;
+            Q_EMIT suspendedChanged();
+        }
         Q_EMIT stateChanged();
     });
     connect(c, &Client::connected, this, [this](bool resumed) {
         m_resumed = resumed;
-        // A resumed session kept its subscriptions; a new one has them restored by the
-        // client before anything else is sent.
-        setChannelsSubscribed(true);
         Q_EMIT connected(resumed);
     });
     connect(c, &Client::disconnected, this, &QmlClient::disconnected);
     connect(c, &Client::reconnecting, this, [this](int attempt, std::chrono::milliseconds delay) {
         m_reconnectAttempt = attempt;
-        m_reconnectAt = double(QDateTime::currentMSecsSinceEpoch() + delay.count());
         Q_EMIT reconnectScheduleChanged();
         Q_EMIT reconnecting(attempt, int(delay.count()));
     });
@@ -144,13 +156,14 @@ void QmlClient::componentComplete()
 {
     m_complete = true;
     wirePlatform();
+    // The declared codec applies before the first connection: subscriptions the Channels
+    // made meanwhile are re-encoded by the client (Client::setOptions()).
+    if (!m_wrapped)
+        applyOptions();
+    startIfActive();
+    // Started in the background: the client's background-close delay counts from now.
     if (PlatformWatch *watch = PlatformWatch::instance(); watch && isBackground(watch->applicationState()))
         onApplicationStateChanged(watch->applicationState());
-    // Options first: the subscriptions are then made with the declared codec.
-    applyOptions();
-    for (auto it = m_channels.cbegin(); it != m_channels.cend(); ++it)
-        subscribe(it.key());
-    startIfActive();
 }
 
 // --- options ---
@@ -171,12 +184,11 @@ void QmlClient::setActive(bool active)
     if (active) {
         startIfActive();
     } else {
-        m_backgroundTimer.stop();
-        if (m_suspended) {
-            m_suspended = false;
+        m_client->close();
+        if (m_suspended && !m_client->isSuspendedInBackground()) {
+            m_suspended = false;  // Closed -> Closed emits no stateChanged
             Q_EMIT suspendedChanged();
         }
-        m_client->close();
     }
 }
 
@@ -192,8 +204,8 @@ void QmlClient::close() { setActive(false); }
 
 void QmlClient::startIfActive()
 {
-    if (!m_complete || !m_active || m_suspended)
-        return;
+    if (!m_complete || !m_active || m_client->isSuspendedInBackground())
+        return;  // suspended: the client reopens itself when the app is active again
     if (m_optionsDirty)
         applyOptions();
     m_client->open();
@@ -340,10 +352,11 @@ void QmlClient::setFollowNetwork(bool follow)
 void QmlClient::setBackgroundCloseDelay(int ms)
 {
     ms = qMax(-1, ms);
-    if (m_backgroundCloseDelay == ms)
+    if (backgroundCloseDelay() == ms)
         return;
-    m_backgroundCloseDelay = ms;
+    m_options.backgroundCloseDelay = std::chrono::milliseconds(ms);
     Q_EMIT lifecycleChanged();
+    markOptionsChanged();
 }
 
 bool QmlClient::networkReachable() const
@@ -364,31 +377,13 @@ void QmlClient::onApplicationStateChanged(Qt::ApplicationState state)
         applyAppState(state);
 }
 
+// The background-close policy is the engine's (ClientOptions::backgroundCloseDelay).
 void QmlClient::applyAppState(Qt::ApplicationState state)
 {
-    if (isBackground(state)) {
-        if (m_backgroundCloseDelay >= 0 && m_active && !m_suspended)
-            m_backgroundTimer.start(m_backgroundCloseDelay);
-    } else if (state == Qt::ApplicationActive) {
-        m_backgroundTimer.stop();
-        if (m_suspended) {
-            m_suspended = false;
-            Q_EMIT suspendedChanged();
-            startIfActive();
-        }
-    }
+    if (m_optionsDirty && m_complete)
+        applyOptions();  // the delay in effect is the declared one
+    qCDebug(lcQml) << "app state" << state << "forwarded to the client";
     m_client->notifyAppStateChanged(state);
-}
-
-void QmlClient::onBackgroundTimeout()
-{
-    const Tether::State s = m_client->state();
-    if (!m_active || s == Tether::State::Idle || s == Tether::State::Closed || s == Tether::State::Failed)
-        return;
-    qCDebug(lcQml) << "background for" << m_backgroundCloseDelay << "ms: suspending (socket closed, session and outbox kept)";
-    m_suspended = true;
-    Q_EMIT suspendedChanged();
-    m_client->suspend();
 }
 
 void QmlClient::notifyNetworkChanged() { m_client->notifyNetworkChanged(); }
@@ -401,6 +396,12 @@ void QmlClient::notifyAppStateChanged(int state)
 // --- state ---
 
 QString QmlClient::stateName() const { return enumKey(State(state())); }
+
+double QmlClient::reconnectAt() const
+{
+    const QDateTime at = m_client->reconnectAt();
+    return at.isValid() ? double(at.toMSecsSinceEpoch()) : 0.0;
+}
 
 double QmlClient::lastRtt() const
 {
@@ -420,12 +421,21 @@ QJSValue QmlClient::jsError(const Error &error) const
     return engine ? errorToJs(engine, error) : QJSValue(error.message());
 }
 
-QJSValue QmlClient::stats() const
+void QmlClient::setStatsInterval(int ms)
 {
-    QJSEngine *engine = qmlEngine(this);
-    return engine ? statsToJs(engine, m_client->stats()) : QJSValue();
+    if (m_options.statsInterval.count() == ms)
+        return;
+    m_options.statsInterval = std::chrono::milliseconds(ms);
+    Q_EMIT optionsChanged();
 }
 
+void QmlClient::connectNotify(const QMetaMethod &signal)
+{
+    if (m_forwardingStats || signal != QMetaMethod::fromSignal(&QmlClient::statsChanged))
+        return;
+    m_forwardingStats = true;
+    connect(m_client, &Client::statsChanged, this, &QmlClient::statsChanged);
+}
 // --- sending and requests ---
 
 std::optional<QCborValue> QmlClient::payloadFromJs(const QJSValue &value)
@@ -529,67 +539,19 @@ void QmlClient::invokeCallback(const QJSValue &callback, const QJSValue &error, 
 
 // --- shared channel subscriptions ---
 
-void QmlClient::acquireChannel(const QString &name)
+Tether::Subscription *QmlClient::acquireChannel(const QString &name)
 {
-    ChannelUse &use = m_channels[name];
-    // Before componentComplete() the options are not applied yet: componentComplete()
-    // subscribes what was acquired meanwhile, once the declared codec is in effect.
-    if (++use.users == 1 && m_complete)
-        subscribe(name);
-}
-
-void QmlClient::subscribe(const QString &name)
-{
-    ChannelUse &use = m_channels[name];
-    use.error = Error();
-    use.confirmed = false;
-    const quint64 generation = ++use.generation;
-    Reply *reply = m_client->subscribe(name);
-    reply->setAutoDelete(true);
-    connect(reply, &Reply::finished, this, [this, reply, name, generation] {
-        auto it = m_channels.find(name);
-        if (it == m_channels.end() || it->generation != generation)
-            return;  // released, or subscribed again since
-        const Error e = reply->error();
-        it->error = e;
-        it->confirmed = !e.isError();
-        it->subscribed = !e.isError() && m_client->state() == Tether::State::Connected;
-        Q_EMIT channelStatusChanged(name);
-    });
+    ++m_channelUsers[name];
+    return m_client->subscription(name);
 }
 
 void QmlClient::releaseChannel(const QString &name)
 {
-    auto it = m_channels.find(name);
-    if (it == m_channels.end() || --it->users > 0)
+    auto it = m_channelUsers.find(name);
+    if (it == m_channelUsers.end() || --*it > 0)
         return;
-    m_channels.erase(it);
-    m_client->unsubscribe(name)->setAutoDelete(true);
-    Q_EMIT channelStatusChanged(name);
-}
-
-bool QmlClient::isChannelSubscribed(const QString &name) const
-{
-    const auto it = m_channels.constFind(name);
-    return it != m_channels.constEnd() && it->subscribed;
-}
-
-Error QmlClient::channelError(const QString &name) const
-{
-    const auto it = m_channels.constFind(name);
-    return it != m_channels.constEnd() ? it->error : Error();
-}
-
-void QmlClient::setChannelsSubscribed(bool subscribed)
-{
-    for (auto it = m_channels.begin(); it != m_channels.end(); ++it) {
-        // A channel the server refused stays refused; the client dropped it from its set.
-        const bool now = subscribed && it->confirmed;
-        if (it->subscribed == now)
-            continue;
-        it->subscribed = now;
-        Q_EMIT channelStatusChanged(it.key());
-    }
+    m_channelUsers.erase(it);
+    m_client->subscription(name)->unsubscribe();
 }
 
 } // namespace Tether::Qml

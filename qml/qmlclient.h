@@ -9,8 +9,8 @@
 //  - applies `active` declaratively (in componentComplete(), like QtWebSockets' WebSocket),
 //  - forwards the app state and network changes (PlatformWatch) to the C++ hooks, and
 //    applies the background policy (close after N ms suspended, reopen when active),
-//  - counts the Channels using each channel name, so two Channels on one name share one
-//    subscription.
+//  - counts the Channels using each channel name, so the last one to go unsubscribes (the
+//    shared Tether::Subscription, its status and its messages are the C++ client's).
 #pragma once
 
 #include "qmloptions.h"
@@ -19,7 +19,7 @@
 
 #include <QtCore/QHash>
 #include <QtCore/QObject>
-#include <QtCore/QTimer>
+#include <QtCore/QPointer>
 #include <QtCore/QUrl>
 #include <QtCore/QVariantMap>
 #include <QtQml/QJSValue>
@@ -33,6 +33,16 @@ class QmlClient : public QObject, public QQmlParserStatus
     Q_OBJECT
     Q_INTERFACES(QQmlParserStatus)
     QML_NAMED_ELEMENT(Client)
+
+    // An existing C++ Tether::Client to present to QML instead of the one this type makes,
+    // so a C++ core and a QML UI share one connection. Set it declaratively (before the
+    // component completes); the C++ owner keeps it and its options: the option properties
+    // below are then not applied (a warning says so when one is set), `active` still opens
+    // or closes it.
+    // Types written unqualified on purpose here and below: a `Tether::` type in a property
+    // makes moc relate namespace Tether's meta-object to this class, and QML then merges
+    // its enums (State::Closed, DropReason::Closed...) into `Client`'s scope, with warnings.
+    Q_PROPERTY(Client *client READ client WRITE setClient NOTIFY clientChanged)
 
     // --- endpoints and options (applied in any state: see Tether::Client::setOptions()) ---
     Q_PROPERTY(QUrl url READ url WRITE setUrl NOTIFY urlsChanged)
@@ -76,6 +86,9 @@ class QmlClient : public QObject, public QQmlParserStatus
     Q_PROPERTY(QString subprotocol READ subprotocol NOTIFY stateChanged)
     Q_PROPERTY(int reconnectAttempt READ reconnectAttempt NOTIFY reconnectScheduleChanged)
     Q_PROPERTY(double reconnectAt READ reconnectAt NOTIFY reconnectScheduleChanged)
+    // Tether::ClientStats, refreshed at most every statsInterval ms (Client::statsChanged()).
+    Q_PROPERTY(ClientStats stats READ stats NOTIFY statsChanged)
+    Q_PROPERTY(int statsInterval READ statsInterval WRITE setStatsInterval NOTIFY optionsChanged)
 
 public:
     enum State {
@@ -117,6 +130,7 @@ public:
 
     // The C++ client behind this facade (for C++ code that shares it with QML).
     Tether::Client *client() const { return m_client; }
+    void setClient(Tether::Client *client);
 
     QUrl url() const;
     void setUrl(const QUrl &url);
@@ -152,7 +166,7 @@ public:
     void setFollowAppState(bool follow);
     bool followNetwork() const { return m_followNetwork; }
     void setFollowNetwork(bool follow);
-    int backgroundCloseDelay() const { return m_backgroundCloseDelay; }
+    int backgroundCloseDelay() const { return int(m_options.backgroundCloseDelay.count()); }
     void setBackgroundCloseDelay(int ms);
     bool isSuspended() const { return m_suspended; }
     bool networkReachable() const;
@@ -168,7 +182,7 @@ public:
     QString sessionId() const { return m_client->sessionId(); }
     QString subprotocol() const { return m_client->subprotocol(); }
     int reconnectAttempt() const { return m_reconnectAttempt; }
-    double reconnectAt() const { return m_reconnectAt; }
+    double reconnectAt() const;
 
     // Sends `payload` (any JS value: see jsvalue_p.h) with options {channel, delivery, ttl,
     // coalescingKey, id}. Returns the message id, or "" when refused (sendRefused(error)).
@@ -179,17 +193,18 @@ public:
     Q_INVOKABLE void request(const QString &method, const QJSValue &params = QJSValue(),
                              const QJSValue &callback = QJSValue(),
                              const QJSValue &options = QJSValue());
-    Q_INVOKABLE QJSValue stats() const;
+    ClientStats stats() const { return m_client->stats(); }
+    int statsInterval() const { return int(m_options.statsInterval.count()); }
+    void setStatsInterval(int ms);
     // The platform hooks, for apps that know better than Qt (also what the automatic
     // wiring calls).
     Q_INVOKABLE void notifyNetworkChanged();
     Q_INVOKABLE void notifyAppStateChanged(int state);
 
-    // Shared subscriptions of the Channels (C++ only).
-    void acquireChannel(const QString &name);
+    // The Channels' shared subscriptions (C++ only): the Subscription of `name`, and the
+    // release that unsubscribes when no Channel uses the name any more.
+    Tether::Subscription *acquireChannel(const QString &name);
     void releaseChannel(const QString &name);
-    bool isChannelSubscribed(const QString &name) const;
-    Error channelError(const QString &name) const;
     // True when send options ask for Delivery.AtMostOnce (a number or the enum key).
     static bool isAtMostOnce(const QJSValue &options);
 
@@ -206,6 +221,7 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void urlsChanged();
+    void clientChanged();
     void activeChanged();
     void optionsChanged();
     void tokenChanged();
@@ -233,13 +249,14 @@ Q_SIGNALS:
     void sendRefused(const QJSValue &error);
     // The server closed with 4001: set `token` to a fresh one in the handler.
     void tokenExpired();
-
-    // C++ only (Channel): a channel's subscription state or error changed.
-    void channelStatusChanged(const QString &name);
+    void statsChanged();
 
 protected:
     void classBegin() override {}
     void componentComplete() override;
+    // statsChanged() is forwarded once something listens (the C++ client computes stats
+    // only for listeners).
+    void connectNotify(const QMetaMethod &signal) override;
 
 private:
     void wireClient();
@@ -249,12 +266,9 @@ private:
     void startIfActive();
     void onApplicationStateChanged(Qt::ApplicationState state);
     void applyAppState(Qt::ApplicationState state);
-    void onBackgroundTimeout();
-    void setChannelsSubscribed(bool subscribed);
-    void subscribe(const QString &name);
     void invokeCallback(const QJSValue &callback, const QJSValue &error, const QJSValue &result);
 
-    Tether::Client *m_client;
+    QPointer<Tether::Client> m_client;  // ours (a child), or the app's (setClient())
     ClientOptions m_options;
     BackoffGroup *m_backoff;
     HeartbeatGroup *m_heartbeat;
@@ -269,21 +283,13 @@ private:
 
     bool m_followAppState = true;
     bool m_followNetwork = true;
-    int m_backgroundCloseDelay;
-    bool m_suspended = false;
-    QTimer m_backgroundTimer;
+    bool m_suspended = false;  // what suspendedChanged() last said (the client decides)
 
     int m_reconnectAttempt = 0;
-    double m_reconnectAt = 0;
 
-    struct ChannelUse {
-        int users = 0;
-        bool confirmed = false;   // the server accepted the subscription once
-        bool subscribed = false;  // confirmed, and connected since
-        quint64 generation = 0;   // of the last subscribe(): older answers are ignored
-        Error error;
-    };
-    QHash<QString, ChannelUse> m_channels;
+    QHash<QString, int> m_channelUsers;  // Channels per channel name
+    bool m_forwardingStats = false;
+    bool m_wrapped = false;  // m_client is the app's (setClient()): its options are the app's
 };
 
 } // namespace Tether::Qml

@@ -22,7 +22,7 @@ namespace {
 
 bool awaitsOutcome(QmlMessageModel::Status status)
 {
-    return status == QmlMessageModel::Queued || status == QmlMessageModel::Sent;
+    return status == QmlMessageModel::Queued || status == QmlMessageModel::Written;
 }
 
 } // namespace
@@ -58,7 +58,12 @@ void QmlMessageModel::connectChannel()
         return;
     QmlChannel *ch = m_channel;
     m_connections << connect(ch, &QmlChannel::messageArrived, this, &QmlMessageModel::onMessage)
+                  << connect(ch, &QmlChannel::publishing, this, [this] {
+                         m_publishing = true;
+                         m_early.clear();
+                     })
                   << connect(ch, &QmlChannel::published, this, &QmlMessageModel::onPublished)
+                  << connect(ch, &QmlChannel::errorOccurred, this, [this] { m_publishing = false; })
                   << connect(ch, &QmlChannel::subscribedChanged, this, &QmlMessageModel::onSubscribedChanged)
                   << connect(ch, &QmlChannel::clientChanged, this, &QmlMessageModel::connectChannel);
     QmlClient *qmlClient = ch->client();
@@ -66,8 +71,7 @@ void QmlMessageModel::connectChannel()
         return;
     Tether::Client *c = qmlClient->client();
     m_connections
-        << connect(c, &Client::delivered, this, [this](const QString &id) { setStatus(id, Delivered); })
-        << connect(c, &Client::sent, this, [this](const QString &id) { setStatus(id, Sent); })
+        << connect(c, &Client::messageStatusChanged, this, &QmlMessageModel::onMessageStatus)
         << connect(c, &Client::rejected, this, [this](const QString &id, const Error &e) {
                setStatus(id, Rejected, e.message());
            })
@@ -75,7 +79,6 @@ void QmlMessageModel::connectChannel()
                setStatus(id, Dropped, QString::fromLatin1(QMetaEnum::fromType<DropReason>().valueToKey(int(reason))));
            })
         << connect(c, &Client::restored, this, &QmlMessageModel::adoptRestored)
-        << connect(c, &Client::connected, this, &QmlMessageModel::markQueuedAsSent)
         << connect(c, &Client::sessionLost, this, [this] { m_historyWanted = true; });
     adoptRestored();  // a client restored before this model was bound to it
     if (ch->isSubscribed())
@@ -166,10 +169,15 @@ void QmlMessageModel::onPublished(const QString &id, const QCborValue &payload, 
     e.time = QDateTime::currentMSecsSinceEpoch();
     e.own = true;
     e.reliable = reliable;
-    const bool connected = m_channel && m_channel->client()
-        && m_channel->client()->state() == QmlClient::Connected;
-    e.status = reliable && connected ? Sent : Queued;
+    // Queued (send()'s answer), unless the client already wrote it during the send.
+    e.status = m_early.value(id, Queued);
+    m_publishing = false;
+    m_early.clear();
+    const bool ended = e.status != Queued && e.status != Written;
+    const bool atMostOnceEnd = !reliable && e.status == Written;
     enqueue(std::move(e));
+    if (ended || atMostOnceEnd)
+        m_own.remove(id);
 }
 
 void QmlMessageModel::enqueue(Entry entry)
@@ -206,8 +214,8 @@ void QmlMessageModel::setStatus(const QString &id, Status status, const QString 
     }
     e->status = status;
     e->error = error;
-    // Sent is final only for at-most-once messages; reliable ones await their ack.
-    if (!(status == Sent && e->reliable))
+    // Queued and Written are progress for reliable messages (Written ends an at-most-once one).
+    if (!((status == Written || status == Queued) && e->reliable))
         m_own.erase(it);
     if (serial < m_rowsBegin + qint64(m_rows.size())) {  // a row (pending ones are not shown yet)
         m_dirtyFirst = m_dirtyFirst < 0 ? serial : qMin(m_dirtyFirst, serial);
@@ -217,17 +225,23 @@ void QmlMessageModel::setStatus(const QString &id, Status status, const QString 
     }
 }
 
-void QmlMessageModel::markQueuedAsSent()
+void QmlMessageModel::onMessageStatus(const QString &id, Tether::MessageStatus status)
 {
-    // The client flushes its outbox once connected: queued reliable messages are on the way.
-    QList<QString> ids;
-    for (auto it = m_own.constBegin(); it != m_own.constEnd(); ++it) {
-        const Entry *e = entryBySerial(it.value());
-        if (e && e->reliable && e->status == Queued)
-            ids << it.key();
+    Status shown;
+    switch (status) {
+    case MessageStatus::Queued: shown = Queued; break;
+    case MessageStatus::Written: shown = Written; break;
+    case MessageStatus::Delivered: shown = Delivered; break;
+    case MessageStatus::Rejected:   // rejected()/dropped() carry the reason: set there
+    case MessageStatus::Dropped:
+    case MessageStatus::Persisted:  // not shown: the message is still on its way
+        return;
     }
-    for (const QString &id : std::as_const(ids))
-        setStatus(id, Sent);
+    if (m_publishing && !m_own.contains(id)) {
+        m_early.insert(id, shown);
+        return;
+    }
+    setStatus(id, shown);
 }
 
 // --- history ---

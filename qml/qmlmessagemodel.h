@@ -7,7 +7,7 @@
 // to a pending batch; a timer (`updateInterval`, default 50 ms) moves the batch into the
 // rows with one insert (and one front removal when over capacity), so a ListView sees at
 // most 20 model changes per second however fast messages arrive (10 000/s and more).
-// Own messages carry a status updated from the client's outcome signals, also batched
+// Own messages carry the status the client reports (messageStatusChanged()), also batched
 // (one dataChanged per flush). Each entry has a serial number; rows hold consecutive
 // serials, so finding the row of an own message is a subtraction, not a search.
 // With `fetchHistory`, the server's `history` of the channel is put in front of the rows
@@ -41,7 +41,9 @@ class QmlMessageModel : public QAbstractListModel
     Q_PROPERTY(int count READ count NOTIFY countChanged)
 
 public:
-    enum Status { Received, Queued, Sent, Delivered, Rejected, Dropped };
+    // Own messages: Client::messageStatusChanged()'s progress (Queued, Written) and outcome.
+    // Sent is the former name of Written.
+    enum Status { Received, Queued, Written, Delivered, Rejected, Dropped, Sent = Written };
     Q_ENUM(Status)
     enum Role {
         PayloadRole = Qt::UserRole + 1,
@@ -105,7 +107,7 @@ private:
     void onPublished(const QString &id, const QCborValue &payload, bool reliable);
     void onSubscribedChanged();
     void setStatus(const QString &id, Status status, const QString &error = {});
-    void markQueuedAsSent();
+    void onMessageStatus(const QString &id, Tether::MessageStatus status);
     void adoptRestored();
     void requestHistory();
     void insertHistory(const QCborValue &result);
@@ -127,6 +129,9 @@ private:
     qint64 m_rowsBegin = qint64(1) << 40;  // room below for history put in front
     qint64 m_nextSerial = qint64(1) << 40;
     QHash<QString, qint64> m_own;   // own messages awaiting an outcome: id -> serial
+    // Between publishing() and published(): the progress of ids not known yet.
+    bool m_publishing = false;
+    QHash<QString, Status> m_early;
     qint64 m_dirtyFirst = -1;       // serial range whose status changed since the flush
     qint64 m_dirtyLast = -1;
     QTimer m_flushTimer;

@@ -150,6 +150,15 @@ void ChatSession::connectClient()
             Q_EMIT signInFailed(m_lastError);
         Q_EMIT connectionChanged();
     });
+    connect(c, &Tether::Client::messageStatusChanged, this, [this](const QString &id, Tether::MessageStatus status) {
+        if (status != Tether::MessageStatus::Queued && status != Tether::MessageStatus::Written)
+            return;  // outcomes below carry their reason
+        const Tick tick = status == Tether::MessageStatus::Written ? Tick::Sent : Tick::Queued;
+        if (m_sending && !m_ownRoomOf.contains(id))
+            m_earlyTicks.insert(id, tick);
+        else
+            setTick(id, tick);
+    });
     connect(c, &Tether::Client::delivered, this, [this](const QString &id) { setTick(id, Tick::Delivered); });
     connect(c, &Tether::Client::rejected, this, [this](const QString &id, const Tether::Error &error) {
         setTick(id, Tick::Rejected, describe(error));
@@ -164,11 +173,6 @@ void ChatSession::onConnected(bool)
 {
     m_reconnectAt = -1;
     m_lastError.clear();
-    // What waited in the outbox is on the wire now.
-    for (auto it = m_ownRoomOf.cbegin(); it != m_ownRoomOf.cend(); ++it) {
-        if (RoomModel *m = model(it.value()))
-            m->setTick(it.key(), Tick::Sent);
-    }
     for (const auto &[name, room] : m_rooms)
         startRollCall(name);
     if (!m_welcomed) {
@@ -441,7 +445,10 @@ QString ChatSession::sendText(const QString &room, const QString &text)
                            {QStringLiteral("ts"), ts}};
     Tether::SendOptions options;
     options.channel = room;
+    m_sending = true;
+    m_earlyTicks.clear();
     const Tether::SendResult result = m_client->send(QCborValue(payload), options);
+    m_sending = false;
     Entry e = entryFromPayload(result.id(), payload, ts);
     e.own = true;
     if (!result.isOk()) {
@@ -451,7 +458,8 @@ QString ChatSession::sendText(const QString &room, const QString &text)
         m->append(e);
         return {};
     }
-    e.tick = state() == Tether::State::Connected ? Tick::Sent : Tick::Queued;
+    e.tick = m_earlyTicks.value(result.id(), Tick::Queued);
+    m_earlyTicks.clear();
     m->append(e);
     m_ownRoomOf.insert(result.id(), room);
     if (auto it = m_rooms.find(room); it != m_rooms.end())

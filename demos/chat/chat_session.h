@@ -13,11 +13,10 @@
 // The server's own presence events ({"presence":"join"|"leave","peer"}) trigger a roll call,
 // so the member list follows people who vanish without a "bye" (crash, lost network).
 //
-// Delivery ticks of own messages: queued (accepted while not connected) -> sent (on the
-// wire: sent while connected, or when the connection came back) -> delivered (the server
-// acknowledged it), or rejected (nack, e.g. a read-only room) / dropped. The public API
-// reports "written to the socket" only for at-most-once messages, so "sent" is derived from
-// the connection state (see the report on issue 8).
+// Delivery ticks of own messages, as the client reports them (messageStatusChanged()):
+// queued (in the outbox) -> sent (written to the socket; back to queued if the connection
+// drops before the ack) -> delivered (the server acknowledged it), or rejected (nack, e.g.
+// a read-only room) / dropped.
 #pragma once
 
 #include "room_model.h"
@@ -134,6 +133,9 @@ private:
     std::unique_ptr<Tether::Client> m_client;
     std::map<QString, Room> m_rooms;      // joined rooms, sorted by name
     QHash<QString, QString> m_ownRoomOf;  // own message id -> room, until its outcome
+    // During send(): a message written at once reports it before its id is returned.
+    bool m_sending = false;
+    QHash<QString, Tick> m_earlyTicks;
     QList<Tether::Message> m_restored;    // from the store, until their room is joined
     QElapsedTimer m_clock;
     QTimer m_ticker;

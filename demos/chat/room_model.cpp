@@ -102,10 +102,8 @@ void RoomModel::setTick(const QString &id, Tick tick, const QString &detail)
     if (row < 0)
         return;
     Entry &e = m_entries[row];
-    // Ticks only move forward; an outcome is final.
+    // An outcome is final; sent goes back to queued when the connection drops before the ack.
     if (e.tick == Tick::Delivered || e.tick == Tick::Rejected || e.tick == Tick::Dropped)
-        return;
-    if (e.tick == Tick::Sent && tick == Tick::Queued)
         return;
     e.tick = tick;
     e.detail = detail;

@@ -46,6 +46,8 @@ constexpr OptionSpec kOptions[] = {
     {"token", "T", "Token sent in hello."},
     {"token-cmd", "CMD", "Run CMD (sh -c) for a token before each connection."},
     {"ca", "FILE", "Trust the CA certificate(s) in FILE (PEM) for wss://."},
+    {"header", "K:V", "An extra HTTP header on the upgrade request (repeatable)."},
+    {"subprotocol", "P", "With --raw: offer WebSocket subprotocol P (repeatable)."},
     {"heartbeat", "MS", "Heartbeat interval (default 15000, or the server's wish)."},
     {"store", "PATH",
      "Keep the outbox and the session in the SQLite file PATH: lines read survive a killed tether-cli "
@@ -250,6 +252,20 @@ private:
                 fail(QStringLiteral("--ca: no such file '%1'").arg(*v));
             o.caFile = *v;
         }
+        for (const QString &v : m_parser.values(QStringLiteral("header"))) {
+            const qsizetype colon = v.indexOf(u':');
+            const QString key = colon > 0 ? v.left(colon).trimmed() : QString();
+            if (key.isEmpty() || key.contains(u' '))
+                fail(QStringLiteral("--header is NAME:VALUE, not '%1'").arg(v));
+            else
+                o.headers.append({key.toUtf8(), v.mid(colon + 1).trimmed().toUtf8()});
+        }
+        for (const QString &v : m_parser.values(QStringLiteral("subprotocol"))) {
+            if (v.isEmpty() || v.contains(u',') || v.contains(u' '))
+                fail(QStringLiteral("--subprotocol needs one token, not '%1'").arg(v));
+            else
+                o.subprotocols.append(v.toUtf8());
+        }
     }
 
     void store()
@@ -296,6 +312,8 @@ private:
             return fail(QStringLiteral("missing URL (ws://host:port/ or wss://...)"));
         if (!o.token.isEmpty() && !o.tokenCommand.isEmpty())
             return fail(QStringLiteral("--token and --token-cmd exclude each other"));
+        if (!o.subprotocols.isEmpty() && !o.raw)
+            return fail(QStringLiteral("--subprotocol needs --raw (Tether mode offers the codec's own)"));
         if (o.raw) {
             if (!o.channel.isEmpty() || !o.subscriptions.isEmpty())
                 return fail(QStringLiteral("--raw has no channels (--channel/--sub)"));

@@ -47,6 +47,8 @@ struct Options {
     QString token;
     QString tokenCommand;
     QString caFile;
+    QList<QPair<QByteArray, QByteArray>> headers;  // --header K:V (repeatable)
+    QList<QByteArray> subprotocols;                // --subprotocol P (repeatable, with --raw)
     std::optional<int> heartbeatMs;
     std::optional<int> maxQueue;
     std::optional<int> maxAttempts;

@@ -80,6 +80,8 @@ Tether::ClientOptions CliSession::clientOptions(QString *error)
     Tether::ClientOptions o;
     o.codec = m_options.codec == WireCodec::Cbor ? Tether::Codec::Cbor : Tether::Codec::Json;
     o.rawMode = m_options.raw;
+    o.extraHeaders = m_options.headers;
+    o.rawSubprotocols = m_options.subprotocols;
     o.queue.maxMessages = m_options.maxQueue.value_or(kDefaultMaxQueue);
     if (m_options.heartbeatMs)
         o.heartbeat.interval = std::chrono::milliseconds(*m_options.heartbeatMs);

@@ -1,7 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The Tether authors
 // SPDX-License-Identifier: MIT
 
-// Channels (PROTOCOL.md §6): subscribers, the history ring and read-only patterns.
+// Channels (docs/protocol.md §6): subscribers, the history ring and read-only patterns.
 //
 // Pure bookkeeping; the fan-out itself (who gets which seq) is the Hub's job. A channel
 // exists while it has a subscriber or a remembered publication; their number is capped

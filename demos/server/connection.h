@@ -63,7 +63,7 @@ public:
     bool rxDiscarding = false;         // oversize: ignore the rest of the input
     TokenBucket frameBudget;           // --max-frame-rate: every frame, before hello too
 
-    // Ack batching (PROTOCOL.md §4): owed acks and the pending ack timer.
+    // Ack batching (docs/protocol.md §4): owed acks and the pending ack timer.
     std::uint32_t acksOwed = 0;
     TimerId ackTimer = 0;
     TimerId helloTimer = 0;

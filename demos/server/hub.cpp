@@ -22,12 +22,12 @@ namespace TetherServer {
 using namespace Tether::Protocol;
 
 namespace {
-constexpr std::uint32_t kAckAtOnce = 64;   // PROTOCOL.md §4: ack at once at 64 owed
+constexpr std::uint32_t kAckAtOnce = 64;   // docs/protocol.md §4: ack at once at 64 owed
 constexpr std::uint64_t kServerFullRetryMs = 1000;
 // "Try again later". Not 1013: Qt 6.4's QWebSocket treats 1012-1014 as invalid close codes
-// (it reports 1002 instead), so the temporary application range of PROTOCOL.md §8 is used.
+// (it reports 1002 instead), so the temporary application range of docs/protocol.md §8 is used.
 constexpr int kServerFullCloseCode = 4013;
-// Redis mode, Redis unreachable: temporary (PROTOCOL.md §8, 4000-4399), retry soon.
+// Redis mode, Redis unreachable: temporary (docs/protocol.md §8, 4000-4399), retry soon.
 constexpr int kUnavailableCloseCode = 4014;
 constexpr std::uint64_t kUnavailableRetryMs = 1000;
 // Redis mode: publications a session was owed are gone from the stream (trimmed, new
@@ -189,7 +189,7 @@ void Hub::onClosed(Connection &c)
         s->connection = nullptr;
         c.session = nullptr;
         if (c.peerCloseCode == 1000)
-            forget(*s);   // the app is done with it (PROTOCOL.md §3)
+            forget(*s);   // the app is done with it (docs/protocol.md §3)
         else
             detach(*s, now);
     }
@@ -395,7 +395,7 @@ void Hub::onHello(Connection &c, const Hello &hello)
         return;
     }
     if (!m_state->available()) {
-        // Nothing could be made durable: a temporary refusal (PROTOCOL.md §8), the client
+        // Nothing could be made durable: a temporary refusal (docs/protocol.md §8), the client
         // retries after retryAfter and the node serves it once Redis is back.
         fail(c, "unavailable", QStringLiteral("state store down, retry later"), kUnavailableCloseCode,
              kUnavailableRetryMs);
@@ -654,7 +654,7 @@ void Hub::completeHello(Connection &c, Session &s, bool resumed, const Hello &he
     if (resumed) {
         ++m_metrics.counters.resumes;
         if (Connection *old = s.connection) {
-            // Takeover (PROTOCOL.md §3): the older connection loses the session for good.
+            // Takeover (docs/protocol.md §3): the older connection loses the session for good.
             old->session = nullptr;
             m_timers.cancel(old->ackTimer);
             old->ackTimer = 0;

@@ -10,7 +10,7 @@
 // hello timeout, `sleep`, session expiry) is an entry in the TimerQueue that refers to
 // connections and sessions by id, so a timer outliving its object is a no-op.
 //
-// Rules enforced here (PROTOCOL.md, and README.md for this server's choices):
+// Rules enforced here (docs/protocol.md, and README.md for this server's choices):
 // - hello first, within --hello-timeout; one hello per connection;
 // - inbound seq: rx+1 delivered, <= rx dropped but acked, > rx+1 is a violation;
 // - acks cumulative, after --ack-delay or at once at 64 owed; a nack precedes the ack

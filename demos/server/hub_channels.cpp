@@ -171,7 +171,7 @@ void Hub::publish(Session *publisher, const Msg &msg, bool reliable)
 
     for (Session *subscriber : channel->subscribers) {
         if (subscriber == publisher)
-            continue;   // never echoed to its sender (PROTOCOL.md §6)
+            continue;   // never echoed to its sender (docs/protocol.md §6)
         if (reliable) {
             deliverReliable(*subscriber, body);
         } else if (Connection *c = subscriber->connection; c && c->phase == Connection::Phase::Open) {

@@ -5,7 +5,7 @@
 //
 // Every `req` gets exactly one `res`, on the connection that carried it; `sleep` answers
 // from a timer that looks the connection up by id, so a request whose connection is gone
-// is never answered on a later one (PROTOCOL.md §5).
+// is never answered on a later one (docs/protocol.md §5).
 #include "hub.h"
 
 #include "clock.h"

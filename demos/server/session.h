@@ -1,7 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The Tether authors
 // SPDX-License-Identifier: MIT
 
-// Sessions (PROTOCOL.md §3–§4): what survives a dropped connection.
+// Sessions (docs/protocol.md §3–§4): what survives a dropped connection.
 //
 // A session holds both directions of the reliable stream:
 // - inbound: `inRx`, the last contiguous client seq delivered, and the nacks of the last

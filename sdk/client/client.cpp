@@ -7,11 +7,13 @@
 #include "logging_p.h"
 #include "reply_p.h"
 #include "secrets_p.h"
+#include "subscription_p.h"
 #include "tls_p.h"
 
 #include <QtCore/QCborArray>
 #include <QtCore/QCborMap>
 #include <QtCore/QMetaEnum>
+#include <QtCore/QMetaMethod>
 
 #include <limits>
 
@@ -124,13 +126,33 @@ void ClientPrivate::process()
     } while (processAgain);
     processing = false;
     updateQueueDepth();
-    if (*guard)
-        armTimer();
+    if (!*guard)
+        return;
+    scheduleStats();
+    armTimer();
+}
+
+void ClientPrivate::scheduleStats()
+{
+    static const QMetaMethod signal = QMetaMethod::fromSignal(&Client::statsChanged);
+    if (statsDue || !q->isSignalConnected(signal))
+        return;  // already owed, or nobody listens: computing stats would be wasted
+    const Engine::TimePoint t = now();
+    const auto interval = std::max(options.statsInterval, std::chrono::milliseconds(0));
+    statsDue = lastStatsEmit ? std::max(t, *lastStatsEmit + interval) : t;
+}
+
+std::optional<Engine::TimePoint> ClientPrivate::timerDeadline() const
+{
+    std::optional<Engine::TimePoint> deadline = engine->pollTimeout();
+    if (statsDue && (!deadline || *statsDue < *deadline))
+        deadline = statsDue;
+    return deadline;
 }
 
 void ClientPrivate::armTimer()
 {
-    const std::optional<Engine::TimePoint> deadline = engine->pollTimeout();
+    const std::optional<Engine::TimePoint> deadline = timerDeadline();
     if (deadline == armedDeadline && (timer.isActive() || !deadline))
         return;  // unchanged: re-arming a QTimer per message would cost more than the send
     armedDeadline = deadline;
@@ -151,8 +173,12 @@ void ClientPrivate::updateQueueDepth()
     const int depth = int(engine->queueDepth());
     if (depth == queueDepth)
         return;
+    const bool drained = depth == 0;
     queueDepth = depth;
+    const std::shared_ptr<bool> guard = alive;
     Q_EMIT q->queueDepthChanged(depth);
+    if (drained && *guard)
+        Q_EMIT q->outboxDrained();
 }
 
 void ClientPrivate::perform(Engine::Action &action)
@@ -185,10 +211,6 @@ void ClientPrivate::perform(Engine::Action &action)
             socketAttached = false;
             subprotocol.clear();
             transport->abort();
-        } else if constexpr (std::is_same_v<T, Engine::SetReading>) {
-            // QWebSocket cannot pause reading; the bound (Options::maxUnprocessed) is not
-            // exposed by the public API, so the engine never asks.
-            qCDebug(lcClient) << "SetReading" << a.enabled << "ignored";
         } else if constexpr (std::is_same_v<T, Engine::PersistBatch>) {
             // The engine emits batches only while persistence is on, which storageActive
             // mirrors (a failed store turns both off in onPersisted()).
@@ -202,7 +224,13 @@ void ClientPrivate::perform(Engine::Action &action)
 
 void ClientPrivate::dispatch(Engine::Event &event)
 {
-    std::visit([this](auto &e) {
+    const std::shared_ptr<bool> guard = alive;
+    // An outcome's status comes after its own signal, unless a slot deleted the Client.
+    const auto emitStatus = [this, &guard](const QString &id, MessageStatus status) {
+        if (*guard)
+            Q_EMIT q->messageStatusChanged(id, status);
+    };
+    std::visit([this, &emitStatus](auto &e) {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, Engine::StateChanged>) {
             state = Convert::state(e.to);
@@ -221,18 +249,30 @@ void ClientPrivate::dispatch(Engine::Event &event)
             Q_EMIT q->errorOccurred(error);
             Q_EMIT q->failed(error);
         } else if constexpr (std::is_same_v<T, Engine::SessionLost>) {
-            ++sessionsLost;
             Q_EMIT q->sessionLost();
         } else if constexpr (std::is_same_v<T, Engine::MessageReceived>) {
-            Q_EMIT q->messageReceived(Message(e.payload, e.channel, e.id, e.reliable));
+            const Message message(e.payload, e.channel, e.id, e.reliable);
+            // One lookup routes a publication to its Subscription, however many there are.
+            QPointer<Subscription> subscription = e.channel.isEmpty() ? nullptr : subscriptions.value(e.channel);
+            Q_EMIT q->messageReceived(message);
+            if (subscription)
+                Q_EMIT subscription->messageReceived(message);
         } else if constexpr (std::is_same_v<T, Engine::Delivered>) {
             Q_EMIT q->delivered(e.id);
+            emitStatus(e.id, MessageStatus::Delivered);
         } else if constexpr (std::is_same_v<T, Engine::Sent>) {
             Q_EMIT q->sent(e.id);
+            emitStatus(e.id, MessageStatus::Written);
         } else if constexpr (std::is_same_v<T, Engine::Rejected>) {
             Q_EMIT q->rejected(e.id, Convert::error(e.error));
+            emitStatus(e.id, MessageStatus::Rejected);
         } else if constexpr (std::is_same_v<T, Engine::Dropped>) {
             Q_EMIT q->dropped(e.id, Convert::dropReason(e.reason));
+            emitStatus(e.id, MessageStatus::Dropped);
+        } else if constexpr (std::is_same_v<T, Engine::MessageStatusChanged>) {
+            Q_EMIT q->messageStatusChanged(e.id, Convert::messageStatus(e.status));
+        } else if constexpr (std::is_same_v<T, Engine::ChannelStatusChanged>) {
+            channelStatusChanged(e);
         } else if constexpr (std::is_same_v<T, Engine::RequestFinished>) {
             const QPointer<Reply> reply = replies.take(e.id);
             if (!reply)
@@ -251,6 +291,7 @@ void ClientPrivate::dispatch(Engine::Event &event)
             Q_EMIT q->errorOccurred(error);
         } else if constexpr (std::is_same_v<T, Engine::Persisted>) {
             Q_EMIT q->persisted(e.id);
+            emitStatus(e.id, MessageStatus::Persisted);
         } else {
             static_assert(AlwaysFalse<T>::value, "unhandled engine event");
         }
@@ -274,6 +315,31 @@ void ClientPrivate::warnAboutSecretsInUrls()
                "(sent in hello)";
         return;
     }
+}
+
+void ClientPrivate::channelStatusChanged(const Engine::ChannelStatusChanged &change)
+{
+    Subscription *subscription = subscriptions.value(change.channel);
+    if (!subscription)
+        return;
+    Subscription::Private *sd = subscription->d.get();
+    const QPointer<Subscription> guard(subscription);
+    const SubscriptionStatus status = Convert::subscriptionStatus(change.status);
+    if (change.error)
+        sd->error = Convert::error(*change.error);
+    if (sd->status != status) {
+        sd->status = status;
+        Q_EMIT subscription->statusChanged(status);
+    }
+    if (guard && change.error)
+        Q_EMIT subscription->errorOccurred(sd->error);
+}
+
+void ClientPrivate::forgetSubscription(const QString &channel, Subscription *subscription)
+{
+    const auto it = subscriptions.find(channel);
+    if (it != subscriptions.end() && *it == subscription)
+        subscriptions.erase(it);
 }
 
 void ClientPrivate::requestToken(const Engine::TokenRequired &required)
@@ -346,7 +412,22 @@ void ClientPrivate::onClosed(int code, const QString &reason, const Error &trans
 void ClientPrivate::onTimeout()
 {
     armedDeadline.reset();
-    engine->handleTimeout(now());
+    const Engine::TimePoint t = now();
+    const std::optional<Engine::TimePoint> engineDue = engine->pollTimeout();
+    if (statsDue && *statsDue <= t) {
+        statsDue.reset();
+        lastStatsEmit = t;
+        const std::shared_ptr<bool> guard = alive;
+        Q_EMIT q->statsChanged();
+        if (!*guard)
+            return;
+        if (!engineDue || *engineDue > t) {
+            // Only the stats were due: nothing changed, so nothing new is owed.
+            armTimer();
+            return;
+        }
+    }
+    engine->handleTimeout(t);
     process();
 }
 
@@ -500,9 +581,16 @@ QStringList Client::channels() const { return d->engine->channels(); }
 
 ClientStats Client::stats() const
 {
-    ClientStats s = Convert::stats(d->engine->stats(), d->lastRtt.count());
-    s.sessionsLost = d->sessionsLost;
+    const Engine::Stats e = d->engine->stats();
+    ClientStats s = Convert::stats(e, d->lastRtt.count());
     s.storageActive = d->storageActive;
+    // The engine has no clock: the running parts are measured here, on the same clock.
+    const Engine::TimePoint now = d->now();
+    if (e.offlineSince)
+        s.offlineMs += std::chrono::duration_cast<std::chrono::milliseconds>(now - *e.offlineSince).count();
+    if (e.connectedSince)
+        s.connectedSince = QDateTime::currentDateTimeUtc().addMSecs(
+            -std::chrono::duration_cast<std::chrono::milliseconds>(now - *e.connectedSince).count());
     return s;
 }
 
@@ -583,10 +671,10 @@ Reply *Client::request(const QString &method, const QJsonObject &params, const R
     return request(method, QCborValue(QCborMap::fromJsonObject(params)), options);
 }
 
-QFuture<QVariant> Client::call(const QString &method, const QVariant &params, const RequestOptions &options)
+QFuture<QCborValue> Client::call(const QString &method, const QVariant &params, const RequestOptions &options)
 {
     Reply *reply = request(method, params, options);
-    QFuture<QVariant> future = reply->future();
+    QFuture<QCborValue> future = reply->future();
     reply->setAutoDelete(true);
     return future;
 }
@@ -602,6 +690,25 @@ Reply *Client::unsubscribe(const QString &channel)
     return d->startRequest(QStringLiteral("unsubscribe"), d->engine->unsubscribe(d->now(), channel));
 }
 
+Subscription *Client::subscription(const QString &channel)
+{
+    if (Subscription *existing = d->subscriptions.value(channel))
+        return existing;
+    auto *subscription = new Subscription(this, channel, Convert::subscriptionStatus(d->engine->channelStatus(channel)));
+    d->subscriptions.insert(channel, subscription);
+    const Engine::ChannelStatus status = d->engine->channelStatus(channel);
+    if (status == Engine::ChannelStatus::Unsubscribed || status == Engine::ChannelStatus::Error) {
+        // No Reply: the engine's status events tell the Subscription how it ends.
+        const Engine::RequestResult result = d->engine->subscribe(d->now(), channel);
+        if (!result.ok()) {
+            Engine::ChannelStatusChanged refused{channel, Engine::ChannelStatus::Error, result.error};
+            d->channelStatusChanged(refused);
+        }
+        d->process();
+    }
+    return subscription;
+}
+
 void Client::notifyNetworkChanged()
 {
     d->engine->notifyNetworkChanged(d->now());
@@ -610,10 +717,24 @@ void Client::notifyNetworkChanged()
 
 void Client::notifyAppStateChanged(Qt::ApplicationState state)
 {
-    if (state != Qt::ApplicationActive)
-        return;  // going to the background changes nothing by itself (see the QML module)
-    d->engine->notifyAppResumed(d->now());
+    if (state == Qt::ApplicationActive)
+        d->engine->notifyAppResumed(d->now());
+    else if (state == Qt::ApplicationSuspended || state == Qt::ApplicationHidden)
+        d->engine->notifyAppBackground(d->now());
+    else
+        return;  // inactive (a dialog, the task switcher): still running
     d->process();
+}
+
+bool Client::isSuspendedInBackground() const { return d->engine->isSuspendedInBackground(); }
+
+QDateTime Client::reconnectAt() const
+{
+    const std::optional<Engine::TimePoint> at = d->engine->retryAt();
+    if (!at)
+        return QDateTime();
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*at - d->now());
+    return QDateTime::currentDateTimeUtc().addMSecs(wait.count());
 }
 
 void Client::open()

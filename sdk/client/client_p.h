@@ -68,6 +68,11 @@ public:
     void dispatch(Engine::Event &event);
     void armTimer();
     void updateQueueDepth();
+    // statsChanged(): due at most once per statsInterval after a change, on the one timer.
+    void scheduleStats();
+    std::optional<Engine::TimePoint> timerDeadline() const;
+    void channelStatusChanged(const Engine::ChannelStatusChanged &change);
+    void forgetSubscription(const QString &channel, Subscription *subscription);
 
     void onOpened(const QString &subprotocol);
     void onFrame(const QByteArray &bytes, bool binary);
@@ -110,12 +115,15 @@ public:
     Error error;
     int queueDepth = 0;
     QString sessionId;
-    quint64 sessionsLost = 0;
     std::chrono::microseconds lastRtt{-1};
     quint64 tokenGeneration = 0;
     bool warnedAboutSecretUrl = false;
 
     QHash<quint64, QPointer<Reply>> replies;
+    // One per channel name while the app holds it (Subscription's destructor removes it).
+    QHash<QString, Subscription *> subscriptions;
+    std::optional<Engine::TimePoint> statsDue;  // statsChanged() is owed at this moment
+    std::optional<Engine::TimePoint> lastStatsEmit;
 
     std::unique_ptr<Store> store;        // open while storage is configured and not refused
     bool storageActive = false;          // the store is open and writable: batches go to it

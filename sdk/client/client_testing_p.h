@@ -8,7 +8,7 @@
 // swap the Client's I/O and nothing else, so a test runs the very code an app runs:
 // - setTransport(): a fake transport in place of the QWebSocket one;
 // - setEngineOptions(): engine settings the public API does not expose (a seeded random
-//   source for repeatable ids and jitter, Options::maxUnprocessed);
+//   source for repeatable ids and jitter);
 // - setClock(): a fake steady clock handed to the engine. With it the QTimer never starts
 //   (real milliseconds mean nothing on a fake clock): the test reads timerDeadline(), moves
 //   its clock and calls fireTimer(), as the QTimer would at that deadline.

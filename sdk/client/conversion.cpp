@@ -35,6 +35,7 @@ Engine::Options engineOptions(const ClientOptions &o, const QList<QUrl> &urls)
     e.headers = o.extraHeaders;
     e.codec = o.codec == Codec::Cbor ? Protocol::CodecKind::Cbor : Protocol::CodecKind::Json;
     e.rawMode = o.rawMode;
+    e.rawSubprotocols = o.rawSubprotocols;
     e.agent = QString::fromLatin1(Tether::agent());
     e.handshakeTimeout = o.handshakeTimeout;
 
@@ -53,6 +54,8 @@ Engine::Options engineOptions(const ClientOptions &o, const QList<QUrl> &urls)
     e.heartbeatInterval = o.heartbeat.interval;
     e.heartbeatTimeout = o.heartbeat.timeout;
     e.probeTimeout = o.heartbeat.probeTimeout;
+    e.probeTimeoutFloor = o.heartbeat.minProbeTimeout;
+    e.backgroundCloseDelay = o.backgroundCloseDelay;
 
     e.maxQueuedMessages = o.queue.maxMessages;
     e.maxQueuedBytes = o.queue.maxBytes;
@@ -153,38 +156,49 @@ Error error(const Engine::Error &e, const Error &transport)
     return result;
 }
 
-State state(Engine::State s)
-{
-    switch (s) {
-    case Engine::State::Idle: return State::Idle;
-    case Engine::State::Connecting: return State::Connecting;
-    case Engine::State::Connected: return State::Connected;
-    case Engine::State::Reconnecting: return State::Reconnecting;
-    case Engine::State::Failed: return State::Failed;
-    case Engine::State::Closed: return State::Closed;
-    }
-    return State::Idle;
-}
+// One vocabulary: each public enum mirrors its engine enum value by value, so the mapping
+// is a cast; these checks make a new, removed or reordered enumerator fail to compile.
+#define TETHER_MIRRORS(Public, Engine, Name) \
+    static_assert(int(Public::Name) == int(Engine::Name), #Public "::" #Name " differs from the engine's")
 
-DropReason dropReason(Engine::DropReason r)
-{
-    switch (r) {
-    case Engine::DropReason::QueueFull: return DropReason::QueueFull;
-    case Engine::DropReason::Superseded: return DropReason::Superseded;
-    case Engine::DropReason::Expired: return DropReason::Expired;
-    case Engine::DropReason::Closed: return DropReason::Closed;
-    }
-    return DropReason::Closed;
-}
+TETHER_MIRRORS(State, Engine::State, Idle);
+TETHER_MIRRORS(State, Engine::State, Connecting);
+TETHER_MIRRORS(State, Engine::State, Connected);
+TETHER_MIRRORS(State, Engine::State, Reconnecting);
+TETHER_MIRRORS(State, Engine::State, Failed);
+TETHER_MIRRORS(State, Engine::State, Closed);
+static_assert(int(State::Closed) + 1 == Engine::kStateCount, "State: count differs from the engine's");
 
-TokenReason tokenReason(Engine::TokenReason r)
-{
-    switch (r) {
-    case Engine::TokenReason::Connect: return TokenReason::Connect;
-    case Engine::TokenReason::Expired: return TokenReason::Expired;
-    }
-    return TokenReason::Connect;
-}
+TETHER_MIRRORS(DropReason, Engine::DropReason, QueueFull);
+TETHER_MIRRORS(DropReason, Engine::DropReason, Superseded);
+TETHER_MIRRORS(DropReason, Engine::DropReason, Expired);
+TETHER_MIRRORS(DropReason, Engine::DropReason, Closed);
+static_assert(int(DropReason::Closed) + 1 == Engine::kDropReasonCount, "DropReason: count differs");
+
+TETHER_MIRRORS(TokenReason, Engine::TokenReason, Connect);
+TETHER_MIRRORS(TokenReason, Engine::TokenReason, Expired);
+
+TETHER_MIRRORS(SubscriptionStatus, Engine::ChannelStatus, Unsubscribed);
+TETHER_MIRRORS(SubscriptionStatus, Engine::ChannelStatus, Pending);
+TETHER_MIRRORS(SubscriptionStatus, Engine::ChannelStatus, Subscribed);
+TETHER_MIRRORS(SubscriptionStatus, Engine::ChannelStatus, Error);
+static_assert(int(SubscriptionStatus::Error) + 1 == Engine::kChannelStatusCount, "SubscriptionStatus: count differs");
+
+TETHER_MIRRORS(MessageStatus, Engine::MessageStatus, Queued);
+TETHER_MIRRORS(MessageStatus, Engine::MessageStatus, Written);
+TETHER_MIRRORS(MessageStatus, Engine::MessageStatus, Delivered);
+TETHER_MIRRORS(MessageStatus, Engine::MessageStatus, Rejected);
+TETHER_MIRRORS(MessageStatus, Engine::MessageStatus, Dropped);
+TETHER_MIRRORS(MessageStatus, Engine::MessageStatus, Persisted);
+static_assert(int(MessageStatus::Persisted) + 1 == Engine::kMessageStatusCount, "MessageStatus: count differs");
+
+#undef TETHER_MIRRORS
+
+State state(Engine::State s) { return State(int(s)); }
+DropReason dropReason(Engine::DropReason r) { return DropReason(int(r)); }
+TokenReason tokenReason(Engine::TokenReason r) { return TokenReason(int(r)); }
+SubscriptionStatus subscriptionStatus(Engine::ChannelStatus s) { return SubscriptionStatus(int(s)); }
+MessageStatus messageStatus(Engine::MessageStatus s) { return MessageStatus(int(s)); }
 
 ClientStats stats(const Engine::Stats &s, qint64 lastRttUs)
 {
@@ -208,6 +222,16 @@ ClientStats stats(const Engine::Stats &s, qint64 lastRttUs)
     c.pendingRequests = int(s.pendingRequests);
     c.persisted = s.persisted;
     c.storageActive = false;  // the Qt layer knows whether a store is open (ClientPrivate::stats())
+    c.bytesIn = s.bytesIn;
+    c.bytesOut = s.bytesOut;
+    c.resumes = s.resumes;
+    c.sessionsLost = s.sessionsLost;
+    const auto us = [](const std::optional<Engine::RttDuration> &rtt) {
+        return rtt ? qint64(std::chrono::duration_cast<std::chrono::microseconds>(*rtt).count()) : qint64(-1);
+    };
+    c.minRttUs = us(s.minRtt);
+    c.avgRttUs = us(s.smoothedRtt);
+    c.offlineMs = qint64(s.offlineTotal.count());
     return c;
 }
 

@@ -45,7 +45,11 @@ TETHER_AUTOTEST_EXPORT Error::Code errorCode(Engine::ErrorCode code);
 TETHER_AUTOTEST_EXPORT State state(Engine::State state);
 TETHER_AUTOTEST_EXPORT DropReason dropReason(Engine::DropReason reason);
 TETHER_AUTOTEST_EXPORT TokenReason tokenReason(Engine::TokenReason reason);
+TETHER_AUTOTEST_EXPORT SubscriptionStatus subscriptionStatus(Engine::ChannelStatus status);
+TETHER_AUTOTEST_EXPORT MessageStatus messageStatus(Engine::MessageStatus status);
 
+// The counters; the parts that run with the clock (offlineMs's running part,
+// connectedSince) are the caller's: it has the clocks (Client::stats()).
 TETHER_AUTOTEST_EXPORT ClientStats stats(const Engine::Stats &stats, qint64 lastRttUs);
 
 } // namespace Tether::Convert

@@ -4,10 +4,47 @@
 // Tether::Reply: one request's outcome, QNetworkReply-style.
 #include "reply_p.h"
 
+#include <QtCore/QFutureWatcher>
 #include <QtCore/QMetaObject>
 #include <QtCore/QPointer>
 
 namespace Tether {
+
+// ---- RequestError --------------------------------------------------------------------
+
+struct RequestError::Data {
+    Error error;
+    QByteArray what;
+};
+
+RequestError::RequestError(const Error &error) : d(new Data{error, error.message().toUtf8()}) {}
+RequestError::~RequestError() = default;
+RequestError::RequestError(const RequestError &other) : QException(other), d(new Data(*other.d)) {}
+
+RequestError &RequestError::operator=(const RequestError &other)
+{
+    if (this != &other)
+        *d = *other.d;
+    return *this;
+}
+
+Error RequestError::error() const { return d->error; }
+const char *RequestError::what() const noexcept { return d->what.constData(); }
+void RequestError::raise() const { throw *this; }
+RequestError *RequestError::clone() const { return new RequestError(*this); }
+
+// ---- Reply ---------------------------------------------------------------------------
+
+void Reply::Private::completeFuture()
+{
+    if (!promise)
+        return;
+    if (error.isError())
+        promise->setException(RequestError(error));
+    else
+        promise->addResult(result);
+    promise->finish();
+}
 
 Reply::Reply(const QString &method, QObject *parent) : QObject(parent), d(new Private)
 {
@@ -20,8 +57,8 @@ Reply::~Reply()
         d->cancel();  // the Client forgets the request: a late answer is ignored
     if (d->promise && !d->finished) {
         // A future must not stay pending forever once its Reply is gone.
-        d->promise->addResult(QVariant::fromValue(Error(Error::Aborted, QStringLiteral("reply deleted"))));
-        d->promise->finish();
+        d->error = Error(Error::Aborted, QStringLiteral("reply deleted"));
+        d->completeFuture();
     }
 }
 
@@ -39,14 +76,18 @@ void Reply::setAutoDelete(bool autoDelete)
         deleteLater();
 }
 
-QFuture<QVariant> Reply::future()
+QFuture<QCborValue> Reply::future()
 {
     if (!d->promise) {
         d->promise.emplace();
         d->promise->start();
         if (d->finished) {
-            d->promise->addResult(d->error.isError() ? QVariant::fromValue(d->error) : resultVariant());
-            d->promise->finish();
+            d->completeFuture();
+        } else {
+            // QFuture::cancel() reaches the watcher through this thread's event loop.
+            auto *watcher = new QFutureWatcher<QCborValue>(this);
+            connect(watcher, &QFutureWatcherBase::canceled, this, &Reply::abort);
+            watcher->setFuture(d->promise->future());
         }
     }
     return d->promise->future();
@@ -73,10 +114,7 @@ void Reply::Private::finish(Reply *reply, const QCborValue &result, const Error 
     }
     d->result = error.isError() ? QCborValue() : result;
     d->error = error;
-    if (d->promise) {
-        d->promise->addResult(error.isError() ? QVariant::fromValue(error) : d->result.toVariant());
-        d->promise->finish();
-    }
+    d->completeFuture();
     QPointer<Reply> guard(reply);
     if (error.isError())
         Q_EMIT reply->errorOccurred(error);

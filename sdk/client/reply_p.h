@@ -21,7 +21,7 @@ public:
     bool autoDelete = false;
     Error error;
     QCborValue result;
-    std::optional<QPromise<QVariant>> promise;
+    std::optional<QPromise<QCborValue>> promise;
     // Set by the Client while the request is pending: forgets it on abort() or deletion.
     std::function<void()> cancel;
 
@@ -29,6 +29,8 @@ public:
     // `queued`, so a Reply that fails inside request() still lets the caller connect).
     static void finish(Reply *reply, const QCborValue &result, const Error &error);
     static void finishLater(Reply *reply, const Error &error);
+    // Completes the future (if one was asked for) with the outcome.
+    void completeFuture();
     static Reply *create(const QString &method, QObject *parent) { return new Reply(method, parent); }
 };
 

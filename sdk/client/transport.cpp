@@ -75,7 +75,7 @@ void WebSocketTransport::open(const TransportOpenRequest &request)
     const quint64 maxIncoming = quint64(qMax<qint64>(request.maxIncomingFrameSize, 1));
     m_socket->setMaxAllowedIncomingFrameSize(maxIncoming);
     m_socket->setMaxAllowedIncomingMessageSize(maxIncoming);
-    // One protocol message = one WebSocket frame (PROTOCOL.md §1): never fragment what we
+    // One protocol message = one WebSocket frame (docs/protocol.md §1): never fragment what we
     // send (Qt's default splits at 512 KiB).
     m_socket->setOutgoingFrameSize(qMin<quint64>(QWebSocket::maxOutgoingFrameSize(), 64ull * 1024 * 1024));
 

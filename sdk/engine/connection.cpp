@@ -88,7 +88,7 @@ const DeferredField kEncoding[] = {
     deferredField<&Options::rawMode>("rawMode"),
 };
 
-// PROTOCOL.md §4: a server keeps the nacks of the last 1024 seqs, so no more may be in flight.
+// docs/protocol.md §4: a server keeps the nacks of the last 1024 seqs, so no more may be in flight.
 qsizetype cappedInFlight(qsizetype n) { return std::clamp<qsizetype>(n, 1, 1024); }
 
 } // namespace
@@ -102,6 +102,7 @@ struct Connection::Private {
           inbound(options),
           session(outbox, inbound, journal, timers),
           requests(sink),
+          channels(sink),
           token(options),
           randomness(options.random)
     {
@@ -143,14 +144,14 @@ struct Connection::Private {
     std::optional<Duration> retryAfter;
     std::optional<Protocol::ErrorFrame> serverError;  // the `error` frame before a close
     Duration heartbeatInterval{0};
-    qsizetype unprocessed = 0;
-    bool reading = true;
     QByteArray scratch;
     // setOptions(): the last accepted options while some of their fields wait (see top).
     std::optional<Options> pending;
     TimePoint handshakeFrom{};        // the OpenSocket the handshake timeout counts from
     TimePoint connectedAt{};          // welcome (raw: opened): the stable period counts from it
     bool heartbeatFromServer = false; // this connection's interval is welcome.hb
+    TimePoint lastNow{};              // the latest `now` an input brought (stats' timestamps)
+    bool suspendedInBackground = false; // Timer::Background suspended us: the app's return reopens
 
     quint64 random() { return randomness.next(); }
     // The common tail of send()/sendBytes(): id, maxFrame pre-check, then `push(id, reliable)`.
@@ -158,6 +159,9 @@ struct Connection::Private {
     SendResult queueMessage(qsizetype payloadSize, const SendOptions &options, Push push);
 
     bool apply(Input input);
+    void timerFired(TimePoint now, Timer timer);
+    bool suspendNow(TimePoint now);  // false: not possible in this state
+    void trackOnline(State from, State to);
     void noteTime(TimePoint now);
     void startAttempt(TimePoint now);
     void openSocket(TimePoint now);
@@ -231,9 +235,25 @@ bool Connection::Private::apply(Input input)
     if (*next != state) {
         const State from = state;
         state = *next;
+        trackOnline(from, *next);
         sink.post(StateChanged{from, *next});
     }
     return true;
+}
+
+// Stats: connected-since and offline time, from the first open() on (Idle is not offline).
+void Connection::Private::trackOnline(State from, State to)
+{
+    Stats &stats = sink.stats;
+    if (to == State::Connected) {
+        stats.connectedSince = lastNow;
+        if (stats.offlineSince)
+            stats.offlineTotal += std::chrono::duration_cast<Duration>(lastNow - *stats.offlineSince);
+        stats.offlineSince.reset();
+    } else if (from == State::Connected || from == State::Idle) {
+        stats.connectedSince.reset();
+        stats.offlineSince = lastNow;
+    }
 }
 
 std::optional<TimePoint> Connection::Private::earliest() const
@@ -247,6 +267,7 @@ std::optional<TimePoint> Connection::Private::earliest() const
 
 void Connection::Private::noteTime(TimePoint now)
 {
+    lastNow = now;
     journal.setNow(now);
     // A call arriving long after the deadline we asked for means the process or machine
     // was suspended: the link may be stale, so probe it instead of trusting old timers.
@@ -344,15 +365,20 @@ void Connection::Private::teardown()
     inbound.connectionLost(timers);
     outbox.connectionLost();
     requests.connectionLost(connectionNo);
+    channels.connectionLost();
 }
 
+// State first, then its effects (h11's _process_event): the transition is decided and
+// applied before teardown reports what the drop ended.
 void Connection::Private::linkLost(TimePoint now, std::optional<Error> report)
 {
     const bool wasConnected = state == State::Connected;
+    const bool exhausted = backoff.exhausted();
+    const bool moved = !exhausted && apply(Input::LinkLost);
     teardown();
     if (report)
         sink.reportError(*report);
-    if (backoff.exhausted()) {
+    if (exhausted) {
         Error error = report.value_or(Error::make(ErrorKind::Transport, ErrorCode::ConnectionLost,
                                                   QStringLiteral("connection lost")));
         error.code = ErrorCode::MaxAttempts;
@@ -361,7 +387,7 @@ void Connection::Private::linkLost(TimePoint now, std::optional<Error> report)
         fail(now, error);
         return;
     }
-    if (!apply(Input::LinkLost))
+    if (!moved)
         return;
     if (!wasConnected)
         ++urlIndex;  // endpoints are tried in turn; a link that worked is retried first
@@ -374,12 +400,13 @@ void Connection::Private::linkLost(TimePoint now, std::optional<Error> report)
 void Connection::Private::fail(TimePoint now, Error error)
 {
     Q_UNUSED(now);
+    const bool moved = apply(Input::Permanent);  // state first, then its effects
     loseSocket(CloseSocket{1000, QString()}, 1000, error.message);
     teardown();
     token.cancel(timers);
     timers.clear(Timer::Retry);
     error.fatal = true;
-    if (!apply(Input::Permanent))
+    if (!moved)
         return;
     sink.lastError = error;
     sink.post(Failed{error});
@@ -488,7 +515,7 @@ void Connection::Private::probe(TimePoint now)
 {
     if (state == State::Connected && socket == Socket::Open) {
         sink.act(SendPing{});
-        heartbeat.probeSent(now, options.probeTimeout, timers);
+        heartbeat.probeSent(now, heartbeat.probeTimeout(options.probeTimeout, options.probeTimeoutFloor), timers);
     } else if (state == State::Reconnecting) {
         if (apply(Input::RetryDue))
             startAttempt(now);
@@ -504,18 +531,23 @@ void Connection::Private::onWelcome(TimePoint now, const Protocol::Welcome &welc
         protocolError(now, verdict.error);
         return;
     }
+    if (!apply(Input::Welcome))  // state first, then its effects
+        return;
     welcomed = true;
     timers.clear(Timer::Handshake);
     maxFrame = welcome.maxFrame;
-    if (!apply(Input::Welcome))
-        return;
     connectionUp(now, welcome.hb);
     if (options.stablePeriod.count() <= 0)
         backoff.reset();
     session.welcomed(now);
+    if (welcome.resumed)
+        ++sink.stats.resumes;
     sink.post(Connected{welcome.resumed, session.sid()});
-    if (verdict.sessionLost)
+    if (verdict.sessionLost) {
+        ++sink.stats.sessionsLost;
         sink.post(SessionLost{channels.desired()});
+    }
+    channels.welcomed(welcome.resumed);
     if (!welcome.resumed)
         restoreChannels(now);
     sendWaitingRequests();
@@ -561,13 +593,6 @@ void Connection::Private::deliver(MessageReceived &&message)
 {
     ++sink.stats.received;
     sink.post(std::move(message));
-    if (options.maxUnprocessed > 0) {
-        ++unprocessed;
-        if (reading && unprocessed >= options.maxUnprocessed) {
-            reading = false;
-            sink.act(SetReading{false});
-        }
-    }
 }
 
 void Connection::Private::flushAck()
@@ -622,7 +647,7 @@ void Connection::Private::requestEnded(quint64 id, const PendingRequest &request
     if (request.kind != RequestKind::Subscribe)
         return;
     const bool refused = error && error->kind == ErrorKind::Remote;
-    channels.subFinished(request.channel, id, refused);
+    channels.subFinished(request.channel, id, error);
     if (refused)
         journal.channelsChanged();
     if (request.internal && error) {
@@ -757,17 +782,12 @@ OptionsResult Connection::Private::reconfigure(TimePoint now, Options next)
     if (heartbeat.running()) {
         if (!heartbeatFromServer)
             heartbeatInterval = options.heartbeatInterval;
-        heartbeat.reconfigure(now, heartbeatInterval, options.heartbeatTimeout, options.probeTimeout, timers);
+        heartbeat.reconfigure(now, heartbeatInterval, options.heartbeatTimeout,
+                              heartbeat.probeTimeout(options.probeTimeout, options.probeTimeoutFloor), timers);
     }
     inbound.reconfigure(now, timers);
     if (socket == Socket::Open && welcomed && inbound.ackOwedNow())
         flushAck();
-    const bool read = options.maxUnprocessed <= 0 || unprocessed < options.maxUnprocessed;
-    if (read != reading) {
-        reading = read;
-        if (socket != Socket::None)
-            sink.act(SetReading{reading});
-    }
     // A token question no longer needed: connect without one now rather than wait for an
     // answer that would be thrown away.
     if (tokenWanted && !(options.useToken && !options.rawMode) && token.pending() && state == State::Connecting) {
@@ -1015,7 +1035,7 @@ std::optional<RttDuration> Connection::lastRtt() const { return d->sink.stats.la
 QString Connection::sessionId() const { return d->session.sid(); }
 std::optional<Error> Connection::lastError() const { return d->sink.lastError; }
 QStringList Connection::channels() const { return d->channels.desired(); }
-bool Connection::isReading() const { return d->reading; }
+ChannelStatus Connection::channelStatus(const QString &channel) const { return d->channels.status(channel); }
 QStringList Connection::deferredOptions() const { return d->deferredNames(); }
 
 Stats Connection::stats() const
@@ -1034,8 +1054,6 @@ void Connection::handleOpened(TimePoint now, QByteArrayView subprotocol)
     if (d->socket != Private::Socket::Opening)
         return;
     d->socket = Private::Socket::Open;
-    if (!d->reading)
-        d->sink.act(SetReading{false});
     if (d->options.rawMode) {
         d->apply(Input::SocketOpened);
         d->welcomed = true;
@@ -1068,6 +1086,7 @@ void Connection::handleFrame(TimePoint now, QByteArrayView bytes, bool isBinary)
     d->noteTime(now);
     if (d->socket != Private::Socket::Open)
         return;
+    d->sink.stats.bytesIn += quint64(bytes.size());
     d->heartbeat.signOfLife(d->timers);
     if (d->options.rawMode) {
         if (d->state == State::Connected) {
@@ -1166,7 +1185,10 @@ void Connection::handlePong(TimePoint now)
     if (d->socket != Private::Socket::Open)
         return;
     if (const auto rtt = d->heartbeat.pong(now, d->timers)) {
-        d->sink.stats.lastRtt = *rtt;
+        Stats &stats = d->sink.stats;
+        stats.lastRtt = *rtt;
+        stats.minRtt = stats.minRtt ? std::min(*stats.minRtt, *rtt) : *rtt;
+        stats.smoothedRtt = d->heartbeat.smoothedRtt();
         d->sink.post(Heartbeat{*rtt});
     }
     if (d->welcomed)
@@ -1176,43 +1198,76 @@ void Connection::handlePong(TimePoint now)
 void Connection::handleTimeout(TimePoint now)
 {
     d->noteTime(now);
-    TimerTable &timers = d->timers;
-    if (timers.take(Timer::Token, now))
-        d->tokenFailure(now, QStringLiteral("the token provider did not answer in time"));
-    if (timers.take(Timer::Handshake, now) && d->socket != Private::Socket::None) {
-        d->loseSocket(AbortSocket{}, 1006, QStringLiteral("handshake timeout"));
-        d->linkLost(now, Error::make(ErrorKind::Timeout, ErrorCode::HandshakeTimeout,
-                                     QStringLiteral("no welcome within the handshake timeout")));
+    for (int i = 0; i < kTimerCount; ++i) {
+        const Timer timer = Timer(i);
+        if (timer == Timer::Persist) {
+            // Per-item deadlines first, so what they end is in the batch (removals cancel puts).
+            d->requests.expireDue(now);
+            d->outbox.expireDue(now);
+        }
+        if (d->timers.take(timer, now))
+            d->timerFired(now, timer);
     }
-    if (timers.take(Timer::Retry, now) && d->apply(Input::RetryDue))
-        d->startAttempt(now);
-    if (timers.take(Timer::Liveness, now) && d->socket == Private::Socket::Open) {
-        d->loseSocket(AbortSocket{}, 1006, QStringLiteral("heartbeat timeout"));
-        d->linkLost(now, Error::make(ErrorKind::Timeout, ErrorCode::HeartbeatTimeout,
-                                     QStringLiteral("nothing received within the heartbeat timeout")));
+}
+
+// One case per timer, no default: a new Timer does not compile unhandled (-Wswitch).
+void Connection::Private::timerFired(TimePoint now, Timer timer)
+{
+    switch (timer) {
+    case Timer::Token:
+        tokenFailure(now, QStringLiteral("the token provider did not answer in time"));
+        return;
+    case Timer::Handshake:
+        if (socket == Socket::None)
+            return;
+        loseSocket(AbortSocket{}, 1006, QStringLiteral("handshake timeout"));
+        linkLost(now, Error::make(ErrorKind::Timeout, ErrorCode::HandshakeTimeout,
+                                  QStringLiteral("no welcome within the handshake timeout")));
+        return;
+    case Timer::Retry:
+        if (apply(Input::RetryDue))
+            startAttempt(now);
+        return;
+    case Timer::Liveness:
+        if (socket != Socket::Open)
+            return;
+        loseSocket(AbortSocket{}, 1006, QStringLiteral("heartbeat timeout"));
+        linkLost(now, Error::make(ErrorKind::Timeout, ErrorCode::HeartbeatTimeout,
+                                  QStringLiteral("nothing received within the heartbeat timeout")));
+        return;
+    case Timer::Ping:
+        if (socket != Socket::Open || !welcomed)
+            return;
+        sink.act(SendPing{});
+        heartbeat.pingSent(now, timers);
+        return;
+    case Timer::AckDelay:
+        flushAck();
+        return;
+    case Timer::Stable:
+        backoff.reset();
+        token.reset();
+        return;
+    case Timer::ResumeSettle:
+        session.settleDue();
+        return;
+    case Timer::Background:
+        if (state == State::Idle || state == State::Closed || state == State::Failed)
+            return;
+        qCDebug(lcEngine, "in the background for the close delay: suspending");
+        if (suspendNow(now))
+            suspendedInBackground = true;
+        return;
+    case Timer::Persist:
+        flushJournal();
+        return;
     }
-    if (timers.take(Timer::Ping, now) && d->socket == Private::Socket::Open && d->welcomed) {
-        d->sink.act(SendPing{});
-        d->heartbeat.pingSent(now, timers);
-    }
-    if (timers.take(Timer::AckDelay, now))
-        d->flushAck();
-    if (timers.take(Timer::Stable, now)) {
-        d->backoff.reset();
-        d->token.reset();
-    }
-    if (timers.take(Timer::ResumeSettle, now))
-        d->session.settleDue();
-    d->requests.expireDue(now);
-    d->outbox.expireDue(now);
-    // Last, so what this call ended is in the batch (removals cancel pending puts).
-    if (timers.take(Timer::Persist, now))
-        d->flushJournal();
 }
 
 void Connection::open(TimePoint now)
 {
     d->noteTime(now);
+    d->suspendedInBackground = false;  // the app decides now
     const State before = d->state;
     if (!d->apply(Input::Open))
         return;
@@ -1226,6 +1281,7 @@ void Connection::open(TimePoint now)
 void Connection::close(TimePoint now, bool keepOutbox)
 {
     d->noteTime(now);
+    d->suspendedInBackground = false;
     if (d->socket == Private::Socket::Open)
         d->loseSocket(CloseSocket{1000, QString()}, 1000, QStringLiteral("closed by the app"));
     else
@@ -1245,20 +1301,28 @@ void Connection::close(TimePoint now, bool keepOutbox)
 void Connection::suspend(TimePoint now)
 {
     d->noteTime(now);
-    // 1001, not 1000: the server detaches the session and keeps it (PROTOCOL.md §3).
-    if (d->socket == Private::Socket::Open)
-        d->loseSocket(CloseSocket{1001, QStringLiteral("going away")}, 1001, QStringLiteral("suspended by the app"));
+    d->suspendedInBackground = false;
+    d->suspendNow(now);
+}
+
+bool Connection::Private::suspendNow(TimePoint now)
+{
+    Q_UNUSED(now);  // for symmetry with the other transitions: nothing here counts time
+    // 1001, not 1000: the server detaches the session and keeps it (docs/protocol.md §3).
+    if (socket == Socket::Open)
+        loseSocket(CloseSocket{1001, QStringLiteral("going away")}, 1001, QStringLiteral("suspended by the app"));
     else
-        d->loseSocket(AbortSocket{}, 1001, QStringLiteral("suspended by the app"));
-    if (!d->apply(Input::Suspend))
-        return;
+        loseSocket(AbortSocket{}, 1001, QStringLiteral("suspended by the app"));
+    if (!apply(Input::Suspend))
+        return false;
     // As a lost link: the outbox rewinds for a retransmission, requests on the wire end
     // (ConnectionLost unless retryable). Unlike close(): sid, outbox and inbound position stay.
-    d->teardown();
-    d->token.cancel(d->timers);
-    d->timers.clearAll();
-    d->journal.dueNow();
-    d->retryAfter.reset();
+    teardown();
+    token.cancel(timers);
+    timers.clearAll();
+    journal.dueNow();
+    retryAfter.reset();
+    return true;
 }
 
 void Connection::setUrls(const QList<QUrl> &urls)
@@ -1274,7 +1338,7 @@ SendResult Connection::send(TimePoint now, const QCborValue &payload, const Send
     encoded.clear();
     bool binary = false;
     if (d->options.rawMode) {
-        // PROTOCOL.md §9: channels do not exist without the envelope; refusing beats
+        // docs/protocol.md §9: channels do not exist without the envelope; refusing beats
         // silently sending a publication nobody will route.
         if (!options.channel.isEmpty())
             return {{}, Error::make(ErrorKind::Local, ErrorCode::NotSupported,
@@ -1377,18 +1441,32 @@ void Connection::notifyNetworkChanged(TimePoint now)
 void Connection::notifyAppResumed(TimePoint now)
 {
     d->noteTime(now);
+    d->timers.clear(Timer::Background);
+    if (d->suspendedInBackground) {
+        d->suspendedInBackground = false;
+        open(now);  // resumes the session when the server still has it
+        return;
+    }
     d->probe(now);
 }
 
-void Connection::markProcessed(TimePoint now, qsizetype count)
+void Connection::notifyAppBackground(TimePoint now)
 {
     d->noteTime(now);
-    d->unprocessed = std::max<qsizetype>(0, d->unprocessed - std::max<qsizetype>(0, count));
-    if (!d->reading && d->unprocessed < d->options.maxUnprocessed) {
-        d->reading = true;
-        if (d->socket != Private::Socket::None)
-            d->sink.act(SetReading{true});
-    }
+    if (d->options.backgroundCloseDelay.count() < 0 || d->suspendedInBackground)
+        return;
+    if (d->state == State::Idle || d->state == State::Closed || d->state == State::Failed)
+        return;
+    d->timers.setEarlier(Timer::Background, now + d->options.backgroundCloseDelay);
+}
+
+bool Connection::isSuspendedInBackground() const { return d->suspendedInBackground; }
+
+std::optional<TimePoint> Connection::retryAt() const
+{
+    if (d->state != State::Reconnecting)
+        return std::nullopt;
+    return d->timers.get(Timer::Retry);
 }
 
 std::optional<Action> Connection::pollAction()
@@ -1398,11 +1476,15 @@ std::optional<Action> Connection::pollAction()
     if (!d->sink.actions.empty()) {
         Action action = std::move(d->sink.actions.front());
         d->sink.actions.pop_front();
+        if (const auto *frame = std::get_if<SendFrame>(&action))
+            d->sink.stats.bytesOut += quint64(frame->bytes.size());
         return action;
     }
     if (d->state == State::Connected && d->socket == Private::Socket::Open && d->welcomed) {
-        if (auto frame = d->outbox.takeNext(d->codec, d->maxFrame))
+        if (auto frame = d->outbox.takeNext(d->codec, d->maxFrame)) {
+            d->sink.stats.bytesOut += quint64(frame->bytes.size());
             return Action{std::move(*frame)};
+        }
     }
     return std::nullopt;
 }

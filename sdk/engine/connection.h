@@ -102,7 +102,7 @@ public:
     QString sessionId() const;               // empty before the first welcome
     std::optional<Error> lastError() const;  // the last error reported (Failed/ErrorOccurred)
     QStringList channels() const;            // the desired subscription set
-    bool isReading() const;                  // false while back-pressure paused reading
+    ChannelStatus channelStatus(const QString &channel) const;  // channels_p.h
     QStringList deferredOptions() const;     // accepted by setOptions(), not in effect yet
     // The messages in the outbox (queued or in flight), oldest first: after restore() the
     // ones read back, so a model can show them as queued. Decodes every payload: not for a
@@ -145,7 +145,7 @@ public:
     // keepOutbox is true (then messages wait for the next open(); requests still fail).
     void close(TimePoint now, bool keepOutbox = false);
     // End in Closed from any state but KEEP the session, for an app going to background:
-    // an open socket is closed with 1001 "going away" (PROTOCOL.md §3: any code but 1000
+    // an open socket is closed with 1001 "going away" (docs/protocol.md §3: any code but 1000
     // detaches the session and the server keeps it for welcome.ttl), a connecting one is
     // aborted; no reconnect follows. Queued and unacknowledged messages stay in the outbox
     // (no outcome yet; TTLs and request timeouts keep running: pollTimeout() still matters)
@@ -179,7 +179,6 @@ public:
     //                         pollAction(); lowered: nothing is taken back, no new frame
     //                         until the window drains below it
     //     recentIdWindow      a smaller window forgets the oldest ids
-    //     maxUnprocessed      reading is paused or resumed against the current count
     //     timeJumpThreshold, maxAttempts, maxTokenAttempts   at their next check
     //   from the next computation, what is already scheduled keeps its deadline:
     //     backoff*, jitter, initialRandomDelay  the next delay; a retry already scheduled
@@ -259,10 +258,18 @@ public:
     // Liveness hints: probe a connected link now (dead within probeTimeout if no answer);
     // while waiting to reconnect, try at once.
     void notifyNetworkChanged(TimePoint now);
+    // The app is active again: cancels a pending background close; after one, open()s
+    // (the session resumes when the server kept it); otherwise a liveness probe.
     void notifyAppResumed(TimePoint now);
+    // The app went to the background: with Options::backgroundCloseDelay >= 0 and a
+    // connection wanted (Connecting/Connected/Reconnecting), suspend() after that delay
+    // unless notifyAppResumed() comes first. open()/close()/suspend() by the app cancel
+    // the pending reopen.
+    void notifyAppBackground(TimePoint now);
+    bool isSuspendedInBackground() const;
+    // When the next attempt starts (Reconnecting only), for a countdown.
+    std::optional<TimePoint> retryAt() const;
 
-    // Back-pressure: the app finished processing `count` MessageReceived events.
-    void markProcessed(TimePoint now, qsizetype count);
 
     // ---- outputs ----------------------------------------------------------------
     [[nodiscard]] std::optional<Action> pollAction();

@@ -61,7 +61,24 @@ std::optional<RttDuration> HeartbeatMonitor::pong(TimePoint now, TimerTable &tim
         return std::nullopt;
     const auto rtt = std::chrono::duration_cast<RttDuration>(now - *m_pingSentAt);
     m_pingSentAt.reset();
+    // RFC 6298 §2: alpha = 1/8, beta = 1/4.
+    if (!m_srtt) {
+        m_srtt = rtt;
+        m_rttvar = rtt / 2;
+    } else {
+        const RttDuration deviation = *m_srtt > rtt ? *m_srtt - rtt : rtt - *m_srtt;
+        m_rttvar = (*m_rttvar * 3 + deviation) / 4;
+        m_srtt = (*m_srtt * 7 + rtt) / 8;
+    }
     return rtt;
+}
+
+Duration HeartbeatMonitor::probeTimeout(Duration beforeSamples, Duration floor) const
+{
+    if (!m_srtt)
+        return beforeSamples;
+    const RttDuration rto = *m_srtt + 4 * *m_rttvar;
+    return std::max(floor, std::chrono::ceil<Duration>(rto));
 }
 
 void HeartbeatMonitor::reconfigure(TimePoint now, Duration interval, Duration timeout, Duration probeTimeout,

@@ -1,7 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The Tether authors
 // SPDX-License-Identifier: MIT
 
-// Tether engine: heartbeats, probes and time-jump detection (PROTOCOL.md §7). Not public API.
+// Tether engine: heartbeats, probes and time-jump detection (docs/protocol.md §7). Not public API.
 //
 // Rules:
 // - While connected, a ping is due every interval (Options::heartbeatInterval, or
@@ -12,8 +12,12 @@
 //   reconnect).
 // - A probe (network changed, app resumed, or a time jump: a call arriving more than
 //   Options::timeJumpThreshold after the deadline the engine asked for, i.e. the machine
-//   slept) pings at once and shortens the liveness deadline to Options::probeTimeout, so a
+//   slept) pings at once and shortens the liveness deadline to the probe timeout, so a
 //   stale link after sleep is found in seconds, not minutes.
+// - The probe timeout adapts to the measured round trip like TCP's RTO (RFC 6298): before
+//   any pong, Options::probeTimeout; then max(Options::probeTimeoutFloor, SRTT + 4 *
+//   RTTVAR), so a dead link on a fast network is found within the floor while a slow or
+//   jittery network keeps a deadline its pongs can meet (it may exceed probeTimeout).
 //
 // - New timing on a live connection (Connection::setOptions()) re-arms the deadlines from
 //   the moments they count from: the next ping from the last ping (or the start), a
@@ -50,6 +54,12 @@ public:
     void probeSent(TimePoint now, Duration probeTimeout, TimerTable &timers);
     // Returns the RTT of the ping this pong answers, if one was outstanding.
     std::optional<RttDuration> pong(TimePoint now, TimerTable &timers);
+    // RFC 6298's smoothed round trip (SRTT) and its mean deviation (RTTVAR), from every
+    // pong since the client was created; none before the first.
+    std::optional<RttDuration> smoothedRtt() const { return m_srtt; }
+    std::optional<RttDuration> rttVariance() const { return m_rttvar; }
+    // The probe deadline for these options (see the rules).
+    Duration probeTimeout(Duration beforeSamples, Duration floor) const;
     // New interval/timeouts while running: re-arms Ping and Liveness (see the rules).
     // A deadline already past is set to `now` (due at once).
     void reconfigure(TimePoint now, Duration interval, Duration timeout, Duration probeTimeout, TimerTable &timers);
@@ -62,6 +72,8 @@ private:
     std::optional<TimePoint> m_pingSentAt;     // the oldest unanswered ping (RTT)
     std::optional<TimePoint> m_livenessPing;   // the ping that armed Liveness (since the last sign of life)
     std::optional<TimePoint> m_probeAt;        // the probe that armed Liveness
+    std::optional<RttDuration> m_srtt;
+    std::optional<RttDuration> m_rttvar;
 };
 
 } // namespace Tether::Engine

@@ -3,7 +3,7 @@
 
 // Tether engine: the inbound window (server -> client reliable messages). Not public API.
 //
-// Rules (PROTOCOL.md §4, issue 4):
+// Rules (docs/protocol.md §4, issue 4):
 // - Deliver each seq once, in order: seq == delivered+1 is delivered; seq <= delivered is a
 //   duplicate, dropped (counted) but acknowledged again; seq > delivered+1 is a gap, a
 //   protocol error (the caller reports it and reconnects). seq 0 is invalid.

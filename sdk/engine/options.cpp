@@ -37,6 +37,7 @@ std::optional<Error> validateOptions(const Options &o)
         {"heartbeat interval", o.heartbeatInterval},
         {"heartbeat timeout", o.heartbeatTimeout},
         {"probe timeout", o.probeTimeout},
+        {"probe timeout floor", o.probeTimeoutFloor},
         {"time jump threshold", o.timeJumpThreshold},
         {"ack delay", o.ackDelay},
         {"request timeout", o.requestTimeout},
@@ -63,7 +64,6 @@ std::optional<Error> validateOptions(const Options &o)
         {"max incoming frame size", o.maxIncomingFrame, 1},
         {"recent id window", o.recentIdWindow, 0},
         {"ack every", o.ackEvery, 0},
-        {"max unprocessed", o.maxUnprocessed, 0},
         {"max token attempts", o.maxTokenAttempts, 0},
         {"persist max changes", o.persistMaxChanges, 1},
     };

@@ -52,7 +52,7 @@ struct Options {
     // Protocol codec offered to the server (exactly one is offered, so a payload can be
     // encoded once at send() time).
     Protocol::CodecKind codec = Protocol::CodecKind::Json;
-    // Raw mode (PROTOCOL.md §9): no hello, no envelope. Subprotocols offered in raw mode.
+    // Raw mode (docs/protocol.md §9): no hello, no envelope. Subprotocols offered in raw mode.
     bool rawMode = false;
     QList<QByteArray> rawSubprotocols;
     // The `agent` field of hello.
@@ -71,11 +71,17 @@ struct Options {
                                        // connection waits uniform [0, this] instead of backoff(1)
     Duration stablePeriod{10'000};     // connected this long => attempt counters reset
 
-    // Heartbeats (PROTOCOL.md §7). welcome.hb overrides the interval when given.
+    // Heartbeats (docs/protocol.md §7). welcome.hb overrides the interval when given.
     Duration heartbeatInterval{15'000};
     Duration heartbeatTimeout{10'000};
-    Duration probeTimeout{3'000};      // after notifyNetworkChanged()/notifyAppResumed()/a time jump
+    // A probe (notifyNetworkChanged()/notifyAppResumed()/a time jump) must be answered
+    // within an RTO-like deadline (heartbeat_p.h): probeTimeout until a round trip was
+    // measured, then max(probeTimeoutFloor, SRTT + 4 * RTTVAR).
+    Duration probeTimeout{3'000};
+    Duration probeTimeoutFloor{500};
     Duration timeJumpThreshold{5'000}; // a call this late past the earliest deadline = the machine slept
+    // notifyAppBackground(): suspend after this long in the background; negative: never.
+    Duration backgroundCloseDelay{-1};
 
     // Outbox (the offline queue).
     qsizetype maxQueuedMessages = 10'000;
@@ -88,7 +94,6 @@ struct Options {
     qsizetype recentIdWindow = 4096;   // delivered ids remembered to suppress cross-session duplicates
     Duration ackDelay{50};             // an ack is sent at most this long after a delivery...
     qsizetype ackEvery = 64;           // ...and at once when this many are unacknowledged
-    qsizetype maxUnprocessed = 0;      // back-pressure: delivered-but-unprocessed bound; 0 = none
 
     // Requests.
     Duration requestTimeout{30'000};   // default per request, counted from the request() call
@@ -114,14 +119,14 @@ struct Options {
 // Why `options` cannot configure a Connection (InvalidArgument, naming the option), or
 // nullopt. Refused: a negative duration, a count or byte bound below 1 (queue bounds,
 // maxInFlight, maxIncomingFrame, persistMaxChanges), a backoff multiplier below 1 or not finite, a negative
-// maxAttempts/recentIdWindow/ackEvery/maxUnprocessed/maxTokenAttempts, an enum value out
+// maxAttempts/recentIdWindow/ackEvery/maxTokenAttempts, an enum value out
 // of range. A maxInFlight above the protocol's 1024 is not an error: it is capped.
 std::optional<Error> validateOptions(const Options &options);
 
 struct SendOptions {
     Delivery delivery = Delivery::AtLeastOnce;
     QString channel;         // non-empty: a publication on that channel
-    QString id;              // empty: the engine generates 128 random bits in base64url
+    QString id;              // empty: 128 bits of the random source in base64url (unique, not secret)
     QString coalescingKey;   // non-empty: replaces a queued, not-yet-sent message with the same key
     // 0 = no TTL. Otherwise a message not yet transmitted in the current session when its
     // TTL runs out is dropped(Expired) and never sent. A message already written keeps

@@ -292,6 +292,7 @@ std::optional<SendFrame> Outbox::takeNext(const Protocol::Codec *codec, std::opt
             e.flags |= SentNow | EverSent;
             ++m_inFlight;
             releaseKey(e);  // on the wire: a newer message with its key no longer replaces it
+            m_sink.post(MessageStatusChanged{idOf(e), MessageStatus::Written});
         } else {
             finish(e, Sent{idOf(e)});
             trimFront();
@@ -344,8 +345,12 @@ QString Outbox::nack(quint64 seq, const Error &error)
 
 void Outbox::connectionLost()
 {
-    for (qsizetype i = 0; i < m_cursor && i < qsizetype(m_entries.size()); ++i)
-        m_entries[size_t(i)].flags &= quint16(~SentNow);
+    for (qsizetype i = 0; i < m_cursor && i < qsizetype(m_entries.size()); ++i) {
+        Entry &e = m_entries[size_t(i)];
+        if (e.has(SentNow) && !e.has(Dead))
+            m_sink.post(MessageStatusChanged{idOf(e), MessageStatus::Queued});  // sent again later
+        e.flags &= quint16(~SentNow);
+    }
     m_cursor = 0;
     m_inFlight = 0;
 }

@@ -3,7 +3,7 @@
 
 // Tether engine: the outbox (offline queue + reliable send window). Not public API.
 //
-// Rules (PROTOCOL.md §4, issue 4):
+// Rules (docs/protocol.md §4, issue 4):
 // - A reliable message has an `id` (stable for its life) and, once transmitted in a
 //   session, a `seq`: 1, 2, 3... in outbox order, no gaps, no reuse. At most maxInFlight
 //   reliable messages are unacknowledged on the current connection; the rest wait.
@@ -23,6 +23,9 @@
 // - Every message ends in exactly one of Delivered (ack), Rejected (nack, or a frame too
 //   large for the server), Dropped (QueueFull/Superseded/Expired/Closed), or, for an
 //   at-most-once message, Sent (handed to the transport once).
+// - Progress (MessageStatusChanged, reliable messages only): Written each time a frame of
+//   it is handed to the transport, Queued when its connection is lost before the ack (it
+//   waits to be sent again). Never after its outcome.
 // - ack{seq} covers every seq <= it; an ack or nack for a seq never sent is a protocol
 //   error (reported by the caller). Stale (lower) acks are ignored.
 // - Sessions: WHEN a session resumes, is new or ends is decided in session_p.h (its rules);

@@ -51,16 +51,12 @@ struct CloseSocket {
 // Drop the socket at once without a closing handshake (dead link). Same rule as CloseSocket.
 struct AbortSocket {};
 
-// Back-pressure: stop (false) or resume (true) reading from the socket.
-struct SetReading {
-    bool enabled = true;
-};
-
 // PersistBatch (persist.h): apply it to the store atomically, in `number` order, then
 // report with Connection::handlePersisted(). Emitted only when persistence is on.
 
-using Action = std::variant<OpenSocket, SendFrame, SendPing, CloseSocket, AbortSocket, SetReading,
-                            PersistBatch>;
+// (No back-pressure action: QWebSocket cannot pause reading, so the engine never asks.
+// An app that cannot keep up bounds its own work; ### Tether 2: a transport that can.)
+using Action = std::variant<OpenSocket, SendFrame, SendPing, CloseSocket, AbortSocket, PersistBatch>;
 
 // ---- Events: emit each to the app in the order polled ------------------------------
 
@@ -134,6 +130,23 @@ struct Persisted {
     QString id;
 };
 
+// A message progressed without ending: Written (handed to the transport on this
+// connection) or Queued (its connection was lost before its ack: it waits to be sent
+// again). Reliable messages only; an at-most-once message's Written is its Sent event.
+// Never for a message that already ended; never at send() (its result says Queued).
+struct MessageStatusChanged {
+    QString id;
+    MessageStatus status = MessageStatus::Queued;
+};
+
+// A channel's status changed (channels_p.h). `error` with Error (the server's refusal,
+// or why the sub did not complete).
+struct ChannelStatusChanged {
+    QString channel;
+    ChannelStatus status = ChannelStatus::Unsubscribed;
+    std::optional<Error> error;
+};
+
 // A request (incl. subscribe/unsubscribe) finished: exactly one per accepted request().
 struct RequestFinished {
     quint64 id = 0;
@@ -149,7 +162,7 @@ struct Heartbeat {
 // Why the engine asks for a token (TokenRequired::reason).
 enum class TokenReason {
     Connect,  // a connection attempt needs one
-    Expired,  // the server closed with 4001 (PROTOCOL.md §8): the last token provided expired
+    Expired,  // the server closed with 4001 (docs/protocol.md §8): the last token provided expired
               // and no other was provided since, so it must not be handed out again
 };
 
@@ -167,6 +180,7 @@ struct ErrorOccurred {
 
 using Event = std::variant<StateChanged, Connected, Disconnected, Reconnecting, Failed,
                            SessionLost, MessageReceived, Delivered, Sent, Rejected, Dropped,
-                           RequestFinished, Heartbeat, TokenRequired, ErrorOccurred, Persisted>;
+                           RequestFinished, Heartbeat, TokenRequired, ErrorOccurred, Persisted,
+                           MessageStatusChanged, ChannelStatusChanged>;
 
 } // namespace Tether::Engine

@@ -1,7 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The Tether authors
 // SPDX-License-Identifier: MIT
 
-// Tether engine: the request table (PROTOCOL.md §5). Not public API.
+// Tether engine: the request table (docs/protocol.md §5). Not public API.
 //
 // Rules:
 // - req.id is unique among pending requests: ids come from a counter that never repeats.

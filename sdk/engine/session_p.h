@@ -1,7 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The Tether authors
 // SPDX-License-Identifier: MIT
 
-// Tether engine: the session (PROTOCOL.md §3-§4): one home for its rules. Not public API.
+// Tether engine: the session (docs/protocol.md §3-§4): one home for its rules. Not public API.
 //
 // Rules:
 // - The session is `sid` (empty: none; the next hello asks for a new one), the inbound
@@ -20,7 +20,7 @@
 //     without seq gets rx+1, ...): numbering below would make the server drop new
 //     messages as duplicates of ones it already has. A restored message that was in fact
 //     one of those seqs goes out again under a new seq with its id: a duplicate by id,
-//     which PROTOCOL.md §3 allows. If such a message's TTL runs out before it goes out
+//     which docs/protocol.md §3 allows. If such a message's TTL runs out before it goes out
 //     again it ends Dropped(Expired) as any queued message does, although the server may
 //     have it from the old process in this same session: Expired keeps the meaning it has
 //     after a lost session (its TTL ran out unacknowledged; it is never sent again).

@@ -9,7 +9,7 @@
 //   stale or meaningless in that state, e.g. a socket event when no socket exists: it is
 //   dropped without effect). A test walks every pair; docs/architecture.md's diagram is
 //   checked against this table by a test.
-// - PROTOCOL.md §8 decides what a close code means: classifyClose() is that table, row
+// - docs/protocol.md §8 decides what a close code means: classifyClose() is that table, row
 //   by row. Codes §8 does not list are treated as temporary (reconnect with backoff).
 //
 // Theory of operation: inputs are lifecycle facts already interpreted by the connection
@@ -46,7 +46,7 @@ QLatin1StringView inputName(Input input);
 // The next state for (state, input), or nullopt when the input is ignored in that state.
 std::optional<State> transition(State state, Input input);
 
-// PROTOCOL.md §8, for a close code received from the server (or 1006 for no close frame).
+// docs/protocol.md §8, for a close code received from the server (or 1006 for no close frame).
 enum class CloseClass {
     Normal,        // 1000: the server ended the session on purpose -> Closed
     Temporary,     // reconnect with backoff

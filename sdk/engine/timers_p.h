@@ -27,18 +27,21 @@
 
 namespace Tether::Engine {
 
+// Connection::handleTimeout() visits the slots in this order (a dead link is handled
+// before a ping on it; Persist last, so the batch holds what this call ended).
 enum class Timer {
     Token,         // the app's token provider must answer by then
     Handshake,     // socket open + welcome by then
     Retry,         // backoff elapsed: next attempt
-    Ping,          // next heartbeat ping due
     Liveness,      // something must arrive by then (after a ping or a probe)
+    Ping,          // next heartbeat ping due
     AckDelay,      // an inbound ack is due
     Stable,        // the connection has been up long enough: reset attempt counters
     ResumeSettle,  // repeated nacks after a resumed welcome have had their chance
+    Background,    // the app has been in the background for Options::backgroundCloseDelay
     Persist,       // the pending persistence batch is due (journal_p.h)
 };
-inline constexpr int kTimerCount = 9;
+inline constexpr int kTimerCount = 10;
 
 class TimerTable {
 public:

@@ -90,6 +90,27 @@ enum class DropReason {
 inline constexpr int kDropReasonCount = 4;
 QLatin1StringView dropReasonName(DropReason reason);
 
+// The status of one channel in the desired set (channels_p.h has the transitions).
+enum class ChannelStatus {
+    Unsubscribed,  // not wanted (never subscribed, or unsubscribe())
+    Pending,       // wanted, messages not flowing: sub in flight, or no connection now
+    Subscribed,    // the server confirmed it on the current connection: messages flow
+    Error,         // the server refused it (then no longer wanted) or its sub timed out
+};
+inline constexpr int kChannelStatusCount = 4;
+
+// The progress of one outgoing message (outbox_p.h has the transitions). Queued and
+// Written come as MessageStatusChanged; the others are the outcome events themselves.
+enum class MessageStatus {
+    Queued,     // waiting in the outbox (again, after its connection was lost unacknowledged)
+    Written,    // handed to the transport on the current connection (at-most-once: its end)
+    Delivered,  // acknowledged by the server (Delivered)
+    Rejected,   // refused (Rejected)
+    Dropped,    // ended without delivery (Dropped)
+    Persisted,  // made durable by the store (Persisted); not an end
+};
+inline constexpr int kMessageStatusCount = 6;
+
 // Counters since the Connection was created (never reset by reconnects).
 struct Stats {
     quint64 sent = 0;                  // msg frames handed to the transport (incl. retransmissions)
@@ -110,6 +131,18 @@ struct Stats {
     qsizetype pendingRequests = 0;     // requests waiting or in flight (incl. sub/unsub)
     quint64 persisted = 0;             // Persisted events (messages made durable by the store)
     bool storageDegraded = false;      // the store failed: this client keeps working in Memory mode
+    // Traffic and link quality (issue 15).
+    quint64 bytesIn = 0;               // frame bytes received (payload of every WebSocket frame)
+    quint64 bytesOut = 0;              // frame bytes handed to the transport
+    quint64 resumes = 0;               // welcomes that resumed the session
+    quint64 sessionsLost = 0;          // SessionLost events
+    std::optional<RttDuration> minRtt;       // smallest heartbeat round trip
+    std::optional<RttDuration> smoothedRtt;  // RFC 6298 SRTT (heartbeat.cpp)
+    std::optional<TimePoint> connectedSince; // the current connection's welcome; none when not connected
+    // Time not connected since the first open(): offlineTotal, plus now - offlineSince
+    // while offline (the engine has no clock: the caller adds the running part).
+    Duration offlineTotal{0};
+    std::optional<TimePoint> offlineSince;
 };
 
 } // namespace Tether::Engine

@@ -1,7 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The Tether authors
 // SPDX-License-Identifier: MIT
 
-// The codec registry and the rules of PROTOCOL.md §2 shared by both codecs: buildFrame()
+// The codec registry and the rules of docs/protocol.md §2 shared by both codecs: buildFrame()
 // turns what a reader found (an Envelope) into a Frame, or into an error naming the frame
 // type and the field. See codec_p.h for the theory of operation.
 #include "codec_p.h"

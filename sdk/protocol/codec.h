@@ -7,7 +7,7 @@
 // `tether.v1.cbor`: one CBOR map per binary frame. Same fields, same meaning.
 //
 // Contract:
-// - decode() validates everything PROTOCOL.md §2 says and never throws, crashes, hangs or
+// - decode() validates everything docs/protocol.md §2 says and never throws, crashes, hangs or
 //   allocates without bound (the caller has already enforced the maximum frame size; the
 //   decoder bounds nesting depth itself). An error names the frame type and the field:
 //   "msg: field 'seq' must be an unsigned integer".

@@ -4,7 +4,7 @@
 // Internal to sdk/protocol: what the JSON and CBOR codecs share. Not API, not installed.
 //
 // Theory of operation. Each codec has its own strict reader for its syntax. A reader walks
-// the top-level object once and fills an Envelope: one slot per field name PROTOCOL.md
+// the top-level object once and fills an Envelope: one slot per field name docs/protocol.md
 // knows (unknown names are checked for syntax and dropped). Scalars land in the slot as
 // plain C++ values; `d`, `err` (and anything nested) are rebuilt as a QCborValue. Then
 // buildFrame() applies the rules of §2 to the Envelope, the same code for both codecs, so
@@ -38,7 +38,7 @@
 
 namespace Tether::Protocol::Detail {
 
-// Every field name of PROTOCOL.md §2 (top level only; the error object is read as a tree).
+// Every field name of docs/protocol.md §2 (top level only; the error object is read as a tree).
 enum class Key : quint8 {
     T, V, Sid, Rx, Ak, Token, Agent, Resumed, Hb, MaxFrame, Ttl,
     Seq, Id, Ch, D, Err, M, Code, Msg, RetryAfter,
@@ -76,7 +76,7 @@ struct Envelope {
     const Field &operator[](Key key) const { return fields[size_t(key)]; }
 };
 
-// Applies the rules of PROTOCOL.md §2 (and §4's "seq 0 is invalid") to a complete
+// Applies the rules of docs/protocol.md §2 (and §4's "seq 0 is invalid") to a complete
 // envelope. Consumes the strings and trees in `env`.
 DecodeResult buildFrame(Envelope &env);
 

@@ -1,7 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The Tether authors
 // SPDX-License-Identifier: MIT
 
-// Tether wire protocol v1: one plain struct per frame type of PROTOCOL.md §2.
+// Tether wire protocol v1: one plain struct per frame type of docs/protocol.md §2.
 //
 // Not public API: the SDK's public headers live in sdk/client/include/Tether/.
 // These types are shared by the engine, the reference server and the tests.

@@ -368,6 +368,9 @@ void tst_ClientTypes::defaultsMatchTheEngine()
     QCOMPARE(e.heartbeatInterval, def.heartbeatInterval);
     QCOMPARE(e.heartbeatTimeout, def.heartbeatTimeout);
     QCOMPARE(e.probeTimeout, def.probeTimeout);
+    QCOMPARE(e.probeTimeoutFloor, def.probeTimeoutFloor);
+    QCOMPARE(e.backgroundCloseDelay, def.backgroundCloseDelay);
+    QCOMPARE(e.rawSubprotocols, def.rawSubprotocols);
     QCOMPARE(e.maxQueuedMessages, def.maxQueuedMessages);
     QCOMPARE(e.maxQueuedBytes, def.maxQueuedBytes);
     QCOMPARE(e.overflow, def.overflow);
@@ -486,7 +489,22 @@ void tst_ClientTypes::statsConversion()
     s.pendingRequests = 15;
     s.persisted = 16;
     s.storageDegraded = true;
+    s.bytesIn = 17;
+    s.bytesOut = 18;
+    s.resumes = 19;
+    s.sessionsLost = 20;
+    s.minRtt = std::chrono::microseconds(21);
+    s.smoothedRtt = std::chrono::microseconds(22);
+    s.offlineTotal = std::chrono::milliseconds(23);
     ClientStats c = Convert::stats(s, -1);
+    QCOMPARE(c.bytesIn, 17u);
+    QCOMPARE(c.bytesOut, 18u);
+    QCOMPARE(c.resumes, 19u);
+    QCOMPARE(c.sessionsLost, 20u);
+    QCOMPARE(c.minRttUs, 21);
+    QCOMPARE(c.avgRttUs, 22);
+    QCOMPARE(c.offlineMs, 23);
+    QVERIFY(!c.connectedSince.isValid());  // the Client adds the running parts (it has the clocks)
     QCOMPARE(c.sent, 1u);
     QCOMPARE(c.received, 2u);
     QCOMPARE(c.acked, 3u);

@@ -20,6 +20,7 @@ private Q_SLOTS:
     void refusesBadCommandLines_data();
     void refusesBadCommandLines();
     void parsesOptions();
+    void parsesHeadersAndSubprotocols();
     void parsesStore();
     void requestParamsAreJson_data();
     void requestParamsAreJson();
@@ -93,6 +94,11 @@ void tst_CliOptions::refusesBadCommandLines_data()
                             QStringLiteral("hello")}, "--params is not JSON: 'hello'");
     row("params without request", {kUrl, QStringLiteral("--params=1")}, "--params goes with --request");
     row("help-like unknown", {kUrl, QStringLiteral("--helpme")}, "unknown option --helpme");
+    row("header without colon", {kUrl, QStringLiteral("--header"), QStringLiteral("Cookie")}, "NAME:VALUE");
+    row("header without name", {kUrl, QStringLiteral("--header"), QStringLiteral(":v")}, "NAME:VALUE");
+    row("subprotocol without raw", {kUrl, QStringLiteral("--subprotocol"), QStringLiteral("chat")}, "needs --raw");
+    row("subprotocol list", {kUrl, QStringLiteral("--raw"), QStringLiteral("--subprotocol"), QStringLiteral("a,b")},
+        "one token");
 }
 
 void tst_CliOptions::refusesBadCommandLines()
@@ -137,6 +143,18 @@ void tst_CliOptions::parsesOptions()
     QVERIFY(!o.requestMethod);
     QVERIFY(o.storePath.isEmpty());
     QVERIFY(!o.durability);
+}
+
+void tst_CliOptions::parsesHeadersAndSubprotocols()
+{
+    const ParseResult r = parseArguments({kUrl, QStringLiteral("--raw"), QStringLiteral("--header"),
+                                          QStringLiteral("X-Team: blue:green"), QStringLiteral("--header=Cookie:a=1"),
+                                          QStringLiteral("--subprotocol"), QStringLiteral("chat.v2"),
+                                          QStringLiteral("--subprotocol=chat.v1")});
+    QVERIFY2(r.ok(), qPrintable(r.error));
+    const QList<QPair<QByteArray, QByteArray>> headers{{"X-Team", "blue:green"}, {"Cookie", "a=1"}};
+    QCOMPARE(r.options.headers, headers);
+    QCOMPARE(r.options.subprotocols, (QList<QByteArray>{"chat.v2", "chat.v1"}));
 }
 
 void tst_CliOptions::parsesStore()

@@ -1,7 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The Tether authors
 // SPDX-License-Identifier: MIT
 
-// Heartbeats (PROTOCOL.md §7): ping cadence, welcome.hb, the liveness timeout, any frame as
+// Heartbeats (docs/protocol.md §7): ping cadence, welcome.hb, the liveness timeout, any frame as
 // a sign of life, RTT, probes on network/app signals, and time-jump detection.
 #include "engine_harness.h"
 

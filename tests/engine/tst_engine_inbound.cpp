@@ -3,7 +3,7 @@
 
 // The inbound window: in-order delivery, duplicates acked but not delivered, gaps as
 // protocol errors, ack batching (<= 50 ms, at once at 64), the recent-id window across a
-// lost session, hello.rx, and back-pressure on delivered-but-unprocessed messages.
+// lost session, hello.rx.
 #include "engine_harness.h"
 
 #include <QtTest/QTest>
@@ -22,7 +22,6 @@ private slots:
     void crossSessionDuplicatesSuppressedById();
     void recentIdWindowIsBounded();
     void helloCarriesRx();
-    void backPressure();
     void publicationsCarryChannel();
 };
 
@@ -163,29 +162,6 @@ void tst_EngineInbound::helloCarriesRx()
     h.serverFrame(serverMsg(3, QString(), QCborValue(3)));  // resent: duplicate
     h.serverFrame(serverMsg(4, QString(), QCborValue(4)));
     QCOMPARE(h.countEvents<MessageReceived>(), 4);
-}
-
-void tst_EngineInbound::backPressure()
-{
-    Options o = baseOptions();
-    o.maxUnprocessed = 10;
-    Harness h(o);
-    h.connect();
-    for (int i = 1; i <= 9; ++i)
-        h.serverFrame(serverMsg(quint64(i), QString(), QCborValue(i)));
-    QCOMPARE(h.countActions<SetReading>(), 0);
-    h.serverFrame(serverMsg(10, QString(), QCborValue(10)));
-    QCOMPARE(h.countActions<SetReading>(), 1);
-    QVERIFY(!h.actionsOf<SetReading>().back().enabled);
-    QVERIFY(!h->isReading());
-    h->markProcessed(h.now, 1);
-    h.pump();
-    QCOMPARE(h.countActions<SetReading>(), 2);
-    QVERIFY(h.actionsOf<SetReading>().back().enabled);
-    // A new socket inherits the paused state.
-    h.serverFrame(serverMsg(11, QString(), QCborValue(11)));
-    h.dropAndReopen();
-    QVERIFY(!h.actionsOf<SetReading>().back().enabled);
 }
 
 void tst_EngineInbound::publicationsCarryChannel()

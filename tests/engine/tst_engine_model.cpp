@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 
 // The model test (issue 4): the engine against an in-test server model speaking the server
-// side of PROTOCOL.md, joined by a simulated network that delays frames, cuts connections,
+// side of docs/protocol.md, joined by a simulated network that delays frames, cuts connections,
 // refuses connects, blackholes the link (half-open: only heartbeats can tell), closes with
 // temporary codes and retryAfter, and sometimes loses the whole session (server restart).
 //
@@ -36,7 +36,7 @@
 // of a killed process may never finish; Expired means "never received after the report"
 // (a restored message may have reached the server in the current session before the
 // crash, session_p.h). A server session may see an id twice only after
-// a kill (the store lagged the seqs the server had: PROTOCOL.md §3 duplicates by id).
+// a kill (the store lagged the seqs the server had: docs/protocol.md §3 duplicates by id).
 #include "engine_harness.h"
 #include "engine_invariants.h"
 

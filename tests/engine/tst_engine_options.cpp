@@ -32,7 +32,7 @@ QString fingerprint(const Options &o)
       << o.stablePeriod.count() << o.heartbeatInterval.count() << o.heartbeatTimeout.count()
       << o.probeTimeout.count() << o.timeJumpThreshold.count() << o.maxQueuedMessages
       << o.maxQueuedBytes << int(o.overflow) << o.maxInFlight << o.maxIncomingFrame
-      << o.recentIdWindow << o.ackDelay.count() << o.ackEvery << o.maxUnprocessed
+      << o.recentIdWindow << o.ackDelay.count() << o.ackEvery
       << o.requestTimeout.count() << o.useToken << o.tokenTimeout.count() << o.maxTokenAttempts;
     return s;
 }
@@ -99,7 +99,6 @@ const InvalidCase kInvalid[] = {
     {"zero incoming frame", [](Options &o) { o.maxIncomingFrame = 0; }, "max incoming frame size"},
     {"negative recent id window", [](Options &o) { o.recentIdWindow = -1; }, "recent id window"},
     {"negative ack every", [](Options &o) { o.ackEvery = -1; }, "ack every"},
-    {"negative max unprocessed", [](Options &o) { o.maxUnprocessed = -1; }, "max unprocessed"},
     {"negative max token attempts", [](Options &o) { o.maxTokenAttempts = -1; }, "max token attempts"},
     {"unknown jitter mode", [](Options &o) { o.jitter = JitterMode(7); }, "jitter mode"},
     {"unknown overflow policy", [](Options &o) { o.overflow = OverflowPolicy(7); }, "overflow policy"},
@@ -143,7 +142,6 @@ const Change kChanges[] = {
     {"recentIdWindow", [](Options &o) { o.recentIdWindow = 10; }, false},
     {"ackDelay", [](Options &o) { o.ackDelay = milliseconds(10); }, false},
     {"ackEvery", [](Options &o) { o.ackEvery = 8; }, false},
-    {"maxUnprocessed", [](Options &o) { o.maxUnprocessed = 100; }, false},
     {"requestTimeout", [](Options &o) { o.requestTimeout = milliseconds(1000); }, false},
     {"tokenTimeout", [](Options &o) { o.tokenTimeout = milliseconds(1000); }, false},
     {"maxTokenAttempts", [](Options &o) { o.maxTokenAttempts = 9; }, false},
@@ -181,7 +179,6 @@ private slots:
     void ackDelayRearmed();
     void ackEveryLoweredFlushes();
     void recentIdWindowShrinks();
-    void backPressureFollowsNewBound();
     void requestTimeoutForNewRequestsOnly();
 
     void maxInFlightApplies();
@@ -251,7 +248,6 @@ void tst_EngineOptions::boundaryValuesAccepted()
     o.maxIncomingFrame = 1;
     o.recentIdWindow = 0;
     o.ackEvery = 0;
-    o.maxUnprocessed = 0;
     o.maxTokenAttempts = 0;
     o.maxInFlight = 5000;  // above the protocol's 1024: capped, not refused
     const OptionsResult r = setOptions(h, o);
@@ -689,30 +685,6 @@ void tst_EngineOptions::recentIdWindowShrinks()
     QCOMPARE(h.countEvents<MessageReceived>(), 4);  // a again (forgotten); c suppressed
     QCOMPARE(h.eventsOf<MessageReceived>().back().id, QStringLiteral("a"));
     QCOMPARE(h->stats().duplicatesSuppressed, quint64(1));
-}
-
-void tst_EngineOptions::backPressureFollowsNewBound()
-{
-    Options o = baseOptions();
-    o.maxUnprocessed = 10;
-    Harness h(o);
-    h.connect();
-    for (quint64 seq = 1; seq <= 3; ++seq)
-        h.serverFrame(serverMsg(seq, QString(), QCborValue(qint64(seq))));
-    QCOMPARE(h.countActions<SetReading>(), 0);
-    Options next = h->options();
-    next.maxUnprocessed = 5;  // 3 < 5: reading goes on
-    QVERIFY(setOptions(h, next).ok());
-    QCOMPARE(h.countActions<SetReading>(), 0);
-    next.maxUnprocessed = 2;  // 3 unprocessed: pause now
-    QVERIFY(setOptions(h, next).ok());
-    QCOMPARE(h.countActions<SetReading>(), 1);
-    QVERIFY(!h.actionsOf<SetReading>().back().enabled);
-    QVERIFY(!h->isReading());
-    next.maxUnprocessed = 0;  // no bound: resume
-    QVERIFY(setOptions(h, next).ok());
-    QCOMPARE(h.countActions<SetReading>(), 2);
-    QVERIFY(h.actionsOf<SetReading>().back().enabled);
 }
 
 void tst_EngineOptions::requestTimeoutForNewRequestsOnly()

@@ -18,7 +18,7 @@ using namespace EngineTest;
 
 namespace {
 
-// The server side of PROTOCOL.md §3-§4, enough for these tests: sessions with resume,
+// The server side of docs/protocol.md §3-§4, enough for these tests: sessions with resume,
 // contiguous seqs, acks, subscriptions answered. It survives the client's death.
 struct FakeServer {
     QString sid;

@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 
 // The connection state machine: every (state, input) pair of the transition table driven
-// through the real engine, PROTOCOL.md §8's close-code table row by row, the handshake
+// through the real engine, docs/protocol.md §8's close-code table row by row, the handshake
 // timeout, ProtocolMismatch, close() and suspend() from every state, and the state diagram of
 // docs/architecture.md checked against the table.
 #include "engine_harness.h"

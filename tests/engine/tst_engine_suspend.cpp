@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 
 // suspend(): an app going to background closes the socket with 1001 (the server keeps the
-// session, PROTOCOL.md §3) but keeps its outbox, its retryable requests and its session;
+// session, docs/protocol.md §3) but keeps its outbox, its retryable requests and its session;
 // no reconnect follows. The next open() resumes the session when the server still has it,
 // else takes the usual session-lost path. close() after suspend() forgets it all.
 #include "engine_harness.h"

@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 
 // The token provider (single flight, 4001 refresh, bounded tries, timeout, 4401/4403
-// permanent) and raw mode (PROTOCOL.md §9).
+// permanent) and raw mode (docs/protocol.md §9).
 #include "engine_harness.h"
 
 #include <QtTest/QTest>
@@ -87,7 +87,7 @@ void tst_EngineToken::expiredTokenRefreshedAtOnce()
     QCOMPARE(*h.takeSentOf<P::Hello>().back().token, QStringLiteral("t2"));
 }
 
-// Expired (PROTOCOL.md §8: 4001) holds for every question until the app provides a token:
+// Expired (docs/protocol.md §8: 4001) holds for every question until the app provides a token:
 // a failed refresh does not make the old token valid again; a new one, even if its
 // connection then fails for another reason, is not known to be expired.
 void tst_EngineToken::expiredReasonLastsUntilANewToken()

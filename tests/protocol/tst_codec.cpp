@@ -275,7 +275,7 @@ void TestCodec::invalidJson_data()
     row("nesting too deep", "{\"t\":\"msg\",\"d\":" + nested(64) + "}", "invalid JSON at byte 78: nesting deeper than kMaxDepth (64) levels");
     row("nesting too deep in unknown field", "{\"t\":\"ack\",\"seq\":1,\"x\":" + nested(64) + "}", "invalid JSON at byte 86: nesting deeper than kMaxDepth (64) levels");
 
-    // The rules of PROTOCOL.md §2, worded "<type>: field '<name>' ...".
+    // The rules of docs/protocol.md §2, worded "<type>: field '<name>' ...".
     row("no t", "{}", "frame: missing field 't'");
     row("no t but fields", "{\"seq\":1}", "frame: missing field 't'");
     row("t not a string", "{\"t\":1}", "frame: field 't' must be a string");
@@ -381,7 +381,7 @@ void TestCodec::invalidCbor_data()
     row("non-text top-level key", hex("a1 01 01"), "frame: top-level keys must be text strings");
     row("byte string top-level key", hex("a1 4174 6361636b"), "frame: top-level keys must be text strings");
 
-    // The rules of PROTOCOL.md §2.
+    // The rules of docs/protocol.md §2.
     row("empty map", hex("a0"), "frame: missing field 't'");
     row("t not a string", hex("a1 6174 01"), "frame: field 't' must be a string");
     row("t null", hex("a1 6174 f6"), "frame: field 't' must be a string, not null");

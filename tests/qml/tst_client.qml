@@ -275,7 +275,7 @@ TestCase {
         compare(received.signalArguments[4][0], { hello: "there" })
         compare(received.signalArguments[4][1], "direct.test")
         verify(received.signalArguments[4][2].length > 0, "server messages carry an id")
-        const stats = client.stats()
+        const stats = client.stats
         verify(stats.received >= 5, "stats.received " + stats.received)
         compare(typeof stats.queueDepth, "number")
     }

@@ -11,6 +11,8 @@
 //    the platform would (the module listens to the signal, not to a polled getter).
 #include <server_process.h>
 
+#include <Tether/Client>
+
 #include <QtCore/QObject>
 #include <QtCore/QTemporaryDir>
 #include <QtGui/QGuiApplication>
@@ -54,6 +56,17 @@ public:
 
     // A path for a store file (ClientOptions::storage) in this run's temporary directory.
     Q_INVOKABLE QString tempPath(const QString &name) const { return m_dir.filePath(name); }
+
+    // A C++ Tether::Client made outside QML, configured in C++ (a QML Client wraps it:
+    // tst_typed.qml). One per call; owned by this object.
+    Q_INVOKABLE Tether::Client *makeCppClient()
+    {
+        Tether::ClientOptions options;
+        options.backoff.initialDelay = std::chrono::milliseconds(100);
+        options.backoff.initialJitter = std::chrono::milliseconds(0);
+        options.statsInterval = std::chrono::milliseconds(50);
+        return new Tether::Client(QUrl(m_url), options, this);
+    }
 
     Q_INVOKABLE void setApplicationState(int state)
     {

@@ -5,7 +5,7 @@
 //
 // Each suite starts its own tether-server child process(es) with the flags it needs and
 // talks to it through RawClient (plain QWebSocket) or RawTcpClient (hand-made frames):
-// never through the SDK. Rules checked come from PROTOCOL.md §2–§8, and the exact error
+// never through the SDK. Rules checked come from docs/protocol.md §2–§8, and the exact error
 // codes from demos/server/README.md (the server's documented contract).
 #pragma once
 

@@ -3,7 +3,7 @@
 
 // Conformance: auth (issue 5, demos/server/README.md "Auth"): HMAC-SHA256 tokens
 // `user.expiry.signature`; missing/invalid -> error{unauthorized} + 4401, expired ->
-// error{token_expired} + 4001 (PROTOCOL.md §8); the `token` sub-command; a token of
+// error{token_expired} + 4001 (docs/protocol.md §8); the `token` sub-command; a token of
 // another user never resumes a session.
 #include "conformance.h"
 

@@ -1,7 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The Tether authors
 // SPDX-License-Identifier: MIT
 
-// Conformance: channels (PROTOCOL.md §6): sub/unsub answered by res, fan-out to the other
+// Conformance: channels (docs/protocol.md §6): sub/unsub answered by res, fan-out to the other
 // subscribers without echo, the publisher's id kept, per-receiver seq, at-most-once
 // publications, history ring, presence join/leave and the presence method.
 #include "conformance.h"

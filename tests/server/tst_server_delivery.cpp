@@ -1,7 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The Tether authors
 // SPDX-License-Identifier: MIT
 
-// Conformance: reliable messages client -> server (PROTOCOL.md §4): ack timing (<= 50 ms)
+// Conformance: reliable messages client -> server (docs/protocol.md §4): ack timing (<= 50 ms)
 // and batching (at once at 64 unacknowledged), cumulative acks, duplicates dropped but
 // acked, gaps and seq 0 are violations, at-most-once msgs are never acked, nack on a
 // read-only channel (before the ack covering it) and nacks repeated after a resume.

@@ -1,7 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The Tether authors
 // SPDX-License-Identifier: MIT
 
-// Conformance: limits and operations (issue 5 "Auth, limits, bad input"; PROTOCOL.md §1,
+// Conformance: limits and operations (issue 5 "Auth, limits, bad input"; docs/protocol.md §1,
 // §7, §8): --max-frame (announced, larger -> 1009), rate limit (rate_limited + retryAfter,
 // then 4029), connection limits (4013), session buffer overflow (4008), server pings and
 // dead-peer detection, SIGTERM -> 1001 to every client and exit 0, and /raw echo and sink.
@@ -186,7 +186,7 @@ private Q_SLOTS:
         RawClient clients[3];
         for (RawClient &c : clients)
             CHECK_OK(openSession(c, small.url(), Codec::Json));
-        // 4013, a temporary code (PROTOCOL.md §8: 4000-4399), not 1013: Qt 6.4's QWebSocket
+        // 4013, a temporary code (docs/protocol.md §8: 4000-4399), not 1013: Qt 6.4's QWebSocket
         // rejects 1012-1014 as invalid close codes and would report 1002. Read on the wire...
         RawTcpClient extra;
         QVERIFY2(extra.upgrade(small.host(), small.port(), QStringLiteral("/"),

@@ -1,7 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The Tether authors
 // SPDX-License-Identifier: MIT
 
-// Conformance: requests (PROTOCOL.md §5) and every built-in method of the reference server:
+// Conformance: requests (docs/protocol.md §5) and every built-in method of the reference server:
 // echo, time, sleep, fail, stats, push, unknown methods and bad params. history and
 // presence are in tst_server_channels.
 #include "conformance.h"
@@ -37,7 +37,7 @@ private Q_SLOTS:
                                        {QStringLiteral("b"), QCborMap{{QStringLiteral("c"), false}}}});
             QTest::addRow("%s empty array", c) << codec << QCborValue(QCborArray{});
         }
-        // Only CBOR carries byte strings (PROTOCOL.md §1).
+        // Only CBOR carries byte strings (docs/protocol.md §1).
         QTest::addRow("cbor byte string") << Codec::Cbor << QCborValue(QByteArray("\x00\x01\xfe\xff", 4));
     }
     void echoReturnsParams()
@@ -121,7 +121,7 @@ private Q_SLOTS:
         QCOMPARE(uintField(d.toMap(), QLatin1StringView("ms")), quint64(300));
     }
 
-    // A request whose connection is gone gets no answer anywhere (PROTOCOL.md §5: never on
+    // A request whose connection is gone gets no answer anywhere (docs/protocol.md §5: never on
     // a later connection).
     void sleepNotAnsweredOnLaterConnection()
     {

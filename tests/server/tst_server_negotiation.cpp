@@ -1,7 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The Tether authors
 // SPDX-License-Identifier: MIT
 
-// Conformance: subprotocol negotiation (PROTOCOL.md §1), hello/welcome and the hello rules
+// Conformance: subprotocol negotiation (docs/protocol.md §1), hello/welcome and the hello rules
 // (§2, §3), heartbeats answered (§7).
 #include "conformance.h"
 #include "raw_tcp_client.h"
@@ -43,7 +43,7 @@ private Q_SLOTS:
         QCOMPARE(c.subprotocol(), expected);
     }
 
-    // PROTOCOL.md §1: refused with HTTP 400, or accepted and closed at once with 4400.
+    // docs/protocol.md §1: refused with HTTP 400, or accepted and closed at once with 4400.
     void refusesClientOfferingNoTetherSubprotocol_data()
     {
         QTest::addColumn<QStringList>("offered");
@@ -85,7 +85,7 @@ private Q_SLOTS:
         QCOMPARE(uintField(welcome, QLatin1StringView("hb")), quint64(7000));
         QCOMPARE(uintField(welcome, QLatin1StringView("maxFrame")), quint64(500000));
         QCOMPARE(uintField(welcome, QLatin1StringView("ttl")), quint64(90000));
-        // No field of the welcome is null (PROTOCOL.md §2).
+        // No field of the welcome is null (docs/protocol.md §2).
         for (auto it = welcome.cbegin(); it != welcome.cend(); ++it)
             QVERIFY2(!it.value().isNull() && !it.value().isUndefined(), describe(welcome).constData());
     }
@@ -103,7 +103,7 @@ private Q_SLOTS:
         QCOMPARE(frame->binary, codec == Codec::Cbor);
     }
 
-    // Hand-written JSON proves the server reads the text of PROTOCOL.md, not just our codec.
+    // Hand-written JSON proves the server reads the text of docs/protocol.md, not just our codec.
     void handWrittenJsonHello()
     {
         RawClient c;
@@ -196,7 +196,7 @@ private Q_SLOTS:
         CHECK_OK(expectResult(c.request(QStringLiteral("time"))));
     }
 
-    // PROTOCOL.md §7: servers answer pings.
+    // docs/protocol.md §7: servers answer pings.
     void answersPing_data() { addCodecColumn(); }
     void answersPing()
     {

@@ -1,7 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The Tether authors
 // SPDX-License-Identifier: MIT
 
-// Conformance: sessions (PROTOCOL.md §3): resume with each rx both ways, unknown sid,
+// Conformance: sessions (docs/protocol.md §3): resume with each rx both ways, unknown sid,
 // takeover (4409), detached ttl, close 1000 forgets, other closes detach, subscriptions
 // survive a resume.
 #include "conformance.h"

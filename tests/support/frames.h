@@ -3,7 +3,7 @@
 
 // Test-side view of protocol v1 frames, independent of sdk/protocol.
 //
-// The conformance suites must prove that the server speaks the text of PROTOCOL.md, not
+// The conformance suites must prove that the server speaks the text of docs/protocol.md, not
 // merely that it agrees with our own codec, so frames here are plain QCborMaps built by
 // hand (or hand-written JSON strings) and encoded with Qt's QJsonDocument / QCborValue
 // only. A QCborMap carries both codecs: JSON numbers that are integral come back as
@@ -54,7 +54,7 @@ QByteArray describe(const QCborValue &value);
 bool equivalent(const QCborValue &a, const QCborValue &b);
 
 // Builders for the client frames the suites send most. Optional fields left at their
-// defaults are omitted, as PROTOCOL.md requires (never null).
+// defaults are omitted, as docs/protocol.md requires (never null).
 struct HelloFields {
     std::optional<QString> sid;
     std::optional<quint64> rx;

@@ -11,7 +11,7 @@
 //
 // The binary is the build's `tether-server` (path compiled in by CMake); the environment
 // variable TETHER_SERVER_BINARY overrides it, so the suites can run against another
-// implementation of PROTOCOL.md.
+// implementation of docs/protocol.md.
 #pragma once
 
 #include <QtCore/QByteArray>

@@ -15,17 +15,15 @@ Tile {
     title: "Connection"
     detail: client ? client.subprotocol : ""
 
-    property var stats: null  // client.stats(), refreshed with the clock
+    // Pushed by the client (statsChanged, throttled to client.statsInterval): no polling.
+    readonly property var stats: client ? client.stats : null
+    // The clock only moves the countdown and the sample's age.
     Timer {
         interval: 250
         repeat: true
         running: true
         triggeredOnStart: true
-        onTriggered: {
-            status.now = Date.now()
-            if (status.client)
-                status.stats = status.client.stats()
-        }
+        onTriggered: status.now = Date.now()
     }
 
     component Row2: Item {

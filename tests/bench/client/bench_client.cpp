@@ -91,7 +91,7 @@ int main(int argc, char **argv)
     }
     auto want = [&](const char *name) { return settings.only.isEmpty() || settings.only == QLatin1StringView(name); };
 
-    // The build's server unless the caller names another implementation of PROTOCOL.md.
+    // The build's server unless the caller names another implementation of docs/protocol.md.
     if (qEnvironmentVariableIsEmpty("TETHER_SERVER_BINARY"))
         qputenv("TETHER_SERVER_BINARY", TETHER_SERVER_PATH);
     Bench::ServerProcess server(Bench::serverArguments());

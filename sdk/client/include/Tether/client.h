@@ -19,9 +19,11 @@
 #include <Tether/options.h>
 #include <Tether/reply.h>
 #include <Tether/stats.h>
+#include <Tether/subscription.h>
 #include <Tether/types.h>
 
 #include <QtCore/QCborValue>
+#include <QtCore/QDateTime>
 #include <QtCore/QFuture>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonObject>
@@ -86,6 +88,7 @@ class TETHER_EXPORT Client : public QObject
     Q_PROPERTY(Tether::Error error READ error NOTIFY errorOccurred)
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorOccurred)
     Q_PROPERTY(QString sessionId READ sessionId NOTIFY connected)
+    Q_PROPERTY(Tether::ClientStats stats READ stats NOTIFY statsChanged)
 
 public:
     // A client with no URL and default options: setUrl() (and setOptions()) before open().
@@ -142,7 +145,9 @@ public:
     QString sessionId() const;         // the current/last session id, empty before welcome
     QString subprotocol() const;       // negotiated subprotocol, empty when not connected
     QStringList channels() const;      // channels subscribed (desired set)
-    ClientStats stats() const;         // a snapshot of the counters and gauges (ClientStats)
+    // A snapshot of the counters and gauges (ClientStats). statsChanged() says when to read
+    // it again, at most once per ClientOptions::statsInterval.
+    ClientStats stats() const;
 
     // --- the durable store (ClientOptions::storage) ---
     // How many messages were restored from the store when it was opened (0 without one).
@@ -192,9 +197,10 @@ public:
                    const RequestOptions &options = {});
     Reply *request(const QString &method, const QJsonObject &params,
                    const RequestOptions &options = {});
-    // Convenience: request() whose Reply deletes itself; see Reply::future().
-    QFuture<QVariant> call(const QString &method, const QVariant &params = {},
-                           const RequestOptions &options = {});
+    // Convenience: request() whose Reply deletes itself; see Reply::future() (a failure is
+    // a Tether::RequestError for onFailed(); cancel() aborts the request).
+    QFuture<QCborValue> call(const QString &method, const QVariant &params = {},
+                             const RequestOptions &options = {});
 
     // --- channels ---
     // Adds `channel` to the desired set (restored by the SDK after every new session) and
@@ -203,14 +209,27 @@ public:
     Reply *subscribe(const QString &channel);
     // Removes `channel` from the desired set and sends `unsub`.
     Reply *unsubscribe(const QString &channel);
+    // The shared Subscription of `channel`, subscribing when the channel is not in the
+    // desired set (Pending, Subscribed once the server confirms; Error with the reason in
+    // raw mode or for an empty name). The same object for every call with the same name
+    // while it exists; owned by the Client. Messages on the channel are routed to it with
+    // one hash lookup (and still emitted by messageReceived()).
+    Subscription *subscription(const QString &channel);
 
     // --- hints from the platform (the QML module wires them automatically) ---
     // The network changed (interface up/down, Wi-Fi <-> cellular): when connected, probe the
     // link now (dead within HeartbeatOptions::probeTimeout); when waiting to reconnect, try
     // now instead of waiting out the backoff.
     void notifyNetworkChanged();
-    // The app changed state: becoming active acts like notifyNetworkChanged().
+    // The app changed state. Suspended or hidden: with ClientOptions::backgroundCloseDelay
+    // the client suspends after that delay. Active: cancels that, reopens a client it
+    // suspended, else acts like notifyNetworkChanged().
     void notifyAppStateChanged(Qt::ApplicationState state);
+    // True while the client is suspended because the app is in the background (state
+    // Closed; the next active state reopens it).
+    bool isSuspendedInBackground() const;
+    // When the next connection attempt starts (UTC), while Reconnecting; invalid otherwise.
+    QDateTime reconnectAt() const;
 
 public Q_SLOTS:
     // Starts connecting (Idle/Closed/Failed -> Connecting); while Reconnecting, tries again
@@ -273,6 +292,16 @@ Q_SIGNALS:
     // before its outcome; never for a Memory message, nor for one whose outcome came before
     // its group commit (delivered first: nothing left to keep).
     void persisted(const QString &id);
+    // The progress of message `id` (MessageStatus): Written when handed to the socket,
+    // Queued when its connection was lost before the acknowledgement, then its outcome
+    // (Delivered, Rejected, Dropped; Written is an AtMostOnce message's last) and
+    // Persisted, each alongside its own signal above. Decided by the engine's outbox.
+    void messageStatusChanged(const QString &id, Tether::MessageStatus status);
+    // The outbox became empty: every message sent so far has its outcome.
+    void outboxDrained();
+    // stats() changed: at most once per ClientOptions::statsInterval, on the client's one
+    // timer; only computed while something is connected to it.
+    void statsChanged();
     // `count` messages were restored from ClientOptions::storage (queuedMessages() lists
     // them). Posted to the event loop when the store opens, so a slot connected right after
     // the constructor (or setOptions()) receives it; restoredCount() is right at once.

@@ -3,7 +3,7 @@
 
 // Options of a Client (ClientOptions), of one send (SendOptions) and of one request
 // (RequestOptions). Plain structs with documented defaults: set what you need, keep the
-// rest. Every default is the one PROTOCOL.md and docs/api.md name.
+// rest. Every default is the one docs/protocol.md and docs/api.md name.
 //
 // ### Tether 2: these are aggregates, so adding a field changes the ABI; a pimpl'd
 // options class would not.
@@ -27,7 +27,7 @@ class QDebug;
 
 namespace Tether {
 
-// Reconnection: exponential backoff with jitter (PROTOCOL.md §8).
+// Reconnection: exponential backoff with jitter (docs/protocol.md §8).
 struct BackoffOptions {
     std::chrono::milliseconds initialDelay{500};   // delay before the 2nd attempt
     double multiplier = 2.0;                       // growth per failed attempt
@@ -42,15 +42,18 @@ struct BackoffOptions {
     std::chrono::milliseconds stablePeriod{10000};
 };
 
-// Liveness (PROTOCOL.md §7).
+// Liveness (docs/protocol.md §7).
 struct HeartbeatOptions {
     std::chrono::milliseconds interval{15000};     // ping period (welcome.hb overrides)
     std::chrono::milliseconds timeout{10000};      // no sign of life this long after a ping: dead
-    // After notifyNetworkChanged()/notifyAppStateChanged(active): the probe ping's timeout.
+    // After notifyNetworkChanged()/notifyAppStateChanged(active): the probe ping's timeout
+    // until a round trip was measured; then it adapts like TCP's RTO: the smoothed RTT plus
+    // four times its deviation, never below minProbeTimeout (docs/api.md).
     std::chrono::milliseconds probeTimeout{3000};
+    std::chrono::milliseconds minProbeTimeout{500};
 };
 
-// The outbox (offline queue) and the in-flight window (PROTOCOL.md §4).
+// The outbox (offline queue) and the in-flight window (docs/protocol.md §4).
 struct QueueOptions {
     int maxMessages = 10000;                       // messages queued or in flight
     qint64 maxBytes = 16 * 1024 * 1024;            // their encoded payload bytes
@@ -76,7 +79,7 @@ using TokenProvider = std::function<void(TokenReason reason, const TokenReply &r
 // up to 10000 messages / 16 MiB while offline.
 struct ClientOptions {
     Codec codec = Codec::Json;                     // the subprotocol offered
-    // Raw mode (PROTOCOL.md §9): any WebSocket server, no envelope, no hello; each send is
+    // Raw mode (docs/protocol.md §9): any WebSocket server, no envelope, no hello; each send is
     // one frame of the payload (QByteArray: binary frame, QString: text frame, anything
     // else: Error::NotSupported). Requests and subscribe()/unsubscribe() fail with
     // NotSupported, and so does a send with SendOptions::channel; every send is at-most-once
@@ -117,6 +120,24 @@ struct ClientOptions {
     std::chrono::milliseconds storageCommitInterval{5};
     // ...or at once when this many changes wait (a PowerSafe message: at once).
     int storageCommitChanges = 1024;
+
+    // --- observing the client and platform policy (Qt-native API round 2) ---
+    // Client::statsChanged() comes at most this often (0: after every input that changed
+    // something; negative counts as 0).
+    std::chrono::milliseconds statsInterval{250};
+    // After notifyAppStateChanged() reported the background (suspended or hidden) for this
+    // long, the client suspend()s (socket closed with 1001, session and outbox kept) and
+    // reopens when the app is active again. Negative: never. Default: 30 s on Android and
+    // iOS (their background apps lose their sockets anyway), never elsewhere.
+#if defined(Q_OS_ANDROID) || defined(Q_OS_IOS)
+    std::chrono::milliseconds backgroundCloseDelay{30000};
+#else
+    std::chrono::milliseconds backgroundCloseDelay{-1};
+#endif
+    // Raw mode only: the WebSocket subprotocols offered (Sec-WebSocket-Protocol), for a
+    // server that requires one; subprotocol() says which it picked. Empty: none offered.
+    // Tether mode always offers the codec's own subprotocol and ignores this.
+    QList<QByteArray> rawSubprotocols;
 };
 
 // One send (Client::send()).

@@ -8,6 +8,7 @@
 #include <Tether/global.h>
 
 #include <QtCore/QCborValue>
+#include <QtCore/QException>
 #include <QtCore/QFuture>
 #include <QtCore/QObject>
 #include <QtCore/QVariant>
@@ -17,6 +18,27 @@
 namespace Tether {
 
 class Client;
+
+// How a failed request reaches a QFuture (Reply::future(), Client::call()): as this
+// exception, so QFuture::onFailed([](const Tether::RequestError &e) { ... }) runs and
+// QFuture::result() throws it.
+class TETHER_EXPORT RequestError : public QException
+{
+public:
+    explicit RequestError(const Error &error);
+    ~RequestError() override;
+    RequestError(const RequestError &other);
+    RequestError &operator=(const RequestError &other);
+    Error error() const;
+    const char *what() const noexcept override;  // the error's message, UTF-8
+    void raise() const override;
+    RequestError *clone() const override;
+
+private:
+    // The error and its UTF-8 message; a pointer so the layout can change behind it.
+    struct Data;
+    std::unique_ptr<Data> d;
+};
 
 // Lifetime: the caller owns a Reply (parented to the Client, so it dies with it at worst)
 // and should deleteLater() it after finished(), like a QNetworkReply; or call
@@ -39,7 +61,7 @@ public:
     QString method() const;
     bool isFinished() const;  // true once the outcome is known (from just before finished())
     // NoError once finished successfully; the failure otherwise: Timeout, ConnectionLost,
-    // ServerError (serverCode()/data() from `res.err`), NotSupported, Aborted, ClientClosed.
+    // Rejected (serverCode()/data() from `res.err`), NotSupported, Aborted, ClientClosed.
     // NoError while not finished.
     Error error() const;
     // The result (`res.d`); undefined when not finished or failed.
@@ -51,10 +73,10 @@ public:
     // deleteLater()) when it has already finished. false: the caller deletes it.
     void setAutoDelete(bool autoDelete);
 
-    // A future that completes with resultVariant() on success, or with a QVariant holding
-    // the Tether::Error on failure (check with Error::fromVariant()). Never cancelled by
-    // the SDK, never throws.
-    QFuture<QVariant> future();
+    // A future that completes with result() on success; on failure it holds a
+    // Tether::RequestError (onFailed() runs, result() throws it). QFuture::cancel() aborts
+    // the request like abort() (the future is then canceled). Never cancelled by the SDK.
+    QFuture<QCborValue> future();
 
 public Q_SLOTS:
     // Fails the request with Error::Aborted at once (finished() is emitted); a late answer

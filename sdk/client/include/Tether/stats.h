@@ -6,6 +6,7 @@
 
 #include <Tether/global.h>
 
+#include <QtCore/QDateTime>
 #include <QtCore/QObject>
 
 #include <chrono>
@@ -35,6 +36,13 @@ struct TETHER_EXPORT ClientStats {
     Q_PROPERTY(int pendingRequests MEMBER pendingRequests)
     Q_PROPERTY(quint64 persisted MEMBER persisted)
     Q_PROPERTY(bool storageActive MEMBER storageActive)
+    Q_PROPERTY(quint64 bytesIn MEMBER bytesIn)
+    Q_PROPERTY(quint64 bytesOut MEMBER bytesOut)
+    Q_PROPERTY(quint64 resumes MEMBER resumes)
+    Q_PROPERTY(QDateTime connectedSince MEMBER connectedSince)
+    Q_PROPERTY(qint64 offlineMs MEMBER offlineMs)
+    Q_PROPERTY(qint64 minRttUs MEMBER minRttUs)
+    Q_PROPERTY(qint64 avgRttUs MEMBER avgRttUs)
 
 public:
     quint64 sent = 0;                  // message frames written to the socket, resends included
@@ -62,6 +70,13 @@ public:
     // ClientOptions::storage is set and being written; false without storage, and after a
     // store error (the client then keeps working in memory: errorOccurred() said why)
     bool storageActive = false;
+    quint64 bytesIn = 0;               // WebSocket frame bytes received (payloads, no framing)
+    quint64 bytesOut = 0;              // WebSocket frame bytes written
+    quint64 resumes = 0;               // connections that resumed the session (connected(true))
+    QDateTime connectedSince;          // when the current connection's welcome came (UTC); invalid when not connected
+    qint64 offlineMs = 0;              // time not connected since the first open(), up to now
+    qint64 minRttUs = -1;              // smallest heartbeat round trip; -1 before the first
+    qint64 avgRttUs = -1;              // smoothed round trip (RFC 6298 SRTT); -1 before the first
 };
 
 } // namespace Tether

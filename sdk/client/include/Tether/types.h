@@ -12,7 +12,7 @@
 namespace Tether {
 Q_NAMESPACE_EXPORT(TETHER_EXPORT)
 
-// The connection state of a Client (PROTOCOL.md §3, §8).
+// The connection state of a Client (docs/protocol.md §3, §8).
 enum class State {
     Idle,          // never opened
     Connecting,    // first connection attempt: socket opening, or waiting for `welcome`
@@ -23,7 +23,7 @@ enum class State {
 };
 Q_ENUM_NS(State)
 
-// The wire encoding the client offers (PROTOCOL.md §1).
+// The wire encoding the client offers (docs/protocol.md §1).
 enum class Codec {
     Json,  // `tether.v1.json`: text frames. Cannot carry byte strings.
     Cbor,  // `tether.v1.cbor`: binary frames. Carries byte strings; smaller and faster.
@@ -83,5 +83,29 @@ enum class TokenReason {
               // after a failed answer, until the provider gives a new token)
 };
 Q_ENUM_NS(TokenReason)
+
+// Where a channel subscription stands (Subscription::status()). The engine decides each
+// transition (docs/api.md "Subscriptions" has the table).
+enum class SubscriptionStatus {
+    Unsubscribed,  // not wanted: never subscribed, or unsubscribe()
+    Pending,       // wanted, messages not flowing: the sub is on its way, or there is no
+                   // connection now (a resumed session makes it Subscribed again at once)
+    Subscribed,    // the server confirmed it on the current connection: messages flow
+    Error,         // the server refused it (then no longer wanted) or its sub timed out
+                   // (still wanted: the next new session subscribes again)
+};
+Q_ENUM_NS(SubscriptionStatus)
+
+// The progress of one message sent with send() (Client::messageStatusChanged()).
+enum class MessageStatus {
+    Queued,     // waiting in the outbox: emitted when its connection was lost before its
+                // acknowledgement (it is sent again); send()'s result already says Queued
+    Written,    // handed to the socket on the current connection (AtMostOnce: its end)
+    Delivered,  // acknowledged by the server: its end (delivered())
+    Rejected,   // refused by the server: its end (rejected())
+    Dropped,    // ended without delivery: its end (dropped())
+    Persisted,  // in the durable store (persisted()); not an end
+};
+Q_ENUM_NS(MessageStatus)
 
 } // namespace Tether

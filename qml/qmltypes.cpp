@@ -1,0 +1,17 @@
+// Registers namespace Tether's enums with the QML module (see qmltypes_p.h).
+#include "qmltypes_p.h"
+
+#include <QtCore/QCoreApplication>
+
+namespace {
+
+void registerSdkEnums()
+{
+    qmlRegisterUncreatableMetaObject(Tether::staticMetaObject, "Tether", 1, 0, "Tether",
+                                     QStringLiteral("Tether holds the SDK's enums only"));
+}
+
+} // namespace
+
+// At library load, before any engine imports the module (the plugin loads this library).
+Q_CONSTRUCTOR_FUNCTION(registerSdkEnums)

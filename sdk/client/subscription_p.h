@@ -1,0 +1,19 @@
+// Subscription's private part. Not public API.
+#pragma once
+
+#include <Tether/subscription.h>
+
+#include <QtCore/QPointer>
+
+namespace Tether {
+
+class Subscription::Private
+{
+public:
+    QPointer<Client> client;
+    QString channel;
+    SubscriptionStatus status = SubscriptionStatus::Unsubscribed;
+    Error error;
+};
+
+} // namespace Tether
