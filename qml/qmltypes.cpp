@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Registers namespace Tether's enums with the QML module (see qmltypes_p.h).
 #include "qmltypes_p.h"
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The C++ SDK's types as QML sees them. Not public API.
 //
 // One vocabulary: QML uses Tether::'s own enums and value types, registered here, instead

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // What a hello's token is worth: the server's own `user.expiry.signature` tokens
 // (--auth-secret, auth.h) and JWTs (--jwt-*, jwt_auth.h), side by side.
 //

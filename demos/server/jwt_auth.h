@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // JWT tokens in `hello.token` (RFC 7519), verified with libjwt (Debian's libjwt-dev).
 //
 // Rules:

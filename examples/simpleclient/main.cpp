@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // simpleclient: connect, subscribe, publish one message, watch its status, ask the server
 // the time, print what arrives; exit 0 once the message is delivered and the request
 // answered (or 1 after 15 s).

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // QDebug for ClientOptions: every option, secrets hidden (secrets_p.h).
 #include <Tether/options.h>
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // What counts as a secret in what the SDK may print, and how it is hidden. Not public API.
 //
 // One home for the rule "never log tokens, header values, keys or passwords": the URL

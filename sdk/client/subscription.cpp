@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether::Subscription: a view of one channel's status, which the engine decides
 // (channels_p.h); the Client routes the channel's messages and status changes here.
 #include "client_p.h"

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // What the transport does with TlsOptions: the socket's QSslConfiguration, the pins, the
 // ignore list. Not public API. Pure functions (unit-tested in tests/client).
 #pragma once

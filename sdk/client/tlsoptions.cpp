@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether::TlsOptions (an implicitly shared value) and what the transport makes of it
 // (tls_p.h).
 #include "tls_p.h"

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The Qt-native observation API over the fake transport and clock (issue 15): shared
 // Subscription objects and their routing, per-message status, throttled statsChanged(),
 // and Reply::future()/Client::call() as QFuture users expect (onFailed, cancel -> abort).

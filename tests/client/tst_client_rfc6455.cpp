@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // RFC 6455, client side: a Tether::Client in raw mode against WsTestPeer (tests/support),
 // which writes crafted frames in the spirit of the Autobahn client cases — framing
 // (group 1), pings/pongs (2), reserved bits (3), reserved opcodes (4), fragmentation (5),

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Unit tests of what the SDK does with secrets and TLS settings, without sockets:
 // secrets_p.h (what looks like a credential, URL and text redaction), the QDebug
 // operators of ClientOptions, TlsOptions and Error, and tls_p.h (validation, the socket's

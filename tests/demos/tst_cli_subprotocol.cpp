@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // tether-cli --raw --subprotocol/--header against a WebSocket server that requires a
 // subprotocol (an in-test QWebSocketServer that closes every socket without "chat.v2"
 // with 1002 and echoes text frames to the others, prefixed with the X-Team header it got).

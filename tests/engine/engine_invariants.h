@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The engine's step invariants, shared by the model test (tst_engine_model.cpp) and the
 // engine fuzzer (tests/fuzz/fuzz_engine.cpp): what must hold after every call, whatever the
 // input. Not public API; test code only.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Channel status, message progress and the link statistics the engine reports (issue 15),
 // on the fake clock: every transition of channels_p.h and outbox_p.h's progress rule.
 #include "engine_harness.h"

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
 # Writes the hand-made seeds of fuzz_engine (tests/fuzz/corpus/engine/seed-*): short event
 # scripts that reach Connected, Delivered, Rejected, requests and resume, which random
 # inputs rarely do.   usage: tests/fuzz/engine_seeds.py tests/fuzz/corpus/engine

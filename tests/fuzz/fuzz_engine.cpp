@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // libFuzzer target for the sans-I/O engine (sdk/engine, Connection): the input is read as
 // a sequence of events — incoming frames (arbitrary bytes, or well-formed frames with
 // fuzzed fields, in the codec of the run), socket opens, closes with any code, transport

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Tether authors
+# SPDX-License-Identifier: MIT
 # Runs each fuzzer (the two decoders, then the engine) for <seconds> on a temporary copy of
 # its seed corpus (the repo is never written). Fails on any crash, leak, timeout, sanitizer report or contract
 # violation; the input that triggered it is kept under <build-dir>/fuzz-artifacts/.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Peers for tst_client_tls that tether-server cannot play: an `openssl s_server` (a TLS
 // 1.1-only server, or a TLS server that shows what the client sent after the handshake)
 // and an HTTP CONNECT proxy that counts the tunnels it opened.

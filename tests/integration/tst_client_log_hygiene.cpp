@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Secrets never reach the log (issue 17): every tether.* category at debug, every message
 // captured (qInstallMessageHandler, Qt's own categories included), while a Client goes
 // through connects, a token refresh (4001), a server restart and reconnects, a refused

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // wss:// against real TLS servers with a CA and certificates made at test time (openssl
 // command line; no key is ever committed): tether-server with a good, an expired and a
 // wrong-host certificate and one requiring client certificates, plus `openssl s_server`

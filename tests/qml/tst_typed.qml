@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // The C++ SDK's own types in QML (issue 15): Tether.* enums, Channel.status, the stats
 // value type pushed by statsChanged, and a QML Client wrapping a C++ Tether::Client.
 import QtQuick

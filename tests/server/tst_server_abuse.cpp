@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Abuse limits of tether-server (issue 17), each attack with its limit, and the attack
 // driver that measures what the other clients see meanwhile:
 //   slowloris       many sockets dribbling an HTTP upgrade that never ends: cut after

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Conformance: every close the server starts follows RFC 6455 §7.1.1 — close frame sent,
 // then input drained until the peer closes (or a short timeout), only then the TCP close —
 // so the close code reaches a client that is still writing when the server decides to

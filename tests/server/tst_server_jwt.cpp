@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Conformance: JWT tokens (issue 17, demos/server/README.md "Auth"). HS256 and RS256 with
 // exp / nbf / aud checks beside the server's own HMAC tokens. Tokens are made here by hand
 // (HS256: QMessageAuthenticationCode; RS256: the `openssl` command line signs with an RSA

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // JWTs made by hand for tests (RFC 7519 compact form), independent of libjwt: the server's
 // verifier is checked against them, and client tests get tokens a server accepts.
 #pragma once

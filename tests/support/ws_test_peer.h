@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // WsTestPeer: a WebSocket *server* written by hand over QTcpServer, for client-side RFC 6455
 // tests (in the spirit of the Autobahn client cases, groups 1-7, 9, 10). It answers one
 // upgrade (Sec-WebSocket-Accept computed as §4.2.2 asks, the first offered subprotocol

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Per-message dispatch cost against the number of subscribed channels.
 //
 // Three ways an app can get a channel's publications, each timed with 1 and 1 000

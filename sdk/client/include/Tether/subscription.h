@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether::Subscription: one channel a Client subscribes to, shared by everyone who asks
 // for it (QMqttSubscription-like). Client::subscription() returns it.
 #pragma once

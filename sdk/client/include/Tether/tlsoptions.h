@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
 // Tether::TlsOptions: how a Client secures wss:// (ClientOptions::tls). An implicitly
 // shared value with getters and setters, so that TLS settings can grow without changing
 // ClientOptions' layout.
