@@ -38,7 +38,7 @@ list_files() {
     fi
 }
 
-# The comment syntax of a file: slash (//), hash (#), block (/* */), xml (<!-- -->), or
+# The comment syntax of a file: slash (//), hash (#), block (/* */), xml (<!-- -->), roff (.\"), or
 # none (documentation and data that cannot hold a comment: LICENSE and README say their
 # licence), or unknown.
 comment_style() {
@@ -48,6 +48,10 @@ comment_style() {
     esac
     case "$name" in
         LICENSE|*.md|*.json|*.png|*.jpg|*.jpeg|*.gif|*.ico|*.icns|*.qch) echo none ;;
+        # Generated ABI data, and Debian's own formats (the copyright file states the licence).
+        *.abi.gz|*.symbols|changelog|copyright) echo none ;;
+        *.1) echo roff ;;
+        *.supp|*.suppr|lintian-accepted) echo hash ;;
         *.cpp|*.cc|*.c|*.h|*.hpp|*.qml|*.js|*.mjs|*.h.in|*.cpp.in|*.frag|*.vert) echo slash ;;
         CMakeLists.txt|*.cmake|*.cmake.in|*.sh|*.bash|*.py|*.awk|*.conf|*.conf.in|*.dict|qmldir) echo hash ;;
         *.desktop|*.desktop.in|*.service|*.service.in|*.pc.in|*.yml|*.yaml|*.toml|*.cfg|.gitignore) echo hash ;;
@@ -79,6 +83,7 @@ header_lines() {
             hash) echo "# $line" ;;
             block) echo "/* $line */" ;;
             xml) echo "<!-- $line -->" ;;
+            roff) echo ".\\\" $line" ;;
         esac
     done
 }
