@@ -483,8 +483,9 @@ void Hub::loadAndResume(Connection &c, const Hello &hello, const QString &user)
                     }
                     const QString sid = here.sid;
                     const QString owner = loaded.ownerNode;
-                    recoverFromStreams(here, [this, id, hello, user, sid, owner](bool lost, bool failed,
-                                                                                 Missed missed) {
+                    const std::int64_t startedMs = steadyNowMs();
+                    recoverFromStreams(here, [this, id, hello, user, sid, owner, startedMs](bool lost, bool failed,
+                                                                                            Missed missed) {
                         Connection *c2 = connectionById(id);
                         Session *s2 = m_sessions.find(sid);
                         if (!c2 || c2->closing() || !s2 || failed) {
@@ -515,6 +516,15 @@ void Hub::loadAndResume(Connection &c, const Hello &hello, const QString &user)
                             forget(*s2, true);
                             createSessionFor(*c2, user, hello);
                         } else {
+                            // How long the hello waited and what it brings: a resume owed more
+                            // than --session-buffer overflows right here (README.md, Redis mode).
+                            size_t read = 0;
+                            for (const auto &[ch, entries] : missed)
+                                read += entries.size();
+                            TS_INFO("session %s: resumed after %lld ms of recovery: %zu entries read from the streams, "
+                                    "%zu held live, outSeq %llu",
+                                    qPrintable(s2->peer), static_cast<long long>(steadyNowMs() - startedMs), read,
+                                    s2->backlog.size(), static_cast<unsigned long long>(s2->outSeq));
                             completeHello(*c2, *s2, true, hello, owner);
                             deliverRecovered(*s2, missed);
                         }
