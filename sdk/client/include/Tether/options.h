@@ -50,6 +50,7 @@ struct HeartbeatOptions {
     // until a round trip was measured; then it adapts like TCP's RTO: the smoothed RTT plus
     // four times its deviation, never below minProbeTimeout (docs/api.md).
     std::chrono::milliseconds probeTimeout{3000};
+    // The floor of the adaptive probe timeout (probeTimeout above).
     std::chrono::milliseconds minProbeTimeout{500};
 };
 
@@ -129,11 +130,13 @@ struct ClientOptions {
     // long, the client suspend()s (socket closed with 1001, session and outbox kept) and
     // reopens when the app is active again. Negative: never. Default: 30 s on Android and
     // iOS (their background apps lose their sockets anyway), never elsewhere.
+    std::chrono::milliseconds backgroundCloseDelay{
 #if defined(Q_OS_ANDROID) || defined(Q_OS_IOS)
-    std::chrono::milliseconds backgroundCloseDelay{30000};
+        30000
 #else
-    std::chrono::milliseconds backgroundCloseDelay{-1};
+        -1
 #endif
+    };
     // Raw mode only: the WebSocket subprotocols offered (Sec-WebSocket-Protocol), for a
     // server that requires one; subprotocol() says which it picked. Empty: none offered.
     // Tether mode always offers the codec's own subprotocol and ignores this.

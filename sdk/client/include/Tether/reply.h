@@ -25,13 +25,19 @@ class Client;
 class TETHER_EXPORT RequestError : public QException
 {
 public:
+    // The exception of a request that ended in `error`.
     explicit RequestError(const Error &error);
     ~RequestError() override;
+    // A copy with the same error (QFuture copies exceptions between threads).
     RequestError(const RequestError &other);
+    // Takes the other's error.
     RequestError &operator=(const RequestError &other);
+    // Why the request failed (its code, message and server data).
     Error error() const;
     const char *what() const noexcept override;  // the error's message, UTF-8
+    // Throws this exception (QException's contract, used by QFuture).
     void raise() const override;
+    // A copy on the heap (QException's contract, used by QFuture).
     RequestError *clone() const override;
 
 private:

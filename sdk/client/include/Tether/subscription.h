@@ -33,6 +33,7 @@ class TETHER_EXPORT Subscription : public QObject
 public:
     ~Subscription() override;
 
+    // The channel's name.
     QString channel() const;
     // Decided by the engine (see SubscriptionStatus); Subscribed means messages flow now.
     SubscriptionStatus status() const;
@@ -47,6 +48,7 @@ public Q_SLOTS:
     void unsubscribe();
 
 Q_SIGNALS:
+    // status() changed (the engine decided: sub sent, answered, refused, resumed or lost).
     void statusChanged(Tether::SubscriptionStatus status);
     // A publication on this channel (also emitted as Client::messageReceived()).
     void messageReceived(const Tether::Message &message);

@@ -36,26 +36,35 @@ namespace Tether {
 
 class TlsOptionsData;
 
+// TLS settings of a Client (ClientOptions::tls): an implicitly shared value, so that a
+// new setting never changes ClientOptions' layout. Verification is on by default.
 class TETHER_EXPORT TlsOptions
 {
 public:
     TlsOptions();  // the safe defaults above
+    // Copies share the settings until one of them changes (implicit sharing).
     TlsOptions(const TlsOptions &other);
+    // Takes the other's settings; the other is left with the defaults' share.
     TlsOptions(TlsOptions &&other) noexcept;
+    // Shares the other's settings.
     TlsOptions &operator=(const TlsOptions &other);
+    // Takes the other's settings.
     TlsOptions &operator=(TlsOptions &&other) noexcept;
     ~TlsOptions();
 
     // The base configuration (ciphers, curves, session tickets, ALPN...). Default:
     // QSslConfiguration::defaultConfiguration() at the time of the connection.
     QSslConfiguration sslConfiguration() const;
+    // Sets sslConfiguration().
     void setSslConfiguration(const QSslConfiguration &configuration);
 
     // Extra CA certificates trusted in addition to the system's (e.g. a private CA).
     QList<QSslCertificate> caCertificates() const;
+    // Sets caCertificates().
     void setCaCertificates(const QList<QSslCertificate> &certificates);
     // Trust the system's CAs as well (default true); false: only caCertificates().
     bool useSystemCaCertificates() const;
+    // Sets useSystemCaCertificates().
     void setUseSystemCaCertificates(bool use);
 
     // The oldest TLS version accepted: QSsl::TlsV1_2OrLater (default) or
@@ -63,6 +72,7 @@ public:
     // (Error::TlsError, fatal). Any other value is refused by Client::setOptions() and
     // open() (Error::InvalidArgument).
     QSsl::SslProtocol minimumProtocol() const;
+    // Sets minimumProtocol().
     void setMinimumProtocol(QSsl::SslProtocol protocol);
 
     // Certificate pinning (HPKP/OkHttp style): base64 SHA-256 digests of the
@@ -76,14 +86,18 @@ public:
     //   openssl x509 -in server.pem -pubkey -noout | openssl pkey -pubin -outform der
     //   | openssl dgst -sha256 -binary | base64
     QStringList pinnedPublicKeys() const;
+    // Sets pinnedPublicKeys().
     void setPinnedPublicKeys(const QStringList &sha256Base64);
 
     // Mutual TLS: the client certificate and its private key (both or neither), sent when
     // the server asks for one. A server that requires one and gets none refuses the
     // handshake (Error::TlsError, fatal).
     QSslCertificate localCertificate() const;
+    // Sets localCertificate().
     void setLocalCertificate(const QSslCertificate &certificate);
+    // The private key of localCertificate() (never printed: QDebug shows only that it is set).
     QSslKey privateKey() const;
+    // Sets privateKey().
     void setPrivateKey(const QSslKey &key);
 
     // Certificate errors to accept, one by one (e.g. QSslError::SelfSignedCertificate for a
@@ -91,6 +105,7 @@ public:
     // still logged as a warning in tether.transport); any other error fails it. Empty
     // (default): none is accepted. Pins still apply.
     QList<QSslError::SslError> ignoredErrors() const;
+    // Sets ignoredErrors().
     void setIgnoredErrors(const QList<QSslError::SslError> &errors);
 
     // ### Tether 2: remove. false = every certificate accepted without verification (a
