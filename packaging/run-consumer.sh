@@ -77,7 +77,7 @@ if [ "$kind" = pkgconfig ] || [ "$kind" = qmake ]; then
 elif [ -f "$work/CMakeCache.txt" ] && ! grep -q "^CMAKE_PREFIX_PATH:.*=$prefix\$" "$work/CMakeCache.txt"; then
     rm -rf "$work"
 fi
-if [ "$kind" = sdk ] || [ "$kind" = qml ]; then
+if [ "$kind" = sdk ] || [ "$kind" = qml ] || [ "$kind" = simpleclient ]; then
     echo "== configure $project against $prefix"
     "$cmake" -S "$project" -B "$work" "${generator[@]}" "${compiler[@]}" \
         -DCMAKE_BUILD_TYPE=Release \
