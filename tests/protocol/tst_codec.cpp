@@ -560,9 +560,14 @@ void TestCodec::encodeErrors_data()
     QTest::addColumn<QString>("error");
     const QCborValue bytes(QByteArray("\x01\x02", 2));
     const QCborValue duplicateKeys = QCborValue::fromCbor(hex("a2 6161 01 6161 02"));
+    // 65 levels of arrays. Not QCborArray{ deep }: list-initialising a class from one
+    // element of its own type copies it (DR 1467, as clang does); nesting needs append().
     QCborArray deep;
-    for (int i = 0; i < 63; ++i)
-        deep = QCborArray{ deep };
+    for (int i = 0; i < 64; ++i) {
+        QCborArray outer;
+        outer.append(deep);
+        deep = outer;
+    }
     QCborMap intKey;
     intKey.insert(1, 2);
     const auto both = [](const char *name, const Frame &frame, const char *error) {
@@ -584,7 +589,7 @@ void TestCodec::encodeErrors_data()
     both("infinity in error data", Res{ 1, errorObject("c", "m", QCborArray{ qInf() }) }, "res: field 'err' contains a non-finite number");
     both("integer map key", Msg{ {}, {}, {}, intKey }, "msg: field 'd' contains a map key that is not a text string");
     both("duplicate map keys", Msg{ {}, {}, {}, duplicateKeys }, "msg: field 'd' contains a duplicate map key");
-    both("too deep", Msg{ {}, {}, {}, QCborArray{ deep } }, "msg: field 'd' nests deeper than kMaxDepth (64) levels");
+    both("too deep", Msg{ {}, {}, {}, deep }, "msg: field 'd' nests deeper than kMaxDepth (64) levels");
     both("msg seq 0", Msg{ 0, {}, {}, QCborValue(1) }, "msg: field 'seq' must not be 0");
     both("msg seq 2^53", Msg{ kMaxUInt + 1, {}, {}, QCborValue(1) }, "msg: field 'seq' must be at most 2^53-1");
     both("ack seq 2^64-1", Ack{ ~quint64(0) }, "ack: field 'seq' must be at most 2^53-1");
@@ -687,8 +692,13 @@ void TestCodec::depthLimit()
         QVERIFY2(result.error.endsWith(QLatin1StringView("nesting deeper than kMaxDepth (64) levels")), qPrintable(result.error));
     // Encoding applies the same limit.
     QCborArray value;
-    for (int i = 1; i < levels; ++i)
-        value = QCborArray{ value };
+    for (int i = 1; i < levels; ++i) {
+        // Not QCborArray{ value }: list-initialising a class from one element of its own
+        // type copies it ([dcl.init.list], DR 1467), as clang does; nesting needs append().
+        QCborArray outer;
+        outer.append(value);
+        value = outer;
+    }
     QByteArray out;
     QCOMPARE(codecFor(kind).encode(Msg{ {}, {}, {}, value }, out), accepted);
 }
