@@ -137,7 +137,7 @@ private Q_SLOTS:
     void resumeOnAnotherNodeAfterKill()
     {
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
         ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
         START_SERVER(a);
@@ -174,7 +174,7 @@ private Q_SLOTS:
     void takeoverAcrossNodes()
     {
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
         ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
         START_SERVER(a);
@@ -200,7 +200,7 @@ private Q_SLOTS:
     void publicationAckedAfterRedis()
     {
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), {QStringLiteral("--ack-delay"), QStringLiteral("0")}));
         START_SERVER(a);
         RawClient c;
@@ -228,7 +228,7 @@ private Q_SLOTS:
     void epochChangesWhenHistoryIsLost()
     {
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
         START_SERVER(a);
         RawClient c;
@@ -260,7 +260,7 @@ private Q_SLOTS:
     {
         QFETCH(bool, kill);
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         ServerProcess node(nodeArgs({redis.url()}, QStringLiteral("solo")));
         START_SERVER(node);
         RawClient c1;
@@ -297,7 +297,7 @@ private Q_SLOTS:
     void redisRestartLosesNothing()
     {
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
         ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
         START_SERVER(a);
@@ -328,7 +328,7 @@ private Q_SLOTS:
     void redisDownRefusesThenRecovers()
     {
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         ServerProcess node(nodeArgs({redis.url()}, QStringLiteral("solo")));
         START_SERVER(node);
         const quint16 redisPort = redis.port();
@@ -372,7 +372,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, payload);
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
         START_SERVER(a);
         RawClient x, y;
@@ -405,7 +405,7 @@ private Q_SLOTS:
     {
         QFETCH(QStringList, damage);
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
         ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
         START_SERVER(a);
@@ -436,7 +436,7 @@ private Q_SLOTS:
     void historyAndPresenceFromEitherNode()
     {
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
         ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
         START_SERVER(a);
@@ -482,7 +482,7 @@ private Q_SLOTS:
     void nodeDeathPresenceAndOwedDeliveries()
     {
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
         ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
         START_SERVER(a);
@@ -532,7 +532,7 @@ private Q_SLOTS:
     void detachedSubscriberRecoversFromStream()
     {
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
         ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
         START_SERVER(a);
@@ -576,7 +576,7 @@ private Q_SLOTS:
     void lostHistoryMeansNewSession()
     {
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
         ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
         START_SERVER(a);
@@ -617,7 +617,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, write);
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), {QStringLiteral("--ack-delay"), QStringLiteral("0")}));
         START_SERVER(a);
         RawClient c;
@@ -675,7 +675,7 @@ private Q_SLOTS:
     {
         QFETCH(bool, takeLost);
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         const QStringList fast{QStringLiteral("--ack-delay"), QStringLiteral("0")};
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), fast));
         ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b"), fast));
@@ -733,7 +733,7 @@ private Q_SLOTS:
     void sameNodeResumeChecksTheClaim()
     {
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         const QStringList fast{QStringLiteral("--ack-delay"), QStringLiteral("0")};
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), fast));
         START_SERVER(a);
@@ -774,7 +774,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, damage);
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         const QStringList fast{QStringLiteral("--ack-delay"), QStringLiteral("0")};
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), fast));
         ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b"), fast));
@@ -910,7 +910,7 @@ private Q_SLOTS:
     void scriptCacheFlushLosesNothing()
     {
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
         START_SERVER(a);
         const QString room = QStringLiteral("room");
@@ -943,7 +943,7 @@ private Q_SLOTS:
     void resumeRetriedAfterScriptFlush()
     {
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
         ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
         START_SERVER(a);
@@ -973,7 +973,7 @@ private Q_SLOTS:
     void redisMetricsAreLive()
     {
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"),
                                  {QStringLiteral("--metrics-interval"), QStringLiteral("3600000")}));
         START_SERVER(a);
@@ -997,7 +997,7 @@ private Q_SLOTS:
     void channelKeysExpireWhenUnused()
     {
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), {QStringLiteral("--channel-ttl"), QStringLiteral("1000")}));
         START_SERVER(a);
         RawClient x, y;
@@ -1036,7 +1036,7 @@ private Q_SLOTS:
     void expiredHistoryMeansNewSession()
     {
         RedisProcess redis;
-        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        START_SERVER(redis);
         const QStringList shortTtl{QStringLiteral("--channel-ttl"), QStringLiteral("1000")};
         ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), shortTtl));
         ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b"), shortTtl));

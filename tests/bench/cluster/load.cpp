@@ -22,6 +22,19 @@ using Tether::Testing::ServerProcess;
 
 namespace {
 
+// A redis-server for a Redis-mode row (none otherwise); false, reported, when it does not
+// start.
+bool startRedisIf(bool redisMode, std::unique_ptr<RedisProcess> &redis)
+{
+    if (!redisMode)
+        return true;
+    redis = std::make_unique<RedisProcess>();
+    if (redis->start())
+        return true;
+    Bench::fail(QStringLiteral("redis-server did not start: ") + redis->errorString());
+    return false;
+}
+
 // What the machine spent while a counter moved: wall time, the nodes' CPU, Redis's.
 struct Window {
     double seconds = 0;
@@ -70,13 +83,8 @@ QString share(double cpuS, double seconds) { return QStringLiteral("%1 %").arg(B
 bool reliableRow(Bench::Table &table, bool redisMode, bool channel, double &memoryRate)
 {
     std::unique_ptr<RedisProcess> redis;
-    if (redisMode) {
-        redis = std::make_unique<RedisProcess>();
-        if (!redis->start()) {
-            Bench::fail(QStringLiteral("redis-server did not start: ") + redis->errorString());
-            return false;
-        }
-    }
+    if (!startRedisIf(redisMode, redis))
+        return false;
     auto node = startNode(redis ? redis->url() : QString(), QStringLiteral("n1"));
     if (!node)
         return false;
@@ -186,13 +194,8 @@ bool reliableRow(Bench::Table &table, bool redisMode, bool channel, double &memo
 bool fanoutRow(Bench::Table &table, int nodeCount, bool redisMode)
 {
     std::unique_ptr<RedisProcess> redis;
-    if (redisMode) {
-        redis = std::make_unique<RedisProcess>();
-        if (!redis->start()) {
-            Bench::fail(QStringLiteral("redis-server did not start: ") + redis->errorString());
-            return false;
-        }
-    }
+    if (!startRedisIf(redisMode, redis))
+        return false;
     std::vector<std::unique_ptr<ServerProcess>> nodes;
     std::vector<ServerProcess *> nodePtrs;
     for (int i = 0; i < nodeCount; ++i) {
@@ -293,13 +296,8 @@ bool fanoutRow(Bench::Table &table, int nodeCount, bool redisMode)
 bool latencyRows(Bench::Table &table, bool redisMode)
 {
     std::unique_ptr<RedisProcess> redis;
-    if (redisMode) {
-        redis = std::make_unique<RedisProcess>();
-        if (!redis->start()) {
-            Bench::fail(QStringLiteral("redis-server did not start: ") + redis->errorString());
-            return false;
-        }
-    }
+    if (!startRedisIf(redisMode, redis))
+        return false;
     auto a = startNode(redis ? redis->url() : QString(), QStringLiteral("a"));
     auto b = redisMode ? startNode(redis->url(), QStringLiteral("b")) : nullptr;
     if (!a || (redisMode && !b))
