@@ -28,8 +28,11 @@
 namespace Tether::Engine {
 
 // Connection::handleTimeout() visits the slots in this order (a dead link is handled
-// before a ping on it; Persist last, so the batch holds what this call ended).
+// before a ping on it; Persist last, so the batch holds what this call ended). Background
+// first: when the app has been away long enough, a retry or handshake deadline due in the
+// same call (a clock jump past both) is moot, so no socket is opened only to be aborted.
 enum class Timer {
+    Background,    // the app has been in the background for Options::backgroundCloseDelay
     Token,         // the app's token provider must answer by then
     Handshake,     // socket open + welcome by then
     Retry,         // backoff elapsed: next attempt
@@ -38,7 +41,6 @@ enum class Timer {
     AckDelay,      // an inbound ack is due
     Stable,        // the connection has been up long enough: reset attempt counters
     ResumeSettle,  // repeated nacks after a resumed welcome have had their chance
-    Background,    // the app has been in the background for Options::backgroundCloseDelay
     Persist,       // the pending persistence batch is due (journal_p.h)
 };
 inline constexpr int kTimerCount = 10;

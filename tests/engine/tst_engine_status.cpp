@@ -90,6 +90,7 @@ private Q_SLOTS:
     void adaptiveProbeTimeout();
     void backgroundClose_data();
     void backgroundClose();
+    void backgroundCloseWinsOverADueRetry();
     void retryAtIsTheRetryDeadline();
 };
 
@@ -452,6 +453,28 @@ void tst_EngineStatus::backgroundClose()
     QCOMPARE(h->state(), stateAtEnd);
     if (stateAtEnd == State::Connecting)
         QVERIFY(!h->isSuspendedInBackground());
+}
+
+// Found by fuzz_engine: a clock jump (a stopped process) past both the retry and the
+// background deadline opened a socket only to abort it in the same call.
+void tst_EngineStatus::backgroundCloseWinsOverADueRetry()
+{
+    Options o = baseOptions();
+    o.backgroundCloseDelay = Duration(1000);
+    o.heartbeatInterval = Duration(0);
+    Harness h(o);
+    h.connect();
+    h->notifyAppBackground(h.now);
+    h.closed(1006);
+    QCOMPARE(h->state(), State::Reconnecting);
+    const int opensBefore = h.countActions<OpenSocket>();
+    h.now += std::chrono::hours(1);
+    h->handleTimeout(h.now);
+    h.pump();
+    QCOMPARE(h.countActions<OpenSocket>(), opensBefore);
+    QCOMPARE(h.countActions<AbortSocket>(), 0);
+    QCOMPARE(h->state(), State::Closed);
+    QVERIFY(h->isSuspendedInBackground());
 }
 
 void tst_EngineStatus::retryAtIsTheRetryDeadline()

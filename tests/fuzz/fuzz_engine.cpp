@@ -5,7 +5,7 @@
 // a sequence of events — incoming frames (arbitrary bytes, or well-formed frames with
 // fuzzed fields, in the codec of the run), socket opens, closes with any code, transport
 // errors, pongs, timeouts and clock jumps, and app commands (send, request, subscribe,
-// unsubscribe, cancel, close, suspend, open, tokens, network hints, markProcessed) — and
+// unsubscribe, cancel, close, suspend, open, tokens, network hints, app background) — and
 // after every step the model test's step invariants are checked (tests/engine/
 // engine_invariants.h): each send ends in at most one outcome and only one it accepted,
 // each request finishes at most once, the queue stays within its bounds, and every action
@@ -62,7 +62,8 @@ public:
         o.maxInFlight = m_in.ConsumeIntegralInRange<qsizetype>(1, 8);
         o.maxIncomingFrame = m_in.ConsumeIntegralInRange<qsizetype>(16, 4096);
         o.recentIdWindow = m_in.ConsumeIntegralInRange<qsizetype>(0, 16);
-        o.maxUnprocessed = m_in.ConsumeIntegralInRange<qsizetype>(0, 4);
+        const int background = m_in.ConsumeIntegralInRange(0, 4);   // 0: no background close
+        o.backgroundCloseDelay = background == 0 ? milliseconds(-1) : milliseconds((background - 1) * 500);
         o.useToken = m_in.ConsumeIntegralInRange(0, 3) == 0;
         o.maxAttempts = m_in.ConsumeIntegralInRange(0, 4);
         o.heartbeatInterval = milliseconds(m_in.ConsumeIntegralInRange(0, 5000));
@@ -154,7 +155,7 @@ public:
             else
                 m_engine->notifyAppResumed(m_now);
             break;
-        case 21: m_engine->markProcessed(m_now, m_in.ConsumeIntegralInRange<qsizetype>(0, 4)); break;
+        case 21: m_engine->notifyAppBackground(m_now); break;
         case 22: m_engine->handleTimeout(m_now); break;   // early or spurious: a no-op
         case 23: connectFully(); break;
         }
