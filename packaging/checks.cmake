@@ -20,6 +20,8 @@
 #   packaging_lintian           lintian --pedantic on those packages: no error, every
 #                               warning accepted in debian/lintian-accepted with its reason
 #   packaging_lintian_detects_errors  check-lintian.sh fails on a package with an error
+#   packaging_release_fields    TETHER_RELEASE_PACKAGES refuses a placeholder maintainer or
+#                               homepage and accepts real ones (release-fields.cmake)
 #   packaging_manpage_<program> the man page documents exactly the options of --help
 #   packaging_api_docs          Doxygen over the public headers: no warning at all (every
 #                               public member documented)
@@ -152,6 +154,10 @@ tether_packaging_test(packaging_lintian_detects_errors TIMEOUT 120
         ${_bad_deb_tree} ${CMAKE_CURRENT_BINARY_DIR}/lintian-bad/debs ${_pkg_dir}/check-lintian.sh)
 set_tests_properties(packaging_lintian_detects_errors PROPERTIES
     PASS_REGULAR_EXPRESSION "FAIL \\(error\\): E: tether-bad: file-in-etc-not-marked-as-conffile")
+
+tether_packaging_test(packaging_release_fields TIMEOUT 60
+    COMMAND bash ${_pkg_dir}/check-release-fields.sh ${_pkg_dir}/release-fields.cmake)
+set_tests_properties(packaging_release_fields PROPERTIES PASS_REGULAR_EXPRESSION "release-fields: OK")
 
 foreach(program tether-server tether-cli tether-chat tether-dashboard)
     if(TARGET ${program})

@@ -15,7 +15,11 @@ set(TETHER_COMPONENT_DEMOS Demos)   # tether-demos: chat and dashboard
 # The one place of the maintainer field (Debian Maintainer, changelog trailer, copyright).
 set(TETHER_MAINTAINER "Tether maintainers <maintainers@tether.invalid>" CACHE STRING
     "Maintainer of the Debian packages: Name <address>")
-set(TETHER_HOMEPAGE "${PROJECT_HOMEPAGE_URL}")
+set(TETHER_HOMEPAGE "${PROJECT_HOMEPAGE_URL}" CACHE STRING "Homepage field of the packages and tether.pc")
+# The defaults are placeholders under the reserved .invalid domain until the project has a
+# public address; a release build must name real ones, so packages for users never carry them.
+option(TETHER_RELEASE_PACKAGES "Refuse placeholder maintainer/homepage fields (release builds)" OFF)
+include(${CMAKE_CURRENT_LIST_DIR}/release-fields.cmake)
 
 find_program(TETHER_GZIP gzip REQUIRED)
 # Debian wants man pages and changelogs compressed at the highest level without a time
