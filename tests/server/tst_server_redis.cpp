@@ -571,6 +571,60 @@ private Q_SLOTS:
         QVERIFY(!nextDataMsg(x2, 300));
     }
 
+    // A resume never overflows the session buffer by construction: what the streams hold
+    // after the session's positions is counted before the welcome. Within --session-buffer
+    // the session resumes and gets all of it; past it (the client was away longer than its
+    // buffer covers, as in memory mode) it is a new session (resumed=false, logged), not a
+    // resumed one dropped at once with 4008 by the burst.
+    void resumeOwingMoreThanTheBufferIsANewSession_data()
+    {
+        QTest::addColumn<int>("missed");
+        QTest::addColumn<bool>("resumes");
+        QTest::addRow("as many as the buffer holds") << 5 << true;
+        QTest::addRow("one more than the buffer holds") << 6 << false;
+    }
+    void resumeOwingMoreThanTheBufferIsANewSession()
+    {
+        QFETCH(int, missed);
+        QFETCH(bool, resumes);
+        RedisProcess redis;
+        START_SERVER(redis);
+        const QStringList small{QStringLiteral("--session-buffer"), QStringLiteral("5")};
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), small));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b"), small));
+        START_SERVER(a);
+        START_SERVER(b);
+        const QString room = QStringLiteral("room");
+        RawClient y;
+        CHECK_OK(openSession(y, b.url(), Codec::Json));
+        RawClient x;
+        QCborMap welcome;
+        CHECK_OK(openSession(x, a.url(), Codec::Json, &welcome));
+        CHECK_OK(subscribe(x, room));
+        x.abort();
+        QVERIFY(x.expectSilence(100));
+        a.kill();
+        for (int i = 1; i <= missed; ++i)
+            CHECK_OK(sendReliable(y, quint64(i), QCborValue(i), room, QStringLiteral("y%1").arg(i)));
+
+        RawClient x2;
+        QCborMap second;
+        CHECK_OK(openSession(x2, b.url(), Codec::Json, &second, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(second, QLatin1StringView("resumed")), resumes);
+        if (!resumes) {
+            QVERIFY(sidOf(second) != sidOf(welcome));
+            QVERIFY2(b.stderrTail().contains("would owe 6 messages, more than --session-buffer 5"), b.stderrTail().constData());
+            CHECK_OK(sendReliable(x2, 1, QCborValue(1)));   // the new session works
+            return;
+        }
+        for (int i = 1; i <= missed; ++i) {
+            const std::optional<QCborMap> got = nextDataMsg(x2, kWaitMs);
+            QVERIFY2(got, qPrintable(x2.errorString()));
+            QCOMPARE(stringField(*got, QLatin1StringView("id")).value_or(QString()), QStringLiteral("y%1").arg(i));
+        }
+        QVERIFY(x2.expectSilence(200));   // no buffer_overflow close
+    }
+
     // The stream a subscriber's position points into is lost (new epoch): its session
     // cannot be resumed whole, the client gets resumed=false.
     void lostHistoryMeansNewSession()
@@ -724,6 +778,57 @@ private Q_SLOTS:
         CHECK_OK(pushAndCollect(c2, 1, &more));
         QCOMPARE(uintField(more[0], QLatin1StringView("seq")), quint64(3));
         QCOMPARE(redis.cli({QStringLiteral("HGET"), key, QStringLiteral("inRx")}), QByteArray("7"));
+        QVERIFY(a.isRunning());
+    }
+
+    // Presence is fenced like the session's own keys, with the session's claim generation
+    // (presence lives on the channel's keys, another hash slot): a frozen a (its `take` lost
+    // with its pub/sub link) processes its client's late `unsub` once it runs again, after b
+    // resumed the session and joined it again. a's leave is refused and logged, and the
+    // member stays, as b wrote it; without the fence it would vanish from the channel's
+    // presence while the session lives on b.
+    void stalePresenceWriteIsRefused()
+    {
+        RedisProcess redis;
+        START_SERVER(redis);
+        const QStringList fast{QStringLiteral("--ack-delay"), QStringLiteral("0")};
+        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), fast));
+        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b"), fast));
+        START_SERVER(a);
+        START_SERVER(b);
+        const QString room = QStringLiteral("room");
+        RawClient c1;
+        QCborMap welcome;
+        CHECK_OK(openSession(c1, a.url(), Codec::Json, &welcome));
+        CHECK_OK(subscribe(c1, room));
+        QVERIFY(c1.expectSilence(100));
+        const QString sessionKey = QStringLiteral("tether:{s:%1}").arg(sidOf(welcome));
+        const QByteArray peer = redis.cli({QStringLiteral("HGET"), sessionKey, QStringLiteral("peer")});
+        const QString members = QStringLiteral("tether:{c:room}:members");
+        QVERIFY(!peer.isEmpty());
+        QVERIFY(!redis.cli({QStringLiteral("HGET"), members, QString::fromUtf8(peer)}).isEmpty());
+
+        QCOMPARE(::kill(pid_t(a.pid()), SIGSTOP), 0);
+        c1.sendFrame(unsubFrame(7, room));   // read by a when it runs again
+        redis.cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"), QStringLiteral("pubsub")});
+        QVERIFY2(waitUntil([&] { return b.stderrTail().contains("reachable again"); }, kWaitMs), b.stderrTail().constData());
+        RawClient c2;
+        QCborMap resumed;
+        CHECK_OK(openSession(c2, b.url(), Codec::Json, &resumed, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(resumed, QLatin1StringView("resumed")), true);
+        const QByteArray before = redis.cli({QStringLiteral("HGET"), members, QString::fromUtf8(peer)});
+        QVERIFY(waitUntil([&] { return redis.cli({QStringLiteral("HGET"), QStringLiteral("tether:{c:room}:fence"),
+                                                  QString::fromUtf8(peer)}) == "2"; }, kWaitMs));
+
+        QCOMPARE(::kill(pid_t(a.pid()), SIGCONT), 0);
+        CHECK_OK(expectErrorThenClose(c1, QStringLiteral("session_taken"), 4409, kWaitMs));
+        QVERIFY2(waitUntil([&] { return a.stderrTail().contains("presence leave on room refused"); }, kWaitMs),
+                 a.stderrTail().constData());
+        QCOMPARE(redis.cli({QStringLiteral("HGET"), members, QString::fromUtf8(peer)}), before);
+        QVERIFY(!redis.cli({QStringLiteral("ZSCORE"), QStringLiteral("tether:{c:room}:presence"), QString::fromUtf8(peer)}).isEmpty());
+        QCborValue presence;
+        CHECK_OK(expectResult(c2.request(QStringLiteral("presence"), QCborMap{{QStringLiteral("ch"), room}}, kWaitMs), &presence));
+        QCOMPARE(presence.toMap().value(QStringLiteral("members")).toArray().size(), 1);
         QVERIFY(a.isRunning());
     }
 
