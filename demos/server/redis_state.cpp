@@ -776,17 +776,19 @@ void RedisState::presenceChanged(const QString &ch, const Session &s, Presence c
     writePresence(key, s.peer.toStdString(), number(s.fence), what,
                   change == Presence::Join ? cbor(QCborArray{s.user, m_node}) : std::string(), std::move(message),
                   [this, sid = s.sid, peer = s.peer, ch, what, change](redisReply *reply) {
-               if (!isFenced(reply))
-                   return;
-               if (change == Presence::Release) {
-                   TS_DEBUG("redis: presence of %s on %s is the new owner's, left as it is", qPrintable(peer), qPrintable(ch));
-                   return;
-               }
-               TS_WARN("redis: session %s: presence %s on %s refused, a newer owner of the session wrote it (stale copy)",
-                       qPrintable(peer), what, qPrintable(ch));
-               if (m_onTakeover)
-                   m_onTakeover(sid);
-           });
+                      if (!isFenced(reply))
+                          return;
+                      if (change == Presence::Release) {
+                          TS_DEBUG("redis: presence of %s on %s is the new owner's, left as it is", qPrintable(peer),
+                                   qPrintable(ch));
+                          return;
+                      }
+                      TS_WARN("redis: session %s: presence %s on %s refused, a newer owner of the session wrote it "
+                              "(stale copy)",
+                              qPrintable(peer), what, qPrintable(ch));
+                      if (m_onTakeover)
+                          m_onTakeover(sid);
+                  });
 }
 
 bool RedisState::readHistory(const QString &ch, int limit, Entries done)
@@ -1227,9 +1229,17 @@ void RedisState::loadSession(const QString &sid, const QString &user, LoadDone d
             job->unavailable = true;
             return;
         }
+        if (!reply) {
+            job->unavailable = true;
+            return;
+        }
+        if (reply->type == REDIS_REPLY_ERROR) {   // e.g. `gen` is not a number
+            job->reject(QStringLiteral("the claim failed: %1").arg(QString::fromUtf8(reply->str, qsizetype(std::min<size_t>(reply->len, 200)))));
+            return;
+        }
         std::string previous;
         long long generation = 0;
-        if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 && replyString(reply->element[0], previous)
+        if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 && replyString(reply->element[0], previous)
             && previous.size() <= kMaxFieldText && replyInteger(reply->element[1], generation) && generation > 0) {
             job->claimed = true;
             job->previousOwner = text(previous);

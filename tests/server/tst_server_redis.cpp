@@ -395,6 +395,7 @@ private Q_SLOTS:
         QTest::addColumn<QStringList>("damage");   // redis-cli args, %1 = the session key
         QTest::addRow("hash replaced by a string") << QStringList{QStringLiteral("SET"), QStringLiteral("%1"), QStringLiteral("x")};
         QTest::addRow("inRx not a number") << QStringList{QStringLiteral("HSET"), QStringLiteral("%1"), QStringLiteral("inRx"), QStringLiteral("12abc")};
+        QTest::addRow("claim generation not a number") << QStringList{QStringLiteral("HSET"), QStringLiteral("%1"), QStringLiteral("gen"), QStringLiteral("x1")};
         QTest::addRow("owed entry not CBOR") << QStringList{QStringLiteral("ZADD"), QStringLiteral("%1:out"), QStringLiteral("1"), QStringLiteral("\xff\xfe garbage")};
         QTest::addRow("owed entry JSON") << QStringList{QStringLiteral("ZADD"), QStringLiteral("%1:out"), QStringLiteral("1"), QStringLiteral("[1,\"id\",\"ch\",4]")};
         QTest::addRow("owed set a list") << QStringList{QStringLiteral("RPUSH"), QStringLiteral("%1:out"), QStringLiteral("x")};
