@@ -118,6 +118,50 @@ double metric(const ServerProcess &node, const QByteArray &name)
     return -1;
 }
 
+// A subscriber of `ch` whose session is left detached on `node`, which is then killed:
+// what is published next is owed to it from the stream only. `welcome`: its session.
+QString orphanSubscriber(ServerProcess &node, const QString &ch, QCborMap *welcome)
+{
+    RawClient x;
+    if (const QString why = openSession(x, node.url(), Codec::Json, welcome); !why.isEmpty())
+        return why;
+    if (const QString why = subscribe(x, ch); !why.isEmpty())
+        return why;
+    x.abort();
+    if (!x.expectSilence(100))
+        return QStringLiteral("the dropped connection heard something");
+    node.kill();
+    return {};
+}
+
+// Cuts every node's pub/sub link to `redis` (CLIENT KILL TYPE pubsub): a `take` published
+// meanwhile is lost to a node that cannot reconnect yet (frozen). Returns once `running`
+// (which can) is linked again: it refuses sessions until then.
+QString cutPubSubLinks(const RedisProcess &redis, const ServerProcess &running)
+{
+    redis.cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"), QStringLiteral("pubsub")});
+    if (!waitUntil([&] { return running.stderrTail().contains("reachable again"); }, kWaitMs))
+        return QStringLiteral("no reconnection: ") + QString::fromUtf8(running.stderrTail());
+    return {};
+}
+
+// One Redis and two nodes on it, "a" and "b" (both with `more`): most tests here.
+struct TwoNodes {
+    RedisProcess redis;
+    ServerProcess a, b;
+    // Starts them; the error, empty when all are up.
+    QString start(const QStringList &more = {})
+    {
+        if (!redis.start())
+            return redis.errorString();
+        a.setExtraArgs(nodeArgs({redis.url()}, QStringLiteral("a"), more));
+        b.setExtraArgs(nodeArgs({redis.url()}, QStringLiteral("b"), more));
+        if (!a.start())
+            return a.errorString();
+        return b.start() ? QString() : b.errorString();
+    }
+};
+
 QByteArray pttl(const RedisProcess &redis, const QString &key) { return redis.cli({QStringLiteral("PTTL"), key}); }
 
 } // namespace
@@ -542,13 +586,8 @@ private Q_SLOTS:
         RawClient y;
         CHECK_OK(openSession(y, b.url(), Codec::Json));
         CHECK_OK(sendReliable(y, 1, QCborValue(0), room, QStringLiteral("y0")));   // before x subscribes
-        RawClient x;
         QCborMap welcome;
-        CHECK_OK(openSession(x, a.url(), Codec::Json, &welcome));
-        CHECK_OK(subscribe(x, room));
-        x.abort();
-        QVERIFY(x.expectSilence(100));
-        a.kill();
+        CHECK_OK(orphanSubscriber(a, room, &welcome));
         for (int i = 1; i <= 3; ++i)
             CHECK_OK(sendReliable(y, quint64(i + 1), QCborValue(i), room, QStringLiteral("y%1").arg(i)));
 
@@ -588,23 +627,14 @@ private Q_SLOTS:
     {
         QFETCH(int, missed);
         QFETCH(bool, resumes);
-        RedisProcess redis;
-        START_SERVER(redis);
-        const QStringList small{QStringLiteral("--session-buffer"), QStringLiteral("5")};
-        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), small));
-        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b"), small));
-        START_SERVER(a);
-        START_SERVER(b);
+        TwoNodes nodes;
+        CHECK_OK(nodes.start({QStringLiteral("--session-buffer"), QStringLiteral("5")}));
+        ServerProcess &a = nodes.a, &b = nodes.b;
         const QString room = QStringLiteral("room");
         RawClient y;
         CHECK_OK(openSession(y, b.url(), Codec::Json));
-        RawClient x;
         QCborMap welcome;
-        CHECK_OK(openSession(x, a.url(), Codec::Json, &welcome));
-        CHECK_OK(subscribe(x, room));
-        x.abort();
-        QVERIFY(x.expectSilence(100));
-        a.kill();
+        CHECK_OK(orphanSubscriber(a, room, &welcome));
         for (int i = 1; i <= missed; ++i)
             CHECK_OK(sendReliable(y, quint64(i), QCborValue(i), room, QStringLiteral("y%1").arg(i)));
 
@@ -750,11 +780,8 @@ private Q_SLOTS:
         c1.sendFrame(msgFrame(4, QCborValue(QStringLiteral("late 4"))));
         c1.sendFrame(msgFrame(5, QCborValue(QStringLiteral("late 5"))));
         c1.sendFrame(ackFrame(2));
-        if (takeLost) {
-            // b's link goes too: it refuses sessions until it has reconnected (a, frozen, cannot).
-            redis.cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"), QStringLiteral("pubsub")});
-            QVERIFY2(waitUntil([&] { return b.stderrTail().contains("reachable again"); }, kWaitMs), b.stderrTail().constData());
-        }
+        if (takeLost)
+            CHECK_OK(cutPubSubLinks(redis, b));   // b's link goes too (a, frozen, cannot reconnect)
         RawClient c2;
         QCborMap resumed;
         CHECK_OK(openSession(c2, b.url(), Codec::Json, &resumed, resumeHello(sidOf(welcome), 0)));
@@ -790,13 +817,10 @@ private Q_SLOTS:
     // presence while the session lives on b.
     void stalePresenceWriteIsRefused()
     {
-        RedisProcess redis;
-        START_SERVER(redis);
-        const QStringList fast{QStringLiteral("--ack-delay"), QStringLiteral("0")};
-        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a"), fast));
-        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b"), fast));
-        START_SERVER(a);
-        START_SERVER(b);
+        TwoNodes nodes;
+        CHECK_OK(nodes.start({QStringLiteral("--ack-delay"), QStringLiteral("0")}));
+        RedisProcess &redis = nodes.redis;
+        ServerProcess &a = nodes.a, &b = nodes.b;
         const QString room = QStringLiteral("room");
         RawClient c1;
         QCborMap welcome;
@@ -811,8 +835,7 @@ private Q_SLOTS:
 
         QCOMPARE(::kill(pid_t(a.pid()), SIGSTOP), 0);
         c1.sendFrame(unsubFrame(7, room));   // read by a when it runs again
-        redis.cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"), QStringLiteral("pubsub")});
-        QVERIFY2(waitUntil([&] { return b.stderrTail().contains("reachable again"); }, kWaitMs), b.stderrTail().constData());
+        CHECK_OK(cutPubSubLinks(redis, b));
         RawClient c2;
         QCborMap resumed;
         CHECK_OK(openSession(c2, b.url(), Codec::Json, &resumed, resumeHello(sidOf(welcome), 0)));
