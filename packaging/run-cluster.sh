@@ -205,9 +205,9 @@ start_node() {
 upstreams=""
 for ((i = 1; i <= nodes; i++)); do
     start_node "$i" 0 || exit 1
-    # max_fails/fail_timeout: a refused connect takes a dead node out of the rotation
-    # for 2 s, so reconnecting clients are not sent to it again and again.
-    upstreams+="        server 127.0.0.1:${node_port[$i]} max_fails=1 fail_timeout=2s;"$'\n'
+    # max_fails=0: never marked failed (docs/cluster.md, "nginx"): a dead node refuses the
+    # connect and the handshake goes to the next one.
+    upstreams+="        server 127.0.0.1:${node_port[$i]} max_fails=0;"$'\n'
 done
 
 [ "$public_port" != 0 ] || public_port=$(free_port)

@@ -16,6 +16,7 @@
 #include <QtCore/QJsonValue>
 
 #include <algorithm>
+#include <map>
 
 namespace TetherServer {
 
@@ -457,7 +458,14 @@ void Hub::loadAndResume(Connection &c, const Hello &hello, const QString &user)
         // Maybe a session of another node (or of this node before a restart): load it.
         const std::uint64_t id = c.id();
         m_loading[id];
-        m_state->loadSession(*hello.sid, user, [this, id, hello, user](StateStore::Loaded loaded) {
+        const std::int64_t loadStartMs = steadyNowMs();
+        m_state->loadSession(*hello.sid, user, [this, id, hello, user, loadStartMs](StateStore::Loaded loaded) {
+            TS_DEBUG("connection %llu: session load answered after %lld ms: %s (previous owner %s)",
+                    static_cast<unsigned long long>(id), static_cast<long long>(steadyNowMs() - loadStartMs),
+                    loaded.outcome == StateStore::Loaded::Outcome::Found       ? qPrintable(loaded.session->peer)
+                    : loaded.outcome == StateStore::Loaded::Outcome::Missing ? "missing"
+                                                                              : "unavailable",
+                    qPrintable(loaded.ownerNode));
             Connection *conn = stillLoading(id);
             if (!conn)
                 return;
@@ -479,7 +487,8 @@ void Hub::loadAndResume(Connection &c, const Hello &hello, const QString &user)
                     for (const QString &name : here.channels) {
                         if (Channel *channel = m_channels.findOrCreate(name))
                             m_channels.subscribe(*channel, here);
-                        m_state->presenceChanged(name, here, true);   // now owned by this node
+                        // Now owned by this node (its claim generation): no event.
+                        m_state->presenceChanged(name, here, StateStore::Presence::Join, nullptr);
                     }
                     const QString sid = here.sid;
                     const QString owner = loaded.ownerNode;
@@ -509,10 +518,18 @@ void Hub::loadAndResume(Connection &c, const Hello &hello, const QString &user)
                                      kUnavailableCloseCode, kUnavailableRetryMs);
                             return;
                         }
-                        if (lost || !s2->historyLostOn.isEmpty()) {
-                            // Publications it was owed are gone from the stream: the session
-                            // cannot be resumed whole, the client starts anew (sessionLost).
-                            TS_INFO("session %s: history lost on a channel, not resumed", qPrintable(s2->peer));
+                        const size_t owed = lost ? 0 : owedOnResume(*s2, missed);
+                        if (lost || !s2->historyLostOn.isEmpty() || owed > size_t(m_options.sessionBuffer)) {
+                            // Publications it was owed are gone from the stream, or there are
+                            // more than its buffer holds (the client was away too long: in
+                            // memory mode its buffer would have overflowed meanwhile). The
+                            // session cannot be resumed whole, the client starts anew
+                            // (sessionLost), never resumed only to overflow at once.
+                            if (owed > size_t(m_options.sessionBuffer))
+                                TS_WARN("session %s: not resumed, it would owe %zu messages, more than --session-buffer %d",
+                                        qPrintable(s2->peer), owed, m_options.sessionBuffer);
+                            else
+                                TS_INFO("session %s: history lost on a channel, not resumed", qPrintable(s2->peer));
                             forget(*s2, true);
                             createSessionFor(*c2, user, hello);
                         } else {
@@ -552,6 +569,8 @@ void Hub::recoverFromStreams(Session &s, std::function<void(bool lost, bool fail
         bool done = false;
         Missed missed;
         std::function<void(bool, bool, Missed)> resume;
+        // Per channel still in progress: waiting for this node's subscription, or its read.
+        std::map<QString, const char *> pending;
     };
     auto join = std::make_shared<Join>();
     join->resume = std::move(resume);
@@ -563,9 +582,15 @@ void Hub::recoverFromStreams(Session &s, std::function<void(bool lost, bool fail
     };
     // Bounded: a subscription that is never confirmed must not hold the hello forever
     // (the client is told to come back, as when Redis is down).
-    m_timers.schedule(steadyNowMs() + 2 * Redis::kReplyTimeoutMs, [join] {
+    const std::int64_t startedMs = steadyNowMs();
+    m_timers.schedule(startedMs + 2 * Redis::kReplyTimeoutMs, [join, peer = s.peer, startedMs] {
         if (join->done)
             return;
+        QStringList where;
+        for (const auto &[ch, step] : join->pending)
+            where << ch + QStringLiteral(": ") + QLatin1String(step);
+        TS_WARN("session %s: recovery not done after %lld ms (%s): not resumed here, the client comes back",
+                qPrintable(peer), static_cast<long long>(steadyNowMs() - startedMs), qPrintable(where.join(QStringLiteral(", "))));
         join->done = true;
         join->resume(join->lost, true, {});
     });
@@ -575,11 +600,16 @@ void Hub::recoverFromStreams(Session &s, std::function<void(bool lost, bool fail
         if (at == s.positions.end())
             continue;   // subscribed, position not known yet: nothing to recover from
         ++join->waiting;
+        join->pending[ch] = "waiting for the subscription";
         // Read once this node follows the channel, not before: an entry added between the
         // read and the SUBSCRIBE would reach the session neither way. Everything added
         // after the read then arrives live (held in the session's backlog until now).
-        m_state->whenFollowing(ch, [this, join, ch, pos = at->second, limit, finish] {
+        m_state->whenFollowing(ch, [this, join, ch, pos = at->second, limit, finish, peer = s.peer, startedMs] {
+            TS_DEBUG("session %s: %s followed after %lld ms, reading its stream", qPrintable(peer), qPrintable(ch),
+                     static_cast<long long>(steadyNowMs() - startedMs));
+            join->pending[ch] = "reading the stream";
             m_state->readSince(ch, pos, limit, [join, ch, finish](StateStore::Recovered recovered) {
+                join->pending.erase(ch);
                 join->failed = join->failed || recovered.failed;
                 join->lost = join->lost || recovered.lost;
                 if (!recovered.entries.empty())
@@ -589,6 +619,37 @@ void Hub::recoverFromStreams(Session &s, std::function<void(bool lost, bool fail
         });
     }
     finish();
+}
+
+size_t Hub::owedOnResume(const Session &s, const Missed &missed) const
+{
+    // What deliverRecovered would deliver (each entry once, the positions decide), on top
+    // of what is owed already.
+    std::unordered_map<QString, StreamPos> at = s.positions;
+    size_t owed = s.unacked.size();
+    const auto counts = [&](const QString &ch, const StreamPos &pos) {
+        if (!s.channels.count(ch))
+            return false;
+        StreamPos &last = at[ch];
+        if (last.epoch == pos.epoch && !last.before(pos))
+            return false;
+        last = pos;
+        return true;
+    };
+    for (const auto &[ch, entries] : missed) {
+        for (const auto &[pos, entry] : entries)
+            owed += entry.peer != s.peer && counts(ch, pos);
+    }
+    // In stream order per channel, as drainBacklog takes them.
+    std::vector<const Session::Held *> held;
+    for (const Session::Held &h : s.backlog)
+        held.push_back(&h);
+    std::stable_sort(held.begin(), held.end(), [](const Session::Held *a, const Session::Held *b) {
+        return a->ch != b->ch ? a->ch < b->ch : a->pos.before(b->pos);
+    });
+    for (const Session::Held *h : held)
+        owed += counts(h->ch, h->pos);
+    return owed;
 }
 
 void Hub::deliverRecovered(Session &s, Missed &missed)
@@ -743,6 +804,10 @@ void Hub::releaseSession(const QString &sid)
         TS_INFO("session %s: attached on another node now, letting go of it", qPrintable(s->peer));
         if (s->connection)
             ++m_metrics.counters.takeovers;
+        // A join this copy made after it lost the session (it could not know) is undone;
+        // what the new owner wrote stays (fenced by the claim generation), no event.
+        for (const QString &name : s->channels)
+            m_state->presenceChanged(name, *s, StateStore::Presence::Release, nullptr);
     }
     dropLocalCopy(sid, "session_taken", QStringLiteral("session resumed by another connection"), 4409, std::nullopt);
 }

@@ -154,6 +154,9 @@ private:
     // while nobody held it. `resume(lost)` runs when all are read.
     using Missed = std::vector<std::pair<QString, std::vector<std::pair<StreamPos, HistoryEntry>>>>;
     void recoverFromStreams(Session &s, std::function<void(bool lost, bool failed, Missed missed)> resume);
+    // How many messages the session would owe once what recoverFromStreams found and the
+    // live backlog are delivered (a resume past --session-buffer is refused, not overflowed).
+    size_t owedOnResume(const Session &s, const Missed &missed) const;
     // Delivers what recoverFromStreams found, then the live backlog; ends the recovery.
     void deliverRecovered(Session &s, Missed &missed);
     // Redis mode: the fan-out of `ch` to this node was interrupted (pub/sub reconnected, or

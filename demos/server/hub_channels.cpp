@@ -291,8 +291,8 @@ void Hub::publishPresence(Channel &channel, Session &subject, bool joined)
     body->ch = channel.name;
     body->d = d;
     if (!m_immediate) {
-        m_state->presenceChanged(channel.name, subject, joined);
-        m_state->announce(channel.name, subject.peer, *body, true, nullptr, {});
+        m_state->presenceChanged(channel.name, subject,
+                                 joined ? StateStore::Presence::Join : StateStore::Presence::Leave, body.get());
         return;
     }
     for (Session *subscriber : channel.subscribers) {

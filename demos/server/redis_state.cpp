@@ -91,14 +91,40 @@ const std::string kDeliverScript =
       "return 1";
 
 // The claim of a session by the node loading it (fencing, README.md): when the hash's
-// `user` is the hello's, `node` becomes this node; returns the previous owner.
+// `user` is the hello's, `node` becomes this node and the claim generation `gen` (the
+// fence token of its presence writes) goes up; returns the previous owner and `gen`.
 // KEYS: session hash. ARGV: user, node.
 const char *const kClaimScript =
     "local user = redis.call('HGET', KEYS[1], 'user') "
     "if user == false or user ~= ARGV[1] then return false end "
     "local previous = redis.call('HGET', KEYS[1], 'node') "
     "redis.call('HSET', KEYS[1], 'node', ARGV[2]) "
-    "return previous or ''";
+    "return {previous or '', redis.call('HINCRBY', KEYS[1], 'gen', 1)}";
+
+// A member's presence on a channel, fenced (README.md, "Fencing"): presence lives in the
+// channel's keys (another hash slot than the session's), so the fence is the session's claim
+// generation, remembered per peer in `:fence`: a write older than the last one taken for the
+// peer comes from a copy that lost the session (frozen, cut off) and is refused. The event
+// (join/leave) is published by the same call, so a refused write announces nothing.
+// KEYS: presence (join order), members, fence. ARGV: peer, generation, 'join' | 'leave' |
+// 'release', unixMs, member value, TTL, pub/sub channel, fan-out message ('' = none).
+// 'release': leave only if this generation wrote the member last, quietly refused if not.
+const std::string kPresenceScript =
+    "local last = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0') "
+    "local gen = tonumber(ARGV[2]) "
+    "if last > gen or (ARGV[3] == 'release' and last ~= gen) then "
+    "return redis.error_reply('" + std::string(kFenced) + " (presence generation ' .. last .. ')') end "
+    "if ARGV[3] == 'join' then "
+    "redis.call('ZADD', KEYS[1], 'NX', ARGV[4], ARGV[1]) "
+    "redis.call('HSET', KEYS[2], ARGV[1], ARGV[5]) "
+    "redis.call('HSET', KEYS[3], ARGV[1], ARGV[2]) "
+    "for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[6]) end "
+    "else "
+    "redis.call('ZREM', KEYS[1], ARGV[1]) "
+    "redis.call('HDEL', KEYS[2], ARGV[1]) "
+    "redis.call('HDEL', KEYS[3], ARGV[1]) end "
+    "if ARGV[8] ~= '' then redis.call('PUBLISH', ARGV[7], ARGV[8]) end "
+    "return 1";
 
 // Every Done of a batch learns its one reply.
 void finishAll(const std::vector<StateStore::Done> &dones, const redisReply *reply)
@@ -272,6 +298,7 @@ struct LoadJob {
     QString owner;
     bool claimed = false;
     QString previousOwner;   // the node that held it before the claim
+    std::uint64_t fence = 1; // the claim generation
     bool missing = false;
     std::uint64_t outSeq = 0;
 
@@ -293,7 +320,8 @@ RedisState::RedisState(const Options &options, Redis &redis, TimerQueue &timers)
       m_announceScript(redis.addScript(kAnnounceScript)),
       m_deliverScript(redis.addScript(kDeliverScript)),
       m_claimScript(redis.addScript(kClaimScript)),
-      m_sessionWriteScript(redis.addScript(kSessionWriteScript))
+      m_sessionWriteScript(redis.addScript(kSessionWriteScript)),
+      m_presenceScript(redis.addScript(kPresenceScript))
 {
     m_redis.setMessageHandler(
         [this](size_t shard, const std::string &channel, const std::string &payload) { onMessage(shard, channel, payload); });
@@ -557,6 +585,21 @@ void RedisState::releaseBarriers(std::optional<size_t> shard)
         then();
 }
 
+void RedisState::fanOutRecord(std::string &out, const QString &ch, const QString &fromPeer, const Publication &body,
+                              bool reliable) const
+{
+    // [node, fromPeer, id, ch, d, reliable]
+    CborOut(out).array(6).text(m_node).text(fromPeer).text(body.id).text(ch).value(body).boolean(reliable);
+}
+
+std::string RedisState::fanOutMessage(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable) const
+{
+    // One publication without a stream entry, as issue(ChannelBatch) publishes it.
+    std::string record;
+    fanOutRecord(record, ch, fromPeer, body, reliable);
+    return "- - " + number(record.size()) + " " + record;
+}
+
 void RedisState::announce(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable,
                           const HistoryEntry *history, Done done)
 {
@@ -583,7 +626,7 @@ void RedisState::announce(const QString &ch, const QString &fromPeer, const Publ
         CborOut(entry).array(4).text(history->body->id).value(*history->body).integer(history->unixMs).text(history->peer);
     std::string &message = batch.records.emplace_back();
     if (!history)
-        CborOut(message).array(6).text(m_node).text(fromPeer).text(body.id).text(ch).value(body).boolean(reliable);
+        fanOutRecord(message, ch, fromPeer, body, reliable);
     batch.history = batch.history || history;
     batch.dones.push_back(std::move(done));
     if (issueNow)
@@ -712,21 +755,40 @@ void RedisState::readSince(const QString &ch, const StreamPos &pos, int limit, s
     });
 }
 
-void RedisState::presenceChanged(const QString &ch, const Session &s, bool joined)
+void RedisState::writePresence(const std::string &key, const std::string &peer, const std::string &generation,
+                               const char *what, std::string member, std::string message, Redis::Callback then)
 {
+    script(key, m_presenceScript, {key + ":presence", key + ":members", key + ":fence"},
+           {peer, generation, what, number(std::uint64_t(Metrics::unixMs())), std::move(member),
+            number(std::uint64_t(m_options.channelTtlMs)), key + ":pub", std::move(message)},
+           std::move(then));
+}
+
+void RedisState::presenceChanged(const QString &ch, const Session &s, Presence change, const Publication *event)
+{
+    // One call: the fence, the write (ZADD NX: a resume elsewhere keeps the member's place
+    // in the join order) and the event.
     const std::string key = channelKey(ch);
-    const std::string peer = s.peer.toStdString();
-    const std::string ttl = number(std::uint64_t(m_options.channelTtlMs));
-    if (joined) {
-        // NX: a resume elsewhere keeps the member's place in the join order.
-        send(key, {"ZADD", key + ":presence", "NX", number(std::uint64_t(Metrics::unixMs())), peer});
-        send(key, {"HSET", key + ":members", peer, cbor(QCborArray{s.user, m_node})});
-        send(key, {"PEXPIRE", key + ":presence", ttl});
-        send(key, {"PEXPIRE", key + ":members", ttl});
-    } else {
-        send(key, {"ZREM", key + ":presence", peer});
-        send(key, {"HDEL", key + ":members", peer});
-    }
+    const char *what = change == Presence::Join ? "join" : change == Presence::Leave ? "leave" : "release";
+    std::string message;
+    if (event)
+        message = fanOutMessage(ch, s.peer, *event, true);
+    writePresence(key, s.peer.toStdString(), number(s.fence), what,
+                  change == Presence::Join ? cbor(QCborArray{s.user, m_node}) : std::string(), std::move(message),
+                  [this, sid = s.sid, peer = s.peer, ch, what, change](redisReply *reply) {
+                      if (!isFenced(reply))
+                          return;
+                      if (change == Presence::Release) {
+                          TS_DEBUG("redis: presence of %s on %s is the new owner's, left as it is", qPrintable(peer),
+                                   qPrintable(ch));
+                          return;
+                      }
+                      TS_WARN("redis: session %s: presence %s on %s refused, a newer owner of the session wrote it "
+                              "(stale copy)",
+                              qPrintable(peer), what, qPrintable(ch));
+                      if (m_onTakeover)
+                          m_onTakeover(sid);
+                  });
 }
 
 bool RedisState::readHistory(const QString &ch, int limit, Entries done)
@@ -778,10 +840,21 @@ bool RedisState::readPresence(const QString &ch, Entries done)
     struct Job {
         std::vector<std::string> order;                         // peers, join order
         std::vector<std::pair<std::string, QCborArray>> members; // peer -> [user, node]
+        std::unordered_map<std::string, std::string> fences;    // peer -> generation
         bool failed = false;
     };
     auto job = std::make_shared<Job>();
     const std::string key = channelKey(ch);
+    // The generations first: a member healed away below is removed only if nobody wrote it
+    // since (a resume elsewhere re-joins it with a newer one).
+    send(key, {"HGETALL", key + ":fence"}, [job](redisReply *reply) {
+        for (size_t i = 0; reply && reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements; i += 2) {
+            std::string peer, generation;
+            if (replyString(reply->element[i], peer) && replyString(reply->element[i + 1], generation)
+                && generation.size() <= 20)
+                job->fences[peer] = generation;
+        }
+    });
     send(key, {"ZRANGE", key + ":presence", "0", number(std::uint64_t(m_options.maxSessions))}, [job, key](redisReply *reply) {
         if (!reply || reply->type != REDIS_REPLY_ARRAY) {
             job->failed = !reply || reply->type == REDIS_REPLY_ERROR;
@@ -823,8 +896,9 @@ bool RedisState::readPresence(const QString &ch, Entries done)
             QCborArray result;
             for (const auto &[peer, value] : job->members) {
                 if (!alive->count(value.at(1).toString().toStdString())) {
-                    send(key, {"ZREM", key + ":presence", peer});
-                    send(key, {"HDEL", key + ":members", peer});
+                    const auto fence = job->fences.find(peer);
+                    writePresence(key, peer, fence == job->fences.end() ? "0" : fence->second, "release", {}, {},
+                                  [](redisReply *) {});
                     continue;
                 }
                 QCborMap member;
@@ -927,7 +1001,7 @@ void RedisState::sessionCreated(const Session &s)
 {
     const std::string key = sessionKey(s.sid);
     send(key, {"HSET", key, "user", s.user.toStdString(), "peer", s.peer.toStdString(), "inRx", "0", "outSeq", "0",
-               "node", m_options.nodeId});
+               "node", m_options.nodeId, "gen", number(s.fence)});
     send(key, {"PEXPIRE", key, number(std::uint64_t(attachedTtl(m_options)))});
 }
 
@@ -1155,10 +1229,21 @@ void RedisState::loadSession(const QString &sid, const QString &user, LoadDone d
             job->unavailable = true;
             return;
         }
+        if (!reply) {
+            job->unavailable = true;
+            return;
+        }
+        if (reply->type == REDIS_REPLY_ERROR) {   // e.g. `gen` is not a number
+            job->reject(QStringLiteral("the claim failed: %1").arg(QString::fromUtf8(reply->str, qsizetype(std::min<size_t>(reply->len, 200)))));
+            return;
+        }
         std::string previous;
-        if (reply && replyString(reply, previous) && previous.size() <= kMaxFieldText) {
+        long long generation = 0;
+        if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 && replyString(reply->element[0], previous)
+            && previous.size() <= kMaxFieldText && replyInteger(reply->element[1], generation) && generation > 0) {
             job->claimed = true;
             job->previousOwner = text(previous);
+            job->fence = std::uint64_t(generation);
         }
     }, false);
 
@@ -1310,6 +1395,7 @@ void RedisState::loadSession(const QString &sid, const QString &user, LoadDone d
             return;
         }
         s.outSeq = job->outSeq;
+        s.fence = job->fence;
         s.durableSeq = job->outSeq;
         s.durableRx = s.inRx;
         loaded.outcome = Loaded::Outcome::Found;

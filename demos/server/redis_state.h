@@ -69,7 +69,7 @@ public:
     void positionDropped(const Session &s, const QString &ch) override;
     void readTail(const QString &ch, TailDone done) override;
     void readSince(const QString &ch, const StreamPos &pos, int limit, std::function<void(Recovered)> done) override;
-    void presenceChanged(const QString &ch, const Session &s, bool joined) override;
+    void presenceChanged(const QString &ch, const Session &s, Presence change, const Publication *event) override;
     bool readHistory(const QString &ch, int limit, Entries done) override;
     bool readPresence(const QString &ch, Entries done) override;
 
@@ -98,6 +98,14 @@ private:
     // turn, issued as one script that runs them only while this node owns the session.
     // `command` is [NAME, KEY SUFFIX, ARGS...] on one of the session's keys.
     void fenced(const Session &s, std::vector<std::string> command, Done done = {});
+    // A publication kept out of the stream as the fan-out carries it: its record, and the
+    // whole pub/sub message of that one publication.
+    void fanOutRecord(std::string &out, const QString &ch, const QString &fromPeer, const Publication &body,
+                      bool reliable) const;
+    std::string fanOutMessage(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable) const;
+    // One call of the presence script (kPresenceScript) on the channel key `key`.
+    void writePresence(const std::string &key, const std::string &peer, const std::string &generation, const char *what,
+                       std::string member, std::string message, Redis::Callback then);
     void heartbeat();
     void beat(size_t shard);
     void onMessage(size_t shard, const std::string &channel, const std::string &payload);
@@ -145,6 +153,7 @@ private:
     const Redis::Script &m_deliverScript;
     const Redis::Script &m_claimScript;
     const Redis::Script &m_sessionWriteScript;
+    const Redis::Script &m_presenceScript;
     size_t m_inFlight = 0;
     std::unordered_map<std::string, ChannelBatch> m_channelBatches;
     std::unordered_map<std::string, SessionBatch> m_sessionBatches;

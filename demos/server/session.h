@@ -65,6 +65,10 @@ struct Session {
     std::uint64_t copy = 0;
     QString peer;
     QString user;                 // empty when auth is off
+    // Redis mode: the session's claim generation (README.md, "Fencing"): 1 when made, +1 each
+    // time a node loads (claims) it. Presence writes carry it; the channel refuses one older
+    // than the last it took for this peer (a stale copy's late write).
+    std::uint64_t fence = 1;
     Connection *connection = nullptr;
 
     std::uint64_t inRx = 0;

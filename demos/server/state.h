@@ -117,8 +117,12 @@ public:
         std::vector<std::pair<StreamPos, HistoryEntry>> entries;
     };
     virtual void readSince(const QString &ch, const StreamPos &pos, int limit, std::function<void(Recovered)> done) = 0;
-    // `announce` false: the owner node changed (resume here), no event.
-    virtual void presenceChanged(const QString &ch, const Session &s, bool joined) = 0;
+    // The session's presence on `ch` (Redis mode: fenced by Session::fence, with the event
+    // `event` announced to every node in the same write, none when null). Release: this
+    // node's copy went because another node owns the session; the member is removed only
+    // if this copy wrote it last (a join its stale copy made after losing it), quietly.
+    enum class Presence { Join, Leave, Release };
+    virtual void presenceChanged(const QString &ch, const Session &s, Presence change, const Publication *event) = 0;
     // The `history` / `presence` method results (README.md) read from the store; false
     // when the Hub's memory is the answer (memory mode). nullopt: the store failed.
     using Entries = std::function<void(std::optional<QCborArray>)>;
@@ -157,7 +161,7 @@ public:
     {
         done(Recovered{});
     }
-    void presenceChanged(const QString &, const Session &, bool) override {}
+    void presenceChanged(const QString &, const Session &, Presence, const Publication *) override {}
     bool readHistory(const QString &, int, Entries) override { return false; }
     bool readPresence(const QString &, Entries) override { return false; }
 };

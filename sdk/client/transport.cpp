@@ -222,8 +222,16 @@ void WebSocketTransport::onSocketError(QAbstractSocket::SocketError error)
     qCDebug(lcTransport) << "socket error" << error << m_socket->errorString();
     // QWebSocket emits disconnected() after an error on a socket it had started to open;
     // a socket that never left UnconnectedState would not, so finish from here then.
-    if (m_socket->state() == QAbstractSocket::UnconnectedState)
+    if (m_socket->state() == QAbstractSocket::UnconnectedState) {
         finishLater();
+        return;
+    }
+    // The opening handshake was answered with something else than 101 (a load balancer's
+    // 502 or 503 while it has no node to offer): Qt 6.4 reports it and then leaves the TCP
+    // connection open (HTTP keep-alive), so the attempt would only end at the handshake
+    // timeout. It has failed now: drop the connection, the engine retries after its backoff.
+    if (!m_open)
+        m_socket->abort();   // disconnected() follows, which finishes
 }
 
 void WebSocketTransport::onSslErrors(const QList<QSslError> &errors)

@@ -294,6 +294,23 @@ private Q_SLOTS:
               kMessages, publishMs, kills, reconnects, resumed, sessionsLost, notDelivered, lost, rawDuplicates,
               static_cast<unsigned long long>(duplicatesSuppressed));
         if (!problems.isEmpty()) {
+            // What each client went through: close codes, when it began to reconnect (ms
+            // from its start), the errors it was told.
+            for (const std::vector<Peer> *group : {&subscribers, &publishers}) {
+                for (size_t i = 0; i < group->size(); ++i) {
+                    const Recorder &rec = *(*group)[i].rec;
+                    QStringList codes, at, errors;
+                    for (int code : rec.disconnects)
+                        codes << QString::number(code);
+                    for (qint64 ms : rec.reconnectClock)
+                        at << QString::number(ms);
+                    for (const Error &e : rec.errors)
+                        errors << e.toString();
+                    qInfo("%s %zu: closes [%s], reconnecting at [%s] ms, errors [%s]",
+                          group == &subscribers ? "subscriber" : "publisher", i, qPrintable(codes.join(QLatin1Char(' '))),
+                          qPrintable(at.join(QLatin1Char(' '))), qPrintable(errors.join(QStringLiteral("; "))));
+                }
+            }
             // What the nodes said (warnings and errors: refused writes, lost history,
             // overflows, malformed state), every incarnation, for whoever debugs it.
             for (size_t i = 0; i < m_nodes.size(); ++i)

@@ -10,6 +10,8 @@
 #include "wait.h"
 
 #include <QtCore/QCborMap>
+#include <QtNetwork/QTcpServer>
+#include <QtNetwork/QTcpSocket>
 #include <QtTest/QtTest>
 
 #include <algorithm>
@@ -39,6 +41,7 @@ private Q_SLOTS:
     void networkChangeSkipsTheBackoffWait();
     void refusedConnectionIsReportedAsRefused_data();
     void refusedConnectionIsReportedAsRefused();
+    void httpErrorAnswerFailsAtOnce();
     void retryAfterIsHonoured();
     void requestTimeoutVersusConnectionLost();
     void retryableRequestSurvivesACut();
@@ -381,6 +384,64 @@ void tst_ClientFaults::refusedConnectionIsReportedAsRefused()
         QVERIFY(rec.failures.isEmpty());
         QVERIFY(waitUntil([&] { return rec.connectedCount(1); }, kWaitMs));
     }
+}
+
+// A load balancer with no node to offer answers the upgrade with an HTTP error and keeps the
+// connection (nginx: 502 "no live upstreams", keep-alive). The attempt has failed there and
+// then: the client retries after its short backoff, it does not sit out the handshake
+// timeout on a connection that will never upgrade (that wait, 5 s per 502 while nginx had
+// every node marked down after a kill, let a subscriber fall more than --session-buffer
+// behind in tst_cluster_chaos_shards). Once the balancer has a node again, it connects.
+void tst_ClientFaults::httpErrorAnswerFailsAtOnce()
+{
+    QTcpServer balancer;
+    QVERIFY(balancer.listen(QHostAddress::LocalHost, 0));
+    bool upstreamBack = false;
+    int answered = 0;
+    std::vector<std::unique_ptr<QTcpSocket>> tunnels;
+    connect(&balancer, &QTcpServer::newConnection, &balancer, [&] {
+        while (QTcpSocket *client = balancer.nextPendingConnection()) {
+            if (upstreamBack) {
+                // A plain TCP tunnel to the real server from now on.
+                auto upstream = std::make_unique<QTcpSocket>();
+                QTcpSocket *to = upstream.get();
+                connect(client, &QTcpSocket::readyRead, to, [client, to] { to->write(client->readAll()); });
+                connect(to, &QTcpSocket::readyRead, client, [client, to] { client->write(to->readAll()); });
+                connect(to, &QTcpSocket::disconnected, client, &QTcpSocket::disconnectFromHost);
+                connect(client, &QTcpSocket::disconnected, to, &QTcpSocket::disconnectFromHost);
+                to->connectToHost(m_server.host(), m_server.port());
+                tunnels.push_back(std::move(upstream));
+                continue;
+            }
+            connect(client, &QTcpSocket::readyRead, client, [client, &answered] {
+                if (!client->readAll().contains("\r\n\r\n"))
+                    return;
+                ++answered;
+                client->write("HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 0\r\n"
+                              "Connection: keep-alive\r\n\r\n");   // and the connection stays
+            });
+        }
+    });
+    ClientOptions o = fastOptions();
+    o.handshakeTimeout = 10s;
+    Client *client = newClient(o, QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(balancer.serverPort())));
+    Recorder rec(client);
+    QElapsedTimer clock;
+    clock.start();
+    client->open();
+    // Three failed attempts well within one handshake timeout.
+    QVERIFY2(waitUntil([&] { return rec.errors.size() >= 3; }, 3000),
+             qPrintable(QStringLiteral("%1 errors after %2 ms").arg(rec.errors.size()).arg(clock.elapsed())));
+    QVERIFY(clock.elapsed() < 3000);
+    QVERIFY(answered >= 3);
+    for (const Error &e : std::as_const(rec.errors)) {
+        QVERIFY2(e.code() != Error::HandshakeTimeout, qPrintable(e.toString()));
+        QCOMPARE(e.kind(), Error::Transport);
+        QVERIFY(!e.isFatal());
+    }
+    QVERIFY(rec.failures.isEmpty());
+    upstreamBack = true;
+    QVERIFY(waitUntil([&] { return rec.connectedCount(1); }, kWaitMs));
 }
 
 // A server that is full says `error{server_full, retryAfter: 1000}` + 1013: the next

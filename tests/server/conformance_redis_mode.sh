@@ -9,7 +9,8 @@
 set -euo pipefail
 server=$1
 shift
-command -v redis-server >/dev/null && command -v redis-cli >/dev/null || { echo "redis-server not installed: skipped"; exit 0; }
+# A missing redis-server is a missing install step (packaging/install-deps.sh): a failure, never a skip.
+command -v redis-server >/dev/null && command -v redis-cli >/dev/null || { echo "redis-server / redis-cli not installed (packaging/install-deps.sh)"; exit 1; }
 dir=$(mktemp -d)
 redis_pid=
 cleanup() {

@@ -118,6 +118,50 @@ double metric(const ServerProcess &node, const QByteArray &name)
     return -1;
 }
 
+// A subscriber of `ch` whose session is left detached on `node`, which is then killed:
+// what is published next is owed to it from the stream only. `welcome`: its session.
+QString orphanSubscriber(ServerProcess &node, const QString &ch, QCborMap *welcome)
+{
+    RawClient x;
+    if (const QString why = openSession(x, node.url(), Codec::Json, welcome); !why.isEmpty())
+        return why;
+    if (const QString why = subscribe(x, ch); !why.isEmpty())
+        return why;
+    x.abort();
+    if (!x.expectSilence(100))
+        return QStringLiteral("the dropped connection heard something");
+    node.kill();
+    return {};
+}
+
+// Cuts every node's pub/sub link to `redis` (CLIENT KILL TYPE pubsub): a `take` published
+// meanwhile is lost to a node that cannot reconnect yet (frozen). Returns once `running`
+// (which can) is linked again: it refuses sessions until then.
+QString cutPubSubLinks(const RedisProcess &redis, const ServerProcess &running)
+{
+    redis.cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"), QStringLiteral("pubsub")});
+    if (!waitUntil([&] { return running.stderrTail().contains("reachable again"); }, kWaitMs))
+        return QStringLiteral("no reconnection: ") + QString::fromUtf8(running.stderrTail());
+    return {};
+}
+
+// One Redis and two nodes on it, "a" and "b" (both with `more`): most tests here.
+struct TwoNodes {
+    RedisProcess redis;
+    ServerProcess a, b;
+    // Starts them; the error, empty when all are up.
+    QString start(const QStringList &more = {})
+    {
+        if (!redis.start())
+            return redis.errorString();
+        a.setExtraArgs(nodeArgs({redis.url()}, QStringLiteral("a"), more));
+        b.setExtraArgs(nodeArgs({redis.url()}, QStringLiteral("b"), more));
+        if (!a.start())
+            return a.errorString();
+        return b.start() ? QString() : b.errorString();
+    }
+};
+
 QByteArray pttl(const RedisProcess &redis, const QString &key) { return redis.cli({QStringLiteral("PTTL"), key}); }
 
 } // namespace
@@ -395,6 +439,7 @@ private Q_SLOTS:
         QTest::addColumn<QStringList>("damage");   // redis-cli args, %1 = the session key
         QTest::addRow("hash replaced by a string") << QStringList{QStringLiteral("SET"), QStringLiteral("%1"), QStringLiteral("x")};
         QTest::addRow("inRx not a number") << QStringList{QStringLiteral("HSET"), QStringLiteral("%1"), QStringLiteral("inRx"), QStringLiteral("12abc")};
+        QTest::addRow("claim generation not a number") << QStringList{QStringLiteral("HSET"), QStringLiteral("%1"), QStringLiteral("gen"), QStringLiteral("x1")};
         QTest::addRow("owed entry not CBOR") << QStringList{QStringLiteral("ZADD"), QStringLiteral("%1:out"), QStringLiteral("1"), QStringLiteral("\xff\xfe garbage")};
         QTest::addRow("owed entry JSON") << QStringList{QStringLiteral("ZADD"), QStringLiteral("%1:out"), QStringLiteral("1"), QStringLiteral("[1,\"id\",\"ch\",4]")};
         QTest::addRow("owed set a list") << QStringList{QStringLiteral("RPUSH"), QStringLiteral("%1:out"), QStringLiteral("x")};
@@ -541,13 +586,8 @@ private Q_SLOTS:
         RawClient y;
         CHECK_OK(openSession(y, b.url(), Codec::Json));
         CHECK_OK(sendReliable(y, 1, QCborValue(0), room, QStringLiteral("y0")));   // before x subscribes
-        RawClient x;
         QCborMap welcome;
-        CHECK_OK(openSession(x, a.url(), Codec::Json, &welcome));
-        CHECK_OK(subscribe(x, room));
-        x.abort();
-        QVERIFY(x.expectSilence(100));
-        a.kill();
+        CHECK_OK(orphanSubscriber(a, room, &welcome));
         for (int i = 1; i <= 3; ++i)
             CHECK_OK(sendReliable(y, quint64(i + 1), QCborValue(i), room, QStringLiteral("y%1").arg(i)));
 
@@ -569,6 +609,51 @@ private Q_SLOTS:
         QVERIFY2(live, qPrintable(x2.errorString()));
         QCOMPARE(stringField(*live, QLatin1StringView("id")).value_or(QString()), QStringLiteral("y4"));
         QVERIFY(!nextDataMsg(x2, 300));
+    }
+
+    // A resume never overflows the session buffer by construction: what the streams hold
+    // after the session's positions is counted before the welcome. Within --session-buffer
+    // the session resumes and gets all of it; past it (the client was away longer than its
+    // buffer covers, as in memory mode) it is a new session (resumed=false, logged), not a
+    // resumed one dropped at once with 4008 by the burst.
+    void resumeOwingMoreThanTheBufferIsANewSession_data()
+    {
+        QTest::addColumn<int>("missed");
+        QTest::addColumn<bool>("resumes");
+        QTest::addRow("as many as the buffer holds") << 5 << true;
+        QTest::addRow("one more than the buffer holds") << 6 << false;
+    }
+    void resumeOwingMoreThanTheBufferIsANewSession()
+    {
+        QFETCH(int, missed);
+        QFETCH(bool, resumes);
+        TwoNodes nodes;
+        CHECK_OK(nodes.start({QStringLiteral("--session-buffer"), QStringLiteral("5")}));
+        ServerProcess &a = nodes.a, &b = nodes.b;
+        const QString room = QStringLiteral("room");
+        RawClient y;
+        CHECK_OK(openSession(y, b.url(), Codec::Json));
+        QCborMap welcome;
+        CHECK_OK(orphanSubscriber(a, room, &welcome));
+        for (int i = 1; i <= missed; ++i)
+            CHECK_OK(sendReliable(y, quint64(i), QCborValue(i), room, QStringLiteral("y%1").arg(i)));
+
+        RawClient x2;
+        QCborMap second;
+        CHECK_OK(openSession(x2, b.url(), Codec::Json, &second, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(second, QLatin1StringView("resumed")), resumes);
+        if (!resumes) {
+            QVERIFY(sidOf(second) != sidOf(welcome));
+            QVERIFY2(b.stderrTail().contains("would owe 6 messages, more than --session-buffer 5"), b.stderrTail().constData());
+            CHECK_OK(sendReliable(x2, 1, QCborValue(1)));   // the new session works
+            return;
+        }
+        for (int i = 1; i <= missed; ++i) {
+            const std::optional<QCborMap> got = nextDataMsg(x2, kWaitMs);
+            QVERIFY2(got, qPrintable(x2.errorString()));
+            QCOMPARE(stringField(*got, QLatin1StringView("id")).value_or(QString()), QStringLiteral("y%1").arg(i));
+        }
+        QVERIFY(x2.expectSilence(200));   // no buffer_overflow close
     }
 
     // The stream a subscriber's position points into is lost (new epoch): its session
@@ -695,11 +780,8 @@ private Q_SLOTS:
         c1.sendFrame(msgFrame(4, QCborValue(QStringLiteral("late 4"))));
         c1.sendFrame(msgFrame(5, QCborValue(QStringLiteral("late 5"))));
         c1.sendFrame(ackFrame(2));
-        if (takeLost) {
-            // b's link goes too: it refuses sessions until it has reconnected (a, frozen, cannot).
-            redis.cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"), QStringLiteral("pubsub")});
-            QVERIFY2(waitUntil([&] { return b.stderrTail().contains("reachable again"); }, kWaitMs), b.stderrTail().constData());
-        }
+        if (takeLost)
+            CHECK_OK(cutPubSubLinks(redis, b));   // b's link goes too (a, frozen, cannot reconnect)
         RawClient c2;
         QCborMap resumed;
         CHECK_OK(openSession(c2, b.url(), Codec::Json, &resumed, resumeHello(sidOf(welcome), 0)));
@@ -724,6 +806,53 @@ private Q_SLOTS:
         CHECK_OK(pushAndCollect(c2, 1, &more));
         QCOMPARE(uintField(more[0], QLatin1StringView("seq")), quint64(3));
         QCOMPARE(redis.cli({QStringLiteral("HGET"), key, QStringLiteral("inRx")}), QByteArray("7"));
+        QVERIFY(a.isRunning());
+    }
+
+    // Presence is fenced like the session's own keys, with the session's claim generation
+    // (presence lives on the channel's keys, another hash slot): a frozen a (its `take` lost
+    // with its pub/sub link) processes its client's late `unsub` once it runs again, after b
+    // resumed the session and joined it again. a's leave is refused and logged, and the
+    // member stays, as b wrote it; without the fence it would vanish from the channel's
+    // presence while the session lives on b.
+    void stalePresenceWriteIsRefused()
+    {
+        TwoNodes nodes;
+        CHECK_OK(nodes.start({QStringLiteral("--ack-delay"), QStringLiteral("0")}));
+        RedisProcess &redis = nodes.redis;
+        ServerProcess &a = nodes.a, &b = nodes.b;
+        const QString room = QStringLiteral("room");
+        RawClient c1;
+        QCborMap welcome;
+        CHECK_OK(openSession(c1, a.url(), Codec::Json, &welcome));
+        CHECK_OK(subscribe(c1, room));
+        QVERIFY(c1.expectSilence(100));
+        const QString sessionKey = QStringLiteral("tether:{s:%1}").arg(sidOf(welcome));
+        const QByteArray peer = redis.cli({QStringLiteral("HGET"), sessionKey, QStringLiteral("peer")});
+        const QString members = QStringLiteral("tether:{c:room}:members");
+        QVERIFY(!peer.isEmpty());
+        QVERIFY(!redis.cli({QStringLiteral("HGET"), members, QString::fromUtf8(peer)}).isEmpty());
+
+        QCOMPARE(::kill(pid_t(a.pid()), SIGSTOP), 0);
+        c1.sendFrame(unsubFrame(7, room));   // read by a when it runs again
+        CHECK_OK(cutPubSubLinks(redis, b));
+        RawClient c2;
+        QCborMap resumed;
+        CHECK_OK(openSession(c2, b.url(), Codec::Json, &resumed, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(resumed, QLatin1StringView("resumed")), true);
+        const QByteArray before = redis.cli({QStringLiteral("HGET"), members, QString::fromUtf8(peer)});
+        QVERIFY(waitUntil([&] { return redis.cli({QStringLiteral("HGET"), QStringLiteral("tether:{c:room}:fence"),
+                                                  QString::fromUtf8(peer)}) == "2"; }, kWaitMs));
+
+        QCOMPARE(::kill(pid_t(a.pid()), SIGCONT), 0);
+        CHECK_OK(expectErrorThenClose(c1, QStringLiteral("session_taken"), 4409, kWaitMs));
+        QVERIFY2(waitUntil([&] { return a.stderrTail().contains("presence leave on room refused"); }, kWaitMs),
+                 a.stderrTail().constData());
+        QCOMPARE(redis.cli({QStringLiteral("HGET"), members, QString::fromUtf8(peer)}), before);
+        QVERIFY(!redis.cli({QStringLiteral("ZSCORE"), QStringLiteral("tether:{c:room}:presence"), QString::fromUtf8(peer)}).isEmpty());
+        QCborValue presence;
+        CHECK_OK(expectResult(c2.request(QStringLiteral("presence"), QCborMap{{QStringLiteral("ch"), room}}, kWaitMs), &presence));
+        QCOMPARE(presence.toMap().value(QStringLiteral("members")).toArray().size(), 1);
         QVERIFY(a.isRunning());
     }
 

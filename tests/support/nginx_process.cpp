@@ -132,7 +132,7 @@ bool NginxProcess::writeConfig(quint16 port)
     QString config = QString::fromUtf8(in.readAll());
     QString upstreams;
     for (const auto &[host, upstreamPort] : std::as_const(m_upstreams))
-        upstreams += QStringLiteral("        server %1:%2 max_fails=1 fail_timeout=2s;\n").arg(host).arg(upstreamPort);
+        upstreams += QStringLiteral("        server %1:%2 max_fails=0;\n").arg(host).arg(upstreamPort);   // nginx.conf.in
     upstreams.chop(1);
     config.replace(QStringLiteral("@RUNTIME_DIR@"), m_dir->path());
     config.replace(QStringLiteral("@LISTEN@"), QStringLiteral("127.0.0.1:%1").arg(port));
