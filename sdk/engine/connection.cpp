@@ -1509,6 +1509,8 @@ std::optional<TimePoint> Connection::retryAt() const
     return d->timers.get(Timer::Retry);
 }
 
+bool Connection::batching() const { return d->batching; }
+
 std::optional<Action> Connection::pollAction()
 {
     if (d->journal.flushNow())

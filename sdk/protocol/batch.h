@@ -52,6 +52,8 @@ public:
     DecodeResult next();
     // Frames returned so far.
     int count() const { return m_count; }
+    // The bytes after the frames returned so far (a caller that must set the rest aside).
+    QByteArrayView rest() const { return m_rest; }
 
 private:
     DecodeResult fail(QString error);
