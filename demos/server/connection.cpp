@@ -5,6 +5,8 @@
 
 #include "log.h"
 
+#include <protocol/batch.h>
+
 #include <libwebsockets.h>
 
 namespace TetherServer {
@@ -33,6 +35,21 @@ bool Connection::queueFrame(WsOpcode opcode, const char *data, size_t size)
         abort();
         return false;
     }
+    const bool isData = opcode == WsOpcode::Text || opcode == WsOpcode::Binary;
+    if (m_batching && isData && m_batchFrames > 0 && m_batchOpcode == opcode
+        && m_batchFrames < Tether::Protocol::kMaxBatchFrames
+        && m_batchPayload + 1 + size <= kMaxBatchBytes) {
+        m_batchPayload = extendWsFrame(m_out, m_batchStart, m_batchPayload, opcode, data, size);
+        ++m_batchFrames;
+        return true;   // the writable callback is already requested
+    }
+    m_batchFrames = 0;
+    if (m_batching && isData && size < kMaxBatchBytes) {
+        m_batchStart = m_out.size();
+        m_batchPayload = size;
+        m_batchFrames = 1;
+        m_batchOpcode = opcode;
+    }
     appendWsFrame(m_out, opcode, data, size);
     requestWritable();
     return true;
@@ -56,6 +73,7 @@ void Connection::abort()
         return;
     m_aborted = true;
     phase = Phase::Closing;
+    m_batchFrames = 0;
     m_out.clear();
     m_outPos = 0;
     lws_set_timeout(m_wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
@@ -64,6 +82,7 @@ void Connection::abort()
 int Connection::onWritable()
 {
     m_writableRequested = false;
+    m_batchFrames = 0;   // what is queued now is handed to lws: later frames start a new batch
     if (m_aborted)
         return -1;
     if (m_closeHandedToLws)

@@ -13,6 +13,11 @@
 //   before the close always reaches the peer first. lws then runs the RFC 6455 §7.1.1
 //   close handshake (close frame, input drained and dropped until the peer's close or a
 //   5 s timeout, then the TCP close): see onWritable().
+// - Protocol v1.1 (setBatching(), docs/protocol.md §10): a text/binary frame queued right
+//   behind another one still in `out` joins it (extendWsFrame()), so the protocol frames
+//   produced before the next writable callback, fan-out deliveries included, travel as
+//   one WebSocket message, up to kMaxBatchBytes and kMaxBatchFrames. Handing bytes to lws,
+//   or queuing a ping/close, ends the batch.
 // - `out` is bounded (kMaxOutBytes): a peer that does not read is dropped rather than
 //   letting the server grow without bound.
 // - A Connection never outlives its lws wsi; sessions and timers refer to it by id.
@@ -42,6 +47,7 @@ public:
     // still accepted into an empty buffer, so --max-frame above it keeps working).
     static constexpr size_t kMaxOutBytes = size_t(64) << 20;
     static constexpr size_t kMaxWriteChunk = size_t(512) << 10; // per writable callback
+    static constexpr size_t kMaxBatchBytes = size_t(16) << 10;  // v1.1: payload of one batch
 
     Connection(std::uint64_t id, lws *wsi, Mode mode, const Tether::Protocol::Codec *codec,
                std::string ip, std::int64_t nowMs);
@@ -73,6 +79,9 @@ public:
     bool queueFrame(WsOpcode opcode, const char *data, size_t size);
     bool queueFrame(WsOpcode opcode, const std::string &data) { return queueFrame(opcode, data.data(), data.size()); }
     size_t queuedBytes() const { return m_out.size() - m_outPos; }
+    // Protocol v1.1 negotiated: queued text/binary frames are batched (see the top).
+    void setBatching(bool on) { m_batching = on; }
+    bool batching() const { return m_batching; }
 
     // Sends `code` (after everything queued so far). Further frames are not queued.
     void beginClose(int code, std::string reason);
@@ -91,6 +100,13 @@ private:
     lws *m_wsi;
     Mode m_mode;
     const Tether::Protocol::Codec *m_codec;
+    bool m_batching = false;
+    // The batch still open at the end of `out` (v1.1): where its header starts, its
+    // payload size and frame count; m_batchFrames == 0 when none is open.
+    size_t m_batchStart = 0;
+    size_t m_batchPayload = 0;
+    int m_batchFrames = 0;
+    WsOpcode m_batchOpcode = WsOpcode::Text;
     std::string m_ip;
     std::string m_out;
     size_t m_outPos = 0;

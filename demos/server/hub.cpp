@@ -12,6 +12,7 @@
 #include "redis_state.h"
 
 #include <libwebsockets.h>
+#include <protocol/batch.h>
 
 #include <QtCore/QJsonValue>
 
@@ -323,12 +324,38 @@ void Hub::onMessage(Connection &c, const char *data, size_t size, bool binary)
              4400);
         return;
     }
-    DecodeResult decoded = codec.decode(QByteArrayView(data, qsizetype(size)));
-    if (!decoded.ok()) {
-        fail(c, "bad_frame", decoded.error, 4400);
+    if (!c.batching()) {
+        DecodeResult decoded = codec.decode(QByteArrayView(data, qsizetype(size)));
+        if (!decoded.ok()) {
+            fail(c, "bad_frame", decoded.error, 4400);
+            return;
+        }
+        onFrame(c, *decoded.frame);
         return;
     }
-    Frame &frame = *decoded.frame;
+    // Protocol v1.1 (docs/protocol.md §10): each frame of the batch as if it came alone.
+    BatchReader reader(codec, QByteArrayView(data, qsizetype(size)));
+    while (!reader.atEnd() && !c.closing()) {
+        DecodeResult decoded = reader.next();
+        if (!decoded.ok()) {
+            fail(c, "bad_frame", decoded.error, 4400);
+            return;
+        }
+        onFrame(c, *decoded.frame);
+        if (!reader.atEnd() && !m_loading.empty()) {
+            // A hello that waits for the state store: the rest of the batch waits with it.
+            const auto loading = m_loading.find(c.id());
+            if (loading != m_loading.end()) {
+                const QByteArrayView rest = reader.rest();
+                loading->second.emplace_back(std::string(rest.data(), size_t(rest.size())), binary);
+                return;
+            }
+        }
+    }
+}
+
+void Hub::onFrame(Connection &c, Frame &frame)
+{
     TS_DEBUG("connection %llu <- %s", static_cast<unsigned long long>(c.id()), frameTypeName(frame).data());
 
     if (c.phase == Connection::Phase::AwaitHello) {

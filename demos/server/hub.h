@@ -89,6 +89,8 @@ public:
     }
 
 private:
+    // One decoded frame of a message (v1: the message; v1.1: each frame of the batch).
+    void onFrame(Connection &c, Tether::Protocol::Frame &frame);
     using Frame = Tether::Protocol::Frame;
 
     // --- sending

@@ -224,7 +224,7 @@ bool loadJwtKeys(const std::string &secretFile, const std::string &publicKeyFile
 namespace {
 
 constexpr const char *kServeDescription =
-    "Reference server of the Tether protocol v1 (see demos/server/README.md).\n"
+    "Reference server of the Tether protocol v1 and v1.1 (see demos/server/README.md).\n"
     "Prints 'listening on <host>:<port>' on stdout when ready.\n"
     "Sub-command: tether-server token --user U --ttl SECONDS [--secret S] (see token --help).";
 constexpr const char *kServeUsage = "Usage: tether-server [options]\n       tether-server token --user U --ttl SECONDS [--secret S]";
@@ -246,6 +246,15 @@ std::vector<Flag> serveFlags(Options &o, std::int64_t &port, std::string &logLev
         {"tls-client-ca", "FILE", "Require client certificates signed by this CA (PEM).", stringFlag(o.tlsClientCa)},
         {"max-frame", "BYTES", "Largest incoming frame (1048576); larger -> close 1009.",
          integerFlag(o.maxFrame, 64, std::int64_t(1) << 30)},
+        {"protocol", "VERSION", "Highest protocol version spoken: 1 or 1.1 (1.1: batches).",
+         [&o](const char *v, std::string &e) {
+             if (std::strcmp(v, "1") == 0 || std::strcmp(v, "1.1") == 0) {
+                 o.v11 = std::strcmp(v, "1.1") == 0;
+                 return true;
+             }
+             e = "must be 1 or 1.1";
+             return false;
+         }},
         {"max-connections", "N", "Connections held at once (20000).", intFlag(o.maxConnections, 1, 1000000)},
         {"max-per-ip", "N", "Connections per client IP, 0 = no limit (256; loopback not limited unless given).",
          intFlag(o.maxPerIp, 0, 1000000)},

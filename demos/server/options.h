@@ -20,6 +20,9 @@ struct Options {
     std::string tlsKey;
     std::string tlsClientCa;       // --tls-client-ca: require client certificates signed by it
     std::int64_t maxFrame = 1048576;
+    // --protocol 1: speak only v1, as a v1-only server would (the v1.1 names are unknown
+    // to it); 1.1 (default): also tether.v1.1.json/cbor, batches (docs/protocol.md §10).
+    bool v11 = true;
     int maxConnections = 20000;
     // Connections per client address. kMaxPerIpDefault: kDefaultMaxPerIp for every address
     // but loopback (local tests and a proxy on the same host are not limited); an explicit

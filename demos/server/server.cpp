@@ -7,6 +7,7 @@
 #include "log.h"
 
 #include <libwebsockets.h>
+#include <protocol/batch.h>
 
 #include <csignal>
 #include <sys/resource.h>
@@ -38,7 +39,8 @@ struct WsiData {
     bool rawSink;
 };
 
-enum ProtocolIndex : unsigned { kRawProtocol = 0, kJsonProtocol = 1, kCborProtocol = 2 };
+enum ProtocolIndex : unsigned { kRawProtocol = 0, kJsonProtocol = 1, kCborProtocol = 2, kJsonV11Protocol = 3,
+                                kCborV11Protocol = 4 };
 
 void onSignal(int)
 {
@@ -65,13 +67,15 @@ void sulCallback(lws_sorted_usec_list_t *)
         g_server->onTimer();
 }
 
-// Does the comma-separated Sec-WebSocket-Protocol list name a Tether subprotocol?
-bool offersTether(const char *list)
+// Does the comma-separated Sec-WebSocket-Protocol list name a Tether subprotocol this
+// server speaks (v1.1 names only with `v11`)?
+bool offersTether(const char *list, bool v11)
 {
     std::string token;
     for (const char *p = list;; ++p) {
         if (*p == ',' || *p == '\0') {
-            if (token == kJsonSubprotocol.data() || token == kCborSubprotocol.data())
+            const auto named = parseSubprotocol(QByteArrayView(token.data(), qsizetype(token.size())));
+            if (named && (v11 || named->version == Version::V1))
                 return true;
             token.clear();
             if (*p == '\0')
@@ -106,10 +110,18 @@ bool hasSinkArgument(lws *wsi)
 // Dead peers are found by --ping-interval instead (Hub::pingTick).
 const lws_retry_bo_t kNoValidityPolicy = {nullptr, 0, 0, 0, 0, 0};
 
+// lws picks the first name of the client's list it knows, so the client's order (v1.1
+// first, docs/protocol.md §10.1) decides. --protocol 1 serves the list cut before the v1.1
+// names: the server then does not know them, exactly like a v1-only server.
 const lws_protocols kProtocols[] = {
     {"tether-raw", lwsCallback, sizeof(WsiData), kRxBufferSize, kRawProtocol, nullptr, Connection::kMaxWriteChunk},
     {"tether.v1.json", lwsCallback, sizeof(WsiData), kRxBufferSize, kJsonProtocol, nullptr, Connection::kMaxWriteChunk},
     {"tether.v1.cbor", lwsCallback, sizeof(WsiData), kRxBufferSize, kCborProtocol, nullptr, Connection::kMaxWriteChunk},
+    {"tether.v1.1.json", lwsCallback, sizeof(WsiData), kRxBufferSize, kJsonV11Protocol, nullptr, Connection::kMaxWriteChunk},
+    {"tether.v1.1.cbor", lwsCallback, sizeof(WsiData), kRxBufferSize, kCborV11Protocol, nullptr, Connection::kMaxWriteChunk},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+const lws_protocols kProtocolsV1[] = {
+    kProtocols[0], kProtocols[1], kProtocols[2],
     {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
 
 } // namespace
@@ -139,7 +151,7 @@ int Server::handle(lws *wsi, int reasonCode, void *user, void *in, size_t len)
             return 0;
         char list[256];
         const int n = lws_hdr_copy(wsi, list, sizeof list, WSI_TOKEN_PROTOCOL);
-        if (n > 0 && offersTether(list))
+        if (n > 0 && offersTether(list, m_options.v11))
             return 0;
         TS_INFO("refusing an upgrade that offers no Tether subprotocol");
         lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST, "offer tether.v1.json or tether.v1.cbor");
@@ -164,8 +176,9 @@ int Server::handle(lws *wsi, int reasonCode, void *user, void *in, size_t len)
         if (protocol == kRawProtocol)
             mode = data->rawSink ? Connection::Mode::RawSink : Connection::Mode::RawEcho;
         else
-            codec = &codecFor(protocol == kJsonProtocol ? CodecKind::Json : CodecKind::Cbor);
+            codec = &codecFor(protocol == kJsonProtocol || protocol == kJsonV11Protocol ? CodecKind::Json : CodecKind::Cbor);
         data->connection = &m_hub->addConnection(wsi, mode, codec, ip);
+        data->connection->setBatching(protocol == kJsonV11Protocol || protocol == kCborV11Protocol);
         return 0;
     }
     case LWS_CALLBACK_RECEIVE: {
@@ -350,7 +363,7 @@ int Server::run()
     info.port = m_options.port;
     const bool anyAddress = m_options.host == "0.0.0.0" || m_options.host == "*";
     info.iface = anyAddress ? nullptr : m_options.host.c_str();
-    info.protocols = kProtocols;
+    info.protocols = m_options.v11 ? kProtocols : kProtocolsV1;
     info.vhost_name = "tether";
     if (tls) {
         info.ssl_cert_filepath = m_options.tlsCert.c_str();

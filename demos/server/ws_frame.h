@@ -5,7 +5,8 @@
 // frame queued for a connection lands in ONE contiguous buffer that is handed to lws in a
 // single raw write per writable callback. lws_write() writes one frame per call and one
 // frame per writable callback is the idiomatic pattern, which caps a connection at about
-// 116 000 frames/s; batching is what lets the server outrun its clients.
+// 116 000 frames/s; batching is what lets the server outrun its clients. With protocol
+// v1.1 the frames themselves are batched too: several protocol frames in one WebSocket frame.
 #pragma once
 
 #include <cstddef>
@@ -16,27 +17,54 @@ namespace TetherServer {
 
 enum class WsOpcode : std::uint8_t { Text = 0x1, Binary = 0x2, Close = 0x8, Ping = 0x9, Pong = 0xA };
 
+// Bytes of the header of a frame with `size` payload bytes (RFC 6455 §5.2: the minimal
+// length encoding).
+inline size_t wsHeaderSize(size_t size) { return size < 126 ? 2 : size < 65536 ? 4 : 10; }
+
+// Writes the wsHeaderSize(size) header bytes of a final (FIN) frame at `at`.
+inline void writeWsHeader(char *at, WsOpcode opcode, size_t size)
+{
+    at[0] = char(0x80 | std::uint8_t(opcode));
+    if (size < 126) {
+        at[1] = char(size);
+    } else if (size < 65536) {
+        at[1] = char(126);
+        at[2] = char((size >> 8) & 0xff);
+        at[3] = char(size & 0xff);
+    } else {
+        at[1] = char(127);
+        for (int i = 0; i < 8; ++i)
+            at[2 + i] = char((std::uint64_t(size) >> (56 - 8 * i)) & 0xff);
+    }
+}
+
 // Appends a complete, final (FIN) frame carrying `payload` to `out`.
 inline void appendWsFrame(std::string &out, WsOpcode opcode, const char *payload, size_t size)
 {
     char header[10];
-    size_t headerSize = 2;
-    header[0] = char(0x80 | std::uint8_t(opcode));
-    if (size < 126) {
-        header[1] = char(size);
-    } else if (size < 65536) {
-        header[1] = char(126);
-        header[2] = char((size >> 8) & 0xff);
-        header[3] = char(size & 0xff);
-        headerSize = 4;
-    } else {
-        header[1] = char(127);
-        for (int i = 0; i < 8; ++i)
-            header[2 + i] = char((std::uint64_t(size) >> (56 - 8 * i)) & 0xff);
-        headerSize = 10;
-    }
-    out.append(header, headerSize);
+    writeWsHeader(header, opcode, size);
+    out.append(header, wsHeaderSize(size));
     out.append(payload, size);
+}
+
+// Protocol v1.1 (docs/protocol.md §10): appends one more protocol frame to the data frame
+// that ends `out` at `frameStart` (whose payload is `payloadSize` bytes), separated by an
+// LF for text (JSON), by nothing for binary (a CBOR sequence). The header grows in place
+// when the new length needs a longer encoding. Returns the new payload size.
+inline size_t extendWsFrame(std::string &out, size_t frameStart, size_t payloadSize, WsOpcode opcode,
+                            const char *payload, size_t size)
+{
+    const size_t separator = opcode == WsOpcode::Text ? 1 : 0;
+    const size_t grown = payloadSize + separator + size;
+    const size_t oldHeader = wsHeaderSize(payloadSize);
+    const size_t newHeader = wsHeaderSize(grown);
+    if (newHeader != oldHeader)
+        out.insert(frameStart + oldHeader, newHeader - oldHeader, '\0');
+    writeWsHeader(&out[frameStart], opcode, grown);
+    if (separator)
+        out.push_back('\n');
+    out.append(payload, size);
+    return grown;
 }
 
 } // namespace TetherServer

@@ -116,8 +116,12 @@ void ClientPrivate::process()
     const std::shared_ptr<bool> guard = alive;
     do {
         processAgain = false;
-        while (auto action = engine->pollAction())
-            perform(*action);
+        if (engine->batching() && !flushing) {
+            postFlush();
+        } else {
+            while (auto action = engine->pollAction())
+                perform(*action);
+        }
         while (auto event = engine->pollEvent()) {
             dispatch(*event);
             if (!*guard)
@@ -130,6 +134,26 @@ void ClientPrivate::process()
         return;
     scheduleStats();
     armTimer();
+}
+
+// Protocol v1.1 (docs/protocol.md §10.2): the frames of one event-loop turn leave as one
+// batch. A queued call runs once the events already posted are handled, so the frames
+// wait for the end of this turn and never for a timer.
+void ClientPrivate::postFlush()
+{
+    if (flushPosted)
+        return;
+    flushPosted = true;
+    QMetaObject::invokeMethod(q, [this, weakAlive = std::weak_ptr<bool>(alive)] {
+        const std::shared_ptr<bool> isAlive = weakAlive.lock();
+        if (!isAlive || !*isAlive)
+            return;
+        flushPosted = false;
+        flushing = true;
+        process();
+        if (*isAlive)
+            flushing = false;
+    }, Qt::QueuedConnection);
 }
 
 void ClientPrivate::scheduleStats()

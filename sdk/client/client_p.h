@@ -64,6 +64,7 @@ public:
     void onPersisted(quint64 number, const QString &error);
     void storageFailed(const QString &message, Error::Code code = Error::StorageError);
     void process();
+    void postFlush();
     void perform(Engine::Action &action);
     void dispatch(Engine::Event &event);
     void armTimer();
@@ -108,6 +109,9 @@ public:
     // Re-entrancy: a slot connected to one of our signals may call send() etc.
     bool processing = false;
     bool processAgain = false;
+    // Protocol v1.1: actions wait for the end of the event-loop turn so frames batch.
+    bool flushPosted = false;
+    bool flushing = false;
     // Shared with callbacks that may outlive us (token provider, Reply cancel).
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 

@@ -11,7 +11,11 @@
 //   a late close or frame can never disturb the next connection.
 // - Bad server input never throws or asserts: protocolError() reports it, closes with
 //   1002 and reconnects with backoff.
-// - One frame = one message; `msg` payloads were encoded once at send() (outbox.cpp).
+// - v1: one frame = one message. v1.1 (docs/protocol.md §10, negotiated in handleOpened()):
+//   an incoming message is split by Protocol::BatchReader and each frame handled exactly as
+//   a v1 message (handleOneFrame()); outgoing frames waiting when pollAction() is called are
+//   coalesced into one SendFrame (coalesce()), so the caller decides when a batch ends by
+//   when it polls. `msg` payloads were encoded once at send() (outbox.cpp).
 // - Logging (tether.engine, silent by default) never includes tokens or payloads.
 //
 // Theory of operation: see connection.h for the polling contract. Inputs update the
@@ -81,6 +85,7 @@ const DeferredField kPerSocket[] = {
     deferredField<&Options::rawSubprotocols>("rawSubprotocols"),
     deferredField<&Options::maxIncomingFrame>("maxIncomingFrame"),
     deferredField<&Options::useToken>("useToken"),
+    deferredField<&Options::maxProtocol>("maxProtocol"),
 };
 // How payloads are encoded: changed only with no socket and an empty outbox.
 const DeferredField kEncoding[] = {
@@ -132,6 +137,9 @@ struct Connection::Private {
     TokenState token;
     Randomness randomness;            // ids and jitter (random_p.h)
     const Protocol::Codec *codec = nullptr;  // null in raw mode
+    bool batching = false;                   // this socket speaks v1.1
+    // A frame taken from the outbox that did not fit the batch being built: the next one.
+    std::optional<SendFrame> carried;
 
     State state = State::Idle;
     Socket socket = Socket::None;
@@ -166,6 +174,9 @@ struct Connection::Private {
     void startAttempt(TimePoint now);
     void openSocket(TimePoint now);
     void sendFrame(const Protocol::Frame &frame);
+    void handleOneFrame(TimePoint now, Protocol::Frame &frame);
+    std::optional<SendFrame> nextDataFrame();
+    void coalesce(SendFrame &batch);
     void loseSocket(Action how, int code, const QString &reason);
     void socketGone();
     // Connected (welcome, or raw: opened): heartbeat at `serverHb` ms when the server asked
@@ -306,6 +317,8 @@ void Connection::Private::loseSocket(Action how, int code, const QString &reason
 void Connection::Private::socketGone()
 {
     socket = Socket::None;
+    batching = false;
+    carried.reset();  // written to a socket that is gone: the outbox resends what is reliable
     applyDeferred();
 }
 
@@ -346,8 +359,14 @@ void Connection::Private::openSocket(TimePoint now)
     serverError.reset();
     OpenSocket open;
     open.url = options.urls.at(urlIndex % options.urls.size());
-    open.subprotocols = options.rawMode ? options.rawSubprotocols
-                                        : QList<QByteArray>{latin1Bytes(codec->subprotocol())};
+    if (options.rawMode) {
+        open.subprotocols = options.rawSubprotocols;
+    } else {
+        // Preference order (docs/protocol.md §10.1): v1.1 first, so a v1 server picks v1.
+        if (options.maxProtocol == Protocol::Version::V1_1)
+            open.subprotocols << latin1Bytes(Protocol::subprotocolName(codec->kind(), Protocol::Version::V1_1));
+        open.subprotocols << latin1Bytes(codec->subprotocol());
+    }
     open.headers = options.headers;
     sink.act(std::move(open));
     handshakeFrom = now;
@@ -1064,13 +1083,16 @@ void Connection::handleOpened(TimePoint now, QByteArrayView subprotocol)
         d->sink.post(Connected{false, QString()});
         return;
     }
-    const Protocol::Codec *negotiated = Protocol::codecForSubprotocol(subprotocol);
-    if (!negotiated || negotiated->kind() != d->options.codec) {
+    const std::optional<Protocol::Subprotocol> negotiated = Protocol::parseSubprotocol(subprotocol);
+    const bool offered = negotiated && negotiated->codec == d->options.codec
+        && (negotiated->version == Protocol::Version::V1 || d->options.maxProtocol == Protocol::Version::V1_1);
+    if (!offered) {
         d->fail(now, Error::make(ErrorKind::Remote, ErrorCode::ProtocolMismatch,
             QStringLiteral("the server picked no Tether subprotocol (got \"%1\")")
                 .arg(QString::fromLatin1(subprotocol.first(std::min<qsizetype>(64, subprotocol.size()))))));
         return;
     }
+    d->batching = negotiated->version == Protocol::Version::V1_1;
     d->apply(Input::SocketOpened);
     Protocol::Hello hello;
     d->session.fillHello(hello);
@@ -1106,34 +1128,52 @@ void Connection::handleFrame(TimePoint now, QByteArrayView bytes, bool isBinary)
                                        : QStringLiteral("text frame on a CBOR connection"), 1003);
         return;
     }
-    Protocol::DecodeResult decoded = d->codec->decode(bytes);
-    if (!decoded.ok()) {
-        d->protocolError(now, decoded.error);
+    if (!d->batching) {
+        Protocol::DecodeResult decoded = d->codec->decode(bytes);
+        if (!decoded.ok()) {
+            d->protocolError(now, decoded.error);
+            return;
+        }
+        d->handleOneFrame(now, *decoded.frame);
         return;
     }
-    Protocol::Frame &frame = *decoded.frame;
-    if (!d->welcomed) {
+    // v1.1: each frame of the batch as if it came alone; stop when one of them (or its
+    // handling) cost us the socket.
+    Protocol::BatchReader reader(*d->codec, bytes);
+    while (!reader.atEnd() && d->socket == Private::Socket::Open) {
+        Protocol::DecodeResult decoded = reader.next();
+        if (!decoded.ok()) {
+            d->protocolError(now, decoded.error);
+            return;
+        }
+        d->handleOneFrame(now, *decoded.frame);
+    }
+}
+
+void Connection::Private::handleOneFrame(TimePoint now, Protocol::Frame &frame)
+{
+    if (!welcomed) {
         if (auto *welcome = std::get_if<Protocol::Welcome>(&frame))
-            d->onWelcome(now, *welcome);
+            onWelcome(now, *welcome);
         else if (auto *error = std::get_if<Protocol::ErrorFrame>(&frame))
-            d->onErrorFrame(*error);
+            onErrorFrame(*error);
         else
-            d->protocolError(now, QStringLiteral("%1 before welcome").arg(Protocol::frameTypeName(frame)));
+            protocolError(now, QStringLiteral("%1 before welcome").arg(Protocol::frameTypeName(frame)));
         return;
     }
-    d->session.frameArrived(std::holds_alternative<Protocol::Nack>(frame));
+    session.frameArrived(std::holds_alternative<Protocol::Nack>(frame));
     if (auto *msg = std::get_if<Protocol::Msg>(&frame)) {
-        d->onMsg(now, std::move(*msg));
+        onMsg(now, std::move(*msg));
     } else if (auto *ack = std::get_if<Protocol::Ack>(&frame)) {
-        if (const QString error = d->outbox.ack(ack->seq); !error.isEmpty())
-            d->protocolError(now, error);
+        if (const QString error = outbox.ack(ack->seq); !error.isEmpty())
+            protocolError(now, error);
     } else if (auto *nack = std::get_if<Protocol::Nack>(&frame)) {
         Error error = Error::make(ErrorKind::Remote, ErrorCode::Rejected, nack->err.msg);
         error.remoteCode = nack->err.code;
         if (nack->err.data)
             error.data = *nack->err.data;
-        if (const QString bad = d->outbox.nack(nack->seq, error); !bad.isEmpty())
-            d->protocolError(now, bad);
+        if (const QString bad = outbox.nack(nack->seq, error); !bad.isEmpty())
+            protocolError(now, bad);
     } else if (auto *res = std::get_if<Protocol::Res>(&frame)) {
         std::optional<Error> error;
         QCborValue result;
@@ -1145,12 +1185,12 @@ void Connection::handleFrame(TimePoint now, QByteArrayView bytes, bool isBinary)
         } else {
             result = std::get<QCborValue>(res->result);
         }
-        if (!d->requests.finish(res->id, std::move(result), std::move(error), d->connectionNo))
+        if (!requests.finish(res->id, std::move(result), std::move(error), connectionNo))
             qCDebug(lcEngine, "ignoring res for request %llu: not pending on this connection", qulonglong(res->id));
     } else if (auto *errorFrame = std::get_if<Protocol::ErrorFrame>(&frame)) {
-        d->onErrorFrame(*errorFrame);
+        onErrorFrame(*errorFrame);
     } else {
-        d->protocolError(now, QStringLiteral("unexpected %1 from the server").arg(Protocol::frameTypeName(frame)));
+        protocolError(now, QStringLiteral("unexpected %1 from the server").arg(Protocol::frameTypeName(frame)));
     }
 }
 
@@ -1469,24 +1509,71 @@ std::optional<TimePoint> Connection::retryAt() const
     return d->timers.get(Timer::Retry);
 }
 
+bool Connection::batching() const { return d->batching; }
+
 std::optional<Action> Connection::pollAction()
 {
     if (d->journal.flushNow())
         d->flushJournal();
-    if (!d->sink.actions.empty()) {
-        Action action = std::move(d->sink.actions.front());
+    std::optional<Action> action;
+    if (d->carried) {
+        action = std::move(*d->carried);
+        d->carried.reset();
+    } else if (!d->sink.actions.empty()) {
+        action = std::move(d->sink.actions.front());
         d->sink.actions.pop_front();
-        if (const auto *frame = std::get_if<SendFrame>(&action))
-            d->sink.stats.bytesOut += quint64(frame->bytes.size());
-        return action;
+    } else if (auto frame = d->nextDataFrame()) {
+        action = std::move(*frame);
     }
-    if (d->state == State::Connected && d->socket == Private::Socket::Open && d->welcomed) {
-        if (auto frame = d->outbox.takeNext(d->codec, d->maxFrame)) {
-            d->sink.stats.bytesOut += quint64(frame->bytes.size());
-            return Action{std::move(*frame)};
-        }
+    if (auto *frame = action ? std::get_if<SendFrame>(&*action) : nullptr) {
+        if (d->batching)
+            d->coalesce(*frame);
+        d->sink.stats.bytesOut += quint64(frame->bytes.size());
     }
+    return action;
+}
+
+std::optional<SendFrame> Connection::Private::nextDataFrame()
+{
+    if (state == State::Connected && socket == Socket::Open && welcomed)
+        return outbox.takeNext(codec, maxFrame);
     return std::nullopt;
+}
+
+// v1.1 (docs/protocol.md §10.2): appends to `batch` every frame that waits right behind it,
+// in order, while the batch stays within batchBytes, the server's maxFrame and
+// kMaxBatchFrames. A non-frame action (ping, close, persist) ends the batch so it keeps its
+// place. A frame the outbox yielded that does not fit is carried to the next call.
+void Connection::Private::coalesce(SendFrame &batch)
+{
+    qsizetype bound = std::max<qsizetype>(options.batchBytes, 1);
+    if (maxFrame)
+        bound = qsizetype(std::min<quint64>(quint64(bound), *maxFrame));
+    const Protocol::CodecKind kind = codec->kind();
+    const qsizetype separator = Protocol::batchSeparatorSize(kind);
+    const auto fits = [&](const SendFrame &next) {
+        return batch.bytes.size() + separator + next.bytes.size() <= bound;
+    };
+    for (int frames = 1; frames < Protocol::kMaxBatchFrames; ++frames) {
+        if (!sink.actions.empty()) {
+            auto *next = std::get_if<SendFrame>(&sink.actions.front());
+            if (!next || !fits(*next))
+                return;
+            Protocol::appendBatchSeparator(kind, batch.bytes);
+            batch.bytes.append(next->bytes);
+            sink.actions.pop_front();
+            continue;
+        }
+        std::optional<SendFrame> next = nextDataFrame();
+        if (!next)
+            return;
+        if (!fits(*next)) {
+            carried = std::move(next);
+            return;
+        }
+        Protocol::appendBatchSeparator(kind, batch.bytes);
+        batch.bytes.append(next->bytes);
+    }
 }
 
 std::optional<TimePoint> Connection::pollTimeout() const

@@ -23,6 +23,9 @@
 //      handleTimeout(now). A spurious or early handleTimeout() is a no-op.
 // Actions before events: an event handler that calls send() then sees its frame after
 // the frames that were already due.
+// Protocol v1.1 (batching() true): the caller may postpone step 1 to the end of its
+// event-loop turn (never to a timer); every frame waiting by then leaves in one SendFrame,
+// a batch (docs/protocol.md §10). Steps 2 and 3 still follow every call.
 //
 // The transport contract: after OpenSocket, report exactly one of handleOpened() or
 // handleTransportError()/handleClosed(). While the socket is open, report frames, pongs
@@ -269,6 +272,8 @@ public:
     bool isSuspendedInBackground() const;
     // When the next attempt starts (Reconnecting only), for a countdown.
     std::optional<TimePoint> retryAt() const;
+    // The current socket speaks protocol v1.1: pollAction() coalesces frames into batches.
+    bool batching() const;
 
 
     // ---- outputs ----------------------------------------------------------------

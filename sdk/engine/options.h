@@ -9,6 +9,7 @@
 #include "persist.h"
 #include "types.h"
 
+#include <protocol/batch.h>
 #include <protocol/codec.h>
 
 #include <QtCore/QByteArray>
@@ -52,6 +53,12 @@ struct Options {
     // Protocol codec offered to the server (exactly one is offered, so a payload can be
     // encoded once at send() time).
     Protocol::CodecKind codec = Protocol::CodecKind::Json;
+    // Highest protocol version offered. V1_1 (docs/protocol.md §10) offers
+    // `tether.v1.1.<codec>` before `tether.v1.<codec>`; a v1 server picks the latter and gets
+    // exactly v1. When v1.1 is picked, the frames pollAction() finds waiting are coalesced
+    // into one SendFrame of at most `batchBytes` bytes (and the server's maxFrame).
+    Protocol::Version maxProtocol = Protocol::Version::V1_1;
+    qsizetype batchBytes = 16 * 1024;
     // Raw mode (docs/protocol.md §9): no hello, no envelope. Subprotocols offered in raw mode.
     bool rawMode = false;
     QList<QByteArray> rawSubprotocols;

@@ -63,6 +63,16 @@ public:
     {
     }
 
+    // One frame at the start of a CBOR sequence (protocol v1.1 batches): bytes after the
+    // frame's map are left for the next call, and `used` receives the frame's length.
+    DecodeResult decodeLeading(qsizetype &used)
+    {
+        m_leading = true;
+        DecodeResult result = decode();
+        used = m_p - m_begin;
+        return result;
+    }
+
     DecodeResult decode()
     {
         DecodeResult result;
@@ -399,7 +409,7 @@ private:
             }
         }
         m_item = m_p;
-        if (m_p != m_end)
+        if (m_p != m_end && !m_leading)
             return syntax(QLatin1StringView("trailing bytes after the frame"));
         env.unknownDuplicate = unknownKeys.size() > 1 && !hasUniqueKeys(unknownKeys);
         return true;
@@ -410,6 +420,7 @@ private:
     const uchar *m_end;
     const uchar *m_item = nullptr;  // where the item being read starts: errors point there
     QString m_error;
+    bool m_leading = false;         // bytes may follow the frame (decodeLeading())
 };
 
 class CborFieldWriter final : public FieldWriter
@@ -494,6 +505,11 @@ private:
 };
 
 } // namespace
+
+DecodeResult Detail::decodeLeadingCbor(QByteArrayView bytes, qsizetype &used)
+{
+    return CborReader(bytes).decodeLeading(used);
+}
 
 const Codec &cborCodec()
 {

@@ -46,6 +46,10 @@ enum class Key : quint8 {
 };
 inline constexpr int kKeyCount = int(Key::Count);
 
+// Decodes the CBOR frame at the start of `bytes` (a CBOR sequence: more may follow) and
+// sets `used` to its length in bytes. Same rules and errors as cborCodec().decode().
+DecodeResult decodeLeadingCbor(QByteArrayView bytes, qsizetype &used);
+
 // The wire name of a key ("maxFrame").
 QLatin1StringView keyName(Key key);
 // The key whose wire name is exactly `utf8`, if any.

@@ -14,6 +14,7 @@
 #include "../../sdk/client/client_testing_p.h"
 #include "../../sdk/client/transport_p.h"
 
+#include <protocol/batch.h>
 #include <protocol/codec.h>
 
 #include <QtCore/QCoreApplication>

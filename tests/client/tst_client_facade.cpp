@@ -27,6 +27,7 @@ class tst_ClientFacade : public QObject
 private Q_SLOTS:
     void openOffersTheCodecAndSendsHello_data();
     void openOffersTheCodecAndSendsHello();
+    void v11FramesOfOneTurnLeaveAsOneBatch();
     void lifecycleSignalsInOrder_data();
     void lifecycleSignalsInOrder();
     void reconnectResumesOrStartsOver_data();
@@ -86,7 +87,9 @@ void tst_ClientFacade::openOffersTheCodecAndSendsHello()
     QCOMPARE(rig.takeCalls(), QStringList{QStringLiteral("open")});
     const TransportOpenRequest &request = rig.transport->calls.first().request;
     QCOMPARE(request.url, QUrl(QStringLiteral("ws://fake.example/ws")));
-    QCOMPARE(request.subprotocols, QStringList{rig.subprotocol()});
+    // v1.1 first (docs/protocol.md §10.1), then the v1 name a v1 server picks.
+    QCOMPARE(request.subprotocols, (QStringList{rig.subprotocol().replace(QLatin1StringView("v1."), QLatin1StringView("v1.1.")),
+                                                rig.subprotocol()}));
     QVERIFY(request.headers == o.extraHeaders);
     QCOMPARE(request.maxIncomingFrameSize, 1234);
     QCOMPARE(rig.log, QStringList{QStringLiteral("state:Connecting")});
@@ -104,6 +107,35 @@ void tst_ClientFacade::openOffersTheCodecAndSendsHello()
                                    QStringLiteral("connected:new")}));
     QCOMPARE(rig.client->state(), State::Connected);
     QCOMPARE(rig.client->sessionId(), QStringLiteral("s1"));
+}
+
+// Protocol v1.1: sends of one event-loop turn wait for its end (a queued call, no timer)
+// and leave as one frame; the transport sees nothing before.
+void tst_ClientFacade::v11FramesOfOneTurnLeaveAsOneBatch()
+{
+    Rig rig;
+    rig.client->open();
+    rig.opened(QStringLiteral("tether.v1.1.json"));
+    QCoreApplication::sendPostedEvents();  // the hello
+    rig.serverFrame(Rig::welcome());
+    QCOMPARE(rig.client->state(), State::Connected);
+    QCoreApplication::sendPostedEvents();
+    const qsizetype before = rig.transport->calls.size();
+    for (int i = 0; i < 30; ++i)
+        QVERIFY(rig.client->send(QCborValue(i)).isOk());
+    QCOMPARE(rig.transport->calls.size(), before);  // nothing yet: the turn is not over
+    QCoreApplication::sendPostedEvents();
+    QCOMPARE(rig.transport->calls.size(), before + 1);
+    const FakeTransport::Call &call = rig.transport->calls.last();
+    QCOMPARE(call.kind, QStringLiteral("frame"));
+    QCOMPARE(call.bytes.count('\n'), 29);  // 30 JSON frames, LF-separated
+    P::BatchReader reader(P::jsonCodec(), call.bytes);
+    for (int i = 0; i < 30; ++i) {
+        const P::DecodeResult decoded = reader.next();
+        QVERIFY2(decoded.ok(), qPrintable(decoded.error));
+        QCOMPARE(std::get<P::Msg>(*decoded.frame).d, QCborValue(i));
+    }
+    QVERIFY(reader.atEnd());
 }
 
 // How a connection ends, and what the app hears, in order.

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <engine/connection.h>
+#include <protocol/batch.h>
 #include <protocol/codec.h>
 
 #include <QtCore/QHash>
@@ -45,6 +46,8 @@ struct Harness {
 
     std::unique_ptr<Connection> connection;
     const P::Codec *codec;
+    // The version opened() negotiates: V1_1 makes takeSent() split batches.
+    P::Version version = P::Version::V1;
     TimePoint now{std::chrono::seconds(1000)};
     std::vector<Action> actions;  // everything polled, in order
     std::vector<Event> events;
@@ -105,9 +108,18 @@ struct Harness {
         std::vector<P::Frame> out;
         for (; actionsSeen < actions.size(); ++actionsSeen) {
             if (auto *f = std::get_if<SendFrame>(&actions[actionsSeen])) {
-                auto decoded = codec->decode(f->bytes);
-                if (decoded.ok())
-                    out.push_back(std::move(*decoded.frame));
+                if (version == P::Version::V1) {
+                    auto decoded = codec->decode(f->bytes);
+                    if (decoded.ok())
+                        out.push_back(std::move(*decoded.frame));
+                    continue;
+                }
+                P::BatchReader reader(*codec, f->bytes);
+                while (!reader.atEnd()) {
+                    auto decoded = reader.next();
+                    if (decoded.ok())
+                        out.push_back(std::move(*decoded.frame));
+                }
             }
         }
         return out;
@@ -124,13 +136,25 @@ struct Harness {
 
     void opened()
     {
-        connection->handleOpened(now, QByteArray(codec->subprotocol().data(), codec->subprotocol().size()));
+        const QLatin1StringView name = P::subprotocolName(codec->kind(), version);
+        connection->handleOpened(now, QByteArray(name.data(), name.size()));
         pump();
     }
     void serverFrame(const P::Frame &frame)
     {
         QByteArray bytes;
         codec->encode(frame, bytes);
+        connection->handleFrame(now, bytes, codec->usesBinaryFrames());
+        pump();
+    }
+    // v1.1: several frames in one message.
+    void serverBatch(const std::vector<P::Frame> &frames)
+    {
+        QByteArray bytes;
+        for (const P::Frame &frame : frames) {
+            P::appendBatchSeparator(codec->kind(), bytes);
+            codec->encode(frame, bytes);
+        }
         connection->handleFrame(now, bytes, codec->usesBinaryFrames());
         pump();
     }

@@ -848,7 +848,7 @@ void tst_EngineOptions::codecSwitchReencodesPendingRequests()
     h.codec = &P::cborCodec();
     h->open(h.now);
     h.pump();
-    QCOMPARE(h.actionsOf<OpenSocket>().back().subprotocols, QList<QByteArray>{"tether.v1.cbor"});
+    QCOMPARE(h.actionsOf<OpenSocket>().back().subprotocols, (QList<QByteArray>{"tether.v1.1.cbor", "tether.v1.cbor"}));
     h.opened();
     h.takeSent();
     const size_t first = h.actions.size();
@@ -873,7 +873,7 @@ void tst_EngineOptions::codecWaitsForEmptyOutbox()
     h.closed(1006);  // the socket went, but a message encoded as JSON is still queued
     QCOMPARE(h->deferredOptions(), QStringList{QStringLiteral("codec")});
     h.advanceTo(*h->pollTimeout());
-    QCOMPARE(h.actionsOf<OpenSocket>().back().subprotocols, QList<QByteArray>{"tether.v1.json"});
+    QCOMPARE(h.actionsOf<OpenSocket>().back().subprotocols, (QList<QByteArray>{"tether.v1.1.json", "tether.v1.json"}));
     h.opened();
     h.takeSent();
     h.serverFrame(h.welcome(QStringLiteral("s1"), true, 0));
@@ -884,7 +884,7 @@ void tst_EngineOptions::codecWaitsForEmptyOutbox()
     h.closed(1006);
     QCOMPARE(h->deferredOptions(), QStringList());
     h.advanceTo(*h->pollTimeout());
-    QCOMPARE(h.actionsOf<OpenSocket>().back().subprotocols, QList<QByteArray>{"tether.v1.cbor"});
+    QCOMPARE(h.actionsOf<OpenSocket>().back().subprotocols, (QList<QByteArray>{"tether.v1.1.cbor", "tether.v1.cbor"}));
 }
 
 void tst_EngineOptions::codecSwitchFailsUncarriableRequest()

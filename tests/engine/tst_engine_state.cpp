@@ -294,6 +294,8 @@ void tst_EngineState::protocolMismatchIsPermanent_data()
     QTest::addRow("none picked") << QByteArray();
     QTest::addRow("foreign") << QByteArray("mqtt");
     QTest::addRow("other tether codec") << QByteArray("tether.v1.cbor");
+    QTest::addRow("other tether codec, v1.1") << QByteArray("tether.v1.1.cbor");
+    QTest::addRow("unknown tether version") << QByteArray("tether.v1.2.json");
 }
 
 void tst_EngineState::protocolMismatchIsPermanent()
@@ -386,7 +388,7 @@ void tst_EngineState::endpointsTriedInTurn()
     QCOMPARE(int(opens.size()), 5);
     for (int i = 0; i < 5; ++i)
         QCOMPARE(opens[size_t(i)].url, baseOptions().urls.at(i % 2));
-    QCOMPARE(opens[0].subprotocols, QList<QByteArray>{QByteArray("tether.v1.json")});
+    QCOMPARE(opens[0].subprotocols, (QList<QByteArray>{"tether.v1.1.json", "tether.v1.json"}));
 }
 
 void tst_EngineState::permanentTransportErrorFails_data()

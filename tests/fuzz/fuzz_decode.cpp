@@ -11,6 +11,10 @@
 //   JSON cannot carry);
 // - for a msg, encodeValue(d) + encodeMsg(header) gives the same bytes as encode().
 // A rejected input must come with an error message.
+// The same input is also read as a protocol v1.1 batch (docs/protocol.md §10): each frame
+// the reader yields must survive the same round trip, at most kMaxBatchFrames of them, and
+// the frames written back as a batch must read back as the same frames.
+#include "protocol/batch.h"
 #include "protocol/codec.h"
 
 #include <cstdio>
@@ -55,9 +59,44 @@ void checkMsgHotPath(const Codec &codec, const Msg &msg, const QByteArray &expec
 
 } // namespace
 
+void checkBatch(const Codec &codec, QByteArrayView input)
+{
+    BatchReader reader(codec, input);
+    QList<Frame> frames;
+    while (!reader.atEnd()) {
+        DecodeResult next = reader.next();
+        if (!next.ok()) {
+            if (next.error.isEmpty())
+                fail("batch rejected without an error");
+            return;
+        }
+        frames.append(std::move(*next.frame));
+    }
+    if (frames.size() > kMaxBatchFrames)
+        fail("batch longer than kMaxBatchFrames");
+    QByteArray written;
+    for (const Frame &frame : frames) {
+        appendBatchSeparator(codec.kind(), written);
+        QString error;
+        if (!codec.encode(frame, written, &error))
+            fail("cannot encode a frame of a batch:", error);
+    }
+    BatchReader again(codec, written);
+    for (const Frame &frame : frames) {
+        DecodeResult next = again.next();
+        if (!next.ok())
+            fail("re-read batch failed:", next.error);
+        if (*next.frame != frame)
+            fail("re-read batch frame differs");
+    }
+    if (!again.atEnd())
+        fail("re-read batch has extra frames");
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const Codec &codec = codecUnderTest();
+    checkBatch(codec, QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)));
     const DecodeResult result = codec.decode(QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)));
     if (!result.ok()) {
         if (result.error.isEmpty())

@@ -52,7 +52,11 @@ public:
     {
         Options o;
         o.urls = {QUrl(QStringLiteral("ws://a.example/ws"))};
-        auto rng = std::make_shared<std::mt19937_64>(m_in.ConsumeIntegral<quint32>());
+        const quint32 seed = m_in.ConsumeIntegral<quint32>();
+        auto rng = std::make_shared<std::mt19937_64>(seed);
+        // The seed's low bit picks the version the fake server negotiates (v1.1: batches
+        // both ways), so the seeds written for v1 keep their meaning byte for byte.
+        m_version = (seed & 1) ? P::Version::V1_1 : P::Version::V1;
         o.random = [rng] { return (*rng)(); };
         o.codec = m_in.ConsumeBool() ? P::CodecKind::Cbor : P::CodecKind::Json;
         o.rawMode = m_in.ConsumeIntegralInRange(0, 7) == 0;
@@ -71,6 +75,8 @@ public:
         o.requestTimeout = milliseconds(m_in.ConsumeIntegralInRange(0, 5000));
         m_engine = std::make_unique<Connection>(o);
         m_codec = &P::codecFor(o.codec);
+        m_subprotocol = QByteArray(P::subprotocolName(o.codec, m_version).data(),
+                                   P::subprotocolName(o.codec, m_version).size());
         pump();
     }
 
@@ -82,9 +88,7 @@ public:
             if (m_transport.socket == TransportLedger::Socket::Opening) {
                 m_transport.opened();
                 const bool offered = m_in.ConsumeIntegralInRange(0, 7) != 0;
-                const QByteArray name = m_engine->options().rawMode
-                    ? QByteArray()
-                    : QByteArray(m_codec->subprotocol().data(), m_codec->subprotocol().size());
+                const QByteArray name = m_engine->options().rawMode ? QByteArray() : m_subprotocol;
                 m_engine->handleOpened(m_now, offered ? name : QByteArray::fromStdString(m_in.ConsumeRandomLengthString(16)));
             }
             break;
@@ -206,16 +210,30 @@ private:
         const auto *frame = std::get_if<SendFrame>(&a);
         if (!frame || m_engine->options().rawMode)
             return;
-        const auto decoded = m_codec->decode(frame->bytes);
-        if (!decoded.ok())
+        // One frame per message in v1, a batch in v1.1.
+        if (m_version == P::Version::V1) {
+            if (const auto decoded = m_codec->decode(frame->bytes); decoded.ok())
+                noteFrame(*decoded.frame);
             return;
-        if (const auto *msg = std::get_if<P::Msg>(&*decoded.frame); msg && msg->seq)
+        }
+        P::BatchReader reader(*m_codec, frame->bytes);
+        while (!reader.atEnd()) {
+            const auto decoded = reader.next();
+            if (!decoded.ok())
+                return;
+            noteFrame(*decoded.frame);
+        }
+    }
+
+    void noteFrame(const P::Frame &frame)
+    {
+        if (const auto *msg = std::get_if<P::Msg>(&frame); msg && msg->seq)
             m_seqs << *msg->seq;
-        else if (const auto *req = std::get_if<P::Req>(&*decoded.frame))
+        else if (const auto *req = std::get_if<P::Req>(&frame))
             m_requestIds << req->id;
-        else if (const auto *sub = std::get_if<P::Sub>(&*decoded.frame))
+        else if (const auto *sub = std::get_if<P::Sub>(&frame))
             m_requestIds << sub->id;
-        else if (const auto *unsub = std::get_if<P::Unsub>(&*decoded.frame))
+        else if (const auto *unsub = std::get_if<P::Unsub>(&frame))
             m_requestIds << unsub->id;
     }
 
@@ -234,9 +252,7 @@ private:
         if (m_transport.socket != TransportLedger::Socket::Opening)
             return;
         m_transport.opened();
-        m_engine->handleOpened(m_now, m_engine->options().rawMode
-                                          ? QByteArray()
-                                          : QByteArray(m_codec->subprotocol().data(), m_codec->subprotocol().size()));
+        m_engine->handleOpened(m_now, m_engine->options().rawMode ? QByteArray() : m_subprotocol);
         pump();
         if (m_engine->options().rawMode || m_transport.socket != TransportLedger::Socket::Open)
             return;
@@ -384,6 +400,8 @@ private:
     FuzzedDataProvider &m_in;
     std::unique_ptr<Connection> m_engine;
     const P::Codec *m_codec = nullptr;
+    P::Version m_version = P::Version::V1;
+    QByteArray m_subprotocol;  // what the fake server picks
     TimePoint m_now{std::chrono::seconds(1000)};
     OutcomeLedger m_ledger;
     TransportLedger m_transport;

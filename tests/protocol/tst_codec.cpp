@@ -6,11 +6,12 @@
 // docs/protocol.md decoded as written.
 #include "protocol/codec.h"
 
+#include "doc_blocks.h"
+
 #include <QtCore/QCborArray>
 #include <QtCore/QCborMap>
 #include <QtCore/QDir>
 #include <QtCore/QFile>
-#include <QtCore/QRegularExpression>
 #include <QtCore/QSet>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
@@ -18,6 +19,7 @@
 #include <QtTest/QtTest>
 
 using namespace Tether::Protocol;
+using namespace DocExamples;
 
 Q_DECLARE_METATYPE(Tether::Protocol::Frame)
 Q_DECLARE_METATYPE(Tether::Protocol::CodecKind)
@@ -111,50 +113,6 @@ QByteArray hex(const char *spaced)
 QByteArray msgWithCborPayload(const char *payloadHex)
 {
     return hex("a2 6174 636d7367 6164") + hex(payloadHex);
-}
-
-// ---- docs/protocol.md -------------------------------------------------------------------
-
-struct DocBlock {
-    int line = 0;          // of the opening fence
-    QByteArray lang;       // "json", "cbor-hex", ...
-    QList<QByteArray> lines;
-};
-
-QString protocolDocPath()
-{
-    const QString root = qEnvironmentVariable("TETHER_SOURCE_DIR", QStringLiteral(QT_TESTCASE_SOURCEDIR "/../.."));
-    return root + QLatin1StringView("/docs/protocol.md");
-}
-
-QList<DocBlock> docBlocks()
-{
-    QFile file(protocolDocPath());
-    QList<DocBlock> blocks;
-    if (!file.open(QIODevice::ReadOnly))
-        return blocks;
-    const QList<QByteArray> lines = file.readAll().split('\n');
-    DocBlock *open = nullptr;
-    for (int i = 0; i < lines.size(); ++i) {
-        const QByteArray &line = lines[i];
-        // A fence is a whole line: "```lang" opens, "```" closes (inline code is not).
-        static const QRegularExpression opening(QStringLiteral("^```([a-z-]+)$"));
-        const QRegularExpressionMatch match = opening.match(QString::fromUtf8(line));
-        if (!open && match.hasMatch()) {
-            blocks.append(DocBlock{ i + 1, match.captured(1).toUtf8(), {} });
-            open = &blocks.last();
-        } else if (open && line == "```") {
-            open = nullptr;
-        } else if (open) {
-            open->lines.append(line);
-        }
-    }
-    return blocks;
-}
-
-QByteArray joined(const QList<QByteArray> &lines)
-{
-    return lines.join('\n');
 }
 
 } // namespace

@@ -90,7 +90,7 @@ TestCase {
     function test_declaredWithItsClient() {
         const item = createTemporaryObject(declaredComponent, testCase)
         tryCompare(item.link, "state", Client.Connected, 5000)
-        compare(item.link.subprotocol, "tether.v1.cbor", "options applied")
+        compare(item.link.subprotocol, "tether.v1.1.cbor", "options applied")
         tryCompare(item.feed, "subscribed", true, 5000)
         tryVerify(function () { return item.feed.received >= 1 }, 5000)
     }
@@ -102,7 +102,7 @@ TestCase {
         client.codec = Client.Cbor                    // stopped, nothing queued: at once, sub re-encoded
         client.active = true
         tryCompare(client, "state", Client.Connected, 5000)
-        compare(client.subprotocol, "tether.v1.cbor")
+        compare(client.subprotocol, "tether.v1.1.cbor")
         tryCompare(metrics, "subscribed", true, 5000)
         tryVerify(function () { return metrics.received >= 1 }, 5000)
     }
@@ -165,12 +165,12 @@ TestCase {
         tryCompare(metrics, "subscribed", true, 5000)
         client.codec = Client.Cbor
         compare(client.state, Client.Connected, "no reconnect for a codec change")
-        compare(client.subprotocol, "tether.v1.json", "never under an open socket")
+        compare(client.subprotocol, "tether.v1.1.json", "never under an open socket")
         client.active = false
         tryCompare(client, "state", Client.Closed, 5000)
         client.active = true
         tryCompare(client, "state", Client.Connected, 5000)
-        compare(client.subprotocol, "tether.v1.cbor")
+        compare(client.subprotocol, "tether.v1.1.cbor")
         tryCompare(metrics, "subscribed", true, 5000)
         const seen = metrics.received
         tryVerify(function () { return metrics.received > seen }, 5000)

@@ -67,7 +67,7 @@ TestCase {
         compare(connectedSpy.signalArguments[0][0], false, "a new session is not resumed")
         compare(client.resumed, false)
         verify(client.sessionId.length > 0, "session id after welcome")
-        compare(client.subprotocol, "tether.v1.json")
+        compare(client.subprotocol, "tether.v1.1.json")
 
         client.active = false
         tryCompare(client, "state", Client.Closed, 5000)
@@ -251,7 +251,7 @@ TestCase {
     }
     function test_bytesRoundTripWithCbor(data) {
         const client = connectedClient({ codec: Client.Cbor })
-        compare(client.subprotocol, "tether.v1.cbor")
+        compare(client.subprotocol, "tether.v1.1.cbor")
         const out = call(client, "echo", { bytes: data.make() })
         compare(out.error, null)
         verify(out.result.bytes instanceof ArrayBuffer, "bytes come back as an ArrayBuffer")

@@ -12,19 +12,67 @@
 
 namespace Tether::Testing {
 
+bool testingV11()
+{
+    static const bool v11 = qEnvironmentVariable("TETHER_TEST_PROTOCOL") == QLatin1StringView("1.1");
+    return v11;
+}
+
 QString subprotocolName(Codec codec)
 {
-    return codec == Codec::Json ? QStringLiteral("tether.v1.json")
-                                : QStringLiteral("tether.v1.cbor");
+    return subprotocolName(codec, testingV11());
+}
+
+QString subprotocolName(Codec codec, bool v11)
+{
+    if (v11)
+        return codec == Codec::Json ? QStringLiteral("tether.v1.1.json") : QStringLiteral("tether.v1.1.cbor");
+    return codec == Codec::Json ? QStringLiteral("tether.v1.json") : QStringLiteral("tether.v1.cbor");
 }
 
 std::optional<Codec> codecFromSubprotocol(const QString &subprotocol)
 {
-    if (subprotocol == subprotocolName(Codec::Json))
-        return Codec::Json;
-    if (subprotocol == subprotocolName(Codec::Cbor))
-        return Codec::Cbor;
+    for (const bool v11 : {false, true}) {
+        if (subprotocol == subprotocolName(Codec::Json, v11))
+            return Codec::Json;
+        if (subprotocol == subprotocolName(Codec::Cbor, v11))
+            return Codec::Cbor;
+    }
     return std::nullopt;
+}
+
+bool isV11Subprotocol(const QString &subprotocol)
+{
+    return subprotocol == subprotocolName(Codec::Json, true) || subprotocol == subprotocolName(Codec::Cbor, true);
+}
+
+QList<QByteArray> splitBatch(const QByteArray &message, Codec codec)
+{
+    QList<QByteArray> frames;
+    if (codec == Codec::Json) {
+        frames = message.split('\n');
+        for (const QByteArray &frame : std::as_const(frames)) {
+            if (frame.isEmpty())
+                return {};
+        }
+        return frames;
+    }
+    // QCborStreamReader stops after one top-level item: one reader per frame.
+    qint64 start = 0;
+    while (start < message.size()) {
+        QCborStreamReader reader(message.constData() + start, message.size() - start);
+        if (!reader.next())
+            return {};
+        const qint64 length = reader.currentOffset();
+        frames.append(message.mid(start, length));
+        start += length;
+    }
+    return frames;
+}
+
+QByteArray joinBatch(const QList<QByteArray> &frames, Codec codec)
+{
+    return frames.join(codec == Codec::Json ? QByteArrayView("\n") : QByteArrayView());
 }
 
 const char *codecName(Codec codec)

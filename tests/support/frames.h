@@ -23,10 +23,25 @@ namespace Tether::Testing {
 
 enum class Codec { Json, Cbor };
 
-// "tether.v1.json" / "tether.v1.cbor".
+// The protocol version a test run speaks: "1.1" when the environment variable
+// TETHER_TEST_PROTOCOL says so (the conformance suites run once per version, see
+// tests/server/CMakeLists.txt), else "1".
+bool testingV11();
+// "tether.v1.json" / "tether.v1.cbor", or under testingV11() "tether.v1.1.json" / "tether.v1.1.cbor".
 QString subprotocolName(Codec codec);
-// The codec a negotiated subprotocol names; nullopt for anything else (including "").
+// The exact name of one version: v11 false = "tether.v1.<codec>", true = "tether.v1.1.<codec>".
+QString subprotocolName(Codec codec, bool v11);
+// The codec a negotiated subprotocol names (either version); nullopt for anything else.
 std::optional<Codec> codecFromSubprotocol(const QString &subprotocol);
+// True when the negotiated subprotocol is a v1.1 name (messages may be batches).
+bool isV11Subprotocol(const QString &subprotocol);
+
+// Protocol v1.1 (docs/protocol.md §10): the frames of one message, split without decoding
+// them (JSON: at each LF; CBOR: item by item with QCborStreamReader). Empty on a message
+// that cannot be split (an empty piece, a truncated CBOR item).
+QList<QByteArray> splitBatch(const QByteArray &message, Codec codec);
+// One message of several frames, as a v1.1 peer sends it.
+QByteArray joinBatch(const QList<QByteArray> &frames, Codec codec);
 // "json" / "cbor", for QTest::addRow names and messages.
 const char *codecName(Codec codec);
 

@@ -39,14 +39,15 @@ void RawClient::resetSocket()
         m_sslErrors = errors;
     });
     m_frames.clear();
+    m_messages = 0;
     m_closed = false;
     m_handshakeDone = false;
     m_error.clear();
     connect(m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
-        m_frames.push_back({false, text.toUtf8(), Clock::now()});
+        received(false, text.toUtf8());
     });
     connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &bytes) {
-        m_frames.push_back({true, bytes, Clock::now()});
+        received(true, bytes);
     });
     connect(m_socket, &QWebSocket::connected, this, [this] { m_handshakeDone = true; });
     connect(m_socket, &QWebSocket::disconnected, this, [this] { m_closed = true; });
@@ -56,6 +57,23 @@ void RawClient::resetSocket()
         if (m_error.isEmpty())
             m_error = m_socket->errorString();
     });
+}
+
+// v1.1: each frame of a batch is queued on its own, so a suite reads frames the same way
+// in both versions; an unsplittable message is queued whole (and fails to decode there).
+void RawClient::received(bool binary, const QByteArray &bytes)
+{
+    ++m_messages;
+    const Clock::time_point at = Clock::now();
+    if (m_splitBatches && isV11Subprotocol(m_socket->subprotocol())) {
+        const QList<QByteArray> frames = splitBatch(bytes, binary ? Codec::Cbor : Codec::Json);
+        if (!frames.isEmpty()) {
+            for (const QByteArray &frame : frames)
+                m_frames.push_back({binary, frame, at});
+            return;
+        }
+    }
+    m_frames.push_back({binary, bytes, at});
 }
 
 void RawClient::setMaxIncomingSize(qint64 bytes)

@@ -4,7 +4,7 @@
 // RawClient: a plain QWebSocket client for tests that drive a server frame by frame.
 //
 // It offers whatever subprotocols the test names (Qt 6.4 QWebSocketHandshakeOptions),
-// queues every text/binary frame it receives, and waits with bounded timeouts while the
+// queues every text/binary frame it receives (the frames of a v1.1 batch one by one), and waits with bounded timeouts while the
 // event loop runs (so a FaultProxy or another client in the same thread keeps working).
 // It knows the Tether envelope only as plain maps (frames.h): it is deliberately not the
 // SDK's engine, so a conformance test proves the server, not our client logic.
@@ -104,6 +104,10 @@ public:
     // True when no frame arrives (and none is queued) for `ms` milliseconds.
     bool expectSilence(int ms);
     std::size_t queuedFrames() const { return m_frames.size(); }
+    // WebSocket messages received on this connection (v1.1: a batch counts once).
+    int messagesReceived() const { return m_messages; }
+    // v1.1 batches are split into frames (the default); off: each message is one Frame.
+    void setSplitBatches(bool on) { m_splitBatches = on; }
     // When the frame most recently returned by next()/waitFor()/nextRaw() arrived.
     Clock::time_point lastTakenAt() const { return m_lastTakenAt; }
     // Every frame received so far and not taken, decoded (undecodable ones skipped).
@@ -121,6 +125,7 @@ public:
 
 private:
     void resetSocket();
+    void received(bool binary, const QByteArray &bytes);
 
     QWebSocket *m_socket = nullptr;
     std::deque<Frame> m_frames;
@@ -132,6 +137,8 @@ private:
     Clock::time_point m_lastTakenAt;
     bool m_closed = false;
     bool m_handshakeDone = false;
+    int m_messages = 0;
+    bool m_splitBatches = true;
 };
 
 } // namespace Tether::Testing

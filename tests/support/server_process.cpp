@@ -24,6 +24,17 @@ void appendBounded(QByteArray &buffer, const QByteArray &more)
 }
 } // namespace
 
+bool serverSpeaksV11()
+{
+    static const bool v11 = qEnvironmentVariable("TETHER_TEST_SERVER_PROTOCOL") != QLatin1StringView("1");
+    return v11;
+}
+
+QString sdkSubprotocol(QLatin1StringView codec)
+{
+    return (serverSpeaksV11() ? QLatin1StringView("tether.v1.1.") : QLatin1StringView("tether.v1.")) + codec;
+}
+
 ServerProcess::ServerProcess(QStringList extraArgs) : m_extraArgs(std::move(extraArgs)) {}
 
 ServerProcess::~ServerProcess()
@@ -73,8 +84,11 @@ bool ServerProcess::start(quint16 port)
 
     m_process = std::make_unique<QProcess>();
     m_process->setProgram(binary);
+    QStringList versionArgs;  // a v1-only server for the SDK's v1 path (frames.h)
+    if (!serverSpeaksV11())
+        versionArgs = {QStringLiteral("--protocol"), QStringLiteral("1")};
     m_process->setArguments(QStringList{QStringLiteral("--port"), QString::number(port)}
-                            + m_extraArgs);
+                            + versionArgs + m_extraArgs);
     QProcess *process = m_process.get();
     QObject::connect(process, &QProcess::readyReadStandardError, process,
                      [this] { readStderr(); });

@@ -24,6 +24,13 @@
 
 namespace Tether::Testing {
 
+// False when TETHER_TEST_SERVER_PROTOCOL=1: every ServerProcess then runs with
+// `--protocol 1` (a v1-only server), so client suites test the SDK's v1 path.
+bool serverSpeaksV11();
+// The subprotocol the SDK gets from such a server: "tether.v1.1.<codec>", or
+// "tether.v1.<codec>" from a v1-only one. `codec` is "json" or "cbor".
+QString sdkSubprotocol(QLatin1StringView codec);
+
 class ServerProcess
 {
 public:

@@ -1,0 +1,373 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
+// Protocol v1.1 in the engine (docs/protocol.md §10): what is offered, v1 bytes for a v1
+// server, outgoing frames coalesced into one SendFrame within the bounds and in order,
+// incoming batches handled frame by frame, a bad frame in a batch a protocol error (1002),
+// and no message lost or reordered across a resume while batching.
+#include "engine_harness.h"
+
+#include <QtTest/QtTest>
+
+using namespace EngineTest;
+
+Q_DECLARE_METATYPE(Tether::Protocol::CodecKind)
+
+namespace {
+
+Options withCodec(P::CodecKind codec)
+{
+    Options o = baseOptions();
+    o.codec = codec;
+    return o;
+}
+
+// Connected over v1.1 with `o`.
+void connectV11(Harness &h, const QString &sid = QStringLiteral("s1"), std::optional<quint64> maxFrame = {})
+{
+    h.version = P::Version::V1_1;
+    h->open(h.now);
+    h.pump();
+    h.opened();
+    h.takeSent();
+    P::Welcome w = h.welcome(sid);
+    w.maxFrame = maxFrame;
+    h.serverFrame(w);
+}
+
+std::vector<SendFrame> framesSince(const Harness &h, size_t from)
+{
+    std::vector<SendFrame> out;
+    for (size_t i = from; i < h.actions.size(); ++i)
+        if (auto *f = std::get_if<SendFrame>(&h.actions[i]))
+            out.push_back(*f);
+    return out;
+}
+
+// `count` messages sent in one engine call sequence (no poll in between), then one pump.
+void sendMany(Harness &h, int count, int payloadBytes = 8)
+{
+    for (int i = 0; i < count; ++i)
+        QVERIFY(h->send(h.now, QCborValue(QString(payloadBytes, QLatin1Char('x'))), {}).ok());
+    h.pump();
+}
+
+std::vector<quint64> seqsOf(const std::vector<P::Frame> &frames)
+{
+    std::vector<quint64> out;
+    for (const P::Frame &f : frames)
+        if (auto *m = std::get_if<P::Msg>(&f))
+            out.push_back(m->seq.value_or(0));
+    return out;
+}
+
+std::vector<quint64> range(quint64 from, quint64 to)
+{
+    std::vector<quint64> out;
+    for (quint64 s = from; s <= to; ++s)
+        out.push_back(s);
+    return out;
+}
+
+} // namespace
+
+class tst_EngineBatch : public QObject
+{
+    Q_OBJECT
+private slots:
+    void codecs_data();
+    void offersV11BeforeV1_data() { codecs_data(); }
+    void offersV11BeforeV1();
+    void v1ServerGetsOneFramePerMessage_data() { codecs_data(); }
+    void v1ServerGetsOneFramePerMessage();
+    void v11CoalescesOneTurn_data() { codecs_data(); }
+    void v11CoalescesOneTurn();
+    void batchSplitAtTheSizeBound_data() { codecs_data(); }
+    void batchSplitAtTheSizeBound();
+    void batchWithinServerMaxFrame();
+    void oversizedFrameGoesAlone();
+    void nonFrameActionEndsTheBatch();
+    void incomingBatchHandledInOrder_data() { codecs_data(); }
+    void incomingBatchHandledInOrder();
+    void welcomeAndNackInOneBatch();
+    void badFrameInBatchIsProtocolError_data();
+    void badFrameInBatchIsProtocolError();
+    void resumeWhileBatchingLosesNothing_data();
+    void resumeWhileBatchingLosesNothing();
+    void v11RefusedWhenNotOffered();
+};
+
+void tst_EngineBatch::codecs_data()
+{
+    QTest::addColumn<P::CodecKind>("codec");
+    QTest::addRow("json") << P::CodecKind::Json;
+    QTest::addRow("cbor") << P::CodecKind::Cbor;
+}
+
+void tst_EngineBatch::offersV11BeforeV1()
+{
+    QFETCH(P::CodecKind, codec);
+    Harness h(withCodec(codec));
+    h->open(h.now);
+    h.pump();
+    const QByteArray v1 = codec == P::CodecKind::Json ? "tether.v1.json" : "tether.v1.cbor";
+    const QByteArray v11 = codec == P::CodecKind::Json ? "tether.v1.1.json" : "tether.v1.1.cbor";
+    QCOMPARE(h.actionsOf<OpenSocket>().back().subprotocols, (QList<QByteArray>{v11, v1}));
+
+    Options only1 = withCodec(codec);
+    only1.maxProtocol = P::Version::V1;
+    Harness h1(only1);
+    h1->open(h1.now);
+    h1.pump();
+    QCOMPARE(h1.actionsOf<OpenSocket>().back().subprotocols, QList<QByteArray>{v1});
+}
+
+void tst_EngineBatch::v1ServerGetsOneFramePerMessage()
+{
+    QFETCH(P::CodecKind, codec);
+    Harness h(withCodec(codec));  // h.version stays V1: the server picked tether.v1.*
+    h.connect();
+    const size_t from = h.actions.size();
+    sendMany(h, 10);
+    h.serverFrame(serverMsg(1, QStringLiteral("a"), text("in")));
+    h.advance(milliseconds(100));  // the ack goes out
+    const auto frames = framesSince(h, from);
+    QCOMPARE(frames.size(), size_t(11));
+    for (const SendFrame &f : frames) {
+        // Exactly one v1 frame per message: the v1 decoder takes each whole.
+        QVERIFY2(h.codec->decode(f.bytes).ok(), f.bytes.constData());
+        QCOMPARE(f.binary, codec == P::CodecKind::Cbor);
+    }
+}
+
+void tst_EngineBatch::v11CoalescesOneTurn()
+{
+    QFETCH(P::CodecKind, codec);
+    Harness h(withCodec(codec));
+    connectV11(h);
+    const size_t from = h.actions.size();
+    sendMany(h, 100);
+    const auto frames = framesSince(h, from);
+    QCOMPARE(frames.size(), size_t(1));
+    QCOMPARE(frames[0].binary, codec == P::CodecKind::Cbor);
+    QCOMPARE(seqsOf(h.takeSent()), range(1, 100));  // all of them, in order
+    h.serverFrame(P::Ack{100});
+    QCOMPARE(h.countEvents<Delivered>(), 100);
+}
+
+void tst_EngineBatch::batchSplitAtTheSizeBound()
+{
+    QFETCH(P::CodecKind, codec);
+    Options o = withCodec(codec);
+    o.batchBytes = 1024;
+    Harness h(o);
+    connectV11(h);
+    const size_t from = h.actions.size();
+    sendMany(h, 200, 40);
+    const auto frames = framesSince(h, from);
+    QVERIFY2(frames.size() >= 2, qPrintable(QString::number(frames.size())));
+    for (size_t i = 0; i < frames.size(); ++i) {
+        QVERIFY(frames[i].bytes.size() <= 1024);
+        if (i + 1 < frames.size())  // every batch but the last is full: no room for one more
+            QVERIFY(frames[i].bytes.size() > 1024 - 120);
+    }
+    QCOMPARE(seqsOf(h.takeSent()), range(1, 200));
+}
+
+void tst_EngineBatch::batchWithinServerMaxFrame()
+{
+    Harness h;
+    connectV11(h, QStringLiteral("s1"), 300);
+    const size_t from = h.actions.size();
+    sendMany(h, 50);
+    for (const SendFrame &f : framesSince(h, from))
+        QVERIFY(f.bytes.size() <= 300);
+    QCOMPARE(seqsOf(h.takeSent()), range(1, 50));
+}
+
+void tst_EngineBatch::oversizedFrameGoesAlone()
+{
+    Options o = baseOptions();
+    o.batchBytes = 512;
+    Harness h(o);
+    connectV11(h);
+    const size_t from = h.actions.size();
+    QVERIFY(h->send(h.now, text("small")).ok());
+    QVERIFY(h->send(h.now, QCborValue(QString(2000, QLatin1Char('y')))).ok());
+    QVERIFY(h->send(h.now, text("small again")).ok());
+    h.pump();
+    const auto frames = framesSince(h, from);
+    QCOMPARE(frames.size(), size_t(3));  // the big one cannot share: alone, between the others
+    QVERIFY(frames[1].bytes.size() > 2000);
+    QCOMPARE(seqsOf(h.takeSent()), range(1, 3));
+}
+
+void tst_EngineBatch::nonFrameActionEndsTheBatch()
+{
+    Harness h;
+    connectV11(h);
+    const size_t from = h.actions.size();
+    QVERIFY(h->send(h.now, text("one")).ok());
+    QVERIFY(h->send(h.now, text("two")).ok());
+    h->close(h.now);
+    h.pump();
+    // Both messages, in one batch, before the close: the close keeps its place.
+    ptrdiff_t frameAt = -1, closeAt = -1;
+    for (size_t i = from; i < h.actions.size(); ++i) {
+        if (std::holds_alternative<SendFrame>(h.actions[i]) && frameAt < 0)
+            frameAt = ptrdiff_t(i);
+        if (std::holds_alternative<CloseSocket>(h.actions[i]))
+            closeAt = ptrdiff_t(i);
+    }
+    QVERIFY(closeAt >= 0);
+    QVERIFY(frameAt < 0 || frameAt < closeAt);
+}
+
+void tst_EngineBatch::incomingBatchHandledInOrder()
+{
+    QFETCH(P::CodecKind, codec);
+    Harness h(withCodec(codec));
+    connectV11(h);
+    sendMany(h, 2);
+    const RequestResult req = h->request(h.now, QStringLiteral("time"));
+    h.pump();
+    h.takeSent();
+    P::Res res;
+    res.id = req.id;
+    res.result = QCborValue(42);
+    h.serverBatch({P::Ack{2}, serverMsg(1, QStringLiteral("m1"), text("a")), serverMsg(2, QStringLiteral("m2"), text("b")),
+                   serverMsg(std::nullopt, QString(), text("c")), res});
+    QCOMPARE(h->state(), State::Connected);
+    QCOMPARE(h.countEvents<Delivered>(), 2);
+    const auto received = h.eventsOf<MessageReceived>();
+    QCOMPARE(received.size(), size_t(3));
+    QCOMPARE(received[0].payload, text("a"));
+    QCOMPARE(received[1].payload, text("b"));
+    QCOMPARE(received[2].payload, text("c"));
+    QCOMPARE(h.eventsOf<RequestFinished>().at(0).result, QCborValue(42));
+    h.advance(milliseconds(100));
+    const auto acks = h.takeSentOf<P::Ack>();
+    QVERIFY(!acks.empty());
+    QCOMPARE(acks.back().seq, quint64(2));
+}
+
+void tst_EngineBatch::welcomeAndNackInOneBatch()
+{
+    Harness h;
+    connectV11(h);
+    sendMany(h, 3);
+    h.takeSent();
+    h.closed(1006);
+    h.advanceTo(*h->pollTimeout());
+    h.opened();
+    h.takeSent();
+    P::Welcome w = h.welcome(QStringLiteral("s1"), true, 3);
+    P::Nack nack;
+    nack.seq = 2;
+    nack.err.code = QStringLiteral("forbidden");
+    nack.err.msg = QStringLiteral("no");
+    h.serverBatch({w, nack, P::Ack{3}});
+    QCOMPARE(h->state(), State::Connected);
+    QCOMPARE(h.countEvents<Rejected>(), 1);
+    QCOMPARE(h.countEvents<Delivered>(), 2);
+}
+
+void tst_EngineBatch::badFrameInBatchIsProtocolError_data()
+{
+    QTest::addColumn<P::CodecKind>("codec");
+    QTest::addColumn<QByteArray>("message");
+    QTest::addColumn<QString>("error");
+    QTest::addColumn<int>("delivered");  // frames handled before the bad one
+    QTest::addRow("json: bad second frame") << P::CodecKind::Json
+        << QByteArray("{\"t\":\"msg\",\"seq\":1,\"d\":1}\n{\"t\":\"msg\",\"seq\":0,\"d\":2}")
+        << QStringLiteral("batch frame 2: msg: field 'seq' must not be 0") << 1;
+    QTest::addRow("json: LF at the end") << P::CodecKind::Json << QByteArray("{\"t\":\"msg\",\"seq\":1,\"d\":1}\n")
+        << QStringLiteral("batch frame 2: empty (an LF at the start, at the end or twice in a row)") << 0;
+    QTest::addRow("json: empty message") << P::CodecKind::Json << QByteArray()
+        << QStringLiteral("batch: empty message") << 0;
+    QTest::addRow("cbor: truncated second frame") << P::CodecKind::Cbor
+        << QByteArray::fromHex("a3 61 74 63 6d 73 67 63 73 65 71 01 61 64 01 a2 61 74 63 61 63 6b 63 73 65 71")
+        << QStringLiteral("batch frame 2: invalid CBOR at byte 11: unexpected end of data") << 1;
+    QByteArray many;
+    for (int i = 0; i <= P::kMaxBatchFrames; ++i)
+        many += QByteArray::fromHex("a2 61 74 63 61 63 6b 63 73 65 71 00");
+    QTest::addRow("cbor: too many frames") << P::CodecKind::Cbor << many
+        << QStringLiteral("batch: more than 1024 frames") << 0;
+}
+
+void tst_EngineBatch::badFrameInBatchIsProtocolError()
+{
+    QFETCH(P::CodecKind, codec);
+    QFETCH(QByteArray, message);
+    QFETCH(QString, error);
+    QFETCH(int, delivered);
+    Harness h(withCodec(codec));
+    connectV11(h);
+    h.serverBytes(message, codec == P::CodecKind::Cbor);
+    QCOMPARE(h.countEvents<MessageReceived>(), delivered);
+    const auto closes = h.actionsOf<CloseSocket>();
+    QCOMPARE(closes.size(), size_t(1));
+    QCOMPARE(closes[0].code, 1002);
+    const auto errors = h.eventsOf<ErrorOccurred>();
+    QVERIFY(!errors.empty());
+    QCOMPARE(errors.back().error.code, ErrorCode::ProtocolError);
+    QVERIFY2(errors.back().error.message.contains(error), qPrintable(errors.back().error.message));
+    QCOMPARE(h->state(), State::Reconnecting);
+}
+
+void tst_EngineBatch::resumeWhileBatchingLosesNothing_data()
+{
+    QTest::addColumn<bool>("resumed");
+    QTest::addRow("resumed") << true;
+    QTest::addRow("new session") << false;
+}
+
+void tst_EngineBatch::resumeWhileBatchingLosesNothing()
+{
+    QFETCH(bool, resumed);
+    Options o = baseOptions();
+    o.batchBytes = 600;  // several batches in flight when the link drops
+    Harness h(o);
+    connectV11(h);
+    sendMany(h, 40);
+    QCOMPARE(seqsOf(h.takeSent()), range(1, 40));
+    h.serverFrame(P::Ack{12});
+    h.closed(1006);
+    sendMany(h, 5);  // while offline
+    h.advanceTo(*h->pollTimeout());
+    h.opened();
+    h.takeSent();
+    h.serverFrame(h.welcome(QStringLiteral("s1"), resumed, resumed ? 15 : 0));
+    const auto resent = h.takeSent();
+    std::vector<QString> ids;
+    for (const P::Frame &f : resent)
+        if (auto *m = std::get_if<P::Msg>(&f))
+            ids.push_back(*m->id);
+    if (resumed) {
+        QCOMPARE(seqsOf(resent), range(16, 45));  // 13..15 covered by welcome.rx, no gap
+        QCOMPARE(ids.size(), size_t(30));
+    } else {
+        QCOMPARE(seqsOf(resent), range(1, 33));   // renumbered from 1, original order
+    }
+    h.serverFrame(P::Ack{resumed ? 45u : 33u});
+    const auto out = outcomes(h);
+    QCOMPARE(out.size(), 45);
+    for (auto it = out.cbegin(); it != out.cend(); ++it)
+        QCOMPARE(it.value(), QStringList{QStringLiteral("delivered")});
+}
+
+void tst_EngineBatch::v11RefusedWhenNotOffered()
+{
+    Options o = baseOptions();
+    o.maxProtocol = P::Version::V1;
+    Harness h(o);
+    h->open(h.now);
+    h.pump();
+    h->handleOpened(h.now, "tether.v1.1.json");
+    h.pump();
+    QCOMPARE(h->state(), State::Failed);
+    QCOMPARE(h.eventsOf<Failed>().at(0).error.code, ErrorCode::ProtocolMismatch);
+}
+
+QTEST_GUILESS_MAIN(tst_EngineBatch)
+#include "tst_engine_batch.moc"
