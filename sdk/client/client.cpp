@@ -71,6 +71,7 @@ ClientPrivate::ClientPrivate(Client *q, const ClientOptions &options, const QLis
     openStorage();
     createEngine();
     restoreStorage();
+    updateNetworkWatch();
 }
 
 ClientPrivate::~ClientPrivate()
@@ -335,6 +336,30 @@ void ClientPrivate::channelStatusChanged(const Engine::ChannelStatusChanged &cha
         Q_EMIT subscription->errorOccurred(sd->error);
 }
 
+void ClientPrivate::updateNetworkWatch()
+{
+    NetworkWatch *wanted = options.followNetwork ? NetworkWatch::instance() : nullptr;
+    if (wanted == networkWatch)
+        return;
+    const bool wasReachable = networkReachable();
+    if (networkWatch)
+        QObject::disconnect(networkWatch, nullptr, q, nullptr);
+    networkWatch = wanted;
+    if (wanted) {
+        // The engine decides what a change means (probe when connected, retry now when
+        // waiting); this layer only says that it happened.
+        QObject::connect(wanted, &NetworkWatch::networkChanged, q, &Client::notifyNetworkChanged);
+        QObject::connect(wanted, &NetworkWatch::reachableChanged, q, &Client::networkReachableChanged);
+    }
+    if (networkReachable() != wasReachable)
+        Q_EMIT q->networkReachableChanged(!wasReachable);
+}
+
+bool ClientPrivate::networkReachable() const
+{
+    return !networkWatch || networkWatch->reachable();
+}
+
 void ClientPrivate::forgetSubscription(const QString &channel, Subscription *subscription)
 {
     const auto it = subscriptions.find(channel);
@@ -551,6 +576,7 @@ bool Client::setOptions(const ClientOptions &options)
         d->openStorage();
         d->createEngine();
         d->restoreStorage();
+        d->updateNetworkWatch();
         return true;
     }
     const Engine::OptionsResult result = d->engine->setOptions(d->now(), d->engineOptionsFor(options));
@@ -562,6 +588,7 @@ bool Client::setOptions(const ClientOptions &options)
         return false;
     }
     d->options = options;
+    d->updateNetworkWatch();
     if (!result.deferred.isEmpty())
         qCDebug(lcClient) << "options waiting for the next connection:" << result.deferred;
     if (result.queueOverBound)
@@ -692,10 +719,11 @@ Reply *Client::unsubscribe(const QString &channel)
 
 Subscription *Client::subscription(const QString &channel)
 {
-    if (Subscription *existing = d->subscriptions.value(channel))
-        return existing;
-    auto *subscription = new Subscription(this, channel, Convert::subscriptionStatus(d->engine->channelStatus(channel)));
-    d->subscriptions.insert(channel, subscription);
+    Subscription *subscription = d->subscriptions.value(channel);
+    if (!subscription) {
+        subscription = new Subscription(this, channel, Convert::subscriptionStatus(d->engine->channelStatus(channel)));
+        d->subscriptions.insert(channel, subscription);
+    }
     const Engine::ChannelStatus status = d->engine->channelStatus(channel);
     if (status == Engine::ChannelStatus::Unsubscribed || status == Engine::ChannelStatus::Error) {
         // No Reply: the engine's status events tell the Subscription how it ends.
@@ -724,6 +752,13 @@ void Client::notifyAppStateChanged(Qt::ApplicationState state)
     else
         return;  // inactive (a dialog, the task switcher): still running
     d->process();
+}
+
+bool Client::isNetworkReachable() const { return d->networkReachable(); }
+
+QString Client::networkBackend() const
+{
+    return d->networkWatch ? d->networkWatch->backend() : QString();
 }
 
 bool Client::isSuspendedInBackground() const { return d->engine->isSuspendedInBackground(); }

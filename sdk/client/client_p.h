@@ -15,6 +15,7 @@
 
 #include <Tether/client.h>
 
+#include "networkwatch_p.h"
 #include "store_p.h"
 #include "transport_p.h"
 
@@ -72,6 +73,10 @@ public:
     void scheduleStats();
     std::optional<Engine::TimePoint> timerDeadline() const;
     void channelStatusChanged(const Engine::ChannelStatusChanged &change);
+    // Follows the process's NetworkWatch while options.followNetwork, else lets it go
+    // (constructor, setOptions()); networkReachableChanged() when that changes the answer.
+    void updateNetworkWatch();
+    bool networkReachable() const;
     void forgetSubscription(const QString &channel, Subscription *subscription);
 
     void onOpened(const QString &subprotocol);
@@ -118,6 +123,7 @@ public:
     std::chrono::microseconds lastRtt{-1};
     quint64 tokenGeneration = 0;
     bool warnedAboutSecretUrl = false;
+    QPointer<NetworkWatch> networkWatch;  // while options.followNetwork
 
     QHash<quint64, QPointer<Reply>> replies;
     // One per channel name while the app holds it (Subscription's destructor removes it).

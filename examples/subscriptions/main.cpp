@@ -1,0 +1,39 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
+// subscriptions: a Widgets window over Tether::Subscription.
+//   subscriptions [ws://127.0.0.1:8080/] [channel...]
+//   subscriptions ws://127.0.0.1:8080/ --check   (CI: subscribe to `metrics`, exit 0 once a
+//                                                 message is shown, 1 after 20 s)
+#include "subscriptionswindow.h"
+
+#include <QtCore/QTimer>
+#include <QtWidgets/QApplication>
+
+int main(int argc, char **argv)
+{
+    QApplication app(argc, argv);
+    QStringList args = app.arguments().mid(1);
+    const bool check = args.removeAll(QStringLiteral("--check")) > 0;
+    const QUrl url(args.isEmpty() ? QStringLiteral("ws://127.0.0.1:8080/") : args.takeFirst());
+
+    Tether::ClientOptions options;
+    options.followNetwork = true;  // show "offline" when the platform says so
+    Tether::Client client(url, options);
+    SubscriptionsWindow window(&client);
+    window.resize(560, 480);
+    window.show();
+    for (const QString &channel : std::as_const(args))
+        window.subscribe(channel);
+    if (check) {
+        // The server's `metrics` channel publishes every second.
+        window.subscribe(QStringLiteral("metrics"));
+        QObject::connect(&window, &SubscriptionsWindow::messageShown, &app, [&](const QString &channel) {
+            if (channel == QLatin1String("metrics") && window.messageCount(channel) >= 1)
+                app.quit();
+        });
+        QTimer::singleShot(20000, &app, [] { QCoreApplication::exit(1); });
+    }
+    client.open();
+    return app.exec();
+}
