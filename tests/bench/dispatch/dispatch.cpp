@@ -12,7 +12,10 @@
 //   client only    Client::messageReceived with one slot (the floor: decode + engine).
 // Frames are pre-encoded CBOR publications without seq (no acks), fed through a fake
 // transport; the time is wall time per message, best of 15 rounds of 50 000 (1 and 1 000
-// channels alternating).
+// channels alternating). Like for like: both sizes cycle through the same number of
+// distinct frames (1 000, each with its own id and payload) and channel names of one
+// length (ch.0000...), so the only difference is how many channels are subscribed.
+//   --profile N   only the Subscription setup with N channels, for a profiler (perf)
 #include <Tether/Client>
 
 #include "../../../sdk/client/client_testing_p.h"
@@ -51,9 +54,16 @@ enum class Mode { Subscription, Filter, ClientOnly };
 struct Setup {
     std::unique_ptr<Client> client;
     SilentTransport *transport = nullptr;
-    std::vector<QByteArray> frames;  // one publication per channel, round robin
+    std::vector<QByteArray> frames;  // kFrames publications over the channels, round robin
     quint64 received = 0;
 };
+
+constexpr int kFrames = 1000;
+
+QString channelName(int i)
+{
+    return QStringLiteral("ch.%1").arg(i, 4, 10, QLatin1Char('0'));
+}
 
 QByteArray encode(const P::Frame &frame)
 {
@@ -79,7 +89,7 @@ std::unique_ptr<Setup> makeSetup(int channels, Mode mode)
     Q_EMIT s->transport->frameReceived(encode(welcome), true);
     Setup *raw = s.get();
     for (int i = 0; i < channels; ++i) {
-        const QString name = QStringLiteral("ch.%1").arg(i);
+        const QString name = channelName(i);
         Subscription *sub = c->subscription(name);
         const auto decoded = P::codecFor(P::CodecKind::Cbor).decode(s->transport->last);
         const auto *frame = decoded.ok() ? std::get_if<P::Sub>(&*decoded.frame) : nullptr;
@@ -96,10 +106,12 @@ std::unique_ptr<Setup> makeSetup(int channels, Mode mode)
                     ++raw->received;
             });
         }
+    }
+    for (int i = 0; i < kFrames; ++i) {
         P::Msg msg;
-        msg.ch = name;
-        msg.id = QStringLiteral("m");
-        msg.d = QCborValue(42);
+        msg.ch = channelName(i % channels);
+        msg.id = QStringLiteral("m%1").arg(i, 4, 10, QLatin1Char('0'));
+        msg.d = QCborValue(i);
         s->frames.push_back(encode(msg));
     }
     if (mode == Mode::ClientOnly)
@@ -145,6 +157,12 @@ int main(int argc, char **argv)
     const bool smoke = app.arguments().contains(QStringLiteral("--smoke"));
     const int messages = smoke ? 2000 : 50000;
     const int rounds = smoke ? 1 : 15;
+    if (const int at = app.arguments().indexOf(QStringLiteral("--profile")); at > 0) {
+        std::unique_ptr<Setup> setup = makeSetup(app.arguments().value(at + 1).toInt(), Mode::Subscription);
+        for (int r = 0; r < 200; ++r)
+            runRound(*setup, 50000);
+        return 0;
+    }
     QTextStream out(stdout);
     out << "| listeners | 1 channel (ns/msg) | 1 000 channels (ns/msg) | ratio |\n|---|---|---|---|\n";
     const struct {
