@@ -10,6 +10,9 @@
 #include <QtCore/QTimer>
 #include <QtWidgets/QApplication>
 
+#include <cstdio>
+#include <utility>
+
 int main(int argc, char **argv)
 {
     QApplication app(argc, argv);
@@ -29,10 +32,15 @@ int main(int argc, char **argv)
         // The server's `metrics` channel publishes every second.
         window.subscribe(QStringLiteral("metrics"));
         QObject::connect(&window, &SubscriptionsWindow::messageShown, &app, [&](const QString &channel) {
-            if (channel == QLatin1String("metrics") && window.messageCount(channel) >= 1)
+            if (channel == QLatin1String("metrics") && window.messageCount(channel) >= 1) {
+                std::printf("subscriptions: OK, a metrics message was shown\n");
                 app.quit();
+            }
         });
-        QTimer::singleShot(20000, &app, [] { QCoreApplication::exit(1); });
+        QTimer::singleShot(20000, &app, [] {
+            std::fprintf(stderr, "subscriptions: FAIL: no metrics message within 20 s\n");
+            QCoreApplication::exit(1);
+        });
     }
     client.open();
     return app.exec();

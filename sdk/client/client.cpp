@@ -231,7 +231,7 @@ void ClientPrivate::dispatch(Engine::Event &event)
         if (*guard)
             Q_EMIT q->messageStatusChanged(id, status);
     };
-    std::visit([this, &emitStatus](auto &e) {
+    std::visit([this, &emitStatus, &guard](auto &e) {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, Engine::StateChanged>) {
             state = Convert::state(e.to);
@@ -253,11 +253,14 @@ void ClientPrivate::dispatch(Engine::Event &event)
             Q_EMIT q->sessionLost();
         } else if constexpr (std::is_same_v<T, Engine::MessageReceived>) {
             const Message message(e.payload, e.channel, e.id, e.reliable);
-            // One lookup routes a publication to its Subscription, however many there are.
-            QPointer<Subscription> subscription = e.channel.isEmpty() ? nullptr : subscriptions.value(e.channel);
             Q_EMIT q->messageReceived(message);
-            if (subscription)
-                Q_EMIT subscription->messageReceived(message);
+            // One lookup routes a publication to its Subscription, however many there are;
+            // made after the client's signal, so a Subscription a slot deleted (it leaves
+            // the table) gets nothing, and no guard object is needed per message.
+            if (!e.channel.isEmpty() && !subscriptions.isEmpty() && *guard) {
+                if (Subscription *subscription = subscriptions.value(ChannelKey(e.channel)))
+                    Q_EMIT subscription->messageReceived(message);
+            }
         } else if constexpr (std::is_same_v<T, Engine::Delivered>) {
             Q_EMIT q->delivered(e.id);
             emitStatus(e.id, MessageStatus::Delivered);
@@ -320,7 +323,7 @@ void ClientPrivate::warnAboutSecretsInUrls()
 
 void ClientPrivate::channelStatusChanged(const Engine::ChannelStatusChanged &change)
 {
-    Subscription *subscription = subscriptions.value(change.channel);
+    Subscription *subscription = subscriptions.value(ChannelKey(change.channel));
     if (!subscription)
         return;
     Subscription::Private *sd = subscription->d.get();
@@ -362,7 +365,7 @@ bool ClientPrivate::networkReachable() const
 
 void ClientPrivate::forgetSubscription(const QString &channel, Subscription *subscription)
 {
-    const auto it = subscriptions.find(channel);
+    const auto it = subscriptions.find(ChannelKey(channel));
     if (it != subscriptions.end() && *it == subscription)
         subscriptions.erase(it);
 }
@@ -719,10 +722,10 @@ Reply *Client::unsubscribe(const QString &channel)
 
 Subscription *Client::subscription(const QString &channel)
 {
-    Subscription *subscription = d->subscriptions.value(channel);
+    Subscription *subscription = d->subscriptions.value(ChannelKey(channel));
     if (!subscription) {
         subscription = new Subscription(this, channel, Convert::subscriptionStatus(d->engine->channelStatus(channel)));
-        d->subscriptions.insert(channel, subscription);
+        d->subscriptions.insert(ChannelKey(channel), subscription);
     }
     const Engine::ChannelStatus status = d->engine->channelStatus(channel);
     if (status == Engine::ChannelStatus::Unsubscribed || status == Engine::ChannelStatus::Error) {
