@@ -85,8 +85,10 @@ ApplicationWindow {
                 text: (!chat.networkReachable ? qsTr("No network.")
                        : chat.state === Tether.State.Reconnecting ? qsTr("Offline, reconnecting.")
                        : qsTr("Connecting…"))
-                      + " " + (chat.queueDepth > 0
-                               ? qsTr("%n message(s) wait and will be sent when the connection is back.", "", chat.queueDepth)
+                      + " " + (chat.queueDepth === 1
+                               ? qsTr("1 message waits and will be sent when the connection is back.")
+                               : chat.queueDepth > 1
+                               ? qsTr("%1 messages wait and will be sent when the connection is back.").arg(chat.queueDepth)
                                : qsTr("Messages you write wait and are sent when the connection is back."))
             }
         }
@@ -102,19 +104,23 @@ ApplicationWindow {
             model: messages
             onCountChanged: positionViewAtEnd()
             delegate: Item {
+                id: row
                 width: ListView.view.width
                 height: bubble.height
+                readonly property real maxTextWidth: width * 0.75 - 20
                 Rectangle {
                     id: bubble
-                    x: own ? parent.width - width - 10 : 10
-                    width: Math.min(column.implicitWidth + 20, parent.width * 0.8)
-                    height: column.implicitHeight + 12
+                    x: own ? row.width - width - 10 : 10
+                    width: column.width + 20
+                    height: column.height + 12
                     radius: 10
-                    color: own ? "#dcf1ff" : "#f0f0f0"
+                    color: own ? "#dcf1ff" : "#ffffff"
+                    border.color: own ? "#b3dcf7" : "#d6d6d6"
                     Column {
                         id: column
-                        x: 10; y: 6
-                        width: bubble.width - 20
+                        x: 10
+                        y: 6
+                        spacing: 2
                         Label {
                             visible: !own
                             text: payload.from || qsTr("someone")
@@ -122,9 +128,12 @@ ApplicationWindow {
                             font.pixelSize: 12
                             color: "#5c6bc0"
                         }
-                        Label { text: payload.text || JSON.stringify(payload); wrapMode: Text.Wrap; width: parent.width }
                         Label {
-                            anchors.right: parent.right
+                            text: payload.text || JSON.stringify(payload)
+                            wrapMode: Text.Wrap
+                            width: Math.min(implicitWidth, row.maxTextWidth)
+                        }
+                        Label {
                             text: Qt.formatTime(time, "hh:mm") + (own ? "  " + window.statusText(status, errorString) : "")
                             font.pixelSize: 11
                             color: own && (status === MessageModel.Rejected || status === MessageModel.Dropped)
