@@ -19,31 +19,11 @@ url="ws://127.0.0.1:$port/"
 
 cmake -S "$src/examples/quickchat" -B "$work" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$work" >/dev/null
-export QT_QPA_PLATFORM=offscreen QT_QUICK_BACKEND=software
-mkdir -p "$out"
-log=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$log"
-}
-trap cleanup EXIT
+# shellcheck source=../../packaging/screenshot-session.sh
+source "$src/packaging/screenshot-session.sh"
+screenshot_session "$out"
 
-start_server() {
-  "$prefix/bin/tether-server" --port "$port" >"$log/server.out" 2>"$log/server.err" &
-  server=$!
-  pids+=("$server")
-  for _ in $(seq 50); do
-    grep -q "^listening on" "$log/server.out" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "screenshots.sh: tether-server did not start:" >&2
-  cat "$log/server.err" >&2
-  exit 1
-}
-
-start_server
+start_server "$prefix/bin/tether-server" "$port"
 "$work/quickchat" "$url" --demo --grab "$out/quickchat-online.png" --when online
 
 # Offline: the same conversation, then the server goes away under it.
