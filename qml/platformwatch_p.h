@@ -6,7 +6,7 @@
 // One instance per process (created on first use, parented to the application object).
 // It listens to QGuiApplication::applicationStateChanged (QtGui, so not in the SDK) and
 // re-emits it for the QML Clients, which forward it to Tether::Client::notifyAppStateChanged().
-// The network half is the SDK's own watcher (ClientOptions::followNetwork).
+// The network half is the SDK's own watcher (Client::setFollowNetwork()).
 #pragma once
 
 #include <QtCore/QObject>

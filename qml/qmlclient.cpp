@@ -51,7 +51,7 @@ QmlClient::QmlClient(QObject *parent)
     connect(m_queue, &QueueGroup::changed, this, &QmlClient::optionsChanged);
     connect(m_tls, &TlsGroup::changed, this, &QmlClient::optionsChanged);
     // QML apps follow the network unless they say otherwise (C++ ones opt in).
-    m_options.followNetwork = true;
+    m_client->setFollowNetwork(true);
     connect(this, &QmlClient::optionsChanged, this, [this] {
         if (m_wrapped) {
             qmlWarning(this) << "options are not applied to a wrapped C++ client: configure it in C++";
@@ -335,11 +335,14 @@ void QmlClient::setFollowAppState(bool follow)
 
 void QmlClient::setFollowNetwork(bool follow)
 {
-    if (m_options.followNetwork == follow)
+    if (m_client->followsNetwork() == follow)
         return;
-    m_options.followNetwork = follow;
+    if (m_wrapped) {
+        qmlWarning(this) << "followNetwork is not applied to a wrapped C++ client: call setFollowNetwork() in C++";
+        return;
+    }
+    m_client->setFollowNetwork(follow);
     Q_EMIT lifecycleChanged();
-    markOptionsChanged();
 }
 
 void QmlClient::setBackgroundCloseDelay(int ms)
@@ -352,7 +355,7 @@ void QmlClient::setBackgroundCloseDelay(int ms)
     markOptionsChanged();
 }
 
-// The SDK's network watcher (ClientOptions::followNetwork) is the one home of both.
+// The SDK's network watcher (Client::setFollowNetwork()) is the one home of both.
 bool QmlClient::networkReachable() const { return m_client->isNetworkReachable(); }
 QString QmlClient::networkBackend() const { return m_client->networkBackend(); }
 

@@ -66,7 +66,8 @@ class TETHER_QML_EXPORT QmlClient : public QObject, public QQmlParserStatus
 
     // --- lifecycle and network awareness ---
     Q_PROPERTY(bool followAppState READ followAppState WRITE setFollowAppState NOTIFY lifecycleChanged)
-    // ClientOptions::followNetwork (on by default in QML): the SDK's network watcher.
+    // Client::setFollowNetwork() (on by default in QML): the SDK's network watcher. Not
+    // applied to a wrapped C++ client (its owner decides).
     Q_PROPERTY(bool followNetwork READ followNetwork WRITE setFollowNetwork NOTIFY lifecycleChanged)
     // Close the socket (keeping the outbox) after this many ms in the background; reopen
     // when the app is active again. -1 = never (the default on desktop; 30 s on Android/iOS).
@@ -131,7 +132,7 @@ public:
 
     bool followAppState() const { return m_followAppState; }
     void setFollowAppState(bool follow);
-    bool followNetwork() const { return m_options.followNetwork; }
+    bool followNetwork() const { return m_client->followsNetwork(); }
     void setFollowNetwork(bool follow);
     int backgroundCloseDelay() const { return int(m_options.backgroundCloseDelay.count()); }
     void setBackgroundCloseDelay(int ms);

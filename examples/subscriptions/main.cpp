@@ -20,9 +20,8 @@ int main(int argc, char **argv)
     const bool check = args.removeAll(QStringLiteral("--check")) > 0;
     const QUrl url(args.isEmpty() ? QStringLiteral("ws://127.0.0.1:8080/") : args.takeFirst());
 
-    Tether::ClientOptions options;
-    options.followNetwork = true;  // show "offline" when the platform says so
-    Tether::Client client(url, options);
+    Tether::Client client(url);
+    client.setFollowNetwork(true);  // follow the platform's network: the window says when it is offline
     SubscriptionsWindow window(&client);
     window.resize(560, 480);
     window.show();

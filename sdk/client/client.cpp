@@ -71,7 +71,6 @@ ClientPrivate::ClientPrivate(Client *q, const ClientOptions &options, const QLis
     openStorage();
     createEngine();
     restoreStorage();
-    updateNetworkWatch();
 }
 
 ClientPrivate::~ClientPrivate()
@@ -341,7 +340,7 @@ void ClientPrivate::channelStatusChanged(const Engine::ChannelStatusChanged &cha
 
 void ClientPrivate::updateNetworkWatch()
 {
-    NetworkWatch *wanted = options.followNetwork ? NetworkWatch::instance() : nullptr;
+    NetworkWatch *wanted = followNetwork ? NetworkWatch::instance() : nullptr;
     if (wanted == networkWatch)
         return;
     const bool wasReachable = networkReachable();
@@ -579,7 +578,6 @@ bool Client::setOptions(const ClientOptions &options)
         d->openStorage();
         d->createEngine();
         d->restoreStorage();
-        d->updateNetworkWatch();
         return true;
     }
     const Engine::OptionsResult result = d->engine->setOptions(d->now(), d->engineOptionsFor(options));
@@ -591,7 +589,6 @@ bool Client::setOptions(const ClientOptions &options)
         return false;
     }
     d->options = options;
-    d->updateNetworkWatch();
     if (!result.deferred.isEmpty())
         qCDebug(lcClient) << "options waiting for the next connection:" << result.deferred;
     if (result.queueOverBound)
@@ -757,6 +754,13 @@ void Client::notifyAppStateChanged(Qt::ApplicationState state)
     d->process();
 }
 
+void Client::setFollowNetwork(bool follow)
+{
+    d->followNetwork = follow;
+    d->updateNetworkWatch();
+}
+
+bool Client::followsNetwork() const { return d->followNetwork; }
 bool Client::isNetworkReachable() const { return d->networkReachable(); }
 
 QString Client::networkBackend() const

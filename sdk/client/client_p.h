@@ -92,8 +92,8 @@ public:
     void scheduleStats();
     std::optional<Engine::TimePoint> timerDeadline() const;
     void channelStatusChanged(const Engine::ChannelStatusChanged &change);
-    // Follows the process's NetworkWatch while options.followNetwork, else lets it go
-    // (constructor, setOptions()); networkReachableChanged() when that changes the answer.
+    // Follows the process's NetworkWatch while followNetwork, else lets it go
+    // (setFollowNetwork()); networkReachableChanged() when that changes the answer.
     void updateNetworkWatch();
     bool networkReachable() const;
     void forgetSubscription(const QString &channel, Subscription *subscription);
@@ -142,7 +142,8 @@ public:
     std::chrono::microseconds lastRtt{-1};
     quint64 tokenGeneration = 0;
     bool warnedAboutSecretUrl = false;
-    QPointer<NetworkWatch> networkWatch;  // while options.followNetwork
+    bool followNetwork = false;           // Client::setFollowNetwork()
+    QPointer<NetworkWatch> networkWatch;  // while followNetwork
 
     QHash<quint64, QPointer<Reply>> replies;
     // One per channel name while the app holds it (Subscription's destructor removes it).

@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 
 // NetworkWatch: the network's reachability and transport medium, for every Client of the
-// process that sets ClientOptions::followNetwork. Not public API.
+// process that follows it (Client::setFollowNetwork()). Not public API.
 //
 // One instance per process, created on first use and parented to the application object.
 // It loads QNetworkInformation's default backend (NetworkManager on Linux, the OS APIs on

@@ -5,7 +5,7 @@
 // Subscription objects and their routing, per-message status, throttled statsChanged(),
 // Reply::future()/Client::call() as QFuture users expect (onFailed, cancel -> abort), typed
 // results (call<T>()), holders of a shared Subscription, and the network watcher
-// (ClientOptions::followNetwork) driven through its test seam.
+// (Client::setFollowNetwork()) driven through its test seam.
 #include "facade_rig.h"
 
 #include <QtCore/QCborArray>
@@ -547,8 +547,8 @@ void tst_ClientObserve::typedCallServerErrorAndCancel()
 // a QNetworkInformation backend uses), so no real network has to change.
 void tst_ClientObserve::followNetworkIsOptIn()
 {
-    Rig rig;  // ClientOptions::followNetwork defaults to false
-    QVERIFY(!rig.client->options().followNetwork);
+    Rig rig;  // not following the network by default
+    QVERIFY(!rig.client->followsNetwork());
     rig.connect();
     QSignalSpy reachable(rig.client, &Client::networkReachableChanged);
     Testing::reportTransportMediumChange();
@@ -562,9 +562,9 @@ void tst_ClientObserve::followNetworkIsOptIn()
 
 void tst_ClientObserve::networkChangeProbesOrRetriesNow()
 {
-    ClientOptions options = unitOptions();
-    options.followNetwork = true;
-    Rig rig(options);
+    Rig rig;
+    rig.client->setFollowNetwork(true);
+    QVERIFY(rig.client->followsNetwork());
     rig.connect();
     // Connected: the link is probed now (dead within probeTimeout, not a heartbeat later).
     Testing::reportTransportMediumChange();
@@ -580,21 +580,19 @@ void tst_ClientObserve::networkChangeProbesOrRetriesNow()
     QCOMPARE(rig.client->state(), State::Connecting);
     QCOMPARE(rig.takeCalls(), QStringList{QStringLiteral("open")});
 
-    // Turned off with setOptions(): changes are no longer followed.
+    // Turned off: changes are no longer followed.
     rig.opened();
     rig.serverFrame(Rig::welcome());
     rig.takeCalls();
-    options.followNetwork = false;
-    QVERIFY(rig.client->setOptions(options));
+    rig.client->setFollowNetwork(false);
     Testing::reportTransportMediumChange();
     QVERIFY(rig.takeCalls().isEmpty());
 }
 
 void tst_ClientObserve::goingOfflineIsReported()
 {
-    ClientOptions options = unitOptions();
-    options.followNetwork = true;
-    Rig rig(options);
+    Rig rig;
+    rig.client->setFollowNetwork(true);
     rig.connect();
     QSignalSpy reachable(rig.client, &Client::networkReachableChanged);
     Testing::reportReachability(QNetworkInformation::Reachability::Disconnected);
@@ -606,11 +604,9 @@ void tst_ClientObserve::goingOfflineIsReported()
     QCOMPARE(reachable.size(), 1);  // no change, no signal
 
     // Another client that opts in while offline learns it at once.
-    ClientOptions late = unitOptions();
-    Rig other(late);
+    Rig other;
     QSignalSpy otherReachable(other.client, &Client::networkReachableChanged);
-    late.followNetwork = true;
-    QVERIFY(other.client->setOptions(late));
+    other.client->setFollowNetwork(true);
     QCOMPARE(otherReachable.size(), 1);
     QVERIFY(!other.client->isNetworkReachable());
 

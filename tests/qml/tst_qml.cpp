@@ -112,7 +112,7 @@ public:
                 {QStringLiteral("durability"), int(o.durability)},
                 {QStringLiteral("jitter"), int(o.backoff.jitter)},
                 {QStringLiteral("overflow"), int(o.queue.overflow)},
-                {QStringLiteral("followNetwork"), o.followNetwork}};
+                {QStringLiteral("followNetwork"), client->followsNetwork()}};
     }
     Q_INVOKABLE QStringList channelsOf(Tether::Client *client) const { return client->channels(); }
     Q_INVOKABLE int holdersOf(Tether::Client *client, const QString &channel) const

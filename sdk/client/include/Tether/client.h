@@ -228,8 +228,8 @@ public:
     // one hash lookup (and still emitted by messageReceived()).
     Subscription *subscription(const QString &channel);
 
-    // --- hints from the platform (ClientOptions::followNetwork calls the first one; the QML
-    // module wires both) ---
+    // --- hints from the platform (setFollowNetwork() calls the first one; the QML module
+    // wires both) ---
     // The network changed (interface up/down, Wi-Fi <-> cellular): when connected, probe the
     // link now (dead within HeartbeatOptions::probeTimeout); when waiting to reconnect, try
     // now instead of waiting out the backoff.
@@ -238,12 +238,21 @@ public:
     // the client suspends after that delay. Active: cancels that, reopens a client it
     // suspended, else acts like notifyNetworkChanged().
     void notifyAppStateChanged(Qt::ApplicationState state);
-    // False while ClientOptions::followNetwork is on and the platform says the network is
-    // disconnected (the client keeps trying: heartbeats and backoff decide, not this);
-    // true otherwise, also when no QNetworkInformation backend could be loaded.
+    // Watch the network (QNetworkInformation, QtNetwork only, no QtGui): while on, every
+    // change of reachability or transport medium (link up/down, Wi-Fi <-> cellular) calls
+    // notifyNetworkChanged(), and going offline or back online is reported by
+    // networkReachableChanged(). One watcher per process, shared by every Client that
+    // follows it. Where no backend loads (a container, a minimal Linux) nothing is reported
+    // and the heartbeats still find a dead link. Off by default (a C++ app opts in); the
+    // QML Client turns it on (its followNetwork property). Applies at once.
+    void setFollowNetwork(bool follow);
+    bool followsNetwork() const;       // see setFollowNetwork(); false by default
+    // False while followsNetwork() and the platform says the network is disconnected (the
+    // client keeps trying: heartbeats and backoff decide, not this); true otherwise, also
+    // when no QNetworkInformation backend could be loaded.
     bool isNetworkReachable() const;
-    // The QNetworkInformation backend that watches the network for this client
-    // (ClientOptions::followNetwork), empty when not watching or when none could be loaded.
+    // The QNetworkInformation backend that watches the network for this client, empty when
+    // not following it or when none could be loaded.
     QString networkBackend() const;
     // True while the client is suspended because the app is in the background (state
     // Closed; the next active state reopens it).
@@ -320,7 +329,7 @@ Q_SIGNALS:
     // The outbox became empty: every message sent so far has its outcome.
     void outboxDrained();
     // isNetworkReachable() changed: the platform says the network went away (false) or came
-    // back (true). Only with ClientOptions::followNetwork.
+    // back (true). Only while followsNetwork().
     void networkReachableChanged(bool reachable);
     // stats() changed: at most once per ClientOptions::statsInterval, on the client's one
     // timer; only computed while something is connected to it.

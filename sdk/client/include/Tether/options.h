@@ -137,14 +137,6 @@ struct ClientOptions {
         -1
 #endif
     };
-    // Watch the network (QNetworkInformation, no QtGui needed): while true, a change of
-    // reachability or transport medium (link up/down, Wi-Fi <-> cellular) calls
-    // Client::notifyNetworkChanged(), and going offline or back online is reported by
-    // Client::networkReachableChanged(). One watcher per process, shared by every Client
-    // that sets this. Where no backend loads (a container, a minimal Linux) nothing is
-    // reported and the heartbeats still find a dead link. Off by default (a C++ app opts
-    // in); the QML Client turns it on (its followNetwork property). Applies at once.
-    bool followNetwork = false;
     // Raw mode only: the WebSocket subprotocols offered (Sec-WebSocket-Protocol), for a
     // server that requires one; subprotocol() says which it picked. Empty: none offered.
     // Tether mode always offers the codec's own subprotocol and ignores this.
