@@ -143,6 +143,9 @@ TestCase {
         compare(ui.url, testServer.url)          // the C++ client's endpoint
         tryCompare(ui, "state", Tether.State.Connected, 5000)
         compare(core.state, ui.state)            // one connection, seen from both sides
+        compare(ui.state, Tether.State.Connected)
+        compare(ui.followNetwork, false)         // the C++ owner's choice, not QML's default
+        compare(ui.codec, Tether.Codec.Json)
         const delivered = spy(ui, "delivered")
         verify(ui.send({ from: "qml" }).length > 0)
         tryCompare(delivered, "count", 1, 5000)
