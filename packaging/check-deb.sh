@@ -104,6 +104,7 @@ dpkg-deb -I "$out/${runtime}_${deb_version}_${arch}.deb" shlibs >/dev/null 2>&1 
 expect_file "usr/include/Tether/client.h"
 expect_file "usr/include/Tether/Client"
 expect_file "usr/include/Tether/version.h"
+expect_file "usr/include/TetherQml/qmlclient.h"
 [ -z "$(find "$root/usr/include" -name '*_p.h')" ] || fail "private headers in libtether-dev"
 [ "$(readlink "$root/$lib/libtether.so" || true)" = "libtether.so.$TETHER_SOVERSION" ] \
     || fail "/$lib/libtether.so is not a link to libtether.so.$TETHER_SOVERSION"

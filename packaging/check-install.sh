@@ -92,6 +92,16 @@ if [ "${TETHER_HAS_QML:-OFF}" = ON ]; then
     if [ -n "$plugin" ]; then expect_file "$qml/lib$plugin.so"; else fail "$qml/qmldir names no plugin"; fi
     expect_file "$cmakedir/TetherQmlTargets.cmake"
     expect_file "$TETHER_LIBDIR/libtetherqml.so.$TETHER_SOVERSION"
+    # The QML types' C++ headers, self-contained in what is installed.
+    for h in qmlglobal.h qmlclient.h qmlchannel.h qmlmessagemodel.h qmloptions.h; do
+        expect_file "include/TetherQml/$h"
+        while read -r included; do
+            case $included in
+                Tether/*) [ -f "$prefix/include/$included" ] || fail "TetherQml/$h includes $included, which is not installed" ;;
+                qml*.h) [ -f "$prefix/include/TetherQml/$included" ] || fail "TetherQml/$h includes $included, which is not installed" ;;
+            esac
+        done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]\([^>"]*\)[>"].*/\1/p' "$prefix/include/TetherQml/$h")
+    done
 fi
 
 # --- tools: installed and runnable from the prefix alone

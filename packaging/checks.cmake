@@ -16,6 +16,8 @@
 #   packaging_consumer_pkgconfig  the sdk consumer built with `pkg-config --cflags --libs
 #                               tether` alone, and packaging_consumer_qmake through qmake
 #   packaging_example_simpleclient  examples/simpleclient against the prefix, run vs tether-server
+#   packaging_example_subscriptions examples/subscriptions (Widgets) the same, headless, --check
+#   packaging_example_quickchat     examples/quickchat (QML) the same, headless, --check
 #   packaging_deb               cpack -G DEB, dpkg -c / dpkg -x / dpkg -f checks
 #   packaging_lintian           lintian --pedantic on those packages: no error, every
 #                               warning accepted in debian/lintian-accepted with its reason
@@ -122,11 +124,17 @@ if(TARGET tether-server)
                 ${CMAKE_CURRENT_BINARY_DIR}/consumer-${kind}
             FIXTURES_REQUIRED tether_prefix)
     endforeach()
-    # examples/simpleclient, built against the installed package like an app, run headless.
-    tether_packaging_test(packaging_example_simpleclient TIMEOUT 300
-        COMMAND bash ${_pkg_dir}/run-consumer.sh simpleclient ${_prefix}
-            ${CMAKE_CURRENT_BINARY_DIR}/example-simpleclient
-        FIXTURES_REQUIRED tether_prefix)
+    # examples/, each built against the installed package like an app, run headless.
+    set(_examples simpleclient subscriptions)
+    if(TETHER_HAS_QML)
+        list(APPEND _examples quickchat)
+    endif()
+    foreach(example IN LISTS _examples)
+        tether_packaging_test(packaging_example_${example} TIMEOUT 300
+            COMMAND bash ${_pkg_dir}/run-consumer.sh ${example} ${_prefix}
+                ${CMAKE_CURRENT_BINARY_DIR}/example-${example}
+            FIXTURES_REQUIRED tether_prefix)
+    endforeach()
     if(TETHER_HAS_QML)
         tether_packaging_test(packaging_consumer_qml TIMEOUT 300
             COMMAND bash ${_pkg_dir}/run-consumer.sh qml ${_prefix}

@@ -4,7 +4,8 @@
 # run-consumer.sh KIND PREFIX WORKDIR — builds tests/consumer/KIND (sdk | qml) against the
 # Tether installed in PREFIX only (KIND pkgconfig: tests/consumer/sdk/main.cpp built with
 # `pkg-config --cflags --libs tether` and nothing else, no CMake; qmake: the same through
-# qmake's PKGCONFIG; simpleclient: the example examples/simpleclient), starts PREFIX/bin/tether-server on a free port and runs
+# qmake's PKGCONFIG; simpleclient, subscriptions, quickchat: the examples of examples/, the
+# last two headless with --check), starts PREFIX/bin/tether-server on a free port and runs
 # the consumer against it. Bounded: the server must be ready within 10 s, the consumer
 # gives up by itself after 20 s, and the server is always stopped.
 # WORKDIR keeps the consumer's build between runs (incremental, a few seconds).
@@ -12,15 +13,17 @@
 # CMAKE_CXX_COMPILER.
 set -euo pipefail
 
-kind=${1:?usage: run-consumer.sh sdk|qml|pkgconfig|qmake|simpleclient PREFIX WORKDIR}
+kind=${1:?usage: run-consumer.sh sdk|qml|pkgconfig|qmake|simpleclient|subscriptions|quickchat PREFIX WORKDIR}
 prefix=$(cd "${2:?}" && pwd)
 work=${3:?}
 source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 project=$source_dir/tests/consumer/$kind
+exe_args=()
 cmake=${CMAKE_COMMAND:-cmake}
 case $kind in
     sdk) exes=(tether-consumer) ;;
     simpleclient) exes=(simpleclient); project=$source_dir/examples/simpleclient ;;
+    subscriptions|quickchat) exes=("$kind"); project=$source_dir/examples/$kind; exe_args=(--check) ;;
     qml) exes=(tether-consumer-qml tether-consumer-qml-linked) ;;
     pkgconfig|qmake) project=$source_dir/tests/consumer/sdk; exes=(tether-consumer-$kind) ;;
     *) echo "run-consumer: unknown consumer $kind" >&2; exit 2 ;;
@@ -77,7 +80,7 @@ if [ "$kind" = pkgconfig ] || [ "$kind" = qmake ]; then
 elif [ -f "$work/CMakeCache.txt" ] && ! grep -q "^CMAKE_PREFIX_PATH:.*=$prefix\$" "$work/CMakeCache.txt"; then
     rm -rf "$work"
 fi
-if [ "$kind" = sdk ] || [ "$kind" = qml ] || [ "$kind" = simpleclient ]; then
+if [ "$kind" != pkgconfig ] && [ "$kind" != qmake ]; then
     echo "== configure $project against $prefix"
     "$cmake" -S "$project" -B "$work" "${generator[@]}" "${compiler[@]}" \
         -DCMAKE_BUILD_TYPE=Release \
@@ -127,7 +130,9 @@ fi
 for exe in "${exes[@]}"; do
     echo "== run $exe ws://127.0.0.1:$port"
     status=0
-    timeout 60 "$work/$exe" "ws://127.0.0.1:$port" || status=$?
+    # GUI examples run headless (offscreen platform, software Qt Quick).
+    QT_QPA_PLATFORM=offscreen QT_QUICK_BACKEND=software \
+        timeout 60 "$work/$exe" "ws://127.0.0.1:$port" "${exe_args[@]+"${exe_args[@]}"}" || status=$?
     if [ $status -ne 0 ]; then
         echo "run-consumer: FAIL: $exe exited with $status; server stderr:" >&2
         tail -n 50 "$server_err" >&2

@@ -7,7 +7,6 @@
 #include <QtCore/QCborArray>
 #include <QtCore/QCborMap>
 #include <QtCore/QDateTime>
-#include <QtCore/QMetaEnum>
 #include <QtCore/QMetaProperty>
 #include <QtQml/QJSValueIterator>
 
@@ -182,12 +181,6 @@ QJSValue toJsValue(QJSEngine *engine, const QCborValue &value, int depth)
     }
 }
 
-template<typename Enum>
-QString enumKey(Enum value)
-{
-    return QString::fromLatin1(QMetaEnum::fromType<Enum>().valueToKey(int(value)));
-}
-
 } // namespace
 
 std::optional<QCborValue> toPayload(QJSEngine *engine, const QJSValue &value)
@@ -198,20 +191,6 @@ std::optional<QCborValue> toPayload(QJSEngine *engine, const QJSValue &value)
 QJSValue toJs(QJSEngine *engine, const QCborValue &value)
 {
     return toJsValue(engine, value, 0);
-}
-
-QJSValue errorToJs(QJSEngine *engine, const Error &error)
-{
-    QJSValue out = engine->newObject();
-    out.setProperty(QStringLiteral("code"), int(error.code()));
-    out.setProperty(QStringLiteral("name"), enumKey(error.code()));
-    out.setProperty(QStringLiteral("kind"), enumKey(error.kind()));
-    out.setProperty(QStringLiteral("message"), error.message());
-    out.setProperty(QStringLiteral("fatal"), error.isFatal());
-    out.setProperty(QStringLiteral("serverCode"), error.serverCode());
-    out.setProperty(QStringLiteral("closeCode"), error.closeCode());
-    out.setProperty(QStringLiteral("data"), toJs(engine, error.data()));
-    return out;
 }
 
 Error invalidPayloadError()

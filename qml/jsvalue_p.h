@@ -1,7 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The Tether authors
 // SPDX-License-Identifier: MIT
 
-// JS values <-> Tether payloads, and errors/stats as JS objects. Not public API.
+// JS values <-> Tether payloads. Not public API.
 //
 // Rules ("without surprises": what JSON.stringify/JSON.parse would do, plus bytes):
 //   JS -> payload: null -> null; undefined -> null at the top level, an omitted property
@@ -33,10 +33,7 @@ inline constexpr int kMaxDepth = 64;
 std::optional<QCborValue> toPayload(QJSEngine *engine, const QJSValue &value);
 QJSValue toJs(QJSEngine *engine, const QCborValue &value);
 
-// An Error as a plain JS object: {code, name, kind, message, fatal, serverCode, closeCode,
-// data}. name and kind are the enum keys ("ServerError", "Remote").
-QJSValue errorToJs(QJSEngine *engine, const Error &error);
-// The same object for errors made inside the module (e.g. a refused payload).
+// The error of a payload QML cannot send (functions, QObjects, cycles, too deep).
 Error invalidPayloadError();
 
 } // namespace Tether::Qml

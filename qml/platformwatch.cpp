@@ -5,12 +5,8 @@
 #include "platformwatch_p.h"
 
 #include <QtCore/QCoreApplication>
-#include <QtCore/QLoggingCategory>
 #include <QtCore/QPointer>
 #include <QtGui/QGuiApplication>
-#include <QtNetwork/QNetworkInformation>
-
-Q_LOGGING_CATEGORY(lcQmlPlatform, "tether.qml.platform", QtWarningMsg)
 
 namespace Tether::Qml {
 
@@ -26,12 +22,6 @@ PlatformWatch *PlatformWatch::instance()
 PlatformWatch::PlatformWatch(QObject *parent)
     : QObject(parent)
 {
-    watchApplication();
-    watchNetwork();
-}
-
-void PlatformWatch::watchApplication()
-{
     auto *app = qobject_cast<QGuiApplication *>(QCoreApplication::instance());
     if (!app)
         return;  // a QCoreApplication has no lifecycle to follow
@@ -44,29 +34,6 @@ void PlatformWatch::watchApplication()
                 m_appState = state;
                 Q_EMIT applicationStateChanged(state);
             });
-}
-
-void PlatformWatch::watchNetwork()
-{
-    if (!QNetworkInformation::instance() && !QNetworkInformation::loadDefaultBackend()) {
-        qCDebug(lcQmlPlatform) << "no QNetworkInformation backend: network changes are not watched";
-        return;
-    }
-    QNetworkInformation *info = QNetworkInformation::instance();
-    m_backend = info->backendName();
-    m_reachable = info->reachability() != QNetworkInformation::Reachability::Disconnected;
-    qCDebug(lcQmlPlatform) << "network backend" << m_backend << "reachability" << info->reachability();
-    connect(info, &QNetworkInformation::reachabilityChanged, this,
-            [this](QNetworkInformation::Reachability reachability) {
-                const bool reachable = reachability != QNetworkInformation::Reachability::Disconnected;
-                if (reachable != m_reachable) {
-                    m_reachable = reachable;
-                    Q_EMIT reachableChanged(reachable);
-                }
-                Q_EMIT networkChanged();
-            });
-    connect(info, &QNetworkInformation::transportMediumChanged, this,
-            &PlatformWatch::networkChanged);
 }
 
 } // namespace Tether::Qml

@@ -20,8 +20,8 @@ QmlChannel::QmlChannel(QObject *parent)
 
 QmlChannel::~QmlChannel()
 {
-    if (m_heldClient)
-        m_heldClient->releaseChannel(m_heldName);
+    if (m_subscription)
+        m_subscription->release();
 }
 
 void QmlChannel::componentComplete()
@@ -65,10 +65,10 @@ void QmlChannel::updateSubscription()
     if (m_heldClient == m_client && m_heldName == m_name && want == bool(m_heldClient))
         return;
     const SubscriptionStatus before = status();
-    if (m_subscription)
+    if (m_subscription) {
         m_subscription->disconnect(this);
-    if (m_heldClient)
-        m_heldClient->releaseChannel(m_heldName);
+        m_subscription->release();
+    }
     m_heldClient = nullptr;
     m_heldName.clear();
     m_subscription = nullptr;
@@ -76,12 +76,13 @@ void QmlChannel::updateSubscription()
     if (want) {
         m_heldClient = m_client;
         m_heldName = m_name;
-        m_subscription = m_client->acquireChannel(m_name);
+        m_subscription = m_client->client()->subscription(m_name);
+        m_subscription->retain();
         connect(m_subscription, &Subscription::messageReceived, this, &QmlChannel::onMessage);
         connect(m_subscription, &Subscription::statusChanged, this, &QmlChannel::onStatusChanged);
         connect(m_subscription, &Subscription::errorOccurred, this, [this](const Error &error) {
             setErrorString(error.message());
-            Q_EMIT errorOccurred(m_heldClient ? m_heldClient->jsError(error) : QJSValue(error.message()));
+            Q_EMIT errorOccurred(error);
         });
         if (m_subscription->status() == SubscriptionStatus::Error)
             setErrorString(m_subscription->error().message());
@@ -133,8 +134,7 @@ QJSValue QmlChannel::latest() const
 QString QmlChannel::publish(const QJSValue &payload, const QJSValue &options)
 {
     auto refuse = [this](const Error &error) {
-        QJSEngine *engine = qmlEngine(this);
-        Q_EMIT errorOccurred(engine ? errorToJs(engine, error) : QJSValue(error.message()));
+        Q_EMIT errorOccurred(error);
         return QString();
     };
     if (!m_client)

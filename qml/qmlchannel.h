@@ -3,9 +3,10 @@
 
 // QML `Channel`: a declarative subscription (see docs/qml.md).
 //
-// While `client`, `name` and `active` say so, the channel is subscribed: the Channel wraps
-// the C++ client's shared Tether::Subscription (so Channels of one name share it), whose
-// status the engine decides and whose messages the client routes here. Each publication
+// While `client`, `name` and `active` say so, the channel is subscribed: the Channel holds
+// (retain()/release()) the C++ client's shared Tether::Subscription, so Channels of one
+// name share it and the last one to go unsubscribes. Its status is the engine's and its
+// messages are routed here by the client. Each publication
 // on it is emitted as message(payload, id) and kept as `latest` for bindings
 // (`gauge.value: cpu.latest.load`).
 #pragma once
@@ -24,7 +25,7 @@
 
 namespace Tether::Qml {
 
-class QmlChannel : public QObject, public QQmlParserStatus
+class TETHER_QML_EXPORT QmlChannel : public QObject, public QQmlParserStatus
 {
     Q_OBJECT
     Q_INTERFACES(QQmlParserStatus)
@@ -69,7 +70,7 @@ Q_SIGNALS:
     void latestChanged();
     void errorStringChanged();
     void message(const QJSValue &payload, const QString &id);
-    void errorOccurred(const QJSValue &error);
+    void errorOccurred(const Error &error);
 
     // C++ only (MessageModel): every message of the channel, and every own publication.
     void messageArrived(const Tether::Message &message);

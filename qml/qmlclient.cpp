@@ -50,6 +50,8 @@ QmlClient::QmlClient(QObject *parent)
     connect(m_heartbeat, &HeartbeatGroup::changed, this, &QmlClient::optionsChanged);
     connect(m_queue, &QueueGroup::changed, this, &QmlClient::optionsChanged);
     connect(m_tls, &TlsGroup::changed, this, &QmlClient::optionsChanged);
+    // QML apps follow the network unless they say otherwise (C++ ones opt in).
+    m_client->setFollowNetwork(true);
     connect(this, &QmlClient::optionsChanged, this, [this] {
         if (m_wrapped) {
             qmlWarning(this) << "options are not applied to a wrapped C++ client: configure it in C++";
@@ -112,7 +114,7 @@ void QmlClient::wireClient()
         Q_EMIT reconnectScheduleChanged();
         Q_EMIT reconnecting(attempt, int(delay.count()));
     });
-    connect(c, &Client::failed, this, [this](const Error &e) { Q_EMIT failed(jsError(e)); });
+    connect(c, &Client::failed, this, &QmlClient::failed);
     connect(c, &Client::sessionLost, this, &QmlClient::sessionLost);
     connect(c, &Client::messageReceived, this, [this](const Message &m) {
         static const QMetaMethod signal = QMetaMethod::fromSignal(&QmlClient::messageReceived);
@@ -125,9 +127,7 @@ void QmlClient::wireClient()
     connect(c, &Client::sent, this, &QmlClient::sent);
     connect(c, &Client::persisted, this, &QmlClient::persisted);
     connect(c, &Client::restored, this, &QmlClient::restored);
-    connect(c, &Client::rejected, this, [this](const QString &id, const Error &e) {
-        Q_EMIT rejected(id, jsError(e));
-    });
+    connect(c, &Client::rejected, this, &QmlClient::rejected);
     connect(c, &Client::dropped, this, [this](const QString &id, DropReason reason) {
         Q_EMIT dropped(id, enumKey(reason));
     });
@@ -135,7 +135,8 @@ void QmlClient::wireClient()
         Q_EMIT heartbeat(double(rtt.count()) / 1000.0);
     });
     connect(c, &Client::queueDepthChanged, this, &QmlClient::queueDepthChanged);
-    connect(c, &Client::errorOccurred, this, [this](const Error &e) { Q_EMIT errorOccurred(jsError(e)); });
+    connect(c, &Client::errorOccurred, this, &QmlClient::errorOccurred);
+    connect(c, &Client::networkReachableChanged, this, &QmlClient::networkReachableChanged);
 }
 
 void QmlClient::wirePlatform()
@@ -145,11 +146,6 @@ void QmlClient::wirePlatform()
         return;
     connect(watch, &PlatformWatch::applicationStateChanged, this,
             &QmlClient::onApplicationStateChanged);
-    connect(watch, &PlatformWatch::networkChanged, this, [this] {
-        if (m_followNetwork)
-            m_client->notifyNetworkChanged();
-    });
-    connect(watch, &PlatformWatch::reachableChanged, this, &QmlClient::networkReachableChanged);
 }
 
 void QmlClient::componentComplete()
@@ -211,12 +207,11 @@ void QmlClient::startIfActive()
     m_client->open();
 }
 
-void QmlClient::setCodec(int codec)
+void QmlClient::setCodec(Codec codec)
 {
-    const Tether::Codec c = codec == Cbor ? Tether::Codec::Cbor : Tether::Codec::Json;
-    if (m_options.codec == c)
+    if (m_options.codec == codec)
         return;
-    m_options.codec = c;
+    m_options.codec = codec;
     Q_EMIT optionsChanged();
 }
 
@@ -236,14 +231,11 @@ void QmlClient::setStorage(const QString &path)
     Q_EMIT optionsChanged();
 }
 
-void QmlClient::setDurability(int durability)
+void QmlClient::setDurability(Durability durability)
 {
-    const auto d = durability == PowerSafe ? Tether::Durability::PowerSafe
-                   : durability == Memory  ? Tether::Durability::Memory
-                                           : Tether::Durability::CrashSafe;
-    if (m_options.durability == d)
+    if (m_options.durability == durability)
         return;
-    m_options.durability = d;
+    m_options.durability = durability;
     Q_EMIT optionsChanged();
 }
 
@@ -343,9 +335,13 @@ void QmlClient::setFollowAppState(bool follow)
 
 void QmlClient::setFollowNetwork(bool follow)
 {
-    if (m_followNetwork == follow)
+    if (m_client->followsNetwork() == follow)
         return;
-    m_followNetwork = follow;
+    if (m_wrapped) {
+        qmlWarning(this) << "followNetwork is not applied to a wrapped C++ client: call setFollowNetwork() in C++";
+        return;
+    }
+    m_client->setFollowNetwork(follow);
     Q_EMIT lifecycleChanged();
 }
 
@@ -359,17 +355,9 @@ void QmlClient::setBackgroundCloseDelay(int ms)
     markOptionsChanged();
 }
 
-bool QmlClient::networkReachable() const
-{
-    PlatformWatch *watch = PlatformWatch::instance();
-    return !watch || watch->reachable();
-}
-
-QString QmlClient::networkBackend() const
-{
-    PlatformWatch *watch = PlatformWatch::instance();
-    return watch ? watch->networkBackend() : QString();
-}
+// The SDK's network watcher (Client::setFollowNetwork()) is the one home of both.
+bool QmlClient::networkReachable() const { return m_client->isNetworkReachable(); }
+QString QmlClient::networkBackend() const { return m_client->networkBackend(); }
 
 void QmlClient::onApplicationStateChanged(Qt::ApplicationState state)
 {
@@ -395,7 +383,7 @@ void QmlClient::notifyAppStateChanged(int state)
 
 // --- state ---
 
-QString QmlClient::stateName() const { return enumKey(State(state())); }
+QString QmlClient::stateName() const { return enumKey(state()); }
 
 double QmlClient::reconnectAt() const
 {
@@ -407,18 +395,6 @@ double QmlClient::lastRtt() const
 {
     const qint64 us = m_client->lastRttUs();
     return us < 0 ? -1.0 : double(us) / 1000.0;
-}
-
-QJSValue QmlClient::error() const
-{
-    const Error e = m_client->error();
-    return e.isError() ? jsError(e) : QJSValue(QJSValue::NullValue);
-}
-
-QJSValue QmlClient::jsError(const Error &error) const
-{
-    QJSEngine *engine = qmlEngine(this);
-    return engine ? errorToJs(engine, error) : QJSValue(error.message());
 }
 
 void QmlClient::setStatsInterval(int ms)
@@ -463,11 +439,11 @@ SendResult QmlClient::sendPayload(const QCborValue &payload, const QJSValue &opt
             o.id = options.property(QStringLiteral("id")).toString();
         const QJSValue durability = options.property(QStringLiteral("durability"));
         if (durability.isNumber())
-            o.durability = Tether::Durability(qBound(0, durability.toInt(), int(PowerSafe)));
+            o.durability = Tether::Durability(qBound(0, durability.toInt(), int(Tether::Durability::PowerSafe)));
     }
     const SendResult result = m_client->send(payload, o);
     if (!result)
-        Q_EMIT sendRefused(jsError(result.error()));
+        Q_EMIT sendRefused(result.error());
     return result;
 }
 
@@ -475,7 +451,7 @@ bool QmlClient::isAtMostOnce(const QJSValue &options)
 {
     const QJSValue delivery = options.property(QStringLiteral("delivery"));
     if (delivery.isNumber())
-        return delivery.toInt() == AtMostOnce;
+        return delivery.toInt() == int(Tether::Delivery::AtMostOnce);
     return delivery.isString()
         && delivery.toString().compare(QLatin1StringView("AtMostOnce"), Qt::CaseInsensitive) == 0;
 }
@@ -484,7 +460,7 @@ QString QmlClient::send(const QJSValue &payload, const QJSValue &options)
 {
     const std::optional<QCborValue> cbor = payloadFromJs(payload);
     if (!cbor) {
-        Q_EMIT sendRefused(jsError(invalidPayloadError()));
+        Q_EMIT sendRefused(invalidPayloadError());
         return QString();
     }
     return sendPayload(*cbor, options, QString()).id();
@@ -503,9 +479,9 @@ void QmlClient::request(const QString &method, const QJSValue &paramsArg,
     if (!params.isUndefined())
         cbor = payloadFromJs(params);
     if (!cbor) {
-        const QJSValue error = jsError(invalidPayloadError());
-        QMetaObject::invokeMethod(this, [this, callback, error] {
-            invokeCallback(callback, error, QJSValue());
+        QMetaObject::invokeMethod(this, [this, callback] {
+            if (QJSEngine *engine = qmlEngine(this))
+                invokeCallback(callback, engine->toScriptValue(invalidPayloadError()), QJSValue());
         }, Qt::QueuedConnection);
         return;
     }
@@ -522,7 +498,7 @@ void QmlClient::request(const QString &method, const QJSValue &paramsArg,
             return;
         const Error e = reply->error();
         if (e.isError())
-            invokeCallback(callback, errorToJs(engine, e), QJSValue());
+            invokeCallback(callback, engine->toScriptValue(e), QJSValue());
         else
             invokeCallback(callback, QJSValue(QJSValue::NullValue), toJs(engine, reply->result()));
     });
@@ -535,23 +511,6 @@ void QmlClient::invokeCallback(const QJSValue &callback, const QJSValue &error, 
     const QJSValue ret = callback.call({error, result});
     if (ret.isError())
         qmlWarning(this) << "request callback threw: " << ret.toString();
-}
-
-// --- shared channel subscriptions ---
-
-Tether::Subscription *QmlClient::acquireChannel(const QString &name)
-{
-    ++m_channelUsers[name];
-    return m_client->subscription(name);
-}
-
-void QmlClient::releaseChannel(const QString &name)
-{
-    auto it = m_channelUsers.find(name);
-    if (it == m_channelUsers.end() || --*it > 0)
-        return;
-    m_channelUsers.erase(it);
-    m_client->subscription(name)->unsubscribe();
 }
 
 } // namespace Tether::Qml

@@ -9,8 +9,8 @@
 //  - applies `active` declaratively (in componentComplete(), like QtWebSockets' WebSocket),
 //  - forwards the app state and network changes (PlatformWatch) to the C++ hooks, and
 //    applies the background policy (close after N ms suspended, reopen when active),
-//  - counts the Channels using each channel name, so the last one to go unsubscribes (the
-//    shared Tether::Subscription, its status and its messages are the C++ client's).
+//  - nothing about channels: each Channel holds the C++ client's shared Tether::Subscription
+//    (retain()/release(): the last holder to go unsubscribes).
 #pragma once
 
 #include "qmloptions.h"
@@ -28,7 +28,7 @@
 
 namespace Tether::Qml {
 
-class QmlClient : public QObject, public QQmlParserStatus
+class TETHER_QML_EXPORT QmlClient : public QObject, public QQmlParserStatus
 {
     Q_OBJECT
     Q_INTERFACES(QQmlParserStatus)
@@ -48,11 +48,11 @@ class QmlClient : public QObject, public QQmlParserStatus
     Q_PROPERTY(QUrl url READ url WRITE setUrl NOTIFY urlsChanged)
     Q_PROPERTY(QList<QUrl> urls READ urls WRITE setUrls NOTIFY urlsChanged)
     Q_PROPERTY(bool active READ isActive WRITE setActive NOTIFY activeChanged)
-    Q_PROPERTY(int codec READ codec WRITE setCodec NOTIFY optionsChanged)
+    Q_PROPERTY(Codec codec READ codec WRITE setCodec NOTIFY optionsChanged)
     Q_PROPERTY(bool rawMode READ rawMode WRITE setRawMode NOTIFY optionsChanged)
     // The durable store (ClientOptions::storage, docs/delivery.md): set before `active`.
     Q_PROPERTY(QString storage READ storage WRITE setStorage NOTIFY optionsChanged)
-    Q_PROPERTY(int durability READ durability WRITE setDurability NOTIFY optionsChanged)
+    Q_PROPERTY(Durability durability READ durability WRITE setDurability NOTIFY optionsChanged)
     Q_PROPERTY(int restoredCount READ restoredCount NOTIFY restored)
     Q_PROPERTY(QString token READ token WRITE setToken NOTIFY tokenChanged)
     Q_PROPERTY(QVariantMap headers READ headers WRITE setHeaders NOTIFY optionsChanged)
@@ -66,20 +66,22 @@ class QmlClient : public QObject, public QQmlParserStatus
 
     // --- lifecycle and network awareness ---
     Q_PROPERTY(bool followAppState READ followAppState WRITE setFollowAppState NOTIFY lifecycleChanged)
+    // Client::setFollowNetwork() (on by default in QML): the SDK's network watcher. Not
+    // applied to a wrapped C++ client (its owner decides).
     Q_PROPERTY(bool followNetwork READ followNetwork WRITE setFollowNetwork NOTIFY lifecycleChanged)
     // Close the socket (keeping the outbox) after this many ms in the background; reopen
     // when the app is active again. -1 = never (the default on desktop; 30 s on Android/iOS).
     Q_PROPERTY(int backgroundCloseDelay READ backgroundCloseDelay WRITE setBackgroundCloseDelay NOTIFY lifecycleChanged)
     Q_PROPERTY(bool suspended READ isSuspended NOTIFY suspendedChanged)
     Q_PROPERTY(bool networkReachable READ networkReachable NOTIFY networkReachableChanged)
-    Q_PROPERTY(QString networkBackend READ networkBackend CONSTANT)
+    Q_PROPERTY(QString networkBackend READ networkBackend NOTIFY networkReachableChanged)
 
     // --- read-only state ---
-    Q_PROPERTY(int state READ state NOTIFY stateChanged)
+    Q_PROPERTY(State state READ state NOTIFY stateChanged)
     Q_PROPERTY(QString stateName READ stateName NOTIFY stateChanged)
     Q_PROPERTY(int queueDepth READ queueDepth NOTIFY queueDepthChanged)
     Q_PROPERTY(double lastRtt READ lastRtt NOTIFY heartbeat)
-    Q_PROPERTY(QJSValue error READ error NOTIFY errorOccurred)
+    Q_PROPERTY(Error error READ error NOTIFY errorOccurred)
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorOccurred)
     Q_PROPERTY(bool resumed READ resumed NOTIFY connected)
     Q_PROPERTY(QString sessionId READ sessionId NOTIFY connected)
@@ -91,40 +93,6 @@ class QmlClient : public QObject, public QQmlParserStatus
     Q_PROPERTY(int statsInterval READ statsInterval WRITE setStatsInterval NOTIFY optionsChanged)
 
 public:
-    enum State {
-        Idle = int(Tether::State::Idle),
-        Connecting = int(Tether::State::Connecting),
-        Connected = int(Tether::State::Connected),
-        Reconnecting = int(Tether::State::Reconnecting),
-        Failed = int(Tether::State::Failed),
-        Closed = int(Tether::State::Closed),
-    };
-    Q_ENUM(State)
-    enum Codec { Json = int(Tether::Codec::Json), Cbor = int(Tether::Codec::Cbor) };
-    Q_ENUM(Codec)
-    enum Durability {
-        Memory = int(Tether::Durability::Memory),
-        CrashSafe = int(Tether::Durability::CrashSafe),
-        PowerSafe = int(Tether::Durability::PowerSafe),
-    };
-    Q_ENUM(Durability)
-    enum Delivery {
-        AtLeastOnce = int(Tether::Delivery::AtLeastOnce),
-        AtMostOnce = int(Tether::Delivery::AtMostOnce),
-    };
-    Q_ENUM(Delivery)
-    enum Overflow {
-        RejectNew = int(OverflowPolicy::RejectNew),
-        DropOldest = int(OverflowPolicy::DropOldest),
-    };
-    Q_ENUM(Overflow)
-    enum Jitter {
-        FullJitter = int(JitterMode::Full),
-        EqualJitter = int(JitterMode::Equal),
-        NoJitter = int(JitterMode::None),
-    };
-    Q_ENUM(Jitter)
-
     explicit QmlClient(QObject *parent = nullptr);
     ~QmlClient() override;
 
@@ -138,14 +106,14 @@ public:
     void setUrls(const QList<QUrl> &urls);
     bool isActive() const { return m_active; }
     void setActive(bool active);
-    int codec() const { return int(m_options.codec); }
-    void setCodec(int codec);
+    Codec codec() const { return m_options.codec; }
+    void setCodec(Codec codec);
     bool rawMode() const { return m_options.rawMode; }
     void setRawMode(bool rawMode);
     QString storage() const { return m_options.storage; }
     void setStorage(const QString &path);
-    int durability() const { return int(m_options.durability); }
-    void setDurability(int durability);
+    Durability durability() const { return m_options.durability; }
+    void setDurability(Durability durability);
     int restoredCount() const { return m_client->restoredCount(); }
     QString token() const { return m_token; }
     void setToken(const QString &token);
@@ -164,7 +132,7 @@ public:
 
     bool followAppState() const { return m_followAppState; }
     void setFollowAppState(bool follow);
-    bool followNetwork() const { return m_followNetwork; }
+    bool followNetwork() const { return m_client->followsNetwork(); }
     void setFollowNetwork(bool follow);
     int backgroundCloseDelay() const { return int(m_options.backgroundCloseDelay.count()); }
     void setBackgroundCloseDelay(int ms);
@@ -172,11 +140,11 @@ public:
     bool networkReachable() const;
     QString networkBackend() const;
 
-    int state() const { return int(m_client->state()); }
+    State state() const { return m_client->state(); }
     QString stateName() const;
     int queueDepth() const { return m_client->queueDepth(); }
     double lastRtt() const;
-    QJSValue error() const;
+    Error error() const { return m_client->error(); }
     QString errorString() const { return m_client->errorString(); }
     bool resumed() const { return m_resumed; }
     QString sessionId() const { return m_client->sessionId(); }
@@ -201,10 +169,6 @@ public:
     Q_INVOKABLE void notifyNetworkChanged();
     Q_INVOKABLE void notifyAppStateChanged(int state);
 
-    // The Channels' shared subscriptions (C++ only): the Subscription of `name`, and the
-    // release that unsubscribes when no Channel uses the name any more.
-    Tether::Subscription *acquireChannel(const QString &name);
-    void releaseChannel(const QString &name);
     // True when send options ask for Delivery.AtMostOnce (a number or the enum key).
     static bool isAtMostOnce(const QJSValue &options);
 
@@ -212,7 +176,6 @@ public:
     std::optional<QCborValue> payloadFromJs(const QJSValue &value);
     SendResult sendPayload(const QCborValue &payload, const QJSValue &options,
                            const QString &channel);
-    QJSValue jsError(const Error &error) const;
 
 public Q_SLOTS:
     // open(): active = true (and reopens a Failed/Closed client); close(): active = false.
@@ -234,19 +197,19 @@ Q_SIGNALS:
     void connected(bool resumed);
     void disconnected(int code, const QString &reason);
     void reconnecting(int attempt, int delay);
-    void failed(const QJSValue &error);
+    void failed(const Error &error);
     void sessionLost();
     void messageReceived(const QJSValue &payload, const QString &channel, const QString &id);
     void delivered(const QString &id);
     void sent(const QString &id);
     void persisted(const QString &id);
     void restored(int count);
-    void rejected(const QString &id, const QJSValue &error);
+    void rejected(const QString &id, const Error &error);
     void dropped(const QString &id, const QString &reason);
     void heartbeat(double rtt);
     void queueDepthChanged();
-    void errorOccurred(const QJSValue &error);
-    void sendRefused(const QJSValue &error);
+    void errorOccurred(const Error &error);
+    void sendRefused(const Error &error);
     // The server closed with 4001: set `token` to a fresh one in the handler.
     void tokenExpired();
     void statsChanged();
@@ -282,12 +245,10 @@ private:
     bool m_resumed = false;
 
     bool m_followAppState = true;
-    bool m_followNetwork = true;
     bool m_suspended = false;  // what suspendedChanged() last said (the client decides)
 
     int m_reconnectAttempt = 0;
 
-    QHash<QString, int> m_channelUsers;  // Channels per channel name
     bool m_forwardingStats = false;
     bool m_wrapped = false;  // m_client is the app's (setClient()): its options are the app's
 };

@@ -29,7 +29,7 @@
 
 namespace Tether::Qml {
 
-class QmlMessageModel : public QAbstractListModel
+class TETHER_QML_EXPORT QmlMessageModel : public QAbstractListModel
 {
     Q_OBJECT
     QML_NAMED_ELEMENT(MessageModel)

@@ -21,7 +21,7 @@ BackoffGroup::BackoffGroup(QObject *parent)
     initialDelay = ms(d.initialDelay);
     multiplier = d.multiplier;
     maxDelay = ms(d.maxDelay);
-    jitter = int(d.jitter);
+    jitter = d.jitter;
     maxAttempts = d.maxAttempts;
     initialJitter = ms(d.initialJitter);
     stablePeriod = ms(d.stablePeriod);
@@ -32,8 +32,7 @@ void BackoffGroup::applyTo(BackoffOptions &o) const
     o.initialDelay = std::chrono::milliseconds(initialDelay);
     o.multiplier = multiplier;
     o.maxDelay = std::chrono::milliseconds(maxDelay);
-    o.jitter = (jitter == int(JitterMode::Equal) || jitter == int(JitterMode::None))
-        ? JitterMode(jitter) : JitterMode::Full;
+    o.jitter = jitter;
     o.maxAttempts = maxAttempts;
     o.initialJitter = std::chrono::milliseconds(initialJitter);
     o.stablePeriod = std::chrono::milliseconds(stablePeriod);
@@ -61,7 +60,7 @@ QueueGroup::QueueGroup(QObject *parent)
     const QueueOptions d;
     maxMessages = d.maxMessages;
     maxBytes = double(d.maxBytes);
-    overflow = int(d.overflow);
+    overflow = d.overflow;
     maxInFlight = d.maxInFlight;
     keepOnClose = d.keepOnClose;
 }
@@ -70,8 +69,7 @@ void QueueGroup::applyTo(QueueOptions &o) const
 {
     o.maxMessages = maxMessages;
     o.maxBytes = qint64(maxBytes);
-    o.overflow = overflow == int(OverflowPolicy::DropOldest) ? OverflowPolicy::DropOldest
-                                                              : OverflowPolicy::RejectNew;
+    o.overflow = overflow;
     o.maxInFlight = maxInFlight;
     o.keepOnClose = keepOnClose;
 }

@@ -7,6 +7,8 @@
 // Tether::ClientOptions and applies it whenever one of them changes.
 #pragma once
 
+#include "qmlglobal.h"
+
 #include <Tether/options.h>
 
 #include <QtCore/QObject>
@@ -15,15 +17,15 @@
 
 namespace Tether::Qml {
 
-class BackoffGroup : public QObject
+class TETHER_QML_EXPORT BackoffGroup : public QObject
 {
     Q_OBJECT
     QML_ANONYMOUS
     Q_PROPERTY(int initialDelay MEMBER initialDelay NOTIFY changed)
     Q_PROPERTY(double multiplier MEMBER multiplier NOTIFY changed)
     Q_PROPERTY(int maxDelay MEMBER maxDelay NOTIFY changed)
-    // Client.FullJitter (default), Client.EqualJitter or Client.NoJitter.
-    Q_PROPERTY(int jitter MEMBER jitter NOTIFY changed)
+    // Tether.JitterMode.Full (default), .Equal or .None. Unqualified: see qmlclient.h.
+    Q_PROPERTY(JitterMode jitter MEMBER jitter NOTIFY changed)
     Q_PROPERTY(int maxAttempts MEMBER maxAttempts NOTIFY changed)
     Q_PROPERTY(int initialJitter MEMBER initialJitter NOTIFY changed)
     Q_PROPERTY(int stablePeriod MEMBER stablePeriod NOTIFY changed)
@@ -35,7 +37,7 @@ public:
     int initialDelay;
     double multiplier;
     int maxDelay;
-    int jitter;
+    JitterMode jitter;
     int maxAttempts;
     int initialJitter;
     int stablePeriod;
@@ -44,7 +46,7 @@ Q_SIGNALS:
     void changed();
 };
 
-class HeartbeatGroup : public QObject
+class TETHER_QML_EXPORT HeartbeatGroup : public QObject
 {
     Q_OBJECT
     QML_ANONYMOUS
@@ -64,14 +66,14 @@ Q_SIGNALS:
     void changed();
 };
 
-class QueueGroup : public QObject
+class TETHER_QML_EXPORT QueueGroup : public QObject
 {
     Q_OBJECT
     QML_ANONYMOUS
     Q_PROPERTY(int maxMessages MEMBER maxMessages NOTIFY changed)
     Q_PROPERTY(double maxBytes MEMBER maxBytes NOTIFY changed)
-    // Client.RejectNew (default) or Client.DropOldest.
-    Q_PROPERTY(int overflow MEMBER overflow NOTIFY changed)
+    // Tether.OverflowPolicy.RejectNew (default) or .DropOldest.
+    Q_PROPERTY(OverflowPolicy overflow MEMBER overflow NOTIFY changed)
     Q_PROPERTY(int maxInFlight MEMBER maxInFlight NOTIFY changed)
     Q_PROPERTY(bool keepOnClose MEMBER keepOnClose NOTIFY changed)
 
@@ -81,7 +83,7 @@ public:
 
     int maxMessages;
     double maxBytes;  // a JS number: exact up to 2^53
-    int overflow;
+    OverflowPolicy overflow;
     int maxInFlight;
     bool keepOnClose;
 
@@ -89,7 +91,7 @@ Q_SIGNALS:
     void changed();
 };
 
-class TlsGroup : public QObject
+class TETHER_QML_EXPORT TlsGroup : public QObject
 {
     Q_OBJECT
     QML_ANONYMOUS

@@ -12,6 +12,10 @@ void registerSdkEnums()
 {
     qmlRegisterUncreatableMetaObject(Tether::staticMetaObject, "Tether", 1, 0, "Tether",
                                      QStringLiteral("Tether holds the SDK's enums only"));
+    // Error::Code and Error::Kind as `Error.Timeout`, `Error.Remote` (the value type itself
+    // is `error`, ErrorForeign).
+    qmlRegisterUncreatableMetaObject(Tether::Error::staticMetaObject, "Tether", 1, 0, "Error",
+                                     QStringLiteral("Error is a value: read it from a client or a signal"));
 }
 
 } // namespace

@@ -18,6 +18,14 @@ namespace Tether::Qml {
 
 // The enums of Tether:: (types.h), as `Tether.<Enum>.<Value>`, are registered by hand in
 // qmltypes.cpp: Qt 6.4's type registrar cannot register a foreign namespace under a name.
+// Error (error.h) as the value type of every `error` in QML (`client.error.code`,
+// `onErrorOccurred: error => ...`); its codes and kinds as `Error.<Code>` (qmltypes.cpp).
+struct ErrorForeign {
+    Q_GADGET
+    QML_FOREIGN(Tether::Error)
+    QML_VALUE_TYPE(error)
+};
+
 // ClientStats (stats.h) as the value type of QML `Client.stats`.
 struct ClientStatsForeign {
     Q_GADGET

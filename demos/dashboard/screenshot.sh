@@ -24,31 +24,11 @@ for bin in "$server_bin" "$dashboard_bin" "$traffic_bin"; do
   [ -x "$bin" ] || { echo "screenshot.sh: $bin not built" >&2; exit 2; }
 done
 
-export QT_QPA_PLATFORM=offscreen QT_QUICK_BACKEND=software
-mkdir -p "$out"
-log=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$log"
-}
-trap cleanup EXIT
+# shellcheck source=../../packaging/screenshot-session.sh
+source "$src/packaging/screenshot-session.sh"
+screenshot_session "$out"
 
-start_server() {
-  "$server_bin" --port "$port" --metrics-interval 1000 --heartbeat 2000 >"$log/server.out" 2>"$log/server.err" &
-  server=$!
-  pids+=("$server")
-  for _ in $(seq 50); do
-    grep -q "^listening on" "$log/server.out" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "screenshot.sh: tether-server did not start:" >&2
-  cat "$log/server.err" >&2
-  exit 1
-}
-
-start_server
+start_server "$server_bin" "$port" --metrics-interval 1000 --heartbeat 2000
 "$traffic_bin" --url "$url" --peak 2500 --listeners 4 2>"$log/traffic.err" &
 pids+=("$!")
 echo "screenshot.sh: $warmup s of demo traffic so the sparklines fill up..."

@@ -254,7 +254,7 @@ void ClientPrivate::dispatch(Engine::Event &event)
         if (*guard)
             Q_EMIT q->messageStatusChanged(id, status);
     };
-    std::visit([this, &emitStatus](auto &e) {
+    std::visit([this, &emitStatus, &guard](auto &e) {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, Engine::StateChanged>) {
             state = Convert::state(e.to);
@@ -276,11 +276,14 @@ void ClientPrivate::dispatch(Engine::Event &event)
             Q_EMIT q->sessionLost();
         } else if constexpr (std::is_same_v<T, Engine::MessageReceived>) {
             const Message message(e.payload, e.channel, e.id, e.reliable);
-            // One lookup routes a publication to its Subscription, however many there are.
-            QPointer<Subscription> subscription = e.channel.isEmpty() ? nullptr : subscriptions.value(e.channel);
             Q_EMIT q->messageReceived(message);
-            if (subscription)
-                Q_EMIT subscription->messageReceived(message);
+            // One lookup routes a publication to its Subscription, however many there are;
+            // made after the client's signal, so a Subscription a slot deleted (it leaves
+            // the table) gets nothing, and no guard object is needed per message.
+            if (!e.channel.isEmpty() && !subscriptions.isEmpty() && *guard) {
+                if (Subscription *subscription = subscriptions.value(ChannelKey(e.channel)))
+                    Q_EMIT subscription->messageReceived(message);
+            }
         } else if constexpr (std::is_same_v<T, Engine::Delivered>) {
             Q_EMIT q->delivered(e.id);
             emitStatus(e.id, MessageStatus::Delivered);
@@ -343,7 +346,7 @@ void ClientPrivate::warnAboutSecretsInUrls()
 
 void ClientPrivate::channelStatusChanged(const Engine::ChannelStatusChanged &change)
 {
-    Subscription *subscription = subscriptions.value(change.channel);
+    Subscription *subscription = subscriptions.value(ChannelKey(change.channel));
     if (!subscription)
         return;
     Subscription::Private *sd = subscription->d.get();
@@ -359,9 +362,33 @@ void ClientPrivate::channelStatusChanged(const Engine::ChannelStatusChanged &cha
         Q_EMIT subscription->errorOccurred(sd->error);
 }
 
+void ClientPrivate::updateNetworkWatch()
+{
+    NetworkWatch *wanted = followNetwork ? NetworkWatch::instance() : nullptr;
+    if (wanted == networkWatch)
+        return;
+    const bool wasReachable = networkReachable();
+    if (networkWatch)
+        QObject::disconnect(networkWatch, nullptr, q, nullptr);
+    networkWatch = wanted;
+    if (wanted) {
+        // The engine decides what a change means (probe when connected, retry now when
+        // waiting); this layer only says that it happened.
+        QObject::connect(wanted, &NetworkWatch::networkChanged, q, &Client::notifyNetworkChanged);
+        QObject::connect(wanted, &NetworkWatch::reachableChanged, q, &Client::networkReachableChanged);
+    }
+    if (networkReachable() != wasReachable)
+        Q_EMIT q->networkReachableChanged(!wasReachable);
+}
+
+bool ClientPrivate::networkReachable() const
+{
+    return !networkWatch || networkWatch->reachable();
+}
+
 void ClientPrivate::forgetSubscription(const QString &channel, Subscription *subscription)
 {
-    const auto it = subscriptions.find(channel);
+    const auto it = subscriptions.find(ChannelKey(channel));
     if (it != subscriptions.end() && *it == subscription)
         subscriptions.erase(it);
 }
@@ -716,10 +743,11 @@ Reply *Client::unsubscribe(const QString &channel)
 
 Subscription *Client::subscription(const QString &channel)
 {
-    if (Subscription *existing = d->subscriptions.value(channel))
-        return existing;
-    auto *subscription = new Subscription(this, channel, Convert::subscriptionStatus(d->engine->channelStatus(channel)));
-    d->subscriptions.insert(channel, subscription);
+    Subscription *subscription = d->subscriptions.value(ChannelKey(channel));
+    if (!subscription) {
+        subscription = new Subscription(this, channel, Convert::subscriptionStatus(d->engine->channelStatus(channel)));
+        d->subscriptions.insert(ChannelKey(channel), subscription);
+    }
     const Engine::ChannelStatus status = d->engine->channelStatus(channel);
     if (status == Engine::ChannelStatus::Unsubscribed || status == Engine::ChannelStatus::Error) {
         // No Reply: the engine's status events tell the Subscription how it ends.
@@ -748,6 +776,20 @@ void Client::notifyAppStateChanged(Qt::ApplicationState state)
     else
         return;  // inactive (a dialog, the task switcher): still running
     d->process();
+}
+
+void Client::setFollowNetwork(bool follow)
+{
+    d->followNetwork = follow;
+    d->updateNetworkWatch();
+}
+
+bool Client::followsNetwork() const { return d->followNetwork; }
+bool Client::isNetworkReachable() const { return d->networkReachable(); }
+
+QString Client::networkBackend() const
+{
+    return d->networkWatch ? d->networkWatch->backend() : QString();
 }
 
 bool Client::isSuspendedInBackground() const { return d->engine->isSuspendedInBackground(); }

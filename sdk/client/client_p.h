@@ -15,6 +15,7 @@
 
 #include <Tether/client.h>
 
+#include "networkwatch_p.h"
 #include "store_p.h"
 #include "transport_p.h"
 
@@ -30,6 +31,25 @@
 #include <optional>
 
 namespace Tether {
+
+// A channel name with its hash, computed once per lookup. The subscription table is probed
+// for every incoming publication; QHash compares keys at each occupied slot it probes, and
+// with many channel names of one length every such comparison is a whole-string compare.
+// Comparing the hashes first leaves one string compare per lookup (the match) however many
+// channels are subscribed (docs/benchmarks.md, dispatch).
+struct ChannelKey
+{
+    explicit ChannelKey(const QString &channel)
+        : name(channel), hash(qHash(channel, QHashSeed::globalSeed())) {}
+    QString name;
+    size_t hash;
+    friend bool operator==(const ChannelKey &a, const ChannelKey &b)
+    {
+        return a.hash == b.hash && a.name == b.name;
+    }
+};
+// Already seeded with the process's global seed, which is the one QHash uses.
+inline size_t qHash(const ChannelKey &key, size_t = 0) noexcept { return key.hash; }
 
 class ClientPrivate
 {
@@ -73,6 +93,10 @@ public:
     void scheduleStats();
     std::optional<Engine::TimePoint> timerDeadline() const;
     void channelStatusChanged(const Engine::ChannelStatusChanged &change);
+    // Follows the process's NetworkWatch while followNetwork, else lets it go
+    // (setFollowNetwork()); networkReachableChanged() when that changes the answer.
+    void updateNetworkWatch();
+    bool networkReachable() const;
     void forgetSubscription(const QString &channel, Subscription *subscription);
 
     void onOpened(const QString &subprotocol);
@@ -122,10 +146,12 @@ public:
     std::chrono::microseconds lastRtt{-1};
     quint64 tokenGeneration = 0;
     bool warnedAboutSecretUrl = false;
+    bool followNetwork = false;           // Client::setFollowNetwork()
+    QPointer<NetworkWatch> networkWatch;  // while followNetwork
 
     QHash<quint64, QPointer<Reply>> replies;
     // One per channel name while the app holds it (Subscription's destructor removes it).
-    QHash<QString, Subscription *> subscriptions;
+    QHash<ChannelKey, Subscription *> subscriptions;
     std::optional<Engine::TimePoint> statsDue;  // statsChanged() is owed at this moment
     std::optional<Engine::TimePoint> lastStatsEmit;
 

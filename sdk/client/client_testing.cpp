@@ -5,6 +5,7 @@
 #include "client_testing_p.h"
 
 #include "client_p.h"
+#include "networkwatch_p.h"
 
 namespace Tether::Testing {
 
@@ -41,6 +42,18 @@ std::optional<SteadyTimePoint> timerDeadline(const Client *client)
 void fireTimer(Client *client)
 {
     ClientPrivate::get(client)->onTimeout();
+}
+
+void reportReachability(QNetworkInformation::Reachability reachability)
+{
+    if (NetworkWatch *watch = NetworkWatch::instance())
+        watch->reportReachability(reachability);
+}
+
+void reportTransportMediumChange()
+{
+    if (NetworkWatch *watch = NetworkWatch::instance())
+        watch->reportTransportMediumChange();
 }
 
 } // namespace Tether::Testing

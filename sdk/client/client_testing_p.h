@@ -20,6 +20,8 @@
 
 #include <engine/options.h>
 
+#include <QtNetwork/QNetworkInformation>
+
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -49,6 +51,11 @@ TETHER_AUTOTEST_EXPORT std::optional<SteadyTimePoint> timerDeadline(const Client
 
 // The timer fires now (whether due or not: an early timeout is a no-op for the engine).
 TETHER_AUTOTEST_EXPORT void fireTimer(Client *client);
+
+// The process's network watcher (Client::setFollowNetwork()) reports what a
+// QNetworkInformation backend would: a reachability, or a transport medium change.
+TETHER_AUTOTEST_EXPORT void reportReachability(QNetworkInformation::Reachability reachability);
+TETHER_AUTOTEST_EXPORT void reportTransportMediumChange();
 
 } // namespace Testing
 } // namespace Tether

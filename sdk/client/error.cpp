@@ -39,11 +39,13 @@ Error::~Error() = default;
 
 Error::Code Error::code() const { return d->code; }
 Error::Kind Error::kind() const { return kindOf(d->code); }
+QString Error::codeName() const { return QString::fromLatin1(QMetaEnum::fromType<Code>().valueToKey(d->code)); }
 QString Error::message() const { return d->message; }
 bool Error::isFatal() const { return d->fatal; }
 QString Error::serverCode() const { return d->serverCode; }
 int Error::closeCode() const { return d->closeCode; }
 QCborValue Error::data() const { return d->data; }
+QVariant Error::dataVariant() const { return d->data.toVariant(); }
 
 Error &Error::setServerCode(const QString &serverCode)
 {

@@ -4,11 +4,139 @@
 // Tether::Reply: one request's outcome, QNetworkReply-style.
 #include "reply_p.h"
 
+#include <QtCore/QCborArray>
+#include <QtCore/QCborMap>
 #include <QtCore/QFutureWatcher>
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonObject>
+#include <QtCore/QJsonValue>
 #include <QtCore/QMetaObject>
 #include <QtCore/QPointer>
+#include <QtCore/QStringList>
+
+#include <cmath>
 
 namespace Tether {
+
+// ---- convertResult ---------------------------------------------------------------------
+
+namespace {
+
+QString describe(const QCborValue &value)
+{
+    switch (value.type()) {
+    case QCborValue::Integer: return QStringLiteral("an integer");
+    case QCborValue::Double: return QStringLiteral("a number");
+    case QCborValue::String: return QStringLiteral("a string");
+    case QCborValue::ByteArray: return QStringLiteral("bytes");
+    case QCborValue::Array: return QStringLiteral("an array");
+    case QCborValue::Map: return QStringLiteral("a map");
+    case QCborValue::True:
+    case QCborValue::False: return QStringLiteral("a bool");
+    case QCborValue::Null: return QStringLiteral("null");
+    case QCborValue::Undefined: return QStringLiteral("nothing");
+    default: return QStringLiteral("a CBOR value of type %1").arg(int(value.type()));
+    }
+}
+
+bool isIntegerType(QMetaType type)
+{
+    switch (type.id()) {
+    case QMetaType::Int: case QMetaType::UInt: case QMetaType::Long: case QMetaType::ULong:
+    case QMetaType::LongLong: case QMetaType::ULongLong: case QMetaType::Short:
+    case QMetaType::UShort: case QMetaType::Char: case QMetaType::SChar: case QMetaType::UChar:
+        return true;
+    default:
+        return false;
+    }
+}
+
+// An integral value into an integer type, only when it fits (converted there and back).
+bool toInteger(const QCborValue &value, QMetaType type, void *out)
+{
+    qint64 n = 0;
+    if (value.isInteger()) {
+        n = value.toInteger();
+    } else if (value.isDouble()) {
+        const double d = value.toDouble();
+        if (!std::isfinite(d) || std::trunc(d) != d || std::fabs(d) >= 9.2e18)
+            return false;
+        n = qint64(d);
+    } else {
+        return false;
+    }
+    const bool isUnsigned = type.id() == QMetaType::UInt || type.id() == QMetaType::ULong
+        || type.id() == QMetaType::ULongLong || type.id() == QMetaType::UShort || type.id() == QMetaType::UChar;
+    if (isUnsigned && n < 0)
+        return false;
+    QVariant converted(type);
+    if (!QMetaType::convert(QMetaType::fromType<qint64>(), &n, type, converted.data()))
+        return false;
+    qint64 back = 0;
+    if (!QMetaType::convert(type, converted.constData(), QMetaType::fromType<qint64>(), &back) || back != n)
+        return false;  // out of the type's range
+    type.destruct(out);
+    type.construct(out, converted.constData());
+    return true;
+}
+
+template<typename T>
+bool assign(void *out, const T &value)
+{
+    *static_cast<T *>(out) = value;
+    return true;
+}
+
+bool convertInto(const QCborValue &v, QMetaType type, void *out)
+{
+    if (isIntegerType(type))
+        return toInteger(v, type, out);
+    switch (type.id()) {
+    case QMetaType::Bool: return v.isBool() && assign(out, v.toBool());
+    case QMetaType::Double: return (v.isDouble() || v.isInteger()) && assign(out, v.toDouble());
+    case QMetaType::Float: return (v.isDouble() || v.isInteger()) && assign(out, float(v.toDouble()));
+    case QMetaType::QString: return v.isString() && assign(out, v.toString());
+    case QMetaType::QByteArray: return v.isByteArray() && assign(out, v.toByteArray());
+    case QMetaType::QCborValue: return assign(out, v);
+    case QMetaType::QCborMap: return v.isMap() && assign(out, v.toMap());
+    case QMetaType::QCborArray: return v.isArray() && assign(out, v.toArray());
+    case QMetaType::QJsonValue: return assign(out, v.toJsonValue());
+    case QMetaType::QJsonObject: return v.isMap() && assign(out, v.toJsonValue().toObject());
+    case QMetaType::QJsonArray: return v.isArray() && assign(out, v.toJsonValue().toArray());
+    case QMetaType::QVariant: return assign(out, v.toVariant());
+    case QMetaType::QVariantMap: return v.isMap() && assign(out, v.toMap().toVariantMap());
+    case QMetaType::QVariantList: return v.isArray() && assign(out, v.toArray().toVariantList());
+    case QMetaType::QStringList: {
+        if (!v.isArray())
+            return false;
+        QStringList list;
+        for (const QCborValue &item : v.toArray()) {
+            if (!item.isString())
+                return false;
+            list << item.toString();
+        }
+        return assign(out, list);
+    }
+    default: {
+        QVariant variant = v.toVariant();
+        if (!variant.convert(type))
+            return false;
+        type.destruct(out);
+        type.construct(out, variant.constData());
+        return true;
+    }
+    }
+}
+
+} // namespace
+
+Error convertResult(const QCborValue &result, QMetaType type, void *out)
+{
+    if (convertInto(result, type, out))
+        return Error();
+    return Error(Error::UnexpectedResult,
+                 QStringLiteral("the result is %1, not the %2 asked for").arg(describe(result), QString::fromLatin1(type.name())));
+}
 
 // ---- RequestError --------------------------------------------------------------------
 

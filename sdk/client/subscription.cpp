@@ -4,6 +4,7 @@
 // Tether::Subscription: a view of one channel's status, which the engine decides
 // (channels_p.h); the Client routes the channel's messages and status changes here.
 #include "client_p.h"
+#include "logging_p.h"
 #include "subscription_p.h"
 
 namespace Tether {
@@ -26,6 +27,24 @@ QString Subscription::channel() const { return d->channel; }
 SubscriptionStatus Subscription::status() const { return d->status; }
 Error Subscription::error() const { return d->error; }
 Client *Subscription::client() const { return d->client; }
+int Subscription::holders() const { return d->holders; }
+
+void Subscription::retain()
+{
+    ++d->holders;
+    if (d->client)
+        d->client->subscription(d->channel);  // this object; subscribes again when not in the set
+}
+
+void Subscription::release()
+{
+    if (d->holders == 0) {
+        qCWarning(lcClient) << "Subscription::release() without a holder on" << d->channel << "ignored";
+        return;
+    }
+    if (--d->holders == 0)
+        unsubscribe();
+}
 
 void Subscription::unsubscribe()
 {

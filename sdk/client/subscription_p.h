@@ -17,6 +17,7 @@ public:
     QString channel;
     SubscriptionStatus status = SubscriptionStatus::Unsubscribed;
     Error error;
+    int holders = 0;  // retain() - release()
 };
 
 } // namespace Tether

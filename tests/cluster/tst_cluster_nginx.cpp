@@ -41,8 +41,8 @@ private Q_SLOTS:
     {
         QTest::addColumn<Codec>("codec");
         QTest::addColumn<QString>("subprotocol");
-        QTest::addRow("json") << Codec::Json << QStringLiteral("tether.v1.json");
-        QTest::addRow("cbor") << Codec::Cbor << QStringLiteral("tether.v1.cbor");
+        QTest::addRow("json") << Codec::Json << QStringLiteral("tether.v1.1.json");
+        QTest::addRow("cbor") << Codec::Cbor << QStringLiteral("tether.v1.1.cbor");
     }
     void connectsThroughNginx()
     {
@@ -53,7 +53,8 @@ private Q_SLOTS:
         client.open();
         QVERIFY(waitUntil([&] { return rec.connectedCount(1); }, kWaitMs));
         QCOMPARE(rec.connects, QList<bool>{false});
-        // nginx passed Sec-WebSocket-Protocol both ways: the node picked the offered codec.
+        // nginx passed Sec-WebSocket-Protocol both ways: the node picked the first offered name
+        // (protocol v1.1 in the codec asked for).
         QCOMPARE(client.subprotocol(), subprotocol);
         QVERIFY(!client.sessionId().isEmpty());
         QVERIFY(rec.errors.isEmpty());

@@ -44,14 +44,14 @@ TestCase {
         Item {
             property alias link: link
             property alias feed: feed
-            Client { id: link; url: testServer.url; active: true; codec: Client.Cbor }
+            Client { id: link; url: testServer.url; active: true; codec: Tether.Codec.Cbor }
             Channel { id: feed; client: link; name: "metrics" }
         }
     }
 
     function connectedClient() {
         const client = createTemporaryObject(clientComponent, testCase)
-        tryCompare(client, "state", Client.Connected, 5000, "connected to " + testServer.url)
+        tryCompare(client, "state", Tether.State.Connected, 5000, "connected to " + testServer.url)
         return client
     }
     function channel(client, name, extra) {
@@ -89,7 +89,7 @@ TestCase {
 
     function test_declaredWithItsClient() {
         const item = createTemporaryObject(declaredComponent, testCase)
-        tryCompare(item.link, "state", Client.Connected, 5000)
+        tryCompare(item.link, "state", Tether.State.Connected, 5000)
         compare(item.link.subprotocol, "tether.v1.1.cbor", "options applied")
         tryCompare(item.feed, "subscribed", true, 5000)
         tryVerify(function () { return item.feed.received >= 1 }, 5000)
@@ -99,9 +99,9 @@ TestCase {
         const client = createTemporaryObject(clientComponent, testCase, { active: false })
         const metrics = channel(client, "metrics")   // its sub waits, encoded as JSON
         client.heartbeat.timeout = 9000
-        client.codec = Client.Cbor                    // stopped, nothing queued: at once, sub re-encoded
+        client.codec = Tether.Codec.Cbor                    // stopped, nothing queued: at once, sub re-encoded
         client.active = true
-        tryCompare(client, "state", Client.Connected, 5000)
+        tryCompare(client, "state", Tether.State.Connected, 5000)
         compare(client.subprotocol, "tether.v1.1.cbor")
         tryCompare(metrics, "subscribed", true, 5000)
         tryVerify(function () { return metrics.received >= 1 }, 5000)
@@ -126,7 +126,7 @@ TestCase {
         client.backoff.maxDelay = 1000
         client.queue.maxInFlight = 32
         client.queue.maxMessages = 1     // live: the next send beyond it is refused
-        compare(client.state, Client.Connected)
+        compare(client.state, Tether.State.Connected)
         compare(client.sessionId, session)
         compare(metrics.subscribed, true)
         verify(client.send({ first: true }).length > 0)
@@ -151,7 +151,7 @@ TestCase {
         compare(errors.count, 1)
         compare(errors.signalArguments[0][0].name, "InvalidArgument")
         compare(errors.signalArguments[0][0].fatal, false)
-        compare(client.state, Client.Connected)
+        compare(client.state, Tether.State.Connected)
         client.queue.maxInFlight = 16      // valid again: applied, no new error
         compare(errors.count, 1)
         const delivered = spy(client, "delivered")
@@ -163,13 +163,13 @@ TestCase {
         const client = connectedClient()
         const metrics = channel(client, "metrics")
         tryCompare(metrics, "subscribed", true, 5000)
-        client.codec = Client.Cbor
-        compare(client.state, Client.Connected, "no reconnect for a codec change")
+        client.codec = Tether.Codec.Cbor
+        compare(client.state, Tether.State.Connected, "no reconnect for a codec change")
         compare(client.subprotocol, "tether.v1.1.json", "never under an open socket")
         client.active = false
-        tryCompare(client, "state", Client.Closed, 5000)
+        tryCompare(client, "state", Tether.State.Closed, 5000)
         client.active = true
-        tryCompare(client, "state", Client.Connected, 5000)
+        tryCompare(client, "state", Tether.State.Connected, 5000)
         compare(client.subprotocol, "tether.v1.1.cbor")
         tryCompare(metrics, "subscribed", true, 5000)
         const seen = metrics.received
@@ -268,8 +268,8 @@ TestCase {
         const reconnecting = spy(bob, "reconnecting")
 
         verify(testServer.restart(), "server restarted")
-        tryCompare(bob, "state", Client.Connected, 10000, "bob back")
-        tryCompare(alice, "state", Client.Connected, 10000, "alice back")
+        tryCompare(bob, "state", Tether.State.Connected, 10000, "bob back")
+        tryCompare(alice, "state", Tether.State.Connected, 10000, "alice back")
         verify(reconnecting.count >= 1, "bob went through Reconnecting")
         tryCompare(lost, "count", 1, 5000, "the restarted server had no session: new one")
         tryCompare(bobRoom, "subscribed", true, 5000)

@@ -34,7 +34,7 @@ TestCase {
     }
     function connectedClient(props) {
         const client = makeClient(Object.assign({ active: true }, props || {}))
-        tryCompare(client, "state", Client.Connected, 5000, "connected to " + testServer.url)
+        tryCompare(client, "state", Tether.State.Connected, 5000, "connected to " + testServer.url)
         return client
     }
     // request() as a value: waits (bounded) for the one callback and returns its arguments.
@@ -54,14 +54,14 @@ TestCase {
 
     function test_stateTransitions() {
         const client = makeClient({ active: false })
-        compare(client.state, Client.Idle)
+        compare(client.state, Tether.State.Idle)
         compare(client.stateName, "Idle")
         const states = []
         client.stateChanged.connect(function () { states.push(client.stateName) })
         const connectedSpy = spy(client, "connected")
 
         client.active = true
-        tryCompare(client, "state", Client.Connected, 5000)
+        tryCompare(client, "state", Tether.State.Connected, 5000)
         compare(states[0], "Connecting")
         compare(connectedSpy.count, 1)
         compare(connectedSpy.signalArguments[0][0], false, "a new session is not resumed")
@@ -70,18 +70,18 @@ TestCase {
         compare(client.subprotocol, "tether.v1.1.json")
 
         client.active = false
-        tryCompare(client, "state", Client.Closed, 5000)
+        tryCompare(client, "state", Tether.State.Closed, 5000)
         compare(states[states.length - 1], "Closed")
 
         client.open()
         compare(client.active, true, "open() sets active")
-        tryCompare(client, "state", Client.Connected, 5000)
+        tryCompare(client, "state", Tether.State.Connected, 5000)
     }
 
     function test_activeAppliedAtCompletion() {
         // Declared active: connects without any call, once the component is complete.
         const client = makeClient({ active: true })
-        tryCompare(client, "state", Client.Connected, 5000)
+        tryCompare(client, "state", Tether.State.Connected, 5000)
     }
 
     function test_noUrlFails() {
@@ -107,7 +107,7 @@ TestCase {
     function test_sendAtMostOnceIsSent() {
         const client = connectedClient()
         const sent = spy(client, "sent")
-        const id = client.send("ephemeral", { delivery: Client.AtMostOnce })
+        const id = client.send("ephemeral", { delivery: Tether.Delivery.AtMostOnce })
         verify(id.length > 0)
         tryCompare(sent, "count", 1, 5000)
         compare(sent.signalArguments[0][0], id)
@@ -171,7 +171,7 @@ TestCase {
         compare(out.error.serverCode, "nope")
         compare(out.error.message.indexOf("not today") >= 0, true, out.error.message)
         compare(out.error.data.retry, false)
-        compare(out.error.kind, "Remote")
+        compare(out.error.kind, Error.Remote)
         compare(out.result, undefined)
     }
 
@@ -250,7 +250,7 @@ TestCase {
         ]
     }
     function test_bytesRoundTripWithCbor(data) {
-        const client = connectedClient({ codec: Client.Cbor })
+        const client = connectedClient({ codec: Tether.Codec.Cbor })
         compare(client.subprotocol, "tether.v1.1.cbor")
         const out = call(client, "echo", { bytes: data.make() })
         compare(out.error, null)
@@ -295,11 +295,11 @@ TestCase {
         compare(client.heartbeat.timeout, 10000)
         compare(client.queue.maxMessages, 10000)
         compare(client.queue.maxInFlight, 256)
-        compare(client.queue.overflow, Client.RejectNew)
+        compare(client.queue.overflow, Tether.OverflowPolicy.RejectNew)
         compare(client.backoff.multiplier, 2)
-        compare(client.backoff.jitter, Client.FullJitter)
+        compare(client.backoff.jitter, Tether.JitterMode.Full)
         compare(client.backoff.initialDelay, 100, "set by the test component")
-        compare(client.codec, Client.Json)
+        compare(client.codec, Tether.Codec.Json)
         compare(client.requestTimeout, 30000)
         compare(client.tls.verifyPeer, true)
     }

@@ -21,7 +21,7 @@ TestCase {
             backoff.initialDelay: 60000
             backoff.maxDelay: 60000
             backoff.initialJitter: 1   // the first retry after a drop: at once
-            backoff.jitter: Client.NoJitter
+            backoff.jitter: Tether.JitterMode.None
         }
     }
     Component {
@@ -31,7 +31,7 @@ TestCase {
 
     function connectedClient(props) {
         const c = createTemporaryObject(clientComponent, testCase, props || {})
-        tryCompare(c, "state", Client.Connected, 5000, "connected to " + testServer.url)
+        tryCompare(c, "state", Tether.State.Connected, 5000, "connected to " + testServer.url)
         return c
     }
     function spy(target, signalName) {
@@ -47,11 +47,11 @@ TestCase {
     function waitForLongBackoff(c) {
         verify(testServer.stop(), "server stopped")
         tryVerify(function () { return c.reconnectAttempt >= 2 }, 5000, "a long backoff is scheduled")
-        compare(c.state, Client.Reconnecting)
+        compare(c.state, Tether.State.Reconnecting)
         verify(c.reconnectAt - Date.now() > 30000, "next attempt in " + (c.reconnectAt - Date.now()) + " ms")
         verify(testServer.start(), "server started again")
         wait(300)
-        compare(c.state, Client.Reconnecting, "still waiting out the backoff")
+        compare(c.state, Tether.State.Reconnecting, "still waiting out the backoff")
     }
 
     function test_returningToForegroundReconnectsAtOnce() {
@@ -59,7 +59,7 @@ TestCase {
         waitForLongBackoff(c)
         testServer.setApplicationState(Qt.ApplicationInactive)
         testServer.setApplicationState(Qt.ApplicationActive)
-        tryCompare(c, "state", Client.Connected, 3000, "reconnected right after activation")
+        tryCompare(c, "state", Tether.State.Connected, 3000, "reconnected right after activation")
         compare(c.reconnectAttempt, 0)
         compare(c.reconnectAt, 0)
     }
@@ -68,7 +68,7 @@ TestCase {
         const c = connectedClient()
         waitForLongBackoff(c)
         c.notifyNetworkChanged()
-        tryCompare(c, "state", Client.Connected, 3000)
+        tryCompare(c, "state", Tether.State.Connected, 3000)
     }
 
     function test_followAppStateOff() {
@@ -77,9 +77,9 @@ TestCase {
         testServer.setApplicationState(Qt.ApplicationInactive)
         testServer.setApplicationState(Qt.ApplicationActive)
         wait(500)
-        compare(c.state, Client.Reconnecting, "ignores the app state when told to")
+        compare(c.state, Tether.State.Reconnecting, "ignores the app state when told to")
         c.notifyAppStateChanged(Qt.ApplicationActive)
-        tryCompare(c, "state", Client.Connected, 3000, "the explicit hook still works")
+        tryCompare(c, "state", Tether.State.Connected, 3000, "the explicit hook still works")
     }
 
     function test_backgroundPolicyClosesAndResumes() {
@@ -88,7 +88,7 @@ TestCase {
         testServer.setApplicationState(Qt.ApplicationSuspended)
         compare(c.suspended, false, "not before the delay")
         tryCompare(c, "suspended", true, 3000)
-        tryCompare(c, "state", Client.Closed, 3000)
+        tryCompare(c, "state", Tether.State.Closed, 3000)
         compare(c.active, true, "still wanted: it reopens on activation")
 
         const id = c.send({ written: "in the background" })
@@ -101,7 +101,7 @@ TestCase {
         const lost = spy(c, "sessionLost")
         testServer.setApplicationState(Qt.ApplicationActive)
         compare(c.suspended, false)
-        tryCompare(c, "state", Client.Connected, 5000)
+        tryCompare(c, "state", Tether.State.Connected, 5000)
         tryCompare(delivered, "count", 1, 5000)
         compare(delivered.signalArguments[0][0], id)
         compare(c.resumed, true, "the server kept the session (closed with 1001, not 1000)")
@@ -116,7 +116,7 @@ TestCase {
         testServer.setApplicationState(Qt.ApplicationActive)
         wait(600)
         compare(c.suspended, false)
-        compare(c.state, Client.Connected)
+        compare(c.state, Tether.State.Connected)
     }
 
     function test_backgroundPolicyOffByDefaultOnDesktop() {
@@ -124,7 +124,7 @@ TestCase {
         compare(c.backgroundCloseDelay, -1)
         testServer.setApplicationState(Qt.ApplicationSuspended)
         wait(300)
-        compare(c.state, Client.Connected)
+        compare(c.state, Tether.State.Connected)
     }
 
     function test_networkInformationDegradesGracefully() {

@@ -50,7 +50,7 @@ TestCase {
     function client(active) {
         const c = createTemporaryObject(clientComponent, testCase, { active: active })
         if (active)
-            tryCompare(c, "state", Client.Connected, 5000, "connected to " + testServer.url)
+            tryCompare(c, "state", Tether.State.Connected, 5000, "connected to " + testServer.url)
         return c
     }
     function channel(c, name) {
@@ -146,7 +146,7 @@ TestCase {
         compare(m.get(0).status, MessageModel.Queued, "queued while not connected")
         const changed = spy(m, "dataChanged")
         c.active = true
-        tryCompare(c, "state", Client.Connected, 5000)
+        tryCompare(c, "state", Tether.State.Connected, 5000)
         tryVerify(function () { m.flush(); return m.get(0).status === MessageModel.Delivered }, 5000,
                   "delivered after connecting")
         verify(changed.count >= 1, "the view was told")
@@ -165,7 +165,7 @@ TestCase {
     function test_restoredMessagesShownQueued() {
         const path = testServer.tempPath("model-store.db")
         const a = createTemporaryObject(clientComponent, testCase, { active: false, storage: path })
-        compare(a.durability, Client.CrashSafe, "the default with a store")
+        compare(a.durability, Tether.Durability.CrashSafe, "the default with a store")
         const ma = model(channel(a, "room.stored"), { updateInterval: 0 })
         const persisted = spy(a, "persisted")
         const first = ma.publish({ text: "kept 1" })
@@ -204,11 +204,11 @@ TestCase {
     function test_ownStatusDroppedAndAtMostOnceSent() {
         const c = client(false)
         c.queue.maxMessages = 1
-        c.queue.overflow = Client.DropOldest
+        c.queue.overflow = Tether.OverflowPolicy.DropOldest
         const ch = channel(c, "room.drop")
         const m = model(ch, { updateInterval: 0 })
         m.publish("pushed out")
-        m.publish({ kept: true }, { delivery: Client.AtMostOnce })
+        m.publish({ kept: true }, { delivery: Tether.Delivery.AtMostOnce })
         tryVerify(function () { m.flush(); return m.count === 2 && m.get(0).status === MessageModel.Dropped }, 3000)
         compare(m.get(0).errorString, "QueueFull")
         compare(m.get(1).status, MessageModel.Queued)

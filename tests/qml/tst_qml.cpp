@@ -16,6 +16,7 @@
 #include <QtCore/QObject>
 #include <QtCore/QTemporaryDir>
 #include <QtGui/QGuiApplication>
+#include <QtQml/QQmlComponent>
 #include <QtQml/QQmlContext>
 #include <QtQml/QQmlEngine>
 #include <QtQuickTest/quicktest.h>
@@ -23,6 +24,40 @@
 #include <memory>
 
 using Tether::Testing::ServerProcess;
+
+namespace {
+
+QStringList g_registrationWarnings;
+
+void recordWarning(QtMsgType, const QMessageLogContext &, const QString &message)
+{
+    g_registrationWarnings << message;
+}
+
+// The module's types, used once before any test file: the engine registers the enums of
+// namespace Tether then, and must not print name clashes (State::Closed vs
+// DropReason::Closed...). Registration happens once per process, so this runs first.
+QString enumRegistrationWarnings()
+{
+    QQmlEngine engine;
+    engine.addImportPath(QStringLiteral(TETHER_QML_IMPORT_DIR));
+    QQmlComponent component(&engine);
+    component.setData(QByteArrayLiteral(
+        "import QtQml\nimport Tether\n"
+        "QtObject { property var values: [Tether.State.Closed, Tether.DropReason.Closed,\n"
+        "  Tether.TokenReason.Expired, Error.Timeout, Tether.SubscriptionStatus.Error] }\n"),
+        QUrl(QStringLiteral("qrc:/enum-check.qml")));
+    const QtMessageHandler previous = qInstallMessageHandler(recordWarning);
+    std::unique_ptr<QObject> object(component.create());
+    qInstallMessageHandler(previous);
+    if (!object)
+        return component.errorString();
+    if (object->property("values").toList().size() != 5)
+        return QStringLiteral("the enum values did not resolve");
+    return g_registrationWarnings.join(QLatin1Char('\n'));
+}
+
+} // namespace
 
 class TestServer : public QObject
 {
@@ -68,6 +103,23 @@ public:
         return new Tether::Client(QUrl(m_url), options, this);
     }
 
+    // What a C++ client was configured with and holds, as QML sees it (tst_typed.qml):
+    // the enum options as numbers, the desired channels, a channel's holders.
+    Q_INVOKABLE QVariantMap optionsOf(Tether::Client *client) const
+    {
+        const Tether::ClientOptions o = client->options();
+        return {{QStringLiteral("codec"), int(o.codec)},
+                {QStringLiteral("durability"), int(o.durability)},
+                {QStringLiteral("jitter"), int(o.backoff.jitter)},
+                {QStringLiteral("overflow"), int(o.queue.overflow)},
+                {QStringLiteral("followNetwork"), client->followsNetwork()}};
+    }
+    Q_INVOKABLE QStringList channelsOf(Tether::Client *client) const { return client->channels(); }
+    Q_INVOKABLE int holdersOf(Tether::Client *client, const QString &channel) const
+    {
+        return client->subscription(channel)->holders();
+    }
+
     Q_INVOKABLE void setApplicationState(int state)
     {
         QMetaObject::invokeMethod(qApp, "applicationStateChanged", Qt::DirectConnection,
@@ -87,6 +139,8 @@ class Setup : public QObject
 public Q_SLOTS:
     void applicationAvailable()
     {
+        if (const QString warnings = enumRegistrationWarnings(); !warnings.isEmpty())
+            qFatal("the Tether QML module's types printed warnings:\n%s", qPrintable(warnings));
         m_server = std::make_unique<TestServer>();
         if (!m_server->startFirst())
             qFatal("tether-server did not start: %s", qPrintable(m_server->errorString()));

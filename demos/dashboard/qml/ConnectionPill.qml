@@ -26,7 +26,7 @@ Rectangle {
             width: 9; height: 9; radius: 4.5
             color: pill.tone
             SequentialAnimation on opacity {
-                running: pill.client && pill.client.state !== Client.Connected
+                running: pill.client && pill.client.state !== Tether.State.Connected
                 loops: Animation.Infinite
                 onRunningChanged: if (!running) dot.opacity = 1
                 NumberAnimation { to: 0.25; duration: 600 }

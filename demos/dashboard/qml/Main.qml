@@ -104,7 +104,7 @@ Window {
         Item {
             id: grid
             // While offline the numbers are the last ones received: say so by dimming them.
-            readonly property bool stale: tetherClient.state !== Client.Connected
+            readonly property bool stale: tetherClient.state !== Tether.State.Connected
             readonly property real dataOpacity: stale ? 0.45 : 1
 
             anchors { left: parent.left; right: parent.right; top: banner.bottom; bottom: parent.bottom; topMargin: 14 }

@@ -11,7 +11,7 @@ Item {
     property Client client
     property real now: Date.now()
     property bool everConnected: false
-    readonly property bool offline: everConnected && client && client.state !== Client.Connected
+    readonly property bool offline: everConnected && client && client.state !== Tether.State.Connected
     readonly property int countdown: client && client.reconnectAt > 0
                                      ? Math.max(0, Math.ceil((client.reconnectAt - now) / 1000)) : 0
 
@@ -58,7 +58,7 @@ Item {
                 if (!banner.client)
                     return ""
                 let s = "<b>Offline</b> — the link to the server is down. "
-                if (banner.client.state === Client.Failed)
+                if (banner.client.state === Tether.State.Failed)
                     s += "Gave up: " + banner.client.errorString + "."
                 else if (banner.countdown > 0)
                     s += "Reconnecting in " + banner.countdown + " s (attempt " + banner.client.reconnectAttempt + ")."
@@ -88,7 +88,7 @@ Item {
                 hoverEnabled: true
                 cursorShape: Qt.PointingHandCursor
                 // Same path as a network change: try now instead of waiting out the backoff.
-                onClicked: banner.client.state === Client.Failed ? banner.client.open()
+                onClicked: banner.client.state === Tether.State.Failed ? banner.client.open()
                                                                  : banner.client.notifyNetworkChanged()
             }
         }

@@ -77,14 +77,14 @@ Tile {
                 elide: Text.ElideRight
                 color: Theme.textMuted
                 font { family: Theme.fontFamily; pixelSize: 12 }
-                text: !status.client ? "" : status.client.state === Client.Connected
+                text: !status.client ? "" : status.client.state === Tether.State.Connected
                       ? (status.client.resumed ? "Session resumed — nothing was lost" : "New session")
                       : status.client.errorString
             }
         }
         Row2 {
             label: "Round trip"
-            value: status.client && status.client.state === Client.Connected && status.client.lastRtt >= 0
+            value: status.client && status.client.state === Tether.State.Connected && status.client.lastRtt >= 0
                    ? status.client.lastRtt.toFixed(2) + " ms" : "–"
         }
         Row2 {

@@ -11,8 +11,12 @@
 //                  name (what the QML Channel did before Subscription): O(channels);
 //   client only    Client::messageReceived with one slot (the floor: decode + engine).
 // Frames are pre-encoded CBOR publications without seq (no acks), fed through a fake
-// transport; the time is wall time per message, best of 15 rounds of 50 000 (1 and 1 000
-// channels alternating).
+// transport on a frozen fake clock (no timer fires inside the timed loop); the time is wall time per message, best of 15 rounds of 50 000 (1 and 1 000
+// channels alternating). Like for like: both sizes cycle through the same number of
+// distinct frames (1 000, each with its own id and payload) and channel names of one
+// length (ch.0000...), so the only difference is how many channels are subscribed.
+//   --profile N [R]  only the Subscription setup with N channels, R rounds (200), for a
+//                    profiler (callgrind --toggle-collect='*runRound*')
 #include <Tether/Client>
 
 #include "../../../sdk/client/client_testing_p.h"
@@ -51,9 +55,16 @@ enum class Mode { Subscription, Filter, ClientOnly };
 struct Setup {
     std::unique_ptr<Client> client;
     SilentTransport *transport = nullptr;
-    std::vector<QByteArray> frames;  // one publication per channel, round robin
+    std::vector<QByteArray> frames;  // kFrames publications over the channels, round robin
     quint64 received = 0;
 };
+
+constexpr int kFrames = 1000;
+
+QString channelName(int i)
+{
+    return QStringLiteral("ch.%1").arg(i, 4, 10, QLatin1Char('0'));
+}
 
 QByteArray encode(const P::Frame &frame)
 {
@@ -71,6 +82,11 @@ std::unique_ptr<Setup> makeSetup(int channels, Mode mode)
     s->client = std::make_unique<Client>(QUrl(QStringLiteral("ws://bench.invalid/ws")), options);
     s->transport = new SilentTransport;
     Testing::setTransport(s->client.get(), s->transport);
+    // A clock that stands still: the loop below never returns to the event loop, so with
+    // the real clock deadlines would pass unhandled and every frame would look like a time
+    // jump (a probe per message). Timers are not the per-message cost being measured.
+    const Testing::SteadyTimePoint frozen = std::chrono::steady_clock::now();
+    Testing::setClock(s->client.get(), [frozen] { return frozen; });
     Client *c = s->client.get();
     c->open();
     Q_EMIT s->transport->opened(QStringLiteral("tether.v1.cbor"));
@@ -79,7 +95,7 @@ std::unique_ptr<Setup> makeSetup(int channels, Mode mode)
     Q_EMIT s->transport->frameReceived(encode(welcome), true);
     Setup *raw = s.get();
     for (int i = 0; i < channels; ++i) {
-        const QString name = QStringLiteral("ch.%1").arg(i);
+        const QString name = channelName(i);
         Subscription *sub = c->subscription(name);
         const auto decoded = P::codecFor(P::CodecKind::Cbor).decode(s->transport->last);
         const auto *frame = decoded.ok() ? std::get_if<P::Sub>(&*decoded.frame) : nullptr;
@@ -96,10 +112,12 @@ std::unique_ptr<Setup> makeSetup(int channels, Mode mode)
                     ++raw->received;
             });
         }
+    }
+    for (int i = 0; i < kFrames; ++i) {
         P::Msg msg;
-        msg.ch = name;
-        msg.id = QStringLiteral("m");
-        msg.d = QCborValue(42);
+        msg.ch = channelName(i % channels);
+        msg.id = QStringLiteral("m%1").arg(i, 4, 10, QLatin1Char('0'));
+        msg.d = QCborValue(i);
         s->frames.push_back(encode(msg));
     }
     if (mode == Mode::ClientOnly)
@@ -145,6 +163,13 @@ int main(int argc, char **argv)
     const bool smoke = app.arguments().contains(QStringLiteral("--smoke"));
     const int messages = smoke ? 2000 : 50000;
     const int rounds = smoke ? 1 : 15;
+    if (const int at = app.arguments().indexOf(QStringLiteral("--profile")); at > 0) {
+        std::unique_ptr<Setup> setup = makeSetup(app.arguments().value(at + 1).toInt(), Mode::Subscription);
+        const int profileRounds = app.arguments().value(at + 2, QStringLiteral("200")).toInt();
+        for (int r = 0; r < profileRounds; ++r)
+            runRound(*setup, 50000);
+        return 0;
+    }
     QTextStream out(stdout);
     out << "| listeners | 1 channel (ns/msg) | 1 000 channels (ns/msg) | ratio |\n|---|---|---|---|\n";
     const struct {

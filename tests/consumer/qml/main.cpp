@@ -14,6 +14,12 @@
 #include <cstdio>
 #include <memory>
 
+#if defined(CONSUMER_QML_LINKED)
+// The installed C++ headers of the QML types (libtether-dev): the root object is a
+// Tether::Qml::QmlClient, and its C++ client is reachable from here.
+#include <TetherQml/qmlclient.h>
+#endif
+
 int main(int argc, char **argv)
 {
     QGuiApplication app(argc, argv);
@@ -38,6 +44,13 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "tether-consumer-qml: FAIL: %s\n", qPrintable(component.errorString()));
         return 1;
     }
+#if defined(CONSUMER_QML_LINKED)
+    auto *client = qobject_cast<Tether::Qml::QmlClient *>(root.get());
+    if (!client || !client->client()) {
+        std::fprintf(stderr, "tether-consumer-qml: FAIL: the root is not a Tether::Qml::QmlClient with a client\n");
+        return 1;
+    }
+#endif
     QTimer::singleShot(20000, &app, [] {
         std::fprintf(stderr, "tether-consumer-qml: FAIL: timed out\n");
         QCoreApplication::exit(1);

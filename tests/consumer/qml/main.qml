@@ -32,7 +32,7 @@ Client {
     onConnected: {
         request("echo", { "from": "qml" }, function (error, result) {
             if (error !== null || result.from !== "qml") {
-                finish(1, "echo: " + JSON.stringify(error) + " " + JSON.stringify(result))
+                finish(1, "echo: " + (error ? error.message : "") + " " + JSON.stringify(result))
                 return
             }
             echoed = true
@@ -48,6 +48,6 @@ Client {
             finishIfDone()
         }
     }
-    onFailed: function (error) { finish(1, "failed: " + JSON.stringify(error)) }
-    onSendRefused: function (error) { finish(1, "send refused: " + JSON.stringify(error)) }
+    onFailed: function (error) { finish(1, "failed: " + error.name + ": " + error.message) }
+    onSendRefused: function (error) { finish(1, "send refused: " + error.name + ": " + error.message) }
 }

@@ -89,6 +89,7 @@ class TETHER_EXPORT Client : public QObject
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorOccurred)
     Q_PROPERTY(QString sessionId READ sessionId NOTIFY connected)
     Q_PROPERTY(Tether::ClientStats stats READ stats NOTIFY statsChanged)
+    Q_PROPERTY(bool networkReachable READ isNetworkReachable NOTIFY networkReachableChanged)
 
 public:
     // A client with no URL and default options: setUrl() (and setOptions()) before open().
@@ -201,6 +202,17 @@ public:
     // a Tether::RequestError for onFailed(); cancel() aborts the request).
     QFuture<QCborValue> call(const QString &method, const QVariant &params = {},
                              const RequestOptions &options = {});
+    // The same with the result converted to T (Reply::futureAs<T>(), convertResult()):
+    // `client->call<int>("count").then([](int n) {...}).onFailed([](const RequestError &e)
+    // {...})`; a result of another type fails with Error::UnexpectedResult.
+    template<typename T>
+    QFuture<T> call(const QString &method, const QVariant &params = {}, const RequestOptions &options = {})
+    {
+        Reply *reply = request(method, params, options);
+        QFuture<T> future = reply->futureAs<T>();
+        reply->setAutoDelete(true);
+        return future;
+    }
 
     // --- channels ---
     // Adds `channel` to the desired set (restored by the SDK after every new session) and
@@ -216,7 +228,8 @@ public:
     // one hash lookup (and still emitted by messageReceived()).
     Subscription *subscription(const QString &channel);
 
-    // --- hints from the platform (the QML module wires them automatically) ---
+    // --- hints from the platform (setFollowNetwork() calls the first one; the QML module
+    // wires both) ---
     // The network changed (interface up/down, Wi-Fi <-> cellular): when connected, probe the
     // link now (dead within HeartbeatOptions::probeTimeout); when waiting to reconnect, try
     // now instead of waiting out the backoff.
@@ -225,6 +238,22 @@ public:
     // the client suspends after that delay. Active: cancels that, reopens a client it
     // suspended, else acts like notifyNetworkChanged().
     void notifyAppStateChanged(Qt::ApplicationState state);
+    // Watch the network (QNetworkInformation, QtNetwork only, no QtGui): while on, every
+    // change of reachability or transport medium (link up/down, Wi-Fi <-> cellular) calls
+    // notifyNetworkChanged(), and going offline or back online is reported by
+    // networkReachableChanged(). One watcher per process, shared by every Client that
+    // follows it. Where no backend loads (a container, a minimal Linux) nothing is reported
+    // and the heartbeats still find a dead link. Off by default (a C++ app opts in); the
+    // QML Client turns it on (its followNetwork property). Applies at once.
+    void setFollowNetwork(bool follow);
+    bool followsNetwork() const;       // see setFollowNetwork(); false by default
+    // False while followsNetwork() and the platform says the network is disconnected (the
+    // client keeps trying: heartbeats and backoff decide, not this); true otherwise, also
+    // when no QNetworkInformation backend could be loaded.
+    bool isNetworkReachable() const;
+    // The QNetworkInformation backend that watches the network for this client, empty when
+    // not following it or when none could be loaded.
+    QString networkBackend() const;
     // True while the client is suspended because the app is in the background (state
     // Closed; the next active state reopens it).
     bool isSuspendedInBackground() const;
@@ -299,6 +328,9 @@ Q_SIGNALS:
     void messageStatusChanged(const QString &id, Tether::MessageStatus status);
     // The outbox became empty: every message sent so far has its outcome.
     void outboxDrained();
+    // isNetworkReachable() changed: the platform says the network went away (false) or came
+    // back (true). Only while followsNetwork().
+    void networkReachableChanged(bool reachable);
     // stats() changed: at most once per ClientOptions::statsInterval, on the client's one
     // timer; only computed while something is connected to it.
     void statsChanged();

@@ -28,12 +28,14 @@ class TETHER_EXPORT Error
 {
     Q_GADGET
     Q_PROPERTY(Code code READ code)
+    Q_PROPERTY(QString name READ codeName)
     Q_PROPERTY(Kind kind READ kind)
     Q_PROPERTY(QString message READ message)
     Q_PROPERTY(bool fatal READ isFatal)
     Q_PROPERTY(QString serverCode READ serverCode)
     Q_PROPERTY(int closeCode READ closeCode)
     Q_PROPERTY(bool isError READ isError)
+    Q_PROPERTY(QVariant data READ dataVariant)
 
 public:
     // Numbered in bands like QNetworkReply::NetworkError: 1xx local, 2xx transport,
@@ -57,6 +59,7 @@ public:
         StorageError = 111,      // the store (ClientOptions::storage) cannot be written (read-only,
                                  // disk full) or was moved aside: the client goes on in memory
         StorageInUse = 112,      // another Client (in this or another process) holds the store
+        UnexpectedResult = 113,  // a request's result is not of the type Client::call<T>() asked for
 
         // 2xx: the network.
         ConnectionRefused = 200,
@@ -108,6 +111,7 @@ public:
     ~Error();
 
     Code code() const;             // what went wrong; NoError for a default-constructed Error
+    QString codeName() const;      // the code's enumerator name ("Timeout"), for logs and QML
     Kind kind() const;             // derived from the code's band
     QString message() const;       // for humans; never contains a token, a header value or a payload
     // Fatal: the client gave up (state Failed) and needs open() again; non-fatal errors
@@ -124,6 +128,7 @@ public:
     // `err.data` of a res/nack; for TlsError the QSslError::SslError names of the
     // certificate errors (a CBOR array of strings); undefined when absent.
     QCborValue data() const;
+    QVariant dataVariant() const;  // data().toVariant(), for QML
 
     Error &setServerCode(const QString &serverCode);  // sets serverCode(); returns *this (chains)
     Error &setCloseCode(int closeCode);               // sets closeCode(); returns *this (chains)

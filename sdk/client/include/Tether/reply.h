@@ -10,10 +10,14 @@
 #include <QtCore/QCborValue>
 #include <QtCore/QException>
 #include <QtCore/QFuture>
+#include <QtCore/QFutureWatcher>
+#include <QtCore/QMetaType>
 #include <QtCore/QObject>
+#include <QtCore/QPromise>
 #include <QtCore/QVariant>
 
 #include <memory>
+#include <type_traits>
 
 namespace Tether {
 
@@ -45,6 +49,15 @@ private:
     struct Data;
     std::unique_ptr<Data> d;
 };
+
+// Converts a request's `result` into `*out`, an object of `type` (Reply::futureAs<T>(),
+// Client::call<T>()). Strict for what JSON and CBOR can say: a number for the arithmetic
+// types (an integer type only from an integral value in its range), a string for QString,
+// bytes for QByteArray, a map or an array for the Qt CBOR/JSON/variant containers, any
+// value for QCborValue, QJsonValue and QVariant; other types through QMetaType's
+// conversion of result.toVariant(). Returns NoError, or UnexpectedResult naming both types
+// (then `*out` is unchanged).
+TETHER_EXPORT Error convertResult(const QCborValue &result, QMetaType type, void *out);
 
 // Lifetime: the caller owns a Reply (parented to the Client, so it dies with it at worst)
 // and should deleteLater() it after finished(), like a QNetworkReply; or call
@@ -83,6 +96,11 @@ public:
     // Tether::RequestError (onFailed() runs, result() throws it). QFuture::cancel() aborts
     // the request like abort() (the future is then canceled). Never cancelled by the SDK.
     QFuture<QCborValue> future();
+    // The same future with the result converted to T (convertResult(): a result of another
+    // type fails it with Error::UnexpectedResult as a RequestError). cancel() aborts the
+    // request; deleting an unfinished Reply fails it with Aborted.
+    template<typename T>
+    QFuture<T> futureAs();
 
 public Q_SLOTS:
     // Fails the request with Error::Aborted at once (finished() is emitted); a late answer
@@ -104,5 +122,38 @@ private:
     class Private;
     std::unique_ptr<Private> d;
 };
+
+template<typename T>
+QFuture<T> Reply::futureAs()
+{
+    static_assert(std::is_default_constructible_v<T>, "Reply::futureAs<T>(): T must be default-constructible");
+    auto promise = std::make_shared<QPromise<T>>();
+    promise->start();
+    const QFuture<T> future = promise->future();
+    const auto complete = [promise](const Error &error, const QCborValue &result) {
+        T value{};
+        const Error failure = error.isError() ? error : convertResult(result, QMetaType::fromType<T>(), &value);
+        if (failure.isError())
+            promise->setException(RequestError(failure));
+        else
+            promise->addResult(std::move(value));
+        promise->finish();
+    };
+    if (isFinished()) {
+        complete(error(), result());
+        return future;
+    }
+    connect(this, &Reply::finished, this, [this, complete] { complete(error(), result()); });
+    // A future must not stay pending forever once its Reply is gone unfinished.
+    connect(this, &QObject::destroyed, [promise, complete] {
+        if (!promise->future().isFinished())
+            complete(Error(Error::Aborted, QStringLiteral("reply deleted")), QCborValue());
+    });
+    // QFuture::cancel() reaches the watcher through this thread's event loop.
+    auto *watcher = new QFutureWatcher<T>(this);
+    connect(watcher, &QFutureWatcherBase::canceled, this, &Reply::abort);
+    watcher->setFuture(future);
+    return future;
+}
 
 } // namespace Tether

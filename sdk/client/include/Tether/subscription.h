@@ -23,6 +23,10 @@ class Client;
 // Client::subscription() of the same channel returns the same object. Deleting it stops
 // its signals but does not unsubscribe (call unsubscribe() for that); the next
 // subscription() call then makes a new object with the engine's current status.
+//
+// Sharing: parts of an app that come and go (the QML Channels, a C++ view) retain() the
+// subscription while they need it and release() it after; the release() that leaves no
+// holder unsubscribes. unsubscribe() still ends it at once, whoever holds it.
 class TETHER_EXPORT Subscription : public QObject
 {
     Q_OBJECT
@@ -41,6 +45,14 @@ public:
     Error error() const;
     // The Client this subscription belongs to.
     Client *client() const;
+    // How many holders retain() counted and release() has not given back.
+    int holders() const;
+    // One more holder; subscribes again when the channel is not in the client's desired
+    // set (after unsubscribe() or an Error), as Client::subscription() does.
+    void retain();
+    // One holder fewer; the last one unsubscribes. A release() without a holder is ignored
+    // (with a warning): it cannot unsubscribe what someone else holds.
+    void release();
 
 public Q_SLOTS:
     // Removes the channel from the client's desired set and sends `unsub`: the status

@@ -11,6 +11,9 @@
 
 namespace Tether {
 Q_NAMESPACE_EXPORT(TETHER_EXPORT)
+// QML names these enums only scoped (Tether.State.Closed): unscoped, State::Closed and
+// DropReason::Closed (and others) would clash in one scope.
+Q_CLASSINFO("RegisterEnumClassesUnscoped", "false")
 
 // The connection state of a Client (docs/protocol.md §3, §8).
 enum class State {
