@@ -17,6 +17,7 @@
 #pragma once
 
 #include <engine/connection.h>
+#include <protocol/batch.h>
 #include <protocol/codec.h>
 
 #include <QtCore/QHash>
@@ -112,8 +113,24 @@ struct TransportLedger {
         helloSent = welcomed = false;
     }
 
-    // Checks `action` asked for in `state`; updates the socket. Empty when legal.
-    QString check(State state, const Action &action, const Tether::Protocol::Codec *codec, bool rawMode)
+    // hello first and once per socket, nothing else before the welcome.
+    QString checkOrder(const Tether::Protocol::Frame &frame)
+    {
+        const bool hello = std::holds_alternative<Tether::Protocol::Hello>(frame);
+        if (!helloSent && !hello)
+            return QStringLiteral("%1 before hello").arg(Tether::Protocol::frameTypeName(frame));
+        if (helloSent && hello)
+            return QStringLiteral("second hello on one socket");
+        if (helloSent && !welcomed)
+            return QStringLiteral("%1 before welcome").arg(Tether::Protocol::frameTypeName(frame));
+        helloSent = true;
+        return {};
+    }
+
+    // Checks `action` asked for in `state`; updates the socket. Empty when legal. `batched`:
+    // protocol v1.1 was negotiated, so a SendFrame may carry several frames (a batch).
+    QString check(State state, const Action &action, const Tether::Protocol::Codec *codec, bool rawMode,
+                  bool batched = false)
     {
         if (std::holds_alternative<OpenSocket>(action)) {
             const Socket before = socket;
@@ -130,17 +147,20 @@ struct TransportLedger {
                 return QStringLiteral("SendFrame with no open socket");
             if (rawMode || !codec)
                 return {};
-            const auto decoded = codec->decode(frame->bytes);
-            if (!decoded.ok())
-                return QStringLiteral("the engine sent an undecodable frame: ") + decoded.error;
-            const bool hello = std::holds_alternative<Tether::Protocol::Hello>(*decoded.frame);
-            if (!helloSent && !hello)
-                return QStringLiteral("%1 before hello").arg(Tether::Protocol::frameTypeName(*decoded.frame));
-            if (helloSent && hello)
-                return QStringLiteral("second hello on one socket");
-            if (helloSent && !welcomed)
-                return QStringLiteral("%1 before welcome").arg(Tether::Protocol::frameTypeName(*decoded.frame));
-            helloSent = true;
+            if (!batched) {
+                const auto decoded = codec->decode(frame->bytes);
+                if (!decoded.ok())
+                    return QStringLiteral("the engine sent an undecodable frame: ") + decoded.error;
+                return checkOrder(*decoded.frame);
+            }
+            Tether::Protocol::BatchReader reader(*codec, frame->bytes);
+            while (!reader.atEnd()) {
+                const auto decoded = reader.next();
+                if (!decoded.ok())
+                    return QStringLiteral("the engine sent an undecodable batch: ") + decoded.error;
+                if (const QString problem = checkOrder(*decoded.frame); !problem.isEmpty())
+                    return problem;
+            }
             return {};
         }
         if (std::holds_alternative<SendPing>(action))

@@ -184,7 +184,8 @@ private:
             while (auto a = m_engine->pollAction()) {
                 any = true;
                 noteSent(*a);
-                const QString illegal = m_transport.check(m_engine->state(), *a, m_codec, m_engine->options().rawMode);
+                const QString illegal = m_transport.check(m_engine->state(), *a, m_codec, m_engine->options().rawMode,
+                                                         m_version == P::Version::V1_1);
                 if (!illegal.isEmpty())
                     fail(illegal);
             }
