@@ -119,6 +119,8 @@ private Q_SLOTS:
     void rawModeAgainstAnyWebSocketServer();
     void wssTrustsOnlyTheGivenCa_data();
     void wssTrustsOnlyTheGivenCa();
+    void wssPinned_data();
+    void wssPinned();
     void atMostOnceEndsInSent();
     void tenThousandLinesThroughCutsArriveExactlyOnceInOrder();
     void tenThousandLinesSurviveAServerRestart();
@@ -411,6 +413,46 @@ void tst_CliPipes::wssTrustsOnlyTheGivenCa()
         QCOMPARE(cli.stdoutLines(), QList<QByteArray>{QByteArray("\"over tls\"")});
     else
         QVERIFY2(cli.stderrText().contains("\"code\":\"TlsError\""), cli.stderrText().constData());
+}
+
+void tst_CliPipes::wssPinned_data()
+{
+    QTest::addColumn<QStringList>("pins");  // "server", "spare" (a key the server does not use)
+    QTest::addColumn<int>("exitCode");
+    QTest::addRow("the server's pin: answered") << QStringList{QStringLiteral("server")} << 0;
+    QTest::addRow("a wrong pin and the server's as backup: answered")
+        << QStringList{QStringLiteral("spare"), QStringLiteral("server")} << 0;
+    QTest::addRow("only a wrong pin: TlsPinMismatch, failed for good") << QStringList{QStringLiteral("spare")} << 3;
+}
+
+// --pin on top of --ca: the chain must also hold a pinned key.
+void tst_CliPipes::wssPinned()
+{
+    QFETCH(QStringList, pins);
+    QFETCH(int, exitCode);
+    TestCertificates certificates;
+    QVERIFY2(certificates.generate(), qPrintable(certificates.errorString()));
+    ServerProcess server({QStringLiteral("--tls-cert"), certificates.serverCertPath(), QStringLiteral("--tls-key"),
+                          certificates.serverKeyPath(), QStringLiteral("--log-level"), QStringLiteral("error")});
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    QStringList args{QStringLiteral("wss://localhost:%1/").arg(server.port()), QStringLiteral("--ca"),
+                     certificates.caCertPath(), QStringLiteral("--max-attempts"), QStringLiteral("2"),
+                     QStringLiteral("--events"), QStringLiteral("json"), QStringLiteral("--request"),
+                     QStringLiteral("echo"), QStringLiteral("--params"), QStringLiteral("\"pinned\"")};
+    for (const QString &which : pins) {
+        const QString pin = certificates.publicKeyPin(which == QLatin1StringView("server") ? certificates.serverKeyPath()
+                                                                                        : certificates.spareKeyPath());
+        QVERIFY2(!pin.isEmpty(), qPrintable(certificates.errorString()));
+        args << QStringLiteral("--pin") << QStringLiteral("sha256/") + pin;
+    }
+    CliProcess cli;
+    QVERIFY(cli.start(args));
+    QVERIFY2(cli.waitFinished(kRunMs), cli.stderrText().constData());
+    QVERIFY2(cli.exitCode() == exitCode, cli.stderrText().constData());
+    if (exitCode == 0)
+        QCOMPARE(cli.stdoutLines(), QList<QByteArray>{QByteArray("\"pinned\"")});
+    else
+        QVERIFY2(cli.stderrText().contains("\"code\":\"TlsPinMismatch\""), cli.stderrText().constData());
 }
 
 void tst_CliPipes::atMostOnceEndsInSent()
