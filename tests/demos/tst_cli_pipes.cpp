@@ -117,10 +117,8 @@ private Q_SLOTS:
     void interruptedBySignal();
     void tokenCommandProvidesTheToken();
     void rawModeAgainstAnyWebSocketServer();
-    void wssTrustsOnlyTheGivenCa_data();
-    void wssTrustsOnlyTheGivenCa();
-    void wssPinned_data();
-    void wssPinned();
+    void wssTrustsOnlyTheGivenCaAndPins_data();
+    void wssTrustsOnlyTheGivenCaAndPins();
     void atMostOnceEndsInSent();
     void tenThousandLinesThroughCutsArriveExactlyOnceInOrder();
     void tenThousandLinesSurviveAServerRestart();
@@ -383,62 +381,41 @@ void tst_CliPipes::rawModeAgainstAnyWebSocketServer()
     QCOMPARE(cli.countEvents(QStringLiteral("sent")), 2);
 }
 
-void tst_CliPipes::wssTrustsOnlyTheGivenCa_data()
+void tst_CliPipes::wssTrustsOnlyTheGivenCaAndPins_data()
 {
     QTest::addColumn<bool>("trusted");
-    QTest::addColumn<int>("exitCode");
-    QTest::addRow("--ca is the server's CA: answered") << true << 0;
-    QTest::addRow("--ca is another CA: TLS error, failed for good") << false << 3;
-}
-
-void tst_CliPipes::wssTrustsOnlyTheGivenCa()
-{
-    QFETCH(bool, trusted);
-    QFETCH(int, exitCode);
-    TestCertificates certificates;
-    QVERIFY2(certificates.generate(), qPrintable(certificates.errorString()));
-    ServerProcess server({QStringLiteral("--tls-cert"), certificates.serverCertPath(), QStringLiteral("--tls-key"),
-                          certificates.serverKeyPath(), QStringLiteral("--log-level"), QStringLiteral("error")});
-    QVERIFY2(server.start(), qPrintable(server.errorString()));
-    CliProcess cli;
-    // --max-attempts: should the TLS error count as temporary, the run still ends (exit 3).
-    QVERIFY(cli.start({QStringLiteral("wss://localhost:%1/").arg(server.port()), QStringLiteral("--ca"),
-                       trusted ? certificates.caCertPath() : certificates.untrustedCaPath(),
-                       QStringLiteral("--max-attempts"), QStringLiteral("2"), QStringLiteral("--events"),
-                       QStringLiteral("json"), QStringLiteral("--request"), QStringLiteral("echo"),
-                       QStringLiteral("--params"), QStringLiteral("\"over tls\"")}));
-    QVERIFY2(cli.waitFinished(kRunMs), cli.stderrText().constData());
-    QVERIFY2(cli.exitCode() == exitCode, cli.stderrText().constData());
-    if (trusted)
-        QCOMPARE(cli.stdoutLines(), QList<QByteArray>{QByteArray("\"over tls\"")});
-    else
-        QVERIFY2(cli.stderrText().contains("\"code\":\"TlsError\""), cli.stderrText().constData());
-}
-
-void tst_CliPipes::wssPinned_data()
-{
     QTest::addColumn<QStringList>("pins");  // "server", "spare" (a key the server does not use)
     QTest::addColumn<int>("exitCode");
-    QTest::addRow("the server's pin: answered") << QStringList{QStringLiteral("server")} << 0;
-    QTest::addRow("a wrong pin and the server's as backup: answered")
-        << QStringList{QStringLiteral("spare"), QStringLiteral("server")} << 0;
-    QTest::addRow("only a wrong pin: TlsPinMismatch, failed for good") << QStringList{QStringLiteral("spare")} << 3;
+    QTest::addColumn<QString>("errorCode");
+    const QString server = QStringLiteral("server");
+    const QString spare = QStringLiteral("spare");
+    QTest::addRow("--ca is the server's CA: answered") << true << QStringList() << 0 << QString();
+    QTest::addRow("--ca is another CA: TLS error, failed for good")
+        << false << QStringList() << 3 << QStringLiteral("TlsError");
+    QTest::addRow("--pin the server's key: answered") << true << QStringList{server} << 0 << QString();
+    QTest::addRow("--pin a wrong key and the server's as backup: answered")
+        << true << QStringList{spare, server} << 0 << QString();
+    QTest::addRow("--pin only a wrong key: TlsPinMismatch, failed for good")
+        << true << QStringList{spare} << 3 << QStringLiteral("TlsPinMismatch");
 }
 
-// --pin on top of --ca: the chain must also hold a pinned key.
-void tst_CliPipes::wssPinned()
+void tst_CliPipes::wssTrustsOnlyTheGivenCaAndPins()
 {
+    QFETCH(bool, trusted);
     QFETCH(QStringList, pins);
     QFETCH(int, exitCode);
+    QFETCH(QString, errorCode);
     TestCertificates certificates;
     QVERIFY2(certificates.generate(), qPrintable(certificates.errorString()));
     ServerProcess server({QStringLiteral("--tls-cert"), certificates.serverCertPath(), QStringLiteral("--tls-key"),
                           certificates.serverKeyPath(), QStringLiteral("--log-level"), QStringLiteral("error")});
     QVERIFY2(server.start(), qPrintable(server.errorString()));
+    // --max-attempts: should the TLS error count as temporary, the run still ends (exit 3).
     QStringList args{QStringLiteral("wss://localhost:%1/").arg(server.port()), QStringLiteral("--ca"),
-                     certificates.caCertPath(), QStringLiteral("--max-attempts"), QStringLiteral("2"),
-                     QStringLiteral("--events"), QStringLiteral("json"), QStringLiteral("--request"),
-                     QStringLiteral("echo"), QStringLiteral("--params"), QStringLiteral("\"pinned\"")};
+                     trusted ? certificates.caCertPath() : certificates.untrustedCaPath(),
+                     QStringLiteral("--max-attempts"), QStringLiteral("2"), QStringLiteral("--events"),
+                     QStringLiteral("json"), QStringLiteral("--request"), QStringLiteral("echo"),
+                     QStringLiteral("--params"), QStringLiteral("\"over tls\"")};
     for (const QString &which : pins) {
         const QString pin = certificates.publicKeyPin(which == QLatin1StringView("server") ? certificates.serverKeyPath()
                                                                                         : certificates.spareKeyPath());
@@ -449,10 +426,10 @@ void tst_CliPipes::wssPinned()
     QVERIFY(cli.start(args));
     QVERIFY2(cli.waitFinished(kRunMs), cli.stderrText().constData());
     QVERIFY2(cli.exitCode() == exitCode, cli.stderrText().constData());
-    if (exitCode == 0)
-        QCOMPARE(cli.stdoutLines(), QList<QByteArray>{QByteArray("\"pinned\"")});
+    if (errorCode.isEmpty())
+        QCOMPARE(cli.stdoutLines(), QList<QByteArray>{QByteArray("\"over tls\"")});
     else
-        QVERIFY2(cli.stderrText().contains("\"code\":\"TlsPinMismatch\""), cli.stderrText().constData());
+        QVERIFY2(cli.stderrText().contains("\"code\":\"" + errorCode.toUtf8() + '"'), cli.stderrText().constData());
 }
 
 void tst_CliPipes::atMostOnceEndsInSent()

@@ -81,6 +81,9 @@ private:
     ClientOptions trustingOptions() const;
     // Connects, checks an echo, closes.
     void expectEcho(const QUrl &url, const ClientOptions &options);
+    // expectEcho() with `options` (its proxy set) to the plain or the TLS server (with its
+    // pin); returns the server's port.
+    quint16 expectEchoThroughProxy(ClientOptions options, bool secure);
 
     TestCertificates m_certs;
     std::unique_ptr<ServerProcess> m_good, m_expired, m_wrongHost, m_mutual, m_plain;
@@ -398,6 +401,15 @@ void tst_ClientTls::invalidTlsOptionsRefused()
     QCOMPARE(counter.connectionsAccepted(), 0);
 }
 
+quint16 tst_ClientTls::expectEchoThroughProxy(ClientOptions options, bool secure)
+{
+    if (secure)
+        options.tls.setPinnedPublicKeys({m_serverPin});
+    const quint16 port = secure ? m_good->port() : m_plain->port();
+    expectEcho(secure ? wssUrl(port) : QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port)), options);
+    return port;
+}
+
 void tst_ClientTls::throughHttpConnectProxy_data()
 {
     QTest::addColumn<bool>("secure");
@@ -414,11 +426,7 @@ void tst_ClientTls::throughHttpConnectProxy()
     QVERIFY(proxy.start());
     ClientOptions o = trustingOptions();
     o.proxy = QNetworkProxy(QNetworkProxy::HttpProxy, QStringLiteral("127.0.0.1"), proxy.port());
-    if (secure)
-        o.tls.setPinnedPublicKeys({m_serverPin});
-    const quint16 port = secure ? m_good->port() : m_plain->port();
-    const QUrl url = secure ? wssUrl(port) : QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port));
-    expectEcho(url, o);
+    const quint16 port = expectEchoThroughProxy(o, secure);
     QCOMPARE(proxy.tunnels(), 1);
     QCOMPARE(proxy.targets(), QStringList{QStringLiteral("127.0.0.1:%1").arg(port)});
 }
@@ -449,11 +457,7 @@ void tst_ClientTls::throughSocks5Proxy()
         o.proxy.setUser(QStringLiteral("socks-user"));
         o.proxy.setPassword(QStringLiteral("socks-password"));
     }
-    if (secure)
-        o.tls.setPinnedPublicKeys({m_serverPin});
-    const quint16 port = secure ? m_good->port() : m_plain->port();
-    const QUrl url = secure ? wssUrl(port) : QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port));
-    expectEcho(url, o);
+    const quint16 port = expectEchoThroughProxy(o, secure);
     QCOMPARE(proxy.tunnels(), 1);
     QCOMPARE(proxy.targets(), QStringList{QStringLiteral("127.0.0.1:%1").arg(port)});
     QCOMPARE(proxy.refusedLogins(), 0);
