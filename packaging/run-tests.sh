@@ -18,9 +18,8 @@
 #               runs twice; without the clang stage, every test (preset ci). Last, so
 #               ctest's summary line closes the output
 #   tsan     (opt-in: TETHER_CI_STAGES="... tsan") ThreadSanitizer (tsan preset, GCC): the
-#               store's threads and the benchmarks' threaded smoke runs (ctest preset tsan);
-#               not in the default list: its own build of the SDK, server and benchmarks
-#               does not fit the 45 min budget beside the others
+#               store's threads (tst_store, tst_client_storage, bench_store --smoke); not in
+#               the default list: a build of its own, for the one threaded component
 #   5. packages between the ci build and its ctest: the .debs installed in a clean Debian
 #               bookworm root and consumers built there (packaging/test-packages.sh;
 #               about 11-13 min, most of it debootstrap and apt-get in the root)
@@ -53,10 +52,9 @@ fi
 
 if [[ "$stages" == *" tsan "* ]]; then
     t=$SECONDS
-    echo "== tsan: the store's threads and the threaded benchmark smoke runs under ThreadSanitizer"
+    echo "== tsan: the store's threads under ThreadSanitizer"
     cmake --preset tsan >/dev/null
-    cmake --build --preset tsan -j "$jobs" --target tst_store tst_client_storage bench_store tether-server \
-        tether_server_bench tether_cluster_bench
+    cmake --build --preset tsan -j "$jobs" --target tst_store tst_client_storage bench_store
     ctest --preset tsan -j "$jobs"
     took tsan "$t"
 fi

@@ -465,6 +465,10 @@ void Hub::watchToken(Connection &c, const QString &token, std::int64_t goodUntil
 
 void Hub::reloadJwtKeys()
 {
+    if (m_options.jwtHs256SecretFile.empty() && m_options.jwtRs256PublicKeyFile.empty()) {
+        TS_WARN("SIGHUP: no JWT key files to reread");
+        return;
+    }
     std::string error;
     if (!m_auth.reloadJwtKeys(m_options, error)) {
         TS_ERROR("SIGHUP: JWT keys not reloaded, the previous keys stay: %s", error.c_str());
