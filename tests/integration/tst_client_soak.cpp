@@ -318,7 +318,13 @@ void tst_ClientSoak::soak()
     }
     QCOMPARE(requestsWrong, 0);
     QCOMPARE(requestsOk + requestsFailed, requestsMade);
-    QVERIFY(requestsOk > requestsMade / 2);
+    // Most requests succeed despite a fault every 0.5-3 s. How many is a matter of speed:
+    // a cut fails every request in flight, and in a slow build (ASan, a loaded machine)
+    // more of them are in flight behind the retransmitted backlog (seen: 159 of 393 ok at
+    // scale 3), so the share asked for shrinks with the time scale. That each request ends
+    // exactly once and never with a wrong result (above) holds at any speed.
+    QVERIFY2(requestsOk > requestsMade / (2 * Testing::timeScale()),
+             qPrintable(QStringLiteral("%1 of %2 requests ok").arg(requestsOk).arg(requestsMade)));
     QCOMPARE(faultyRec.sessionsLost, 1);
     QCOMPARE(steadyRec.sessionsLost, 1);
     QCOMPARE(faultyRec.doubleOutcomes, 0);
