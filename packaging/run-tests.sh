@@ -7,14 +7,22 @@
 #   1. fuzz     the libFuzzer targets: both decoders and the engine, TETHER_FUZZ_SECONDS
 #               each (default 60)
 #   2. clang    everything but the benchmarks built by clang 14 with warnings as errors,
-#               AddressSanitizer + UBSan (asan preset): the clang build; the unit and
-#               server tests run under the sanitizers (the integration tests under ASan
-#               are not in CI yet: their timeouts under -O0 ASan are unmeasured)
+#               AddressSanitizer + UBSan (asan preset): the clang build. EVERY test that
+#               build has but QML (unit, server, integration and soak, cluster, CLI and
+#               demos) runs here, once, under the sanitizers, slow timers scaled
+#               (TETHER_TEST_TIME_SCALE=3). QML stays in the ci stage: tst_qml's 20 000
+#               message flood fails under ASan (its push request ends in an error; not
+#               understood yet), and QML is mostly Qt's uninstrumented code
 #   3. static   BUILD_SHARED_LIBS=OFF (static preset): only the SDK, the QML module with its
 #               static plugin, and tests/static, which links them and runs headless
-#   4. ci       the shared GCC build (ci preset, warnings as errors): everything, every test
-#               (packaging, ABI, QML, benchmarks' smoke runs included), last so ctest's
-#               summary line closes the output
+#   4. ci       the shared GCC build (ci preset, warnings as errors): everything; its tests
+#               are only what the clang stage cannot run (ctest preset ci-unsanitized-only:
+#               packaging, ABI, docs, man pages, the benchmarks' smoke runs, QML), so no test
+#               runs twice; without the clang stage, every test (preset ci). Last, so
+#               ctest's summary line closes the output
+#   tsan     (opt-in: TETHER_CI_STAGES="... tsan") ThreadSanitizer (tsan preset, GCC): the
+#               store's threads (tst_store, tst_client_storage, bench_store --smoke); not in
+#               the default list: a build of its own, for the one threaded component
 #   5. packages between the ci build and its ctest: the .debs installed in a clean Debian
 #               bookworm root and consumers built there (packaging/test-packages.sh;
 #               about 11-13 min, most of it debootstrap and apt-get in the root)
@@ -38,11 +46,20 @@ fi
 
 if [[ "$stages" == *" clang "* ]]; then
     t=$SECONDS
-    echo "== clang 14 build (-Werror) of everything; unit and server tests under asan + ubsan"
+    echo "== clang 14 build (-Werror) of everything; every test it has under asan + ubsan"
     cmake --preset asan >/dev/null
     cmake --build --preset asan -j "$jobs"
     ctest --preset asan -j "$jobs"
     took clang "$t"
+fi
+
+if [[ "$stages" == *" tsan "* ]]; then
+    t=$SECONDS
+    echo "== tsan: the store's threads under ThreadSanitizer"
+    cmake --preset tsan >/dev/null
+    cmake --build --preset tsan -j "$jobs" --target tst_store tst_client_storage bench_store
+    ctest --preset tsan -j "$jobs"
+    took tsan "$t"
 fi
 
 if [[ "$stages" == *" static "* ]]; then
@@ -66,7 +83,11 @@ if [[ "$stages" == *" ci "* ]]; then
         bash packaging/test-packages.sh build/ci
         took packages "$p"
     fi
-    ctest --preset ci -j "$jobs"
+    if [[ "$stages" == *" clang "* ]]; then
+        ctest --preset ci-unsanitized-only -j "$jobs"
+    else
+        ctest --preset ci -j "$jobs"
+    fi
     took ci "$t"
 fi
 took "the whole run" "$started"

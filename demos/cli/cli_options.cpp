@@ -46,6 +46,9 @@ constexpr OptionSpec kOptions[] = {
     {"token", "T", "Token sent in hello."},
     {"token-cmd", "CMD", "Run CMD (sh -c) for a token before each connection."},
     {"ca", "FILE", "Trust the CA certificate(s) in FILE (PEM) for wss://."},
+    {"pin", "SHA256",
+     "wss://: accept the server only if its chain holds a key with this SPKI SHA-256 pin (base64, "
+     "'sha256/' optional; repeatable: give a backup pin too)."},
     {"header", "K:V", "An extra HTTP header on the upgrade request (repeatable)."},
     {"subprotocol", "P", "With --raw: offer WebSocket subprotocol P (repeatable)."},
     {"heartbeat", "MS", "Heartbeat interval (default 15000, or the server's wish)."},
@@ -251,6 +254,16 @@ private:
             if (!QFileInfo(*v).isFile())
                 fail(QStringLiteral("--ca: no such file '%1'").arg(*v));
             o.caFile = *v;
+        }
+        for (const QString &v : m_parser.values(QStringLiteral("pin"))) {
+            // The SDK refuses a bad pin at open(); here it is a usage error (exit 2) instead.
+            const QString digest = v.startsWith(QLatin1StringView("sha256/")) ? v.mid(7) : v;
+            const auto decoded = QByteArray::fromBase64Encoding(digest.toLatin1(),
+                                                                QByteArray::AbortOnBase64DecodingErrors);
+            if (!decoded || decoded.decoded.size() != 32)
+                fail(QStringLiteral("--pin needs a base64 SHA-256 digest (44 characters), not '%1'").arg(v));
+            else
+                o.pins.append(v);
         }
         for (const QString &v : m_parser.values(QStringLiteral("header"))) {
             const qsizetype colon = v.indexOf(u':');

@@ -47,6 +47,7 @@ struct Options {
     QString token;
     QString tokenCommand;
     QString caFile;
+    QStringList pins;                // --pin (repeatable): SPKI SHA-256, base64
     QList<QPair<QByteArray, QByteArray>> headers;  // --header K:V (repeatable)
     QList<QByteArray> subprotocols;                // --subprotocol P (repeatable, with --raw)
     std::optional<int> heartbeatMs;

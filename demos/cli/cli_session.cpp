@@ -99,6 +99,8 @@ Tether::ClientOptions CliSession::clientOptions(QString *error)
         if (o.tls.caCertificates().isEmpty())
             *error = QStringLiteral("--ca: no PEM certificate in '%1'").arg(m_options.caFile);
     }
+    if (!m_options.pins.isEmpty())
+        o.tls.setPinnedPublicKeys(m_options.pins);
     if (!m_options.token.isEmpty()) {
         const QString token = m_options.token;
         o.tokenProvider = [token](Tether::TokenReason, const Tether::TokenReply &reply) {

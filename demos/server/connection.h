@@ -73,6 +73,10 @@ public:
     std::uint32_t acksOwed = 0;
     TimerId ackTimer = 0;
     TimerId helloTimer = 0;
+    // An accepted JWT (hub.cpp watchToken): closed with 4001 when it expires, or when a key
+    // reload leaves no key that verifies it; kept for that recheck, never logged.
+    std::string jwt;
+    TimerId tokenTimer = 0;
 
     // Appends one frame to the outbound buffer and asks for a writable callback.
     // Returns false when the buffer limit was hit (the connection is then being dropped).

@@ -18,11 +18,12 @@ AuthVerdict refused(const char *code, const QString &message, int closeCode)
     return verdict;
 }
 
-AuthVerdict accepted(const std::string &user)
+AuthVerdict accepted(const std::string &user, std::int64_t goodUntil = 0)
 {
     AuthVerdict verdict;
     verdict.accepted = true;
     verdict.user = QString::fromStdString(user);
+    verdict.goodUntil = goodUntil;
     return verdict;
 }
 
@@ -33,8 +34,17 @@ constexpr int kTokenExpiredClose = 4001;
 
 HelloAuth::HelloAuth(const Options &options)
     : m_secret(options.authSecret),
-      m_jwt(options.jwtHs256Secret, options.jwtRs256PublicKey, options.jwtAudience)
+      m_jwt(options.jwtKeys, options.jwtPolicy)
 {
+}
+
+bool HelloAuth::reloadJwtKeys(const Options &options, std::string &error)
+{
+    JwtKeys keys;
+    if (!loadJwtKeys(options.jwtHs256SecretFile, options.jwtRs256PublicKeyFile, keys, error))
+        return false;
+    m_jwt.setKeys(std::move(keys));
+    return true;
 }
 
 AuthVerdict HelloAuth::check(const std::optional<QString> &token, std::int64_t now) const
@@ -46,9 +56,10 @@ AuthVerdict HelloAuth::check(const std::optional<QString> &token, std::int64_t n
     const std::string text = token->toStdString();
     std::string user;
     if (m_jwt.enabled() && JwtVerifier::looksLikeJwt(text)) {
-        const JwtCheck check = m_jwt.check(text, now, user);
+        JwtIdentity identity;
+        const JwtCheck check = m_jwt.check(text, now, identity);
         if (check == JwtCheck::Valid)
-            return accepted(user);
+            return accepted(identity.user, identity.goodUntil);
         if (check == JwtCheck::Expired)
             return refused("token_expired", QString::fromLatin1(jwtCheckText(check)), kTokenExpiredClose);
         return refused("unauthorized", QString::fromLatin1(jwtCheckText(check)), kUnauthorizedClose);

@@ -8,7 +8,9 @@
 // With any configured a token is required. A token shaped as a JWT goes to the JWT
 // verifier when one is configured; anything else to the HMAC check when --auth-secret is
 // set; otherwise it is invalid. An expired token gets `token_expired` + 4001 (the client
-// fetches a new one and reconnects), every other refusal `unauthorized` + 4401.
+// fetches a new one and reconnects), every other refusal `unauthorized` + 4401. An accepted
+// JWT says until when it is good (`goodUntil`): the hub closes the connection then, with
+// 4001 as at hello, and when a key reload (SIGHUP) leaves no key that verifies it.
 #pragma once
 
 #include "jwt_auth.h"
@@ -27,6 +29,7 @@ struct AuthVerdict {
     const char *errorCode = "";  // refused: the error frame's code
     QString message;          // refused: the error frame's msg (never the token)
     int closeCode = 0;        // refused: 4401 or 4001
+    std::int64_t goodUntil = 0;  // accepted JWT: unix seconds it is refused from; else 0
 };
 
 class HelloAuth
@@ -36,6 +39,10 @@ public:
 
     bool required() const { return !m_secret.empty() || m_jwt.enabled(); }
     AuthVerdict check(const std::optional<QString> &token, std::int64_t nowUnixSeconds) const;
+
+    // Rereads the JWT key files named in `options` (SIGHUP). On an error (`error` says
+    // which file, never a key) the keys in use stay.
+    bool reloadJwtKeys(const Options &options, std::string &error);
 
 private:
     std::string m_secret;

@@ -36,6 +36,8 @@ constexpr std::uint64_t kUnavailableRetryMs = 1000;
 // epoch) after this node's fan-out was interrupted: temporary, so the client comes back
 // and learns it from resumed=false.
 constexpr int kHistoryLostCloseCode = 4010;
+// The token ran out (or its key was withdrawn): the client fetches a new one, reconnects.
+constexpr int kTokenExpiredCloseCode = 4001;
 // Frames a client may send between its hello and the end of its session's load.
 constexpr size_t kMaxDeferredFrames = 1024;
 
@@ -185,6 +187,7 @@ void Hub::onClosed(Connection &c)
     const std::int64_t now = steadyNowMs();
     m_timers.cancel(c.helloTimer);
     m_timers.cancel(c.ackTimer);
+    m_timers.cancel(c.tokenTimer);
     if (!m_loading.empty())
         m_loading.erase(c.id());
     if (Session *s = c.session) {
@@ -410,6 +413,8 @@ void Hub::onHello(Connection &c, const Hello &hello)
         fail(c, verdict.errorCode, verdict.message, verdict.closeCode);
         return;
     }
+    if (verdict.goodUntil > 0)
+        watchToken(c, *hello.token, verdict.goodUntil);
     const QString user = verdict.user;
 
     Session *s = nullptr;
@@ -465,6 +470,51 @@ void Hub::onHello(Connection &c, const Hello &hello)
         return;
     }
     createSessionFor(c, user, hello);
+}
+
+// The token is not cut mid-connection by a check on each frame: one timer per connection
+// (the TimerQueue's), at the instant hello would refuse it. No refresh frame exists
+// (docs/protocol.md): 4001 is the refresh, the client reconnects with a new token and
+// resumes its session.
+void Hub::watchToken(Connection &c, const QString &token, std::int64_t goodUntil)
+{
+    c.jwt = token.toStdString();
+    m_timers.cancel(c.tokenTimer);
+    const std::int64_t inMs = std::max<std::int64_t>(0, goodUntil * 1000 - Metrics::unixMs());
+    const std::uint64_t id = c.id();
+    c.tokenTimer = m_timers.schedule(steadyNowMs() + inMs, [this, id] {
+        Connection *conn = connectionById(id);
+        if (!conn || conn->closing())
+            return;
+        conn->tokenTimer = 0;
+        fail(*conn, "token_expired", QStringLiteral("token expired"), kTokenExpiredCloseCode);
+    });
+}
+
+void Hub::reloadJwtKeys()
+{
+    if (m_options.jwtHs256SecretFile.empty() && m_options.jwtRs256PublicKeyFile.empty()) {
+        TS_WARN("SIGHUP: no JWT key files to reread");
+        return;
+    }
+    std::string error;
+    if (!m_auth.reloadJwtKeys(m_options, error)) {
+        TS_ERROR("SIGHUP: JWT keys not reloaded, the previous keys stay: %s", error.c_str());
+        return;
+    }
+    const std::int64_t now = Metrics::unixMs() / 1000;
+    std::vector<std::uint64_t> withdrawn;
+    for (const auto &[id, conn] : m_connections) {
+        if (!conn->jwt.empty() && !conn->closing()
+            && !m_auth.check(QString::fromStdString(conn->jwt), now).accepted)
+            withdrawn.push_back(id);
+    }
+    for (const std::uint64_t id : withdrawn) {
+        if (Connection *conn = connectionById(id))
+            fail(*conn, "token_expired", QStringLiteral("token key withdrawn"), kTokenExpiredCloseCode);
+    }
+    TS_WARN("SIGHUP: JWT keys reloaded; %zu connections whose token no key verifies any more closed with 4001",
+            withdrawn.size());
 }
 
 Connection *Hub::stillLoading(std::uint64_t id)

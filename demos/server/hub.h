@@ -76,6 +76,9 @@ public:
     bool storeAvailable() const;
     // Last step of the shutdown: the Redis connections are closed.
     void stopStore();
+    // SIGHUP: rereads the JWT key files; connections whose token no key verifies any more
+    // are closed with 4001 (their clients fetch a new token and resume).
+    void reloadJwtKeys();
 
     void countIn(size_t bytes)
     {
@@ -95,6 +98,9 @@ private:
 
     // --- sending
     void send(Connection &c, const Frame &frame);
+
+    // Arms the connection's token deadline (an accepted JWT): 4001 at `goodUntil`.
+    void watchToken(Connection &c, const QString &token, std::int64_t goodUntilUnixSeconds);
     void sendMessage(Connection &c, std::optional<std::uint64_t> seq, const Publication &body);
     void fail(Connection &c, const char *code, const QString &message, int closeCode,
               std::optional<std::uint64_t> retryAfterMs = std::nullopt);

@@ -176,44 +176,14 @@ ParseOutcome runParser(int argc, char **argv, int first, const std::vector<Flag>
     return ParseOutcome::Run;
 }
 
-// The whole file, false when it cannot be read.
-bool readWholeFile(const std::string &path, std::string &out)
+// Reads the JWT key files named on the command line into `o`.
+bool loadJwtOptions(Options &o, std::string &error)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    if (!loadJwtKeys(o.jwtHs256SecretFile, o.jwtRs256PublicKeyFile, o.jwtKeys, error))
         return false;
-    std::ostringstream text;
-    text << in.rdbuf();
-    out = text.str();
-    return !in.bad();
-}
-
-// Reads the JWT key files named on the command line into `o`; refuses an unreadable or
-// empty secret and a file that holds no RSA public key.
-bool loadJwtKeys(const std::string &secretFile, const std::string &publicKeyFile, Options &o,
-                 std::string &error)
-{
-    if (!secretFile.empty()) {
-        if (!readWholeFile(secretFile, o.jwtHs256Secret)) {
-            error = "--jwt-hs256-secret-file cannot read '" + secretFile + "'";
-            return false;
-        }
-        // A trailing newline from `echo secret > file` is not part of the secret.
-        while (!o.jwtHs256Secret.empty() && (o.jwtHs256Secret.back() == '\n' || o.jwtHs256Secret.back() == '\r'))
-            o.jwtHs256Secret.pop_back();
-        if (o.jwtHs256Secret.size() < 32) {
-            error = "--jwt-hs256-secret-file holds fewer than 32 bytes (RFC 7518 §3.2)";
-            return false;
-        }
-    }
-    if (!publicKeyFile.empty()) {
-        if (!readWholeFile(publicKeyFile, o.jwtRs256PublicKey) || !isReadablePublicKey(o.jwtRs256PublicKey)) {
-            error = "--jwt-rs256-public-key '" + publicKeyFile + "' holds no readable RSA public key (PEM)";
-            return false;
-        }
-    }
-    if (!o.jwtAudience.empty() && o.jwtHs256Secret.empty() && o.jwtRs256PublicKey.empty()) {
-        error = "--jwt-audience needs --jwt-hs256-secret-file or --jwt-rs256-public-key";
+    if (o.jwtKeys.empty() && (!o.jwtPolicy.audience.empty() || !o.jwtPolicy.issuer.empty())) {
+        error = std::string(o.jwtPolicy.audience.empty() ? "--jwt-issuer" : "--jwt-audience")
+                + " needs --jwt-hs256-secret-file or --jwt-rs256-public-key";
         return false;
     }
     return true;
@@ -235,8 +205,7 @@ constexpr const char *kTokenUsage = "Usage: tether-server token --user U --ttl S
 
 // The serve options, in the order --help lists them; values land in `o` (the port and
 // the log level in their own variables, checked after all flags were read).
-// `jwtFiles`: the JWT key file names, read after parsing (loadJwtKeys).
-std::vector<Flag> serveFlags(Options &o, std::int64_t &port, std::string &logLevel, std::pair<std::string, std::string> &jwtFiles)
+std::vector<Flag> serveFlags(Options &o, std::int64_t &port, std::string &logLevel)
 {
     return {
         {"host", "H", "Address to bind (127.0.0.1).", stringFlag(o.host)},
@@ -319,10 +288,13 @@ std::vector<Flag> serveFlags(Options &o, std::int64_t &port, std::string &logLev
         {"ack-delay", "MS", "Ack batching delay, 0..50 (20).", integerFlag(o.ackDelayMs, 0, 50)},
         {"auth-secret", "S", "Require HMAC-SHA256 tokens.", stringFlag(o.authSecret)},
         {"jwt-hs256-secret-file", "FILE", "Accept (and require) JWTs signed HS256 with this secret.",
-         stringFlag(jwtFiles.first)},
+         stringFlag(o.jwtHs256SecretFile)},
         {"jwt-rs256-public-key", "FILE", "Accept (and require) JWTs signed RS256 with this public key (PEM).",
-         stringFlag(jwtFiles.second)},
-        {"jwt-audience", "A", "JWTs must name A in 'aud'.", stringFlag(o.jwtAudience)},
+         stringFlag(o.jwtRs256PublicKeyFile)},
+        {"jwt-audience", "A", "JWTs must name A in 'aud'.", stringFlag(o.jwtPolicy.audience)},
+        {"jwt-issuer", "I", "JWTs must have 'iss' equal to I.", stringFlag(o.jwtPolicy.issuer)},
+        {"jwt-leeway", "SECONDS", "Clock skew allowed on 'exp' and 'nbf' (30).",
+         integerFlag(o.jwtPolicy.leewaySeconds, 0, 3600)},
         {"ledger", "FILE", "Append every accepted reliable client message to FILE (tests).", stringFlag(o.ledgerPath)},
         {"metrics-interval", "MS", "Period of the 'metrics' channel (1000).",
          integerFlag(o.metricsIntervalMs, 10, std::int64_t(3600) * 1000)},
@@ -368,8 +340,7 @@ ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &o, std
 {
     std::int64_t port = o.port;
     std::string logLevel;
-    std::pair<std::string, std::string> jwtFiles;
-    const std::vector<Flag> flags = serveFlags(o, port, logLevel, jwtFiles);
+    const std::vector<Flag> flags = serveFlags(o, port, logLevel);
     const ParseOutcome outcome = runParser(argc, argv, first, flags, kServeDescription, error);
     if (outcome != ParseOutcome::Run)
         return outcome;
@@ -393,7 +364,7 @@ ParseOutcome parseServeOptions(int argc, char **argv, int first, Options &o, std
         error = "--tls-client-ca needs --tls-cert and --tls-key";
         return ParseOutcome::Error;
     }
-    if (!loadJwtKeys(jwtFiles.first, jwtFiles.second, o, error))
+    if (!loadJwtOptions(o, error))
         return ParseOutcome::Error;
     if (o.burst <= 0)
         o.burst = o.rate < 1 ? 1 : o.rate;
@@ -473,8 +444,7 @@ std::string serveUsage()
     Options o;
     std::int64_t port = 0;
     std::string logLevel;
-    std::pair<std::string, std::string> jwtFiles;
-    return usageOf(serveFlags(o, port, logLevel, jwtFiles), kServeDescription, kServeUsage);
+    return usageOf(serveFlags(o, port, logLevel), kServeDescription, kServeUsage);
 }
 
 std::string tokenUsage()

@@ -5,6 +5,7 @@
 // Documented (flags, defaults, ranges) in README.md next to this file; keep both in step.
 #pragma once
 
+#include "jwt_auth.h"
 #include "log.h"
 
 #include <cstdint>
@@ -52,10 +53,11 @@ struct Options {
     int maxSubscriptions = 1000;
     std::int64_t ackDelayMs = 20;
     std::string authSecret;
-    // JWT (README.md, "Auth"): the keys as read from their files at startup.
-    std::string jwtHs256Secret;    // --jwt-hs256-secret-file
-    std::string jwtRs256PublicKey; // --jwt-rs256-public-key (PEM)
-    std::string jwtAudience;       // --jwt-audience
+    // JWT (README.md, "Auth"): the files, reread on SIGHUP, and the keys read at startup.
+    std::string jwtHs256SecretFile;     // --jwt-hs256-secret-file
+    std::string jwtRs256PublicKeyFile;  // --jwt-rs256-public-key (PEM)
+    JwtKeys jwtKeys;
+    JwtPolicy jwtPolicy;                // --jwt-audience, --jwt-issuer, --jwt-leeway
     std::int64_t metricsIntervalMs = 1000;
     LogLevel logLevel = LogLevel::Warn;
     std::string ledgerPath;        // --ledger: tests' record of accepted client messages

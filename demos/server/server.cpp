@@ -31,6 +31,7 @@ constexpr std::int64_t kStoreWaitMs = 2000;
 Server *g_server = nullptr;
 lws_context *g_context = nullptr;
 volatile std::sig_atomic_t g_stopRequested = 0;
+volatile std::sig_atomic_t g_reloadRequested = 0;   // SIGHUP: reread the JWT key files
 lws_sorted_usec_list_t g_sul;
 
 // What lws keeps per connection for us (its per_session_data, zeroed by lws).
@@ -42,9 +43,12 @@ struct WsiData {
 enum ProtocolIndex : unsigned { kRawProtocol = 0, kJsonProtocol = 1, kCborProtocol = 2, kJsonV11Protocol = 3,
                                 kCborV11Protocol = 4 };
 
-void onSignal(int)
+void onSignal(int signal)
 {
-    g_stopRequested = 1;
+    if (signal == SIGHUP)
+        g_reloadRequested = 1;
+    else
+        g_stopRequested = 1;
     if (g_context)
         lws_cancel_service(g_context);   // wakes the loop; only writes to a pipe
 }
@@ -398,6 +402,7 @@ int Server::run()
     sigemptyset(&action.sa_mask);
     sigaction(SIGTERM, &action, nullptr);
     sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGHUP, &action, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
     std::printf("listening on %s:%d\n", m_options.host.c_str(), lws_get_vhost_listen_port(m_vhost));
@@ -424,6 +429,10 @@ int Server::run()
 void Server::serviceUntilStopped()
 {
     while (!g_stopRequested) {
+        if (g_reloadRequested) {
+            g_reloadRequested = 0;
+            m_hub->reloadJwtKeys();
+        }
         armTimer();
         if (lws_service(m_context, 0) < 0)
             break;

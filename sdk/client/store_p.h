@@ -124,6 +124,9 @@ Q_SIGNALS:
     void persisted(quint64 number, const QString &error);
 
 private:
+    // Queued from the store's thread by name (StorePrivate::postReports says why).
+    Q_INVOKABLE void deliverReports();
+
     friend class StorePrivate;
     std::unique_ptr<StorePrivate> d;
 };

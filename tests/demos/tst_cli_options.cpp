@@ -55,6 +55,10 @@ void tst_CliOptions::refusesBadCommandLines_data()
     row("channel twice", {kUrl, QStringLiteral("--channel"), QStringLiteral("a"), QStringLiteral("--channel"),
                           QStringLiteral("b")}, "given once");
     row("bad codec", {kUrl, QStringLiteral("--codec"), QStringLiteral("xml")}, "json or cbor");
+    row("pin not base64", {kUrl, QStringLiteral("--pin"), QStringLiteral("not*base64")}, "--pin needs");
+    row("pin of 16 bytes", {kUrl, QStringLiteral("--pin"), QStringLiteral("sha256/AAAAAAAAAAAAAAAAAAAAAA==")},
+        "--pin needs");
+    row("empty pin", {kUrl, QStringLiteral("--pin=")}, "--pin needs");
     row("bad events", {kUrl, QStringLiteral("--events=yaml")}, "human or json");
     row("count zero", {kUrl, QStringLiteral("--count"), QStringLiteral("0")}, "whole number");
     row("count negative", {kUrl, QStringLiteral("--count=-3")}, "whole number");
@@ -112,12 +116,14 @@ void tst_CliOptions::refusesBadCommandLines()
 
 void tst_CliOptions::parsesOptions()
 {
+    const QString kPin = QString::fromLatin1(QByteArray(32, 'p').toBase64());
     QTemporaryFile ca;
     QVERIFY(ca.open());
     const ParseResult r = parseArguments(
         {kUrl, QStringLiteral("--sub"), QStringLiteral("a"), QStringLiteral("--sub=b"), QStringLiteral("--sub"),
          QStringLiteral("a"), QStringLiteral("--codec"), QStringLiteral("cbor"), QStringLiteral("--at-most-once"),
          QStringLiteral("--token-cmd"), QStringLiteral("echo tok"), QStringLiteral("--ca"), ca.fileName(),
+         QStringLiteral("--pin"), kPin, QStringLiteral("--pin"), QStringLiteral("sha256/") + kPin,
          QStringLiteral("--heartbeat"), QStringLiteral("2000"), QStringLiteral("--max-queue=50"),
          QStringLiteral("--max-attempts"), QStringLiteral("3"), QStringLiteral("--count"), QStringLiteral("7"),
          QStringLiteral("--wait-delivered"), QStringLiteral("--timeout"), QStringLiteral("1500"),
@@ -130,6 +136,7 @@ void tst_CliOptions::parsesOptions()
     QVERIFY(o.atMostOnce);
     QCOMPARE(o.tokenCommand, QStringLiteral("echo tok"));
     QCOMPARE(o.caFile, ca.fileName());
+    QCOMPARE(o.pins, (QStringList{kPin, QStringLiteral("sha256/") + kPin}));
     QCOMPARE(o.heartbeatMs, std::optional<int>(2000));
     QCOMPARE(o.maxQueue, std::optional<int>(50));
     QCOMPARE(o.maxAttempts, std::optional<int>(3));

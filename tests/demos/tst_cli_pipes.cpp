@@ -117,8 +117,8 @@ private Q_SLOTS:
     void interruptedBySignal();
     void tokenCommandProvidesTheToken();
     void rawModeAgainstAnyWebSocketServer();
-    void wssTrustsOnlyTheGivenCa_data();
-    void wssTrustsOnlyTheGivenCa();
+    void wssTrustsOnlyTheGivenCaAndPins_data();
+    void wssTrustsOnlyTheGivenCaAndPins();
     void atMostOnceEndsInSent();
     void tenThousandLinesThroughCutsArriveExactlyOnceInOrder();
     void tenThousandLinesSurviveAServerRestart();
@@ -381,36 +381,55 @@ void tst_CliPipes::rawModeAgainstAnyWebSocketServer()
     QCOMPARE(cli.countEvents(QStringLiteral("sent")), 2);
 }
 
-void tst_CliPipes::wssTrustsOnlyTheGivenCa_data()
+void tst_CliPipes::wssTrustsOnlyTheGivenCaAndPins_data()
 {
     QTest::addColumn<bool>("trusted");
+    QTest::addColumn<QStringList>("pins");  // "server", "spare" (a key the server does not use)
     QTest::addColumn<int>("exitCode");
-    QTest::addRow("--ca is the server's CA: answered") << true << 0;
-    QTest::addRow("--ca is another CA: TLS error, failed for good") << false << 3;
+    QTest::addColumn<QString>("errorCode");
+    const QString server = QStringLiteral("server");
+    const QString spare = QStringLiteral("spare");
+    QTest::addRow("--ca is the server's CA: answered") << true << QStringList() << 0 << QString();
+    QTest::addRow("--ca is another CA: TLS error, failed for good")
+        << false << QStringList() << 3 << QStringLiteral("TlsError");
+    QTest::addRow("--pin the server's key: answered") << true << QStringList{server} << 0 << QString();
+    QTest::addRow("--pin a wrong key and the server's as backup: answered")
+        << true << QStringList{spare, server} << 0 << QString();
+    QTest::addRow("--pin only a wrong key: TlsPinMismatch, failed for good")
+        << true << QStringList{spare} << 3 << QStringLiteral("TlsPinMismatch");
 }
 
-void tst_CliPipes::wssTrustsOnlyTheGivenCa()
+void tst_CliPipes::wssTrustsOnlyTheGivenCaAndPins()
 {
     QFETCH(bool, trusted);
+    QFETCH(QStringList, pins);
     QFETCH(int, exitCode);
+    QFETCH(QString, errorCode);
     TestCertificates certificates;
     QVERIFY2(certificates.generate(), qPrintable(certificates.errorString()));
     ServerProcess server({QStringLiteral("--tls-cert"), certificates.serverCertPath(), QStringLiteral("--tls-key"),
                           certificates.serverKeyPath(), QStringLiteral("--log-level"), QStringLiteral("error")});
     QVERIFY2(server.start(), qPrintable(server.errorString()));
-    CliProcess cli;
     // --max-attempts: should the TLS error count as temporary, the run still ends (exit 3).
-    QVERIFY(cli.start({QStringLiteral("wss://localhost:%1/").arg(server.port()), QStringLiteral("--ca"),
-                       trusted ? certificates.caCertPath() : certificates.untrustedCaPath(),
-                       QStringLiteral("--max-attempts"), QStringLiteral("2"), QStringLiteral("--events"),
-                       QStringLiteral("json"), QStringLiteral("--request"), QStringLiteral("echo"),
-                       QStringLiteral("--params"), QStringLiteral("\"over tls\"")}));
+    QStringList args{QStringLiteral("wss://localhost:%1/").arg(server.port()), QStringLiteral("--ca"),
+                     trusted ? certificates.caCertPath() : certificates.untrustedCaPath(),
+                     QStringLiteral("--max-attempts"), QStringLiteral("2"), QStringLiteral("--events"),
+                     QStringLiteral("json"), QStringLiteral("--request"), QStringLiteral("echo"),
+                     QStringLiteral("--params"), QStringLiteral("\"over tls\"")};
+    for (const QString &which : pins) {
+        const QString pin = certificates.publicKeyPin(which == QLatin1StringView("server") ? certificates.serverKeyPath()
+                                                                                        : certificates.spareKeyPath());
+        QVERIFY2(!pin.isEmpty(), qPrintable(certificates.errorString()));
+        args << QStringLiteral("--pin") << QStringLiteral("sha256/") + pin;
+    }
+    CliProcess cli;
+    QVERIFY(cli.start(args));
     QVERIFY2(cli.waitFinished(kRunMs), cli.stderrText().constData());
     QVERIFY2(cli.exitCode() == exitCode, cli.stderrText().constData());
-    if (trusted)
+    if (errorCode.isEmpty())
         QCOMPARE(cli.stdoutLines(), QList<QByteArray>{QByteArray("\"over tls\"")});
     else
-        QVERIFY2(cli.stderrText().contains("\"code\":\"TlsError\""), cli.stderrText().constData());
+        QVERIFY2(cli.stderrText().contains("\"code\":\"" + errorCode.toUtf8() + '"'), cli.stderrText().constData());
 }
 
 void tst_CliPipes::atMostOnceEndsInSent()

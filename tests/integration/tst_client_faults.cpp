@@ -186,7 +186,11 @@ void tst_ClientFaults::blackholeDetectedWithinHeartbeat()
 
     QElapsedTimer sinceBlackhole;
     qint64 detectedAfter = -1;
-    connect(client, &Client::stateChanged, this, [&](State s) {
+    // The lambda reads locals: its connection must end with them, not with the test object
+    // (the client lives on in m_clients and emits stateChanged when it is deleted; ASan:
+    // stack-use-after-scope).
+    QObject scope;
+    connect(client, &Client::stateChanged, &scope, [&](State s) {
         if (s == State::Reconnecting && detectedAfter < 0) {
             detectedAfter = sinceBlackhole.elapsed();
             proxy.setBlackhole(false);  // let the next connection through
@@ -269,12 +273,16 @@ void tst_ClientFaults::backoffDelaysFollowTheSchedule()
     QList<qint64> attemptStarts;  // Reconnecting -> Connecting transitions
     QElapsedTimer clock;
     clock.start();
-    connect(client, &Client::stateChanged, this, [&](State s) {
+    QList<qint64> announced;
+    // The lambda reads locals: its connection must end with them, not with the test object
+    // (the client lives on in m_clients and emits stateChanged when it is deleted; ASan:
+    // stack-use-after-scope).
+    QObject scope;
+    connect(client, &Client::stateChanged, &scope, [&](State s) {
         if (s == State::Connecting)
             attemptStarts << clock.elapsed();
     });
-    QList<qint64> announced;
-    connect(client, &Client::reconnecting, this, [&](int, std::chrono::milliseconds) {
+    connect(client, &Client::reconnecting, &scope, [&](int, std::chrono::milliseconds) {
         announced << clock.elapsed();
     });
     client->open();

@@ -195,7 +195,11 @@ void tst_ClientOptions::heartbeatTimeoutLoweredFindsABlackholeSooner()
 
     QElapsedTimer sinceBlackhole;
     qint64 detectedAfter = -1;
-    connect(client, &Client::stateChanged, this, [&](State s) {
+    // The lambda reads locals: its connection must end with them, not with the test object
+    // (the client lives on in m_clients and emits stateChanged when it is deleted; ASan:
+    // stack-use-after-scope).
+    QObject scope;
+    connect(client, &Client::stateChanged, &scope, [&](State s) {
         if (s == State::Reconnecting && detectedAfter < 0) {
             detectedAfter = sinceBlackhole.elapsed();
             m_proxy.setBlackhole(false);  // let the next connection through

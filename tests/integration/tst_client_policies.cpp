@@ -3,13 +3,17 @@
 
 // Tether::Client's outbox policies, limits, modes and auth, through the public API and
 // against the reference server: overflow, coalescing, TTL, close, oversize frames, raw
-// mode, ProtocolMismatch, token provider (4001 refresh, 4401 failure).
+// mode, ProtocolMismatch, token provider (4001 refresh, 4401 failure, a JWT expiring
+// mid-connection).
 #include "client_harness.h"
 
 #include "server_process.h"
+#include "test_tokens.h"
 #include "wait.h"
 
 #include <QtCore/QCborMap>
+#include <QtCore/QDateTime>
+#include <QtCore/QTemporaryDir>
 #include <QtWebSockets/QWebSocket>
 #include <QtWebSockets/QWebSocketServer>
 #include <QtTest/QtTest>
@@ -52,6 +56,7 @@ private Q_SLOTS:
     void protocolMismatchIsPermanent();
     void tokenProviderIsAskedBeforeConnecting();
     void expiredTokenIsRefreshed();
+    void jwtExpiringMidConnectionIsRefreshedAndResumed();
     void unauthorizedFailsWithoutRetry();
     void nackIsReportedRejected();
 
@@ -329,6 +334,95 @@ void tst_ClientPolicies::expiredTokenIsRefreshed()
     for (const Error &e : std::as_const(rec.errors))
         sawExpired |= e.code() == Error::TokenExpired || e.serverCode() == QStringLiteral("token_expired");
     QVERIFY(sawExpired);
+}
+
+// The server closes a connection with 4001 when its JWT expires (no refresh frame exists):
+// the client asks its provider for a new token, reconnects at once and resumes the session.
+// Both directions keep flowing across it: every message sent is delivered once, every
+// message published to it arrives once.
+void tst_ClientPolicies::jwtExpiringMidConnectionIsRefreshedAndResumed()
+{
+    const QByteArray secret = "client-policies-jwt-secret-of-32-bytes-at-least";
+    QTemporaryDir dir;
+    QFile secretFile(dir.filePath(QStringLiteral("jwt.secret")));
+    QVERIFY(secretFile.open(QIODevice::WriteOnly) && secretFile.write(secret) == secret.size());
+    secretFile.close();
+    ServerProcess secured({QStringLiteral("--jwt-hs256-secret-file"), secretFile.fileName(),
+                           QStringLiteral("--jwt-leeway"), QStringLiteral("0")});
+    QVERIFY2(secured.start(), qPrintable(secured.errorString()));
+    auto jwt = [&secret](const QString &user, qint64 ttlSeconds) {
+        return hs256Jwt(QJsonObject{{QStringLiteral("sub"), user},
+                                    {QStringLiteral("exp"), QDateTime::currentSecsSinceEpoch() + ttlSeconds}},
+                        secret);
+    };
+
+    // Alice's first token lasts 2 s, the ones after it 10 minutes.
+    ClientOptions aliceOptions = fastOptions();
+    QList<TokenReason> asked;
+    aliceOptions.tokenProvider = [&](TokenReason reason, const TokenReply &reply) {
+        asked << reason;
+        reply(jwt(QStringLiteral("alice"), asked.size() == 1 ? 2 : 600), QString());
+    };
+    ClientOptions bobOptions = fastOptions();
+    bobOptions.tokenProvider = [&](TokenReason, const TokenReply &reply) { reply(jwt(QStringLiteral("bob"), 600), QString()); };
+    Client alice(secured.url(), aliceOptions);
+    Client bob(secured.url(), bobOptions);
+    Recorder aliceRec(&alice);
+    Recorder bobRec(&bob);
+    alice.open();
+    bob.open();
+    const QString channel = QStringLiteral("expiring");
+    std::unique_ptr<Reply> aliceSub(alice.subscribe(channel));
+    std::unique_ptr<Reply> bobSub(bob.subscribe(channel));
+    QVERIFY(waitUntil([&] { return aliceSub->isFinished() && bobSub->isFinished(); }, kWaitMs));
+    QVERIFY2(!aliceSub->error().isError() && !bobSub->error().isError(), qPrintable(aliceSub->error().toString()));
+
+    // Both publish every 40 ms for 4 s: across the expiry at 2 s.
+    SendOptions o;
+    o.channel = channel;
+    QStringList fromAlice, fromBob;
+    QElapsedTimer clock;
+    clock.start();
+    QTimer pace;
+    QObject::connect(&pace, &QTimer::timeout, [&] {
+        const SendResult a = alice.send(QJsonObject{{QStringLiteral("n"), fromAlice.size()}}, o);
+        const SendResult b = bob.send(QJsonObject{{QStringLiteral("n"), fromBob.size()}}, o);
+        if (a.isOk())
+            fromAlice << a.id();
+        if (b.isOk())
+            fromBob << b.id();
+        if (clock.elapsed() >= 4000)
+            pace.stop();
+    });
+    pace.start(40);
+    QVERIFY(waitUntil([&] { return !pace.isActive(); }, 10000));
+    QVERIFY(waitUntil([&] {
+        return aliceRec.count(QStringLiteral("delivered")) == fromAlice.size()
+               && bobRec.count(QStringLiteral("delivered")) == fromBob.size();
+    }, kWaitMs));
+
+    QCOMPARE(asked, (QList<TokenReason>{TokenReason::Connect, TokenReason::Expired}));
+    QCOMPARE(aliceRec.disconnects, QList<int>{4001});
+    QCOMPARE(aliceRec.connects, (QList<bool>{false, true}));  // the second one resumed
+    QCOMPARE(aliceRec.sessionsLost, 0);
+    QVERIFY(bobRec.disconnects.isEmpty());
+    QCOMPARE(aliceRec.doubleOutcomes, 0);
+    QCOMPARE(bobRec.doubleOutcomes, 0);
+    QVERIFY(fromAlice.size() > 50);
+    auto receivedOnce = [](const Recorder &rec, const QStringList &ids) {
+        QMap<QString, int> seen;
+        for (const Message &m : std::as_const(rec.messages))
+            ++seen[m.id()];
+        for (const QString &id : ids) {
+            if (seen.value(id) != 1)
+                return QStringLiteral("%1 received %2 times").arg(id).arg(seen.value(id));
+        }
+        return QString();
+    };
+    QVERIFY(waitUntil([&] { return receivedOnce(bobRec, fromAlice).isEmpty() && receivedOnce(aliceRec, fromBob).isEmpty(); },
+                      kWaitMs));
+    QCOMPARE(receivedOnce(bobRec, fromAlice), QString());
+    QCOMPARE(receivedOnce(aliceRec, fromBob), QString());
 }
 
 void tst_ClientPolicies::unauthorizedFailsWithoutRetry()

@@ -107,15 +107,18 @@ void tst_ClientSoak::soak()
     qInfo("soak: %d s of traffic, seed %u (TETHER_SOAK_SEED to replay)", seconds, seed);
     QRandomGenerator random(seed);
 
-    // The server asks for a 500 ms heartbeat so a blackhole is found in about a second.
-    ServerProcess server({QStringLiteral("--heartbeat"), QStringLiteral("500")});
+    // The server asks for a 500 ms heartbeat so a blackhole is found in about a second
+    // (scaled in slow builds: under ASan on a loaded machine a 500 ms timeout also fires on
+    // a healthy link, and every extra reconnect fails the requests in flight).
+    const int heartbeatMs = Testing::scaledMs(500);
+    ServerProcess server({QStringLiteral("--heartbeat"), QString::number(heartbeatMs)});
     QVERIFY2(server.start(), qPrintable(server.errorString()));
     const quint16 port = server.port();
     FaultProxy proxy;
     QVERIFY(proxy.start(server.host(), port));
 
     ClientOptions o = fastOptions(Codec::Cbor);
-    o.heartbeat.timeout = 500ms;
+    o.heartbeat.timeout = std::chrono::milliseconds(heartbeatMs);
     Client faulty(proxy.url(), o);   // through the proxy: every fault hits it
     Client steady(server.url(), fastOptions(Codec::Json));  // direct: only the restart hits it
     Recorder faultyRec(&faulty);
@@ -315,7 +318,13 @@ void tst_ClientSoak::soak()
     }
     QCOMPARE(requestsWrong, 0);
     QCOMPARE(requestsOk + requestsFailed, requestsMade);
-    QVERIFY(requestsOk > requestsMade / 2);
+    // Most requests succeed despite a fault every 0.5-3 s. How many is a matter of speed:
+    // a cut fails every request in flight, and in a slow build (ASan, a loaded machine)
+    // more of them are in flight behind the retransmitted backlog (seen: 159 of 393 ok at
+    // scale 3), so the share asked for shrinks with the time scale. That each request ends
+    // exactly once and never with a wrong result (above) holds at any speed.
+    QVERIFY2(requestsOk > requestsMade / (2 * Testing::timeScale()),
+             qPrintable(QStringLiteral("%1 of %2 requests ok").arg(requestsOk).arg(requestsMade)));
     QCOMPARE(faultyRec.sessionsLost, 1);
     QCOMPARE(steadyRec.sessionsLost, 1);
     QCOMPARE(faultyRec.doubleOutcomes, 0);

@@ -15,6 +15,7 @@
 #include "tls_peers.h"
 
 #include "fault_proxy.h"
+#include "socks5_proxy.h"
 #include "server_process.h"
 #include "test_certificates.h"
 #include "wait.h"
@@ -69,6 +70,9 @@ private Q_SLOTS:
     void invalidTlsOptionsRefused();
     void throughHttpConnectProxy_data();
     void throughHttpConnectProxy();
+    void throughSocks5Proxy_data();
+    void throughSocks5Proxy();
+    void socks5WrongPasswordIsAnError();
 
 private:
     ServerProcess *server(Peer peer) const;
@@ -77,6 +81,9 @@ private:
     ClientOptions trustingOptions() const;
     // Connects, checks an echo, closes.
     void expectEcho(const QUrl &url, const ClientOptions &options);
+    // expectEcho() with `options` (its proxy set) to the plain or the TLS server (with its
+    // pin); returns the server's port.
+    quint16 expectEchoThroughProxy(ClientOptions options, bool secure);
 
     TestCertificates m_certs;
     std::unique_ptr<ServerProcess> m_good, m_expired, m_wrongHost, m_mutual, m_plain;
@@ -394,6 +401,15 @@ void tst_ClientTls::invalidTlsOptionsRefused()
     QCOMPARE(counter.connectionsAccepted(), 0);
 }
 
+quint16 tst_ClientTls::expectEchoThroughProxy(ClientOptions options, bool secure)
+{
+    if (secure)
+        options.tls.setPinnedPublicKeys({m_serverPin});
+    const quint16 port = secure ? m_good->port() : m_plain->port();
+    expectEcho(secure ? wssUrl(port) : QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port)), options);
+    return port;
+}
+
 void tst_ClientTls::throughHttpConnectProxy_data()
 {
     QTest::addColumn<bool>("secure");
@@ -410,13 +426,64 @@ void tst_ClientTls::throughHttpConnectProxy()
     QVERIFY(proxy.start());
     ClientOptions o = trustingOptions();
     o.proxy = QNetworkProxy(QNetworkProxy::HttpProxy, QStringLiteral("127.0.0.1"), proxy.port());
-    if (secure)
-        o.tls.setPinnedPublicKeys({m_serverPin});
-    const quint16 port = secure ? m_good->port() : m_plain->port();
-    const QUrl url = secure ? wssUrl(port) : QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port));
-    expectEcho(url, o);
+    const quint16 port = expectEchoThroughProxy(o, secure);
     QCOMPARE(proxy.tunnels(), 1);
     QCOMPARE(proxy.targets(), QStringList{QStringLiteral("127.0.0.1:%1").arg(port)});
+}
+
+void tst_ClientTls::throughSocks5Proxy_data()
+{
+    QTest::addColumn<bool>("secure");
+    QTest::addColumn<bool>("login");
+    QTest::addRow("ws://") << false << false;
+    QTest::addRow("wss:// with a pin") << true << false;
+    QTest::addRow("ws://, user and password") << false << true;
+    QTest::addRow("wss://, user and password") << true << true;
+}
+
+// The same through a SOCKS5 proxy (tests/support/socks5_proxy.h), with and without a login
+// (RFC 1929): one tunnel, to the server's address.
+void tst_ClientTls::throughSocks5Proxy()
+{
+    QFETCH(bool, secure);
+    QFETCH(bool, login);
+    Socks5Proxy proxy;
+    if (login)
+        proxy.requireCredentials(QStringLiteral("socks-user"), QStringLiteral("socks-password"));
+    QVERIFY(proxy.start());
+    ClientOptions o = trustingOptions();
+    o.proxy = QNetworkProxy(QNetworkProxy::Socks5Proxy, QStringLiteral("127.0.0.1"), proxy.port());
+    if (login) {
+        o.proxy.setUser(QStringLiteral("socks-user"));
+        o.proxy.setPassword(QStringLiteral("socks-password"));
+    }
+    const quint16 port = expectEchoThroughProxy(o, secure);
+    QCOMPARE(proxy.tunnels(), 1);
+    QCOMPARE(proxy.targets(), QStringList{QStringLiteral("127.0.0.1:%1").arg(port)});
+    QCOMPARE(proxy.refusedLogins(), 0);
+}
+
+// A proxy that refuses the login: the client never reaches the server and says why; it
+// never goes around the proxy.
+void tst_ClientTls::socks5WrongPasswordIsAnError()
+{
+    Socks5Proxy proxy;
+    proxy.requireCredentials(QStringLiteral("socks-user"), QStringLiteral("socks-password"));
+    QVERIFY(proxy.start());
+    ClientOptions o = trustingOptions();
+    o.proxy = QNetworkProxy(QNetworkProxy::Socks5Proxy, QStringLiteral("127.0.0.1"), proxy.port(),
+                            QStringLiteral("socks-user"), QStringLiteral("wrong"));
+    Client client(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(m_plain->port())), o);
+    Recorder rec(&client);
+    client.open();
+    QVERIFY2(waitUntil([&] { return !rec.errors.isEmpty() || !rec.failures.isEmpty(); }, kWaitMs),
+             "no error reported");
+    QVERIFY(rec.connects.isEmpty());
+    QVERIFY(proxy.refusedLogins() >= 1);
+    QCOMPARE(proxy.tunnels(), 0);
+    const Error e = rec.failures.isEmpty() ? rec.errors.first() : rec.failures.first();
+    qInfo("refused proxy login reported as: %s", qPrintable(e.toString()));
+    client.close();
 }
 
 QTEST_GUILESS_MAIN(tst_ClientTls)

@@ -7,7 +7,9 @@
 // key generated at test time), never with libjwt, so the server is checked against
 // independent signers. Every refusal reason gets its own row: expired -> token_expired +
 // 4001 (the client refreshes its token), everything else unauthorized + 4401, with the
-// reason in `msg`.
+// reason in `msg`. A second server (--jwt-leeway 0, --jwt-issuer, two keys per algorithm)
+// proves the issuer check, the close at expiry mid-connection (and the resume with a new
+// token), and key rotation by SIGHUP.
 #include "conformance.h"
 #include "test_tokens.h"
 
@@ -21,6 +23,8 @@
 #include <QtCore/QProcess>
 #include <QtCore/QTemporaryDir>
 
+#include <csignal>
+
 using namespace Conformance;
 using Tether::Testing::base64Url;
 using Tether::Testing::hs256Jwt;
@@ -31,6 +35,8 @@ namespace {
 const QByteArray kHsSecret = "jwt-conformance-secret-of-at-least-32-bytes";
 const QString kLegacySecret = QStringLiteral("legacy-secret");
 const QString kAudience = QStringLiteral("tether-tests");
+const QByteArray kNextHsSecret = "jwt-conformance-next-secret-also-32-bytes-long";
+const QString kIssuer = QStringLiteral("https://issuer.tether.test");
 
 qint64 nowSeconds()
 {
@@ -69,9 +75,12 @@ public:
                     QStringLiteral("-pubout"), QStringLiteral("-out"), publicKeyPath()}, {}, error)
             && run({QStringLiteral("genpkey"), QStringLiteral("-algorithm"), QStringLiteral("RSA"),
                     QStringLiteral("-pkeyopt"), QStringLiteral("rsa_keygen_bits:2048"), QStringLiteral("-out"),
-                    path(QStringLiteral("other.key"))}, {}, error);
+                    path(QStringLiteral("other.key"))}, {}, error)
+            && run({QStringLiteral("pkey"), QStringLiteral("-in"), path(QStringLiteral("other.key")),
+                    QStringLiteral("-pubout"), QStringLiteral("-out"), otherPublicKeyPath()}, {}, error);
     }
     QString publicKeyPath() const { return path(QStringLiteral("rsa.pub")); }
+    QString otherPublicKeyPath() const { return path(QStringLiteral("other.pub")); }
     QString path(const QString &name) const { return m_dir.filePath(name); }
 
     // An RS256 token over `payload`; `otherKey`: signed by a key the server does not know.
@@ -134,6 +143,14 @@ private Q_SLOTS:
         // Only RS256 configured: an HS256 token "signed" with the public key is refused.
         m_rsaOnly.setExtraArgs({QStringLiteral("--jwt-rs256-public-key"), m_rsa.publicKeyPath()});
         START_SERVER(m_rsaOnly);
+        // Rotation: both HS256 secrets and both RSA keys listed; no clock skew allowed, so
+        // that expiry is tested in seconds; an issuer required.
+        QVERIFY(writeKeys({kHsSecret, kNextHsSecret}, {m_rsa.publicKeyPath(), m_rsa.otherPublicKeyPath()}));
+        m_strict.setExtraArgs({QStringLiteral("--jwt-hs256-secret-file"), strictSecretPath(),
+                               QStringLiteral("--jwt-rs256-public-key"), strictPublicKeyPath(),
+                               QStringLiteral("--jwt-issuer"), kIssuer, QStringLiteral("--jwt-leeway"),
+                               QStringLiteral("0")});
+        START_SERVER(m_strict);
     }
 
     void accepted_data()
@@ -280,6 +297,136 @@ private Q_SLOTS:
         CHECK_OK(expectClose(c, closeCode));
     }
 
+    void issuer_data()
+    {
+        QTest::addColumn<QJsonValue>("iss");
+        QTest::addColumn<bool>("accepted");
+        QTest::addRow("equal") << QJsonValue(kIssuer) << true;
+        QTest::addRow("missing") << QJsonValue(QJsonValue::Undefined) << false;
+        QTest::addRow("other") << QJsonValue(QStringLiteral("https://evil.test")) << false;
+        QTest::addRow("a prefix of ours") << QJsonValue(kIssuer.left(10)) << false;
+        QTest::addRow("not a string") << QJsonValue(42) << false;
+    }
+    void issuer()
+    {
+        QFETCH(QJsonValue, iss);
+        QFETCH(bool, accepted);
+        QJsonObject payload = claims(QStringLiteral("ivan"), nowSeconds() + 600);
+        if (!iss.isUndefined())
+            payload[QStringLiteral("iss")] = iss;
+        RawClient c;
+        HelloFields hello;
+        hello.token = hs256(payload);
+        if (accepted) {
+            CHECK_OK(openSession(c, m_strict.url(), Codec::Json, nullptr, hello));
+            return;
+        }
+        QVERIFY(c.openTether(m_strict.url(), Codec::Json));
+        c.sendFrame(helloFrame(hello));
+        const std::optional<QCborMap> frame = c.waitForType(QStringLiteral("error"));
+        QVERIFY2(frame, qPrintable(c.errorString()));
+        QCOMPARE(stringField(*frame, QLatin1StringView("code")).value_or(QString()), QStringLiteral("unauthorized"));
+        QCOMPARE(stringField(*frame, QLatin1StringView("msg")).value_or(QString()),
+                 QStringLiteral("token issuer not accepted"));
+        CHECK_OK(expectClose(c, 4401));
+    }
+
+    // No refresh frame exists (docs/protocol.md): the server closes with 4001 when the token
+    // runs out, not before, and the client resumes its session with a new token.
+    void expiryClosesTheConnectionThenTheSessionResumes_data()
+    {
+        QTest::addColumn<bool>("rs256");
+        QTest::addRow("HS256") << false;
+        QTest::addRow("RS256") << true;
+    }
+    void expiryClosesTheConnectionThenTheSessionResumes()
+    {
+        QFETCH(bool, rs256);
+        const qint64 exp = nowSeconds() + 2;
+        RawClient c;
+        HelloFields hello;
+        hello.token = strictToken(QStringLiteral("judy"), exp, rs256);
+        QCborMap welcome;
+        CHECK_OK(openSession(c, m_strict.url(), Codec::Json, &welcome, hello));
+        const QString sid = stringField(welcome, QLatin1StringView("sid")).value_or(QString());
+        QVERIFY(!sid.isEmpty());
+        CHECK_OK(sendReliable(c, 1, QCborValue(QStringLiteral("before expiry"))));
+        CHECK_OK(expectErrorThenClose(c, QStringLiteral("token_expired"), 4001, 5000));
+        const qint64 closedAtMs = QDateTime::currentMSecsSinceEpoch();
+        // Not before exp (the server's clock is this one), and soon after it.
+        QVERIFY2(closedAtMs >= exp * 1000 - 20, qPrintable(QStringLiteral("closed %1 ms before exp")
+                                                               .arg(exp * 1000 - closedAtMs)));
+        QVERIFY2(closedAtMs <= exp * 1000 + 1500, qPrintable(QStringLiteral("closed %1 ms after exp")
+                                                                .arg(closedAtMs - exp * 1000)));
+        // The same token is refused now; a fresh one resumes the session.
+        RawClient stale;
+        HelloFields again = resumeHello(sid, 0);
+        again.token = hello.token;
+        QVERIFY(stale.openTether(m_strict.url(), Codec::Json));
+        stale.sendFrame(helloFrame(again));
+        CHECK_OK(expectErrorThenClose(stale, QStringLiteral("token_expired"), 4001));
+        RawClient back;
+        again.token = strictToken(QStringLiteral("judy"), nowSeconds() + 600, rs256);
+        CHECK_OK(openSession(back, m_strict.url(), Codec::Json, &welcome, again));
+        QCOMPARE(welcome.value(QLatin1StringView("resumed")).toBool(), true);
+        QCOMPARE(welcome.value(QLatin1StringView("sid")).toString(), sid);
+        QCOMPARE(welcome.value(QLatin1StringView("rx")).toInteger(), 1);  // the message sent before
+    }
+
+    // Rotation: the key files are rewritten and the server told with SIGHUP. Tokens signed
+    // by a key still listed keep working (new and open connections); the connections of a
+    // withdrawn key are closed with 4001 (their clients fetch a token signed by a current
+    // key), and new hellos with such a token are refused.
+    void keyRotationBySighup()
+    {
+        const qint64 later = nowSeconds() + 600;
+        const QString oldHs = hs256(strictClaims(QStringLiteral("kim"), later));
+        const QString nextHs = hs256(strictClaims(QStringLiteral("lee"), later), kNextHsSecret);
+        const QString oldRs = m_rsa.rs256(strictClaims(QStringLiteral("max"), later));
+        const QString nextRs = m_rsa.rs256(strictClaims(QStringLiteral("ned"), later), true);
+        RawClient clients[4];
+        const QString tokens[4] = {oldHs, nextHs, oldRs, nextRs};
+        for (int i = 0; i < 4; ++i) {
+            HelloFields hello;
+            hello.token = tokens[i];
+            CHECK_OK(openSession(clients[i], m_strict.url(), Codec::Json, nullptr, hello));
+        }
+
+        QVERIFY(writeKeys({kNextHsSecret}, {m_rsa.otherPublicKeyPath()}));
+        QVERIFY(::kill(pid_t(m_strict.pid()), SIGHUP) == 0);
+        for (int i : {0, 2})
+            CHECK_OK(expectErrorThenClose(clients[i], QStringLiteral("token_expired"), 4001));
+        for (int i : {1, 3})
+            CHECK_OK(expectResult(clients[i].request(QStringLiteral("echo"), QCborValue(i))));
+        for (int i = 0; i < 4; ++i) {
+            RawClient fresh;
+            HelloFields hello;
+            hello.token = tokens[i];
+            if (i % 2) {
+                CHECK_OK(openSession(fresh, m_strict.url(), Codec::Json, nullptr, hello));
+                continue;
+            }
+            QVERIFY(fresh.openTether(m_strict.url(), Codec::Json));
+            fresh.sendFrame(helloFrame(hello));
+            CHECK_OK(expectErrorThenClose(fresh, QStringLiteral("unauthorized"), 4401));
+        }
+
+        // A reload that fails (a secret too short) keeps the keys in use.
+        QVERIFY(writeKeys({QByteArray("short")}, {m_rsa.otherPublicKeyPath()}));
+        QVERIFY(::kill(pid_t(m_strict.pid()), SIGHUP) == 0);
+        QVERIFY(QTest::qWaitFor([this] { return m_strict.stderrTail().contains("JWT keys not reloaded"); }, 5000));
+        RawClient still;
+        HelloFields hello;
+        hello.token = nextHs;
+        CHECK_OK(openSession(still, m_strict.url(), Codec::Json, nullptr, hello));
+        CHECK_OK(expectResult(clients[1].request(QStringLiteral("echo"), QCborValue(1))));
+
+        // Back to both keys for the other tests.
+        QVERIFY(writeKeys({kHsSecret, kNextHsSecret}, {m_rsa.publicKeyPath(), m_rsa.otherPublicKeyPath()}));
+        QVERIFY(::kill(pid_t(m_strict.pid()), SIGHUP) == 0);
+        QVERIFY(QTest::qWaitFor([this] { return m_strict.stderrTail().count("JWT keys reloaded") >= 2; }, 5000));
+    }
+
     // Bad key files stop the server at startup with a usage error, never a server that
     // silently accepts nothing (or everything).
     void badKeyFilesRefusedAtStartup_data()
@@ -301,6 +448,25 @@ private Q_SLOTS:
             << QStringLiteral("no readable RSA public key");
         QTest::addRow("audience without a key") << QStringList{QStringLiteral("--jwt-audience"), kAudience}
                                                 << QStringLiteral("needs");
+        QTest::addRow("issuer without a key") << QStringList{QStringLiteral("--jwt-issuer"), kIssuer}
+                                              << QStringLiteral("--jwt-issuer needs");
+        QFile secondShort(m_rsa.path(QStringLiteral("second-short.secret")));
+        QVERIFY(secondShort.open(QIODevice::WriteOnly));
+        secondShort.write(kHsSecret + "\nshort\n");
+        secondShort.close();
+        QTest::addRow("second secret shorter than 32 bytes")
+            << QStringList{QStringLiteral("--jwt-hs256-secret-file"), secondShort.fileName()}
+            << QStringLiteral("32 bytes");
+        QFile blank(m_rsa.path(QStringLiteral("blank.secret")));
+        QVERIFY(blank.open(QIODevice::WriteOnly));
+        blank.write("\n\r\n");
+        blank.close();
+        QTest::addRow("secret file of empty lines")
+            << QStringList{QStringLiteral("--jwt-hs256-secret-file"), blank.fileName()} << QStringLiteral("no secret");
+        QTest::addRow("negative leeway") << QStringList{QStringLiteral("--jwt-leeway"), QStringLiteral("-1")}
+                                         << QStringLiteral("--jwt-leeway");
+        QTest::addRow("leeway above an hour") << QStringList{QStringLiteral("--jwt-leeway"), QStringLiteral("3601")}
+                                              << QStringLiteral("--jwt-leeway");
     }
     void badKeyFilesRefusedAtStartup()
     {
@@ -313,9 +479,37 @@ private Q_SLOTS:
     }
 
 private:
+    QString strictSecretPath() const { return m_rsa.path(QStringLiteral("strict.secret")); }
+    QString strictPublicKeyPath() const { return m_rsa.path(QStringLiteral("strict.pub")); }
+    static QJsonObject strictClaims(const QString &sub, qint64 exp)
+    {
+        return QJsonObject{{QStringLiteral("sub"), sub}, {QStringLiteral("exp"), exp}, {QStringLiteral("iss"), kIssuer}};
+    }
+    QString strictToken(const QString &sub, qint64 exp, bool rs256)
+    {
+        return rs256 ? m_rsa.rs256(strictClaims(sub, exp)) : hs256(strictClaims(sub, exp));
+    }
+    // The strict server's key files: one secret per line, the PEM files concatenated.
+    bool writeKeys(const QList<QByteArray> &secrets, const QStringList &publicKeyFiles)
+    {
+        QByteArray pem;
+        for (const QString &name : publicKeyFiles) {
+            QFile in(name);
+            if (!in.open(QIODevice::ReadOnly))
+                return false;
+            pem += in.readAll();
+        }
+        QFile secretFile(strictSecretPath());
+        QFile pemFile(strictPublicKeyPath());
+        return secretFile.open(QIODevice::WriteOnly | QIODevice::Truncate)
+               && secretFile.write(secrets.join('\n') + '\n') > 0 && pemFile.open(QIODevice::WriteOnly | QIODevice::Truncate)
+               && pemFile.write(pem) == pem.size();
+    }
+
     RsaSigner m_rsa;
     ServerProcess m_server;
     ServerProcess m_rsaOnly;
+    ServerProcess m_strict;
     int m_rooms = 0;
 };
 

@@ -37,4 +37,16 @@ void spin(int ms)
     waitUntil([] { return false; }, ms);
 }
 
+double timeScale()
+{
+    bool ok = false;
+    const double scale = qEnvironmentVariable("TETHER_TEST_TIME_SCALE").toDouble(&ok);
+    return ok && scale >= 1.0 ? scale : 1.0;
+}
+
+int scaledMs(int ms)
+{
+    return int(ms * timeScale());
+}
+
 } // namespace Tether::Testing

@@ -19,4 +19,11 @@ bool waitUntil(const std::function<bool()> &predicate, int timeoutMs);
 // Runs the event loop for `ms` milliseconds (like QTest::qWait, without its polling).
 void spin(int ms);
 
+// TETHER_TEST_TIME_SCALE (default 1; the asan test preset sets 3): how much slower this
+// build runs than the optimised one. For the protocol timers a test sets tight on purpose
+// (a 500 ms heartbeat timeout) where a slow build would trip them and turn a check of
+// behaviour into a check of speed; never a blanket increase of every wait.
+double timeScale();
+int scaledMs(int ms);
+
 } // namespace Tether::Testing
