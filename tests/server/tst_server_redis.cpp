@@ -180,12 +180,9 @@ private Q_SLOTS:
     // every owed message (same seq, same id), and numbering continues.
     void resumeOnAnotherNodeAfterKill()
     {
-        RedisProcess redis;
-        START_SERVER(redis);
-        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
-        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
-        START_SERVER(a);
-        START_SERVER(b);
+        TwoNodes nodes;
+        CHECK_OK(nodes.start());
+        ServerProcess &a = nodes.a, &b = nodes.b;
 
         RawClient c1;
         QCborMap welcome;
@@ -217,12 +214,9 @@ private Q_SLOTS:
     // A session attached on A is resumed on B: A's connection gets session_taken + 4409.
     void takeoverAcrossNodes()
     {
-        RedisProcess redis;
-        START_SERVER(redis);
-        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
-        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
-        START_SERVER(a);
-        START_SERVER(b);
+        TwoNodes nodes;
+        CHECK_OK(nodes.start());
+        ServerProcess &a = nodes.a, &b = nodes.b;
 
         RawClient older;
         QCborMap welcome;
@@ -340,12 +334,10 @@ private Q_SLOTS:
     // a node that never held it (so it comes from what Redis replayed).
     void redisRestartLosesNothing()
     {
-        RedisProcess redis;
-        START_SERVER(redis);
-        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
-        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
-        START_SERVER(a);
-        START_SERVER(b);
+        TwoNodes nodes;
+        CHECK_OK(nodes.start());
+        RedisProcess &redis = nodes.redis;
+        ServerProcess &a = nodes.a, &b = nodes.b;
         RawClient c1;
         QCborMap welcome;
         CHECK_OK(openSession(c1, a.url(), Codec::Cbor, &welcome));
@@ -449,12 +441,10 @@ private Q_SLOTS:
     void garbageInKeysIsRejected()
     {
         QFETCH(QStringList, damage);
-        RedisProcess redis;
-        START_SERVER(redis);
-        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
-        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
-        START_SERVER(a);
-        START_SERVER(b);
+        TwoNodes nodes;
+        CHECK_OK(nodes.start());
+        RedisProcess &redis = nodes.redis;
+        ServerProcess &a = nodes.a, &b = nodes.b;
         RawClient c1;
         QCborMap welcome;
         CHECK_OK(openSession(c1, a.url(), Codec::Json, &welcome));
@@ -480,12 +470,9 @@ private Q_SLOTS:
     // Fan-out between nodes, and history and presence read the same from either node.
     void historyAndPresenceFromEitherNode()
     {
-        RedisProcess redis;
-        START_SERVER(redis);
-        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
-        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
-        START_SERVER(a);
-        START_SERVER(b);
+        TwoNodes nodes;
+        CHECK_OK(nodes.start());
+        ServerProcess &a = nodes.a, &b = nodes.b;
         const QString room = QStringLiteral("room");
         RawClient x, y;
         CHECK_OK(openSession(x, a.url(), Codec::Json));
@@ -526,12 +513,9 @@ private Q_SLOTS:
     // its subscriber is delivered by the node the subscriber resumes on.
     void nodeDeathPresenceAndOwedDeliveries()
     {
-        RedisProcess redis;
-        START_SERVER(redis);
-        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
-        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
-        START_SERVER(a);
-        START_SERVER(b);
+        TwoNodes nodes;
+        CHECK_OK(nodes.start());
+        ServerProcess &a = nodes.a, &b = nodes.b;
         const QString room = QStringLiteral("room");
         RawClient x, y, z;
         QCborMap welcomeX;
@@ -576,12 +560,9 @@ private Q_SLOTS:
     // died) come back on resume from the channel's stream, after its position.
     void detachedSubscriberRecoversFromStream()
     {
-        RedisProcess redis;
-        START_SERVER(redis);
-        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
-        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
-        START_SERVER(a);
-        START_SERVER(b);
+        TwoNodes nodes;
+        CHECK_OK(nodes.start());
+        ServerProcess &a = nodes.a, &b = nodes.b;
         const QString room = QStringLiteral("room");
         RawClient y;
         CHECK_OK(openSession(y, b.url(), Codec::Json));
@@ -660,12 +641,10 @@ private Q_SLOTS:
     // cannot be resumed whole, the client gets resumed=false.
     void lostHistoryMeansNewSession()
     {
-        RedisProcess redis;
-        START_SERVER(redis);
-        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
-        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
-        START_SERVER(a);
-        START_SERVER(b);
+        TwoNodes nodes;
+        CHECK_OK(nodes.start());
+        RedisProcess &redis = nodes.redis;
+        ServerProcess &a = nodes.a, &b = nodes.b;
         const QString room = QStringLiteral("room");
         RawClient y;
         CHECK_OK(openSession(y, b.url(), Codec::Json));
@@ -1071,12 +1050,10 @@ private Q_SLOTS:
     // nothing): that hello is refused as temporarily unavailable, the next one resumes.
     void resumeRetriedAfterScriptFlush()
     {
-        RedisProcess redis;
-        START_SERVER(redis);
-        ServerProcess a(nodeArgs({redis.url()}, QStringLiteral("a")));
-        ServerProcess b(nodeArgs({redis.url()}, QStringLiteral("b")));
-        START_SERVER(a);
-        START_SERVER(b);
+        TwoNodes nodes;
+        CHECK_OK(nodes.start());
+        RedisProcess &redis = nodes.redis;
+        ServerProcess &a = nodes.a, &b = nodes.b;
         RawClient c1;
         QCborMap welcome;
         CHECK_OK(openSession(c1, a.url(), Codec::Json, &welcome));
