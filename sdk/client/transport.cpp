@@ -33,6 +33,8 @@ Error::Code transportErrorCode(QAbstractSocket::SocketError error)
     case QAbstractSocket::SslInternalError:
     case QAbstractSocket::SslInvalidUserDataError:
         return Error::TlsError;
+    case QAbstractSocket::ProxyAuthenticationRequiredError:
+        return Error::ProxyAuthenticationFailed;
     default:
         return Error::NetworkError;
     }
@@ -209,9 +211,13 @@ void WebSocketTransport::noteSocketError(QAbstractSocket::SocketError error)
     const Error::Code code = transportErrorCode(error);
     // A TLS handshake failure (protocol version, a client certificate the server refuses,
     // no shared cipher) is a configuration problem on one side: retrying cannot fix it.
-    m_error = code == Error::TlsError
-        ? Error(code, QStringLiteral("TLS handshake failed: ") + m_socket->errorString(), true)
-        : Error(code, m_socket->errorString());
+    // Nor can retrying a login the proxy refused (and proxies lock accounts that keep trying).
+    if (code == Error::TlsError)
+        m_error = Error(code, QStringLiteral("TLS handshake failed: ") + m_socket->errorString(), true);
+    else if (code == Error::ProxyAuthenticationFailed)
+        m_error = Error(code, QStringLiteral("the proxy refused the login: ") + m_socket->errorString(), true);
+    else
+        m_error = Error(code, m_socket->errorString());
 }
 
 void WebSocketTransport::onSocketError(QAbstractSocket::SocketError error)

@@ -70,6 +70,7 @@ public:
                                  // data(): the QSslError::SslError names when certificates failed)
         NetworkError = 204,      // any other socket error, or an abnormal close
         TlsPinMismatch = 205,    // the server's keys match none of TlsOptions::pinnedPublicKeys (fatal)
+        ProxyAuthenticationFailed = 206,  // the proxy (ClientOptions::proxy) refused its login (fatal)
 
         // 3xx: the peer does not speak Tether v1 correctly.
         ProtocolMismatch = 300,  // the server picked no Tether subprotocol (fatal)
