@@ -14,13 +14,15 @@
 // server itself sees; refused attempts before it never reach a server).
 #include "scenarios.h"
 
+#include "loop_thread.h"
+
 #include <fault_proxy.h>
 
 #include <QtCore/QElapsedTimer>
-#include <QtCore/QThread>
 #include <QtCore/QTimer>
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 
 #include <algorithm>
@@ -57,21 +59,15 @@ class CountingProxy
 public:
     ~CountingProxy()
     {
-        if (m_proxy)
-            QMetaObject::invokeMethod(m_proxy, [this] { delete m_proxy; }, Qt::BlockingQueuedConnection);
-        m_thread.quit();
-        m_thread.wait();
+        m_thread.run([this] { m_proxy.reset(); });
     }
 
     bool start(const QString &host, quint16 port)
     {
-        m_thread.start();
-        QObject anchor;
-        anchor.moveToThread(&m_thread);
         bool ok = false;
-        QMetaObject::invokeMethod(&anchor, [&] {
-            m_proxy = new FaultProxy;
-            QObject::connect(m_proxy, &FaultProxy::connectionAccepted, m_proxy, [this] {
+        m_thread.run([&] {
+            m_proxy = std::make_unique<FaultProxy>();
+            QObject::connect(m_proxy.get(), &FaultProxy::connectionAccepted, m_proxy.get(), [this] {
                 const auto now = std::chrono::steady_clock::now();
                 const std::lock_guard<std::mutex> lock(m_mutex);
                 m_accepted.push_back(now);
@@ -79,8 +75,7 @@ public:
             ok = m_proxy->start(host, port);
             m_url = m_proxy->url();
             m_error = m_proxy->errorString();
-            anchor.moveToThread(nullptr);
-        }, Qt::BlockingQueuedConnection);
+        });
         return ok;
     }
     QUrl url() const { return m_url; }
@@ -97,8 +92,8 @@ public:
     }
 
 private:
-    QThread m_thread;
-    FaultProxy *m_proxy = nullptr;  // lives on m_thread
+    LoopThread m_thread;
+    std::unique_ptr<FaultProxy> m_proxy;  // lives on m_thread
     QUrl m_url;
     QString m_error;
     std::mutex m_mutex;
@@ -149,12 +144,8 @@ public:
     ClientFleet(int count, int threads)
         : m_connects(size_t(count)), m_backAt(size_t(count)), m_groups(size_t(std::max(1, threads)))
     {
-        for (auto &g : m_groups) {
-            g.thread = std::make_unique<QThread>();
-            g.thread->start();
-            g.context = std::make_unique<QObject>();
-            g.context->moveToThread(g.thread.get());
-        }
+        for (auto &g : m_groups)
+            g.thread = std::make_unique<LoopThread>();
         for (auto &n : m_connects)
             n = 0;
         for (auto &t : m_backAt)
@@ -167,11 +158,6 @@ public:
                 c->close();
             clients.clear();
         });
-        for (auto &g : m_groups) {
-            QMetaObject::invokeMethod(g.context.get(), [&g] { delete g.context.release(); }, Qt::BlockingQueuedConnection);
-            g.thread->quit();
-            g.thread->wait();
-        }
     }
 
     void open(const QUrl &url, const Tether::ClientOptions &options)
@@ -179,7 +165,7 @@ public:
         const int count = int(m_connects.size()), threads = int(m_groups.size());
         for (int t = 0; t < threads; ++t) {
             Group &g = m_groups[size_t(t)];
-            QMetaObject::invokeMethod(g.context.get(), [&, t] {
+            g.thread->run([&, t] {
                 for (int i = t; i < count; i += threads) {
                     g.clients.push_back(std::make_unique<Tether::Client>(url, options));
                     Tether::Client *c = g.clients.back().get();
@@ -197,7 +183,7 @@ public:
                     });
                     c->open();
                 }
-            }, Qt::BlockingQueuedConnection);
+            });
         }
     }
 
@@ -208,15 +194,14 @@ public:
 
 private:
     struct Group {
-        std::unique_ptr<QThread> thread;
-        std::unique_ptr<QObject> context;  // lives on `thread`
-        std::vector<std::unique_ptr<Tether::Client>> clients;
+        std::unique_ptr<LoopThread> thread;
+        std::vector<std::unique_ptr<Tether::Client>> clients;  // made, used and destroyed on `thread`
     };
     template <typename F>
     void onEachThread(F f)
     {
         for (auto &g : m_groups)
-            QMetaObject::invokeMethod(g.context.get(), [&] { f(g.clients); }, Qt::BlockingQueuedConnection);
+            g.thread->run([&] { f(g.clients); });
     }
     qint64 msSinceStop() const
     {
