@@ -145,12 +145,12 @@ public:
     // a v1 server, picks another name and gets exactly what it gets with compression off.
     // subprotocol() says what was picked.
     bool compression() const;
-    void setCompression(bool enabled);
+    void setCompression(bool enabled);   // on: offer +deflate from the next connection
     // Batches smaller than this many bytes leave uncompressed (default 1024, chosen from
     // docs/benchmarks.md "Compression"; 0 compresses every batch). A negative value is
     // refused like an invalid option (errorOccurred(Error::InvalidArgument)).
     qint64 compressionThreshold() const;
-    void setCompressionThreshold(qint64 bytes);
+    void setCompressionThreshold(qint64 bytes);   // from the next batch; negative: refused
 
     // --- state ---
     State state() const;               // Idle until the first open(); see stateChanged()
