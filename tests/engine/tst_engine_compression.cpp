@@ -6,7 +6,7 @@
 // incoming compressed batches handled frame by frame, a bomb a 1009 close, a truncated or
 // corrupt one a 1002 close, and no message lost or reordered across a resume while
 // compressing.
-#include "engine_harness.h"
+#include "batch_helpers.h"
 
 #include <QtTest/QtTest>
 
@@ -37,39 +37,6 @@ void connectV11(Harness &h, bool deflate, const QString &sid = QStringLiteral("s
     h.opened();
     h.takeSent();
     h.serverFrame(h.welcome(sid));
-}
-
-std::vector<SendFrame> framesSince(const Harness &h, size_t from)
-{
-    std::vector<SendFrame> out;
-    for (size_t i = from; i < h.actions.size(); ++i)
-        if (auto *f = std::get_if<SendFrame>(&h.actions[i]))
-            out.push_back(*f);
-    return out;
-}
-
-void sendMany(Harness &h, int count, int payloadBytes = 8)
-{
-    for (int i = 0; i < count; ++i)
-        QVERIFY(h->send(h.now, QCborValue(QString(payloadBytes, QLatin1Char('x'))), {}).ok());
-    h.pump();
-}
-
-std::vector<quint64> seqsOf(const std::vector<P::Frame> &frames)
-{
-    std::vector<quint64> out;
-    for (const P::Frame &f : frames)
-        if (auto *m = std::get_if<P::Msg>(&f))
-            out.push_back(m->seq.value_or(0));
-    return out;
-}
-
-std::vector<quint64> range(quint64 from, quint64 to)
-{
-    std::vector<quint64> out;
-    for (quint64 s = from; s <= to; ++s)
-        out.push_back(s);
-    return out;
 }
 
 // A server batch of `count` publications seq from..., plain.
