@@ -17,8 +17,9 @@
 //   form when it is smaller;
 // - the receiver checks N against its maximum frame size before inflating anything (over:
 //   the same "too large" error as an uncompressed frame), and inflates into a buffer that
-//   grows with the output actually produced, never beyond N: a message claiming 16 MiB
-//   that inflates to 10 bytes costs 10 bytes' worth of buffer, not 16 MiB;
+//   grows with the output actually produced (from 4 KiB or 4x the message, doubling),
+//   never beyond N: a 20-byte message claiming 16 MiB that inflates to 10 bytes costs a
+//   4 KiB buffer, not 16 MiB;
 // - output longer or shorter than N, a stream cut short, bad deflate data, a bad checksum,
 //   bytes after the stream, N = 0: a malformed message.
 #pragma once
