@@ -12,6 +12,7 @@ packages=(
   qml6-module-qtquick-layouts qml6-module-qtqml-workerscript qml6-module-qttest
   qml6-module-qtquick-templates qml6-module-qtquick-shapes
   qt6-qpa-plugins libqt6sql6-sqlite libqt6opengl6-dev libgl-dev
+  zlib1g-dev  # compressed v1.1 batches (sdk/protocol/compression.cpp, SDK and tether-server): inflate with a bounded output, which qUncompress cannot do
   libsqlite3-dev  # the durable store (sdk/client/store.cpp) uses SQLite's C API: Qt SQL's per-row cost missed its benchmark
   libwebsockets-dev libssl-dev openssl
   libjwt-dev  # tether-server JWT tokens (HS256/RS256), demos/server/jwt_auth.cpp; MPL-2.0

@@ -6,6 +6,7 @@
 #include "log.h"
 
 #include <protocol/batch.h>
+#include <protocol/compression.h>
 
 #include <libwebsockets.h>
 
@@ -43,8 +44,9 @@ bool Connection::queueFrame(WsOpcode opcode, const char *data, size_t size)
         ++m_batchFrames;
         return true;   // the writable callback is already requested
     }
-    m_batchFrames = 0;
-    if (m_batching && isData && size < kMaxBatchBytes) {
+    closeBatch();
+    // A frame of kMaxBatchBytes or more opens no batch, except to be compressed alone.
+    if (m_batching && isData && (size < kMaxBatchBytes || m_compression)) {
         m_batchStart = m_out.size();
         m_batchPayload = size;
         m_batchFrames = 1;
@@ -53,6 +55,21 @@ bool Connection::queueFrame(WsOpcode opcode, const char *data, size_t size)
     appendWsFrame(m_out, opcode, data, size);
     requestWritable();
     return true;
+}
+
+void Connection::closeBatch()
+{
+    const int frames = m_batchFrames;
+    m_batchFrames = 0;
+    if (frames == 0 || !m_compression || m_batchPayload < m_compressionThreshold)
+        return;
+    const size_t payloadAt = m_batchStart + wsHeaderSize(m_batchPayload);
+    const QByteArray compressed
+        = Tether::Protocol::compressBatch(QByteArrayView(m_out.data() + payloadAt, qsizetype(m_batchPayload)));
+    if (compressed.isEmpty())
+        return;
+    m_out.resize(m_batchStart);
+    appendWsFrame(m_out, WsOpcode::Binary, compressed.constData(), size_t(compressed.size()));
 }
 
 void Connection::beginClose(int code, std::string reason)
@@ -82,7 +99,7 @@ void Connection::abort()
 int Connection::onWritable()
 {
     m_writableRequested = false;
-    m_batchFrames = 0;   // what is queued now is handed to lws: later frames start a new batch
+    closeBatch();   // what is queued now is handed to lws: later frames start a new batch
     if (m_aborted)
         return -1;
     if (m_closeHandedToLws)

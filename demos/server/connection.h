@@ -86,6 +86,14 @@ public:
     // Protocol v1.1 negotiated: queued text/binary frames are batched (see the top).
     void setBatching(bool on) { m_batching = on; }
     bool batching() const { return m_batching; }
+    // tether.v1.1.<codec>+deflate negotiated (docs/protocol.md §10.5): a batch of at least
+    // `threshold` bytes is compressed when it closes (when that makes it smaller).
+    void setCompression(size_t threshold)
+    {
+        m_compression = true;
+        m_compressionThreshold = threshold;
+    }
+    bool compression() const { return m_compression; }
 
     // Sends `code` (after everything queued so far). Further frames are not queued.
     void beginClose(int code, std::string reason);
@@ -98,6 +106,8 @@ public:
     int onWritable();
 
     void requestWritable();
+    // Ends the batch open at the end of `out`, compressing it in place when due.
+    void closeBatch();
 
 private:
     std::uint64_t m_id;
@@ -105,6 +115,8 @@ private:
     Mode m_mode;
     const Tether::Protocol::Codec *m_codec;
     bool m_batching = false;
+    bool m_compression = false;
+    size_t m_compressionThreshold = 0;
     // The batch still open at the end of `out` (v1.1): where its header starts, its
     // payload size and frame count; m_batchFrames == 0 when none is open.
     size_t m_batchStart = 0;

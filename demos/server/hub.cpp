@@ -13,6 +13,7 @@
 
 #include <libwebsockets.h>
 #include <protocol/batch.h>
+#include <protocol/compression.h>
 
 #include <QtCore/QJsonValue>
 
@@ -321,6 +322,22 @@ void Hub::onMessage(Connection &c, const char *data, size_t size, bool binary)
     }
 
     const Codec &codec = *c.codec();
+    // docs/protocol.md §10.5: a compressed batch is inflated (bounded by maxFrame, as the
+    // message itself) and then read like any other; so is a batch's rest set aside below.
+    Tether::Protocol::InflatedBatch inflated;
+    if (c.compression() && binary && Tether::Protocol::isCompressedMessage(QByteArrayView(data, qsizetype(size)))) {
+        inflated = Tether::Protocol::decompressBatch(QByteArrayView(data, qsizetype(size)), qsizetype(m_options.maxFrame));
+        if (!inflated.ok()) {
+            if (inflated.tooLarge)
+                fail(c, "frame_too_large", inflated.error, 1009);
+            else
+                fail(c, "bad_frame", inflated.error, 4400);
+            return;
+        }
+        data = inflated.batch.constData();
+        size = size_t(inflated.batch.size());
+        binary = codec.usesBinaryFrames();
+    }
     if (binary != codec.usesBinaryFrames()) {
         fail(c, "bad_frame",
              binary ? QStringLiteral("binary frame on tether.v1.json") : QStringLiteral("text frame on tether.v1.cbor"),

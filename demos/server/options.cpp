@@ -224,6 +224,17 @@ std::vector<Flag> serveFlags(Options &o, std::int64_t &port, std::string &logLev
              e = "must be 1 or 1.1";
              return false;
          }},
+        {"compression", "on|off", "Offer compressed v1.1 batches, tether.v1.1.*+deflate (on).",
+         [&o](const char *v, std::string &e) {
+             if (std::strcmp(v, "on") == 0 || std::strcmp(v, "off") == 0) {
+                 o.compression = std::strcmp(v, "on") == 0;
+                 return true;
+             }
+             e = "must be on or off";
+             return false;
+         }},
+        {"compression-threshold", "BYTES", "Smallest batch sent compressed (1024).",
+         integerFlag(o.compressionThreshold, 0, std::int64_t(1) << 30)},
         {"max-connections", "N", "Connections held at once (20000).", intFlag(o.maxConnections, 1, 1000000)},
         {"max-per-ip", "N", "Connections per client IP, 0 = no limit (256; loopback not limited unless given).",
          intFlag(o.maxPerIp, 0, 1000000)},

@@ -24,6 +24,10 @@ struct Options {
     // --protocol 1: speak only v1, as a v1-only server would (the v1.1 names are unknown
     // to it); 1.1 (default): also tether.v1.1.json/cbor, batches (docs/protocol.md §10).
     bool v11 = true;
+    // --compression on (default) also speaks tether.v1.1.<codec>+deflate (docs/protocol.md
+    // §10.5): batches of at least compressionThreshold bytes leave compressed.
+    bool compression = true;
+    std::int64_t compressionThreshold = 1024;
     int maxConnections = 20000;
     // Connections per client address. kMaxPerIpDefault: kDefaultMaxPerIp for every address
     // but loopback (local tests and a proxy on the same host are not limited); an explicit

@@ -41,7 +41,7 @@ struct WsiData {
 };
 
 enum ProtocolIndex : unsigned { kRawProtocol = 0, kJsonProtocol = 1, kCborProtocol = 2, kJsonV11Protocol = 3,
-                                kCborV11Protocol = 4 };
+                                kCborV11Protocol = 4, kJsonV11DeflateProtocol = 5, kCborV11DeflateProtocol = 6 };
 
 void onSignal(int signal)
 {
@@ -72,14 +72,14 @@ void sulCallback(lws_sorted_usec_list_t *)
 }
 
 // Does the comma-separated Sec-WebSocket-Protocol list name a Tether subprotocol this
-// server speaks (v1.1 names only with `v11`)?
-bool offersTether(const char *list, bool v11)
+// server speaks (v1.1 names only with `v11`, +deflate names only with `deflate` too)?
+bool offersTether(const char *list, bool v11, bool deflate)
 {
     std::string token;
     for (const char *p = list;; ++p) {
         if (*p == ',' || *p == '\0') {
             const auto named = parseSubprotocol(QByteArrayView(token.data(), qsizetype(token.size())));
-            if (named && (v11 || named->version == Version::V1))
+            if (named && (v11 || named->version == Version::V1) && (deflate || !named->deflate))
                 return true;
             token.clear();
             if (*p == '\0')
@@ -115,14 +115,22 @@ bool hasSinkArgument(lws *wsi)
 const lws_retry_bo_t kNoValidityPolicy = {nullptr, 0, 0, 0, 0, 0};
 
 // lws picks the first name of the client's list it knows, so the client's order (v1.1
-// first, docs/protocol.md §10.1) decides. --protocol 1 serves the list cut before the v1.1
-// names: the server then does not know them, exactly like a v1-only server.
+// first, docs/protocol.md §10.1; +deflate before it, §10.5) decides. --protocol 1 serves
+// the list cut before the v1.1 names and --compression off the list cut before the
+// +deflate names: the server then does not know them, exactly like a server without them.
 const lws_protocols kProtocols[] = {
     {"tether-raw", lwsCallback, sizeof(WsiData), kRxBufferSize, kRawProtocol, nullptr, Connection::kMaxWriteChunk},
     {"tether.v1.json", lwsCallback, sizeof(WsiData), kRxBufferSize, kJsonProtocol, nullptr, Connection::kMaxWriteChunk},
     {"tether.v1.cbor", lwsCallback, sizeof(WsiData), kRxBufferSize, kCborProtocol, nullptr, Connection::kMaxWriteChunk},
     {"tether.v1.1.json", lwsCallback, sizeof(WsiData), kRxBufferSize, kJsonV11Protocol, nullptr, Connection::kMaxWriteChunk},
     {"tether.v1.1.cbor", lwsCallback, sizeof(WsiData), kRxBufferSize, kCborV11Protocol, nullptr, Connection::kMaxWriteChunk},
+    {"tether.v1.1.json+deflate", lwsCallback, sizeof(WsiData), kRxBufferSize, kJsonV11DeflateProtocol, nullptr,
+     Connection::kMaxWriteChunk},
+    {"tether.v1.1.cbor+deflate", lwsCallback, sizeof(WsiData), kRxBufferSize, kCborV11DeflateProtocol, nullptr,
+     Connection::kMaxWriteChunk},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+const lws_protocols kProtocolsNoDeflate[] = {
+    kProtocols[0], kProtocols[1], kProtocols[2], kProtocols[3], kProtocols[4],
     {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
 const lws_protocols kProtocolsV1[] = {
     kProtocols[0], kProtocols[1], kProtocols[2],
@@ -155,7 +163,7 @@ int Server::handle(lws *wsi, int reasonCode, void *user, void *in, size_t len)
             return 0;
         char list[256];
         const int n = lws_hdr_copy(wsi, list, sizeof list, WSI_TOKEN_PROTOCOL);
-        if (n > 0 && offersTether(list, m_options.v11))
+        if (n > 0 && offersTether(list, m_options.v11, m_options.compression))
             return 0;
         TS_INFO("refusing an upgrade that offers no Tether subprotocol");
         lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST, "offer tether.v1.json or tether.v1.cbor");
@@ -180,9 +188,14 @@ int Server::handle(lws *wsi, int reasonCode, void *user, void *in, size_t len)
         if (protocol == kRawProtocol)
             mode = data->rawSink ? Connection::Mode::RawSink : Connection::Mode::RawEcho;
         else
-            codec = &codecFor(protocol == kJsonProtocol || protocol == kJsonV11Protocol ? CodecKind::Json : CodecKind::Cbor);
+            codec = &codecFor(protocol == kJsonProtocol || protocol == kJsonV11Protocol || protocol == kJsonV11DeflateProtocol
+                                  ? CodecKind::Json
+                                  : CodecKind::Cbor);
         data->connection = &m_hub->addConnection(wsi, mode, codec, ip);
-        data->connection->setBatching(protocol == kJsonV11Protocol || protocol == kCborV11Protocol);
+        const bool deflate = protocol == kJsonV11DeflateProtocol || protocol == kCborV11DeflateProtocol;
+        data->connection->setBatching(protocol == kJsonV11Protocol || protocol == kCborV11Protocol || deflate);
+        if (deflate)
+            data->connection->setCompression(size_t(m_options.compressionThreshold));
         return 0;
     }
     case LWS_CALLBACK_RECEIVE: {
@@ -367,7 +380,7 @@ int Server::run()
     info.port = m_options.port;
     const bool anyAddress = m_options.host == "0.0.0.0" || m_options.host == "*";
     info.iface = anyAddress ? nullptr : m_options.host.c_str();
-    info.protocols = m_options.v11 ? kProtocols : kProtocolsV1;
+    info.protocols = !m_options.v11 ? kProtocolsV1 : m_options.compression ? kProtocols : kProtocolsNoDeflate;
     info.vhost_name = "tether";
     if (tls) {
         info.ssl_cert_filepath = m_options.tlsCert.c_str();

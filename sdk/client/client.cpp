@@ -569,6 +569,33 @@ void Client::setUrls(const QList<QUrl> &urls)
 
 ClientOptions Client::options() const { return d->options; }
 
+bool Client::compression() const { return d->compression; }
+
+void Client::setCompression(bool enabled)
+{
+    if (enabled == d->compression)
+        return;
+    d->compression = enabled;
+    (void)d->engine->setOptions(d->now(), d->engineOptionsFor(d->options));
+    d->process();
+}
+
+qint64 Client::compressionThreshold() const { return d->compressionThreshold; }
+
+void Client::setCompressionThreshold(qint64 bytes)
+{
+    if (bytes < 0) {
+        d->error = Error(Error::InvalidArgument,
+                         QStringLiteral("the compression threshold must be at least 0 (got %1)").arg(bytes));
+        qCDebug(lcClient) << "setCompressionThreshold refused:" << d->error.message();
+        Q_EMIT errorOccurred(d->error);
+        return;
+    }
+    d->compressionThreshold = bytes;
+    (void)d->engine->setOptions(d->now(), d->engineOptionsFor(d->options));
+    d->process();
+}
+
 bool Client::setOptions(const ClientOptions &options)
 {
     if (const QString tlsProblem = Tls::validate(options.tls); !tlsProblem.isEmpty()) {

@@ -116,6 +116,10 @@ public:
 
     Client *const q;
     ClientOptions options;
+    // Client::setCompression()/setCompressionThreshold(): beside `options`, which cannot
+    // grow without breaking the ABI.
+    bool compression = false;
+    qint64 compressionThreshold = Protocol::kDefaultCompressionThreshold;
     QList<QUrl> urls;
     std::unique_ptr<Engine::Connection> engine;
     Transport *transport = nullptr;

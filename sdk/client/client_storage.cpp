@@ -25,6 +25,8 @@ namespace Tether {
 Engine::Options ClientPrivate::engineOptionsFor(const ClientOptions &clientOptions) const
 {
     Engine::Options engineOptions = Convert::engineOptions(clientOptions, urls);
+    engineOptions.compression = compression;
+    engineOptions.compressionThreshold = qsizetype(compressionThreshold);
     if (!storageActive)
         engineOptions.durability = Engine::Durability::Memory;
     if (adjustEngineOptions)

@@ -138,6 +138,7 @@ struct Connection::Private {
     Randomness randomness;            // ids and jitter (random_p.h)
     const Protocol::Codec *codec = nullptr;  // null in raw mode
     bool batching = false;                   // this socket speaks v1.1
+    bool compressing = false;                // ...with compressed batches (docs/protocol.md §10.5)
     // A frame taken from the outbox that did not fit the batch being built: the next one.
     std::optional<SendFrame> carried;
 
@@ -177,6 +178,7 @@ struct Connection::Private {
     void handleOneFrame(TimePoint now, Protocol::Frame &frame);
     std::optional<SendFrame> nextDataFrame();
     void coalesce(SendFrame &batch);
+    void compress(SendFrame &batch);
     void loseSocket(Action how, int code, const QString &reason);
     void socketGone();
     // Connected (welcome, or raw: opened): heartbeat at `serverHb` ms when the server asked
@@ -318,6 +320,7 @@ void Connection::Private::socketGone()
 {
     socket = Socket::None;
     batching = false;
+    compressing = false;
     carried.reset();  // written to a socket that is gone: the outbox resends what is reliable
     applyDeferred();
 }
@@ -362,9 +365,13 @@ void Connection::Private::openSocket(TimePoint now)
     if (options.rawMode) {
         open.subprotocols = options.rawSubprotocols;
     } else {
-        // Preference order (docs/protocol.md §10.1): v1.1 first, so a v1 server picks v1.
-        if (options.maxProtocol == Protocol::Version::V1_1)
+        // Preference order (docs/protocol.md §10.1, §10.5): v1.1 with compression, v1.1,
+        // v1; a server picks the first it speaks, so it never meets a name it does not know.
+        if (options.maxProtocol == Protocol::Version::V1_1) {
+            if (options.compression)
+                open.subprotocols << latin1Bytes(Protocol::subprotocolName(codec->kind(), Protocol::Version::V1_1, true));
             open.subprotocols << latin1Bytes(Protocol::subprotocolName(codec->kind(), Protocol::Version::V1_1));
+        }
         open.subprotocols << latin1Bytes(codec->subprotocol());
     }
     open.headers = options.headers;
@@ -1085,7 +1092,8 @@ void Connection::handleOpened(TimePoint now, QByteArrayView subprotocol)
     }
     const std::optional<Protocol::Subprotocol> negotiated = Protocol::parseSubprotocol(subprotocol);
     const bool offered = negotiated && negotiated->codec == d->options.codec
-        && (negotiated->version == Protocol::Version::V1 || d->options.maxProtocol == Protocol::Version::V1_1);
+        && (negotiated->version == Protocol::Version::V1 || d->options.maxProtocol == Protocol::Version::V1_1)
+        && (!negotiated->deflate || d->options.compression);
     if (!offered) {
         d->fail(now, Error::make(ErrorKind::Remote, ErrorCode::ProtocolMismatch,
             QStringLiteral("the server picked no Tether subprotocol (got \"%1\")")
@@ -1093,6 +1101,7 @@ void Connection::handleOpened(TimePoint now, QByteArrayView subprotocol)
         return;
     }
     d->batching = negotiated->version == Protocol::Version::V1_1;
+    d->compressing = negotiated->deflate;
     d->apply(Input::SocketOpened);
     Protocol::Hello hello;
     d->session.fillHello(hello);
@@ -1122,6 +1131,19 @@ void Connection::handleFrame(TimePoint now, QByteArrayView bytes, bool isBinary)
     if (bytes.size() > d->options.maxIncomingFrame) {
         d->protocolError(now, QStringLiteral("incoming frame of %1 bytes exceeds the limit").arg(bytes.size()), 1009);
         return;
+    }
+    // §10.5: a compressed batch is inflated here (bounded by the same limit) and then read
+    // like any other message of the connection's codec.
+    Protocol::InflatedBatch inflated;
+    if (d->compressing && isBinary && Protocol::isCompressedMessage(bytes)) {
+        inflated = Protocol::decompressBatch(bytes, d->options.maxIncomingFrame);
+        if (!inflated.ok()) {
+            d->protocolError(now, inflated.error, inflated.tooLarge ? 1009 : 1002);
+            return;
+        }
+        ++d->sink.stats.compressedReceived;
+        bytes = inflated.batch;
+        isBinary = d->codec->usesBinaryFrames();
     }
     if (isBinary != d->codec->usesBinaryFrames()) {
         d->protocolError(now, isBinary ? QStringLiteral("binary frame on a JSON connection")
@@ -1528,6 +1550,8 @@ std::optional<Action> Connection::pollAction()
     if (auto *frame = action ? std::get_if<SendFrame>(&*action) : nullptr) {
         if (d->batching)
             d->coalesce(*frame);
+        if (d->compressing)
+            d->compress(*frame);
         d->sink.stats.bytesOut += quint64(frame->bytes.size());
     }
     return action;
@@ -1574,6 +1598,20 @@ void Connection::Private::coalesce(SendFrame &batch)
         Protocol::appendBatchSeparator(kind, batch.bytes);
         batch.bytes.append(next->bytes);
     }
+}
+
+// §10.5: a batch of at least compressionThreshold bytes leaves compressed, as a binary
+// message, when that is smaller; anything else leaves as it is.
+void Connection::Private::compress(SendFrame &batch)
+{
+    if (batch.bytes.size() < options.compressionThreshold)
+        return;
+    QByteArray compressed = Protocol::compressBatch(batch.bytes);
+    if (compressed.isEmpty())
+        return;
+    ++sink.stats.compressedSent;
+    batch.bytes = std::move(compressed);
+    batch.binary = true;
 }
 
 std::optional<TimePoint> Connection::pollTimeout() const

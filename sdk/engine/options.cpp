@@ -66,6 +66,7 @@ std::optional<Error> validateOptions(const Options &o)
         {"ack every", o.ackEvery, 0},
         {"max token attempts", o.maxTokenAttempts, 0},
         {"persist max changes", o.persistMaxChanges, 1},
+        {"compression threshold", o.compressionThreshold, 0},
     };
     for (const auto &c : counts) {
         if (c.value < c.minimum)

@@ -10,6 +10,7 @@
 #include "types.h"
 
 #include <protocol/batch.h>
+#include <protocol/compression.h>
 #include <protocol/codec.h>
 
 #include <QtCore/QByteArray>
@@ -59,6 +60,13 @@ struct Options {
     // into one SendFrame of at most `batchBytes` bytes (and the server's maxFrame).
     Protocol::Version maxProtocol = Protocol::Version::V1_1;
     qsizetype batchBytes = 16 * 1024;
+    // Compressed batches (docs/protocol.md §10.5), v1.1 only: `compression` offers
+    // `tether.v1.1.<codec>+deflate` before the plain v1.1 name; when the server picks it,
+    // every SendFrame of at least `compressionThreshold` bytes leaves compressed (when that
+    // is smaller), and compressed messages from the server are inflated, bounded by
+    // maxIncomingFrame. Read when a socket opens, and per SendFrame.
+    bool compression = false;
+    qsizetype compressionThreshold = Protocol::kDefaultCompressionThreshold;
     // Raw mode (docs/protocol.md §9): no hello, no envelope. Subprotocols offered in raw mode.
     bool rawMode = false;
     QList<QByteArray> rawSubprotocols;

@@ -135,6 +135,8 @@ struct Stats {
     quint64 bytesIn = 0;               // frame bytes received (payload of every WebSocket frame)
     quint64 bytesOut = 0;              // frame bytes handed to the transport
     quint64 resumes = 0;               // welcomes that resumed the session
+    quint64 compressedSent = 0;        // messages sent compressed (docs/protocol.md §10.5)
+    quint64 compressedReceived = 0;    // compressed messages received and inflated
     quint64 sessionsLost = 0;          // SessionLost events
     std::optional<RttDuration> minRtt;       // smallest heartbeat round trip
     std::optional<RttDuration> smoothedRtt;  // RFC 6298 SRTT (heartbeat.cpp)

@@ -23,6 +23,8 @@ constexpr Name kNames[] = {
     {kCborSubprotocol, {CodecKind::Cbor, Version::V1}},
     {kJsonSubprotocolV11, {CodecKind::Json, Version::V1_1}},
     {kCborSubprotocolV11, {CodecKind::Cbor, Version::V1_1}},
+    {kJsonSubprotocolV11Deflate, {CodecKind::Json, Version::V1_1, true}},
+    {kCborSubprotocolV11Deflate, {CodecKind::Cbor, Version::V1_1, true}},
 };
 
 } // namespace
@@ -36,10 +38,10 @@ std::optional<Subprotocol> parseSubprotocol(QByteArrayView name)
     return std::nullopt;
 }
 
-QLatin1StringView subprotocolName(CodecKind codec, Version version)
+QLatin1StringView subprotocolName(CodecKind codec, Version version, bool deflate)
 {
     for (const Name &row : kNames) {
-        if (row.protocol.codec == codec && row.protocol.version == version)
+        if (row.protocol.codec == codec && row.protocol.version == version && row.protocol.deflate == deflate)
             return row.name;
     }
     Q_UNREACHABLE();

@@ -27,6 +27,9 @@ enum class Version { V1, V1_1 };
 
 inline constexpr QLatin1StringView kJsonSubprotocolV11{"tether.v1.1.json"};
 inline constexpr QLatin1StringView kCborSubprotocolV11{"tether.v1.1.cbor"};
+// v1.1 with compressed batches (docs/protocol.md §10.5, compression.h).
+inline constexpr QLatin1StringView kJsonSubprotocolV11Deflate{"tether.v1.1.json+deflate"};
+inline constexpr QLatin1StringView kCborSubprotocolV11Deflate{"tether.v1.1.cbor+deflate"};
 
 // Most frames one v1.1 message may carry.
 inline constexpr int kMaxBatchFrames = 1024;
@@ -34,11 +37,12 @@ inline constexpr int kMaxBatchFrames = 1024;
 struct Subprotocol {
     CodecKind codec = CodecKind::Json;
     Version version = Version::V1;
+    bool deflate = false;   // v1.1 only: batches may be compressed (compression.h)
 };
 
 // The Tether subprotocol named exactly `name` (case sensitive), or nullopt.
 std::optional<Subprotocol> parseSubprotocol(QByteArrayView name);
-QLatin1StringView subprotocolName(CodecKind codec, Version version);
+QLatin1StringView subprotocolName(CodecKind codec, Version version, bool deflate = false);
 
 // Reads the frames of one v1.1 message in order. next() returns each frame; after the last
 // one, or after an error, atEnd() is true. An error is worded "batch frame N: <v1 error>"

@@ -12,6 +12,7 @@
 
 #include <engine/connection.h>
 #include <protocol/batch.h>
+#include <protocol/compression.h>
 #include <protocol/codec.h>
 
 #include <QtCore/QHash>
@@ -48,6 +49,8 @@ struct Harness {
     const P::Codec *codec;
     // The version opened() negotiates: V1_1 makes takeSent() split batches.
     P::Version version = P::Version::V1;
+    // v1.1 only: opened() negotiates the +deflate name (docs/protocol.md §10.5).
+    bool deflate = false;
     TimePoint now{std::chrono::seconds(1000)};
     std::vector<Action> actions;  // everything polled, in order
     std::vector<Event> events;
@@ -114,7 +117,10 @@ struct Harness {
                         out.push_back(std::move(*decoded.frame));
                     continue;
                 }
-                P::BatchReader reader(*codec, f->bytes);
+                QByteArray bytes = f->bytes;
+                if (deflate && f->binary && P::isCompressedMessage(bytes))
+                    bytes = P::decompressBatch(bytes, 1 << 30).batch;
+                P::BatchReader reader(*codec, bytes);
                 while (!reader.atEnd()) {
                     auto decoded = reader.next();
                     if (decoded.ok())
@@ -136,7 +142,7 @@ struct Harness {
 
     void opened()
     {
-        const QLatin1StringView name = P::subprotocolName(codec->kind(), version);
+        const QLatin1StringView name = P::subprotocolName(codec->kind(), version, deflate);
         connection->handleOpened(now, QByteArray(name.data(), name.size()));
         pump();
     }

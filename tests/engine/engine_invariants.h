@@ -129,8 +129,10 @@ struct TransportLedger {
 
     // Checks `action` asked for in `state`; updates the socket. Empty when legal. `batched`:
     // protocol v1.1 was negotiated, so a SendFrame may carry several frames (a batch).
+    // `deflate`: the +deflate name was negotiated, so a batch may leave compressed
+    // (docs/protocol.md §10.5); it must then inflate to a batch that reads as above.
     QString check(State state, const Action &action, const Tether::Protocol::Codec *codec, bool rawMode,
-                  bool batched = false)
+                  bool batched = false, bool deflate = false)
     {
         if (std::holds_alternative<OpenSocket>(action)) {
             const Socket before = socket;
@@ -153,7 +155,19 @@ struct TransportLedger {
                     return QStringLiteral("the engine sent an undecodable frame: ") + decoded.error;
                 return checkOrder(*decoded.frame);
             }
-            Tether::Protocol::BatchReader reader(*codec, frame->bytes);
+            Tether::Protocol::InflatedBatch inflated;
+            QByteArrayView bytes = frame->bytes;
+            if (frame->binary && Tether::Protocol::isCompressedMessage(bytes)) {
+                if (!deflate)
+                    return QStringLiteral("a compressed batch on a connection without +deflate");
+                inflated = Tether::Protocol::decompressBatch(bytes, qsizetype(1) << 30);
+                if (!inflated.ok())
+                    return QStringLiteral("the engine sent a compressed batch that does not inflate: ") + inflated.error;
+                if (frame->bytes.size() >= inflated.batch.size())
+                    return QStringLiteral("the engine sent a compressed batch no smaller than the batch");
+                bytes = inflated.batch;
+            }
+            Tether::Protocol::BatchReader reader(*codec, bytes);
             while (!reader.atEnd()) {
                 const auto decoded = reader.next();
                 if (!decoded.ok())

@@ -5,7 +5,7 @@
 // server, outgoing frames coalesced into one SendFrame within the bounds and in order,
 // incoming batches handled frame by frame, a bad frame in a batch a protocol error (1002),
 // and no message lost or reordered across a resume while batching.
-#include "engine_harness.h"
+#include "batch_helpers.h"
 
 #include <QtTest/QtTest>
 
@@ -33,40 +33,6 @@ void connectV11(Harness &h, const QString &sid = QStringLiteral("s1"), std::opti
     P::Welcome w = h.welcome(sid);
     w.maxFrame = maxFrame;
     h.serverFrame(w);
-}
-
-std::vector<SendFrame> framesSince(const Harness &h, size_t from)
-{
-    std::vector<SendFrame> out;
-    for (size_t i = from; i < h.actions.size(); ++i)
-        if (auto *f = std::get_if<SendFrame>(&h.actions[i]))
-            out.push_back(*f);
-    return out;
-}
-
-// `count` messages sent in one engine call sequence (no poll in between), then one pump.
-void sendMany(Harness &h, int count, int payloadBytes = 8)
-{
-    for (int i = 0; i < count; ++i)
-        QVERIFY(h->send(h.now, QCborValue(QString(payloadBytes, QLatin1Char('x'))), {}).ok());
-    h.pump();
-}
-
-std::vector<quint64> seqsOf(const std::vector<P::Frame> &frames)
-{
-    std::vector<quint64> out;
-    for (const P::Frame &f : frames)
-        if (auto *m = std::get_if<P::Msg>(&f))
-            out.push_back(m->seq.value_or(0));
-    return out;
-}
-
-std::vector<quint64> range(quint64 from, quint64 to)
-{
-    std::vector<quint64> out;
-    for (quint64 s = from; s <= to; ++s)
-        out.push_back(s);
-    return out;
 }
 
 } // namespace

@@ -7,9 +7,10 @@
 # Seeds for fuzz_engine: FuzzedDataProvider reads integers from the END of the input, so
 # the stream of integer bytes is built in consumption order and reversed at the end.
 import sys, os
-def header(cbor, token=False):
+def header(cbor, token=False, deflate=False):
     t = []
-    t += [1, 2, 3, 4]            # rng seed (quint32)
+    # rng seed (quint32): bit 0 v1.1, bit 1 +deflate, (seed >> 2) % 512 the threshold (0 here)
+    t += [1, 2, 0, 3] if deflate else [1, 2, 3, 4]
     t += [1 if cbor else 0]      # codec
     t += [1]                     # rawMode range 0..7: 1 -> not raw
     t += [9]                     # maxQueuedMessages -> 10
@@ -47,6 +48,12 @@ for cbor in (False, True):
     seeds[f'{c}-close-resume'] = header(cbor) + connect() + send() + close(0x0f, 0xa0) + timeout() + timeout() + connect() + ack() + jump()
     seeds[f'{c}-suspend'] = header(cbor) + connect() + send(False) + send() + suspend() + connect() + ack()
     seeds[f'{c}-token'] = header(cbor, token=True) + [19, 1] + connect() + send() + ack() + close(0x0f, 0xa1) + timeout()
+    # v1.1 with compressed batches (docs/protocol.md §10.5): serverFrame() then reads
+    # "compressed?" and "damage" (0 none, 1 cut, 2 a byte changed).
+    def ackz(damage=0): return ack() + [1, damage] + ([0, 3] if damage == 1 else [0, 5, 0x40] if damage == 2 else [])
+    seeds[f'{c}-deflate-send-ack'] = header(cbor, deflate=True) + connect() + send() + send() + send() + ackz() + send() + ackz() + timeout()
+    seeds[f'{c}-deflate-close-resume'] = header(cbor, deflate=True) + connect() + send() + send() + close(0x0f, 0xa0) + timeout() + timeout() + connect() + ackz() + jump()
+    seeds[f'{c}-deflate-damaged'] = header(cbor, deflate=True) + connect() + send() + ackz(1) + timeout() + connect() + send() + ackz(2)
 out = sys.argv[1]
 for name, tail in seeds.items():
     open(os.path.join(out, 'seed-' + name), 'wb').write(build(tail, b'room\\'))

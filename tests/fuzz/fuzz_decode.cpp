@@ -14,8 +14,12 @@
 // The same input is also read as a protocol v1.1 batch (docs/protocol.md §10): each frame
 // the reader yields must survive the same round trip, at most kMaxBatchFrames of them, and
 // the frames written back as a batch must read back as the same frames.
+// And as a compressed v1.1 batch (docs/protocol.md §10.5): inflated within a 1 MiB limit
+// (never more than its claimed size, which must be within the limit), the result read as a
+// batch as above; and the input compressed must inflate back to itself.
 #include "protocol/batch.h"
 #include "protocol/codec.h"
+#include "protocol/compression.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -93,10 +97,37 @@ void checkBatch(const Codec &codec, QByteArrayView input)
         fail("re-read batch has extra frames");
 }
 
+void checkCompressed(const Codec &codec, QByteArrayView input)
+{
+    constexpr qsizetype kLimit = 1 << 20;
+    if (isCompressedMessage(input)) {
+        const InflatedBatch inflated = decompressBatch(input, kLimit);
+        if (!inflated.ok()) {
+            if (!inflated.error.startsWith(QLatin1StringView("compressed batch: ")))
+                fail("compressed batch rejected without its error:", inflated.error);
+            if (!inflated.batch.isEmpty())
+                fail("a rejected compressed batch returned bytes");
+        } else {
+            if (inflated.batch.isEmpty() || inflated.batch.size() > kLimit)
+                fail("inflated batch empty or over the limit");
+            checkBatch(codec, inflated.batch);
+        }
+    }
+    const QByteArray compressed = compressBatch(input);
+    if (compressed.isEmpty())
+        return;
+    if (compressed.size() >= input.size() || !isCompressedMessage(compressed))
+        fail("compressBatch returned a message no smaller than its input");
+    const InflatedBatch back = decompressBatch(compressed, input.size());
+    if (!back.ok() || back.batch != input)
+        fail("a compressed input does not inflate back to itself:", back.error);
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const Codec &codec = codecUnderTest();
     checkBatch(codec, QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)));
+    checkCompressed(codec, QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)));
     const DecodeResult result = codec.decode(QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)));
     if (!result.ok()) {
         if (result.error.isEmpty())

@@ -57,6 +57,12 @@ public:
         // The seed's low bit picks the version the fake server negotiates (v1.1: batches
         // both ways), so the seeds written for v1 keep their meaning byte for byte.
         m_version = (seed & 1) ? P::Version::V1_1 : P::Version::V1;
+        // In v1.1 the next bit asks for compressed batches (docs/protocol.md §10.5) and the
+        // fake server picks +deflate; the threshold comes from the seed too, so the rest of
+        // the input keeps its meaning.
+        m_deflate = m_version == P::Version::V1_1 && (seed & 2);
+        o.compression = m_deflate;
+        o.compressionThreshold = qsizetype((seed >> 2) % 512);
         o.random = [rng] { return (*rng)(); };
         o.codec = m_in.ConsumeBool() ? P::CodecKind::Cbor : P::CodecKind::Json;
         o.rawMode = m_in.ConsumeIntegralInRange(0, 7) == 0;
@@ -75,8 +81,8 @@ public:
         o.requestTimeout = milliseconds(m_in.ConsumeIntegralInRange(0, 5000));
         m_engine = std::make_unique<Connection>(o);
         m_codec = &P::codecFor(o.codec);
-        m_subprotocol = QByteArray(P::subprotocolName(o.codec, m_version).data(),
-                                   P::subprotocolName(o.codec, m_version).size());
+        const QLatin1StringView name = P::subprotocolName(o.codec, m_version, m_deflate);
+        m_subprotocol = QByteArray(name.data(), name.size());
         pump();
     }
 
@@ -92,10 +98,13 @@ public:
                 m_engine->handleOpened(m_now, offered ? name : QByteArray::fromStdString(m_in.ConsumeRandomLengthString(16)));
             }
             break;
-        case 2: // arbitrary bytes as a frame
+        case 2: // arbitrary bytes as a frame (with +deflate: now and then as a compressed one)
             if (m_transport.socket == TransportLedger::Socket::Open) {
                 const std::string bytes = m_in.ConsumeRandomLengthString(256);
-                m_engine->handleFrame(m_now, QByteArrayView(bytes.data(), qsizetype(bytes.size())), m_in.ConsumeBool());
+                QByteArray message(bytes.data(), qsizetype(bytes.size()));
+                if (m_deflate && m_in.ConsumeIntegralInRange(0, 3) == 0)
+                    message.prepend(char(0xff));
+                m_engine->handleFrame(m_now, message, m_in.ConsumeBool());
             }
             break;
         case 3: case 4: case 5: case 6: // a well-formed server frame with fuzzed fields
@@ -185,7 +194,7 @@ private:
                 any = true;
                 noteSent(*a);
                 const QString illegal = m_transport.check(m_engine->state(), *a, m_codec, m_engine->options().rawMode,
-                                                         m_version == P::Version::V1_1);
+                                                         m_version == P::Version::V1_1, m_deflate);
                 if (!illegal.isEmpty())
                     fail(illegal);
             }
@@ -217,7 +226,10 @@ private:
                 noteFrame(*decoded.frame);
             return;
         }
-        P::BatchReader reader(*m_codec, frame->bytes);
+        QByteArray bytes = frame->bytes;
+        if (m_deflate && frame->binary && P::isCompressedMessage(bytes))
+            bytes = P::decompressBatch(bytes, qsizetype(1) << 30).batch;
+        P::BatchReader reader(*m_codec, bytes);
         while (!reader.atEnd()) {
             const auto decoded = reader.next();
             if (!decoded.ok())
@@ -395,6 +407,19 @@ private:
         QByteArray bytes;
         if (!m_codec->encode(frame, bytes))
             return;   // e.g. a byte string in JSON: nothing a server could have sent
+        if (m_deflate && m_in.ConsumeBool()) {
+            // Compressed (docs/protocol.md §10.5), now and then cut or with a byte changed.
+            QByteArray compressed = P::compressBatch(bytes, 1);
+            if (!compressed.isEmpty()) {
+                const int damage = m_in.ConsumeIntegralInRange(0, 7);
+                if (damage == 1)
+                    compressed.chop(m_in.ConsumeIntegralInRange<qsizetype>(1, compressed.size() - 1));
+                else if (damage == 2)
+                    compressed[m_in.ConsumeIntegralInRange<qsizetype>(0, compressed.size() - 1)] ^= char(m_in.ConsumeIntegral<quint8>() | 1);
+                m_engine->handleFrame(m_now, compressed, true);
+                return;
+            }
+        }
         m_engine->handleFrame(m_now, bytes, m_codec->usesBinaryFrames());
     }
 
@@ -402,6 +427,7 @@ private:
     std::unique_ptr<Connection> m_engine;
     const P::Codec *m_codec = nullptr;
     P::Version m_version = P::Version::V1;
+    bool m_deflate = false;   // v1.1 with compressed batches negotiated
     QByteArray m_subprotocol;  // what the fake server picks
     TimePoint m_now{std::chrono::seconds(1000)};
     OutcomeLedger m_ledger;

@@ -3,6 +3,8 @@
 
 #include "frames.h"
 
+#include <zlib.h>
+
 #include <QtCore/QCborArray>
 #include <QtCore/QCborStreamReader>
 #include <QtCore/QJsonDocument>
@@ -30,20 +32,60 @@ QString subprotocolName(Codec codec, bool v11)
     return codec == Codec::Json ? QStringLiteral("tether.v1.json") : QStringLiteral("tether.v1.cbor");
 }
 
+QString deflateSubprotocolName(Codec codec)
+{
+    return subprotocolName(codec, true) + QLatin1StringView("+deflate");
+}
+
 std::optional<Codec> codecFromSubprotocol(const QString &subprotocol)
 {
-    for (const bool v11 : {false, true}) {
-        if (subprotocol == subprotocolName(Codec::Json, v11))
-            return Codec::Json;
-        if (subprotocol == subprotocolName(Codec::Cbor, v11))
-            return Codec::Cbor;
+    for (const Codec codec : {Codec::Json, Codec::Cbor}) {
+        if (subprotocol == subprotocolName(codec, false) || subprotocol == subprotocolName(codec, true)
+            || subprotocol == deflateSubprotocolName(codec))
+            return codec;
     }
     return std::nullopt;
 }
 
 bool isV11Subprotocol(const QString &subprotocol)
 {
-    return subprotocol == subprotocolName(Codec::Json, true) || subprotocol == subprotocolName(Codec::Cbor, true);
+    for (const Codec codec : {Codec::Json, Codec::Cbor}) {
+        if (subprotocol == subprotocolName(codec, true) || subprotocol == deflateSubprotocolName(codec))
+            return true;
+    }
+    return false;
+}
+
+QByteArray compressedMessage(const QByteArray &batch)
+{
+    uLongf size = compressBound(uLong(batch.size()));
+    QByteArray stream(qsizetype(size), Qt::Uninitialized);
+    if (compress2(reinterpret_cast<Bytef *>(stream.data()), &size, reinterpret_cast<const Bytef *>(batch.constData()),
+                  uLong(batch.size()), 6) != Z_OK)
+        return {};
+    stream.truncate(qsizetype(size));
+    const quint32 n = quint32(batch.size());
+    QByteArray message;
+    message.append(char(0xff)).append(char(n >> 24)).append(char(n >> 16)).append(char(n >> 8)).append(char(n));
+    return message + stream;
+}
+
+std::optional<QByteArray> inflateMessage(const QByteArray &message)
+{
+    if (message.size() < 5 || quint8(message[0]) != 0xff)
+        return std::nullopt;
+    const auto byte = [&](int i) { return quint32(quint8(message[i])); };
+    const quint32 n = byte(1) << 24 | byte(2) << 16 | byte(3) << 8 | byte(4);
+    if (n == 0 || n > (64u << 20))
+        return std::nullopt;
+    QByteArray batch(qsizetype(n), Qt::Uninitialized);
+    uLongf size = n;
+    uLong used = uLong(message.size() - 5);
+    if (uncompress2(reinterpret_cast<Bytef *>(batch.data()), &size,
+                    reinterpret_cast<const Bytef *>(message.constData() + 5), &used) != Z_OK
+        || size != n || used != uLong(message.size() - 5))
+        return std::nullopt;
+    return batch;
 }
 
 QList<QByteArray> splitBatch(const QByteArray &message, Codec codec)

@@ -31,10 +31,19 @@ bool testingV11();
 QString subprotocolName(Codec codec);
 // The exact name of one version: v11 false = "tether.v1.<codec>", true = "tether.v1.1.<codec>".
 QString subprotocolName(Codec codec, bool v11);
-// The codec a negotiated subprotocol names (either version); nullopt for anything else.
+// "tether.v1.1.json+deflate" / "tether.v1.1.cbor+deflate": v1.1 with compressed batches.
+QString deflateSubprotocolName(Codec codec);
+// The codec a negotiated subprotocol names (any version); nullopt for anything else.
 std::optional<Codec> codecFromSubprotocol(const QString &subprotocol);
 // True when the negotiated subprotocol is a v1.1 name (messages may be batches).
 bool isV11Subprotocol(const QString &subprotocol);
+
+// Compressed batches (docs/protocol.md §10.5), written from the text with zlib, not with
+// sdk/protocol: 0xFF, the batch's size (4 bytes, big endian), its zlib stream.
+QByteArray compressedMessage(const QByteArray &batch);
+// The batch inside a compressed message; nullopt when it is not one or does not inflate
+// to exactly its claimed size (at most 64 MiB: the test trusts its server).
+std::optional<QByteArray> inflateMessage(const QByteArray &message);
 
 // Protocol v1.1 (docs/protocol.md §10): the frames of one message, split without decoding
 // them (JSON: at each LF; CBOR: item by item with QCborStreamReader). Empty on a message

@@ -40,6 +40,7 @@ void RawClient::resetSocket()
     });
     m_frames.clear();
     m_messages = 0;
+    m_compressedMessages = 0;
     m_closed = false;
     m_handshakeDone = false;
     m_error.clear();
@@ -61,10 +62,21 @@ void RawClient::resetSocket()
 
 // v1.1: each frame of a batch is queued on its own, so a suite reads frames the same way
 // in both versions; an unsplittable message is queued whole (and fails to decode there).
-void RawClient::received(bool binary, const QByteArray &bytes)
+void RawClient::received(bool binary, const QByteArray &message)
 {
     ++m_messages;
     const Clock::time_point at = Clock::now();
+    QByteArray bytes = message;
+    // §10.5: a compressed batch is inflated first (only on a +deflate connection).
+    const std::optional<Codec> codec = codecFromSubprotocol(m_socket->subprotocol());
+    if (m_splitBatches && binary && codec && m_socket->subprotocol() == deflateSubprotocolName(*codec)
+        && message.startsWith(char(0xff))) {
+        if (std::optional<QByteArray> inflated = inflateMessage(message)) {
+            ++m_compressedMessages;
+            bytes = *inflated;
+            binary = *codec == Codec::Cbor;
+        }
+    }
     if (m_splitBatches && isV11Subprotocol(m_socket->subprotocol())) {
         const QList<QByteArray> frames = splitBatch(bytes, binary ? Codec::Cbor : Codec::Json);
         if (!frames.isEmpty()) {

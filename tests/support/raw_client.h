@@ -106,6 +106,8 @@ public:
     std::size_t queuedFrames() const { return m_frames.size(); }
     // WebSocket messages received on this connection (v1.1: a batch counts once).
     int messagesReceived() const { return m_messages; }
+    // Of those, compressed batches inflated (docs/protocol.md §10.5, +deflate connections).
+    int compressedMessagesReceived() const { return m_compressedMessages; }
     // v1.1 batches are split into frames (the default); off: each message is one Frame.
     void setSplitBatches(bool on) { m_splitBatches = on; }
     // When the frame most recently returned by next()/waitFor()/nextRaw() arrived.
@@ -138,6 +140,7 @@ private:
     bool m_closed = false;
     bool m_handshakeDone = false;
     int m_messages = 0;
+    int m_compressedMessages = 0;
     bool m_splitBatches = true;
 };
 

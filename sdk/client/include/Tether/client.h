@@ -136,6 +136,22 @@ public:
     //    them with NotSupported.
     bool setOptions(const ClientOptions &options);
 
+    // --- compression for slow links (docs/protocol.md §10.5; read at the next connection) ---
+    // Off by default. When on, the client offers `tether.v1.1.<codec>+deflate` before the
+    // plain v1.1 name; a server that picks it exchanges batches of at least
+    // compressionThreshold() bytes zlib-compressed in both directions (a compressed message
+    // that inflates beyond ClientOptions::maxIncomingFrameSize closes with 1009, a corrupt
+    // or truncated one with 1002, as for any bad frame). A server without compression, or
+    // a v1 server, picks another name and gets exactly what it gets with compression off.
+    // subprotocol() says what was picked.
+    bool compression() const;
+    void setCompression(bool enabled);   // on: offer +deflate from the next connection
+    // Batches smaller than this many bytes leave uncompressed (default 1024, chosen from
+    // docs/benchmarks.md "Compression"; 0 compresses every batch). A negative value is
+    // refused like an invalid option (errorOccurred(Error::InvalidArgument)).
+    qint64 compressionThreshold() const;
+    void setCompressionThreshold(qint64 bytes);   // from the next batch; negative: refused
+
     // --- state ---
     State state() const;               // Idle until the first open(); see stateChanged()
     Error error() const;               // the last error reported by errorOccurred()

@@ -1,0 +1,323 @@
+// SPDX-FileCopyrightText: 2026 The Tether authors
+// SPDX-License-Identifier: MIT
+
+// Compressed v1.1 batches in the engine (docs/protocol.md §10.5): the +deflate name offered
+// first only when asked, nothing compressed unless the server picked it, the threshold,
+// incoming compressed batches handled frame by frame, a bomb a 1009 close, a truncated or
+// corrupt one a 1002 close, and no message lost or reordered across a resume while
+// compressing.
+#include "batch_helpers.h"
+
+#include <QtTest/QtTest>
+
+#include <set>
+
+using namespace EngineTest;
+
+Q_DECLARE_METATYPE(Tether::Protocol::CodecKind)
+
+namespace {
+
+Options compressing(P::CodecKind codec, qsizetype threshold = 256)
+{
+    Options o = baseOptions();
+    o.codec = codec;
+    o.compression = true;
+    o.compressionThreshold = threshold;
+    return o;
+}
+
+// Connected over the v1.1 name with (deflate) or without compression.
+void connectV11(Harness &h, bool deflate, const QString &sid = QStringLiteral("s1"))
+{
+    h.version = P::Version::V1_1;
+    h.deflate = deflate;
+    h->open(h.now);
+    h.pump();
+    h.opened();
+    h.takeSent();
+    h.serverFrame(h.welcome(sid));
+}
+
+// A server batch of `count` publications seq from..., plain.
+QByteArray publications(const P::Codec &codec, quint64 from, int count)
+{
+    QByteArray bytes;
+    for (int i = 0; i < count; ++i) {
+        P::appendBatchSeparator(codec.kind(), bytes);
+        codec.encode(serverMsg(from + quint64(i), QStringLiteral("p-%1").arg(from + quint64(i)),
+                               text("a chat line that repeats itself")),
+                     bytes);
+    }
+    return bytes;
+}
+
+void expectClose(Harness &h, int code, const QString &error)
+{
+    const auto closes = h.actionsOf<CloseSocket>();
+    QCOMPARE(closes.size(), size_t(1));
+    QCOMPARE(closes[0].code, code);
+    const auto errors = h.eventsOf<ErrorOccurred>();
+    QVERIFY(!errors.empty());
+    QCOMPARE(errors.back().error.code, ErrorCode::ProtocolError);
+    QVERIFY2(errors.back().error.message.contains(error), qPrintable(errors.back().error.message));
+    QCOMPARE(h->state(), State::Reconnecting);
+}
+
+} // namespace
+
+class tst_EngineCompression : public QObject
+{
+    Q_OBJECT
+private slots:
+    void codecs_data();
+    void offersDeflateFirstOnlyWhenAsked_data() { codecs_data(); }
+    void offersDeflateFirstOnlyWhenAsked();
+    void deflateRefusedWhenNotOffered();
+    void serverWithoutCompressionGetsPlainBatches_data() { codecs_data(); }
+    void serverWithoutCompressionGetsPlainBatches();
+    void batchesFromTheThresholdAreCompressed_data() { codecs_data(); }
+    void batchesFromTheThresholdAreCompressed();
+    void incomingCompressedBatchHandledInOrder_data() { codecs_data(); }
+    void incomingCompressedBatchHandledInOrder();
+    void badCompressedMessageClosesTheConnection_data();
+    void badCompressedMessageClosesTheConnection();
+    void compressedMessageWithoutDeflateIsAnError_data() { codecs_data(); }
+    void compressedMessageWithoutDeflateIsAnError();
+    void resumeWhileCompressingLosesNothing_data();
+    void resumeWhileCompressingLosesNothing();
+};
+
+void tst_EngineCompression::codecs_data()
+{
+    QTest::addColumn<P::CodecKind>("codec");
+    QTest::addRow("json") << P::CodecKind::Json;
+    QTest::addRow("cbor") << P::CodecKind::Cbor;
+}
+
+void tst_EngineCompression::offersDeflateFirstOnlyWhenAsked()
+{
+    QFETCH(P::CodecKind, codec);
+    const QByteArray name = codec == P::CodecKind::Json ? "json" : "cbor";
+    Harness h(compressing(codec));
+    h->open(h.now);
+    h.pump();
+    QCOMPARE(h.actionsOf<OpenSocket>().back().subprotocols,
+             (QList<QByteArray>{"tether.v1.1." + name + "+deflate", "tether.v1.1." + name, "tether.v1." + name}));
+
+    Options off = compressing(codec);
+    off.compression = false;   // the default: exactly the v1.1 offer
+    Harness plain(off);
+    plain->open(plain.now);
+    plain.pump();
+    QCOMPARE(plain.actionsOf<OpenSocket>().back().subprotocols,
+             (QList<QByteArray>{"tether.v1.1." + name, "tether.v1." + name}));
+    QVERIFY(!baseOptions().compression);
+
+    Options v1 = compressing(codec);
+    v1.maxProtocol = P::Version::V1;   // compression is a v1.1 feature
+    Harness only1(v1);
+    only1->open(only1.now);
+    only1.pump();
+    QCOMPARE(only1.actionsOf<OpenSocket>().back().subprotocols, QList<QByteArray>{"tether.v1." + name});
+}
+
+void tst_EngineCompression::deflateRefusedWhenNotOffered()
+{
+    Options o = baseOptions();   // compression off
+    Harness plain(o);
+    plain->open(plain.now);
+    plain.pump();
+    plain->handleOpened(plain.now, "tether.v1.1.json+deflate");
+    plain.pump();
+    QCOMPARE(plain->state(), State::Failed);
+    QCOMPARE(plain.eventsOf<Failed>().at(0).error.code, ErrorCode::ProtocolMismatch);
+}
+
+void tst_EngineCompression::serverWithoutCompressionGetsPlainBatches()
+{
+    // Offered, not picked (a v1.1 server without compression): the bytes of a client
+    // without compression, however large the batches.
+    QFETCH(P::CodecKind, codec);
+    Harness h(compressing(codec, 0));
+    connectV11(h, false);
+    QVERIFY(!h->stats().compressedSent);
+    const size_t from = h.actions.size();
+    sendMany(h, 200, 40);
+    h.serverFrame(serverMsg(1, QStringLiteral("a"), text("in")));
+    h.advance(milliseconds(100));
+    for (const SendFrame &f : framesSince(h, from)) {
+        QVERIFY(!P::isCompressedMessage(f.bytes));
+        QCOMPARE(f.binary, codec == P::CodecKind::Cbor);
+    }
+    QCOMPARE(seqsOf(h.takeSent()), range(1, 200));
+    QCOMPARE(h->stats().compressedSent, quint64(0));
+}
+
+void tst_EngineCompression::batchesFromTheThresholdAreCompressed()
+{
+    QFETCH(P::CodecKind, codec);
+    Harness h(compressing(codec, 1024));
+    connectV11(h, true);
+    // One small frame: under the threshold, plain (text for JSON).
+    size_t from = h.actions.size();
+    sendMany(h, 1);
+    auto frames = framesSince(h, from);
+    QCOMPARE(frames.size(), size_t(1));
+    QVERIFY(!P::isCompressedMessage(frames[0].bytes));
+    QCOMPARE(frames[0].binary, codec == P::CodecKind::Cbor);
+    QVERIFY(frames[0].bytes.size() < 1024);
+    // One turn of 100 frames: one compressed binary message, smaller, all frames in order.
+    from = h.actions.size();
+    sendMany(h, 100, 40);
+    frames = framesSince(h, from);
+    QCOMPARE(frames.size(), size_t(1));
+    QVERIFY(frames[0].binary);
+    QVERIFY(P::isCompressedMessage(frames[0].bytes));
+    const P::InflatedBatch plain = P::decompressBatch(frames[0].bytes, 1 << 20);
+    QVERIFY2(plain.ok(), qPrintable(plain.error));
+    QVERIFY(plain.batch.size() >= 1024);
+    QVERIFY(frames[0].bytes.size() * 3 < plain.batch.size());
+    QCOMPARE(seqsOf(h.takeSent()), range(1, 101));
+    QCOMPARE(h->stats().compressedSent, quint64(1));
+    h.serverFrame(P::Ack{101});
+    QCOMPARE(h.countEvents<Delivered>(), 101);
+}
+
+void tst_EngineCompression::incomingCompressedBatchHandledInOrder()
+{
+    QFETCH(P::CodecKind, codec);
+    Harness h(compressing(codec));
+    connectV11(h, true);
+    const QByteArray compressed = P::compressBatch(publications(*h.codec, 1, 50));
+    QVERIFY(!compressed.isEmpty());
+    h.serverBytes(compressed, true);
+    const auto received = h.eventsOf<MessageReceived>();
+    QCOMPARE(received.size(), size_t(50));
+    for (size_t i = 0; i < received.size(); ++i)
+        QCOMPARE(received[i].id, QStringLiteral("p-%1").arg(i + 1));
+    QCOMPARE(h->stats().compressedReceived, quint64(1));
+    // A plain batch on the same connection is still fine (the sender's choice).
+    h.serverBytes(publications(*h.codec, 51, 2), codec == P::CodecKind::Cbor);
+    QCOMPARE(h.countEvents<MessageReceived>(), 52);
+    QCOMPARE(h->state(), State::Connected);
+}
+
+void tst_EngineCompression::badCompressedMessageClosesTheConnection_data()
+{
+    QTest::addColumn<P::CodecKind>("codec");
+    QTest::addColumn<QByteArray>("message");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("error");
+    const QByteArray ack = "{\"t\":\"ack\",\"seq\":1}";
+    const QByteArray good = P::compressBatch(QByteArray(ack + '\n').repeated(40).chopped(1));
+    for (const P::CodecKind codec : {P::CodecKind::Json, P::CodecKind::Cbor}) {
+        const char *name = codec == P::CodecKind::Json ? "json" : "cbor";
+        // 16 MiB + 1 claimed: over maxIncomingFrame (16 MiB), nothing inflated.
+        QTest::addRow("%s: bomb", name) << codec << QByteArray::fromHex("ff01000001789c030000000001") << 1009
+            << QStringLiteral("inflates to 16777217 bytes, over the limit of 16777216");
+        QTest::addRow("%s: truncated", name) << codec << good.chopped(5) << 1002
+            << QStringLiteral("cut short (its deflate stream does not end)");
+        QByteArray corrupt = good;
+        corrupt[corrupt.size() - 1] = char(corrupt.back() ^ 0x01);
+        QTest::addRow("%s: corrupt", name) << codec << corrupt << 1002 << QStringLiteral("invalid deflate data");
+    }
+    // The inflated bytes are read by the batch reader: a CBOR connection cannot read JSON.
+    QTest::addRow("cbor: inflates to JSON") << P::CodecKind::Cbor << good << 1002 << QStringLiteral("batch frame 1:");
+}
+
+void tst_EngineCompression::badCompressedMessageClosesTheConnection()
+{
+    QFETCH(P::CodecKind, codec);
+    QFETCH(QByteArray, message);
+    QFETCH(int, code);
+    QFETCH(QString, error);
+    Harness h(compressing(codec));
+    connectV11(h, true);
+    h.serverBytes(message, true);
+    QCOMPARE(h.countEvents<MessageReceived>(), 0);
+    expectClose(h, code, error);
+}
+
+void tst_EngineCompression::compressedMessageWithoutDeflateIsAnError()
+{
+    // The server picked plain v1.1: a compressed message is a v1.1 error as before
+    // (JSON: a binary frame, 1003; CBOR: 0xFF is no CBOR map, 1002).
+    QFETCH(P::CodecKind, codec);
+    Harness h(compressing(codec));
+    connectV11(h, false);
+    h.serverBytes(P::compressBatch(publications(*h.codec, 1, 50)), true);
+    QCOMPARE(h.countEvents<MessageReceived>(), 0);
+    if (codec == P::CodecKind::Json)
+        expectClose(h, 1003, QStringLiteral("binary frame on a JSON connection"));
+    else
+        expectClose(h, 1002, QStringLiteral("batch frame 1:"));
+}
+
+void tst_EngineCompression::resumeWhileCompressingLosesNothing_data()
+{
+    QTest::addColumn<P::CodecKind>("codec");
+    QTest::addColumn<bool>("resumed");
+    for (const P::CodecKind codec : {P::CodecKind::Json, P::CodecKind::Cbor}) {
+        const char *name = codec == P::CodecKind::Json ? "json" : "cbor";
+        QTest::addRow("%s, resumed", name) << codec << true;
+        QTest::addRow("%s, new session", name) << codec << false;
+    }
+}
+
+void tst_EngineCompression::resumeWhileCompressingLosesNothing()
+{
+    // Several compressed batches in flight when the link drops, more sent offline; after
+    // the welcome every unacknowledged message leaves again (compressed), once, in order,
+    // and each ends in exactly one outcome. Incoming compressed batches on either side of
+    // the drop are delivered once, in order.
+    QFETCH(P::CodecKind, codec);
+    QFETCH(bool, resumed);
+    Options o = compressing(codec, 200);
+    o.batchBytes = 1200;
+    Harness h(o);
+    connectV11(h, true);
+    sendMany(h, 80, 30);
+    QCOMPARE(seqsOf(h.takeSent()), range(1, 80));
+    QVERIFY(h->stats().compressedSent >= 2);
+    h.serverBytes(P::compressBatch(publications(*h.codec, 1, 20)), true);
+    h.serverFrame(P::Ack{12});
+    h.closed(1006);
+    sendMany(h, 5, 30);   // while offline
+    h.advanceTo(*h->pollTimeout());
+    h.opened();
+    h.takeSent();
+    const quint64 compressedBefore = h->stats().compressedSent;
+    h.serverBatch({h.welcome(QStringLiteral("s1"), resumed, resumed ? 15 : 0)});
+    const auto resent = h.takeSent();
+    QVERIFY(h->stats().compressedSent > compressedBefore);   // the resent batches compressed too
+    std::vector<QString> ids;
+    for (const P::Frame &f : resent)
+        if (auto *m = std::get_if<P::Msg>(&f))
+            ids.push_back(*m->id);
+    if (resumed) {
+        QCOMPARE(seqsOf(resent), range(16, 85));   // 13..15 covered by welcome.rx, no gap
+        QCOMPARE(ids.size(), size_t(70));
+        // The server replays what we did not ack (publications 11..20 say), then more.
+        h.serverBytes(P::compressBatch(publications(*h.codec, 11, 20)), true);
+    } else {
+        QCOMPARE(seqsOf(resent), range(1, 73));    // renumbered from 1, original order
+        h.serverBytes(P::compressBatch(publications(*h.codec, 1, 30)), true);
+    }
+    std::set<QString> ids2(ids.begin(), ids.end());
+    QCOMPARE(ids2.size(), ids.size());   // each once
+    h.serverFrame(P::Ack{resumed ? 85u : 73u});
+    const auto out = outcomes(h);
+    QCOMPARE(out.size(), 85);
+    for (auto it = out.cbegin(); it != out.cend(); ++it)
+        QCOMPARE(it.value(), QStringList{QStringLiteral("delivered")});
+    // Incoming: p-1..p-30 delivered exactly once, in order (replays suppressed as duplicates).
+    const auto received = h.eventsOf<MessageReceived>();
+    QCOMPARE(received.size(), size_t(30));
+    for (size_t i = 0; i < received.size(); ++i)
+        QCOMPARE(received[i].id, QStringLiteral("p-%1").arg(i + 1));
+    QCOMPARE(h->state(), State::Connected);
+}
+
+QTEST_GUILESS_MAIN(tst_EngineCompression)
+#include "tst_engine_compression.moc"
