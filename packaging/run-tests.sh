@@ -21,8 +21,9 @@
 #               runs twice; without the clang stage, every test (preset ci). Last, so
 #               ctest's summary line closes the output
 #   tsan     (opt-in: TETHER_CI_STAGES="... tsan") ThreadSanitizer (tsan preset, GCC): the
-#               store's threads (tst_store, tst_client_storage, bench_store --smoke); not in
-#               the default list: a build of its own, for the one threaded component
+#               store's threads (tst_store, tst_client_storage, bench_store --smoke) and
+#               12 clients on 4 threads (tst_client_threads); not in the default list: a
+#               build of its own (about 4-6 min), for the threaded components
 #   5. packages between the ci build and its ctest: the .debs installed in a clean Debian
 #               bookworm root and consumers built there (packaging/test-packages.sh;
 #               about 11-13 min, most of it debootstrap and apt-get in the root)
@@ -55,9 +56,9 @@ fi
 
 if [[ "$stages" == *" tsan "* ]]; then
     t=$SECONDS
-    echo "== tsan: the store's threads under ThreadSanitizer"
+    echo "== tsan: the store's threads and clients on several threads under ThreadSanitizer"
     cmake --preset tsan >/dev/null
-    cmake --build --preset tsan -j "$jobs" --target tst_store tst_client_storage bench_store
+    cmake --build --preset tsan -j "$jobs" --target tst_store tst_client_storage bench_store tst_client_threads tether-server
     ctest --preset tsan -j "$jobs"
     took tsan "$t"
 fi

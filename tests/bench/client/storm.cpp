@@ -14,9 +14,8 @@
 // server itself sees; refused attempts before it never reach a server).
 #include "scenarios.h"
 
-#include "loop_thread.h"
-
 #include <fault_proxy.h>
+#include <loop_thread.h>
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QTimer>
@@ -35,6 +34,7 @@ namespace Bench {
 namespace {
 
 using Tether::Testing::FaultProxy;
+using Tether::Testing::LoopThread;
 
 constexpr qint64 kWindowMs = 100;
 constexpr int kTimeoutMs = 120000;

@@ -20,7 +20,7 @@
 
 class QEventLoop;
 
-namespace Bench {
+namespace Tether::Testing {
 
 class LoopThread
 {
@@ -49,4 +49,4 @@ private:
     std::thread m_thread;
 };
 
-} // namespace Bench
+} // namespace Tether::Testing

@@ -6,7 +6,7 @@
 #include <QtCore/QEventLoop>
 #include <QtCore/QObject>
 
-namespace Bench {
+namespace Tether::Testing {
 
 // Runs what is queued, on the loop's thread, when woken by a queued call by name: the call
 // is then made and consumed inside QtCore (an event or a functor allocated here and read
@@ -94,6 +94,6 @@ void LoopThread::drain()
     }
 }
 
-} // namespace Bench
+} // namespace Tether::Testing
 
 #include "loop_thread.moc"
