@@ -118,9 +118,16 @@ private:
     // (XADDs + one PUBLISH carrying them all), per session its deliveries (owed entries,
     // outSeq, positions). Keyed by hash tag; a command of the same tag issued meanwhile
     // sends the batch first, so a channel's or a session's commands keep the call order.
+    // A run of consecutive publications of a batch that all go into the stream (one entry),
+    // or all not: the CBOR items of its array, without the array's head.
+    struct Run {
+        bool stream = false;
+        size_t count = 0;
+        std::string items;
+    };
     struct ChannelBatch {
         std::string key;                    // tether:{c:CH}
-        std::vector<std::string> records;   // per publication: stream entry ('' = none), "LEN MESSAGE"
+        std::vector<Run> runs;
         std::vector<Done> dones;
         bool history = false;               // some publication goes into the stream
     };
