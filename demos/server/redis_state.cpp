@@ -662,8 +662,7 @@ void RedisState::announce(const QString &ch, const QString &fromPeer, const Publ
                           const HistoryEntry *history, Done done)
 {
     // Joins the channel's batch of this loop turn (one script call, flushBatches()).
-    const std::string key = channelKey(ch);
-    const std::string tag = hashTag(key);
+    const auto &[key, tag] = m_channelNames.of(ch, [](const QString &name) { return channelKey(name); });
     auto it = m_channelBatches.find(tag);
     if (it != m_channelBatches.end() && it->second.dones.size() >= kMaxBatch) {
         flushTag(tag);
@@ -1034,6 +1033,22 @@ bool RedisState::readPresence(const QString &ch, Entries done)
 
 size_t RedisState::shardOf(const std::string &key) const { return m_redis.shardFor(hashTag(key)); }
 
+bool RedisState::writesOrdered(const QString &sid, const QString &ch) const
+{
+    return m_redis.shardCount() <= 1 || shardOf(sessionKey(sid)) == shardOf(channelKey(ch));
+}
+
+const std::pair<std::string, std::string> &RedisState::LastKey::of(const QString &name, std::string (*keyOf)(const QString &))
+{
+    if (!m_valid || name != m_name) {
+        m_name = name;
+        m_value.first = keyOf(name);
+        m_value.second = hashTag(m_value.first);
+        m_valid = true;
+    }
+    return m_value;
+}
+
 void RedisState::send(const std::string &routingKey, std::vector<std::string> args, Redis::Callback callback)
 {
     // A channel's or a session's commands reach Redis in the order of the calls: its
@@ -1138,8 +1153,7 @@ void RedisState::nackRemembered(const Session &s, const Nack &nack)
 
 RedisState::SessionBatch &RedisState::sessionBatch(const Session &s)
 {
-    const std::string key = sessionKey(s.sid);
-    const std::string tag = hashTag(key);
+    const auto &[key, tag] = m_sessionNames.of(s.sid, [](const QString &sid) { return sessionKey(sid); });
     auto it = m_sessionBatches.find(tag);
     if (it != m_sessionBatches.end()
         && (it->second.dones.size() + it->second.inRxDones.size() >= kMaxBatch || it->second.writes.size() >= 8 * kMaxBatch)) {

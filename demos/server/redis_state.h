@@ -50,10 +50,7 @@ public:
     void sessionDetached(const Session &s) override;
     void sessionForgotten(const Session &s) override;
     void inboundAccepted(const Session &s, std::uint64_t rx, Done done) override;
-    bool writesOrdered(const QString &sid, const QString &ch) const override
-    {
-        return shardOf(sessionKey(sid)) == shardOf(channelKey(ch));
-    }
+    bool writesOrdered(const QString &sid, const QString &ch) const override;
     void nackRemembered(const Session &s, const Tether::Protocol::Nack &nack) override;
     void outboundQueued(const Session &s, const OutboundMessage &m, const StreamPos *pos, Done done) override;
     void acknowledged(const Session &s, std::uint64_t upTo) override;
@@ -146,6 +143,18 @@ private:
         std::vector<Done> dones;
     };
     SessionBatch &sessionBatch(const Session &s);
+    // The key and hash tag of the name used last: a loop turn mostly names the same channel
+    // or session many times in a row (per publication), so they are not made each time.
+    class LastKey {
+    public:
+        const std::pair<std::string, std::string> &of(const QString &name, std::string (*keyOf)(const QString &));
+
+    private:
+        bool m_valid = false;
+        QString m_name;
+        std::pair<std::string, std::string> m_value;   // key, hash tag
+    };
+    LastKey m_channelNames, m_sessionNames;
     void flushBatches();
     void flushTag(const std::string &tag);
     void issue(ChannelBatch batch);

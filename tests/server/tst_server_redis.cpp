@@ -164,6 +164,25 @@ struct TwoNodes {
 
 QByteArray pttl(const RedisProcess &redis, const QString &key) { return redis.cli({QStringLiteral("PTTL"), key}); }
 
+// How many publications channel `ch`'s stream has numbered (README.md, "Keys": a stream
+// entry holds a run of them, its id 0-N names the last one): "N", empty without a stream.
+QByteArray publicationsIn(const RedisProcess &redis, const QString &ch)
+{
+    const QByteArray out = redis.cli({QStringLiteral("XREVRANGE"), QStringLiteral("tether:{c:%1}:h").arg(ch), QStringLiteral("+"),
+                                      QStringLiteral("-"), QStringLiteral("COUNT"), QStringLiteral("1")});
+    const QByteArray id = out.left(out.indexOf('\n'));
+    return id.startsWith("0-") ? id.mid(2) : QByteArray();
+}
+
+// Runs a command whose arguments are Lua expressions, so binary values can be written
+// (redis-cli's arguments are text): e.g. luaCall(redis, "PUBLISH", key, {"'x' .. string.char(128)"}).
+QByteArray luaCall(const RedisProcess &redis, const QString &command, const QString &key, const QStringList &args)
+{
+    return redis.cli({QStringLiteral("EVAL"),
+                      QStringLiteral("return redis.call('%1', KEYS[1], %2)").arg(command, args.join(QLatin1String(", "))),
+                      QStringLiteral("1"), key});
+}
+
 } // namespace
 
 class tst_ServerRedis : public QObject
@@ -247,7 +266,7 @@ private Q_SLOTS:
         CHECK_OK(sendReliable(c, 1, QCborValue(QStringLiteral("hello")), QStringLiteral("news"), QStringLiteral("pub-1")));
         const QString key = QStringLiteral("tether:{s:%1}").arg(sidOf(welcome));
         QCOMPARE(redis.cli({QStringLiteral("HGET"), key, QStringLiteral("inRx")}), QByteArray("1"));
-        QCOMPARE(redis.cli({QStringLiteral("XLEN"), QStringLiteral("tether:{c:news}:h")}), QByteArray("1"));
+        QCOMPARE(publicationsIn(redis, QStringLiteral("news")), QByteArray("1"));
         QVERIFY(!redis.cli({QStringLiteral("GET"), QStringLiteral("tether:{c:news}:epoch")}).isEmpty());
         QVERIFY(!redis.cli({QStringLiteral("GET"), QStringLiteral("tether:node:a")}).isEmpty());
         // Redis gone: a publication is not acknowledged (nothing acked can be lost); the
@@ -283,7 +302,7 @@ private Q_SLOTS:
         const QByteArray second = redis.cli(epochKey);
         QVERIFY(!second.isEmpty());
         QVERIFY(second != first);
-        QCOMPARE(redis.cli({QStringLiteral("XLEN"), QStringLiteral("tether:{c:news}:h")}), QByteArray("1"));
+        QCOMPARE(publicationsIn(redis, QStringLiteral("news")), QByteArray("1"));
     }
 
     // One node, restarted with SIGTERM then with SIGKILL on the same port: the session
@@ -393,16 +412,25 @@ private Q_SLOTS:
     // no crash, the channel's next publication still delivered once.
     void garbageFanOutIsIgnored_data()
     {
-        QTest::addColumn<QString>("payload");
-        QTest::addRow("empty") << QString();
-        QTest::addRow("no record") << QStringLiteral("epoch");
-        QTest::addRow("no length") << QStringLiteral("e1 1-0");
-        QTest::addRow("length past the end") << QStringLiteral("e1 1-0 999 abc");
-        QTest::addRow("length not a number") << QStringLiteral("e1 1-0 x3 abc");
-        QTest::addRow("bytes after the record") << QStringLiteral("e1 1-0 3 abcdef");
-        QTest::addRow("not CBOR") << QStringLiteral("e1 1-0 3 abc");
-        QTest::addRow("bad stream id") << QStringLiteral("e1 one 3 abc");
-        QTest::addRow("old format") << QStringLiteral("1-0 e1 abc");
+        QTest::addColumn<QString>("payload");   // a Lua expression (binary CBOR included)
+        // CBOR: 129/130 = array of 1/2, 132 = array of 4, 97 'a' = text "a", 96 = "".
+        const QString entry = QStringLiteral("132, 97, 97, 1, 1, 96");   // [id "a", d 1, ts 1, peer ""]
+        QTest::addRow("empty") << QStringLiteral("''");
+        QTest::addRow("no record") << QStringLiteral("'epoch'");
+        QTest::addRow("no length") << QStringLiteral("'e1 0-1'");
+        QTest::addRow("length past the end") << QStringLiteral("'e1 0-1 999 abc'");
+        QTest::addRow("length not a number") << QStringLiteral("'e1 0-1 x3 abc'");
+        QTest::addRow("bytes after the record") << QStringLiteral("'e1 0-1 3 abcdef'");
+        QTest::addRow("not CBOR") << QStringLiteral("'e1 0-1 3 abc'");
+        QTest::addRow("bad stream id") << QStringLiteral("'e1 one 3 abc'");
+        QTest::addRow("old format") << QStringLiteral("'1-0 e1 abc'");
+        QTest::addRow("run not an array") << QStringLiteral("'e1 0-1 2 aX'");
+        QTest::addRow("empty run") << QStringLiteral("'e1 0-1 1 ' .. string.char(128)");
+        QTest::addRow("run longer than its entry number") << QStringLiteral("'e1 0-1 13 ' .. string.char(130, %1, %1)").arg(entry);
+        QTest::addRow("entry id of another layout") << QStringLiteral("'e1 1700000000000-0 7 ' .. string.char(129, %1)").arg(entry);
+        QTest::addRow("stream entry not 4 fields") << QStringLiteral("'e1 0-5 4 ' .. string.char(129, 129, 97, 97)");
+        QTest::addRow("stream run without an epoch") << QStringLiteral("'- 0-1 7 ' .. string.char(129, %1)").arg(entry);
+        QTest::addRow("fan-out record not 6 fields") << QStringLiteral("'- - 2 ' .. string.char(129, 1)");
     }
     void garbageFanOutIsIgnored()
     {
@@ -414,7 +442,7 @@ private Q_SLOTS:
         RawClient x, y;
         CHECK_OK(openSession(x, a.url(), Codec::Json));
         CHECK_OK(subscribe(x, QStringLiteral("room")));
-        QCOMPARE(redis.cli({QStringLiteral("PUBLISH"), QStringLiteral("tether:{c:room}:pub"), payload}), QByteArray("1"));
+        QCOMPARE(luaCall(redis, QStringLiteral("PUBLISH"), QStringLiteral("tether:{c:room}:pub"), {payload}), QByteArray("1"));
         CHECK_OK(openSession(y, a.url(), Codec::Json));
         CHECK_OK(sendReliable(y, 1, QCborValue(1), QStringLiteral("room"), QStringLiteral("p1")));
         const std::optional<QCborMap> got = nextDataMsg(x, kWaitMs);
@@ -423,6 +451,59 @@ private Q_SLOTS:
         QVERIFY(!nextDataMsg(x, 200));
         QVERIFY(a.isRunning());
         QVERIFY2(a.stderrTail().contains("malformed publication on tether:{c:room}:pub"), a.stderrTail().constData());
+    }
+
+    // Entries someone else wrote into a channel's stream: the resume reading them is not
+    // resumed (logged), `history` skips or ignores them (logged), the next publication
+    // goes on (a stream of another layout starts a new epoch); never a crash.
+    void garbageInStreamIsRejected_data()
+    {
+        QTest::addColumn<QStringList>("xadd");   // XADD's arguments as Lua expressions
+        QTest::addColumn<QByteArray>("logged");
+        const QString entry = QStringLiteral("132, 97, 97, 1, 1, 96");   // CBOR [id "a", d 1, ts 1, peer ""]
+        QTest::addRow("entry not CBOR") << QStringList{QStringLiteral("'0-1000'"), QStringLiteral("'p'"), QStringLiteral("'garbage'")}
+                                        << QByteArray("entry 1 of tether:{c:room}:h is malformed");
+        QTest::addRow("entry id of another layout")
+            << QStringList{QStringLiteral("'*'"), QStringLiteral("'p'"), QStringLiteral("string.char(129, %1)").arg(entry)}
+            << QByteArray("the last entry of tether:{c:room}:h is malformed");
+        QTest::addRow("gap in the numbering")
+            << QStringList{QStringLiteral("'0-1000'"), QStringLiteral("'p'"), QStringLiteral("string.char(129, %1)").arg(entry)}
+            << QByteArray("tether:{c:room}:h has a gap before entry 1");
+        QTest::addRow("more publications than its number")
+            << QStringList{QStringLiteral("'0-2'"), QStringLiteral("'p'"), QStringLiteral("string.char(131, %1, %1, %1)").arg(entry)}
+            << QByteArray("entry 1 of tether:{c:room}:h is malformed");
+    }
+    void garbageInStreamIsRejected()
+    {
+        QFETCH(QStringList, xadd);
+        QFETCH(QByteArray, logged);
+        TwoNodes nodes;
+        CHECK_OK(nodes.start());
+        RedisProcess &redis = nodes.redis;
+        ServerProcess &a = nodes.a, &b = nodes.b;
+        const QString room = QStringLiteral("room");
+        RawClient y;
+        CHECK_OK(openSession(y, b.url(), Codec::Json));
+        CHECK_OK(sendReliable(y, 1, QCborValue(0), room, QStringLiteral("y0")));
+        QCborMap welcome;
+        CHECK_OK(orphanSubscriber(a, room, &welcome));   // its position: publication 1
+        QVERIFY(!luaCall(redis, QStringLiteral("XADD"), QStringLiteral("tether:{c:room}:h"), xadd).isEmpty());
+
+        QCborValue history;
+        CHECK_OK(expectResult(y.request(QStringLiteral("history"), QCborMap{{QStringLiteral("ch"), room}}, kWaitMs), &history));
+        QVERIFY(history.isArray());
+        RawClient x2;
+        QCborMap second;
+        CHECK_OK(openSession(x2, b.url(), Codec::Json, &second, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(second, QLatin1StringView("resumed")), false);
+        QVERIFY(b.isRunning());
+        QVERIFY2(b.stderrTail().contains(logged), b.stderrTail().constData());
+        CHECK_OK(sendReliable(y, 2, QCborValue(1), room, QStringLiteral("y1")));   // the stream goes on
+        CHECK_OK(subscribe(x2, room));
+        CHECK_OK(sendReliable(y, 3, QCborValue(2), room, QStringLiteral("y2")));
+        const std::optional<QCborMap> got = nextDataMsg(x2, kWaitMs);
+        QVERIFY2(got, qPrintable(x2.errorString()));
+        QCOMPARE(stringField(*got, QLatin1StringView("id")).value_or(QString()), QStringLiteral("y2"));
     }
 
     // Values someone else wrote into a session's keys: logged, not resumed, no crash.
@@ -971,7 +1052,7 @@ private Q_SLOTS:
                                                         && uintField(f, QLatin1StringView("seq")).value_or(0) >= 3; }, kWaitMs),
                  qPrintable(c.errorString()));
         QCOMPARE(sessionShard.cli({QStringLiteral("HGET"), key, QStringLiteral("inRx")}), QByteArray("3"));
-        QCOMPARE(channelShard.cli({QStringLiteral("XLEN"), QStringLiteral("tether:{c:%1}:h").arg(ch)}), QByteArray("1"));
+        QCOMPARE(publicationsIn(channelShard, ch), QByteArray("1"));
     }
 
     // Two shards: sessions spread over both, each resumes on the other node.
@@ -1041,7 +1122,7 @@ private Q_SLOTS:
         }
         QCOMPARE(ids, (QStringList{QStringLiteral("p1"), QStringLiteral("p2"), QStringLiteral("p3"), QStringLiteral("p4")}));
         QVERIFY(!nextDataMsg(x, 200));
-        QCOMPARE(redis.cli({QStringLiteral("XLEN"), QStringLiteral("tether:{c:room}:h")}), QByteArray("4"));
+        QCOMPARE(publicationsIn(redis, QStringLiteral("room")), QByteArray("4"));
         QVERIFY(metric(a, "tether_redis_script_reloads_total") >= 1);
         QCOMPARE(metric(a, "tether_redis_errors_total"), 0.0);
     }
