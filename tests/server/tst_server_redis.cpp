@@ -673,6 +673,62 @@ private Q_SLOTS:
         QVERIFY(!nextDataMsg(x2, 300));
     }
 
+    // One stream entry holds a run of publications (README.md, "Keys"); a position can name
+    // one in the middle of it: a resume delivers only those after it, and `history` takes
+    // the newest ones across entries.
+    void resumeFromTheMiddleOfAnEntry()
+    {
+        TwoNodes nodes;
+        CHECK_OK(nodes.start());
+        RedisProcess &redis = nodes.redis;
+        ServerProcess &a = nodes.a, &b = nodes.b;
+        const QString room = QStringLiteral("room");
+        RawClient y;
+        CHECK_OK(openSession(y, b.url(), Codec::Json));
+        CHECK_OK(sendReliable(y, 1, QCborValue(0), room, QStringLiteral("y0")));   // publication 1
+        QCborMap welcome;
+        CHECK_OK(orphanSubscriber(a, room, &welcome));
+        // Publications 2, 3, 4 as one entry, ids "b", "c", "d" (CBOR [id, d 1, ts 1, peer ""]).
+        const QString run = QStringLiteral("string.char(131, 132, 97, 98, 1, 1, 96, 132, 97, 99, 1, 1, 96, 132, 97, 100, 1, 1, 96)");
+        QCOMPARE(luaCall(redis, QStringLiteral("XADD"), QStringLiteral("tether:{c:room}:h"), {QStringLiteral("'0-4'"), QStringLiteral("'p'"), run}),
+                 QByteArray("0-4"));
+        const QByteArray epoch = redis.cli({QStringLiteral("GET"), QStringLiteral("tether:{c:room}:epoch")});
+        redis.cli({QStringLiteral("HSET"), QStringLiteral("tether:{s:%1}:pos").arg(sidOf(welcome)), room,
+                   QStringLiteral("0-2 ") + QString::fromUtf8(epoch)});   // "b" delivered
+
+        const auto historyIds = [&](int limit) {
+            QCborValue history;
+            const QString why = expectResult(
+                y.request(QStringLiteral("history"), QCborMap{{QStringLiteral("ch"), room}, {QStringLiteral("limit"), limit}}, kWaitMs),
+                &history);
+            QStringList ids{why};
+            for (const QCborValue &entry : history.toArray())
+                ids << entry.toMap().value(QStringLiteral("id")).toString();
+            return ids.join(QLatin1Char(' ')).trimmed();
+        };
+        QCOMPARE(historyIds(2), QStringLiteral("c d"));
+        QCOMPARE(historyIds(3), QStringLiteral("b c d"));
+        QCOMPARE(historyIds(4), QStringLiteral("y0 b c d"));
+
+        RawClient x2;
+        QCborMap resumed;
+        CHECK_OK(openSession(x2, b.url(), Codec::Json, &resumed, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(resumed, QLatin1StringView("resumed")), true);
+        QStringList ids;
+        for (int i = 0; i < 2; ++i) {
+            const std::optional<QCborMap> got = nextDataMsg(x2, kWaitMs);
+            QVERIFY2(got, qPrintable(x2.errorString()));
+            ids << stringField(*got, QLatin1StringView("id")).value_or(QString());
+        }
+        QCOMPARE(ids, (QStringList{QStringLiteral("c"), QStringLiteral("d")}));
+        QVERIFY(!nextDataMsg(x2, 200));
+        CHECK_OK(sendReliable(y, 2, QCborValue(5), room, QStringLiteral("y5")));   // publication 5, live
+        const std::optional<QCborMap> live = nextDataMsg(x2, kWaitMs);
+        QVERIFY2(live, qPrintable(x2.errorString()));
+        QCOMPARE(stringField(*live, QLatin1StringView("id")).value_or(QString()), QStringLiteral("y5"));
+        QCOMPARE(publicationsIn(redis, room), QByteArray("5"));
+    }
+
     // A resume never overflows the session buffer by construction: what the streams hold
     // after the session's positions is counted before the welcome. Within --session-buffer
     // the session resumes and gets all of it; past it (the client was away longer than its
