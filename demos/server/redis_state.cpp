@@ -909,13 +909,7 @@ bool RedisState::readHistory(const QString &ch, int limit, Entries done)
                     --skip;
                     continue;
                 }
-                QCborMap value;
-                value.insert(QStringLiteral("id"), entry.body->id);
-                value.insert(QStringLiteral("d"), entry.body->d);
-                value.insert(QStringLiteral("ts"), qint64(entry.unixMs));
-                if (!entry.peer.isEmpty())
-                    value.insert(QStringLiteral("peer"), entry.peer);
-                oldestFirst.append(value);
+                oldestFirst.append(historyValue(entry));
             }
         }
         done(oldestFirst);

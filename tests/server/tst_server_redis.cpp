@@ -160,6 +160,16 @@ struct TwoNodes {
             return a.errorString();
         return b.start() ? QString() : b.errorString();
     }
+    // `y` opens a session on b and publishes "y0" on `ch` (publication 1 of its stream);
+    // then a subscriber of `ch` is left detached on a, which is killed (orphanSubscriber).
+    QString publishThenOrphan(RawClient &y, const QString &ch, QCborMap *welcome)
+    {
+        if (const QString why = openSession(y, b.url(), Codec::Json); !why.isEmpty())
+            return why;
+        if (const QString why = sendReliable(y, 1, QCborValue(0), ch, QStringLiteral("y0")); !why.isEmpty())
+            return why;
+        return orphanSubscriber(a, ch, welcome);
+    }
 };
 
 QByteArray pttl(const RedisProcess &redis, const QString &key) { return redis.cli({QStringLiteral("PTTL"), key}); }
@@ -480,13 +490,11 @@ private Q_SLOTS:
         TwoNodes nodes;
         CHECK_OK(nodes.start());
         RedisProcess &redis = nodes.redis;
-        ServerProcess &a = nodes.a, &b = nodes.b;
+        ServerProcess &b = nodes.b;
         const QString room = QStringLiteral("room");
         RawClient y;
-        CHECK_OK(openSession(y, b.url(), Codec::Json));
-        CHECK_OK(sendReliable(y, 1, QCborValue(0), room, QStringLiteral("y0")));
         QCborMap welcome;
-        CHECK_OK(orphanSubscriber(a, room, &welcome));   // its position: publication 1
+        CHECK_OK(nodes.publishThenOrphan(y, room, &welcome));   // its position: publication 1
         QVERIFY(!luaCall(redis, QStringLiteral("XADD"), QStringLiteral("tether:{c:room}:h"), xadd).isEmpty());
 
         QCborValue history;
@@ -681,13 +689,11 @@ private Q_SLOTS:
         TwoNodes nodes;
         CHECK_OK(nodes.start());
         RedisProcess &redis = nodes.redis;
-        ServerProcess &a = nodes.a, &b = nodes.b;
+        ServerProcess &b = nodes.b;
         const QString room = QStringLiteral("room");
         RawClient y;
-        CHECK_OK(openSession(y, b.url(), Codec::Json));
-        CHECK_OK(sendReliable(y, 1, QCborValue(0), room, QStringLiteral("y0")));   // publication 1
         QCborMap welcome;
-        CHECK_OK(orphanSubscriber(a, room, &welcome));
+        CHECK_OK(nodes.publishThenOrphan(y, room, &welcome));   // its position: publication 1
         // Publications 2, 3, 4 as one entry, ids "b", "c", "d" (CBOR [id, d 1, ts 1, peer ""]).
         const QString run = QStringLiteral("string.char(131, 132, 97, 98, 1, 1, 96, 132, 97, 99, 1, 1, 96, 132, 97, 100, 1, 1, 96)");
         QCOMPARE(luaCall(redis, QStringLiteral("XADD"), QStringLiteral("tether:{c:room}:h"), {QStringLiteral("'0-4'"), QStringLiteral("'p'"), run}),
@@ -781,18 +787,11 @@ private Q_SLOTS:
         TwoNodes nodes;
         CHECK_OK(nodes.start());
         RedisProcess &redis = nodes.redis;
-        ServerProcess &a = nodes.a, &b = nodes.b;
+        ServerProcess &b = nodes.b;
         const QString room = QStringLiteral("room");
         RawClient y;
-        CHECK_OK(openSession(y, b.url(), Codec::Json));
-        CHECK_OK(sendReliable(y, 1, QCborValue(0), room, QStringLiteral("y0")));
-        RawClient x;
         QCborMap welcome;
-        CHECK_OK(openSession(x, a.url(), Codec::Json, &welcome));
-        CHECK_OK(subscribe(x, room));
-        x.abort();
-        QVERIFY(x.expectSilence(100));
-        a.kill();
+        CHECK_OK(nodes.publishThenOrphan(y, room, &welcome));
         redis.cli({QStringLiteral("DEL"), QStringLiteral("tether:{c:room}:h")});
         CHECK_OK(sendReliable(y, 2, QCborValue(1), room, QStringLiteral("y1")));
 
