@@ -199,6 +199,18 @@ public:
     CborOut &array(size_t n) { return head(4, n); }
     CborOut &text(const QString &s)
     {
+        // Ids and peers are ASCII: written as they are, no UTF-8 conversion (an allocation).
+        const QChar *chars = s.constData();
+        const qsizetype n = s.size();
+        qsizetype ascii = 0;
+        while (ascii < n && chars[ascii].unicode() < 0x80)
+            ++ascii;
+        if (ascii == n) {
+            head(3, size_t(n));
+            for (qsizetype i = 0; i < n; ++i)
+                m_out += char(chars[i].unicode());
+            return *this;
+        }
         const QByteArray utf8 = s.toUtf8();
         head(3, size_t(utf8.size()));
         m_out.append(utf8.constData(), size_t(utf8.size()));
