@@ -12,6 +12,7 @@
 #include "redis_process.h"
 
 #include <csignal>
+#include <tuple>
 #include <QtNetwork/QTcpSocket>
 
 using namespace Conformance;
@@ -160,16 +161,28 @@ struct TwoNodes {
             return a.errorString();
         return b.start() ? QString() : b.errorString();
     }
-    // `y` opens a session on b and publishes "y0" on `ch` (publication 1 of its stream);
-    // then a subscriber of `ch` is left detached on a, which is killed (orphanSubscriber).
-    QString publishThenOrphan(RawClient &y, const QString &ch, QCborMap *welcome)
+};
+
+// TwoNodes where `y` (on b) published "y0" on "room" (publication 1 of its stream), then a
+// subscriber of "room" was left detached on a, which is killed (orphanSubscriber):
+// `welcome` is its session, its position publication 1.
+struct OrphanOnA : TwoNodes {
+    RawClient y;
+    QCborMap welcome;
+    QString room = QStringLiteral("room");
+
+    QString startAndOrphan()
     {
+        if (const QString why = start(); !why.isEmpty())
+            return why;
         if (const QString why = openSession(y, b.url(), Codec::Json); !why.isEmpty())
             return why;
-        if (const QString why = sendReliable(y, 1, QCborValue(0), ch, QStringLiteral("y0")); !why.isEmpty())
+        if (const QString why = sendReliable(y, 1, QCborValue(0), room, QStringLiteral("y0")); !why.isEmpty())
             return why;
-        return orphanSubscriber(a, ch, welcome);
+        return orphanSubscriber(a, room, &welcome);
     }
+    // For a structured binding: auto [redis, b, y, room, welcome] = nodes.parts();
+    auto parts() { return std::tie(redis, b, y, room, welcome); }
 };
 
 QByteArray pttl(const RedisProcess &redis, const QString &key) { return redis.cli({QStringLiteral("PTTL"), key}); }
@@ -487,14 +500,9 @@ private Q_SLOTS:
     {
         QFETCH(QStringList, xadd);
         QFETCH(QByteArray, logged);
-        TwoNodes nodes;
-        CHECK_OK(nodes.start());
-        RedisProcess &redis = nodes.redis;
-        ServerProcess &b = nodes.b;
-        const QString room = QStringLiteral("room");
-        RawClient y;
-        QCborMap welcome;
-        CHECK_OK(nodes.publishThenOrphan(y, room, &welcome));   // its position: publication 1
+        OrphanOnA nodes;
+        CHECK_OK(nodes.startAndOrphan());
+        auto [redis, b, y, room, welcome] = nodes.parts();
         QVERIFY(!luaCall(redis, QStringLiteral("XADD"), QStringLiteral("tether:{c:room}:h"), xadd).isEmpty());
 
         QCborValue history;
@@ -686,14 +694,9 @@ private Q_SLOTS:
     // the newest ones across entries.
     void resumeFromTheMiddleOfAnEntry()
     {
-        TwoNodes nodes;
-        CHECK_OK(nodes.start());
-        RedisProcess &redis = nodes.redis;
-        ServerProcess &b = nodes.b;
-        const QString room = QStringLiteral("room");
-        RawClient y;
-        QCborMap welcome;
-        CHECK_OK(nodes.publishThenOrphan(y, room, &welcome));   // its position: publication 1
+        OrphanOnA nodes;
+        CHECK_OK(nodes.startAndOrphan());
+        auto [redis, b, y, room, welcome] = nodes.parts();
         // Publications 2, 3, 4 as one entry, ids "b", "c", "d" (CBOR [id, d 1, ts 1, peer ""]).
         const QString run = QStringLiteral("string.char(131, 132, 97, 98, 1, 1, 96, 132, 97, 99, 1, 1, 96, 132, 97, 100, 1, 1, 96)");
         QCOMPARE(luaCall(redis, QStringLiteral("XADD"), QStringLiteral("tether:{c:room}:h"), {QStringLiteral("'0-4'"), QStringLiteral("'p'"), run}),
@@ -784,14 +787,9 @@ private Q_SLOTS:
     // cannot be resumed whole, the client gets resumed=false.
     void lostHistoryMeansNewSession()
     {
-        TwoNodes nodes;
-        CHECK_OK(nodes.start());
-        RedisProcess &redis = nodes.redis;
-        ServerProcess &b = nodes.b;
-        const QString room = QStringLiteral("room");
-        RawClient y;
-        QCborMap welcome;
-        CHECK_OK(nodes.publishThenOrphan(y, room, &welcome));
+        OrphanOnA nodes;
+        CHECK_OK(nodes.startAndOrphan());
+        auto [redis, b, y, room, welcome] = nodes.parts();
         redis.cli({QStringLiteral("DEL"), QStringLiteral("tether:{c:room}:h")});
         CHECK_OK(sendReliable(y, 2, QCborValue(1), room, QStringLiteral("y1")));
 
