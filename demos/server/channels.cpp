@@ -133,6 +133,17 @@ bool ChannelRegistry::unsubscribe(Channel &channel, Session &session)
     return true;
 }
 
+QCborMap historyValue(const HistoryEntry &entry)
+{
+    QCborMap value;
+    value.insert(QStringLiteral("id"), entry.body->id);
+    value.insert(QStringLiteral("d"), entry.body->d);
+    value.insert(QStringLiteral("ts"), qint64(entry.unixMs));
+    if (!entry.peer.isEmpty())
+        value.insert(QStringLiteral("peer"), entry.peer);
+    return value;
+}
+
 void ChannelRegistry::remember(Channel &channel, HistoryEntry entry)
 {
     if (m_historyLimit <= 0)

@@ -10,6 +10,7 @@
 
 #include "publication.h"
 
+#include <QtCore/QCborMap>
 #include <QtCore/QString>
 
 #include <cstdint>
@@ -29,6 +30,9 @@ struct HistoryEntry {
     std::int64_t unixMs;
     QString peer;   // publisher's public name, empty for the server
 };
+
+// One element of the `history` method's result: {"id", "d", "ts", "peer"?} (README.md).
+QCborMap historyValue(const HistoryEntry &entry);
 
 struct Channel {
     QString name;

@@ -169,16 +169,8 @@ void Hub::onReq(Connection &c, Session &s, const Req &req)
         QCborArray entries;
         if (const Channel *channel = m_channels.find(ch.toString())) {
             const size_t count = std::min(size_t(limit), channel->history.size());
-            for (size_t i = channel->history.size() - count; i < channel->history.size(); ++i) {
-                const HistoryEntry &h = channel->history[i];
-                QCborMap entry;
-                entry.insert(key("id"), h.body->id);
-                entry.insert(key("d"), h.body->d);
-                entry.insert(key("ts"), qint64(h.unixMs));
-                if (!h.peer.isEmpty())
-                    entry.insert(key("peer"), h.peer);
-                entries.append(entry);
-            }
+            for (size_t i = channel->history.size() - count; i < channel->history.size(); ++i)
+                entries.append(historyValue(channel->history[i]));
         }
         reply(c, req.id, entries);
     } else if (req.m == QLatin1StringView("presence")) {

@@ -34,6 +34,10 @@ std::string number(std::uint64_t n) { return std::to_string(n); }
 // The error a session write gets when another node owns the session now.
 constexpr const char *kFenced = "TETHERFENCED session owned by another node";
 
+// Publication numbers in a stream stay below this (kAnnounceScript starts a new stream
+// past it): exact in a Lua number, and far from overflowing when added to.
+constexpr std::uint64_t kMaxPublicationNumber = 100000000000000ULL;
+
 // Largest number of publications (per channel) or deliveries (per session) in one
 // script call: bounds the script's run time and its argument count.
 constexpr size_t kMaxBatch = 256;
@@ -41,29 +45,42 @@ constexpr size_t kMaxBatch = 256;
 // The publications of one channel in one loop turn, in one call. The epoch names this
 // incarnation of the stream: a stream (or epoch) that is missing when a publication
 // arrives (never made, deleted, expired, lost with an AOF) starts a new one, so a position
-// in the old one cannot be mistaken for one in the new. One script: the check, the XADDs
-// and the PUBLISH (which carries every entry's id and the epoch) cannot interleave with
+// in the old one cannot be mistaken for one in the new. One script: the check, the XADD
+// and the PUBLISH (which carries the entry's id and the epoch) cannot interleave with
 // another node's, so every node sees the stream's order. Every key of the channel gets
 // --channel-ttl again.
-// KEYS: stream, epoch. ARGV: new epoch, MAXLEN, pub/sub channel, TTL, then per
-// publication two values: its stream entry and '', or '' and its fan-out message (not
-// kept in the stream).
-// Publishes "EPOCH" then per publication " ID LEN CBOR": the stream entry itself when it
-// has an ID (what a reader of the stream gets too), else ID '-' and the message. Joined
-// once by table.concat, no string built per publication; one XTRIM per call rather than
-// MAXLEN on every XADD (a trim attempt each).
+// Layout (README.md, "Keys"): the publications of a call that go into the stream are ONE
+// entry (a run of them: a CBOR array), whose id is 0-N, N being the number of the run's
+// last publication in this stream (they are numbered 1, 2, ... with no gap). A
+// publication's position is the plain stream id 0-n of its number n: positions compare
+// as before, XRANGE from a position finds the entry holding it, MINID trims by count.
+// Per call Redis runs one XADD whatever the number of publications (one each cost ~6 µs
+// of Redis CPU, script and AOF included: docs/benchmarks.md, "Cluster").
+// A stream whose last id is not 0-N (none, emptied, written by someone else) is deleted
+// and starts a new epoch.
+// KEYS: stream, epoch. ARGV: new epoch, publications kept, pub/sub channel, TTL, then per
+// run three values: its count ('' when it is not for the stream), its length in bytes
+// (text), its value (CBOR array of stream entries [id, d, unixMs, peer], or of fan-out
+// records [node, fromPeer, id, ch, d, reliable] when not for the stream).
+// Publishes "EPOCH" then per run " ID LEN CBOR" (ID '-' when not in the stream): the
+// node builds the bytes, the script only joins them, no string made per publication.
 const char *const kAnnounceScript =
     "local epoch = redis.call('GET', KEYS[2]) "
-    "if not epoch or redis.call('EXISTS', KEYS[1]) == 0 then "
-    "epoch = ARGV[1] redis.call('SET', KEYS[2], epoch) end "
+    "local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1] "
+    "local last = top and tonumber(string.match(top[1], '^0%-(%d+)$')) "
+    "if not last or last >= 1e14 then "
+    "redis.call('DEL', KEYS[1]) last = 0 epoch = false end "
+    "if not epoch then epoch = ARGV[1] redis.call('SET', KEYS[2], epoch) end "
     "local out = {epoch} "
-    "local n = 1 "
-    "for i = 5, #ARGV, 2 do "
+    "local stream = false "
+    "for i = 5, #ARGV, 3 do "
+    "local id = '-' "
     "if ARGV[i] ~= '' then "
-    "out[n + 1] = redis.call('XADD', KEYS[1], '*', 'p', ARGV[i]) out[n + 2] = #ARGV[i] out[n + 3] = ARGV[i] "
-    "else out[n + 1] = '-' out[n + 2] = #ARGV[i + 1] out[n + 3] = ARGV[i + 1] end "
-    "n = n + 3 end "
-    "redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[2]) "
+    "last = last + tonumber(ARGV[i]) id = '0-' .. last stream = true "
+    "redis.call('XADD', KEYS[1], id, 'p', ARGV[i + 2]) end "
+    "out[#out + 1] = id out[#out + 1] = ARGV[i + 1] out[#out + 1] = ARGV[i + 2] end "
+    "if stream and last > tonumber(ARGV[2]) then "
+    "redis.call('XTRIM', KEYS[1], 'MINID', '~', '0-' .. (last - tonumber(ARGV[2]) + 1)) end "
     "redis.call('PEXPIRE', KEYS[1], ARGV[4]) "
     "redis.call('PEXPIRE', KEYS[2], ARGV[4]) "
     "redis.call('PUBLISH', ARGV[3], table.concat(out, ' ')) "
@@ -182,6 +199,18 @@ public:
     CborOut &array(size_t n) { return head(4, n); }
     CborOut &text(const QString &s)
     {
+        // Ids and peers are ASCII: written as they are, no UTF-8 conversion (an allocation).
+        const QChar *chars = s.constData();
+        const qsizetype n = s.size();
+        qsizetype ascii = 0;
+        while (ascii < n && chars[ascii].unicode() < 0x80)
+            ++ascii;
+        if (ascii == n) {
+            head(3, size_t(n));
+            for (qsizetype i = 0; i < n; ++i)
+                m_out += char(chars[i].unicode());
+            return *this;
+        }
         const QByteArray utf8 = s.toUtf8();
         head(3, size_t(utf8.size()));
         m_out.append(utf8.constData(), size_t(utf8.size()));
@@ -432,6 +461,56 @@ bool parseFanOut(std::string_view payload, std::string_view &epoch, std::vector<
 }
 } // namespace
 
+namespace {
+// The items of a run (kAnnounceScript): a CBOR array of at least one.
+std::optional<QCborArray> decodeRunItems(std::string_view bytes)
+{
+    if (bytes.size() > kMaxStoredValue)
+        return std::nullopt;
+    QCborParserError error;
+    const QCborValue value = QCborValue::fromCbor(QByteArray(bytes.data(), qsizetype(bytes.size())), &error);
+    if (error.error != QCborError::NoError || !value.isArray() || value.toArray().isEmpty())
+        return std::nullopt;
+    return value.toArray();
+}
+
+// A stream entry's id 0-N: N is the number of the last publication it holds.
+bool parseEntryId(const std::string &id, StreamPos &last)
+{
+    return StreamPos::parseId(id, last) && last.ms == 0 && last.seq > 0;
+}
+
+using Positioned = std::vector<std::pair<StreamPos, HistoryEntry>>;
+
+// The publications of the stream entry `last` (its id) holding `items` [id, d, unixMs,
+// peer], numbered up to last.seq with no gap; appended to `out` only if all are well formed.
+// `ch`: the channel their bodies name, when known.
+bool decodeStreamRun(const QCborArray &items, const StreamPos &last, Positioned &out, const QString &ch = QString())
+{
+    const auto count = std::uint64_t(items.size());
+    if (last.seq < count)
+        return false;
+    const size_t before = out.size();
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        const QCborArray fields = items.at(i).toArray();
+        if (!items.at(i).isArray() || fields.size() != 4 || !fields.at(0).isString() || fields.at(0).toString().isEmpty()
+            || !fields.at(2).isInteger() || !fields.at(3).isString()) {
+            out.resize(before);
+            return false;
+        }
+        auto body = std::make_shared<Publication>();
+        body->id = fields.at(0).toString();
+        body->d = fields.at(1);
+        body->ch = ch;
+        StreamPos pos;
+        pos.seq = last.seq - count + 1 + std::uint64_t(i);
+        pos.epoch = last.epoch;
+        out.emplace_back(pos, HistoryEntry{std::move(body), fields.at(2).toInteger(), fields.at(3).toString()});
+    }
+    return true;
+}
+} // namespace
+
 void RedisState::onPublication(const std::string &name, const std::string &payload)
 {
     std::string_view epoch;
@@ -446,42 +525,31 @@ void RedisState::onPublication(const std::string &name, const std::string &paylo
     std::vector<Parsed> parsed;
     bool ok = parseFanOut(payload, epoch, records);
     for (size_t i = 0; ok && i < records.size(); ++i) {
-        Parsed one;
-        if (records[i].id != "-") {
-            StreamPos pos;
-            ok = epoch != "-" && StreamPos::parseId(std::string(records[i].id), pos);
-            pos.epoch = std::string(epoch);
-            one.pos = pos;
+        const std::optional<QCborArray> items = decodeRunItems(records[i].message);
+        ok = items.has_value();
+        if (ok && records[i].id != "-") {
+            // A stream entry: reliable publications [id, d, unixMs, peer] from `peer`.
+            StreamPos last;
+            Positioned run;
+            ok = epoch != "-" && parseEntryId(std::string(records[i].id), last);
+            last.epoch = std::string(epoch);
+            ok = ok && decodeStreamRun(*items, last, run, ch);
+            for (auto &[pos, entry] : run)
+                parsed.push_back(Parsed{std::move(entry.body), entry.peer, true, pos});
+            continue;
         }
-        QCborParserError error;
-        const QCborValue value =
-            QCborValue::fromCbor(QByteArray(records[i].message.data(), qsizetype(records[i].message.size())), &error);
-        const QCborArray fields = value.toArray();
-        ok = ok && error.error == QCborError::NoError && value.isArray();
-        auto body = std::make_shared<Publication>();
-        body->ch = ch;
-        if (ok && one.pos) {
-            // The stream entry [id, d, unixMs, peer]: a reliable publication from `peer`.
-            ok = fields.size() == 4 && fields.at(0).isString() && !fields.at(0).toString().isEmpty()
-                 && fields.at(2).isInteger() && fields.at(3).isString();
-            body->id = fields.at(0).toString();
-            body->d = fields.at(1);
-            one.fromPeer = fields.at(3).toString();
-            one.reliable = true;
-        } else if (ok) {
+        for (qsizetype j = 0; ok && j < items->size(); ++j) {
             // [node, fromPeer, id, ch, d, reliable]
-            ok = fields.size() == 6 && fields.at(0).isString() && fields.at(1).isString() && fields.at(2).isString()
-                 && fields.at(3).isString() && fields.at(3).toString() == ch && fields.at(5).isBool()
-                 && !(fields.at(5).toBool() && fields.at(2).toString().isEmpty());
+            const QCborArray fields = items->at(j).toArray();
+            ok = items->at(j).isArray() && fields.size() == 6 && fields.at(0).isString() && fields.at(1).isString()
+                 && fields.at(2).isString() && fields.at(3).isString() && fields.at(3).toString() == ch
+                 && fields.at(5).isBool() && !(fields.at(5).toBool() && fields.at(2).toString().isEmpty());
+            auto body = std::make_shared<Publication>();
+            body->ch = ch;
             body->id = fields.at(2).toString();
             body->d = fields.at(4);
-            one.fromPeer = fields.at(1).toString();
-            one.reliable = fields.at(5).toBool();
+            parsed.push_back(Parsed{std::move(body), fields.at(1).toString(), fields.at(5).toBool(), std::nullopt});
         }
-        if (!ok)
-            break;
-        one.body = std::move(body);
-        parsed.push_back(std::move(one));
     }
     if (!ok) {
         TS_ERROR("redis: malformed publication on tether:{c:%s}:pub (%zu bytes), ignored", name.c_str(), payload.size());
@@ -594,8 +662,10 @@ void RedisState::fanOutRecord(std::string &out, const QString &ch, const QString
 
 std::string RedisState::fanOutMessage(const QString &ch, const QString &fromPeer, const Publication &body, bool reliable) const
 {
-    // One publication without a stream entry, as issue(ChannelBatch) publishes it.
+    // One publication without a stream entry, as issue(ChannelBatch) publishes it: a run
+    // of one.
     std::string record;
+    CborOut(record).array(1);
     fanOutRecord(record, ch, fromPeer, body, reliable);
     return "- - " + number(record.size()) + " " + record;
 }
@@ -604,8 +674,7 @@ void RedisState::announce(const QString &ch, const QString &fromPeer, const Publ
                           const HistoryEntry *history, Done done)
 {
     // Joins the channel's batch of this loop turn (one script call, flushBatches()).
-    const std::string key = channelKey(ch);
-    const std::string tag = hashTag(key);
+    const auto &[key, tag] = m_channelNames.of(ch, [](const QString &name) { return channelKey(name); });
     auto it = m_channelBatches.find(tag);
     if (it != m_channelBatches.end() && it->second.dones.size() >= kMaxBatch) {
         flushTag(tag);
@@ -620,13 +689,17 @@ void RedisState::announce(const QString &ch, const QString &fromPeer, const Publ
     }
     ChannelBatch &batch = it->second;
     // The stream entry [id, d, unixMs, peer] is also what the fan-out carries (reliable,
-    // from `peer`); without one, the message [node, fromPeer, id, ch, d, reliable].
-    std::string &entry = batch.records.emplace_back();
+    // from `peer`); without one, the message [node, fromPeer, id, ch, d, reliable]. A
+    // publication of the other kind than the last one starts a new run (the order stays).
+    const bool stream = history != nullptr;
+    if (batch.runs.empty() || batch.runs.back().stream != stream)
+        batch.runs.push_back(Run{stream, 0, {}});
+    Run &run = batch.runs.back();
+    ++run.count;
     if (history)
-        CborOut(entry).array(4).text(history->body->id).value(*history->body).integer(history->unixMs).text(history->peer);
-    std::string &message = batch.records.emplace_back();
-    if (!history)
-        fanOutRecord(message, ch, fromPeer, body, reliable);
+        CborOut(run.items).array(4).text(history->body->id).value(*history->body).integer(history->unixMs).text(history->peer);
+    else
+        fanOutRecord(run.items, ch, fromPeer, body, reliable);
     batch.history = batch.history || history;
     batch.dones.push_back(std::move(done));
     if (issueNow)
@@ -645,28 +718,29 @@ void RedisState::positionDropped(const Session &s, const QString &ch)
 }
 
 namespace {
-// A stream entry as XRANGE returns it: [id, ["p", CBOR [id, d, unixMs, peer]]].
-bool decodeStreamEntry(const redisReply *item, StreamPos &pos, HistoryEntry &entry)
+// A stream entry as XRANGE returns it: [0-N, ["p", CBOR array of [id, d, unixMs, peer]]]
+// (kAnnounceScript); its publications are appended to `out`. `last`: its id.
+bool decodeStreamEntry(const redisReply *item, StreamPos &last, Positioned &out)
 {
     if (!item || item->type != REDIS_REPLY_ARRAY || item->elements != 2)
         return false;
     std::string id;
-    if (!replyString(item->element[0], id) || !StreamPos::parseId(id, pos))
+    if (!replyString(item->element[0], id) || !parseEntryId(id, last))
         return false;
     const redisReply *fields = item->element[1];
-    if (!fields || fields->type != REDIS_REPLY_ARRAY || fields->elements != 2)
+    if (!fields || fields->type != REDIS_REPLY_ARRAY || fields->elements != 2 || !fields->element[1]
+        || fields->element[1]->type != REDIS_REPLY_STRING)
         return false;
-    const auto value = decodeArray(fields->element[1], 4);
-    if (!value || !value->at(0).isString() || value->at(0).toString().isEmpty() || !value->at(2).isInteger()
-        || !value->at(3).isString())
-        return false;
-    auto body = std::make_shared<Publication>();
-    body->id = value->at(0).toString();
-    body->d = value->at(1);
-    entry.body = std::move(body);
-    entry.unixMs = value->at(2).toInteger();
-    entry.peer = value->at(3).toString();
-    return true;
+    const std::optional<QCborArray> items = decodeRunItems(std::string_view(fields->element[1]->str, fields->element[1]->len));
+    return items && decodeStreamRun(*items, last, out);
+}
+
+// The id of the stream entry an XRANGE/XREVRANGE reply item is (for the tail).
+bool streamEntryId(const redisReply *item, StreamPos &last)
+{
+    std::string id;
+    return item && item->type == REDIS_REPLY_ARRAY && item->elements >= 1 && replyString(item->element[0], id)
+           && parseEntryId(id, last);
 }
 } // namespace
 
@@ -678,16 +752,11 @@ void RedisState::readTail(const QString &ch, TailDone done)
         if (!reply || reply->type != REDIS_REPLY_ARRAY)
             return;
         StreamPos pos;
-        if (reply->elements == 1) {
-            std::string id;
-            const redisReply *item = reply->element[0];
-            if (!item || item->type != REDIS_REPLY_ARRAY || item->elements < 1 || !replyString(item->element[0], id)
-                || !StreamPos::parseId(id, pos)) {
-                TS_ERROR("redis: the last entry of %s:h is malformed", key.c_str());
-                return;
-            }
+        if (reply->elements == 1 && !streamEntryId(reply->element[0], pos)) {
+            TS_ERROR("redis: the last entry of %s:h is malformed", key.c_str());
+            return;
         }
-        *tail = pos;
+        *tail = pos;   // its last publication
     });
     send(key, {"GET", key + ":epoch"}, [tail, done = std::move(done)](redisReply *reply) {
         std::string epoch;
@@ -706,11 +775,20 @@ void RedisState::readSince(const QString &ch, const StreamPos &pos, int limit, s
 {
     const std::string key = channelKey(ch);
     const bool fromStart = pos.epoch.empty() || (pos.ms == 0 && pos.seq == 0);
+    // Publications are numbered with no gap (kAnnounceScript), so what comes after `pos` is
+    // publications from + 1 on (from = 0: the stream had none when the position was
+    // taken). Read: the entries holding from .. from + limit (bounded: at most one entry's
+    // worth more), and whether any entry holds a later one (then more than `limit` came).
+    const std::uint64_t from = fromStart ? 0 : pos.seq;
+    const std::uint64_t end = from + std::uint64_t(limit);
     auto result = std::make_shared<Recovered>();
-    // From `pos` included, to see whether it is still there; one more than `limit` to see
-    // whether there are too many.
-    send(key, {"XRANGE", key + ":h", fromStart ? "-" : pos.id(), "+", "COUNT", number(std::uint64_t(limit) + 2)},
-         [result, pos, fromStart, limit, key](redisReply *reply) {
+    if (from > kMaxPublicationNumber) {   // never written by a node (kAnnounceScript)
+        result->lost = true;
+        done(std::move(*result));
+        return;
+    }
+    send(key, {"XRANGE", key + ":h", "0-" + number(std::max<std::uint64_t>(from, 1)), "0-" + number(end)},
+         [result, from, fromStart, key](redisReply *reply) {
              if (!reply || reply->type == REDIS_REPLY_ERROR) {
                  result->failed = true;
                  return;
@@ -719,28 +797,40 @@ void RedisState::readSince(const QString &ch, const StreamPos &pos, int limit, s
                  result->lost = true;
                  return;
              }
-             size_t i = 0;
-             if (!fromStart) {
-                 StreamPos first;
-                 HistoryEntry entry;
-                 if (reply->elements == 0 || !decodeStreamEntry(reply->element[0], first, entry) || !first.sameEntry(pos)) {
-                     result->lost = true;   // trimmed (or the stream is gone)
+             Positioned all;
+             std::uint64_t next = 0;   // the number the next entry must start with
+             for (size_t i = 0; i < reply->elements; ++i) {
+                 StreamPos last;
+                 const size_t before = all.size();
+                 if (!decodeStreamEntry(reply->element[i], last, all)) {
+                     TS_ERROR("redis: entry %zu of %s:h is malformed", i, key.c_str());
+                     result->lost = true;   // its publications cannot be told
                      return;
                  }
-                 i = 1;
-             }
-             for (; i < reply->elements; ++i) {
-                 StreamPos at;
-                 HistoryEntry entry;
-                 if (!decodeStreamEntry(reply->element[i], at, entry)) {
-                     TS_ERROR("redis: entry %zu of %s:h is malformed, skipped", i, key.c_str());
-                     continue;
+                 const std::uint64_t first = all[before].first.seq;
+                 if (next ? first != next : first > from + (fromStart ? 1 : 0)) {
+                     if (next)
+                         TS_ERROR("redis: %s:h has a gap before entry %zu", key.c_str(), i);
+                     result->lost = true;   // trimmed (or a gap someone else made)
+                     return;
                  }
-                 result->entries.emplace_back(at, std::move(entry));
+                 next = last.seq + 1;
              }
-             if (result->entries.size() > size_t(limit))
-                 result->lost = true;
+             if (!fromStart && next == 0) {
+                 result->lost = true;   // the position is gone (trimmed, stream deleted)
+                 return;
+             }
+             for (auto &[at, entry] : all) {
+                 if (at.seq > from)
+                     result->entries.emplace_back(at, std::move(entry));
+             }
          });
+    send(key, {"XRANGE", key + ":h", "0-" + number(end + 1), "+", "COUNT", "1"}, [result, key](redisReply *reply) {
+        if (!reply || reply->type == REDIS_REPLY_ERROR)
+            result->failed = true;
+        else if (reply->type != REDIS_REPLY_ARRAY || reply->elements > 0)
+            result->lost = true;   // more than `limit` came after the position
+    });
     send(key, {"GET", key + ":epoch"}, [result, pos, fromStart, done = std::move(done)](redisReply *reply) {
         std::string epoch;
         if (!reply || reply->type == REDIS_REPLY_ERROR)
@@ -797,40 +887,60 @@ bool RedisState::readHistory(const QString &ch, int limit, Entries done)
         done(QCborArray());
         return true;
     }
+    // The last entry says the number N of the last publication; the entries holding
+    // N - limit + 1 .. N are then read (one more round trip, unless the last entry holds
+    // them all): never more than `limit` + one entry's worth, however many each holds.
     const std::string key = channelKey(ch) + ":h";
-    send(key, {"XREVRANGE", key, "+", "-", "COUNT", number(std::uint64_t(limit))}, [key, done = std::move(done)](redisReply *reply) {
+    const auto answer = [key, limit](const redisReply *reply, const Entries &done) {
         if (!reply || reply->type == REDIS_REPLY_ERROR) {
             done(std::nullopt);
             return;
         }
-        QCborArray newestFirst;
+        QCborArray oldestFirst;
         if (reply->type != REDIS_REPLY_ARRAY) {
             TS_ERROR("redis: %s is not a stream, history ignored", key.c_str());
-            done(newestFirst);
+            done(oldestFirst);
             return;
         }
-        for (size_t i = 0; i < reply->elements; ++i) {
-            const redisReply *item = reply->element[i];
-            const redisReply *fields = item && item->type == REDIS_REPLY_ARRAY && item->elements == 2 ? item->element[1] : nullptr;
-            std::optional<QCborArray> entry;
-            if (fields && fields->type == REDIS_REPLY_ARRAY && fields->elements == 2)
-                entry = decodeArray(fields->element[1], 4);
-            if (!entry || !entry->at(0).isString() || !entry->at(2).isInteger() || !entry->at(3).isString()) {
+        std::vector<Positioned> newestFirst;
+        size_t count = 0;
+        for (size_t i = 0; i < reply->elements && count < size_t(limit); ++i) {
+            StreamPos last;
+            Positioned entries;
+            if (!decodeStreamEntry(reply->element[i], last, entries)) {
                 TS_ERROR("redis: history entry %zu of %s is malformed, skipped", i, key.c_str());
                 continue;
             }
-            QCborMap value;
-            value.insert(QStringLiteral("id"), entry->at(0));
-            value.insert(QStringLiteral("d"), entry->at(1));
-            value.insert(QStringLiteral("ts"), entry->at(2));
-            if (!entry->at(3).toString().isEmpty())
-                value.insert(QStringLiteral("peer"), entry->at(3));
-            newestFirst.append(value);
+            count += entries.size();
+            newestFirst.push_back(std::move(entries));
         }
-        QCborArray oldestFirst;
-        for (qsizetype i = newestFirst.size(); i-- > 0;)
-            oldestFirst.append(newestFirst.at(i));
+        size_t skip = count > size_t(limit) ? count - size_t(limit) : 0;   // the oldest ones past `limit`
+        for (size_t i = newestFirst.size(); i-- > 0;) {
+            for (const auto &[pos, entry] : newestFirst[i]) {
+                if (skip) {
+                    --skip;
+                    continue;
+                }
+                oldestFirst.append(historyValue(entry));
+            }
+        }
         done(oldestFirst);
+    };
+    send(key, {"XREVRANGE", key, "+", "-", "COUNT", "1"}, [this, key, limit, answer, done = std::move(done)](redisReply *reply) {
+        StreamPos last;
+        Positioned entries;
+        if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements == 0
+            || (decodeStreamEntry(reply->element[0], last, entries) && entries.size() >= size_t(limit))) {
+            answer(reply, done);
+            return;
+        }
+        if (!streamEntryId(reply->element[0], last)) {
+            TS_ERROR("redis: the last entry of %s is malformed, history ignored", key.c_str());
+            done(QCborArray());
+            return;
+        }
+        const std::uint64_t first = last.seq > std::uint64_t(limit) ? last.seq - std::uint64_t(limit) + 1 : 1;
+        send(key, {"XREVRANGE", key, "+", "0-" + number(first)}, [answer, done](redisReply *all) { answer(all, done); });
     });
     return true;
 }
@@ -928,6 +1038,22 @@ bool RedisState::readPresence(const QString &ch, Entries done)
 }
 
 size_t RedisState::shardOf(const std::string &key) const { return m_redis.shardFor(hashTag(key)); }
+
+bool RedisState::writesOrdered(const QString &sid, const QString &ch) const
+{
+    return m_redis.shardCount() <= 1 || shardOf(sessionKey(sid)) == shardOf(channelKey(ch));
+}
+
+const std::pair<std::string, std::string> &RedisState::LastKey::of(const QString &name, std::string (*keyOf)(const QString &))
+{
+    if (!m_valid || name != m_name) {
+        m_name = name;
+        m_value.first = keyOf(name);
+        m_value.second = hashTag(m_value.first);
+        m_valid = true;
+    }
+    return m_value;
+}
 
 void RedisState::send(const std::string &routingKey, std::vector<std::string> args, Redis::Callback callback)
 {
@@ -1033,8 +1159,7 @@ void RedisState::nackRemembered(const Session &s, const Nack &nack)
 
 RedisState::SessionBatch &RedisState::sessionBatch(const Session &s)
 {
-    const std::string key = sessionKey(s.sid);
-    const std::string tag = hashTag(key);
+    const auto &[key, tag] = m_sessionNames.of(s.sid, [](const QString &sid) { return sessionKey(sid); });
     auto it = m_sessionBatches.find(tag);
     if (it != m_sessionBatches.end()
         && (it->second.dones.size() + it->second.inRxDones.size() >= kMaxBatch || it->second.writes.size() >= 8 * kMaxBatch)) {
@@ -1110,26 +1235,39 @@ void RedisState::issue(ChannelBatch batch)
     --m_inFlight;   // counted again by the command
     const std::string channel = batch.key + ":pub";
     auto finish = [dones = std::move(batch.dones)](redisReply *reply) { finishAll(dones, reply); };
+    // Each run's value: the CBOR array of its items.
+    std::vector<std::string> values;
+    values.reserve(batch.runs.size());
+    for (Run &run : batch.runs) {
+        std::string &value = values.emplace_back();
+        value.reserve(run.items.size() + 9);
+        CborOut(value).array(run.count);
+        value += run.items;
+        run.items = std::string();
+    }
     if (!batch.history) {
         // Nothing for the stream: the PUBLISH alone, in the same format.
         std::string message = "-";
-        for (size_t i = 1; i < batch.records.size(); i += 2) {
+        for (const std::string &value : values) {
             message += " - ";
-            message += number(batch.records[i].size());
+            message += number(value.size());
             message += ' ';
-            message += batch.records[i];
+            message += value;
         }
         send(channel, {"PUBLISH", channel, std::move(message)}, std::move(finish));
         return;
     }
     std::vector<std::string> args;
-    args.reserve(4 + batch.records.size());
+    args.reserve(4 + 3 * values.size());
     args.push_back(m_options.nodeId + "-" + number(std::uint64_t(Metrics::unixMs())) + "-" + randomHex(4));
     args.push_back(number(std::uint64_t(std::max(1, streamLength(m_options)))));
     args.push_back(channel);
     args.push_back(number(std::uint64_t(m_options.channelTtlMs)));
-    for (std::string &record : batch.records)
-        args.push_back(std::move(record));
+    for (size_t i = 0; i < values.size(); ++i) {
+        args.push_back(batch.runs[i].stream ? number(batch.runs[i].count) : std::string());
+        args.push_back(number(values[i].size()));
+        args.push_back(std::move(values[i]));
+    }
     script(batch.key, m_announceScript, {batch.key + ":h", batch.key + ":epoch"}, std::move(args), std::move(finish));
 }
 

@@ -50,10 +50,7 @@ public:
     void sessionDetached(const Session &s) override;
     void sessionForgotten(const Session &s) override;
     void inboundAccepted(const Session &s, std::uint64_t rx, Done done) override;
-    bool writesOrdered(const QString &sid, const QString &ch) const override
-    {
-        return shardOf(sessionKey(sid)) == shardOf(channelKey(ch));
-    }
+    bool writesOrdered(const QString &sid, const QString &ch) const override;
     void nackRemembered(const Session &s, const Tether::Protocol::Nack &nack) override;
     void outboundQueued(const Session &s, const OutboundMessage &m, const StreamPos *pos, Done done) override;
     void acknowledged(const Session &s, std::uint64_t upTo) override;
@@ -118,9 +115,16 @@ private:
     // (XADDs + one PUBLISH carrying them all), per session its deliveries (owed entries,
     // outSeq, positions). Keyed by hash tag; a command of the same tag issued meanwhile
     // sends the batch first, so a channel's or a session's commands keep the call order.
+    // A run of consecutive publications of a batch that all go into the stream (one entry),
+    // or all not: the CBOR items of its array, without the array's head.
+    struct Run {
+        bool stream = false;
+        size_t count = 0;
+        std::string items;
+    };
     struct ChannelBatch {
         std::string key;                    // tether:{c:CH}
-        std::vector<std::string> records;   // per publication: stream entry ('' = none), "LEN MESSAGE"
+        std::vector<Run> runs;
         std::vector<Done> dones;
         bool history = false;               // some publication goes into the stream
     };
@@ -139,6 +143,18 @@ private:
         std::vector<Done> dones;
     };
     SessionBatch &sessionBatch(const Session &s);
+    // The key and hash tag of the name used last: a loop turn mostly names the same channel
+    // or session many times in a row (per publication), so they are not made each time.
+    class LastKey {
+    public:
+        const std::pair<std::string, std::string> &of(const QString &name, std::string (*keyOf)(const QString &));
+
+    private:
+        bool m_valid = false;
+        QString m_name;
+        std::pair<std::string, std::string> m_value;   // key, hash tag
+    };
+    LastKey m_channelNames, m_sessionNames;
     void flushBatches();
     void flushTag(const std::string &tag);
     void issue(ChannelBatch batch);

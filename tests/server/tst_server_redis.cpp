@@ -12,6 +12,7 @@
 #include "redis_process.h"
 
 #include <csignal>
+#include <tuple>
 #include <QtNetwork/QTcpSocket>
 
 using namespace Conformance;
@@ -162,7 +163,48 @@ struct TwoNodes {
     }
 };
 
+// TwoNodes where `y` (on b) published "y0" on "room" (publication 1 of its stream), then a
+// subscriber of "room" was left detached on a, which is killed (orphanSubscriber):
+// `welcome` is its session, its position publication 1.
+struct OrphanOnA : TwoNodes {
+    RawClient y;
+    QCborMap welcome;
+    QString room = QStringLiteral("room");
+
+    QString startAndOrphan()
+    {
+        if (const QString why = start(); !why.isEmpty())
+            return why;
+        if (const QString why = openSession(y, b.url(), Codec::Json); !why.isEmpty())
+            return why;
+        if (const QString why = sendReliable(y, 1, QCborValue(0), room, QStringLiteral("y0")); !why.isEmpty())
+            return why;
+        return orphanSubscriber(a, room, &welcome);
+    }
+    // For a structured binding: auto [redis, b, y, room, welcome] = nodes.parts();
+    auto parts() { return std::tie(redis, b, y, room, welcome); }
+};
+
 QByteArray pttl(const RedisProcess &redis, const QString &key) { return redis.cli({QStringLiteral("PTTL"), key}); }
+
+// How many publications channel `ch`'s stream has numbered (README.md, "Keys": a stream
+// entry holds a run of them, its id 0-N names the last one): "N", empty without a stream.
+QByteArray publicationsIn(const RedisProcess &redis, const QString &ch)
+{
+    const QByteArray out = redis.cli({QStringLiteral("XREVRANGE"), QStringLiteral("tether:{c:%1}:h").arg(ch), QStringLiteral("+"),
+                                      QStringLiteral("-"), QStringLiteral("COUNT"), QStringLiteral("1")});
+    const QByteArray id = out.left(out.indexOf('\n'));
+    return id.startsWith("0-") ? id.mid(2) : QByteArray();
+}
+
+// Runs a command whose arguments are Lua expressions, so binary values can be written
+// (redis-cli's arguments are text): e.g. luaCall(redis, "PUBLISH", key, {"'x' .. string.char(128)"}).
+QByteArray luaCall(const RedisProcess &redis, const QString &command, const QString &key, const QStringList &args)
+{
+    return redis.cli({QStringLiteral("EVAL"),
+                      QStringLiteral("return redis.call('%1', KEYS[1], %2)").arg(command, args.join(QLatin1String(", "))),
+                      QStringLiteral("1"), key});
+}
 
 } // namespace
 
@@ -247,7 +289,7 @@ private Q_SLOTS:
         CHECK_OK(sendReliable(c, 1, QCborValue(QStringLiteral("hello")), QStringLiteral("news"), QStringLiteral("pub-1")));
         const QString key = QStringLiteral("tether:{s:%1}").arg(sidOf(welcome));
         QCOMPARE(redis.cli({QStringLiteral("HGET"), key, QStringLiteral("inRx")}), QByteArray("1"));
-        QCOMPARE(redis.cli({QStringLiteral("XLEN"), QStringLiteral("tether:{c:news}:h")}), QByteArray("1"));
+        QCOMPARE(publicationsIn(redis, QStringLiteral("news")), QByteArray("1"));
         QVERIFY(!redis.cli({QStringLiteral("GET"), QStringLiteral("tether:{c:news}:epoch")}).isEmpty());
         QVERIFY(!redis.cli({QStringLiteral("GET"), QStringLiteral("tether:node:a")}).isEmpty());
         // Redis gone: a publication is not acknowledged (nothing acked can be lost); the
@@ -283,7 +325,7 @@ private Q_SLOTS:
         const QByteArray second = redis.cli(epochKey);
         QVERIFY(!second.isEmpty());
         QVERIFY(second != first);
-        QCOMPARE(redis.cli({QStringLiteral("XLEN"), QStringLiteral("tether:{c:news}:h")}), QByteArray("1"));
+        QCOMPARE(publicationsIn(redis, QStringLiteral("news")), QByteArray("1"));
     }
 
     // One node, restarted with SIGTERM then with SIGKILL on the same port: the session
@@ -393,16 +435,25 @@ private Q_SLOTS:
     // no crash, the channel's next publication still delivered once.
     void garbageFanOutIsIgnored_data()
     {
-        QTest::addColumn<QString>("payload");
-        QTest::addRow("empty") << QString();
-        QTest::addRow("no record") << QStringLiteral("epoch");
-        QTest::addRow("no length") << QStringLiteral("e1 1-0");
-        QTest::addRow("length past the end") << QStringLiteral("e1 1-0 999 abc");
-        QTest::addRow("length not a number") << QStringLiteral("e1 1-0 x3 abc");
-        QTest::addRow("bytes after the record") << QStringLiteral("e1 1-0 3 abcdef");
-        QTest::addRow("not CBOR") << QStringLiteral("e1 1-0 3 abc");
-        QTest::addRow("bad stream id") << QStringLiteral("e1 one 3 abc");
-        QTest::addRow("old format") << QStringLiteral("1-0 e1 abc");
+        QTest::addColumn<QString>("payload");   // a Lua expression (binary CBOR included)
+        // CBOR: 129/130 = array of 1/2, 132 = array of 4, 97 'a' = text "a", 96 = "".
+        const QString entry = QStringLiteral("132, 97, 97, 1, 1, 96");   // [id "a", d 1, ts 1, peer ""]
+        QTest::addRow("empty") << QStringLiteral("''");
+        QTest::addRow("no record") << QStringLiteral("'epoch'");
+        QTest::addRow("no length") << QStringLiteral("'e1 0-1'");
+        QTest::addRow("length past the end") << QStringLiteral("'e1 0-1 999 abc'");
+        QTest::addRow("length not a number") << QStringLiteral("'e1 0-1 x3 abc'");
+        QTest::addRow("bytes after the record") << QStringLiteral("'e1 0-1 3 abcdef'");
+        QTest::addRow("not CBOR") << QStringLiteral("'e1 0-1 3 abc'");
+        QTest::addRow("bad stream id") << QStringLiteral("'e1 one 3 abc'");
+        QTest::addRow("old format") << QStringLiteral("'1-0 e1 abc'");
+        QTest::addRow("run not an array") << QStringLiteral("'e1 0-1 2 aX'");
+        QTest::addRow("empty run") << QStringLiteral("'e1 0-1 1 ' .. string.char(128)");
+        QTest::addRow("run longer than its entry number") << QStringLiteral("'e1 0-1 13 ' .. string.char(130, %1, %1)").arg(entry);
+        QTest::addRow("entry id of another layout") << QStringLiteral("'e1 1700000000000-0 7 ' .. string.char(129, %1)").arg(entry);
+        QTest::addRow("stream entry not 4 fields") << QStringLiteral("'e1 0-5 4 ' .. string.char(129, 129, 97, 97)");
+        QTest::addRow("stream run without an epoch") << QStringLiteral("'- 0-1 7 ' .. string.char(129, %1)").arg(entry);
+        QTest::addRow("fan-out record not 6 fields") << QStringLiteral("'- - 2 ' .. string.char(129, 1)");
     }
     void garbageFanOutIsIgnored()
     {
@@ -414,7 +465,7 @@ private Q_SLOTS:
         RawClient x, y;
         CHECK_OK(openSession(x, a.url(), Codec::Json));
         CHECK_OK(subscribe(x, QStringLiteral("room")));
-        QCOMPARE(redis.cli({QStringLiteral("PUBLISH"), QStringLiteral("tether:{c:room}:pub"), payload}), QByteArray("1"));
+        QCOMPARE(luaCall(redis, QStringLiteral("PUBLISH"), QStringLiteral("tether:{c:room}:pub"), {payload}), QByteArray("1"));
         CHECK_OK(openSession(y, a.url(), Codec::Json));
         CHECK_OK(sendReliable(y, 1, QCborValue(1), QStringLiteral("room"), QStringLiteral("p1")));
         const std::optional<QCborMap> got = nextDataMsg(x, kWaitMs);
@@ -423,6 +474,52 @@ private Q_SLOTS:
         QVERIFY(!nextDataMsg(x, 200));
         QVERIFY(a.isRunning());
         QVERIFY2(a.stderrTail().contains("malformed publication on tether:{c:room}:pub"), a.stderrTail().constData());
+    }
+
+    // Entries someone else wrote into a channel's stream: the resume reading them is not
+    // resumed (logged), `history` skips or ignores them (logged), the next publication
+    // goes on (a stream of another layout starts a new epoch); never a crash.
+    void garbageInStreamIsRejected_data()
+    {
+        QTest::addColumn<QStringList>("xadd");   // XADD's arguments as Lua expressions
+        QTest::addColumn<QByteArray>("logged");
+        const QString entry = QStringLiteral("132, 97, 97, 1, 1, 96");   // CBOR [id "a", d 1, ts 1, peer ""]
+        QTest::addRow("entry not CBOR") << QStringList{QStringLiteral("'0-1000'"), QStringLiteral("'p'"), QStringLiteral("'garbage'")}
+                                        << QByteArray("entry 1 of tether:{c:room}:h is malformed");
+        QTest::addRow("entry id of another layout")
+            << QStringList{QStringLiteral("'*'"), QStringLiteral("'p'"), QStringLiteral("string.char(129, %1)").arg(entry)}
+            << QByteArray("the last entry of tether:{c:room}:h is malformed");
+        QTest::addRow("gap in the numbering")
+            << QStringList{QStringLiteral("'0-1000'"), QStringLiteral("'p'"), QStringLiteral("string.char(129, %1)").arg(entry)}
+            << QByteArray("tether:{c:room}:h has a gap before entry 1");
+        QTest::addRow("more publications than its number")
+            << QStringList{QStringLiteral("'0-2'"), QStringLiteral("'p'"), QStringLiteral("string.char(131, %1, %1, %1)").arg(entry)}
+            << QByteArray("entry 1 of tether:{c:room}:h is malformed");
+    }
+    void garbageInStreamIsRejected()
+    {
+        QFETCH(QStringList, xadd);
+        QFETCH(QByteArray, logged);
+        OrphanOnA nodes;
+        CHECK_OK(nodes.startAndOrphan());
+        auto [redis, b, y, room, welcome] = nodes.parts();
+        QVERIFY(!luaCall(redis, QStringLiteral("XADD"), QStringLiteral("tether:{c:room}:h"), xadd).isEmpty());
+
+        QCborValue history;
+        CHECK_OK(expectResult(y.request(QStringLiteral("history"), QCborMap{{QStringLiteral("ch"), room}}, kWaitMs), &history));
+        QVERIFY(history.isArray());
+        RawClient x2;
+        QCborMap second;
+        CHECK_OK(openSession(x2, b.url(), Codec::Json, &second, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(second, QLatin1StringView("resumed")), false);
+        QVERIFY(b.isRunning());
+        QVERIFY2(b.stderrTail().contains(logged), b.stderrTail().constData());
+        CHECK_OK(sendReliable(y, 2, QCborValue(1), room, QStringLiteral("y1")));   // the stream goes on
+        CHECK_OK(subscribe(x2, room));
+        CHECK_OK(sendReliable(y, 3, QCborValue(2), room, QStringLiteral("y2")));
+        const std::optional<QCborMap> got = nextDataMsg(x2, kWaitMs);
+        QVERIFY2(got, qPrintable(x2.errorString()));
+        QCOMPARE(stringField(*got, QLatin1StringView("id")).value_or(QString()), QStringLiteral("y2"));
     }
 
     // Values someone else wrote into a session's keys: logged, not resumed, no crash.
@@ -592,6 +689,55 @@ private Q_SLOTS:
         QVERIFY(!nextDataMsg(x2, 300));
     }
 
+    // One stream entry holds a run of publications (README.md, "Keys"); a position can name
+    // one in the middle of it: a resume delivers only those after it, and `history` takes
+    // the newest ones across entries.
+    void resumeFromTheMiddleOfAnEntry()
+    {
+        OrphanOnA nodes;
+        CHECK_OK(nodes.startAndOrphan());
+        auto [redis, b, y, room, welcome] = nodes.parts();
+        // Publications 2, 3, 4 as one entry, ids "b", "c", "d" (CBOR [id, d 1, ts 1, peer ""]).
+        const QString run = QStringLiteral("string.char(131, 132, 97, 98, 1, 1, 96, 132, 97, 99, 1, 1, 96, 132, 97, 100, 1, 1, 96)");
+        QCOMPARE(luaCall(redis, QStringLiteral("XADD"), QStringLiteral("tether:{c:room}:h"), {QStringLiteral("'0-4'"), QStringLiteral("'p'"), run}),
+                 QByteArray("0-4"));
+        const QByteArray epoch = redis.cli({QStringLiteral("GET"), QStringLiteral("tether:{c:room}:epoch")});
+        redis.cli({QStringLiteral("HSET"), QStringLiteral("tether:{s:%1}:pos").arg(sidOf(welcome)), room,
+                   QStringLiteral("0-2 ") + QString::fromUtf8(epoch)});   // "b" delivered
+
+        const auto historyIds = [&](int limit) {
+            QCborValue history;
+            const QString why = expectResult(
+                y.request(QStringLiteral("history"), QCborMap{{QStringLiteral("ch"), room}, {QStringLiteral("limit"), limit}}, kWaitMs),
+                &history);
+            QStringList ids{why};
+            for (const QCborValue &entry : history.toArray())
+                ids << entry.toMap().value(QStringLiteral("id")).toString();
+            return ids.join(QLatin1Char(' ')).trimmed();
+        };
+        QCOMPARE(historyIds(2), QStringLiteral("c d"));
+        QCOMPARE(historyIds(3), QStringLiteral("b c d"));
+        QCOMPARE(historyIds(4), QStringLiteral("y0 b c d"));
+
+        RawClient x2;
+        QCborMap resumed;
+        CHECK_OK(openSession(x2, b.url(), Codec::Json, &resumed, resumeHello(sidOf(welcome), 0)));
+        QCOMPARE(boolField(resumed, QLatin1StringView("resumed")), true);
+        QStringList ids;
+        for (int i = 0; i < 2; ++i) {
+            const std::optional<QCborMap> got = nextDataMsg(x2, kWaitMs);
+            QVERIFY2(got, qPrintable(x2.errorString()));
+            ids << stringField(*got, QLatin1StringView("id")).value_or(QString());
+        }
+        QCOMPARE(ids, (QStringList{QStringLiteral("c"), QStringLiteral("d")}));
+        QVERIFY(!nextDataMsg(x2, 200));
+        CHECK_OK(sendReliable(y, 2, QCborValue(5), room, QStringLiteral("y5")));   // publication 5, live
+        const std::optional<QCborMap> live = nextDataMsg(x2, kWaitMs);
+        QVERIFY2(live, qPrintable(x2.errorString()));
+        QCOMPARE(stringField(*live, QLatin1StringView("id")).value_or(QString()), QStringLiteral("y5"));
+        QCOMPARE(publicationsIn(redis, room), QByteArray("5"));
+    }
+
     // A resume never overflows the session buffer by construction: what the streams hold
     // after the session's positions is counted before the welcome. Within --session-buffer
     // the session resumes and gets all of it; past it (the client was away longer than its
@@ -641,21 +787,9 @@ private Q_SLOTS:
     // cannot be resumed whole, the client gets resumed=false.
     void lostHistoryMeansNewSession()
     {
-        TwoNodes nodes;
-        CHECK_OK(nodes.start());
-        RedisProcess &redis = nodes.redis;
-        ServerProcess &a = nodes.a, &b = nodes.b;
-        const QString room = QStringLiteral("room");
-        RawClient y;
-        CHECK_OK(openSession(y, b.url(), Codec::Json));
-        CHECK_OK(sendReliable(y, 1, QCborValue(0), room, QStringLiteral("y0")));
-        RawClient x;
-        QCborMap welcome;
-        CHECK_OK(openSession(x, a.url(), Codec::Json, &welcome));
-        CHECK_OK(subscribe(x, room));
-        x.abort();
-        QVERIFY(x.expectSilence(100));
-        a.kill();
+        OrphanOnA nodes;
+        CHECK_OK(nodes.startAndOrphan());
+        auto [redis, b, y, room, welcome] = nodes.parts();
         redis.cli({QStringLiteral("DEL"), QStringLiteral("tether:{c:room}:h")});
         CHECK_OK(sendReliable(y, 2, QCborValue(1), room, QStringLiteral("y1")));
 
@@ -971,7 +1105,7 @@ private Q_SLOTS:
                                                         && uintField(f, QLatin1StringView("seq")).value_or(0) >= 3; }, kWaitMs),
                  qPrintable(c.errorString()));
         QCOMPARE(sessionShard.cli({QStringLiteral("HGET"), key, QStringLiteral("inRx")}), QByteArray("3"));
-        QCOMPARE(channelShard.cli({QStringLiteral("XLEN"), QStringLiteral("tether:{c:%1}:h").arg(ch)}), QByteArray("1"));
+        QCOMPARE(publicationsIn(channelShard, ch), QByteArray("1"));
     }
 
     // Two shards: sessions spread over both, each resumes on the other node.
@@ -1041,7 +1175,7 @@ private Q_SLOTS:
         }
         QCOMPARE(ids, (QStringList{QStringLiteral("p1"), QStringLiteral("p2"), QStringLiteral("p3"), QStringLiteral("p4")}));
         QVERIFY(!nextDataMsg(x, 200));
-        QCOMPARE(redis.cli({QStringLiteral("XLEN"), QStringLiteral("tether:{c:room}:h")}), QByteArray("4"));
+        QCOMPARE(publicationsIn(redis, QStringLiteral("room")), QByteArray("4"));
         QVERIFY(metric(a, "tether_redis_script_reloads_total") >= 1);
         QCOMPARE(metric(a, "tether_redis_errors_total"), 0.0);
     }
