@@ -21,6 +21,7 @@
 //               loop with the default source.
 //
 // --smoke runs each with tiny counts (a ctest smoke test); nothing is asserted.
+// --throughput-only prints the first table alone (to profile it).
 #include <engine/connection.h>
 #include <engine/random_p.h>
 #include <protocol/batch.h>
@@ -301,6 +302,8 @@ int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     const bool smoke = app.arguments().contains(QStringLiteral("--smoke"));
+    // --throughput-only: the first table alone (for a profiler).
+    const bool throughputOnly = app.arguments().contains(QStringLiteral("--throughput-only"));
     QTextStream out(stdout);
 
     const int throughputMessages = smoke ? 2'000 : 2'000'000;
@@ -327,6 +330,8 @@ int main(int argc, char **argv)
         }
     }
 
+    if (throughputOnly)
+        return 0;
     out << "\n### Engine throughput with persistence (CrashSafe journal; store not measured), 64-byte payload\n\n"
         << "| codec | msgs/s (CPU time) | ns/msg | msgs/s (wall) | batches |\n|---|---:|---:|---:|---:|\n";
     for (auto [kind, name] : {std::pair{P::CodecKind::Json, "JSON"}, std::pair{P::CodecKind::Cbor, "CBOR"}}) {
