@@ -177,6 +177,7 @@ struct Connection::Private {
     void sendFrame(const Protocol::Frame &frame);
     void handleOneFrame(TimePoint now, Protocol::Frame &frame);
     std::optional<SendFrame> nextDataFrame();
+    bool mayTakeData() const;  // the outbox may put frames on the socket now
     void coalesce(SendFrame &batch);
     void compress(SendFrame &batch);
     void loseSocket(Action how, int code, const QString &reason);
@@ -1557,9 +1558,14 @@ std::optional<Action> Connection::pollAction()
     return action;
 }
 
+bool Connection::Private::mayTakeData() const
+{
+    return state == State::Connected && socket == Socket::Open && welcomed;
+}
+
 std::optional<SendFrame> Connection::Private::nextDataFrame()
 {
-    if (state == State::Connected && socket == Socket::Open && welcomed)
+    if (mayTakeData())
         return outbox.takeNext(codec, maxFrame);
     return std::nullopt;
 }
@@ -1575,28 +1581,26 @@ void Connection::Private::coalesce(SendFrame &batch)
         bound = qsizetype(std::min<quint64>(quint64(bound), *maxFrame));
     const Protocol::CodecKind kind = codec->kind();
     const qsizetype separator = Protocol::batchSeparatorSize(kind);
-    const auto fits = [&](const SendFrame &next) {
-        return batch.bytes.size() + separator + next.bytes.size() <= bound;
-    };
     for (int frames = 1; frames < Protocol::kMaxBatchFrames; ++frames) {
         if (!sink.actions.empty()) {
             auto *next = std::get_if<SendFrame>(&sink.actions.front());
-            if (!next || !fits(*next))
+            if (!next || batch.bytes.size() + separator + next->bytes.size() > bound)
                 return;
             Protocol::appendBatchSeparator(kind, batch.bytes);
             batch.bytes.append(next->bytes);
             sink.actions.pop_front();
             continue;
         }
-        std::optional<SendFrame> next = nextDataFrame();
-        if (!next)
+        // Data frames are encoded straight into the batch (no buffer per message).
+        if (!mayTakeData())
             return;
-        if (!fits(*next)) {
-            carried = std::move(next);
+        Outbox::Taken taken = outbox.takeNextInto(codec, maxFrame, batch.bytes, Protocol::batchSeparator(kind), bound);
+        if (!taken.any)
+            return;
+        if (taken.apart) {
+            carried = std::move(taken.apart);
             return;
         }
-        Protocol::appendBatchSeparator(kind, batch.bytes);
-        batch.bytes.append(next->bytes);
     }
 }
 

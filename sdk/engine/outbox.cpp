@@ -6,6 +6,7 @@
 #include <QtCore/QVarLengthArray>
 
 #include <algorithm>
+#include <limits>
 
 namespace Tether::Engine {
 
@@ -223,6 +224,17 @@ void Outbox::maybeCompact()
 
 std::optional<SendFrame> Outbox::takeNext(const Protocol::Codec *codec, std::optional<quint64> maxFrame)
 {
+    SendFrame frame;
+    const Taken taken = takeNextInto(codec, maxFrame, frame.bytes, {}, std::numeric_limits<qsizetype>::max());
+    if (!taken.any)
+        return std::nullopt;
+    frame.binary = taken.binary;
+    return frame;
+}
+
+Outbox::Taken Outbox::takeNextInto(const Protocol::Codec *codec, std::optional<quint64> maxFrame,
+                                   QByteArray &batch, QByteArrayView separator, qsizetype bound)
+{
     while (m_cursor < qsizetype(m_entries.size())) {
         Entry &e = m_entries[size_t(m_cursor)];
         if (e.has(Dead) || (e.seq != 0 && e.seq <= m_coverRx)) {
@@ -231,13 +243,23 @@ std::optional<SendFrame> Outbox::takeNext(const Protocol::Codec *codec, std::opt
         }
         const bool reliable = e.has(Reliable);
         if (reliable && m_inFlight >= m_options.maxInFlight)
-            return std::nullopt;
+            return {};
 
-        SendFrame frame;
         const QByteArrayView payload(e.blob.constData() + e.idLen, e.payloadSize());
+        // Into the batch, unless its payload and id alone already overflow it.
+        const bool intoBatch = batch.isEmpty()
+                               || batch.size() + separator.size() + payload.size() + e.idLen <= bound;
+        SendFrame own;
+        QByteArray &out = intoBatch ? batch : own.bytes;
+        const qsizetype restore = out.size();
+        if (!out.isEmpty())
+            out.append(separator);
+        const qsizetype frameStart = out.size();
         if (!codec) {
-            frame.bytes = e.has(Shared) ? e.blob : payload.toByteArray();
-            frame.binary = e.has(Binary);
+            if (out.isEmpty() && e.has(Shared))
+                out = e.blob;  // raw mode: the frame is the app's buffer, not a copy
+            else
+                out.append(payload);
         } else {
             // The codec wants the id as UTF-16: widen the stored bytes on the stack.
             QVarLengthArray<char16_t, 64> idBuffer;
@@ -260,23 +282,37 @@ std::optional<SendFrame> Outbox::takeNext(const Protocol::Codec *codec, std::opt
                 header.ch = m_channels[e.channel].name;
             if (e.has(Shared)) {
                 // Connection::sendShared() only shares with a codec that carries bytes.
-                const bool encoded = codec->encodeMsgBytes(header, payload, frame.bytes);
+                const bool encoded = codec->encodeMsgBytes(header, payload, out);
                 Q_ASSERT(encoded);
                 Q_UNUSED(encoded);
             } else {
-                frame.bytes.reserve(payload.size() + e.idLen + 64);
-                codec->encodeMsg(header, payload, frame.bytes);
+                if (out.isEmpty())  // a batch grows geometrically by itself
+                    out.reserve(payload.size() + e.idLen + 64);
+                codec->encodeMsg(header, payload, out);
             }
-            frame.binary = codec->usesBinaryFrames();
-            if (maxFrame && quint64(frame.bytes.size()) > *maxFrame && e.seq == 0) {
+            const qsizetype frameSize = out.size() - frameStart;
+            if (maxFrame && quint64(frameSize) > *maxFrame && e.seq == 0) {
                 // Never on the wire: refuse it locally, keep the connection.
+                out.truncate(restore);
                 finish(e, Rejected{idOf(e), Error::make(ErrorKind::Local, ErrorCode::FrameTooLarge,
                                    QStringLiteral("frame of %1 bytes exceeds the server's maxFrame %2")
-                                       .arg(frame.bytes.size()).arg(*maxFrame))});
+                                       .arg(frameSize).arg(*maxFrame))});
                 ++m_cursor;
                 continue;
             }
         }
+        Taken taken;
+        taken.any = true;
+        taken.binary = codec ? codec->usesBinaryFrames() : e.has(Binary);
+        if (!intoBatch) {
+            taken.apart = std::move(own);
+        } else if (restore != 0 && batch.size() > bound) {
+            // Its envelope tipped the batch over: it leaves on its own, next.
+            taken.apart = SendFrame{batch.mid(frameStart), false};
+            batch.truncate(restore);
+        }
+        if (taken.apart)
+            taken.apart->binary = taken.binary;
 
         ++m_sink.stats.sent;
         ++m_cursor;
@@ -297,9 +333,9 @@ std::optional<SendFrame> Outbox::takeNext(const Protocol::Codec *codec, std::opt
             finish(e, Sent{idOf(e)});
             trimFront();
         }
-        return frame;
+        return taken;
     }
-    return std::nullopt;
+    return {};
 }
 
 QString Outbox::ack(quint64 seq)

@@ -81,6 +81,18 @@ public:
     // The next frame to transmit on the current connection, or nullopt when nothing may be
     // sent now (empty, or the in-flight window is full). `codec` is null in raw mode.
     std::optional<SendFrame> takeNext(const Protocol::Codec *codec, std::optional<quint64> maxFrame);
+    // v1.1 batches (docs/protocol.md §10.2): as takeNext(), but the frame is written straight
+    // into `batch` (after `separator`) when the batch then stays within `bound` bytes, so a
+    // small frame costs no buffer of its own. A frame taken that does not fit is returned in
+    // `apart` instead (the caller sends it next); one that certainly cannot fit (its payload
+    // and id alone) is built apart from the start rather than copied twice.
+    struct Taken {
+        bool any = false;                // a frame was taken
+        bool binary = false;             // ...to go in a binary WebSocket message
+        std::optional<SendFrame> apart;  // ...and did not fit in the batch
+    };
+    Taken takeNextInto(const Protocol::Codec *codec, std::optional<quint64> maxFrame, QByteArray &batch,
+                       QByteArrayView separator, qsizetype bound);
 
     // Inbound control frames. Return an error message for a protocol violation, else empty.
     QString ack(quint64 seq);

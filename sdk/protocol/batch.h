@@ -73,5 +73,10 @@ private:
 void appendBatchSeparator(CodecKind codec, QByteArray &message);
 // Bytes appendBatchSeparator() adds to a non-empty message.
 inline qsizetype batchSeparatorSize(CodecKind codec) { return codec == CodecKind::Json ? 1 : 0; }
+// The separator itself (for a writer that appends frames in place).
+inline QByteArrayView batchSeparator(CodecKind codec)
+{
+    return codec == CodecKind::Json ? QByteArrayView("\n", 1) : QByteArrayView();
+}
 
 } // namespace Tether::Protocol

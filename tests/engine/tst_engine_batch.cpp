@@ -50,6 +50,8 @@ private slots:
     void v11CoalescesOneTurn();
     void batchSplitAtTheSizeBound_data() { codecs_data(); }
     void batchSplitAtTheSizeBound();
+    void batchIsTheV1FramesJoined_data() { codecs_data(); }
+    void batchIsTheV1FramesJoined();
     void batchWithinServerMaxFrame();
     void oversizedFrameGoesAlone();
     void nonFrameActionEndsTheBatch();
@@ -138,6 +140,52 @@ void tst_EngineBatch::batchSplitAtTheSizeBound()
             QVERIFY(frames[i].bytes.size() > 1024 - 120);
     }
     QCOMPARE(seqsOf(h.takeSent()), range(1, 200));
+}
+
+// The same sends over v1 and over v1.1: every batch is v1 frames joined by the codec's
+// separator, byte for byte and in order, whichever way the engine built it: written in
+// place into the batch, cut back out when its envelope tipped the batch over its bound
+// (sent next), or built apart because its payload alone could never fit.
+void tst_EngineBatch::batchIsTheV1FramesJoined()
+{
+    QFETCH(P::CodecKind, codec);
+    const auto sendMixed = [](Harness &h) {
+        const int sizes[] = {8, 300, 900, 40, 640, 1};
+        for (int i = 0; i < 60; ++i) {
+            SendOptions so;
+            so.id = QStringLiteral("m-%1").arg(i);
+            QVERIFY(h->send(h.now, QCborValue(QString(sizes[i % 6], QLatin1Char('x'))), so).ok());
+        }
+        h.pump();
+    };
+    Options o = withCodec(codec);
+    o.batchBytes = 700;
+    Harness v1(o);
+    v1.connect();
+    size_t from = v1.actions.size();
+    sendMixed(v1);
+    const auto single = framesSince(v1, from);
+    QCOMPARE(single.size(), size_t(60));
+
+    Options o11 = withCodec(codec);
+    o11.batchBytes = 700;
+    Harness v11(o11);
+    connectV11(v11);
+    from = v11.actions.size();
+    sendMixed(v11);
+    const auto batches = framesSince(v11, from);
+    QVERIFY(batches.size() > 1 && batches.size() < 60);
+    size_t next = 0;
+    for (const SendFrame &batch : batches) {
+        QByteArray joined;
+        while (next < single.size() && (joined.isEmpty() || joined.size() < batch.bytes.size())) {
+            P::appendBatchSeparator(codec, joined);
+            joined.append(single[next++].bytes);
+        }
+        QCOMPARE(batch.bytes, joined);  // whole v1 frames, none split or reordered
+        QVERIFY(batch.bytes.size() <= 700 || joined.size() == single[next - 1].bytes.size());
+    }
+    QCOMPARE(next, single.size());
 }
 
 void tst_EngineBatch::batchWithinServerMaxFrame()
