@@ -705,10 +705,11 @@ private Q_SLOTS:
         redis.cli({QStringLiteral("HSET"), QStringLiteral("tether:{s:%1}:pos").arg(sidOf(welcome)), room,
                    QStringLiteral("0-2 ") + QString::fromUtf8(epoch)});   // "b" delivered
 
-        const auto historyIds = [&](int limit) {
+        // Structured bindings are captured through init-captures (C++17; clang 14 refuses them otherwise).
+        const auto historyIds = [&client = y, &channel = room](int limit) {
             QCborValue history;
             const QString why = expectResult(
-                y.request(QStringLiteral("history"), QCborMap{{QStringLiteral("ch"), room}, {QStringLiteral("limit"), limit}}, kWaitMs),
+                client.request(QStringLiteral("history"), QCborMap{{QStringLiteral("ch"), channel}, {QStringLiteral("limit"), limit}}, kWaitMs),
                 &history);
             QStringList ids{why};
             for (const QCborValue &entry : history.toArray())
