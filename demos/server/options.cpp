@@ -78,6 +78,20 @@ Setter intFlag(int &target, int min, int max)
     };
 }
 
+// A flag with exactly two values, `first` or `second` (in that order in its error);
+// `target` is whether it was `trueValue`.
+Setter eitherFlag(bool &target, const char *first, const char *second, const char *trueValue)
+{
+    return [&target, first, second, trueValue](const char *value, std::string &error) {
+        if (std::strcmp(value, first) != 0 && std::strcmp(value, second) != 0) {
+            error = std::string("must be ") + first + " or " + second;
+            return false;
+        }
+        target = std::strcmp(value, trueValue) == 0;
+        return true;
+    };
+}
+
 Setter stringFlag(std::string &target)
 {
     return [&target](const char *value, std::string &error) {
@@ -216,23 +230,9 @@ std::vector<Flag> serveFlags(Options &o, std::int64_t &port, std::string &logLev
         {"max-frame", "BYTES", "Largest incoming frame (1048576); larger -> close 1009.",
          integerFlag(o.maxFrame, 64, std::int64_t(1) << 30)},
         {"protocol", "VERSION", "Highest protocol version spoken: 1 or 1.1 (1.1: batches).",
-         [&o](const char *v, std::string &e) {
-             if (std::strcmp(v, "1") == 0 || std::strcmp(v, "1.1") == 0) {
-                 o.v11 = std::strcmp(v, "1.1") == 0;
-                 return true;
-             }
-             e = "must be 1 or 1.1";
-             return false;
-         }},
+         eitherFlag(o.v11, "1", "1.1", "1.1")},
         {"compression", "on|off", "Offer compressed v1.1 batches, tether.v1.1.*+deflate (on).",
-         [&o](const char *v, std::string &e) {
-             if (std::strcmp(v, "on") == 0 || std::strcmp(v, "off") == 0) {
-                 o.compression = std::strcmp(v, "on") == 0;
-                 return true;
-             }
-             e = "must be on or off";
-             return false;
-         }},
+         eitherFlag(o.compression, "on", "off", "on")},
         {"compression-threshold", "BYTES", "Smallest batch sent compressed (1024).",
          integerFlag(o.compressionThreshold, 0, std::int64_t(1) << 30)},
         {"max-connections", "N", "Connections held at once (20000).", intFlag(o.maxConnections, 1, 1000000)},

@@ -182,19 +182,18 @@ int Server::handle(lws *wsi, int reasonCode, void *user, void *in, size_t len)
             return -1;
         char ip[64] = "";
         lws_get_peer_simple(wsi, ip, sizeof ip);
-        const unsigned protocol = lws_get_protocol(wsi)->id;
-        Connection::Mode mode = Connection::Mode::Tether;
-        const Codec *codec = nullptr;
-        if (protocol == kRawProtocol)
-            mode = data->rawSink ? Connection::Mode::RawSink : Connection::Mode::RawEcho;
-        else
-            codec = &codecFor(protocol == kJsonProtocol || protocol == kJsonV11Protocol || protocol == kJsonV11DeflateProtocol
-                                  ? CodecKind::Json
-                                  : CodecKind::Cbor);
-        data->connection = &m_hub->addConnection(wsi, mode, codec, ip);
-        const bool deflate = protocol == kJsonV11DeflateProtocol || protocol == kCborV11DeflateProtocol;
-        data->connection->setBatching(protocol == kJsonV11Protocol || protocol == kCborV11Protocol || deflate);
-        if (deflate)
+        // What the picked name means (codec, version, compression) is the protocol's rule:
+        // parseSubprotocol(), the one the SDK reads the server's answer with.
+        const lws_protocols *picked = lws_get_protocol(wsi);
+        const auto tether = parseSubprotocol(QByteArrayView(picked->name, qsizetype(std::strlen(picked->name))));
+        if (!tether) {
+            const auto mode = data->rawSink ? Connection::Mode::RawSink : Connection::Mode::RawEcho;
+            data->connection = &m_hub->addConnection(wsi, mode, nullptr, ip);
+            return 0;
+        }
+        data->connection = &m_hub->addConnection(wsi, Connection::Mode::Tether, &codecFor(tether->codec), ip);
+        data->connection->setBatching(tether->version == Version::V1_1);
+        if (tether->deflate)
             data->connection->setCompression(size_t(m_options.compressionThreshold));
         return 0;
     }
