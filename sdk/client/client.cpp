@@ -114,6 +114,10 @@ void ClientPrivate::process()
     }
     processing = true;
     const std::shared_ptr<bool> guard = alive;
+    // Progress (Written, Queued) costs an event and an id string per transmission: only
+    // while someone listens (the QML message model and the chat demo do).
+    static const QMetaMethod statusSignal = QMetaMethod::fromSignal(&Client::messageStatusChanged);
+    engine->setProgressEvents(q->isSignalConnected(statusSignal));
     do {
         processAgain = false;
         if (engine->batching() && !flushing) {

@@ -153,7 +153,8 @@ struct Connection::Private {
     std::optional<Duration> retryAfter;
     std::optional<Protocol::ErrorFrame> serverError;  // the `error` frame before a close
     Duration heartbeatInterval{0};
-    QByteArray scratch;
+    QByteArray scratch;  // send()'s encoded payload, before the outbox copies it
+    static constexpr qsizetype kScratchKeep = 64 * 1024;
     // setOptions(): the last accepted options while some of their fields wait (see top).
     std::optional<Options> pending;
     TimePoint handshakeFrom{};        // the OpenSocket the handshake timeout counts from
@@ -281,11 +282,16 @@ std::optional<TimePoint> Connection::Private::earliest() const
 
 void Connection::Private::noteTime(TimePoint now)
 {
+    const TimePoint previous = lastNow;
     lastNow = now;
     journal.setNow(now);
     // A call arriving long after the deadline we asked for means the process or machine
     // was suspended: the link may be stale, so probe it instead of trusting old timers.
     if (state != State::Connected || socket != Socket::Open)
+        return;
+    // Such a call also comes long after the previous call (a deadline still ahead then),
+    // so earliest() is only worth computing after a long gap, not on every send().
+    if (now - previous <= options.timeJumpThreshold)
         return;
     const auto due = earliest();
     if (due && now - *due > options.timeJumpThreshold) {
@@ -1398,7 +1404,11 @@ SendResult Connection::send(TimePoint now, const QCborValue &payload, const Send
 {
     d->noteTime(now);
     QByteArray &encoded = d->scratch;
-    encoded.clear();
+    // Kept between sends (clear() would free it), unless a large payload grew it.
+    if (encoded.capacity() > Private::kScratchKeep)
+        encoded = QByteArray();
+    else
+        encoded.truncate(0);
     bool binary = false;
     if (d->options.rawMode) {
         // docs/protocol.md §9: channels do not exist without the envelope; refusing beats
@@ -1531,6 +1541,8 @@ std::optional<TimePoint> Connection::retryAt() const
         return std::nullopt;
     return d->timers.get(Timer::Retry);
 }
+
+void Connection::setProgressEvents(bool on) { d->options.progressEvents = on; }
 
 bool Connection::batching() const { return d->batching; }
 

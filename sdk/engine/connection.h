@@ -161,6 +161,9 @@ public:
     void suspend(TimePoint now);
     // Replace the endpoints (takes effect at the next attempt).
     void setUrls(const QList<QUrl> &urls);
+    // Options::progressEvents, from the next transmission: cheap enough to call before
+    // every pollAction() (the Qt layer follows its signal's receivers this way).
+    void setProgressEvents(bool on);
 
     // Reconfigure a live connection: nothing is reset, dropped or reported (stats, the
     // session, the outbox, requests, channels and the attempt counters all stay). Refused,
@@ -204,6 +207,7 @@ public:
     //                         ends them all with NotSupported
     //   urls                  like setUrls() when they differ (the next attempt)
     //   random                ignored: the source given at construction stays
+    //   progressEvents        now: transmissions from then on (setProgressEvents())
     //   durability            the next send() (queued messages keep theirs). Turning it
     //                         from Memory on starts persisting (persist.h); once on, the
     //                         session stays journaled while the store works

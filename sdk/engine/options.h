@@ -126,6 +126,12 @@ struct Options {
     Duration persistInterval{5};       // a batch is due this long after its first change...
     qsizetype persistMaxChanges = 1024; // ...or at once when it holds this many changes
 
+    // MessageStatusChanged events (a message Written, or Queued again when its connection
+    // is lost). Off: none are produced, which saves an event and an id string per
+    // transmission; outcomes (Delivered, Rejected, Dropped, Sent) are always reported. The
+    // Qt layer turns it on only while something listens to Client::messageStatusChanged.
+    bool progressEvents = true;
+
     // Random source for jitter and message ids; empty = the system CSPRNG (random_p.h).
     // Fixed for the life of a Connection: setOptions() ignores it.
     RandomSource random;

@@ -6,6 +6,7 @@
 #include <QtCore/QVarLengthArray>
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 
 namespace Tether::Engine {
@@ -80,17 +81,26 @@ std::optional<Error> Outbox::push(TimePoint now, const QString &id, QByteArrayVi
                                   const SendOptions &options, bool reliable, bool binary)
 {
     const bool ascii = isAsciiId(id);
-    const QByteArray idBytes = ascii ? id.toLatin1() : id.toUtf8();
-    if (idBytes.size() > 0xffff)
+    const QByteArray utf8Id = ascii ? QByteArray() : id.toUtf8();
+    const qsizetype idSize = ascii ? id.size() : utf8Id.size();
+    if (idSize > 0xffff)
         return localError(ErrorCode::InvalidArgument, QStringLiteral("message id too long"));
     if (auto error = admit(options, encoded.size()))
         return error;
 
     Entry e;
-    e.blob.reserve(idBytes.size() + encoded.size());
-    e.blob.append(idBytes);
-    e.blob.append(encoded);
-    e.idLen = quint16(idBytes.size());
+    e.blob.resize(idSize + encoded.size());  // the one allocation of the message
+    char *at = e.blob.data();
+    if (ascii) {
+        for (const QChar c : id)
+            *at++ = char(c.unicode());
+    } else {
+        std::memcpy(at, utf8Id.constData(), size_t(idSize));
+        at += idSize;
+    }
+    if (!encoded.isEmpty())
+        std::memcpy(at, encoded.data(), size_t(encoded.size()));
+    e.idLen = quint16(idSize);
     e.flags = quint16((reliable ? Reliable : 0) | (binary ? Binary : 0) | (ascii ? 0 : Utf8Id));
     enqueue(now, std::move(e), options);
     return std::nullopt;
@@ -328,7 +338,8 @@ Outbox::Taken Outbox::takeNextInto(const Protocol::Codec *codec, std::optional<q
             e.flags |= SentNow | EverSent;
             ++m_inFlight;
             releaseKey(e);  // on the wire: a newer message with its key no longer replaces it
-            m_sink.post(MessageStatusChanged{idOf(e), MessageStatus::Written});
+            if (m_options.progressEvents)
+                m_sink.post(MessageStatusChanged{idOf(e), MessageStatus::Written});
         } else {
             finish(e, Sent{idOf(e)});
             trimFront();
@@ -383,7 +394,7 @@ void Outbox::connectionLost()
 {
     for (qsizetype i = 0; i < m_cursor && i < qsizetype(m_entries.size()); ++i) {
         Entry &e = m_entries[size_t(i)];
-        if (e.has(SentNow) && !e.has(Dead))
+        if (e.has(SentNow) && !e.has(Dead) && m_options.progressEvents)
             m_sink.post(MessageStatusChanged{idOf(e), MessageStatus::Queued});  // sent again later
         e.flags &= quint16(~SentNow);
     }

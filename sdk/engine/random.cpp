@@ -3,7 +3,7 @@
 
 #include "random_p.h"
 
-#include <QtCore/QByteArray>
+#include <QtCore/QString>
 #include <QtCore/QRandomGenerator>
 
 #if defined(__linux__) && __has_include(<sys/random.h>)
@@ -63,9 +63,24 @@ QString Randomness::messageId()
 
 QString base64UrlId(const std::array<uchar, 16> &bits)
 {
-    const QByteArray raw = QByteArray::fromRawData(reinterpret_cast<const char *>(bits.data()),
-                                                   qsizetype(bits.size()));
-    return QString::fromLatin1(raw.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+    // Written straight into the string: one allocation per message id (a hot path),
+    // instead of a base64 QByteArray and its Latin-1 copy.
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    QString id(22, Qt::Uninitialized);  // 16 bytes: 5 groups of 3 and 1 byte left, no padding
+    char16_t *out = reinterpret_cast<char16_t *>(id.data());
+    size_t i = 0;
+    for (; i + 3 <= bits.size(); i += 3) {
+        const quint32 group = quint32(bits[i]) << 16 | quint32(bits[i + 1]) << 8 | bits[i + 2];
+        *out++ = char16_t(kAlphabet[group >> 18]);
+        *out++ = char16_t(kAlphabet[(group >> 12) & 63]);
+        *out++ = char16_t(kAlphabet[(group >> 6) & 63]);
+        *out++ = char16_t(kAlphabet[group & 63]);
+    }
+    const quint32 last = bits[i];
+    *out++ = char16_t(kAlphabet[last >> 2]);
+    *out = char16_t(kAlphabet[(last & 3) << 4]);
+    return id;
 }
 
 } // namespace Tether::Engine

@@ -12,6 +12,7 @@
 //
 // Writing: canonical CBOR straight into the caller's QByteArray (shortest heads, definite
 // lengths, float64 doubles, fields in a fixed order).
+#include "byte_writer_p.h"
 #include "codec_p.h"
 
 #include <cmath>
@@ -443,6 +444,20 @@ private:
     QByteArray &m_out;
 };
 
+// Cbor::writeHead() through a ByteWriter.
+void putHead(ByteWriter &w, Cbor::Major major, quint64 argument)
+{
+    const char type = char(major << 5);
+    if (argument < 24) {
+        w.put(char(type | char(argument)));
+        return;
+    }
+    const int n = argument <= 0xff ? 1 : argument <= 0xffff ? 2 : argument <= 0xffffffffu ? 4 : 8;
+    w.put(char(type | (n == 1 ? 24 : n == 2 ? 25 : n == 4 ? 26 : 27)));
+    for (int shift = (n - 1) * 8; shift >= 0; shift -= 8)
+        w.put(char((argument >> shift) & 0xff));
+}
+
 class CborCodec final : public Codec
 {
 public:
@@ -466,8 +481,34 @@ public:
 
     void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const override
     {
-        writeMsgEnvelope(header, encodedValue.size(), out);
-        out.append(encodedValue);
+        if (!isPlainAscii(header.id) || !isPlainAscii(header.ch)) {
+            writeMsgEnvelope(header, encodedValue.size(), out);
+            out.append(encodedValue);
+            return;
+        }
+        // The usual frame, written through a pointer (byte_writer_p.h says why). Heads
+        // take at most 9 bytes: 4 of them plus the 4 keys and "msg" stay under 64.
+        Q_ASSERT(!header.seq || (*header.seq > 0 && *header.seq <= kMaxUInt));
+        ByteWriter w(out, 64 + header.id.size() + header.ch.size() + encodedValue.size());
+        const int count = 2 + (header.seq ? 1 : 0) + (header.id.isEmpty() ? 0 : 1) + (header.ch.isEmpty() ? 0 : 1);
+        putHead(w, Cbor::Map, quint64(count));
+        w.putLiteral("\x61t\x63msg");  // "t": "msg"
+        if (header.seq) {
+            w.putLiteral("\x63seq");
+            putHead(w, Cbor::UInt, *header.seq);
+        }
+        if (!header.id.isEmpty()) {
+            w.putLiteral("\x62id");
+            putHead(w, Cbor::Text, quint64(header.id.size()));
+            w.putAscii(header.id);
+        }
+        if (!header.ch.isEmpty()) {
+            w.putLiteral("\x62" "ch");
+            putHead(w, Cbor::Text, quint64(header.ch.size()));
+            w.putAscii(header.ch);
+        }
+        w.putLiteral("\x61" "d");
+        w.put(encodedValue);
     }
 
     bool encodeMsgBytes(const MsgHeader &header, QByteArrayView bytes, QByteArray &out, QString *) const override
@@ -483,7 +524,7 @@ private:
     static void writeMsgEnvelope(const MsgHeader &header, qsizetype valueSize, QByteArray &out)
     {
         Q_ASSERT(!header.seq || (*header.seq > 0 && *header.seq <= kMaxUInt));
-        out.reserve(out.size() + 48 + 3 * (header.id.size() + header.ch.size()) + valueSize);
+        reserveMore(out, 48 + 3 * (header.id.size() + header.ch.size()) + valueSize);
         const int count = 2 + (header.seq ? 1 : 0) + (header.id.isEmpty() ? 0 : 1) + (header.ch.isEmpty() ? 0 : 1);
         Cbor::writeHead(out, Cbor::Map, quint64(count));
         Cbor::writeText(out, QLatin1StringView("t"));

@@ -84,6 +84,7 @@ private Q_SLOTS:
     void messageProgressBeyondTheWindow();
     void messageProgressAcrossResume();
     void atMostOnceHasNoProgressEvent();
+    void progressEventsOffReportsOutcomesOnly();
 
     void linkStatistics();
     void adaptiveProbeTimeout_data();
@@ -295,6 +296,35 @@ void tst_EngineStatus::atMostOnceHasNoProgressEvent()
     h.takeSent();
     QCOMPARE(messageTrace(h, id), QStringList{});
     QCOMPARE(h.countEvents<Sent>(), 1);
+}
+
+// Options::progressEvents off (the Qt layer's choice when nobody listens): no Written and
+// no Queued, across a resume too, while every outcome still comes; turned on again, the
+// next transmission is reported.
+void tst_EngineStatus::progressEventsOffReportsOutcomesOnly()
+{
+    Harness h;
+    h->setProgressEvents(false);
+    h.connect();
+    h.takeSent();
+    const QString first = h.send(QCborValue(1)).id;
+    const QString second = h.send(QCborValue(2)).id;
+    QCOMPARE(h.takeSent().size(), 2);
+    h.dropAndReopen();
+    h.takeSent();
+    h.serverFrame(h.welcome(QStringLiteral("s1"), true, 0));  // resent
+    QCOMPARE(h.takeSent().size(), 2);
+    h.serverFrame(P::Ack{1});
+    QCOMPARE(messageTrace(h, first), QStringList{QStringLiteral("Delivered")});
+    QCOMPARE(messageTrace(h, second), QStringList{});
+    QCOMPARE(h.countEvents<MessageStatusChanged>(), 0);
+
+    h->setProgressEvents(true);
+    const QString third = h.send(QCborValue(3)).id;
+    h.takeSent();
+    h.serverFrame(P::Ack{3});
+    QCOMPARE(messageTrace(h, second), QStringList{QStringLiteral("Delivered")});
+    QCOMPARE(messageTrace(h, third), (QStringList{QStringLiteral("Written"), QStringLiteral("Delivered")}));
 }
 
 void tst_EngineStatus::linkStatistics()
