@@ -26,6 +26,11 @@ void Connection::requestWritable()
     lws_callback_on_writable(m_wsi);
 }
 
+WsOpcode Connection::dataOpcode() const
+{
+    return m_batching || (m_codec && m_codec->usesBinaryFrames()) ? WsOpcode::Binary : WsOpcode::Text;
+}
+
 bool Connection::queueFrame(WsOpcode opcode, const char *data, size_t size)
 {
     if (m_closeCode != 0 || m_aborted)
@@ -40,7 +45,8 @@ bool Connection::queueFrame(WsOpcode opcode, const char *data, size_t size)
     if (m_batching && isData && m_batchFrames > 0 && m_batchOpcode == opcode
         && m_batchFrames < Tether::Protocol::kMaxBatchFrames
         && m_batchPayload + 1 + size <= kMaxBatchBytes) {
-        m_batchPayload = extendWsFrame(m_out, m_batchStart, m_batchPayload, opcode, data, size);
+        const bool lfSeparated = m_codec && m_codec->kind() == Tether::Protocol::CodecKind::Json;
+        m_batchPayload = extendWsFrame(m_out, m_batchStart, m_batchPayload, opcode, lfSeparated, data, size);
         ++m_batchFrames;
         return true;   // the writable callback is already requested
     }

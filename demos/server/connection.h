@@ -86,6 +86,9 @@ public:
     // Protocol v1.1 negotiated: queued text/binary frames are batched (see the top).
     void setBatching(bool on) { m_batching = on; }
     bool batching() const { return m_batching; }
+    // The opcode of a protocol message here: v1.1 batches are binary for both codecs
+    // (docs/protocol.md §10.2), v1 follows the codec.
+    WsOpcode dataOpcode() const;
     // tether.v1.1.<codec>+deflate negotiated (docs/protocol.md §10.5): a batch of at least
     // `threshold` bytes is compressed when it closes (when that makes it smaller).
     void setCompression(size_t threshold)

@@ -240,13 +240,13 @@ void Hub::send(Connection &c, const Frame &frame)
         m_scratch.clear();
         ErrorFrame failure{QStringLiteral("internal_error"), QStringLiteral("cannot encode a frame"), {}};
         c.codec()->encode(failure, m_scratch);
-        c.queueFrame(c.codec()->usesBinaryFrames() ? WsOpcode::Binary : WsOpcode::Text,
+        c.queueFrame(c.dataOpcode(),
                      m_scratch.constData(), size_t(m_scratch.size()));
         c.beginClose(1011, "internal_error");
         return;
     }
     countOut(size_t(m_scratch.size()));
-    c.queueFrame(c.codec()->usesBinaryFrames() ? WsOpcode::Binary : WsOpcode::Text, m_scratch.constData(),
+    c.queueFrame(c.dataOpcode(), m_scratch.constData(),
                  size_t(m_scratch.size()));
 }
 
@@ -257,7 +257,7 @@ void Hub::sendMessage(Connection &c, std::optional<std::uint64_t> seq, const Pub
     m_scratch.clear();
     codec.encodeMsg(MsgHeader{seq, body.id, body.ch}, value, m_scratch);
     countOut(size_t(m_scratch.size()));
-    c.queueFrame(codec.usesBinaryFrames() ? WsOpcode::Binary : WsOpcode::Text, m_scratch.constData(),
+    c.queueFrame(c.dataOpcode(), m_scratch.constData(),
                  size_t(m_scratch.size()));
 }
 
@@ -338,7 +338,8 @@ void Hub::onMessage(Connection &c, const char *data, size_t size, bool binary)
         size = size_t(inflated.batch.size());
         binary = codec.usesBinaryFrames();
     }
-    if (binary != codec.usesBinaryFrames()) {
+    // §10.2: a v1.1 JSON batch may come in a text or a binary message (CBOR: binary).
+    if (binary != codec.usesBinaryFrames() && !(c.batching() && binary)) {
         fail(c, "bad_frame",
              binary ? QStringLiteral("binary frame on tether.v1.json") : QStringLiteral("text frame on tether.v1.cbor"),
              4400);

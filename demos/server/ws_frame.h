@@ -49,12 +49,12 @@ inline void appendWsFrame(std::string &out, WsOpcode opcode, const char *payload
 
 // Protocol v1.1 (docs/protocol.md §10): appends one more protocol frame to the data frame
 // that ends `out` at `frameStart` (whose payload is `payloadSize` bytes), separated by an
-// LF for text (JSON), by nothing for binary (a CBOR sequence). The header grows in place
-// when the new length needs a longer encoding. Returns the new payload size.
+// LF when `lfSeparated` (JSON), by nothing otherwise (a CBOR sequence). The header grows
+// in place when the new length needs a longer encoding. Returns the new payload size.
 inline size_t extendWsFrame(std::string &out, size_t frameStart, size_t payloadSize, WsOpcode opcode,
-                            const char *payload, size_t size)
+                            bool lfSeparated, const char *payload, size_t size)
 {
-    const size_t separator = opcode == WsOpcode::Text ? 1 : 0;
+    const size_t separator = lfSeparated ? 1 : 0;
     const size_t grown = payloadSize + separator + size;
     const size_t oldHeader = wsHeaderSize(payloadSize);
     const size_t newHeader = wsHeaderSize(grown);

@@ -1152,7 +1152,8 @@ void Connection::handleFrame(TimePoint now, QByteArrayView bytes, bool isBinary)
         bytes = inflated.batch;
         isBinary = d->codec->usesBinaryFrames();
     }
-    if (isBinary != d->codec->usesBinaryFrames()) {
+    // §10.2: a v1.1 peer may send JSON batches in text or binary messages (CBOR: binary).
+    if (isBinary != d->codec->usesBinaryFrames() && !(d->batching && isBinary)) {
         d->protocolError(now, isBinary ? QStringLiteral("binary frame on a JSON connection")
                                        : QStringLiteral("text frame on a CBOR connection"), 1003);
         return;
@@ -1561,8 +1562,12 @@ std::optional<Action> Connection::pollAction()
         action = std::move(*frame);
     }
     if (auto *frame = action ? std::get_if<SendFrame>(&*action) : nullptr) {
-        if (d->batching)
+        if (d->batching) {
             d->coalesce(*frame);
+            // §10.2: v1.1 batches travel in binary messages, JSON too (no UTF-16 round
+            // trip through a text message on either side).
+            frame->binary = true;
+        }
         if (d->compressing)
             d->compress(*frame);
         d->sink.stats.bytesOut += quint64(frame->bytes.size());

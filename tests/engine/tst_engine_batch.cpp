@@ -63,6 +63,8 @@ private slots:
     void resumeWhileBatchingLosesNothing_data();
     void resumeWhileBatchingLosesNothing();
     void v11RefusedWhenNotOffered();
+    void v11MessagesAreBinary_data() { codecs_data(); }
+    void v11MessagesAreBinary();
 };
 
 void tst_EngineBatch::codecs_data()
@@ -117,7 +119,7 @@ void tst_EngineBatch::v11CoalescesOneTurn()
     sendMany(h, 100);
     const auto frames = framesSince(h, from);
     QCOMPARE(frames.size(), size_t(1));
-    QCOMPARE(frames[0].binary, codec == P::CodecKind::Cbor);
+    QVERIFY(frames[0].binary);  // §10.2: v1.1 messages are binary, JSON too
     QCOMPARE(seqsOf(h.takeSent()), range(1, 100));  // all of them, in order
     h.serverFrame(P::Ack{100});
     QCOMPARE(h.countEvents<Delivered>(), 100);
@@ -381,6 +383,44 @@ void tst_EngineBatch::v11RefusedWhenNotOffered()
     h.pump();
     QCOMPARE(h->state(), State::Failed);
     QCOMPARE(h.eventsOf<Failed>().at(0).error.code, ErrorCode::ProtocolMismatch);
+}
+
+
+// §10.2: on a v1.1 connection every message leaves binary (JSON too, hello included); a
+// JSON batch is read from a binary or a text message alike; CBOR in a text message is
+// still refused (1003).
+void tst_EngineBatch::v11MessagesAreBinary()
+{
+    QFETCH(P::CodecKind, codec);
+    Harness h(withCodec(codec));
+    connectV11(h);
+    sendMany(h, 3);
+    const auto frames = h.actionsOf<SendFrame>();
+    QVERIFY(frames.size() >= 2);  // hello, the batch
+    for (const SendFrame &f : frames)
+        QVERIFY(f.binary);
+
+    const auto batchOf = [&](quint64 seq) {
+        QByteArray bytes;
+        h.codec->encode(P::Ack{seq}, bytes);
+        P::appendBatchSeparator(codec, bytes);
+        h.codec->encode(serverMsg(std::nullopt, QString(), text("x")), bytes);
+        return bytes;
+    };
+    h.serverBytes(batchOf(1), true);
+    QCOMPARE(h.countEvents<Delivered>(), 1);
+    QCOMPARE(h.countEvents<MessageReceived>(), 1);
+    h.serverBytes(batchOf(2), false);
+    if (codec == P::CodecKind::Json) {
+        QCOMPARE(h->state(), State::Connected);
+        QCOMPARE(h.countEvents<Delivered>(), 2);
+        QCOMPARE(h.countEvents<MessageReceived>(), 2);
+    } else {
+        const auto closes = h.actionsOf<CloseSocket>();
+        QCOMPARE(closes.size(), size_t(1));
+        QCOMPARE(closes[0].code, 1003);
+        QCOMPARE(h.countEvents<Delivered>(), 1);
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_EngineBatch)

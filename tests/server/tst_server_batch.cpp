@@ -130,7 +130,32 @@ private Q_SLOTS:
         QVERIFY2(messages < kCount, qPrintable(QStringLiteral("%1 messages for %2 publications").arg(messages).arg(kCount)));
     }
 
-    // A v1 client of the same server still gets one frame per message.
+    // §10.2: every v1.1 message the server sends is binary, JSON too; it reads a JSON
+    // batch from a text or a binary message alike, and refuses CBOR in a text message.
+    void v11MessagesAreBinary_data() { addCodecColumn(); }
+    void v11MessagesAreBinary()
+    {
+        QFETCH(Codec, codec);
+        RawClient c;
+        CHECK_OK(openV11(c, m_server.url(), codec));
+        const QByteArray first = joinBatch({encodeFrame(reqFrame(1, QStringLiteral("echo"), QCborValue(1)), codec),
+                                            encodeFrame(msgFrame(1, QCborValue(1), QStringLiteral("m1")), codec)},
+                                           codec);
+        c.sendBinary(first);
+        QVERIFY2(c.waitForRes(1), qPrintable(c.errorString()));
+        if (codec == Codec::Json) {
+            c.sendText(joinBatch({encodeFrame(reqFrame(2, QStringLiteral("echo"), QCborValue(2)), codec)}, codec));
+            QVERIFY2(c.waitForRes(2), qPrintable(c.errorString()));
+        }
+        QVERIFY(c.messagesReceived() >= 2);  // welcome, then at least one answer
+        QCOMPARE(c.binaryMessagesReceived(), c.messagesReceived());
+        if (codec == Codec::Cbor) {
+            c.sendText(encodeFrame(ackFrame(0), Codec::Cbor).toHex());  // text on CBOR: refused
+            CHECK_OK(expectErrorThenClose(c, QStringLiteral("bad_frame"), 4400));
+        }
+    }
+
+    // A v1 client of the same server still gets one frame per message, JSON in text.
     void v1ClientGetsOneFramePerMessage()
     {
         RawClient sub;
@@ -148,6 +173,7 @@ private Q_SLOTS:
             const auto msg = nextDataMsg(sub);  // decodeFrame() would fail on a batch
             QVERIFY2(msg, qPrintable(QStringLiteral("publication %1: %2").arg(i).arg(sub.errorString())));
         }
+        QCOMPARE(sub.binaryMessagesReceived(), 0);
     }
 
     void badFrameInBatchCloses4400_data()

@@ -41,6 +41,7 @@ void RawClient::resetSocket()
     m_frames.clear();
     m_messages = 0;
     m_compressedMessages = 0;
+    m_binaryMessages = 0;
     m_closed = false;
     m_handshakeDone = false;
     m_error.clear();
@@ -65,6 +66,7 @@ void RawClient::resetSocket()
 void RawClient::received(bool binary, const QByteArray &message)
 {
     ++m_messages;
+    m_binaryMessages += binary ? 1 : 0;
     const Clock::time_point at = Clock::now();
     QByteArray bytes = message;
     // §10.5: a compressed batch is inflated first (only on a +deflate connection).
@@ -78,6 +80,10 @@ void RawClient::received(bool binary, const QByteArray &message)
         }
     }
     if (m_splitBatches && isV11Subprotocol(m_socket->subprotocol())) {
+        // §10.2: v1.1 JSON batches may come as binary messages: the codec decides, and
+        // each frame is marked binary exactly when it is CBOR (what decodeFrame() reads).
+        if (codec)
+            binary = *codec == Codec::Cbor;
         const QList<QByteArray> frames = splitBatch(bytes, binary ? Codec::Cbor : Codec::Json);
         if (!frames.isEmpty()) {
             for (const QByteArray &frame : frames)

@@ -108,6 +108,8 @@ public:
     int messagesReceived() const { return m_messages; }
     // Of those, compressed batches inflated (docs/protocol.md §10.5, +deflate connections).
     int compressedMessagesReceived() const { return m_compressedMessages; }
+    // Messages that came as binary WebSocket messages (v1.1: every batch, JSON too).
+    int binaryMessagesReceived() const { return m_binaryMessages; }
     // v1.1 batches are split into frames (the default); off: each message is one Frame.
     void setSplitBatches(bool on) { m_splitBatches = on; }
     // When the frame most recently returned by next()/waitFor()/nextRaw() arrived.
@@ -141,6 +143,7 @@ private:
     bool m_handshakeDone = false;
     int m_messages = 0;
     int m_compressedMessages = 0;
+    int m_binaryMessages = 0;
     bool m_splitBatches = true;
 };
 
