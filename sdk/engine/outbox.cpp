@@ -89,7 +89,8 @@ std::optional<Error> Outbox::push(TimePoint now, const QString &id, QByteArrayVi
         return error;
 
     Entry e;
-    e.blob.resize(idSize + encoded.size());  // the one allocation of the message
+    // The one allocation of the message, of exactly its size (resize() would round up).
+    e.blob = QByteArray(idSize + encoded.size(), Qt::Uninitialized);
     char *at = e.blob.data();
     if (ascii) {
         for (const QChar c : id)
