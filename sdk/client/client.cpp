@@ -229,6 +229,7 @@ void ClientPrivate::perform(Engine::Action &action)
             transport->open(request);
         } else if constexpr (std::is_same_v<T, Engine::SendFrame>) {
             transport->sendFrame(a.bytes, a.binary);
+            engine->recycle(std::move(a.bytes));  // the next frame is built in it
         } else if constexpr (std::is_same_v<T, Engine::SendPing>) {
             transport->ping(QByteArray());
         } else if constexpr (std::is_same_v<T, Engine::CloseSocket>) {

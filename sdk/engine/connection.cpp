@@ -153,6 +153,7 @@ struct Connection::Private {
     std::optional<Duration> retryAfter;
     std::optional<Protocol::ErrorFrame> serverError;  // the `error` frame before a close
     Duration heartbeatInterval{0};
+    QByteArray spareFrame;  // recycle(): the buffer the next data frame is built in
     QByteArray scratch;  // send()'s encoded payload, before the outbox copies it
     static constexpr qsizetype kScratchKeep = 64 * 1024;
     // setOptions(): the last accepted options while some of their fields wait (see top).
@@ -1545,6 +1546,13 @@ std::optional<TimePoint> Connection::retryAt() const
 
 void Connection::setProgressEvents(bool on) { d->options.progressEvents = on; }
 
+void Connection::recycle(QByteArray &&frameBytes)
+{
+    if (frameBytes.isDetached() && frameBytes.capacity() <= kMaxRecycledFrame
+        && frameBytes.capacity() > d->spareFrame.capacity())
+        d->spareFrame = std::move(frameBytes);
+}
+
 bool Connection::batching() const { return d->batching; }
 
 std::optional<Action> Connection::pollAction()
@@ -1583,7 +1591,7 @@ bool Connection::Private::mayTakeData() const
 std::optional<SendFrame> Connection::Private::nextDataFrame()
 {
     if (mayTakeData())
-        return outbox.takeNext(codec, maxFrame);
+        return outbox.takeNext(codec, maxFrame, &spareFrame);
     return std::nullopt;
 }
 

@@ -233,12 +233,20 @@ void Outbox::maybeCompact()
     m_dead = 0;
 }
 
-std::optional<SendFrame> Outbox::takeNext(const Protocol::Codec *codec, std::optional<quint64> maxFrame)
+std::optional<SendFrame> Outbox::takeNext(const Protocol::Codec *codec, std::optional<quint64> maxFrame,
+                                          QByteArray *reuse)
 {
     SendFrame frame;
+    if (reuse) {
+        frame.bytes.swap(*reuse);
+        frame.bytes.truncate(0);
+    }
     const Taken taken = takeNextInto(codec, maxFrame, frame.bytes, {}, std::numeric_limits<qsizetype>::max());
-    if (!taken.any)
+    if (!taken.any) {
+        if (reuse)
+            reuse->swap(frame.bytes);
         return std::nullopt;
+    }
     frame.binary = taken.binary;
     return frame;
 }

@@ -80,7 +80,10 @@ public:
 
     // The next frame to transmit on the current connection, or nullopt when nothing may be
     // sent now (empty, or the in-flight window is full). `codec` is null in raw mode.
-    std::optional<SendFrame> takeNext(const Protocol::Codec *codec, std::optional<quint64> maxFrame);
+    // `reuse`, when given, is a buffer to build the frame in (its capacity kept); it stays
+    // with the caller when nothing is taken.
+    std::optional<SendFrame> takeNext(const Protocol::Codec *codec, std::optional<quint64> maxFrame,
+                                      QByteArray *reuse = nullptr);
     // v1.1 batches (docs/protocol.md §10.2): as takeNext(), but the frame is written straight
     // into `batch` (after `separator`) when the batch then stays within `bound` bytes, so a
     // small frame costs no buffer of its own. A frame taken that does not fit is returned in

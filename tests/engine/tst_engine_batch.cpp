@@ -65,6 +65,8 @@ private slots:
     void v11RefusedWhenNotOffered();
     void v11MessagesAreBinary_data() { codecs_data(); }
     void v11MessagesAreBinary();
+    void recycledBufferCarriesTheNextFrame_data() { codecs_data(); }
+    void recycledBufferCarriesTheNextFrame();
 };
 
 void tst_EngineBatch::codecs_data()
@@ -421,6 +423,49 @@ void tst_EngineBatch::v11MessagesAreBinary()
         QCOMPARE(closes[0].code, 1003);
         QCOMPARE(h.countEvents<Delivered>(), 1);
     }
+}
+
+// Connection::recycle(): the next data frame (here a batch) is built in the buffer handed
+// back, with the same bytes a fresh buffer gets; a buffer still shared elsewhere is not
+// kept (writing into it would copy it anyway).
+void tst_EngineBatch::recycledBufferCarriesTheNextFrame()
+{
+    QFETCH(P::CodecKind, codec);
+    Harness h(withCodec(codec));
+    connectV11(h);
+    const auto turn = [&](int count) {
+        for (int i = 0; i < count; ++i)
+            QVERIFY(h->send(h.now, QCborValue(QStringLiteral("payload")), {}).ok());
+    };
+    const auto takeFrame = [&]() -> QByteArray {
+        std::optional<Action> action = h->pollAction();
+        if (!action || !std::holds_alternative<SendFrame>(*action))
+            return {};
+        QByteArray bytes = std::move(std::get<SendFrame>(*action).bytes);
+        // What the frame said, kept apart (a deep copy) for takeSent() to decode.
+        h.actions.push_back(SendFrame{QByteArray(bytes.constData(), bytes.size()), true});
+        while (h->pollEvent()) {}
+        return bytes;
+    };
+    turn(3);
+    QByteArray first = takeFrame();
+    QVERIFY(!first.isEmpty());
+    QCOMPARE(seqsOf(h.takeSent()), range(1, 3));
+    const char *storage = first.constData();
+    h->recycle(std::move(first));
+
+    turn(3);
+    QByteArray second = takeFrame();
+    QCOMPARE(second.constData(), storage);  // built in the recycled buffer
+    QCOMPARE(seqsOf(h.takeSent()), range(4, 6));
+
+    const QByteArray stillShared = second;
+    h->recycle(std::move(second));
+    turn(2);
+    const QByteArray third = takeFrame();
+    QVERIFY(third.constData() != stillShared.constData());
+    QCOMPARE(seqsOf(h.takeSent()), range(7, 8));
+    QCOMPARE(stillShared.constData(), storage);  // untouched
 }
 
 QTEST_GUILESS_MAIN(tst_EngineBatch)
