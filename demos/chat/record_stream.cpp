@@ -15,11 +15,11 @@
 //   in the same WebSocket message (v1.1 batch) as the line before.
 // The client does not ask for compression, so the frames are the plain v1.1 JSON ones.
 #include "chat_session.h"
+#include "scripted_wait.h"
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDateTime>
-#include <QtCore/QElapsedTimer>
 #include <QtCore/QFile>
 #include <QtCore/QProcess>
 #include <QtNetwork/QTcpServer>
@@ -144,22 +144,8 @@ private:
     quint16 m_target = 0;
 };
 
-bool waitFor(const std::function<bool()> &done, int timeoutMs)
-{
-    QElapsedTimer timer;
-    timer.start();
-    while (!done()) {
-        if (timer.elapsed() > timeoutMs)
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
-    }
-    return true;
-}
-
-void settle(int ms)
-{
-    (void)waitFor([] { return false; }, ms);
-}
+using Chat::settle;
+using Chat::waitFor;
 
 int fail(const char *what)
 {

@@ -191,7 +191,8 @@ InflatedBatch BatchInflater::inflate(QByteArrayView message, qsizetype limit)
         if (rc == Z_STREAM_END)
             return fail(QStringLiteral("its deflate stream ends (a connection's stream never does)"));
         if (rc != Z_OK && rc != Z_BUF_ERROR)
-            return fail(QStringLiteral("invalid deflate data"));
+            return fail(s->msg ? QStringLiteral("invalid deflate data (%1)").arg(QLatin1StringView(s->msg))
+                               : QStringLiteral("invalid deflate data"));
         if (!probing && produced == out.size()) {
             if (out.size() == want)
                 probing = true;

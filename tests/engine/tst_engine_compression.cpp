@@ -86,7 +86,7 @@ private slots:
     void outgoingContextSurvivesAcrossBatches();
     void incomingContextSurvivesAcrossMessages_data() { codecs_data(); }
     void incomingContextSurvivesAcrossMessages();
-    void contextsStartAfreshOnEachSocket_data();
+    void contextsStartAfreshOnEachSocket_data() { resumeWhileCompressingLosesNothing_data(); }
     void contextsStartAfreshOnEachSocket();
     void badCompressedMessageClosesTheConnection_data();
     void badCompressedMessageClosesTheConnection();
@@ -276,17 +276,6 @@ void tst_EngineCompression::incomingContextSurvivesAcrossMessages()
     QCOMPARE(closes.size(), size_t(1));
     QCOMPARE(closes[0].code, 1002);
     QCOMPARE(h->state(), State::Reconnecting);
-}
-
-void tst_EngineCompression::contextsStartAfreshOnEachSocket_data()
-{
-    QTest::addColumn<P::CodecKind>("codec");
-    QTest::addColumn<bool>("resumed");
-    for (const P::CodecKind codec : {P::CodecKind::Json, P::CodecKind::Cbor}) {
-        const char *name = codec == P::CodecKind::Json ? "json" : "cbor";
-        QTest::addRow("%s, resumed", name) << codec << true;
-        QTest::addRow("%s, new session", name) << codec << false;
-    }
 }
 
 void tst_EngineCompression::contextsStartAfreshOnEachSocket()
