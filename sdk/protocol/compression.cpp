@@ -130,12 +130,18 @@ qsizetype BatchInflater::memoryBytes() const { return d->allocated; }
 
 InflatedBatch BatchInflater::inflate(QByteArrayView message, qsizetype limit)
 {
+    // Any malformed message loses the stream (the connection closes on it anyway); one
+    // over the limit is refused before the stream sees it.
+    const auto fail = [this](const QString &why) {
+        d->broken = true;
+        return malformed(why);
+    };
     if (message.size() < kCompressedHeaderSize || message.front() != kCompressedMarker)
-        return malformed(QStringLiteral("shorter than its 5-byte header"));
+        return fail(QStringLiteral("shorter than its 5-byte header"));
     const auto byte = [&](int i) { return quint32(quint8(message[i])); };
     const quint32 claimed = byte(1) << 24 | byte(2) << 16 | byte(3) << 8 | byte(4);
     if (claimed == 0)
-        return malformed(QStringLiteral("a length of 0"));
+        return fail(QStringLiteral("a length of 0"));
     if (qint64(claimed) > qint64(limit)) {
         InflatedBatch result;
         result.error = QStringLiteral("compressed batch: inflates to %1 bytes, over the limit of %2")
@@ -145,7 +151,7 @@ InflatedBatch BatchInflater::inflate(QByteArrayView message, qsizetype limit)
         return result;
     }
     if (!d->ready)
-        return malformed(QStringLiteral("zlib could not start"));
+        return fail(QStringLiteral("zlib could not start"));
     if (d->broken)
         return malformed(QStringLiteral("the connection's stream was lost at an earlier message"));
     z_stream *s = &d->stream;
@@ -161,10 +167,6 @@ InflatedBatch BatchInflater::inflate(QByteArrayView message, qsizetype limit)
     qsizetype produced = 0;
     char probe = 0;
     bool probing = false;
-    const auto fail = [this](const QString &why) {
-        d->broken = true;
-        return malformed(why);
-    };
     for (;;) {
         if (s->avail_in == 0) {
             if (nextPiece == 2)
