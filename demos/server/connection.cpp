@@ -27,11 +27,6 @@ Tether::Protocol::InflatedBatch Connection::inflate(const char *data, size_t siz
     return m_inflater->inflate(QByteArrayView(data, qsizetype(size)), qsizetype(limit));
 }
 
-size_t Connection::compressionMemory() const
-{
-    return size_t((m_deflater ? m_deflater->memoryBytes() : 0) + (m_inflater ? m_inflater->memoryBytes() : 0));
-}
-
 void Connection::requestWritable()
 {
     if (m_writableRequested)

@@ -110,8 +110,6 @@ public:
     bool compression() const { return m_compression; }
     // The next compressed message from the peer, inflated by this connection's stream.
     Tether::Protocol::InflatedBatch inflate(const char *data, size_t size, size_t limit);
-    // Bytes zlib holds for this connection's two streams (0 before their first use).
-    size_t compressionMemory() const;
 
     // Sends `code` (after everything queued so far). Further frames are not queued.
     void beginClose(int code, std::string reason);
