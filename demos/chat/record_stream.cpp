@@ -312,6 +312,7 @@ int main(int argc, char *argv[])
     QFile out(parser.value(outOption));
     if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate))
         return fail("cannot write the output file");
+    out.write("# SPDX-FileCopyrightText: 2026 The Tether authors\n# SPDX-License-Identifier: MIT\n");
     out.write("# Recorded by tether-chat-record (demos/chat/record_stream.cpp) on "
               + QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toUtf8()
               + ": alice's connection to tether-server in a scripted conversation of four chat\n"
