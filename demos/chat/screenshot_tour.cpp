@@ -16,6 +16,7 @@
 //   chat-restored.png   dave (with a durable outbox) typed offline and closed the chat;
 //                       started again, his messages are restored, shown and delivered
 #include "chat_session.h"
+#include "scripted_wait.h"
 #include "chat_window.h"
 
 #include <QtCore/QCommandLineParser>
@@ -84,22 +85,8 @@ private:
     quint16 m_port = 0;
 };
 
-bool waitFor(const std::function<bool()> &done, int timeoutMs)
-{
-    QElapsedTimer timer;
-    timer.start();
-    while (!done()) {
-        if (timer.elapsed() > timeoutMs)
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    }
-    return true;
-}
-
-void settle(int ms)
-{
-    waitFor([] { return false; }, ms);
-}
+using Chat::settle;
+using Chat::waitFor;
 
 bool allDelivered(Chat::ChatSession &session, const QString &room)
 {

@@ -18,6 +18,15 @@ Connection::Connection(std::uint64_t id, lws *wsi, Mode mode, const Tether::Prot
 {
 }
 
+Connection::~Connection() = default;
+
+Tether::Protocol::InflatedBatch Connection::inflate(const char *data, size_t size, size_t limit)
+{
+    if (!m_inflater)
+        m_inflater = std::make_unique<Tether::Protocol::BatchInflater>();
+    return m_inflater->inflate(QByteArrayView(data, qsizetype(size)), qsizetype(limit));
+}
+
 void Connection::requestWritable()
 {
     if (m_writableRequested)
@@ -70,10 +79,13 @@ void Connection::closeBatch()
     if (frames == 0 || !m_compression || m_batchPayload < m_compressionThreshold)
         return;
     const size_t payloadAt = m_batchStart + wsHeaderSize(m_batchPayload);
+    if (!m_deflater)
+        m_deflater = std::make_unique<Tether::Protocol::BatchDeflater>();
+    // Once the stream took the batch, it leaves compressed (§10.5), smaller or not.
     const QByteArray compressed
-        = Tether::Protocol::compressBatch(QByteArrayView(m_out.data() + payloadAt, qsizetype(m_batchPayload)));
+        = m_deflater->compress(QByteArrayView(m_out.data() + payloadAt, qsizetype(m_batchPayload)));
     if (compressed.isEmpty())
-        return;
+        return;   // the deflater failed (out of memory): plain from now on
     m_out.resize(m_batchStart);
     appendWsFrame(m_out, WsOpcode::Binary, compressed.constData(), size_t(compressed.size()));
 }

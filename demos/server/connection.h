@@ -18,6 +18,11 @@
 //   produced before the next writable callback, fan-out deliveries included, travel as
 //   one WebSocket message, up to kMaxBatchBytes and kMaxBatchFrames. Handing bytes to lws,
 //   or queuing a ping/close, ends the batch.
+// - Compression (setCompression(), docs/protocol.md §10.5): the connection owns its two
+//   zlib streams (context takeover), made at their first use and freed with it; a batch
+//   of at least the threshold is compressed in place when it closes and MUST then leave
+//   compressed. Fan-out reaches here per subscriber, so each subscriber's stream sees
+//   exactly the messages it is sent.
 // - `out` is bounded (kMaxOutBytes): a peer that does not read is dropped rather than
 //   letting the server grow without bound.
 // - A Connection never outlives its lws wsi; sessions and timers refer to it by id.
@@ -28,11 +33,17 @@
 #include "ws_frame.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 struct lws;
 
-namespace Tether::Protocol { class Codec; }
+namespace Tether::Protocol {
+class Codec;
+class BatchDeflater;
+class BatchInflater;
+struct InflatedBatch;
+}
 
 namespace TetherServer {
 
@@ -51,6 +62,9 @@ public:
 
     Connection(std::uint64_t id, lws *wsi, Mode mode, const Tether::Protocol::Codec *codec,
                std::string ip, std::int64_t nowMs);
+    ~Connection();
+    Connection(const Connection &) = delete;
+    Connection &operator=(const Connection &) = delete;
 
     std::uint64_t id() const { return m_id; }
     lws *wsi() const { return m_wsi; }
@@ -90,13 +104,15 @@ public:
     // (docs/protocol.md §10.2), v1 follows the codec.
     WsOpcode dataOpcode() const;
     // tether.v1.1.<codec>+deflate negotiated (docs/protocol.md §10.5): a batch of at least
-    // `threshold` bytes is compressed when it closes (when that makes it smaller).
+    // `threshold` bytes is compressed when it closes, by this connection's deflate stream.
     void setCompression(size_t threshold)
     {
         m_compression = true;
         m_compressionThreshold = threshold;
     }
     bool compression() const { return m_compression; }
+    // The next compressed message from the peer, inflated by this connection's stream.
+    Tether::Protocol::InflatedBatch inflate(const char *data, size_t size, size_t limit);
 
     // Sends `code` (after everything queued so far). Further frames are not queued.
     void beginClose(int code, std::string reason);
@@ -120,6 +136,8 @@ private:
     bool m_batching = false;
     bool m_compression = false;
     size_t m_compressionThreshold = 0;
+    std::unique_ptr<Tether::Protocol::BatchDeflater> m_deflater;
+    std::unique_ptr<Tether::Protocol::BatchInflater> m_inflater;
     // The batch still open at the end of `out` (v1.1): where its header starts, its
     // payload size and frame count; m_batchFrames == 0 when none is open.
     size_t m_batchStart = 0;

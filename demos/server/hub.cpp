@@ -322,11 +322,12 @@ void Hub::onMessage(Connection &c, const char *data, size_t size, bool binary)
     }
 
     const Codec &codec = *c.codec();
-    // docs/protocol.md §10.5: a compressed batch is inflated (bounded by maxFrame, as the
-    // message itself) and then read like any other; so is a batch's rest set aside below.
+    // docs/protocol.md §10.5: a compressed batch is inflated by the connection's stream
+    // (bounded by maxFrame, as the message itself) and then read like any other; so is a
+    // batch's rest set aside below.
     Tether::Protocol::InflatedBatch inflated;
     if (c.compression() && binary && Tether::Protocol::isCompressedMessage(QByteArrayView(data, qsizetype(size)))) {
-        inflated = Tether::Protocol::decompressBatch(QByteArrayView(data, qsizetype(size)), qsizetype(m_options.maxFrame));
+        inflated = c.inflate(data, size, m_options.maxFrame);
         if (!inflated.ok()) {
             if (inflated.tooLarge)
                 fail(c, "frame_too_large", inflated.error, 1009);

@@ -233,7 +233,7 @@ std::vector<Flag> serveFlags(Options &o, std::int64_t &port, std::string &logLev
          eitherFlag(o.v11, "1", "1.1", "1.1")},
         {"compression", "on|off", "Offer compressed v1.1 batches, tether.v1.1.*+deflate (on).",
          eitherFlag(o.compression, "on", "off", "on")},
-        {"compression-threshold", "BYTES", "Smallest batch sent compressed (1024).",
+        {"compression-threshold", "BYTES", "Smallest batch sent compressed (0: every batch).",
          integerFlag(o.compressionThreshold, 0, std::int64_t(1) << 30)},
         {"max-connections", "N", "Connections held at once (20000).", intFlag(o.maxConnections, 1, 1000000)},
         {"max-per-ip", "N", "Connections per client IP, 0 = no limit (256; loopback not limited unless given).",

@@ -25,9 +25,10 @@ struct Options {
     // to it); 1.1 (default): also tether.v1.1.json/cbor, batches (docs/protocol.md §10).
     bool v11 = true;
     // --compression on (default) also speaks tether.v1.1.<codec>+deflate (docs/protocol.md
-    // §10.5): batches of at least compressionThreshold bytes leave compressed.
+    // §10.5): batches of at least compressionThreshold bytes leave compressed, through the
+    // connection's one deflate stream. The default (0: every batch) is the SDK's.
     bool compression = true;
-    std::int64_t compressionThreshold = 1024;
+    std::int64_t compressionThreshold = 0;
     int maxConnections = 20000;
     // Connections per client address. kMaxPerIpDefault: kDefaultMaxPerIp for every address
     // but loopback (local tests and a proxy on the same host are not limited); an explicit

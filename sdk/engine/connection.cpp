@@ -139,6 +139,10 @@ struct Connection::Private {
     const Protocol::Codec *codec = nullptr;  // null in raw mode
     bool batching = false;                   // this socket speaks v1.1
     bool compressing = false;                // ...with compressed batches (docs/protocol.md §10.5)
+    // §10.5's two streams of this socket (context takeover), made at their first use and
+    // dropped with the socket: a new socket starts both afresh.
+    std::unique_ptr<Protocol::BatchDeflater> deflater;
+    std::unique_ptr<Protocol::BatchInflater> inflater;
     // A frame taken from the outbox that did not fit the batch being built: the next one.
     std::optional<SendFrame> carried;
 
@@ -329,6 +333,8 @@ void Connection::Private::socketGone()
     socket = Socket::None;
     batching = false;
     compressing = false;
+    deflater.reset();
+    inflater.reset();
     carried.reset();  // written to a socket that is gone: the outbox resends what is reliable
     applyDeferred();
 }
@@ -1110,6 +1116,8 @@ void Connection::handleOpened(TimePoint now, QByteArrayView subprotocol)
     }
     d->batching = negotiated->version == Protocol::Version::V1_1;
     d->compressing = negotiated->deflate;
+    d->deflater.reset();
+    d->inflater.reset();
     d->apply(Input::SocketOpened);
     Protocol::Hello hello;
     d->session.fillHello(hello);
@@ -1140,11 +1148,13 @@ void Connection::handleFrame(TimePoint now, QByteArrayView bytes, bool isBinary)
         d->protocolError(now, QStringLiteral("incoming frame of %1 bytes exceeds the limit").arg(bytes.size()), 1009);
         return;
     }
-    // §10.5: a compressed batch is inflated here (bounded by the same limit) and then read
-    // like any other message of the connection's codec.
+    // §10.5: a compressed batch is inflated here by the socket's inflate stream (bounded by
+    // the same limit) and then read like any other message of the connection's codec.
     Protocol::InflatedBatch inflated;
     if (d->compressing && isBinary && Protocol::isCompressedMessage(bytes)) {
-        inflated = Protocol::decompressBatch(bytes, d->options.maxIncomingFrame);
+        if (!d->inflater)
+            d->inflater = std::make_unique<Protocol::BatchInflater>();
+        inflated = d->inflater->inflate(bytes, d->options.maxIncomingFrame);
         if (!inflated.ok()) {
             d->protocolError(now, inflated.error, inflated.tooLarge ? 1009 : 1002);
             return;
@@ -1629,15 +1639,18 @@ void Connection::Private::coalesce(SendFrame &batch)
     }
 }
 
-// §10.5: a batch of at least compressionThreshold bytes leaves compressed, as a binary
-// message, when that is smaller; anything else leaves as it is.
+// §10.5: a batch of at least compressionThreshold bytes goes through the socket's deflate
+// stream and MUST then leave compressed (a binary message), even when not smaller: the
+// server's inflate stream has to see what ours took. Anything else leaves as it is.
 void Connection::Private::compress(SendFrame &batch)
 {
     if (batch.bytes.size() < options.compressionThreshold)
         return;
-    QByteArray compressed = Protocol::compressBatch(batch.bytes);
+    if (!deflater)
+        deflater = std::make_unique<Protocol::BatchDeflater>();
+    QByteArray compressed = deflater->compress(batch.bytes);
     if (compressed.isEmpty())
-        return;
+        return;   // the deflater failed (out of memory): plain from now on
     ++sink.stats.compressedSent;
     batch.bytes = std::move(compressed);
     batch.binary = true;

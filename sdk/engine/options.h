@@ -62,9 +62,10 @@ struct Options {
     qsizetype batchBytes = 16 * 1024;
     // Compressed batches (docs/protocol.md §10.5), v1.1 only: `compression` offers
     // `tether.v1.1.<codec>+deflate` before the plain v1.1 name; when the server picks it,
-    // every SendFrame of at least `compressionThreshold` bytes leaves compressed (when that
-    // is smaller), and compressed messages from the server are inflated, bounded by
-    // maxIncomingFrame. Read when a socket opens, and per SendFrame.
+    // every SendFrame of at least `compressionThreshold` bytes leaves compressed through the
+    // socket's one deflate stream (context takeover), and compressed messages from the
+    // server are inflated by its one inflate stream, bounded by maxIncomingFrame. Read when
+    // a socket opens, and per SendFrame.
     bool compression = false;
     qsizetype compressionThreshold = Protocol::kDefaultCompressionThreshold;
     // Raw mode (docs/protocol.md §9): no hello, no envelope. Subprotocols offered in raw mode.

@@ -20,6 +20,7 @@
 #include <QtCore/QStringList>
 
 #include <map>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -51,6 +52,11 @@ struct Harness {
     P::Version version = P::Version::V1;
     // v1.1 only: opened() negotiates the +deflate name (docs/protocol.md §10.5).
     bool deflate = false;
+    // The server's two streams of the current socket (§10.5 context takeover): what
+    // takeSent() inflates with (reset at each OpenSocket it reads) and what
+    // serverCompressed() compresses with (reset by opened()).
+    std::unique_ptr<P::BatchInflater> sentInflater = std::make_unique<P::BatchInflater>();
+    std::unique_ptr<P::BatchDeflater> serverDeflater = std::make_unique<P::BatchDeflater>();
     TimePoint now{std::chrono::seconds(1000)};
     std::vector<Action> actions;  // everything polled, in order
     std::vector<Event> events;
@@ -110,6 +116,8 @@ struct Harness {
         pump();
         std::vector<P::Frame> out;
         for (; actionsSeen < actions.size(); ++actionsSeen) {
+            if (std::holds_alternative<OpenSocket>(actions[actionsSeen]))
+                sentInflater = std::make_unique<P::BatchInflater>();
             if (auto *f = std::get_if<SendFrame>(&actions[actionsSeen])) {
                 if (version == P::Version::V1) {
                     auto decoded = codec->decode(f->bytes);
@@ -119,7 +127,7 @@ struct Harness {
                 }
                 QByteArray bytes = f->bytes;
                 if (deflate && f->binary && P::isCompressedMessage(bytes))
-                    bytes = P::decompressBatch(bytes, 1 << 30).batch;
+                    bytes = sentInflater->inflate(bytes, 1 << 30).batch;
                 P::BatchReader reader(*codec, bytes);
                 while (!reader.atEnd()) {
                     auto decoded = reader.next();
@@ -143,9 +151,12 @@ struct Harness {
     void opened()
     {
         const QLatin1StringView name = P::subprotocolName(codec->kind(), version, deflate);
+        serverDeflater = std::make_unique<P::BatchDeflater>();
         connection->handleOpened(now, QByteArray(name.data(), name.size()));
         pump();
     }
+    // `batch` as the server's next compressed message on this socket.
+    QByteArray serverCompressed(QByteArrayView batch) { return serverDeflater->compress(batch); }
     void serverFrame(const P::Frame &frame)
     {
         QByteArray bytes;

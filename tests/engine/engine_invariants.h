@@ -19,12 +19,14 @@
 #include <engine/connection.h>
 #include <protocol/batch.h>
 #include <protocol/codec.h>
+#include <protocol/compression.h>
 
 #include <QtCore/QHash>
 #include <QtCore/QSet>
 #include <QtCore/QStringList>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -104,6 +106,8 @@ struct TransportLedger {
     Socket socket = Socket::None;
     bool helloSent = false;
     bool welcomed = false;  // the caller says when a welcome was handed in
+    // The server's inflate stream of the current socket (docs/protocol.md §10.5).
+    std::unique_ptr<Tether::Protocol::BatchInflater> inflater;
 
     // The transport reports: the socket opened / is gone (closed, failed, refused).
     void opened() { socket = Socket::Open; }
@@ -138,6 +142,7 @@ struct TransportLedger {
             const Socket before = socket;
             socket = Socket::Opening;
             helloSent = welcomed = false;
+            inflater = std::make_unique<Tether::Protocol::BatchInflater>();
             if (state != State::Connecting)
                 return QStringLiteral("OpenSocket in state %1").arg(stateName(state));
             if (before != Socket::None)
@@ -160,11 +165,13 @@ struct TransportLedger {
             if (frame->binary && Tether::Protocol::isCompressedMessage(bytes)) {
                 if (!deflate)
                     return QStringLiteral("a compressed batch on a connection without +deflate");
-                inflated = Tether::Protocol::decompressBatch(bytes, qsizetype(1) << 30);
+                if (!inflater)
+                    return QStringLiteral("a compressed batch before any OpenSocket");
+                // One stream per socket: a batch that does not inflate here was compressed
+                // by a stream that is not this socket's (not reset, or out of order).
+                inflated = inflater->inflate(bytes, qsizetype(1) << 30);
                 if (!inflated.ok())
                     return QStringLiteral("the engine sent a compressed batch that does not inflate: ") + inflated.error;
-                if (frame->bytes.size() >= inflated.batch.size())
-                    return QStringLiteral("the engine sent a compressed batch no smaller than the batch");
                 bytes = inflated.batch;
             }
             Tether::Protocol::BatchReader reader(*codec, bytes);

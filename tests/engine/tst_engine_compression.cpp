@@ -3,9 +3,11 @@
 
 // Compressed v1.1 batches in the engine (docs/protocol.md §10.5): the +deflate name offered
 // first only when asked, nothing compressed unless the server picked it, the threshold,
-// incoming compressed batches handled frame by frame, a bomb a 1009 close, a truncated or
-// corrupt one a 1002 close, and no message lost or reordered across a resume while
-// compressing.
+// incoming compressed batches handled frame by frame, one deflate and one inflate stream
+// per socket (context takeover: they live across batches and start afresh on every new
+// socket, resumed or not), a bomb a 1009 close, a message that inflates wrong (truncated,
+// skipped, wrong size, a stream that ends) a 1002 close, and no message lost or reordered
+// across a resume while compressing.
 #include "batch_helpers.h"
 
 #include <QtTest/QtTest>
@@ -40,12 +42,12 @@ void connectV11(Harness &h, bool deflate, const QString &sid = QStringLiteral("s
 }
 
 // A server batch of `count` publications seq from..., plain.
-QByteArray publications(const P::Codec &codec, quint64 from, int count)
+QByteArray publications(const P::Codec &codec, quint64 from, int count, const QString &idPrefix = QStringLiteral("p-"))
 {
     QByteArray bytes;
     for (int i = 0; i < count; ++i) {
         P::appendBatchSeparator(codec.kind(), bytes);
-        codec.encode(serverMsg(from + quint64(i), QStringLiteral("p-%1").arg(from + quint64(i)),
+        codec.encode(serverMsg(from + quint64(i), idPrefix + QString::number(from + quint64(i)),
                                text("a chat line that repeats itself")),
                      bytes);
     }
@@ -80,6 +82,12 @@ private slots:
     void batchesFromTheThresholdAreCompressed();
     void incomingCompressedBatchHandledInOrder_data() { codecs_data(); }
     void incomingCompressedBatchHandledInOrder();
+    void outgoingContextSurvivesAcrossBatches_data() { codecs_data(); }
+    void outgoingContextSurvivesAcrossBatches();
+    void incomingContextSurvivesAcrossMessages_data() { codecs_data(); }
+    void incomingContextSurvivesAcrossMessages();
+    void contextsStartAfreshOnEachSocket_data() { resumeWhileCompressingLosesNothing_data(); }
+    void contextsStartAfreshOnEachSocket();
     void badCompressedMessageClosesTheConnection_data();
     void badCompressedMessageClosesTheConnection();
     void compressedMessageWithoutDeflateIsAnError_data() { codecs_data(); }
@@ -174,7 +182,7 @@ void tst_EngineCompression::batchesFromTheThresholdAreCompressed()
     QCOMPARE(frames.size(), size_t(1));
     QVERIFY(frames[0].binary);
     QVERIFY(P::isCompressedMessage(frames[0].bytes));
-    const P::InflatedBatch plain = P::decompressBatch(frames[0].bytes, 1 << 20);
+    const P::InflatedBatch plain = P::BatchInflater().inflate(frames[0].bytes, 1 << 20);   // the socket's first
     QVERIFY2(plain.ok(), qPrintable(plain.error));
     QVERIFY(plain.batch.size() >= 1024);
     QVERIFY(frames[0].bytes.size() * 3 < plain.batch.size());
@@ -189,7 +197,7 @@ void tst_EngineCompression::incomingCompressedBatchHandledInOrder()
     QFETCH(P::CodecKind, codec);
     Harness h(compressing(codec));
     connectV11(h, true);
-    const QByteArray compressed = P::compressBatch(publications(*h.codec, 1, 50));
+    const QByteArray compressed = h.serverCompressed(publications(*h.codec, 1, 50));
     QVERIFY(!compressed.isEmpty());
     h.serverBytes(compressed, true);
     const auto received = h.eventsOf<MessageReceived>();
@@ -197,10 +205,107 @@ void tst_EngineCompression::incomingCompressedBatchHandledInOrder()
     for (size_t i = 0; i < received.size(); ++i)
         QCOMPARE(received[i].id, QStringLiteral("p-%1").arg(i + 1));
     QCOMPARE(h->stats().compressedReceived, quint64(1));
-    // A plain batch on the same connection is still fine (the sender's choice).
+    // A plain batch on the same connection is still fine (the sender's choice), and does
+    // not disturb the stream: the next compressed one reads on.
     h.serverBytes(publications(*h.codec, 51, 2), codec == P::CodecKind::Cbor);
     QCOMPARE(h.countEvents<MessageReceived>(), 52);
+    h.serverBytes(h.serverCompressed(publications(*h.codec, 53, 3)), true);
+    QCOMPARE(h.countEvents<MessageReceived>(), 55);
     QCOMPARE(h->state(), State::Connected);
+}
+
+void tst_EngineCompression::outgoingContextSurvivesAcrossBatches()
+{
+    // Threshold 0: every batch, one message per turn, goes through the socket's one deflate
+    // stream. The later ones refer to the earlier ones: much smaller than the first, and
+    // only the socket's one inflate stream, fed every message in order, reads them.
+    QFETCH(P::CodecKind, codec);
+    Harness h(compressing(codec, 0));
+    connectV11(h, true);
+    std::vector<SendFrame> wire;
+    for (int i = 0; i < 20; ++i) {
+        const size_t from = h.actions.size();
+        sendMany(h, 1, 60);
+        const auto frames = framesSince(h, from);
+        QCOMPARE(frames.size(), size_t(1));
+        QVERIFY(frames[0].binary);
+        QVERIFY(P::isCompressedMessage(frames[0].bytes));
+        wire.push_back(frames[0]);
+    }
+    QCOMPARE(seqsOf(h.takeSent()), range(1, 20));   // takeSent(): one inflater, in order
+    QCOMPARE(h->stats().compressedSent, quint64(21));   // the hello too
+    // The server's side: the hello and the 20 in order through one inflater. The last one
+    // alone on a fresh stream would be much larger.
+    P::BatchInflater server;
+    QVERIFY(server.inflate(framesSince(h, 0).front().bytes, 1 << 20).ok());   // the hello
+    QByteArray last;
+    for (const SendFrame &f : wire) {
+        const P::InflatedBatch in = server.inflate(f.bytes, 1 << 20);
+        QVERIFY2(in.ok(), qPrintable(in.error));
+        last = in.batch;
+    }
+    const qsizetype alone = P::BatchDeflater().compress(last).size();
+    QVERIFY2(wire.back().bytes.size() * 4 < alone * 3,
+             qPrintable(QStringLiteral("with context %1 bytes, alone %2").arg(wire.back().bytes.size()).arg(alone)));
+    // Without the first message, a fresh stream cannot read the second.
+    P::BatchInflater fresh;
+    QVERIFY(!fresh.inflate(wire[1].bytes, 1 << 20).ok());
+}
+
+void tst_EngineCompression::incomingContextSurvivesAcrossMessages()
+{
+    // The server's stream refers back across messages; the engine's one inflate stream
+    // follows it. A message the engine did not see (skipped) leaves it unable to read the
+    // next one: 1002, nothing delivered from it.
+    QFETCH(P::CodecKind, codec);
+    Harness h(compressing(codec));
+    connectV11(h, true);
+    qsizetype first = 0, last = 0;
+    for (quint64 seq = 1; seq <= 10; ++seq) {
+        const QByteArray message = h.serverCompressed(publications(*h.codec, seq, 1));
+        (seq == 1 ? first : last) = message.size();
+        h.serverBytes(message, true);
+    }
+    QCOMPARE(h.countEvents<MessageReceived>(), 10);
+    QCOMPARE(h->stats().compressedReceived, quint64(10));
+    QVERIFY(last * 2 < first);
+    (void)h.serverCompressed(publications(*h.codec, 11, 1));   // lost on the way
+    h.serverBytes(h.serverCompressed(publications(*h.codec, 12, 1)), true);
+    QCOMPARE(h.countEvents<MessageReceived>(), 10);
+    const auto closes = h.actionsOf<CloseSocket>();
+    QCOMPARE(closes.size(), size_t(1));
+    QCOMPARE(closes[0].code, 1002);
+    QCOMPARE(h->state(), State::Reconnecting);
+}
+
+void tst_EngineCompression::contextsStartAfreshOnEachSocket()
+{
+    // Both directions warm on the first socket; on the next one (resumed or not) the
+    // engine's first compressed batch is the start of a new zlib stream (a fresh inflater
+    // reads it), and it reads the server's new stream from its start.
+    QFETCH(P::CodecKind, codec);
+    QFETCH(bool, resumed);
+    Harness h(compressing(codec, 0));
+    connectV11(h, true);
+    sendMany(h, 5, 60);
+    h.serverBytes(h.serverCompressed(publications(*h.codec, 1, 3)), true);
+    h.serverBytes(h.serverCompressed(publications(*h.codec, 4, 3)), true);
+    QCOMPARE(h.countEvents<MessageReceived>(), 6);
+    h.takeSent();
+    h.closed(1006);
+    h.advanceTo(*h->pollTimeout());
+    const size_t from = h.actions.size();
+    h.opened();   // the harness's server deflater starts afresh too
+    const auto hello = framesSince(h, from);
+    QCOMPARE(hello.size(), size_t(1));
+    QVERIFY2(P::BatchInflater().inflate(hello[0].bytes, 1 << 20).ok(), "the new socket's first batch starts a stream");
+    h.serverBatch({h.welcome(QStringLiteral("s1"), resumed, resumed ? 5 : 0)});
+    // A new session numbers from 1 again (and new ids, or they would be duplicates).
+    h.serverBytes(h.serverCompressed(publications(*h.codec, resumed ? 7 : 1, 3, QStringLiteral("q-"))), true);
+    QCOMPARE(h->state(), State::Connected);
+    QCOMPARE(h.countEvents<MessageReceived>(), 9);
+    if (!resumed)
+        QCOMPARE(seqsOf(h.takeSent()), range(1, 5));   // resent on the new stream, readable
 }
 
 void tst_EngineCompression::badCompressedMessageClosesTheConnection_data()
@@ -210,17 +315,27 @@ void tst_EngineCompression::badCompressedMessageClosesTheConnection_data()
     QTest::addColumn<int>("code");
     QTest::addColumn<QString>("error");
     const QByteArray ack = "{\"t\":\"ack\",\"seq\":1}";
-    const QByteArray good = P::compressBatch(QByteArray(ack + '\n').repeated(40).chopped(1));
+    const QByteArray plain = QByteArray(ack + '\n').repeated(40).chopped(1);
+    const QByteArray good = P::BatchDeflater().compress(plain);   // a socket's first message
+    // The old draft's form: a complete zlib stream (it ends) instead of a flushed piece.
+    QByteArray ended = good.first(5);
+    ended += qCompress(plain).sliced(4);
     for (const P::CodecKind codec : {P::CodecKind::Json, P::CodecKind::Cbor}) {
         const char *name = codec == P::CodecKind::Json ? "json" : "cbor";
         // 16 MiB + 1 claimed: over maxIncomingFrame (16 MiB), nothing inflated.
         QTest::addRow("%s: bomb", name) << codec << QByteArray::fromHex("ff01000001789c030000000001") << 1009
             << QStringLiteral("inflates to 16777217 bytes, over the limit of 16777216");
-        QTest::addRow("%s: truncated", name) << codec << good.chopped(5) << 1002
-            << QStringLiteral("cut short (its deflate stream does not end)");
-        QByteArray corrupt = good;
-        corrupt[corrupt.size() - 1] = char(corrupt.back() ^ 0x01);
-        QTest::addRow("%s: corrupt", name) << codec << corrupt << 1002 << QStringLiteral("invalid deflate data");
+        QTest::addRow("%s: truncated", name) << codec << good.chopped(1) << 1002
+            << QStringLiteral("cut short (it does not end on a flush point)");
+        QByteArray longer = good;
+        longer[4] = char(longer[4] + 1);
+        QTest::addRow("%s: one byte short of its claim", name) << codec << longer << 1002
+            << QStringLiteral("inflates to 799 bytes, not the 800 its header says");
+        QTest::addRow("%s: a stream that ends", name) << codec << ended << 1002
+            << QStringLiteral("its deflate stream ends (a connection's stream never does)");
+        QByteArray noHeader = good;
+        noHeader[5] = char(0x7b);   // not a zlib header: the stream's first bytes are its header
+        QTest::addRow("%s: no zlib header", name) << codec << noHeader << 1002 << QStringLiteral("invalid deflate data");
     }
     // The inflated bytes are read by the batch reader: a CBOR connection cannot read JSON.
     QTest::addRow("cbor: inflates to JSON") << P::CodecKind::Cbor << good << 1002 << QStringLiteral("batch frame 1:");
@@ -246,7 +361,7 @@ void tst_EngineCompression::compressedMessageWithoutDeflateIsAnError()
     QFETCH(P::CodecKind, codec);
     Harness h(compressing(codec));
     connectV11(h, false);
-    h.serverBytes(P::compressBatch(publications(*h.codec, 1, 50)), true);
+    h.serverBytes(P::BatchDeflater().compress(publications(*h.codec, 1, 50)), true);
     QCOMPARE(h.countEvents<MessageReceived>(), 0);
     expectClose(h, 1002, QStringLiteral("batch frame 1:"));
 }
@@ -277,7 +392,7 @@ void tst_EngineCompression::resumeWhileCompressingLosesNothing()
     sendMany(h, 80, 30);
     QCOMPARE(seqsOf(h.takeSent()), range(1, 80));
     QVERIFY(h->stats().compressedSent >= 2);
-    h.serverBytes(P::compressBatch(publications(*h.codec, 1, 20)), true);
+    h.serverBytes(h.serverCompressed(publications(*h.codec, 1, 20)), true);
     h.serverFrame(P::Ack{12});
     h.closed(1006);
     sendMany(h, 5, 30);   // while offline
@@ -296,10 +411,10 @@ void tst_EngineCompression::resumeWhileCompressingLosesNothing()
         QCOMPARE(seqsOf(resent), range(16, 85));   // 13..15 covered by welcome.rx, no gap
         QCOMPARE(ids.size(), size_t(70));
         // The server replays what we did not ack (publications 11..20 say), then more.
-        h.serverBytes(P::compressBatch(publications(*h.codec, 11, 20)), true);
+        h.serverBytes(h.serverCompressed(publications(*h.codec, 11, 20)), true);   // the new socket's stream
     } else {
         QCOMPARE(seqsOf(resent), range(1, 73));    // renumbered from 1, original order
-        h.serverBytes(P::compressBatch(publications(*h.codec, 1, 30)), true);
+        h.serverBytes(h.serverCompressed(publications(*h.codec, 1, 30)), true);
     }
     std::set<QString> ids2(ids.begin(), ids.end());
     QCOMPARE(ids2.size(), ids.size());   // each once

@@ -14,9 +14,13 @@
 // The same input is also read as a protocol v1.1 batch (docs/protocol.md §10): each frame
 // the reader yields must survive the same round trip, at most kMaxBatchFrames of them, and
 // the frames written back as a batch must read back as the same frames.
-// And as a compressed v1.1 batch (docs/protocol.md §10.5): inflated within a 1 MiB limit
-// (never more than its claimed size, which must be within the limit), the result read as a
-// batch as above; and the input compressed must inflate back to itself.
+// And as a sequence of compressed v1.1 batches, the consecutive messages of one connection
+// (docs/protocol.md §10.5, one stream per direction): the input split at kMessageSeparator,
+// each piece inflated in order by one BatchInflater within a 1 MiB limit (never more than
+// its claimed size, which must be within the limit), each result read as a batch as above;
+// after a malformed message every later one is refused too (the stream is lost). And the
+// pieces compressed in order by one BatchDeflater must inflate back to themselves, in
+// order, through one BatchInflater.
 #include "protocol/batch.h"
 #include "protocol/codec.h"
 #include "protocol/compression.h"
@@ -97,30 +101,63 @@ void checkBatch(const Codec &codec, QByteArrayView input)
         fail("re-read batch has extra frames");
 }
 
+// Between two messages of a sequence. No compressed message starts with it (its N would
+// be over any limit), so a seed is just messages joined by it.
+constexpr QByteArrayView kMessageSeparator("\xff\xff\xff\xff", 4);
+
+QList<QByteArrayView> messagesOf(QByteArrayView input)
+{
+    QList<QByteArrayView> pieces;
+    for (;;) {
+        const qsizetype at = input.indexOf(kMessageSeparator);
+        if (at < 0)
+            break;
+        pieces.append(input.first(at));
+        input = input.sliced(at + kMessageSeparator.size());
+    }
+    pieces.append(input);
+    return pieces;
+}
+
 void checkCompressed(const Codec &codec, QByteArrayView input)
 {
     constexpr qsizetype kLimit = 1 << 20;
-    if (isCompressedMessage(input)) {
-        const InflatedBatch inflated = decompressBatch(input, kLimit);
+    const QList<QByteArrayView> pieces = messagesOf(input);
+    BatchInflater receiver;
+    bool lost = false;
+    for (const QByteArrayView piece : pieces) {
+        if (!isCompressedMessage(piece))
+            continue;   // a plain message: not part of the stream
+        const InflatedBatch inflated = receiver.inflate(piece, kLimit);
         if (!inflated.ok()) {
             if (!inflated.error.startsWith(QLatin1StringView("compressed batch: ")))
                 fail("compressed batch rejected without its error:", inflated.error);
             if (!inflated.batch.isEmpty())
                 fail("a rejected compressed batch returned bytes");
+            lost = lost || !inflated.tooLarge;   // too large is refused before inflating
         } else {
+            if (lost)
+                fail("a compressed batch read after the stream was lost");
             if (inflated.batch.isEmpty() || inflated.batch.size() > kLimit)
                 fail("inflated batch empty or over the limit");
             checkBatch(codec, inflated.batch);
         }
     }
-    const QByteArray compressed = compressBatch(input);
-    if (compressed.isEmpty())
-        return;
-    if (compressed.size() >= input.size() || !isCompressedMessage(compressed))
-        fail("compressBatch returned a message no smaller than its input");
-    const InflatedBatch back = decompressBatch(compressed, input.size());
-    if (!back.ok() || back.batch != input)
-        fail("a compressed input does not inflate back to itself:", back.error);
+    BatchDeflater sender;
+    BatchInflater back;
+    for (const QByteArrayView piece : pieces) {
+        const QByteArray compressed = sender.compress(piece);
+        if (piece.isEmpty()) {
+            if (!compressed.isEmpty())
+                fail("an empty batch compressed to a message");
+            continue;
+        }
+        if (!isCompressedMessage(compressed))
+            fail("compress() refused a batch (a deflater never fails without running out of memory)");
+        const InflatedBatch again = back.inflate(compressed, piece.size());
+        if (!again.ok() || again.batch != piece)
+            fail("a compressed piece does not inflate back to itself on the connection's stream:", again.error);
+    }
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

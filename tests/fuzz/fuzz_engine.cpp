@@ -12,6 +12,10 @@
 // is legal in the engine's state. At the end close() must have ended every send and
 // request exactly once. The fuzzer plays a transport that keeps the engine's contract
 // (connection.h): it reports opens and closes only for a socket the engine asked for.
+// With +deflate (docs/protocol.md §10.5) it is a server with one zlib stream per direction
+// per socket: its compressed frames are consecutive pieces of one stream (now and then cut
+// or damaged), and what the engine sends is inflated by one stream per socket (the
+// transport ledger fails the run when a message does not read on it).
 #include "engine_invariants.h"
 
 #include <fuzzer/FuzzedDataProvider.h>
@@ -93,6 +97,7 @@ public:
         case 1:
             if (m_transport.socket == TransportLedger::Socket::Opening) {
                 m_transport.opened();
+                m_serverDeflater = std::make_unique<P::BatchDeflater>();   // a new socket's stream
                 const bool offered = m_in.ConsumeIntegralInRange(0, 7) != 0;
                 const QByteArray name = m_engine->options().rawMode ? QByteArray() : m_subprotocol;
                 m_engine->handleOpened(m_now, offered ? name : QByteArray::fromStdString(m_in.ConsumeRandomLengthString(16)));
@@ -217,6 +222,8 @@ private:
     // name them (random numbers rarely would).
     void noteSent(const Action &a)
     {
+        if (std::holds_alternative<OpenSocket>(a))
+            m_sentInflater = std::make_unique<P::BatchInflater>();   // the server's, per socket
         const auto *frame = std::get_if<SendFrame>(&a);
         if (!frame || m_engine->options().rawMode)
             return;
@@ -227,8 +234,8 @@ private:
             return;
         }
         QByteArray bytes = frame->bytes;
-        if (m_deflate && frame->binary && P::isCompressedMessage(bytes))
-            bytes = P::decompressBatch(bytes, qsizetype(1) << 30).batch;
+        if (m_deflate && frame->binary && P::isCompressedMessage(bytes) && m_sentInflater)
+            bytes = m_sentInflater->inflate(bytes, qsizetype(1) << 30).batch;
         P::BatchReader reader(*m_codec, bytes);
         while (!reader.atEnd()) {
             const auto decoded = reader.next();
@@ -265,6 +272,7 @@ private:
         if (m_transport.socket != TransportLedger::Socket::Opening)
             return;
         m_transport.opened();
+        m_serverDeflater = std::make_unique<P::BatchDeflater>();
         m_engine->handleOpened(m_now, m_engine->options().rawMode ? QByteArray() : m_subprotocol);
         pump();
         if (m_engine->options().rawMode || m_transport.socket != TransportLedger::Socket::Open)
@@ -408,8 +416,9 @@ private:
         if (!m_codec->encode(frame, bytes))
             return;   // e.g. a byte string in JSON: nothing a server could have sent
         if (m_deflate && m_in.ConsumeBool()) {
-            // Compressed (docs/protocol.md §10.5), now and then cut or with a byte changed.
-            QByteArray compressed = P::compressBatch(bytes, 1);
+            // Compressed (docs/protocol.md §10.5): the next piece of this socket's stream,
+            // now and then cut or with a byte changed (the engine must then close: 1002).
+            QByteArray compressed = m_serverDeflater ? m_serverDeflater->compress(bytes) : QByteArray();
             if (!compressed.isEmpty()) {
                 const int damage = m_in.ConsumeIntegralInRange(0, 7);
                 if (damage == 1)
@@ -428,6 +437,8 @@ private:
     const P::Codec *m_codec = nullptr;
     P::Version m_version = P::Version::V1;
     bool m_deflate = false;   // v1.1 with compressed batches negotiated
+    std::unique_ptr<P::BatchDeflater> m_serverDeflater;   // the fake server's streams of the socket
+    std::unique_ptr<P::BatchInflater> m_sentInflater;
     QByteArray m_subprotocol;  // what the fake server picks
     TimePoint m_now{std::chrono::seconds(1000)};
     OutcomeLedger m_ledger;

@@ -56,7 +56,44 @@ bool isV11Subprotocol(const QString &subprotocol)
     return false;
 }
 
-QByteArray compressedMessage(const QByteArray &batch)
+struct DeflateStream::State {
+    z_stream z{};
+};
+
+DeflateStream::DeflateStream(int windowBits) : d(new State)
+{
+    deflateInit2(&d->z, 6, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY);
+}
+
+DeflateStream::~DeflateStream()
+{
+    deflateEnd(&d->z);
+    delete d;
+}
+
+QByteArray DeflateStream::message(const QByteArray &batch)
+{
+    QByteArray piece;
+    d->z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(batch.constData()));
+    d->z.avail_in = uInt(batch.size());
+    char chunk[16384];
+    do {   // zlib.h: call again while the output buffer comes back full
+        d->z.next_out = reinterpret_cast<Bytef *>(chunk);
+        d->z.avail_out = sizeof chunk;
+        if (deflate(&d->z, Z_SYNC_FLUSH) == Z_STREAM_ERROR)
+            return {};
+        piece.append(chunk, qsizetype(sizeof chunk - d->z.avail_out));
+    } while (d->z.avail_out == 0);
+    if (!piece.endsWith(QByteArrayView("\x00\x00\xff\xff", 4)))
+        return {};
+    piece.chop(4);
+    const quint32 n = quint32(batch.size());
+    QByteArray message;
+    message.append(char(0xff)).append(char(n >> 24)).append(char(n >> 16)).append(char(n >> 8)).append(char(n));
+    return message + piece;
+}
+
+QByteArray DeflateStream::completeStream(const QByteArray &batch)
 {
     uLongf size = compressBound(uLong(batch.size()));
     QByteArray stream(qsizetype(size), Qt::Uninitialized);
@@ -70,7 +107,22 @@ QByteArray compressedMessage(const QByteArray &batch)
     return message + stream;
 }
 
-std::optional<QByteArray> inflateMessage(const QByteArray &message)
+struct InflateStream::State {
+    z_stream z{};
+};
+
+InflateStream::InflateStream() : d(new State)
+{
+    inflateInit2(&d->z, 0);   // the window of the sender's zlib header
+}
+
+InflateStream::~InflateStream()
+{
+    inflateEnd(&d->z);
+    delete d;
+}
+
+std::optional<QByteArray> InflateStream::message(const QByteArray &message)
 {
     if (message.size() < 5 || quint8(message[0]) != 0xff)
         return std::nullopt;
@@ -78,13 +130,18 @@ std::optional<QByteArray> inflateMessage(const QByteArray &message)
     const quint32 n = byte(1) << 24 | byte(2) << 16 | byte(3) << 8 | byte(4);
     if (n == 0 || n > (64u << 20))
         return std::nullopt;
-    QByteArray batch(qsizetype(n), Qt::Uninitialized);
-    uLongf size = n;
-    uLong used = uLong(message.size() - 5);
-    if (uncompress2(reinterpret_cast<Bytef *>(batch.data()), &size,
-                    reinterpret_cast<const Bytef *>(message.constData() + 5), &used) != Z_OK
-        || size != n || used != uLong(message.size() - 5))
+    // The piece, then the 00 00 FF FF the sender left out; exactly n bytes must come out.
+    QByteArray input = message.sliced(5);
+    input.append(QByteArrayView("\x00\x00\xff\xff", 4));
+    QByteArray batch(qsizetype(n) + 1, Qt::Uninitialized);
+    d->z.next_in = reinterpret_cast<Bytef *>(input.data());
+    d->z.avail_in = uInt(input.size());
+    d->z.next_out = reinterpret_cast<Bytef *>(batch.data());
+    d->z.avail_out = uInt(batch.size());
+    const int rc = inflate(&d->z, Z_SYNC_FLUSH);
+    if ((rc != Z_OK && rc != Z_BUF_ERROR) || d->z.avail_in != 0 || d->z.avail_out != 1)
         return std::nullopt;
+    batch.chop(1);
     return batch;
 }
 

@@ -39,11 +39,44 @@ std::optional<Codec> codecFromSubprotocol(const QString &subprotocol);
 bool isV11Subprotocol(const QString &subprotocol);
 
 // Compressed batches (docs/protocol.md §10.5), written from the text with zlib, not with
-// sdk/protocol: 0xFF, the batch's size (4 bytes, big endian), its zlib stream.
-QByteArray compressedMessage(const QByteArray &batch);
-// The batch inside a compressed message; nullopt when it is not one or does not inflate
-// to exactly its claimed size (at most 64 MiB: the test trusts its server).
-std::optional<QByteArray> inflateMessage(const QByteArray &message);
+// sdk/protocol: 0xFF, the batch's size (4 bytes, big endian), then the next piece of the
+// connection's zlib stream for this direction (a sync flush, its 00 00 FF FF left out).
+// One object per direction per connection, as the text says.
+class DeflateStream
+{
+public:
+    // zlib's windowBits: the tests send with 2^15, the largest a receiver must read, while
+    // the SDK and tether-server send with 2^12.
+    explicit DeflateStream(int windowBits = 15);
+    ~DeflateStream();
+    DeflateStream(const DeflateStream &) = delete;
+    DeflateStream &operator=(const DeflateStream &) = delete;
+    // The compressed message for `batch`, the connection's next.
+    QByteArray message(const QByteArray &batch);
+    // zlib's own one-shot stream (final block, Adler-32), as the first draft sent it.
+    static QByteArray completeStream(const QByteArray &batch);
+
+private:
+    struct State;
+    State *d;
+};
+
+class InflateStream
+{
+public:
+    InflateStream();
+    ~InflateStream();
+    InflateStream(const InflateStream &) = delete;
+    InflateStream &operator=(const InflateStream &) = delete;
+    // The batch inside the connection's next compressed message; nullopt when it is not
+    // one or does not inflate to exactly its claimed size (at most 64 MiB: the test trusts
+    // its server).
+    std::optional<QByteArray> message(const QByteArray &message);
+
+private:
+    struct State;
+    State *d;
+};
 
 // Protocol v1.1 (docs/protocol.md §10): the frames of one message, split without decoding
 // them (JSON: at each LF; CBOR: item by item with QCborStreamReader). Empty on a message

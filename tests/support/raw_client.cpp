@@ -42,6 +42,8 @@ void RawClient::resetSocket()
     m_messages = 0;
     m_compressedMessages = 0;
     m_binaryMessages = 0;
+    m_deflate = std::make_unique<DeflateStream>();
+    m_inflate = std::make_unique<InflateStream>();
     m_closed = false;
     m_handshakeDone = false;
     m_error.clear();
@@ -61,6 +63,13 @@ void RawClient::resetSocket()
     });
 }
 
+QByteArray RawClient::compressed(const QByteArray &batch)
+{
+    if (!m_deflate)
+        m_deflate = std::make_unique<DeflateStream>();
+    return m_deflate->message(batch);
+}
+
 // v1.1: each frame of a batch is queued on its own, so a suite reads frames the same way
 // in both versions; an unsplittable message is queued whole (and fails to decode there).
 void RawClient::received(bool binary, const QByteArray &message)
@@ -73,7 +82,7 @@ void RawClient::received(bool binary, const QByteArray &message)
     const std::optional<Codec> codec = codecFromSubprotocol(m_socket->subprotocol());
     if (m_splitBatches && binary && codec && m_socket->subprotocol() == deflateSubprotocolName(*codec)
         && message.startsWith(char(0xff))) {
-        if (std::optional<QByteArray> inflated = inflateMessage(message)) {
+        if (std::optional<QByteArray> inflated = m_inflate->message(message)) {
             ++m_compressedMessages;
             bytes = *inflated;
             binary = *codec == Codec::Cbor;

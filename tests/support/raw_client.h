@@ -21,6 +21,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 
 namespace Tether::Testing {
@@ -106,10 +107,14 @@ public:
     std::size_t queuedFrames() const { return m_frames.size(); }
     // WebSocket messages received on this connection (v1.1: a batch counts once).
     int messagesReceived() const { return m_messages; }
-    // Of those, compressed batches inflated (docs/protocol.md §10.5, +deflate connections).
+    // Of those, compressed batches inflated (docs/protocol.md §10.5, +deflate connections)
+    // by this socket's inflate stream (a new socket starts a new one).
     int compressedMessagesReceived() const { return m_compressedMessages; }
     // Messages that came as binary WebSocket messages (v1.1: every batch, JSON too).
     int binaryMessagesReceived() const { return m_binaryMessages; }
+    // `batch` as this socket's next compressed message (its deflate stream, §10.5): send
+    // it, and every message made here, in order, or the server's stream cannot read on.
+    QByteArray compressed(const QByteArray &batch);
     // v1.1 batches are split into frames (the default); off: each message is one Frame.
     void setSplitBatches(bool on) { m_splitBatches = on; }
     // When the frame most recently returned by next()/waitFor()/nextRaw() arrived.
@@ -145,6 +150,8 @@ private:
     int m_compressedMessages = 0;
     int m_binaryMessages = 0;
     bool m_splitBatches = true;
+    std::unique_ptr<DeflateStream> m_deflate;   // this socket's two §10.5 streams
+    std::unique_ptr<InflateStream> m_inflate;
 };
 
 } // namespace Tether::Testing

@@ -139,15 +139,17 @@ public:
     // --- compression for slow links (docs/protocol.md §10.5; read at the next connection) ---
     // Off by default. When on, the client offers `tether.v1.1.<codec>+deflate` before the
     // plain v1.1 name; a server that picks it exchanges batches of at least
-    // compressionThreshold() bytes zlib-compressed in both directions (a compressed message
-    // that inflates beyond ClientOptions::maxIncomingFrameSize closes with 1009, a corrupt
-    // or truncated one with 1002, as for any bad frame). A server without compression, or
+    // compressionThreshold() bytes zlib-compressed in both directions, through one zlib
+    // stream per direction for the life of each connection (a lone chat line shrinks too;
+    // about 41 KiB of zlib state per connection). A compressed message that inflates
+    // beyond ClientOptions::maxIncomingFrameSize closes with 1009, a corrupt, truncated or
+    // out-of-order one with 1002, as for any bad frame. A server without compression, or
     // a v1 server, picks another name and gets exactly what it gets with compression off.
     // subprotocol() says what was picked.
     bool compression() const;
     void setCompression(bool enabled);   // on: offer +deflate from the next connection
-    // Batches smaller than this many bytes leave uncompressed (default 1024, chosen from
-    // docs/benchmarks.md "Compression"; 0 compresses every batch). A negative value is
+    // Batches smaller than this many bytes leave uncompressed (default 0: every batch, as
+    // docs/benchmarks.md "Compression" measured every size gaining). A negative value is
     // refused like an invalid option (errorOccurred(Error::InvalidArgument)).
     qint64 compressionThreshold() const;
     void setCompressionThreshold(qint64 bytes);   // from the next batch; negative: refused
