@@ -343,6 +343,8 @@ Q_SIGNALS:
     // Queued when its connection was lost before the acknowledgement, then its outcome
     // (Delivered, Rejected, Dropped; Written is an AtMostOnce message's last) and
     // Persisted, each alongside its own signal above. Decided by the engine's outbox.
+    // Written and Queued are produced only while this signal has a receiver (they cost an
+    // event per transmission): a receiver connected later sees them from then on.
     void messageStatusChanged(const QString &id, Tether::MessageStatus status);
     // The outbox became empty: every message sent so far has its outcome.
     void outboxDrained();
