@@ -10,8 +10,8 @@
 //                    zlib stream, ended by a sync flush whose 00 00 FF FF is left out
 //
 // where the N bytes are a plain v1.1 batch of the connection's codec. 0xFF cannot start a
-// plain message: it is not UTF-8 (JSON travels in text messages anyway) and it is CBOR's
-// "break" code, never the first byte of a data item.
+// plain message: it never occurs in UTF-8 (a JSON batch, in a text or a binary message,
+// §10.2) and it is CBOR's "break" code, never the first byte of a data item.
 //
 // Context takeover, as permessage-deflate (RFC 7692) does: each direction of a connection
 // is ONE zlib stream that never ends. The sender keeps a BatchDeflater for the life of the
