@@ -37,7 +37,7 @@ void Connection::requestWritable()
 
 WsOpcode Connection::dataOpcode() const
 {
-    return m_batching || (m_codec && m_codec->usesBinaryFrames()) ? WsOpcode::Binary : WsOpcode::Text;
+    return m_codec && !Tether::Protocol::sendsBinary(m_codec->kind(), version()) ? WsOpcode::Text : WsOpcode::Binary;
 }
 
 bool Connection::queueFrame(WsOpcode opcode, const char *data, size_t size)
@@ -54,8 +54,8 @@ bool Connection::queueFrame(WsOpcode opcode, const char *data, size_t size)
     if (m_batching && isData && m_batchFrames > 0 && m_batchOpcode == opcode
         && m_batchFrames < Tether::Protocol::kMaxBatchFrames
         && m_batchPayload + 1 + size <= kMaxBatchBytes) {
-        const bool lfSeparated = m_codec && m_codec->kind() == Tether::Protocol::CodecKind::Json;
-        m_batchPayload = extendWsFrame(m_out, m_batchStart, m_batchPayload, opcode, lfSeparated, data, size);
+        m_batchPayload = extendWsFrame(m_out, m_batchStart, m_batchPayload, opcode,
+                                       Tether::Protocol::batchSeparator(m_codec->kind()), data, size);
         ++m_batchFrames;
         return true;   // the writable callback is already requested
     }

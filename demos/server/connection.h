@@ -32,6 +32,8 @@
 #include "timer_queue.h"
 #include "ws_frame.h"
 
+#include <protocol/batch.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -39,7 +41,6 @@
 struct lws;
 
 namespace Tether::Protocol {
-class Codec;
 class BatchDeflater;
 class BatchInflater;
 struct InflatedBatch;
@@ -100,8 +101,11 @@ public:
     // Protocol v1.1 negotiated: queued text/binary frames are batched (see the top).
     void setBatching(bool on) { m_batching = on; }
     bool batching() const { return m_batching; }
-    // The opcode of a protocol message here: v1.1 batches are binary for both codecs
-    // (docs/protocol.md §10.2), v1 follows the codec.
+    Tether::Protocol::Version version() const
+    {
+        return m_batching ? Tether::Protocol::Version::V1_1 : Tether::Protocol::Version::V1;
+    }
+    // The opcode of a protocol message here (Protocol::sendsBinary(), docs/protocol.md §10.2).
     WsOpcode dataOpcode() const;
     // tether.v1.1.<codec>+deflate negotiated (docs/protocol.md §10.5): a batch of at least
     // `threshold` bytes is compressed when it closes, by this connection's deflate stream.

@@ -339,8 +339,7 @@ void Hub::onMessage(Connection &c, const char *data, size_t size, bool binary)
         size = size_t(inflated.batch.size());
         binary = codec.usesBinaryFrames();
     }
-    // §10.2: a v1.1 JSON batch may come in a text or a binary message (CBOR: binary).
-    if (binary != codec.usesBinaryFrames() && !(c.batching() && binary)) {
+    if (!Tether::Protocol::acceptsMessageKind(codec.kind(), c.version(), binary)) {
         fail(c, "bad_frame",
              binary ? QStringLiteral("binary frame on tether.v1.json") : QStringLiteral("text frame on tether.v1.cbor"),
              4400);

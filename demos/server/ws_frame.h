@@ -9,6 +9,8 @@
 // v1.1 the frames themselves are batched too: several protocol frames in one WebSocket frame.
 #pragma once
 
+#include <QtCore/QByteArrayView>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -48,21 +50,20 @@ inline void appendWsFrame(std::string &out, WsOpcode opcode, const char *payload
 }
 
 // Protocol v1.1 (docs/protocol.md §10): appends one more protocol frame to the data frame
-// that ends `out` at `frameStart` (whose payload is `payloadSize` bytes), separated by an
-// LF when `lfSeparated` (JSON), by nothing otherwise (a CBOR sequence). The header grows
-// in place when the new length needs a longer encoding. Returns the new payload size.
+// that ends `out` at `frameStart` (whose payload is `payloadSize` bytes), after the
+// codec's `separator` (Protocol::batchSeparator(): an LF for JSON, nothing for a CBOR
+// sequence). The header grows in place when the new length needs a longer encoding.
+// Returns the new payload size.
 inline size_t extendWsFrame(std::string &out, size_t frameStart, size_t payloadSize, WsOpcode opcode,
-                            bool lfSeparated, const char *payload, size_t size)
+                            QByteArrayView separator, const char *payload, size_t size)
 {
-    const size_t separator = lfSeparated ? 1 : 0;
-    const size_t grown = payloadSize + separator + size;
+    const size_t grown = payloadSize + size_t(separator.size()) + size;
     const size_t oldHeader = wsHeaderSize(payloadSize);
     const size_t newHeader = wsHeaderSize(grown);
     if (newHeader != oldHeader)
         out.insert(frameStart + oldHeader, newHeader - oldHeader, '\0');
     writeWsHeader(&out[frameStart], opcode, grown);
-    if (separator)
-        out.push_back('\n');
+    out.append(separator.data(), size_t(separator.size()));
     out.append(payload, size);
     return grown;
 }

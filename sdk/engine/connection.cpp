@@ -1163,8 +1163,8 @@ void Connection::handleFrame(TimePoint now, QByteArrayView bytes, bool isBinary)
         bytes = inflated.batch;
         isBinary = d->codec->usesBinaryFrames();
     }
-    // §10.2: a v1.1 peer may send JSON batches in text or binary messages (CBOR: binary).
-    if (isBinary != d->codec->usesBinaryFrames() && !(d->batching && isBinary)) {
+    const Protocol::Version version = d->batching ? Protocol::Version::V1_1 : Protocol::Version::V1;
+    if (!Protocol::acceptsMessageKind(d->codec->kind(), version, isBinary)) {
         d->protocolError(now, isBinary ? QStringLiteral("binary frame on a JSON connection")
                                        : QStringLiteral("text frame on a CBOR connection"), 1003);
         return;
@@ -1582,9 +1582,8 @@ std::optional<Action> Connection::pollAction()
     if (auto *frame = action ? std::get_if<SendFrame>(&*action) : nullptr) {
         if (d->batching) {
             d->coalesce(*frame);
-            // §10.2: v1.1 batches travel in binary messages, JSON too (no UTF-16 round
-            // trip through a text message on either side).
-            frame->binary = true;
+            // JSON too: no UTF-16 round trip through a text message on either side.
+            frame->binary = Protocol::sendsBinary(d->codec->kind(), Protocol::Version::V1_1);
         }
         if (d->compressing)
             d->compress(*frame);

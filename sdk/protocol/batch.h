@@ -79,4 +79,16 @@ inline QByteArrayView batchSeparator(CodecKind codec)
     return codec == CodecKind::Json ? QByteArrayView("\n", 1) : QByteArrayView();
 }
 
+// §10.2, the kind of WebSocket message: a sender puts every v1.1 message in a binary one,
+// both codecs; v1 follows the codec (JSON text, CBOR binary).
+inline bool sendsBinary(CodecKind codec, Version version)
+{
+    return version == Version::V1_1 || codec == CodecKind::Cbor;
+}
+// ...and a receiver takes what a sender sends, plus a v1.1 JSON batch in a text message.
+inline bool acceptsMessageKind(CodecKind codec, Version version, bool binary)
+{
+    return binary ? sendsBinary(codec, version) : codec == CodecKind::Json;
+}
+
 } // namespace Tether::Protocol

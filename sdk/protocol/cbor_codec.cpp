@@ -444,18 +444,23 @@ private:
     QByteArray &m_out;
 };
 
-// Cbor::writeHead() through a ByteWriter.
 void putHead(ByteWriter &w, Cbor::Major major, quint64 argument)
 {
-    const char type = char(major << 5);
-    if (argument < 24) {
-        w.put(char(type | char(argument)));
+    char buf[Cbor::kMaxHeadBytes];
+    w.put(buf, Cbor::headBytes(buf, major, argument));
+}
+
+// A text string of the envelope (id, channel): ASCII as is, anything else as UTF-8.
+void putText(ByteWriter &w, QStringView text)
+{
+    if (isPlainAscii(text)) {
+        putHead(w, Cbor::Text, quint64(text.size()));
+        w.putAscii(text);
         return;
     }
-    const int n = argument <= 0xff ? 1 : argument <= 0xffff ? 2 : argument <= 0xffffffffu ? 4 : 8;
-    w.put(char(type | (n == 1 ? 24 : n == 2 ? 25 : n == 4 ? 26 : 27)));
-    for (int shift = (n - 1) * 8; shift >= 0; shift -= 8)
-        w.put(char((argument >> shift) & 0xff));
+    const QByteArray utf8 = text.toUtf8();
+    putHead(w, Cbor::Text, quint64(utf8.size()));
+    w.put(utf8);
 }
 
 class CborCodec final : public Codec
@@ -481,15 +486,33 @@ public:
 
     void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const override
     {
-        if (!isPlainAscii(header.id) || !isPlainAscii(header.ch)) {
-            writeMsgEnvelope(header, encodedValue.size(), out);
-            out.append(encodedValue);
-            return;
-        }
-        // The usual frame, written through a pointer (byte_writer_p.h says why). Heads
-        // take at most 9 bytes: 4 of them plus the 4 keys and "msg" stay under 64.
+        ByteWriter w(out, envelopeMost(header) + encodedValue.size());
+        writeMsgEnvelope(header, w);
+        w.put(encodedValue);
+    }
+
+    bool encodeMsgBytes(const MsgHeader &header, QByteArrayView bytes, QByteArray &out, QString *) const override
+    {
+        ByteWriter w(out, envelopeMost(header) + Cbor::kMaxHeadBytes + bytes.size());
+        writeMsgEnvelope(header, w);
+        putHead(w, Cbor::Bytes, quint64(bytes.size()));
+        w.put(bytes);
+        return true;
+    }
+
+private:
+    // The most writeMsgEnvelope() writes: heads of at most 9 bytes, the four keys and
+    // "msg", and UTF-8 of at most 3 bytes per UTF-16 unit of the id and the channel.
+    static qsizetype envelopeMost(const MsgHeader &header)
+    {
+        return 64 + 3 * (header.id.size() + header.ch.size());
+    }
+
+    // Everything of a `msg` frame up to the value of `d`, written through a pointer
+    // (byte_writer_p.h says why).
+    static void writeMsgEnvelope(const MsgHeader &header, ByteWriter &w)
+    {
         Q_ASSERT(!header.seq || (*header.seq > 0 && *header.seq <= kMaxUInt));
-        ByteWriter w(out, 64 + header.id.size() + header.ch.size() + encodedValue.size());
         const int count = 2 + (header.seq ? 1 : 0) + (header.id.isEmpty() ? 0 : 1) + (header.ch.isEmpty() ? 0 : 1);
         putHead(w, Cbor::Map, quint64(count));
         w.putLiteral("\x61t\x63msg");  // "t": "msg"
@@ -499,49 +522,13 @@ public:
         }
         if (!header.id.isEmpty()) {
             w.putLiteral("\x62id");
-            putHead(w, Cbor::Text, quint64(header.id.size()));
-            w.putAscii(header.id);
+            putText(w, header.id);
         }
         if (!header.ch.isEmpty()) {
             w.putLiteral("\x62" "ch");
-            putHead(w, Cbor::Text, quint64(header.ch.size()));
-            w.putAscii(header.ch);
+            putText(w, header.ch);
         }
         w.putLiteral("\x61" "d");
-        w.put(encodedValue);
-    }
-
-    bool encodeMsgBytes(const MsgHeader &header, QByteArrayView bytes, QByteArray &out, QString *) const override
-    {
-        writeMsgEnvelope(header, bytes.size() + 9, out);
-        Cbor::writeHead(out, Cbor::Bytes, quint64(bytes.size()));
-        out.append(bytes);
-        return true;
-    }
-
-private:
-    // Everything of a `msg` frame up to the value of `d`.
-    static void writeMsgEnvelope(const MsgHeader &header, qsizetype valueSize, QByteArray &out)
-    {
-        Q_ASSERT(!header.seq || (*header.seq > 0 && *header.seq <= kMaxUInt));
-        reserveMore(out, 48 + 3 * (header.id.size() + header.ch.size()) + valueSize);
-        const int count = 2 + (header.seq ? 1 : 0) + (header.id.isEmpty() ? 0 : 1) + (header.ch.isEmpty() ? 0 : 1);
-        Cbor::writeHead(out, Cbor::Map, quint64(count));
-        Cbor::writeText(out, QLatin1StringView("t"));
-        Cbor::writeText(out, QLatin1StringView("msg"));
-        if (header.seq) {
-            Cbor::writeText(out, QLatin1StringView("seq"));
-            Cbor::writeHead(out, Cbor::UInt, *header.seq);
-        }
-        if (!header.id.isEmpty()) {
-            Cbor::writeText(out, QLatin1StringView("id"));
-            Cbor::writeText(out, header.id);
-        }
-        if (!header.ch.isEmpty()) {
-            Cbor::writeText(out, QLatin1StringView("ch"));
-            Cbor::writeText(out, header.ch);
-        }
-        Cbor::writeText(out, QLatin1StringView("d"));
     }
 };
 

@@ -117,6 +117,9 @@ bool isValidUtf8(const char *data, qsizetype size);
 // canonical form); readers re-emitting a nested value may use indefinite ones.
 namespace Cbor {
 enum Major : quint8 { UInt = 0, NegInt = 1, Bytes = 2, Text = 3, Array = 4, Map = 5, Tag = 6, Simple = 7 };
+// The shortest head of `major` with `argument` into `buf` (kMaxHeadBytes); its length.
+inline constexpr int kMaxHeadBytes = 9;
+int headBytes(char *buf, Major major, quint64 argument);
 void writeHead(QByteArray &out, Major major, quint64 argument);
 void writeText(QByteArray &out, QLatin1StringView ascii);
 void writeText(QByteArray &out, QStringView text);

@@ -655,6 +655,21 @@ QLatin1StringView appendPayload(QByteArray &out, const QCborValue &value, int de
     }
 }
 
+// appendString() through a ByteWriter: ASCII needing no escape as is (ids, channels),
+// anything else escaped by appendString() itself.
+void putString(ByteWriter &w, QStringView value)
+{
+    if (isPlainAscii(value)) {
+        w.put('"');
+        w.putAscii(value);
+        w.put('"');
+        return;
+    }
+    QByteArray escaped;
+    appendString(escaped, value);
+    w.put(escaped);
+}
+
 class JsonFieldWriter final : public FieldWriter
 {
 public:
@@ -717,46 +732,27 @@ public:
     void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const override
     {
         Q_ASSERT(!header.seq || (*header.seq > 0 && *header.seq <= kMaxUInt));
-        if (isPlainAscii(header.id) && isPlainAscii(header.ch)) {
-            // The usual frame, written through a pointer (byte_writer_p.h says why).
-            ByteWriter w(out, 48 + header.id.size() + header.ch.size() + encodedValue.size());
-            w.putLiteral("{\"t\":\"msg\"");
-            if (header.seq) {
-                w.putLiteral(",\"seq\":");
-                w.putDecimal(*header.seq);
-            }
-            if (!header.id.isEmpty()) {
-                w.putLiteral(",\"id\":\"");
-                w.putAscii(header.id);
-                w.put('"');
-            }
-            if (!header.ch.isEmpty()) {
-                w.putLiteral(",\"ch\":\"");
-                w.putAscii(header.ch);
-                w.put('"');
-            }
-            w.putLiteral(",\"d\":");
-            w.put(encodedValue);
-            w.put('}');
-            return;
-        }
-        reserveMore(out, 64 + 6 * (header.id.size() + header.ch.size()) + encodedValue.size());
-        out.append("{\"t\":\"msg\"");
+        // Written through a pointer (byte_writer_p.h says why). The envelope's fixed bytes
+        // (names, punctuation, quotes, a 20-digit seq) total 59; a string escapes to at most
+        // 6 bytes per UTF-16 unit (\u00XX).
+        constexpr qsizetype kEnvelopeMost = 64;
+        ByteWriter w(out, kEnvelopeMost + 6 * (header.id.size() + header.ch.size()) + encodedValue.size());
+        w.putLiteral("{\"t\":\"msg\"");
         if (header.seq) {
-            out.append(",\"seq\":");
-            appendUInt(out, *header.seq);
+            w.putLiteral(",\"seq\":");
+            w.putDecimal(*header.seq);
         }
         if (!header.id.isEmpty()) {
-            out.append(",\"id\":");
-            appendString(out, header.id);
+            w.putLiteral(",\"id\":");
+            putString(w, header.id);
         }
         if (!header.ch.isEmpty()) {
-            out.append(",\"ch\":");
-            appendString(out, header.ch);
+            w.putLiteral(",\"ch\":");
+            putString(w, header.ch);
         }
-        out.append(",\"d\":");
-        out.append(encodedValue);
-        out.append('}');
+        w.putLiteral(",\"d\":");
+        w.put(encodedValue);
+        w.put('}');
     }
 
     bool encodeMsgBytes(const MsgHeader &, QByteArrayView, QByteArray &, QString *error) const override

@@ -53,14 +53,13 @@ bool isValidUtf8(const char *data, qsizetype size)
 
 namespace Cbor {
 
-void writeHead(QByteArray &out, Major major, quint64 argument)
+int headBytes(char *buf, Major major, quint64 argument)
 {
     const char type = char(major << 5);
     if (argument < 24) {
-        out.append(char(type | char(argument)));
-        return;
+        buf[0] = char(type | char(argument));
+        return 1;
     }
-    char buf[9];
     int n;
     if (argument <= 0xff) {
         buf[0] = char(type | 24);
@@ -79,7 +78,13 @@ void writeHead(QByteArray &out, Major major, quint64 argument)
         buf[i] = char(argument & 0xff);
         argument >>= 8;
     }
-    out.append(buf, n + 1);
+    return n + 1;
+}
+
+void writeHead(QByteArray &out, Major major, quint64 argument)
+{
+    char buf[kMaxHeadBytes];
+    out.append(buf, headBytes(buf, major, argument));
 }
 
 void writeUtf8Text(QByteArray &out, const char *utf8, qsizetype size)

@@ -602,6 +602,10 @@ void TestCodec::hotPathMatchesEncode_data()
     both("unreliable", Msg{ {}, {}, QStringLiteral("ticks"), QCborValue(3.25) });
     both("bare", Msg{ {}, {}, {}, QCborValue(nullptr) });
     both("non-ASCII id", Msg{ 1, QStringLiteral("\u00e9\u2603"), {}, QCborArray{} });
+    // The envelope's fixed bytes against the room reserved for it.
+    both("largest seq, one-character id and channel", Msg{ kMaxUInt, QStringLiteral("a"), QStringLiteral("b"), QCborValue(1) });
+    both("control characters in id and channel (6 bytes each)",
+         Msg{ kMaxUInt, QString(3, QChar(1)), QString(2, QChar(31)), QCborValue(1) });
 }
 
 void TestCodec::hotPathMatchesEncode()

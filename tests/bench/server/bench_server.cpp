@@ -201,6 +201,19 @@ quint64 jsonSeq(const char *frame, qsizetype size)
     return value;
 }
 
+// Each frame of a JSON message: the whole message in v1, its LF-separated lines in v1.1
+// (a v1 frame never holds a raw LF, docs/protocol.md §10.2).
+template <typename Handler>
+void forEachJsonFrame(const char *p, qsizetype n, Handler handler)
+{
+    for (qsizetype at = 0; at < n;) {
+        const char *lf = static_cast<const char *>(std::memchr(p + at, '\n', size_t(n - at)));
+        const qsizetype end = lf ? lf - p : n;
+        handler(p + at, end - at);
+        at = end + 1;
+    }
+}
+
 // A JSON Tether client on a FastClient: hello (and optional sub) done synchronously,
 // then `onMsg` for every server msg frame and `onAck` for every ack. `v11`: it negotiates
 // tether.v1.1.json and reads the server's batches (binary messages, LF-separated frames).
@@ -214,12 +227,7 @@ struct JsonPeer {
     FastClient client{[this](int opcode, const char *p, qsizetype n) {
         if (opcode != (v11 ? 2 : 1))
             return;
-        for (qsizetype at = 0; at < n;) {
-            const char *lf = v11 ? static_cast<const char *>(std::memchr(p + at, '\n', size_t(n - at))) : nullptr;
-            const qsizetype end = lf ? lf - p : n;
-            onFrame(p + at, end - at);
-            at = end + 1;
-        }
+        forEachJsonFrame(p, n, [this](const char *frame, qsizetype size) { onFrame(frame, size); });
     }};
 
     void onFrame(const char *p, qsizetype n)
@@ -321,16 +329,12 @@ void benchReliable(bool cbor, bool v11)
                 welcomed = true;
             return;
         }
-        // JSON: one frame, or LF-separated frames (v1.1).
-        for (qsizetype at = 0; at < n;) {
-            const char *lf = static_cast<const char *>(std::memchr(p + at, '\n', size_t(n - at)));
-            const qsizetype end = lf ? lf - p : n;
-            if (FastClient::startsWith(p + at, end - at, "{\"t\":\"ack\""))
-                acked = std::max(acked, jsonSeq(p + at, end - at));
+        forEachJsonFrame(p, n, [&](const char *frame, qsizetype size) {
+            if (FastClient::startsWith(frame, size, "{\"t\":\"ack\""))
+                acked = std::max(acked, jsonSeq(frame, size));
             else
                 welcomed = true;
-            at = end + 1;
-        }
+        });
     });
     const char *subprotocol = v11 ? (cbor ? "tether.v1.1.cbor" : "tether.v1.1.json")
                                   : (cbor ? "tether.v1.cbor" : "tether.v1.json");
