@@ -723,7 +723,7 @@ SendResult Client::send(const QByteArray &payload, const SendOptions &options)
 
 SendResult Client::send(const QString &payload, const SendOptions &options)
 {
-    return d->send(QCborValue(payload), options);
+    return d->sent(d->engine->sendText(d->now(), payload, d->engineSendOptionsFor(options)));
 }
 
 Reply *Client::request(const QString &method, const QCborValue &params, const RequestOptions &options)

@@ -172,6 +172,11 @@ struct Connection::Private {
     // The common tail of send()/sendBytes(): id, maxFrame pre-check, then `push(id, reliable)`.
     template<class Push>
     SendResult queueMessage(qsizetype payloadSize, const SendOptions &options, Push push);
+    // send()'s steps: the scratch buffer emptied, raw mode's refusal of channels, the
+    // encoded payload queued.
+    QByteArray &freshScratch();
+    std::optional<Error> refuseRaw(const SendOptions &sendOptions) const;
+    SendResult queueEncoded(TimePoint now, QByteArrayView encoded, bool binary, const SendOptions &sendOptions);
 
     bool apply(Input input);
     void timerFired(TimePoint now, Timer timer);
@@ -1412,54 +1417,90 @@ void Connection::setUrls(const QList<QUrl> &urls)
     d->urlIndex = 0;
 }
 
+QByteArray &Connection::Private::freshScratch()
+{
+    // Kept between sends (clear() would free it), unless a large payload grew it.
+    if (scratch.capacity() > kScratchKeep)
+        scratch = QByteArray();
+    else
+        scratch.truncate(0);
+    return scratch;
+}
+
+std::optional<Error> Connection::Private::refuseRaw(const SendOptions &sendOptions) const
+{
+    // docs/protocol.md §9: channels do not exist without the envelope; refusing beats
+    // silently sending a publication nobody will route.
+    if (!sendOptions.channel.isEmpty())
+        return Error::make(ErrorKind::Local, ErrorCode::NotSupported,
+                           QStringLiteral("channels are not available in raw mode"));
+    return std::nullopt;
+}
+
+SendResult Connection::Private::queueEncoded(TimePoint now, QByteArrayView encoded, bool binary,
+                                             const SendOptions &sendOptions)
+{
+    return queueMessage(encoded.size(), sendOptions, [&](const QString &id, bool reliable) {
+        return outbox.push(now, id, encoded, sendOptions, reliable, binary);
+    });
+}
+
 SendResult Connection::send(TimePoint now, const QCborValue &payload, const SendOptions &options)
 {
+    if (payload.isString())
+        return sendText(now, payload.toString(), options);
+    if (payload.isByteArray() && (d->options.rawMode || d->codec->kind() == Protocol::CodecKind::Cbor))
+        return sendBytes(now, payload.toByteArray(), options);
     d->noteTime(now);
-    QByteArray &encoded = d->scratch;
-    // Kept between sends (clear() would free it), unless a large payload grew it.
-    if (encoded.capacity() > Private::kScratchKeep)
-        encoded = QByteArray();
-    else
-        encoded.truncate(0);
-    bool binary = false;
     if (d->options.rawMode) {
-        // docs/protocol.md §9: channels do not exist without the envelope; refusing beats
-        // silently sending a publication nobody will route.
-        if (!options.channel.isEmpty())
-            return {{}, Error::make(ErrorKind::Local, ErrorCode::NotSupported,
-                                    QStringLiteral("channels are not available in raw mode"))};
-        if (payload.isByteArray()) {
-            encoded = payload.toByteArray();
-            binary = true;
-        } else if (payload.isString()) {
-            encoded = payload.toString().toUtf8();
-        } else {
-            return {{}, Error::make(ErrorKind::Local, ErrorCode::NotSupported,
-                                    QStringLiteral("raw mode sends byte arrays or strings only"))};
-        }
-    } else {
-        QString error;
-        if (!d->codec->encodeValue(payload, encoded, &error))
-            return {{}, Error::make(ErrorKind::Local, ErrorCode::NotSupported, error)};
+        if (auto refused = d->refuseRaw(options))
+            return {{}, std::move(refused)};
+        return {{}, Error::make(ErrorKind::Local, ErrorCode::NotSupported,
+                                QStringLiteral("raw mode sends byte arrays or strings only"))};
     }
-    return d->queueMessage(encoded.size(), options, [&](const QString &id, bool reliable) {
-        return d->outbox.push(now, id, encoded, options, reliable, binary);
-    });
+    QByteArray &encoded = d->freshScratch();
+    QString error;
+    if (!d->codec->encodeValue(payload, encoded, &error))
+        return {{}, Error::make(ErrorKind::Local, ErrorCode::NotSupported, error)};
+    return d->queueEncoded(now, encoded, false, options);
+}
+
+SendResult Connection::sendText(TimePoint now, QStringView text, const SendOptions &options)
+{
+    d->noteTime(now);
+    QByteArray &encoded = d->freshScratch();
+    if (d->options.rawMode) {
+        if (auto refused = d->refuseRaw(options))
+            return {{}, std::move(refused)};
+        encoded = text.toUtf8();
+    } else {
+        d->codec->encodeText(text, encoded);
+    }
+    return d->queueEncoded(now, encoded, false, options);
 }
 
 SendResult Connection::sendBytes(TimePoint now, const QByteArray &bytes, const SendOptions &options)
 {
-    // Sharing pays for its side-table entry only on large payloads; everything else,
-    // including the refusals (JSON cannot carry bytes, no channels in raw mode), takes the
-    // general path.
-    const bool shareable = d->options.rawMode ? options.channel.isEmpty()
-                                              : d->codec->kind() == Protocol::CodecKind::Cbor;
-    if (bytes.size() < Outbox::kShareBytesFrom || !shareable)
-        return send(now, QCborValue(bytes), options);
     d->noteTime(now);
-    return d->queueMessage(bytes.size(), options, [&](const QString &id, bool reliable) {
-        return d->outbox.pushShared(now, id, bytes, options, reliable, true);
-    });
+    if (d->options.rawMode) {
+        if (auto refused = d->refuseRaw(options))
+            return {{}, std::move(refused)};
+    }
+    // Sharing pays for its side-table entry only on large payloads; a small one is copied
+    // into the entry's one allocation.
+    const bool shareable = d->options.rawMode || d->codec->kind() == Protocol::CodecKind::Cbor;
+    if (bytes.size() >= Outbox::kShareBytesFrom && shareable) {
+        return d->queueMessage(bytes.size(), options, [&](const QString &id, bool reliable) {
+            return d->outbox.pushShared(now, id, bytes, options, reliable, true);
+        });
+    }
+    if (d->options.rawMode)
+        return d->queueEncoded(now, bytes, true, options);
+    QByteArray &encoded = d->freshScratch();
+    QString error;
+    if (!d->codec->encodeBytes(bytes, encoded, &error))
+        return {{}, Error::make(ErrorKind::Local, ErrorCode::NotSupported, error)};
+    return d->queueEncoded(now, encoded, false, options);
 }
 
 RequestResult Connection::request(TimePoint now, const QString &method, const QCborValue &params,

@@ -247,6 +247,9 @@ public:
     // caller's buffer instead of copying it: the payload is copied once per transmission,
     // into the frame. NotSupported with the JSON codec (it cannot carry bytes).
     SendResult sendBytes(TimePoint now, const QByteArray &bytes, const SendOptions &options = {});
+    // send() of a text payload (raw mode: a text frame), with the same outcomes, encoded
+    // straight from the caller's string: no QCborValue is built.
+    SendResult sendText(TimePoint now, QStringView text, const SendOptions &options = {});
 
     // A request: waits while offline (its timeout counts from this call). Fails at once
     // with NotSupported (raw mode), InvalidArgument (empty method) or FrameTooLarge.

@@ -3,7 +3,7 @@
 
 #include "outbox_p.h"
 
-#include <QtCore/QVarLengthArray>
+#include <protocol/ascii_p.h>
 
 #include <algorithm>
 #include <cstring>
@@ -80,7 +80,11 @@ void Outbox::enqueue(TimePoint now, Entry e, const SendOptions &options)
 std::optional<Error> Outbox::push(TimePoint now, const QString &id, QByteArrayView encoded,
                                   const SendOptions &options, bool reliable, bool binary)
 {
-    const bool ascii = isAsciiId(id);
+    // The one allocation of the message, of exactly its size (resize() would round up).
+    // An id is usually ASCII (generated ones always are): narrowed straight into it.
+    QByteArray blob(id.size() + encoded.size(), Qt::Uninitialized);
+    const bool ascii = Protocol::Detail::narrowAscii(id, blob.data(),
+                                                     Protocol::Detail::AsciiRule::Ascii) == id.size();
     const QByteArray utf8Id = ascii ? QByteArray() : id.toUtf8();
     const qsizetype idSize = ascii ? id.size() : utf8Id.size();
     if (idSize > 0xffff)
@@ -89,18 +93,13 @@ std::optional<Error> Outbox::push(TimePoint now, const QString &id, QByteArrayVi
         return error;
 
     Entry e;
-    // The one allocation of the message, of exactly its size (resize() would round up).
-    e.blob = QByteArray(idSize + encoded.size(), Qt::Uninitialized);
-    char *at = e.blob.data();
-    if (ascii) {
-        for (const QChar c : id)
-            *at++ = char(c.unicode());
-    } else {
-        std::memcpy(at, utf8Id.constData(), size_t(idSize));
-        at += idSize;
+    e.blob = std::move(blob);
+    if (!ascii) {
+        e.blob = QByteArray(idSize + encoded.size(), Qt::Uninitialized);
+        std::memcpy(e.blob.data(), utf8Id.constData(), size_t(idSize));
     }
     if (!encoded.isEmpty())
-        std::memcpy(at, encoded.data(), size_t(encoded.size()));
+        std::memcpy(e.blob.data() + idSize, encoded.data(), size_t(encoded.size()));
     e.idLen = quint16(idSize);
     e.flags = quint16((reliable ? Reliable : 0) | (binary ? Binary : 0) | (ascii ? 0 : Utf8Id));
     enqueue(now, std::move(e), options);
@@ -280,18 +279,16 @@ Outbox::Taken Outbox::takeNextInto(const Protocol::Codec *codec, std::optional<q
             else
                 out.append(payload);
         } else {
-            // The codec wants the id as UTF-16: widen the stored bytes on the stack.
-            QVarLengthArray<char16_t, 64> idBuffer;
-            QString storedId;
-            QStringView id;
-            if (e.has(Utf8Id) || e.has(Shared)) {
-                storedId = idOf(e);
-                id = storedId;
+            // The stored id bytes as they are: the codec narrows nothing (ascii_p.h).
+            QString sharedId;
+            QAnyStringView id;
+            if (e.has(Shared)) {
+                sharedId = idOf(e);
+                id = sharedId;
+            } else if (e.has(Utf8Id)) {
+                id = QUtf8StringView(e.blob.constData(), e.idLen);
             } else {
-                idBuffer.resize(e.idLen);
-                for (qsizetype i = 0; i < e.idLen; ++i)
-                    idBuffer[i] = char16_t(uchar(e.blob.constData()[i]));
-                id = QStringView(idBuffer.constData(), idBuffer.size());
+                id = QLatin1StringView(e.blob.constData(), e.idLen);
             }
             Protocol::MsgHeader header;
             if (reliable)

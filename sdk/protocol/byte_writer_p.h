@@ -10,8 +10,11 @@
 // once per frame (issue 18's profile: reallocData and insert, 22 % of the engine).
 #pragma once
 
+#include "ascii_p.h"
+
 #include <QtCore/QByteArray>
-#include <QtCore/QStringView>
+#include <QtCore/QString>
+#include <QtCore/QUtf8StringView>
 
 #include <algorithm>
 #include <cstring>
@@ -69,30 +72,42 @@ public:
         } while (value);
         put(p, digits + sizeof digits - p);
     }
-    // UTF-16 that is all ASCII, one byte per unit.
-    void putAscii(QStringView ascii)
+    // `text` one byte per unit when every unit passes `rule` (ascii_p.h); else nothing is
+    // written and false returned. Room for text.size() bytes must be left.
+    bool putNarrowed(QStringView text, AsciiRule rule)
     {
-        Q_ASSERT(m_end - m_at >= ascii.size());
-        for (const QChar c : ascii)
-            *m_at++ = char(c.unicode());
+        return advanceIfAll(narrowAscii(text, m_at, rule), text.size());
+    }
+    bool putNarrowed(QLatin1StringView text, AsciiRule rule)
+    {
+        return advanceIfAll(narrowAscii(text.data(), text.size(), m_at, rule), text.size());
+    }
+    bool putNarrowed(QUtf8StringView text, AsciiRule rule)
+    {
+        return advanceIfAll(narrowAscii(text.data(), text.size(), m_at, rule), text.size());
+    }
+
+    // Where the next byte goes; rewind() takes back what was written since.
+    char *position() const { return m_at; }
+    void rewind(char *position)
+    {
+        Q_ASSERT(position <= m_at);
+        m_at = position;
     }
 
 private:
+    bool advanceIfAll(qsizetype narrowed, qsizetype size)
+    {
+        Q_ASSERT(m_end - m_at >= size);
+        if (narrowed != size)
+            return false;
+        m_at += size;
+        return true;
+    }
+
     QByteArray &m_out;
     char *m_at = nullptr;
     char *m_end = nullptr;
 };
-
-// True when every unit of `text` is ASCII and none needs a JSON escape: written as is,
-// between quotes, in both codecs' fast paths.
-inline bool isPlainAscii(QStringView text)
-{
-    for (const QChar c : text) {
-        const char16_t u = c.unicode();
-        if (u < 0x20 || u >= 0x80 || u == '"' || u == '\\')
-            return false;
-    }
-    return true;
-}
 
 } // namespace Tether::Protocol::Detail

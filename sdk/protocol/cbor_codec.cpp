@@ -450,15 +450,16 @@ void putHead(ByteWriter &w, Cbor::Major major, quint64 argument)
     w.put(buf, Cbor::headBytes(buf, major, argument));
 }
 
-// A text string of the envelope (id, channel): ASCII as is, anything else as UTF-8.
-void putText(ByteWriter &w, QStringView text)
+// A text string of the envelope (id, channel): ASCII as is (the engine's stored ids are
+// Latin-1 bytes), anything else as UTF-8.
+void putText(ByteWriter &w, QAnyStringView text)
 {
-    if (isPlainAscii(text)) {
-        putHead(w, Cbor::Text, quint64(text.size()));
-        w.putAscii(text);
+    char *const start = w.position();
+    putHead(w, Cbor::Text, quint64(text.size()));
+    if (text.visit([&w](auto units) { return w.putNarrowed(units, AsciiRule::Ascii); }))
         return;
-    }
-    const QByteArray utf8 = text.toUtf8();
+    w.rewind(start);
+    const QByteArray utf8 = text.toString().toUtf8();
     putHead(w, Cbor::Text, quint64(utf8.size()));
     w.put(utf8);
 }
@@ -482,6 +483,16 @@ public:
     {
         CborFieldWriter writer(out);
         return appendValue(value, writer, out, error);
+    }
+
+    void encodeText(QStringView text, QByteArray &out) const override { Cbor::writeText(out, text); }
+
+    bool encodeBytes(QByteArrayView bytes, QByteArray &out, QString *) const override
+    {
+        ByteWriter w(out, Cbor::kMaxHeadBytes + bytes.size());
+        putHead(w, Cbor::Bytes, quint64(bytes.size()));
+        w.put(bytes);
+        return true;
     }
 
     void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const override

@@ -49,7 +49,7 @@ struct DecodeResult {
 // The envelope of a `msg` whose payload was encoded earlier by encodeValue().
 struct MsgHeader {
     std::optional<quint64> seq;
-    QStringView id;   // empty = absent
+    QAnyStringView id;  // empty = absent; any encoding (the engine keeps ids as bytes)
     QStringView ch;   // empty = absent
 };
 
@@ -69,6 +69,11 @@ public:
 
     // Appends the encoding of a payload value alone.
     virtual bool encodeValue(const QCborValue &value, QByteArray &out, QString *error = nullptr) const = 0;
+    // encodeValue() of a text or a byte-string payload, straight from the caller's buffer
+    // (no QCborValue built). JSON cannot carry a byte string: encodeBytes() then returns
+    // false with the same error encodeValue() gives.
+    virtual void encodeText(QStringView text, QByteArray &out) const = 0;
+    virtual bool encodeBytes(QByteArrayView bytes, QByteArray &out, QString *error = nullptr) const = 0;
     // Appends a `msg` frame whose `d` is `encodedValue`, as produced by encodeValue().
     virtual void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const = 0;
     // Appends a `msg` frame whose `d` is the byte string `bytes`, written straight from the

@@ -571,20 +571,17 @@ void appendString(QByteArray &out, QStringView value)
 {
     // Fast path, no temporary: printable ASCII needing no escape (ids, channels, most text).
     const qsizetype start = out.size();
+    reserveMore(out, value.size() + 2);
     out.resize(start + value.size() + 2);
     char *dst = out.data() + start;
-    *dst++ = '"';
-    for (const QChar ch : value) {
-        const char16_t c = ch.unicode();
-        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
-            out.truncate(start);
-            const QByteArray utf8 = value.toUtf8();
-            appendEscaped(out, utf8.constData(), utf8.size());
-            return;
-        }
-        *dst++ = char(c);
-    }
     *dst = '"';
+    if (narrowAscii(value, dst + 1, AsciiRule::JsonPlain) == value.size()) {
+        dst[value.size() + 1] = '"';
+        return;
+    }
+    out.truncate(start);
+    const QByteArray utf8 = value.toUtf8();
+    appendEscaped(out, utf8.constData(), utf8.size());
 }
 
 QLatin1StringView appendPayload(QByteArray &out, const QCborValue &value, int depth)
@@ -655,18 +652,19 @@ QLatin1StringView appendPayload(QByteArray &out, const QCborValue &value, int de
     }
 }
 
-// appendString() through a ByteWriter: ASCII needing no escape as is (ids, channels),
-// anything else escaped by appendString() itself.
-void putString(ByteWriter &w, QStringView value)
+// appendString() through a ByteWriter: ASCII needing no escape as is (ids, channels; the
+// engine's stored ids are Latin-1 bytes), anything else escaped by appendString() itself.
+void putString(ByteWriter &w, QAnyStringView value)
 {
-    if (isPlainAscii(value)) {
-        w.put('"');
-        w.putAscii(value);
+    char *const start = w.position();
+    w.put('"');
+    if (value.visit([&w](auto text) { return w.putNarrowed(text, AsciiRule::JsonPlain); })) {
         w.put('"');
         return;
     }
+    w.rewind(start);
     QByteArray escaped;
-    appendString(escaped, value);
+    appendString(escaped, value.toString());
     w.put(escaped);
 }
 
@@ -729,6 +727,13 @@ public:
         return appendValue(value, writer, out, error);
     }
 
+    void encodeText(QStringView text, QByteArray &out) const override { appendString(out, text); }
+
+    bool encodeBytes(QByteArrayView, QByteArray &, QString *error) const override
+    {
+        return refuseBytes(error);
+    }
+
     void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const override
     {
         Q_ASSERT(!header.seq || (*header.seq > 0 && *header.seq <= kMaxUInt));
@@ -756,6 +761,13 @@ public:
     }
 
     bool encodeMsgBytes(const MsgHeader &, QByteArrayView, QByteArray &, QString *error) const override
+    {
+        return refuseBytes(error);
+    }
+
+private:
+    // What encodeValue() says of a byte string.
+    static bool refuseBytes(QString *error)
     {
         if (error)
             *error = QLatin1StringView("payload ") + Problem::kBytesInJson;

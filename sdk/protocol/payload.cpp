@@ -3,6 +3,7 @@
 
 // What both codecs share below the frame level: UTF-8 validation, the CBOR
 // writer, and the payload rules (codec_p.h, "payload rules").
+#include "byte_writer_p.h"
 #include "codec_p.h"
 
 #include <QtCore/QCborArray>
@@ -104,17 +105,13 @@ void writeText(QByteArray &out, QStringView text)
     const qsizetype start = out.size();
     writeHead(out, Text, quint64(text.size()));
     const qsizetype body = out.size();
+    reserveMore(out, text.size());
     out.resize(body + text.size());
-    char *dst = out.data() + body;
-    for (const QChar ch : text) {
-        if (ch.unicode() >= 0x80) {
-            out.truncate(start);
-            const QByteArray utf8 = text.toUtf8();
-            writeUtf8Text(out, utf8.constData(), utf8.size());
-            return;
-        }
-        *dst++ = char(ch.unicode());
-    }
+    if (narrowAscii(text, out.data() + body, AsciiRule::Ascii) == text.size())
+        return;
+    out.truncate(start);
+    const QByteArray utf8 = text.toUtf8();
+    writeUtf8Text(out, utf8.constData(), utf8.size());
 }
 
 void writeInteger(QByteArray &out, qint64 value)

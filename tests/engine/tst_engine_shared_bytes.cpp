@@ -5,7 +5,9 @@
 // shares the app's QByteArray until the message ends, the CBOR codec writes it into each
 // frame (the one copy per transmission), and raw mode hands the very buffer to the
 // transport. On the wire nothing differs from send(QCborValue(bytes)), and every outcome
-// (delivered, rejected, each drop reason) still names the right id.
+// (delivered, rejected, each drop reason) still names the right id. Connection::sendText()
+// and a small sendBytes() encode straight from the app's buffer, no QCborValue built: the
+// same wire bytes and refusals as send(QCborValue).
 #include "engine_harness.h"
 
 #include <QtTest/QTest>
@@ -19,6 +21,21 @@ Options cborOptions(quint64 seed = 1)
     Options o = baseOptions(seed);
     o.codec = P::CodecKind::Cbor;
     return o;
+}
+
+// Raw mode (no envelope), opened: no welcome in raw mode.
+Options rawOptions()
+{
+    Options o = baseOptions();
+    o.rawMode = true;
+    return o;
+}
+
+void openRaw(Harness &h)
+{
+    h->open(h.now);
+    h.pump();
+    h.opened();
 }
 
 QByteArray payload(qsizetype size, char fill = 'p')
@@ -68,6 +85,9 @@ private slots:
     void resumeAndNewSessionResendTheSameMessage();
     void everyOutcomeNamesItsId();
     void tooLargeForANewMaxFrameIsRejected();
+    void sendTextMatchesCborValue_data();
+    void sendTextMatchesCborValue();
+    void rawModeTypedSends();
 };
 
 void tst_EngineSharedBytes::sharedUntilDelivered_data()
@@ -147,12 +167,8 @@ void tst_EngineSharedBytes::sameWireBytesAsCborValue()
 
 void tst_EngineSharedBytes::rawModeHandsTheBufferToTheTransport()
 {
-    Options o = baseOptions();
-    o.rawMode = true;
-    Harness h(o);
-    h->open(h.now);
-    h.pump();
-    h.opened();
+    Harness h(rawOptions());
+    openRaw(h);
     const QByteArray bytes = payload(64 * 1024);
     const auto r = sendBytes(h, bytes);
     QVERIFY(r.ok());
@@ -174,15 +190,28 @@ void tst_EngineSharedBytes::refusalsKeepNothing_data()
     QTest::addColumn<quint64>("maxFrame");
     QTest::addColumn<int>("code");
     QTest::addColumn<QString>("message");
+    QTest::addColumn<qsizetype>("size");
     QTest::addRow("JSON cannot carry bytes") << false << false << QString() << qint64(1 << 30) << quint64(0)
-                                             << int(ErrorCode::NotSupported) << QStringLiteral("byte string");
+                                             << int(ErrorCode::NotSupported) << QStringLiteral("byte string") << qsizetype(64 * 1024);
     QTest::addRow("raw mode has no channels") << false << true << QStringLiteral("room") << qint64(1 << 30)
                                               << quint64(0) << int(ErrorCode::NotSupported)
-                                              << QStringLiteral("channels are not available in raw mode");
+                                              << QStringLiteral("channels are not available in raw mode") << qsizetype(64 * 1024);
     QTest::addRow("outbox bytes bound") << true << false << QString() << qint64(32 * 1024) << quint64(0)
-                                        << int(ErrorCode::QueueFull) << QStringLiteral("outbox full");
+                                        << int(ErrorCode::QueueFull) << QStringLiteral("outbox full") << qsizetype(64 * 1024);
     QTest::addRow("server maxFrame") << true << false << QString() << qint64(1 << 30) << quint64(16 * 1024)
-                                     << int(ErrorCode::FrameTooLarge) << QStringLiteral("exceeds the server's maxFrame");
+                                     << int(ErrorCode::FrameTooLarge) << QStringLiteral("exceeds the server's maxFrame")
+                                     << qsizetype(64 * 1024);
+    // Below Outbox::kShareBytesFrom: encoded at once, not shared; the same refusals.
+    QTest::addRow("JSON cannot carry bytes, 16 B") << false << false << QString() << qint64(1 << 30) << quint64(0)
+                                                   << int(ErrorCode::NotSupported) << QStringLiteral("byte string")
+                                                   << qsizetype(16);
+    QTest::addRow("raw mode has no channels, 16 B") << false << true << QStringLiteral("room") << qint64(1 << 30)
+                                                    << quint64(0) << int(ErrorCode::NotSupported)
+                                                    << QStringLiteral("channels are not available in raw mode")
+                                                    << qsizetype(16);
+    QTest::addRow("outbox bytes bound, 16 B") << true << false << QString() << qint64(8) << quint64(0)
+                                              << int(ErrorCode::QueueFull) << QStringLiteral("outbox full")
+                                              << qsizetype(16);
 }
 
 void tst_EngineSharedBytes::refusalsKeepNothing()
@@ -194,6 +223,7 @@ void tst_EngineSharedBytes::refusalsKeepNothing()
     QFETCH(quint64, maxFrame);
     QFETCH(int, code);
     QFETCH(QString, message);
+    QFETCH(qsizetype, size);
     Options o = cbor ? cborOptions() : baseOptions();
     o.rawMode = raw;
     o.maxQueuedBytes = maxQueuedBytes;
@@ -206,7 +236,7 @@ void tst_EngineSharedBytes::refusalsKeepNothing()
         w.maxFrame = maxFrame;
         h.serverFrame(w);
     }
-    const QByteArray bytes = payload(64 * 1024);
+    const QByteArray bytes = payload(size);
     const auto r = sendBytes(h, bytes, withId(QStringLiteral("x"), channel));
     QVERIFY(!r.ok());
     QCOMPARE(int(r.error->code), code);
@@ -334,6 +364,72 @@ void tst_EngineSharedBytes::tooLargeForANewMaxFrameIsRejected()
     QCOMPARE(rejected.front().error.code, ErrorCode::FrameTooLarge);
     QCOMPARE(h->state(), State::Connected);
     QVERIFY(bytes.isDetached());
+}
+
+void tst_EngineSharedBytes::sendTextMatchesCborValue_data()
+{
+    QTest::addColumn<bool>("cbor");
+    QTest::addColumn<QString>("text");
+    for (const bool cbor : {false, true}) {
+        const char *codec = cbor ? "cbor" : "json";
+        QTest::addRow("%s: ASCII", codec) << cbor << QString(62, u'x');
+        QTest::addRow("%s: empty", codec) << cbor << QString();
+        QTest::addRow("%s: escapes", codec) << cbor << QStringLiteral("a \"quote\" and \\ and \n");
+        QTest::addRow("%s: non-ASCII", codec) << cbor << QStringLiteral("caf\u00e9 \u2603 \U0001F600");
+    }
+}
+
+void tst_EngineSharedBytes::sendTextMatchesCborValue()
+{
+    QFETCH(bool, cbor);
+    QFETCH(QString, text);
+    const SendOptions o = withId(QStringLiteral("same"), QStringLiteral("ch"));
+    Harness viaText(cbor ? cborOptions() : baseOptions());
+    viaText.connect();
+    const auto r = viaText->sendText(viaText.now, text, o);
+    QVERIFY(r.ok());
+    QCOMPARE(r.id, QStringLiteral("same"));
+    Harness viaValue(cbor ? cborOptions() : baseOptions());
+    viaValue.connect();
+    QVERIFY(viaValue.send(QCborValue(text), o).ok());
+
+    const auto a = sentFrameBytes(viaText);
+    const auto b = sentFrameBytes(viaValue);
+    QCOMPARE(int(a.size()), 1);
+    QCOMPARE(int(b.size()), 1);
+    QCOMPARE(a.front(), b.front());
+    // And the frame decodes back to the text.
+    const P::DecodeResult decoded = P::codecFor(cbor ? P::CodecKind::Cbor : P::CodecKind::Json).decode(a.front());
+    QVERIFY2(decoded.ok(), qPrintable(decoded.error));
+    QCOMPARE(std::get<P::Msg>(*decoded.frame).d.toString(), text);
+}
+
+// Raw mode (no envelope): text leaves as a text frame of its UTF-8, small bytes as a binary
+// frame; a channel is refused by both before anything is queued.
+void tst_EngineSharedBytes::rawModeTypedSends()
+{
+    Harness h(rawOptions());
+    openRaw(h);
+    const QString text = QStringLiteral("caf\u00e9");
+    QVERIFY(h->sendText(h.now, text).ok());
+    QVERIFY(h->sendBytes(h.now, QByteArray("\x01\x02", 2)).ok());
+    h.pump();
+    const auto sent = h.actionsOf<SendFrame>();
+    QCOMPARE(int(sent.size()), 2);
+    QVERIFY(!sent[0].binary);
+    QCOMPARE(sent[0].bytes, text.toUtf8());
+    QVERIFY(sent[1].binary);
+    QCOMPARE(sent[1].bytes, QByteArray("\x01\x02", 2));
+    QCOMPARE(int(h.eventsOf<Sent>().size()), 2);
+
+    const auto refusedText = h->sendText(h.now, text, withId(QStringLiteral("t"), QStringLiteral("room")));
+    QVERIFY(!refusedText.ok());
+    QCOMPARE(refusedText.error->code, ErrorCode::NotSupported);
+    const auto refusedValue = h->send(h.now, QCborValue(42));
+    QVERIFY(!refusedValue.ok());
+    QVERIFY2(refusedValue.error->message.contains(QStringLiteral("byte arrays or strings only")),
+             qPrintable(refusedValue.error->message));
+    QCOMPARE(h->queueDepth(), qsizetype(0));
 }
 
 QTEST_APPLESS_MAIN(tst_EngineSharedBytes)

@@ -4,6 +4,7 @@
 // The JSON and CBOR codecs of protocol v1: round trips of every frame, the same frame
 // through both codecs, every rejected input with its error text, and the examples of
 // docs/protocol.md decoded as written.
+#include "protocol/ascii_p.h"
 #include "protocol/codec.h"
 
 #include "doc_blocks.h"
@@ -142,6 +143,10 @@ private slots:
     void encodeFailureLeavesOutputAlone();
     void hotPathMatchesEncode_data();
     void hotPathMatchesEncode();
+    void typedPayloadsMatchEncodeValue_data();
+    void typedPayloadsMatchEncodeValue();
+    void asciiNarrowingStopsAtTheFirstMiss_data();
+    void asciiNarrowingStopsAtTheFirstMiss();
     void depthLimit_data();
     void depthLimit();
     void largeMapsStayLinear_data();
@@ -625,6 +630,120 @@ void TestCodec::hotPathMatchesEncode()
     QByteArray actual("prefix");
     codec.encodeMsg(header, payload, actual);
     QCOMPARE(actual, QByteArray("prefix") + expected);
+
+    // The engine hands its stored id bytes over as they are: Latin-1 (ASCII ids) or UTF-8.
+    if (msg.id) {
+        const QByteArray utf8 = msg.id->toUtf8();
+        header.id = QUtf8StringView(utf8);
+        QByteArray fromUtf8;
+        codec.encodeMsg(header, payload, fromUtf8);
+        QCOMPARE(fromUtf8, expected);
+        const QByteArray latin1 = msg.id->toLatin1();
+        if (QString::fromLatin1(latin1) == *msg.id) {
+            header.id = QLatin1StringView(latin1);
+            QByteArray fromLatin1;
+            codec.encodeMsg(header, payload, fromLatin1);
+            QCOMPARE(fromLatin1, expected);
+        }
+    }
+}
+
+// Client::send(QString) and send(QByteArray) reach the codec without a QCborValue: the
+// bytes must be exactly what encodeValue() writes for the same value.
+void TestCodec::typedPayloadsMatchEncodeValue_data()
+{
+    QTest::addColumn<CodecKind>("kind");
+    QTest::addColumn<QCborValue>("value");
+    const auto both = [](const QString &name, const QCborValue &value) {
+        QTest::addRow("json: %s", qPrintable(name)) << CodecKind::Json << value;
+        QTest::addRow("cbor: %s", qPrintable(name)) << CodecKind::Cbor << value;
+    };
+    // Lengths around the 8- and 16-unit strides of the vector loop.
+    for (const int n : {0, 1, 7, 8, 9, 15, 16, 17, 23, 24, 62, 300})
+        both(QStringLiteral("ASCII x%1").arg(n), QCborValue(QString(n, u'x')));
+    for (const int at : {0, 7, 8, 15, 16, 20}) {
+        for (const char16_t unit : {u'"', u'\\', u'\n', char16_t(0x1f), char16_t(0x7f), char16_t(0x80),
+                                    char16_t(0xe9), char16_t(0x2603), char16_t(0x8000), char16_t(0xfffd)}) {
+            QString text(24, u'a');
+            text[at] = QChar(unit);
+            both(QStringLiteral("U+%1 at %2").arg(int(unit), 4, 16, QLatin1Char('0')).arg(at), QCborValue(text));
+        }
+    }
+    both(QStringLiteral("surrogate pair"), QCborValue(QStringLiteral("ab\U0001F600cd")));
+    both(QStringLiteral("lone surrogate"), QCborValue(QString(QChar(0xd800)) + QStringLiteral("tail")));
+    for (const int n : {0, 1, 23, 24, 255, 256, 70000})
+        both(QStringLiteral("bytes x%1").arg(n), QCborValue(QByteArray(n, '\xab')));
+}
+
+void TestCodec::typedPayloadsMatchEncodeValue()
+{
+    QFETCH(CodecKind, kind);
+    QFETCH(QCborValue, value);
+    const Codec &codec = codecFor(kind);
+    QByteArray expected("prefix");
+    QString expectedError;
+    const bool encodable = codec.encodeValue(value, expected, &expectedError);
+    QByteArray actual("prefix");
+    if (value.isString()) {
+        QVERIFY(encodable);
+        codec.encodeText(value.toString(), actual);
+        QCOMPARE(actual, expected);
+        return;
+    }
+    QString error;
+    QCOMPARE(codec.encodeBytes(value.toByteArray(), actual, &error), encodable);
+    QCOMPARE(actual, expected);
+    QCOMPARE(error, expectedError);
+    QCOMPARE(encodable, kind == CodecKind::Cbor);  // JSON has no byte strings
+}
+
+// ascii_p.h against the plain rule, unit by unit: every length from 0 to 40 (the vector
+// strides and the scalar tails) with one unit that fails the rule at every position.
+void TestCodec::asciiNarrowingStopsAtTheFirstMiss_data()
+{
+    QTest::addColumn<int>("rule");
+    QTest::addColumn<int>("miss");
+    for (const char16_t unit : {char16_t(0), char16_t(0x1f), u'"', u'\\', char16_t(0x7f), char16_t(0x80),
+                                char16_t(0xff), char16_t(0x100), char16_t(0x7fff), char16_t(0x8000), char16_t(0xffff)}) {
+        QTest::addRow("ascii U+%04x", unsigned(unit)) << int(Detail::AsciiRule::Ascii) << int(unit);
+        QTest::addRow("json U+%04x", unsigned(unit)) << int(Detail::AsciiRule::JsonPlain) << int(unit);
+    }
+}
+
+void TestCodec::asciiNarrowingStopsAtTheFirstMiss()
+{
+    QFETCH(int, rule);
+    QFETCH(int, miss);
+    const auto r = Detail::AsciiRule(rule);
+    const char16_t unit = char16_t(miss);
+    const bool unitPasses = unit < 0x80
+                            && (r == Detail::AsciiRule::Ascii || (unit >= 0x20 && unit != u'"' && unit != u'\\'));
+    for (int n = 0; n <= 40; ++n) {
+        for (int at = -1; at < n; ++at) {  // -1: nothing to miss
+            std::u16string text;
+            for (int i = 0; i < n; ++i)
+                text.push_back(char16_t(u' ' + (i * 7) % 95));  // every printable but the two
+            for (auto &c : text)
+                if (c == u'"' || c == u'\\')
+                    c = u'x';
+            if (at >= 0)
+                text[size_t(at)] = unit;
+            const qsizetype expected = (at < 0 || unitPasses) ? n : at;
+            std::string out(size_t(n), '?');
+            const qsizetype got = Detail::narrowAscii(QStringView(text.data(), n), out.data(), r);
+            QVERIFY2(got == expected, qPrintable(QStringLiteral("n %1 at %2: %3").arg(n).arg(at).arg(got)));
+            for (qsizetype i = 0; i < got; ++i)
+                QCOMPARE(uchar(out[size_t(i)]), uchar(text[size_t(i)]));
+            // The same through bytes, for the units that are bytes (Latin-1 / UTF-8 ids).
+            if (unit <= 0xff) {
+                std::string bytes(text.begin(), text.end());
+                std::string narrowed(size_t(n), '?');
+                const qsizetype gotBytes = Detail::narrowAscii(bytes.data(), n, narrowed.data(), r);
+                QVERIFY2(gotBytes == expected, qPrintable(QStringLiteral("bytes n %1 at %2: %3").arg(n).arg(at).arg(gotBytes)));
+                QCOMPARE(narrowed.substr(0, size_t(gotBytes)), bytes.substr(0, size_t(gotBytes)));
+            }
+        }
+    }
 }
 
 void TestCodec::depthLimit_data()
