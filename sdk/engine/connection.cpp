@@ -55,6 +55,7 @@
 #include <QtCore/QLoggingCategory>
 
 #include <algorithm>
+#include <array>
 
 Q_LOGGING_CATEGORY(lcEngine, "tether.engine", QtWarningMsg)
 
@@ -157,7 +158,11 @@ struct Connection::Private {
     std::optional<Duration> retryAfter;
     std::optional<Protocol::ErrorFrame> serverError;  // the `error` frame before a close
     Duration heartbeatInterval{0};
-    QByteArray spareFrame;  // recycle(): the buffer the next data frame is built in
+    // recycle(): buffers the next data frames are built in. Two: a v1.1 batch and a large
+    // frame that did not fit in it (built apart) alternate at 64 KiB.
+    std::array<QByteArray, 2> spareFrames;
+    QByteArray *largestSpare();
+    void keepSpare(QByteArray &&bytes);
     QByteArray scratch;  // send()'s encoded payload, before the outbox copies it
     static constexpr qsizetype kScratchKeep = 64 * 1024;
     // setOptions(): the last accepted options while some of their fields wait (see top).
@@ -1599,9 +1604,22 @@ void Connection::setProgressEvents(bool on) { d->options.progressEvents = on; }
 
 void Connection::recycle(QByteArray &&frameBytes)
 {
-    if (frameBytes.isDetached() && frameBytes.capacity() <= kMaxRecycledFrame
-        && frameBytes.capacity() > d->spareFrame.capacity())
-        d->spareFrame = std::move(frameBytes);
+    d->keepSpare(std::move(frameBytes));
+}
+
+void Connection::Private::keepSpare(QByteArray &&bytes)
+{
+    if (!bytes.isDetached() || bytes.capacity() > kMaxRecycledFrame)
+        return;
+    // In place of the smaller spare, when larger.
+    QByteArray &smaller = spareFrames[0].capacity() <= spareFrames[1].capacity() ? spareFrames[0] : spareFrames[1];
+    if (bytes.capacity() > smaller.capacity())
+        smaller = std::move(bytes);
+}
+
+QByteArray *Connection::Private::largestSpare()
+{
+    return &(spareFrames[0].capacity() >= spareFrames[1].capacity() ? spareFrames[0] : spareFrames[1]);
 }
 
 bool Connection::batching() const { return d->batching; }
@@ -1641,7 +1659,7 @@ bool Connection::Private::mayTakeData() const
 std::optional<SendFrame> Connection::Private::nextDataFrame()
 {
     if (mayTakeData())
-        return outbox.takeNext(codec, maxFrame, &spareFrame);
+        return outbox.takeNext(codec, maxFrame, largestSpare());
     return std::nullopt;
 }
 
@@ -1669,7 +1687,8 @@ void Connection::Private::coalesce(SendFrame &batch)
         // Data frames are encoded straight into the batch (no buffer per message).
         if (!mayTakeData())
             return;
-        Outbox::Taken taken = outbox.takeNextInto(codec, maxFrame, batch.bytes, Protocol::batchSeparator(kind), bound);
+        Outbox::Taken taken = outbox.takeNextInto(codec, maxFrame, batch.bytes, Protocol::batchSeparator(kind), bound,
+                                                  largestSpare());
         if (!taken.any)
             return;
         if (taken.apart) {
@@ -1692,7 +1711,7 @@ void Connection::Private::compress(SendFrame &batch)
     if (compressed.isEmpty())
         return;   // the deflater failed (out of memory): plain from now on
     ++sink.stats.compressedSent;
-    batch.bytes = std::move(compressed);
+    keepSpare(std::exchange(batch.bytes, std::move(compressed)));  // the plain batch's buffer
     batch.binary = true;
 }
 

@@ -288,8 +288,9 @@ public:
     // Optional: hand back the bytes of a SendFrame once the transport has taken them. The
     // next data frame (a whole v1.1 batch) is built in that buffer instead of a fresh one
     // grown frame by frame, and a 64 KiB message costs no new allocation (nor the page
-    // faults of one). One buffer is kept, and only when nothing else shares it and its
-    // capacity is at most kMaxRecycledFrame.
+    // faults of one). Two buffers are kept (a batch and a large frame built apart from it
+    // alternate), each only when nothing else shares it and its capacity is at most
+    // kMaxRecycledFrame.
     void recycle(QByteArray &&frameBytes);
     static constexpr qsizetype kMaxRecycledFrame = 1024 * 1024;
     [[nodiscard]] std::optional<TimePoint> pollTimeout() const;

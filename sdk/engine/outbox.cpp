@@ -5,6 +5,8 @@
 
 #include <protocol/ascii_p.h>
 
+#include <QtCore/QScopeGuard>
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -251,7 +253,8 @@ std::optional<SendFrame> Outbox::takeNext(const Protocol::Codec *codec, std::opt
 }
 
 Outbox::Taken Outbox::takeNextInto(const Protocol::Codec *codec, std::optional<quint64> maxFrame,
-                                   QByteArray &batch, QByteArrayView separator, qsizetype bound)
+                                   QByteArray &batch, QByteArrayView separator, qsizetype bound,
+                                   QByteArray *reuse)
 {
     while (m_cursor < qsizetype(m_entries.size())) {
         Entry &e = m_entries[size_t(m_cursor)];
@@ -268,6 +271,15 @@ Outbox::Taken Outbox::takeNextInto(const Protocol::Codec *codec, std::optional<q
         const bool intoBatch = batch.isEmpty()
                                || batch.size() + separator.size() + payload.size() + e.idLen <= bound;
         SendFrame own;
+        if (!intoBatch && reuse) {
+            own.bytes.swap(*reuse);
+            own.bytes.truncate(0);
+        }
+        // A frame that ends up not built apart gives the buffer back.
+        const auto giveBack = qScopeGuard([&] {
+            if (reuse && reuse->isNull() && !own.bytes.isNull())
+                reuse->swap(own.bytes);
+        });
         QByteArray &out = intoBatch ? batch : own.bytes;
         const qsizetype restore = out.size();
         if (!out.isEmpty())

@@ -94,8 +94,10 @@ public:
         bool binary = false;             // ...to go in a binary WebSocket message
         std::optional<SendFrame> apart;  // ...and did not fit in the batch
     };
+    // `reuse`, when given, is the buffer a frame built apart starts from (it stays with the
+    // caller when no frame is built apart).
     Taken takeNextInto(const Protocol::Codec *codec, std::optional<quint64> maxFrame, QByteArray &batch,
-                       QByteArrayView separator, qsizetype bound);
+                       QByteArrayView separator, qsizetype bound, QByteArray *reuse = nullptr);
 
     // Inbound control frames. Return an error message for a protocol violation, else empty.
     QString ack(quint64 seq);

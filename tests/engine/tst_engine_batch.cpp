@@ -67,6 +67,8 @@ private slots:
     void v11MessagesAreBinary();
     void recycledBufferCarriesTheNextFrame_data() { codecs_data(); }
     void recycledBufferCarriesTheNextFrame();
+    void largeFramesAlternateBetweenTwoSpares_data() { codecs_data(); }
+    void largeFramesAlternateBetweenTwoSpares();
 };
 
 void tst_EngineBatch::codecs_data()
@@ -466,6 +468,49 @@ void tst_EngineBatch::recycledBufferCarriesTheNextFrame()
     QVERIFY(third.constData() != stillShared.constData());
     QCOMPARE(seqsOf(h.takeSent()), range(7, 8));
     QCOMPARE(stillShared.constData(), storage);  // untouched
+}
+
+// Messages larger than batchBytes leave one per frame: the first of a poll is built in one
+// spare, the one that did not fit beside it apart, in the other. With both recycled, a
+// steady stream of large messages allocates no frame buffer (the 64 KiB page faults).
+void tst_EngineBatch::largeFramesAlternateBetweenTwoSpares()
+{
+    QFETCH(P::CodecKind, codec);
+    Options o = withCodec(codec);
+    o.batchBytes = 1024;
+    Harness h(o);
+    connectV11(h);
+    const QString large(2000, u'y');
+    const auto frameOf = [&](std::optional<Action> action) -> QByteArray {
+        if (!action || !std::holds_alternative<SendFrame>(*action))
+            return {};
+        QByteArray bytes = std::move(std::get<SendFrame>(*action).bytes);
+        h.actions.push_back(SendFrame{QByteArray(bytes.constData(), bytes.size()), true});
+        return bytes;
+    };
+    for (int i = 0; i < 2; ++i)
+        QVERIFY(h->sendText(h.now, large).ok());
+    QByteArray first = frameOf(h->pollAction());
+    QByteArray second = frameOf(h->pollAction());  // built apart, carried
+    QVERIFY(!first.isEmpty() && !second.isEmpty());
+    QCOMPARE(seqsOf(h.takeSent()), range(1, 2));
+    const QSet<const char *> storage = {first.constData(), second.constData()};
+    QCOMPARE(storage.size(), 2);
+    h->recycle(std::move(first));
+    h->recycle(std::move(second));
+
+    for (int round = 0; round < 3; ++round) {
+        for (int i = 0; i < 2; ++i)
+            QVERIFY(h->sendText(h.now, large).ok());
+        QByteArray a = frameOf(h->pollAction());
+        QByteArray b = frameOf(h->pollAction());
+        QVERIFY2(storage.contains(a.constData()) && storage.contains(b.constData()) && a.constData() != b.constData(),
+                 "a large frame was built in a fresh buffer");
+        QCOMPARE(seqsOf(h.takeSent()), range(3 + 2 * round, 4 + 2 * round));
+        h->recycle(std::move(a));
+        h->recycle(std::move(b));
+    }
+    QVERIFY(!h->pollAction());
 }
 
 QTEST_GUILESS_MAIN(tst_EngineBatch)
