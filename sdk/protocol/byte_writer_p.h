@@ -76,14 +76,17 @@ public:
     // written and false returned. Room for text.size() bytes must be left.
     bool putNarrowed(QStringView text, AsciiRule rule)
     {
+        Q_ASSERT(m_end - m_at >= text.size());
         return advanceIfAll(narrowAscii(text, m_at, rule), text.size());
     }
     bool putNarrowed(QLatin1StringView text, AsciiRule rule)
     {
+        Q_ASSERT(m_end - m_at >= text.size());
         return advanceIfAll(narrowAscii(text.data(), text.size(), m_at, rule), text.size());
     }
     bool putNarrowed(QUtf8StringView text, AsciiRule rule)
     {
+        Q_ASSERT(m_end - m_at >= text.size());
         return advanceIfAll(narrowAscii(text.data(), text.size(), m_at, rule), text.size());
     }
 
@@ -98,9 +101,8 @@ public:
 private:
     bool advanceIfAll(qsizetype narrowed, qsizetype size)
     {
-        Q_ASSERT(m_end - m_at >= size);
         if (narrowed != size)
-            return false;
+            return false;  // nothing counted: the slow path writes it again
         m_at += size;
         return true;
     }

@@ -370,12 +370,19 @@ void tst_EngineSharedBytes::sendTextMatchesCborValue_data()
 {
     QTest::addColumn<bool>("cbor");
     QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("id");
+    const QString ascii = QStringLiteral("same");
     for (const bool cbor : {false, true}) {
         const char *codec = cbor ? "cbor" : "json";
-        QTest::addRow("%s: ASCII", codec) << cbor << QString(62, u'x');
-        QTest::addRow("%s: empty", codec) << cbor << QString();
-        QTest::addRow("%s: escapes", codec) << cbor << QStringLiteral("a \"quote\" and \\ and \n");
-        QTest::addRow("%s: non-ASCII", codec) << cbor << QStringLiteral("caf\u00e9 \u2603 \U0001F600");
+        QTest::addRow("%s: ASCII", codec) << cbor << QString(62, u'x') << ascii;
+        QTest::addRow("%s: empty", codec) << cbor << QString() << ascii;
+        QTest::addRow("%s: escapes", codec) << cbor << QStringLiteral("a \"quote\" and \\ and \n") << ascii;
+        QTest::addRow("%s: non-ASCII", codec) << cbor << QStringLiteral("caf\u00e9 \u2603 \U0001F600") << ascii;
+        // The outbox keeps such an id as UTF-8 and hands those bytes to the codec.
+        QTest::addRow("%s: non-ASCII app id", codec) << cbor << QStringLiteral("x")
+                                                    << QStringLiteral("id-\u00e9-\u2603-\"q\"-\U0001F600");
+        QTest::addRow("%s: app id needing JSON escapes", codec) << cbor << QStringLiteral("x")
+                                                               << QStringLiteral("a\\b\"c\td");
     }
 }
 
@@ -383,12 +390,13 @@ void tst_EngineSharedBytes::sendTextMatchesCborValue()
 {
     QFETCH(bool, cbor);
     QFETCH(QString, text);
-    const SendOptions o = withId(QStringLiteral("same"), QStringLiteral("ch"));
+    QFETCH(QString, id);
+    const SendOptions o = withId(id, QStringLiteral("ch"));
     Harness viaText(cbor ? cborOptions() : baseOptions());
     viaText.connect();
     const auto r = viaText->sendText(viaText.now, text, o);
     QVERIFY(r.ok());
-    QCOMPARE(r.id, QStringLiteral("same"));
+    QCOMPARE(r.id, id);
     Harness viaValue(cbor ? cborOptions() : baseOptions());
     viaValue.connect();
     QVERIFY(viaValue.send(QCborValue(text), o).ok());
@@ -401,7 +409,14 @@ void tst_EngineSharedBytes::sendTextMatchesCborValue()
     // And the frame decodes back to the text.
     const P::DecodeResult decoded = P::codecFor(cbor ? P::CodecKind::Cbor : P::CodecKind::Json).decode(a.front());
     QVERIFY2(decoded.ok(), qPrintable(decoded.error));
-    QCOMPARE(std::get<P::Msg>(*decoded.frame).d.toString(), text);
+    const P::Msg &msg = std::get<P::Msg>(*decoded.frame);
+    QCOMPARE(msg.d.toString(), text);
+    QCOMPARE(msg.id.value_or(QString()), id);
+    // Its outcome names the same id.
+    viaText.serverFrame(P::Ack{1});
+    const auto delivered = viaText.eventsOf<Delivered>();
+    QCOMPARE(int(delivered.size()), 1);
+    QCOMPARE(delivered.front().id, id);
 }
 
 // Raw mode (no envelope): text leaves as a text frame of its UTF-8, small bytes as a binary
