@@ -90,4 +90,21 @@ inline qsizetype narrowAscii(const char *src, qsizetype n, char *dst, AsciiRule 
     return i;
 }
 
+// How many leading bytes of src[0, n) are ASCII (below 0x80): the run a UTF-8 validator
+// may skip.
+inline qsizetype asciiPrefixLength(const char *src, qsizetype n)
+{
+    qsizetype i = 0;
+#if defined(__SSE2__)
+    for (; i + 16 <= n; i += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + i));
+        if (_mm_movemask_epi8(v) != 0)
+            break;
+    }
+#endif
+    while (i < n && uchar(src[i]) < 0x80)
+        ++i;
+    return i;
+}
+
 } // namespace Tether::Protocol::Detail

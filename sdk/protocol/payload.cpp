@@ -23,7 +23,7 @@ bool isValidUtf8(const char *data, qsizetype size)
     while (p < end) {
         const uchar c = *p;
         if (c < 0x80) {
-            ++p;
+            p += asciiPrefixLength(reinterpret_cast<const char *>(p), end - p);
             continue;
         }
         int extra;

@@ -6,6 +6,7 @@
 // docs/protocol.md decoded as written.
 #include "protocol/ascii_p.h"
 #include "protocol/codec.h"
+#include "protocol/codec_p.h"
 
 #include "doc_blocks.h"
 
@@ -147,6 +148,8 @@ private slots:
     void typedPayloadsMatchEncodeValue();
     void asciiNarrowingStopsAtTheFirstMiss_data();
     void asciiNarrowingStopsAtTheFirstMiss();
+    void utf8ValidationAfterAsciiRuns();
+    void keyLookup();
     void depthLimit_data();
     void depthLimit();
     void largeMapsStayLinear_data();
@@ -695,6 +698,55 @@ void TestCodec::typedPayloadsMatchEncodeValue()
     QCOMPARE(actual, expected);
     QCOMPARE(error, expectedError);
     QCOMPARE(encodable, kind == CodecKind::Cbor);  // JSON has no byte strings
+}
+
+// The UTF-8 validator skips ASCII sixteen bytes at a time: every run length from 0 to 40
+// before (and after) each kind of sequence, valid and not.
+void TestCodec::utf8ValidationAfterAsciiRuns()
+{
+    const std::pair<QByteArray, bool> tails[] = {
+        {QByteArray(), true},
+        {QByteArray("\xc3\xa9"), true},            // U+00E9
+        {QByteArray("\xf0\x9f\x98\x80"), true},    // U+1F600
+        {QByteArray("\xff"), false},
+        {QByteArray("\x80"), false},                // a continuation byte first
+        {QByteArray("\xc0\xaf"), false},            // overlong
+        {QByteArray("\xed\xa0\x80"), false},        // a surrogate
+        {QByteArray("\xe2\x82"), false},            // truncated
+        {QByteArray("\xf4\x90\x80\x80"), false},    // above U+10FFFF
+    };
+    for (int run = 0; run <= 40; ++run) {
+        for (const auto &[tail, valid] : tails) {
+            for (const int after : {0, 1, 17}) {
+                const QByteArray text = QByteArray(run, 'a') + tail + QByteArray(after, 'z');
+                QVERIFY2(Detail::isValidUtf8(text.constData(), text.size()) == valid,
+                         qPrintable(QStringLiteral("%1 ASCII, tail %2, %3 after")
+                                        .arg(run).arg(QString::fromLatin1(tail.toHex())).arg(after)));
+            }
+        }
+    }
+}
+
+// Every key name finds its key; a name differing in any byte but its last, or in its
+// length, finds none.
+void TestCodec::keyLookup()
+{
+    for (int i = 0; i < Detail::kKeyCount; ++i) {
+        const auto key = Detail::Key(i);
+        const QLatin1StringView name = Detail::keyName(key);
+        QCOMPARE(Detail::keyFromName(QByteArrayView(name.data(), name.size())), std::optional<Detail::Key>(key));
+        QByteArray longer = QByteArray(name.data(), name.size()) + 'x';
+        QCOMPARE(Detail::keyFromName(longer), std::nullopt);
+        QCOMPARE(Detail::keyFromName(QByteArray(1, 'x') + QByteArray(name.data(), name.size())), std::nullopt);
+        for (qsizetype at = 0; at + 1 < name.size(); ++at) {
+            QByteArray changed(name.data(), name.size());
+            changed[at] = char(changed[at] ^ 0x20);  // the other case
+            QCOMPARE(Detail::keyFromName(changed), std::nullopt);
+        }
+    }
+    QCOMPARE(Detail::keyFromName(QByteArrayView()), std::nullopt);
+    QCOMPARE(Detail::keyFromName("se\xff"), std::nullopt);
+    QCOMPARE(Detail::keyFromName("retryAfter_"), std::nullopt);
 }
 
 // ascii_p.h against the plain rule, unit by unit: every length from 0 to 40 (the vector
