@@ -12,7 +12,9 @@
 
 #include <QtCore/QStringView>
 
-#if defined(__SSE2__)
+// GCC and Clang say SSE2 with __SSE2__; MSVC (untested, docs/platforms.md) by its target.
+#if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
+#define TETHER_ASCII_SSE2 1
 #include <emmintrin.h>
 #endif
 
@@ -35,7 +37,7 @@ inline bool passes(char16_t unit, AsciiRule rule)
 inline qsizetype narrowAscii(const char16_t *src, qsizetype n, char *dst, AsciiRule rule)
 {
     qsizetype i = 0;
-#if defined(__SSE2__)
+#if defined(TETHER_ASCII_SSE2)
     // SSE2 compares 16-bit lanes as signed: flipping the top bit orders them unsigned.
     const __m128i flip = _mm_set1_epi16(short(0x8000));
     const __m128i highest = _mm_set1_epi16(short(0x7f ^ 0x8000));
@@ -68,7 +70,7 @@ inline qsizetype narrowAscii(QStringView text, char *dst, AsciiRule rule)
 inline qsizetype narrowAscii(const char *src, qsizetype n, char *dst, AsciiRule rule)
 {
     qsizetype i = 0;
-#if defined(__SSE2__)
+#if defined(TETHER_ASCII_SSE2)
     const __m128i space = _mm_set1_epi8(0x20);
     const __m128i quote = _mm_set1_epi8('"');
     const __m128i backslash = _mm_set1_epi8('\\');
@@ -95,7 +97,7 @@ inline qsizetype narrowAscii(const char *src, qsizetype n, char *dst, AsciiRule 
 inline qsizetype asciiPrefixLength(const char *src, qsizetype n)
 {
     qsizetype i = 0;
-#if defined(__SSE2__)
+#if defined(TETHER_ASCII_SSE2)
     for (; i + 16 <= n; i += 16) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + i));
         if (_mm_movemask_epi8(v) != 0)
