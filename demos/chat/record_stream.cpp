@@ -230,15 +230,11 @@ int main(int argc, char *argv[])
         return fail("--server and --out are required");
 
     QProcess server;
-    server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    server.start(parser.value(serverOption), {QStringLiteral("--port"), QStringLiteral("0")});
-    if (!server.waitForStarted(5000) || !waitFor([&] { return server.canReadLine(); }, 10000))
+    const std::optional<quint16> started = Chat::startServer(server, parser.value(serverOption));
+    if (!started)
         return fail("tether-server did not start");
-    const quint16 serverPort = quint16(QString::fromUtf8(server.readLine()).trimmed().section(u':', -1).toUInt());
-    const auto stopServer = [&server] {
-        server.terminate();
-        server.waitForFinished(5000);
-    };
+    const quint16 serverPort = *started;
+    const auto stopServer = [&server] { Chat::stopServer(server); };
 
     QByteArray recorded;
     int messages = 0;

@@ -129,18 +129,14 @@ int main(int argc, char *argv[])
     // The server: alice's session expires 1.5 s after she drops off, so the tour shows a
     // lost session; #announcements is read-only.
     QProcess server;
-    server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    server.start(parser.value(serverOption),
-                 {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--session-ttl"),
-                  QStringLiteral("1500"), QStringLiteral("--readonly"), QStringLiteral("announcements")});
-    if (!server.waitForStarted(5000) || !waitFor([&] { return server.canReadLine(); }, 10000))
+    const std::optional<quint16> started = Chat::startServer(
+        server, parser.value(serverOption),
+        {QStringLiteral("--session-ttl"), QStringLiteral("1500"), QStringLiteral("--readonly"),
+         QStringLiteral("announcements")});
+    if (!started)
         return fail("tether-server did not start");
-    const QString ready = QString::fromUtf8(server.readLine()).trimmed();
-    const quint16 serverPort = quint16(ready.section(u':', -1).toUInt());
-    const auto stopServer = [&server] {
-        server.terminate();
-        server.waitForFinished(5000);
-    };
+    const quint16 serverPort = *started;
+    const auto stopServer = [&server] { Chat::stopServer(server); };
 
     Relay relay;
     if (serverPort == 0 || !relay.start(serverPort)) {

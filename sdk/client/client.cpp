@@ -492,8 +492,6 @@ SendResult ClientPrivate::send(std::optional<QCborValue> payload, const SendOpti
     if (!payload)
         return SendResult::refused(Error(Error::InvalidPayload,
                                          QStringLiteral("the payload has no JSON/CBOR equivalent")));
-    if (payload->isByteArray())
-        return sendBytes(payload->toByteArray(), sendOptions);
     return sent(engine->send(now(), *payload, engineSendOptionsFor(sendOptions)));
 }
 

@@ -1454,7 +1454,7 @@ SendResult Connection::send(TimePoint now, const QCborValue &payload, const Send
 {
     if (payload.isString())
         return sendText(now, payload.toString(), options);
-    if (payload.isByteArray() && (d->options.rawMode || d->codec->kind() == Protocol::CodecKind::Cbor))
+    if (payload.isByteArray())
         return sendBytes(now, payload.toByteArray(), options);
     d->noteTime(now);
     if (d->options.rawMode) {

@@ -10,7 +10,9 @@
 // of every x86-64 CPU) cost about one. Other targets take the scalar loop.
 #pragma once
 
+#include <QtCore/QString>
 #include <QtCore/QStringView>
+#include <QtCore/QUtf8StringView>
 
 // GCC and Clang say SSE2 with __SSE2__; MSVC (untested, docs/platforms.md) by its target.
 #if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
@@ -90,6 +92,16 @@ inline qsizetype narrowAscii(const char *src, qsizetype n, char *dst, AsciiRule 
     for (; i < n && passes(char16_t(uchar(src[i])), rule); ++i)
         dst[i] = src[i];
     return i;
+}
+
+inline qsizetype narrowAscii(QLatin1StringView text, char *dst, AsciiRule rule)
+{
+    return narrowAscii(text.data(), text.size(), dst, rule);
+}
+
+inline qsizetype narrowAscii(QUtf8StringView text, char *dst, AsciiRule rule)
+{
+    return narrowAscii(text.data(), text.size(), dst, rule);
 }
 
 // How many leading bytes of src[0, n) are ASCII (below 0x80): the run a UTF-8 validator

@@ -13,8 +13,6 @@
 #include "ascii_p.h"
 
 #include <QtCore/QByteArray>
-#include <QtCore/QString>
-#include <QtCore/QUtf8StringView>
 
 #include <algorithm>
 #include <cstring>
@@ -74,20 +72,11 @@ public:
     }
     // `text` one byte per unit when every unit passes `rule` (ascii_p.h); else nothing is
     // written and false returned. Room for text.size() bytes must be left.
-    bool putNarrowed(QStringView text, AsciiRule rule)
+    template <typename Text>  // QStringView, QLatin1StringView or QUtf8StringView
+    bool putNarrowed(Text text, AsciiRule rule)
     {
         Q_ASSERT(m_end - m_at >= text.size());
         return advanceIfAll(narrowAscii(text, m_at, rule), text.size());
-    }
-    bool putNarrowed(QLatin1StringView text, AsciiRule rule)
-    {
-        Q_ASSERT(m_end - m_at >= text.size());
-        return advanceIfAll(narrowAscii(text.data(), text.size(), m_at, rule), text.size());
-    }
-    bool putNarrowed(QUtf8StringView text, AsciiRule rule)
-    {
-        Q_ASSERT(m_end - m_at >= text.size());
-        return advanceIfAll(narrowAscii(text.data(), text.size(), m_at, rule), text.size());
     }
 
     // Where the next byte goes; rewind() takes back what was written since.
