@@ -117,7 +117,8 @@ void ClientPrivate::process()
     // Progress (Written, Queued) costs an event and an id string per transmission: only
     // while someone listens (the QML message model and the chat demo do).
     static const QMetaMethod statusSignal = QMetaMethod::fromSignal(&Client::messageStatusChanged);
-    engine->setProgressEvents(q->isSignalConnected(statusSignal));
+    statusListened = q->isSignalConnected(statusSignal);
+    engine->setProgressEvents(statusListened);
     do {
         processAgain = false;
         if (engine->batching() && !flushing) {
@@ -254,9 +255,10 @@ void ClientPrivate::perform(Engine::Action &action)
 void ClientPrivate::dispatch(Engine::Event &event)
 {
     const std::shared_ptr<bool> guard = alive;
-    // An outcome's status comes after its own signal, unless a slot deleted the Client.
+    // An outcome's status comes after its own signal, unless a slot deleted the Client;
+    // not emitted at all while nobody listens (an emission costs as much as the ack).
     const auto emitStatus = [this, &guard](const QString &id, MessageStatus status) {
-        if (*guard)
+        if (*guard && statusListened)
             Q_EMIT q->messageStatusChanged(id, status);
     };
     std::visit([this, &emitStatus, &guard](auto &e) {

@@ -140,6 +140,9 @@ public:
     // Protocol v1.1: actions wait for the end of the event-loop turn so frames batch.
     bool flushPosted = false;
     bool flushing = false;
+    // Something is connected to messageStatusChanged (checked once per pump, as the engine's
+    // progress events are): statuses are emitted only then.
+    bool statusListened = false;
     // Shared with callbacks that may outlive us (token provider, Reply cancel).
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 

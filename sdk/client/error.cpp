@@ -22,7 +22,24 @@ public:
     bool fatal = false;
 };
 
-Error::Error() : d(new ErrorData) {}
+namespace {
+
+// Every NoError shares one ErrorData: a default Error (every accepted send's result holds
+// one) costs a reference count, not an allocation. It holds a reference of its own, so it
+// is never freed, not even by an Error destroyed after static destruction.
+ErrorData *noErrorData()
+{
+    static ErrorData *const data = [] {
+        auto *shared = new ErrorData;
+        shared->ref.ref();
+        return shared;
+    }();
+    return data;
+}
+
+} // namespace
+
+Error::Error() : d(noErrorData()) {}
 
 Error::Error(Code code, const QString &message, bool fatal) : d(new ErrorData)
 {

@@ -72,6 +72,12 @@ private:
 void chacha20Block(const std::array<quint32, 8> &key, quint32 counter, const std::array<quint32, 3> &nonce,
                    uchar *out);
 
+// Blocks counter .. counter+3 (mod 2^32), as four chacha20Block() calls write them, into
+// 256 bytes at `out`: SSE2 computes the four together (~2.5x fewer instructions), other
+// targets call chacha20Block().
+void chacha20Blocks4(const std::array<quint32, 8> &key, quint32 counter, const std::array<quint32, 3> &nonce,
+                     uchar *out);
+
 // The id of the 16 bytes `bits` (exposed for the known-answer test).
 QString base64UrlId(const std::array<uchar, 16> &bits);
 

@@ -7,15 +7,14 @@
 // engine only through Connection::pollEvent()/pollAction(), in the order they were put.
 #pragma once
 
+#include "fifo_p.h"
 #include "outputs.h"
-
-#include <deque>
 
 namespace Tether::Engine {
 
 struct Sink {
-    std::deque<Action> actions;
-    std::deque<Event> events;
+    Fifo<Action> actions;
+    Fifo<Event> events;
     Stats stats;
     std::optional<Error> lastError;
 

@@ -337,9 +337,9 @@ private:
         case Kind::Double:
             return QCborValue(s.dbl);
         case Kind::String:
-            return QCborValue(QString::fromUtf8(s.text));
+            return textValue(s.text);
         case Kind::Bytes:
-            return QCborValue(s.text.toByteArray());
+            return bytesValue(s.text);
         case Kind::Bool:
             return QCborValue(s.boolean);
         case Kind::Null:
@@ -367,7 +367,7 @@ private:
             if (keepsTree(key))
                 f.tree = scalarTree(s);
             else if (s.kind == Kind::String)
-                f.string = QString::fromUtf8(s.text);
+                f.utf8 = s.owned.isNull() ? QByteArray::fromRawData(s.text.data(), s.text.size()) : s.owned;
         }
         f.kind = s.kind;
         f.uint = s.uint;

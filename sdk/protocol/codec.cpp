@@ -241,7 +241,7 @@ private:
             typeError(key, *f, QLatin1StringView("must be a string"));
             return false;
         }
-        out = std::move(f->string);
+        out = QString::fromUtf8(f->utf8);
         return true;
     }
     bool errorObjectString(const QCborValue &value, QLatin1StringView name, QString &out)
@@ -306,10 +306,10 @@ DecodeResult buildFrame(Envelope &env)
         QLatin1StringView("error"),
     };
     size_t index = 0;
-    while (index < kTypes.size() && t.string != kTypes[index])
+    while (index < kTypes.size() && QLatin1StringView(t.utf8) != kTypes[index])
         ++index;
     if (index == kTypes.size())
-        return failure(kUnknownType + QLatin1StringView(": unknown type '") + t.string.left(32) + QLatin1Char('\''));
+        return failure(kUnknownType + QLatin1StringView(": unknown type '") + QString::fromUtf8(t.utf8).left(32) + QLatin1Char('\''));
     const QLatin1StringView type = kTypes[index];
 
     if (env.duplicate)

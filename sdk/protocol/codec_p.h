@@ -66,7 +66,10 @@ struct Field {
     Kind kind = Kind::Absent;
     bool boolean = false;
     quint64 uint = 0;         // Kind::UInt; saturated at UINT64_MAX (always out of range)
-    QString string;           // Kind::String
+    // Kind::String: its UTF-8 bytes, a raw view of the input (fromRawData: valid until the
+    // decode returns, which is all buildFrame() needs) or owned (a JSON string unescaped).
+    // A QString is made only for the fields a frame keeps: `t` never becomes one.
+    QByteArray utf8;
     QCborValue tree;          // for keepsTree() keys: the whole value
     QLatin1StringView problem; // first value problem found inside the tree (see above)
 };
@@ -108,6 +111,12 @@ public:
 // on failure they set `error` (when given), leave `out` as it was and return false.
 bool appendFrame(const Frame &frame, FieldWriter &writer, QByteArray &out, QString *error);
 bool appendValue(const QCborValue &value, FieldWriter &writer, QByteArray &out, QString *error);
+
+// A decoded text scalar as a payload value: ASCII (nearly every key and string of a real
+// payload) goes into the QCborValue as it is, without a QString in between.
+QCborValue textValue(QByteArrayView utf8);
+// `bytes` (a view of the input) as a payload value: one copy, into the QCborValue.
+QCborValue bytesValue(QByteArrayView bytes);
 
 // True when `data` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, no
 // code point above U+10FFFF).

@@ -398,7 +398,7 @@ private:
         case Kind::Double:
             return QCborValue(s.dbl);
         case Kind::String:
-            return QCborValue(QString::fromUtf8(s.text));
+            return textValue(s.text);
         case Kind::Bool:
             return QCborValue(s.boolean);
         default:
@@ -424,7 +424,7 @@ private:
             if (keepsTree(key))
                 f.tree = scalarTree(s);
             else if (s.kind == Kind::String)
-                f.string = QString::fromUtf8(s.text);
+                f.utf8 = s.owned.isNull() ? QByteArray::fromRawData(s.text.data(), s.text.size()) : s.owned;
         }
         f.kind = s.kind;
         f.uint = s.uint;

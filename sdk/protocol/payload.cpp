@@ -16,6 +16,19 @@
 
 namespace Tether::Protocol::Detail {
 
+QCborValue textValue(QByteArrayView utf8)
+{
+    if (asciiPrefixLength(utf8.data(), utf8.size()) == utf8.size())
+        return QCborValue(QLatin1StringView(utf8.data(), utf8.size()));
+    return QCborValue(QString::fromUtf8(utf8));
+}
+
+QCborValue bytesValue(QByteArrayView bytes)
+{
+    // QCborValue copies a byte array's contents into its own storage: no QByteArray copy first.
+    return QCborValue(QByteArray::fromRawData(bytes.data(), bytes.size()));
+}
+
 bool isValidUtf8(const char *data, qsizetype size)
 {
     const auto *p = reinterpret_cast<const uchar *>(data);

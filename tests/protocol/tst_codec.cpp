@@ -150,6 +150,7 @@ private slots:
     void asciiNarrowingStopsAtTheFirstMiss();
     void utf8ValidationAfterAsciiRuns();
     void keyLookup();
+    void decodedValuesOwnTheirBytes();
     void depthLimit_data();
     void depthLimit();
     void largeMapsStayLinear_data();
@@ -747,6 +748,34 @@ void TestCodec::keyLookup()
     QCOMPARE(Detail::keyFromName(QByteArrayView()), std::nullopt);
     QCOMPARE(Detail::keyFromName("se\xff"), std::nullopt);
     QCOMPARE(Detail::keyFromName("retryAfter_"), std::nullopt);
+}
+
+// The decoders read strings and byte strings as views of the input (no copy until a value
+// is kept): every value a Frame keeps must survive the input's buffer being overwritten.
+void TestCodec::decodedValuesOwnTheirBytes()
+{
+    Msg msg;
+    msg.seq = 7;
+    msg.id = QStringLiteral("id-\u00e9");
+    msg.ch = QStringLiteral("room:1");
+    QCborMap nested;
+    nested.insert(QStringLiteral("k\u00fc"), QStringLiteral("v\u00e4lue"));
+    nested.insert(QStringLiteral("plain"), QStringLiteral("ascii text"));
+    for (const QCborValue &d : {QCborValue(QStringLiteral("ascii payload")), QCborValue(QStringLiteral("\u00fcber")),
+                                QCborValue(QByteArray("\x00\x01bytes\xff", 9)), QCborValue(nested)}) {
+        for (const Codec *codec : {&jsonCodec(), &cborCodec()}) {
+            if (codec == &jsonCodec() && d.isByteArray())
+                continue;  // JSON carries bytes as base64url text
+            msg.d = d;
+            QByteArray wire;
+            QVERIFY(codec->encode(Frame(msg), wire));
+            QByteArray input(wire.constData(), wire.size());  // a buffer of its own
+            DecodeResult decoded = codec->decode(input);
+            QVERIFY2(decoded.ok(), qPrintable(decoded.error));
+            input.fill('\xee');
+            QCOMPARE(std::get<Msg>(*decoded.frame), msg);
+        }
+    }
 }
 
 // ascii_p.h against the plain rule, unit by unit: every length from 0 to 40 (the vector

@@ -9,7 +9,7 @@
 //
 //   tether_client_bench [--smoke] [--only throughput|latency|memory|recovery|storm|durable]
 //                       [--runs N] [--trials N] [--clients N] [--threads N] [--down MS]
-//                       [--size BYTES]
+//                       [--size BYTES] [--mode raw|sink|atleastonce|atmostonce|v1]
 //
 // Figures beside wall time: this process's CPU time (getrusage: user + system) and minor
 // page faults, and the server's CPU time (/proc/<pid>/stat), because client and server
@@ -56,9 +56,13 @@ int main(int argc, char **argv)
     const QCommandLineOption down(QStringLiteral("down"), QStringLiteral("Storm: how long the server stays down."), QStringLiteral("ms"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Throughput: one payload size (64, 1024 or 65536)."),
                                   QStringLiteral("bytes"));
+    const QCommandLineOption mode(QStringLiteral("mode"),
+                                  QStringLiteral("Throughput: one mode (raw, sink, atleastonce, atmostonce, v1), e.g. for a "
+                                                 "profiler; the ratio columns then compare it with itself."),
+                                  QStringLiteral("name"));
     const QCommandLineOption memoryChild(QStringLiteral("memory-child"), QStringLiteral("(internal)"),
                                          QStringLiteral("codec"));
-    parser.addOptions({smoke, only, runs, trials, clients, threads, down, size, memoryChild});
+    parser.addOptions({smoke, only, runs, trials, clients, threads, down, size, mode, memoryChild});
     parser.process(app);
     if (parser.isSet(memoryChild))
         return Bench::memoryChild(parser.value(memoryChild), parser.positionalArguments().value(0).toInt());
@@ -82,6 +86,14 @@ int main(int argc, char **argv)
         settings.stormDownMs = qMax(0, parser.value(down).toInt());
     settings.only = parser.value(only);
     settings.payloadSize = parser.value(size).toInt();
+    settings.mode = parser.value(mode);
+    const QStringList modes = {QStringLiteral("raw"), QStringLiteral("sink"), QStringLiteral("atleastonce"),
+                               QStringLiteral("atmostonce"), QStringLiteral("v1")};
+    if (!settings.mode.isEmpty() && !modes.contains(settings.mode)) {
+        std::fprintf(stderr, "unknown mode '%s' (one of: %s)\n", qPrintable(settings.mode),
+                     qPrintable(modes.join(QStringLiteral(", "))));
+        return 2;
+    }
     const QStringList known = {QStringLiteral("memory"), QStringLiteral("throughput"), QStringLiteral("latency"),
                                QStringLiteral("recovery"), QStringLiteral("storm"), QStringLiteral("durable")};
     if (!settings.only.isEmpty() && !known.contains(settings.only)) {

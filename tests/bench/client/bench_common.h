@@ -28,6 +28,7 @@ struct Settings {
     int stormThreads = 4;    // event loops the storm's clients are spread over
     QString only;  // run only this scenario (empty: all)
     int payloadSize = 0;  // throughput: only this payload size (0: all), e.g. for perf
+    QString mode;         // throughput: only this mode (raw, sink, atleastonce, atmostonce, v1), e.g. for perf
 };
 
 // The one server all scenarios use: `tether-server --port 0` with limits raised for

@@ -169,6 +169,18 @@ struct Cell {
     std::vector<double> waitsPerK;   // voluntary context switches per 1000 messages, per run
 };
 
+QString modeKey(Mode mode)
+{
+    switch (mode) {
+    case Mode::Raw: return QStringLiteral("raw");
+    case Mode::RawSink: return QStringLiteral("sink");
+    case Mode::AtLeastOnce: return QStringLiteral("atleastonce");
+    case Mode::AtMostOnce: return QStringLiteral("atmostonce");
+    case Mode::AtLeastOnceV1: return QStringLiteral("v1");
+    }
+    return {};
+}
+
 QString modeName(Mode mode)
 {
     switch (mode) {
@@ -246,15 +258,18 @@ void throughput(const Settings &settings, ServerProcess &server)
                  QStringLiteral("client waits/1k msgs"),
                  QStringLiteral("server CPU µs/msg"), QStringLiteral("target (AtLeastOnce)")},
                 QStringLiteral("llrrrrrrrrrl"));
-    const QList<Mode> modes = {Mode::Raw, Mode::RawSink, Mode::AtLeastOnce, Mode::AtMostOnce, Mode::AtLeastOnceV1};
-    constexpr int kModes = 5;
+    QList<Mode> modes = {Mode::Raw, Mode::RawSink, Mode::AtLeastOnce, Mode::AtMostOnce, Mode::AtLeastOnceV1};
+    if (!settings.mode.isEmpty())  // one mode (--mode, for a profiler): no ratio columns
+        modes.removeIf([&](Mode m) { return modeKey(m) != settings.mode; });
+    const qsizetype kModes = modes.size();
+    const qsizetype echo = modes.indexOf(Mode::Raw), sink = modes.indexOf(Mode::RawSink);
     for (const Size &size : sizes) {
         if (settings.payloadSize != 0 && settings.payloadSize != size.bytes)
             continue;
         const QByteArray payload(size.bytes, 'x');
-        Cell cells[kModes];
+        std::vector<Cell> cells(size_t(kModes), Cell{});
         for (int r = 0; r < settings.runs; ++r) {
-            for (int m = 0; m < kModes; ++m) {
+            for (qsizetype m = 0; m < kModes; ++m) {
                 Run run;
                 switch (modes[m]) {
                 case Mode::Raw: run = runRaw(server, payload, size.count); break;
@@ -276,33 +291,35 @@ void throughput(const Settings &settings, ServerProcess &server)
         }
         const QString sizeText = size.bytes >= 1024 ? QStringLiteral("%1 KiB").arg(size.bytes / 1024)
                                                     : QStringLiteral("%1 B").arg(size.bytes);
-        for (int m = 0; m < kModes; ++m) {
+        for (qsizetype m = 0; m < kModes; ++m) {
             const Cell &c = cells[m];
-            const double wallRatio = c.perSecond / cells[0].perSecond;
-            const double sinkRatio = c.perSecond / cells[1].perSecond;
-            const double cpuRatio = cells[0].cpuUs / c.cpuUs;
+            // A ratio needs its baseline in this run (absent under --mode).
+            const auto against = [&](qsizetype base, double value) {
+                return base < 0 ? QStringLiteral("-") : m == base ? QStringLiteral("1.00x") : ratio(value);
+            };
+            const double wallRatio = echo < 0 ? 0 : c.perSecond / cells[echo].perSecond;
+            const double sinkRatio = sink < 0 ? 0 : c.perSecond / cells[sink].perSecond;
+            const double cpuRatio = echo < 0 ? 0 : cells[echo].cpuUs / c.cpuUs;
             QStringList targets;
             if (modes[m] == Mode::AtLeastOnce) {
-                if (size.echoTarget > 0)
+                if (size.echoTarget > 0 && echo >= 0)
                     targets << QStringLiteral("echo >= %1x %2").arg(size.echoTarget, 0, 'f', 1)
                                    .arg(verdict(wallRatio >= size.echoTarget));
-                if (size.sinkTarget > 0)
+                if (size.sinkTarget > 0 && sink >= 0)
                     targets << QStringLiteral("sink >= %1x %2").arg(size.sinkTarget, 0, 'f', 1)
                                    .arg(verdict(sinkRatio >= size.sinkTarget));
                 if (size.cpuTargetUs > 0)
                     targets << QStringLiteral("CPU <= %1 µs %2").arg(size.cpuTargetUs, 0, 'f', 1)
                                    .arg(verdict(c.cpuUs <= size.cpuTargetUs));
-                if (size.faultTarget)
+                if (size.faultTarget && sink >= 0)
                     targets << QStringLiteral("faults <= raw sink %1")
-                                   .arg(verdict(median(c.faultsPerK) <= median(cells[1].faultsPerK)));
+                                   .arg(verdict(median(c.faultsPerK) <= median(cells[sink].faultsPerK)));
             }
             const QString target = targets.isEmpty() ? QStringLiteral("-") : targets.join(QStringLiteral(", "));
             table.addRow({sizeText, modeName(modes[m]), integer(c.perSecond),
-                          fixed(c.perSecond * size.bytes / 1e6, 1),
-                          m == 0 ? QStringLiteral("1.00x") : ratio(wallRatio),
-                          m == 1 ? QStringLiteral("1.00x") : ratio(sinkRatio), fixed(c.cpuUs, 2),
-                          m == 0 ? QStringLiteral("1.00x") : ratio(cpuRatio), fixed(median(c.faultsPerK), 1),
-                          fixed(median(c.waitsPerK), 1),
+                          fixed(c.perSecond * size.bytes / 1e6, 1), against(echo, wallRatio),
+                          against(sink, sinkRatio), fixed(c.cpuUs, 2), against(echo, cpuRatio),
+                          fixed(median(c.faultsPerK), 1), fixed(median(c.waitsPerK), 1),
                           fixed(c.serverCpuUs, 2), target});
         }
     }
