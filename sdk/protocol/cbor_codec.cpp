@@ -145,7 +145,7 @@ private:
         const bool text = h.major == Cbor::Text;
         if (h.info != 31) {
             s.owned = QByteArray();  // `text` points into the input, not into `owned`
-            return takeStringBytes(h.arg, text, s.text);
+            return takeStringBytes(h.arg, text && !m_keyUnchecked, s.text);
         }
         // Indefinite length: definite chunks of the same type, each valid on its own.
         s.owned.clear();
@@ -392,11 +392,19 @@ private:
                 break;
             Scalar name;
             QLatin1StringView ignored;
-            if (!readItem(1, name, nullptr, ignored))
+            // A key that names a field is ASCII, so valid UTF-8: only the others are checked
+            // (after the lookup; the error still points at the key).
+            m_keyUnchecked = m_p < m_end && uchar(*m_p >> 5) == Cbor::Text;
+            const bool read = readItem(1, name, nullptr, ignored);
+            m_keyUnchecked = false;
+            if (!read)
                 return false;
             if (name.kind != Kind::String)
                 return shape(QLatin1StringView("top-level keys must be text strings"));
-            if (const std::optional<Key> key = keyFromName(name.text)) {
+            const std::optional<Key> key = keyFromName(name.text);
+            if (!key && !isValidUtf8(name.text.data(), name.text.size()))
+                return syntax(QLatin1StringView("invalid UTF-8 in a text string"));
+            if (key) {
                 Field &f = env[*key];
                 if (f.kind != Kind::Absent && !env.duplicate)
                     env.duplicate = *key;
@@ -422,6 +430,7 @@ private:
     const uchar *m_item = nullptr;  // where the item being read starts: errors point there
     QString m_error;
     bool m_leading = false;         // bytes may follow the frame (decodeLeading())
+    bool m_keyUnchecked = false;    // a top-level key is being read: readFrame() checks its UTF-8
 };
 
 class CborFieldWriter final : public FieldWriter

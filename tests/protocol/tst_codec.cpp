@@ -336,6 +336,11 @@ void TestCodec::invalidCbor_data()
     row("break outside container", hex("a1 6174 ff"), "invalid CBOR at byte 3: unexpected break");
     row("indefinite map without break", hex("bf 6174 6361636b"), "invalid CBOR at byte 7: unexpected end of data");
     row("invalid UTF-8 in key", hex("a1 62c328 01"), "invalid CBOR at byte 1: invalid UTF-8 in a text string");
+    // Known keys skip the UTF-8 check (they are ASCII); an unknown one after them is checked.
+    row("invalid UTF-8 in a later key", hex("a2 6174 636d7367 62c328 01"),
+        "invalid CBOR at byte 7: invalid UTF-8 in a text string");
+    row("invalid UTF-8 in a chunked key", hex("a2 6174 636d7367 7f 61c3 ff 01"),
+        "invalid CBOR at byte 8: invalid UTF-8 in a text string");
     row("invalid UTF-8 in value", hex("a1 6174 62c328"), "invalid CBOR at byte 3: invalid UTF-8 in a text string");
     row("UTF-8 surrogate", msgWithCborPayload("63eda080"), "invalid CBOR at byte 9: invalid UTF-8 in a text string");
     row("overlong UTF-8", msgWithCborPayload("62c0af"), "invalid CBOR at byte 9: invalid UTF-8 in a text string");
