@@ -94,6 +94,7 @@ void ClientPrivate::setTransport(Transport *newTransport)
     QObject::connect(transport, &Transport::frameReceived, q,
                      [this](const QByteArray &bytes, bool binary) { onFrame(bytes, binary); });
     QObject::connect(transport, &Transport::pongReceived, q, [this](const QByteArray &) { onPong(); });
+    QObject::connect(transport, &Transport::bytesWritten, q, [this] { onBytesWritten(); });
     QObject::connect(transport, &Transport::closed, q,
                      [this](int code, const QString &reason, const Error &error) { onClosed(code, reason, error); });
 }
@@ -124,8 +125,7 @@ void ClientPrivate::process()
         if (engine->batching() && !flushing) {
             postFlush();
         } else {
-            while (auto action = engine->pollAction())
-                perform(*action);
+            performActions();
         }
         while (auto event = engine->pollEvent()) {
             dispatch(*event);
@@ -139,6 +139,29 @@ void ClientPrivate::process()
         return;
     scheduleStats();
     armTimer();
+}
+
+void ClientPrivate::performActions()
+{
+    updateWriteHeld();
+    while (auto action = engine->pollAction()) {
+        const bool frame = std::holds_alternative<Engine::SendFrame>(*action);
+        perform(*action);
+        if (frame)
+            updateWriteHeld();  // a frame may have filled the socket's buffer
+    }
+}
+
+void ClientPrivate::updateWriteHeld()
+{
+    writeHeld = socketAttached && transport->bytesToWrite() > kWriteHighWater;
+    engine->setTransportReady(!writeHeld);
+}
+
+void ClientPrivate::onBytesWritten()
+{
+    if (writeHeld && transport->bytesToWrite() <= kWriteHighWater)
+        process();  // the held messages may go now
 }
 
 // Protocol v1.1 (docs/protocol.md §10.2): the frames of one event-loop turn leave as one

@@ -85,6 +85,9 @@ public:
     void storageFailed(const QString &message, Error::Code code = Error::StorageError);
     void process();
     void postFlush();
+    void performActions();  // every action the engine has, held messages aside (backpressure)
+    void updateWriteHeld();
+    void onBytesWritten();
     void perform(Engine::Action &action);
     void dispatch(Engine::Event &event);
     void armTimer();
@@ -143,6 +146,12 @@ public:
     // Something is connected to messageStatusChanged (checked once per pump, as the engine's
     // progress events are): statuses are emitted only then.
     bool statusListened = false;
+    // Backpressure (docs/api.md): while the socket holds more than kWriteHighWater bytes
+    // unwritten, messages wait in the outbox (engine->setTransportReady(false)); the
+    // transport's bytesWritten() resumes. Qt's write buffer would otherwise take every
+    // message at once, unbounded, and allocate a chunk per large frame.
+    static constexpr qint64 kWriteHighWater = 256 * 1024;
+    bool writeHeld = false;
     // Shared with callbacks that may outlive us (token provider, Reply cancel).
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 

@@ -82,6 +82,7 @@ void WebSocketTransport::open(const TransportOpenRequest &request)
     m_socket->setOutgoingFrameSize(qMin<quint64>(QWebSocket::maxOutgoingFrameSize(), 64ull * 1024 * 1024));
 
     connect(m_socket, &QWebSocket::connected, this, &WebSocketTransport::onConnected);
+    connect(m_socket, &QWebSocket::bytesWritten, this, [this] { Q_EMIT bytesWritten(); });
     connect(m_socket, &QWebSocket::disconnected, this, &WebSocketTransport::onDisconnected);
     connect(m_socket, &QWebSocket::aboutToClose, this, &WebSocketTransport::onAboutToClose);
     connect(m_socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this, &WebSocketTransport::onSocketError);
@@ -145,6 +146,11 @@ void WebSocketTransport::sendFrame(const QByteArray &bytes, bool binary)
     } else {
         m_socket->sendTextMessage(QString::fromUtf8(bytes));
     }
+}
+
+qint64 WebSocketTransport::bytesToWrite() const
+{
+    return m_socket ? m_socket->bytesToWrite() : 0;
 }
 
 void WebSocketTransport::ping(const QByteArray &payload)

@@ -61,6 +61,9 @@ public:
     // One WebSocket message: a binary frame when `binary`, else a text frame (UTF-8 bytes).
     virtual void sendFrame(const QByteArray &bytes, bool binary) = 0;
     virtual void ping(const QByteArray &payload) = 0;
+    // Bytes handed to sendFrame()/ping() not yet written to the operating system: the
+    // Client holds messages back while this is above its high-water mark.
+    virtual qint64 bytesToWrite() const = 0;
     // Close handshake with `code`; closed() follows when the peer answers or the socket ends.
     virtual void close(int code, const QString &reason) = 0;
     // Drop the connection now, no close handshake (dead link). closed() follows (queued).
@@ -70,6 +73,8 @@ Q_SIGNALS:
     void opened(const QString &subprotocol);
     void frameReceived(const QByteArray &bytes, bool binary);
     void pongReceived(const QByteArray &payload);
+    // Some of bytesToWrite() reached the operating system.
+    void bytesWritten();
     // code: the close code received (or sent, when we closed), 1006 when the link ended
     // without a close frame. error: NoError for a clean close, else why it ended.
     void closed(int code, const QString &reason, const Tether::Error &error);
@@ -88,6 +93,7 @@ public:
     void ping(const QByteArray &payload) override;
     void close(int code, const QString &reason) override;
     void abort() override;
+    qint64 bytesToWrite() const override;
 
 private:
     void onConnected();

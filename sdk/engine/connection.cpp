@@ -139,6 +139,7 @@ struct Connection::Private {
     Randomness randomness;            // ids and jitter (random_p.h)
     const Protocol::Codec *codec = nullptr;  // null in raw mode
     bool batching = false;                   // this socket speaks v1.1
+    bool transportReady = true;              // setTransportReady(): the outbox may add frames
     bool compressing = false;                // ...with compressed batches (docs/protocol.md §10.5)
     // §10.5's two streams of this socket (context takeover), made at their first use and
     // dropped with the socket: a new socket starts both afresh.
@@ -342,6 +343,7 @@ void Connection::Private::socketGone()
 {
     socket = Socket::None;
     batching = false;
+    transportReady = true;  // the next socket starts empty
     compressing = false;
     deflater.reset();
     inflater.reset();
@@ -1602,6 +1604,8 @@ std::optional<TimePoint> Connection::retryAt() const
 
 void Connection::setProgressEvents(bool on) { d->options.progressEvents = on; }
 
+void Connection::setTransportReady(bool ready) { d->transportReady = ready; }
+
 void Connection::recycle(QByteArray &&frameBytes)
 {
     d->keepSpare(std::move(frameBytes));
@@ -1653,7 +1657,7 @@ std::optional<Action> Connection::pollAction()
 
 bool Connection::Private::mayTakeData() const
 {
-    return state == State::Connected && socket == Socket::Open && welcomed;
+    return state == State::Connected && socket == Socket::Open && welcomed && transportReady;
 }
 
 std::optional<SendFrame> Connection::Private::nextDataFrame()

@@ -164,6 +164,12 @@ public:
     // Options::progressEvents, from the next transmission: cheap enough to call before
     // every pollAction() (the Qt layer follows its signal's receivers this way).
     void setProgressEvents(bool on);
+    // Backpressure. While false, pollAction() takes no message from the outbox (messages
+    // wait there unsent, with no Written status, and the outbox's bounds apply to them),
+    // but still returns every other action in order: acks, pings, requests, subscriptions,
+    // close and abort are never held back. The caller reports true again once its socket
+    // has drained (the Qt layer: at most 256 KiB unwritten). A new socket starts ready.
+    void setTransportReady(bool ready);
 
     // Reconfigure a live connection: nothing is reset, dropped or reported (stats, the
     // session, the outbox, requests, channels and the attempt counters all stay). Refused,

@@ -60,8 +60,10 @@ public:
     void ping(const QByteArray &) override { calls.append({QStringLiteral("ping"), {}, {}, false, 0}); }
     void close(int code, const QString &) override { calls.append({QStringLiteral("close"), {}, {}, false, code}); }
     void abort() override { calls.append({QStringLiteral("abort"), {}, {}, false, 0}); }
+    qint64 bytesToWrite() const override { return unwritten; }
 
     QList<Call> calls;
+    qint64 unwritten = 0;  // what bytesToWrite() reports (a test sets it, then emits bytesWritten())
 };
 
 // Fast, repeatable settings: fixed backoff (no jitter), no random first delay.

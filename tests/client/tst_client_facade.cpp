@@ -28,6 +28,7 @@ private Q_SLOTS:
     void openOffersTheCodecAndSendsHello_data();
     void openOffersTheCodecAndSendsHello();
     void v11FramesOfOneTurnLeaveAsOneBatch();
+    void messagesWaitWhileTheSocketIsFull();
     void lifecycleSignalsInOrder_data();
     void lifecycleSignalsInOrder();
     void reconnectResumesOrStartsOver_data();
@@ -136,6 +137,43 @@ void tst_ClientFacade::v11FramesOfOneTurnLeaveAsOneBatch()
         QCOMPARE(std::get<P::Msg>(*decoded.frame).d, QCborValue(i));
     }
     QVERIFY(reader.atEnd());
+}
+
+// Backpressure: while the socket holds more than 256 KiB unwritten, messages wait in the
+// outbox (not Written, not on the transport); a request is not held; once bytesWritten()
+// reports the socket drained, the held messages leave in order.
+void tst_ClientFacade::messagesWaitWhileTheSocketIsFull()
+{
+    Rig rig;
+    rig.connect();
+    QStringList statuses;
+    QObject::connect(rig.client, &Client::messageStatusChanged, rig.client,
+                     [&](const QString &, MessageStatus status) { statuses << enumName(status); });
+    QVERIFY(rig.client->send(QCborValue(0)).isOk());
+    QCOMPARE(rig.takeCalls(), QStringList{QStringLiteral("frame:msg")});
+
+    rig.transport->unwritten = 256 * 1024 + 1;
+    Q_EMIT rig.transport->bytesWritten();  // still full: nothing happens
+    for (int i = 1; i <= 3; ++i)
+        QVERIFY(rig.client->send(QCborValue(i)).isOk());
+    QCOMPARE(rig.takeCalls(), QStringList());
+    Reply *reply = rig.client->request(QStringLiteral("echo"));
+    QVERIFY(reply);
+    QCOMPARE(rig.takeCalls(), QStringList{QStringLiteral("frame:req")});
+    QCOMPARE(rig.client->queueDepth(), 4);
+    QCOMPARE(statuses, QStringList{QStringLiteral("Written")});
+
+    rig.transport->unwritten = 256 * 1024;  // at the mark: may write again
+    Q_EMIT rig.transport->bytesWritten();
+    QCOMPARE(rig.takeCalls(), (QStringList{QStringLiteral("frame:msg"), QStringLiteral("frame:msg"),
+                                           QStringLiteral("frame:msg")}));
+    const QList<P::Msg> sent = rig.sentOf<P::Msg>();
+    QCOMPARE(sent.size(), 4);
+    for (int i = 0; i < 4; ++i) {
+        QCOMPARE(sent[i].d, QCborValue(i));
+        QCOMPARE(*sent[i].seq, quint64(i + 1));
+    }
+    QCOMPARE(statuses.size(), 4);
 }
 
 // How a connection ends, and what the app hears, in order.

@@ -31,6 +31,8 @@ private slots:
     void bounds_data();
     void bounds();
     void dropOldestSkipsInFlight();
+    void transportNotReadyHoldsMessagesOnly_data();
+    void transportNotReadyHoldsMessagesOnly();
     void coalescingReplacesQueued();
     void coalescingDoesNotTouchSentMessage();
     void ttl_data();
@@ -203,6 +205,53 @@ void tst_EngineOutbox::dropOldestSkipsInFlight()
     QCOMPARE(dropped.front().id, c.id);
     Q_UNUSED(a);
     Q_UNUSED(b);
+}
+
+// Backpressure (Connection::setTransportReady): messages wait in the outbox, in order and
+// without a Written status; requests are not held; a new socket starts ready.
+void tst_EngineOutbox::transportNotReadyHoldsMessagesOnly_data()
+{
+    QTest::addColumn<bool>("v11");
+    QTest::addRow("v1") << false;
+    QTest::addRow("v1.1 batches") << true;
+}
+
+void tst_EngineOutbox::transportNotReadyHoldsMessagesOnly()
+{
+    QFETCH(bool, v11);
+    Options o = baseOptions();
+    o.progressEvents = true;
+    Harness h(o);
+    if (v11)
+        h.version = P::Version::V1_1;
+    h.connect();
+    h->setTransportReady(false);
+    const auto a = h.send(text("a"));
+    const auto b = h.send(text("b"));
+    const RequestResult req = h->request(h.now, QStringLiteral("time"));
+    QVERIFY(req.ok());
+    const std::vector<P::Frame> held = h.takeSent();
+    QCOMPARE(int(held.size()), 1);
+    QVERIFY(std::holds_alternative<P::Req>(held[0]));
+    QCOMPARE(int(h.eventsOf<MessageStatusChanged>().size()), 0);
+    QCOMPARE(h->queueDepth(), 2);
+
+    h->setTransportReady(true);
+    h.pump();
+    auto msgs = sentMsgs(h);
+    QCOMPARE(int(msgs.size()), 2);
+    QCOMPARE(*msgs[0].id, a.id);
+    QCOMPARE(*msgs[1].id, b.id);
+    QCOMPARE(int(h.eventsOf<MessageStatusChanged>().size()), 2);  // Written, once each
+
+    // Not ready when the socket is lost: the next one starts ready, and the unacknowledged
+    // messages are sent again on it without the caller saying so.
+    h->setTransportReady(false);
+    h.dropAndReopen();
+    h.serverFrame(h.welcome(QStringLiteral("s1"), true, 0));
+    msgs = sentMsgs(h);
+    QCOMPARE(int(msgs.size()), 2);
+    QCOMPARE(*msgs[0].id, a.id);
 }
 
 void tst_EngineOutbox::coalescingReplacesQueued()

@@ -12,9 +12,9 @@
 //               large payloads, where the echo's return traffic slows the raw client;
 //   AtLeastOnce Client::send(QByteArray) (a CBOR byte string), done at delivered(id), i.e.
 //               when the server's cumulative ack covers it; a new one is sent per delivered();
-//   AtMostOnce  Client::send(..., AtMostOnce) in batches of 64, each followed by a
-//               request("echo") whose answer proves the batch was read (the server answers
-//               in order); at most 4 batches are outstanding.
+//   AtMostOnce  Client::send(..., AtMostOnce) in batches of 64; once the last of a batch is
+//               on the socket (sent(id)), a request("echo") whose answer proves the batch
+//               was read (the server answers in order); at most 4 batches are outstanding.
 //   AtLeastOnce v1  as AtLeastOnce, against a second server started with `--protocol 1`
 //               (a v1-only server: one WebSocket message per frame), to show what v1.1's
 //               batches (docs/protocol.md §10) change in the same run.
@@ -25,6 +25,7 @@
 // load weighs on all of them alike.
 #include "scenarios.h"
 
+#include <QtCore/QHash>
 #include <QtWebSockets/QWebSocket>
 
 #include <algorithm>
@@ -133,13 +134,27 @@ Run runAtMostOnce(const ServerProcess &server, const QByteArray &payload, qint64
     atMostOnce.delivery = Tether::Delivery::AtMostOnce;
     qint64 queued = 0, confirmed = 0;
     bool refused = false;
+    // The barrier is asked for once the batch's last message is on the socket (sent()): a
+    // request is not ordered with messages the client still holds (backpressure).
+    QHash<QString, qint64> barrierAfter;  // last id of a batch -> its size
     std::function<void()> sendBatch = [&] {
         const qint64 n = std::min<qint64>(kBarrierBatch, count - queued);
+        QString last;
         for (qint64 i = 0; i < n; ++i) {
-            if (!client->send(payload, atMostOnce))
+            const Tether::SendResult result = client->send(payload, atMostOnce);
+            if (!result.isOk())
                 refused = true;
+            last = result.id();
         }
         queued += n;
+        barrierAfter.insert(last, n);
+    };
+    QObject::connect(client.get(), &Tether::Client::sent, client.get(), [&](const QString &id) {
+        const auto it = barrierAfter.constFind(id);
+        if (it == barrierAfter.constEnd())
+            return;
+        const qint64 n = *it;
+        barrierAfter.erase(it);
         Tether::Reply *barrier = client->request(QStringLiteral("echo"));
         QObject::connect(barrier, &Tether::Reply::finished, client.get(), [&, barrier, n] {
             if (barrier->error().isError())
@@ -149,7 +164,7 @@ Run runAtMostOnce(const ServerProcess &server, const QByteArray &payload, qint64
             if (queued < count)
                 sendBatch();
         });
-    };
+    });
     QObject::connect(client.get(), &Tether::Client::dropped, client.get(), [&] { refused = true; });
     const Usage before = Usage::now(server.pid());
     while (queued < kWindow && queued < count)

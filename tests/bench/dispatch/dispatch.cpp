@@ -47,6 +47,7 @@ public:
     void ping(const QByteArray &) override {}
     void close(int, const QString &) override {}
     void abort() override {}
+    qint64 bytesToWrite() const override { return 0; }
     QByteArray last;
 };
 
