@@ -345,8 +345,12 @@ void Hub::onMessage(Connection &c, const char *data, size_t size, bool binary)
              4400);
         return;
     }
+    // A msg without a channel is acknowledged, never read (onMsg()): its payload is
+    // validated but not built, unless the ledger records it.
+    DecodeOptions options;
+    options.skipPlainMsgPayload = !m_ledger.isOpen();
     if (!c.batching()) {
-        DecodeResult decoded = codec.decode(QByteArrayView(data, qsizetype(size)));
+        DecodeResult decoded = codec.decode(QByteArrayView(data, qsizetype(size)), options);
         if (!decoded.ok()) {
             fail(c, "bad_frame", decoded.error, 4400);
             return;
@@ -355,7 +359,7 @@ void Hub::onMessage(Connection &c, const char *data, size_t size, bool binary)
         return;
     }
     // Protocol v1.1 (docs/protocol.md §10): each frame of the batch as if it came alone.
-    BatchReader reader(codec, QByteArrayView(data, qsizetype(size)));
+    BatchReader reader(codec, QByteArrayView(data, qsizetype(size)), options);
     while (!reader.atEnd() && !c.closing()) {
         DecodeResult decoded = reader.next();
         if (!decoded.ok()) {

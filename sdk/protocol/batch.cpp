@@ -48,8 +48,8 @@ QLatin1StringView subprotocolName(CodecKind codec, Version version, bool deflate
     return kJsonSubprotocol;
 }
 
-BatchReader::BatchReader(const Codec &codec, QByteArrayView message)
-    : m_codec(codec), m_rest(message)
+BatchReader::BatchReader(const Codec &codec, QByteArrayView message, const DecodeOptions &options)
+    : m_codec(codec), m_options(options), m_rest(message)
 {
 }
 
@@ -76,13 +76,13 @@ DecodeResult BatchReader::next()
         const qsizetype length = lf ? static_cast<const char *>(lf) - m_rest.data() : m_rest.size();
         if (length == 0)
             return fail(QStringLiteral("batch frame %1: empty (an LF at the start, at the end or twice in a row)").arg(index));
-        result = m_codec.decode(m_rest.first(length));
+        result = m_codec.decode(m_rest.first(length), m_options);
         if (result.ok() && lf && length + 1 == m_rest.size())
             return fail(QStringLiteral("batch frame %1: empty (an LF at the start, at the end or twice in a row)").arg(index + 1));
         m_rest = lf ? m_rest.sliced(length + 1) : QByteArrayView();
     } else {
         qsizetype used = 0;
-        result = Detail::decodeLeadingCbor(m_rest, used);
+        result = Detail::decodeLeadingCbor(m_rest, used, m_options);
         m_rest = m_rest.sliced(std::min(used, m_rest.size()));
     }
     if (!result.ok())

@@ -50,7 +50,7 @@ QLatin1StringView subprotocolName(CodecKind codec, Version version, bool deflate
 class BatchReader
 {
 public:
-    BatchReader(const Codec &codec, QByteArrayView message);
+    BatchReader(const Codec &codec, QByteArrayView message, const DecodeOptions &options = {});
 
     bool atEnd() const { return m_done; }
     DecodeResult next();
@@ -63,6 +63,7 @@ private:
     DecodeResult fail(QString error);
 
     const Codec &m_codec;
+    DecodeOptions m_options;
     QByteArrayView m_rest;
     int m_count = 0;
     bool m_done = false;

@@ -59,8 +59,9 @@ double halfToDouble(quint16 half)
 class CborReader
 {
 public:
-    explicit CborReader(QByteArrayView bytes)
-        : m_begin(reinterpret_cast<const uchar *>(bytes.data())), m_p(m_begin), m_end(m_begin + bytes.size())
+    explicit CborReader(QByteArrayView bytes, const DecodeOptions &options = {})
+        : m_begin(reinterpret_cast<const uchar *>(bytes.data())), m_p(m_begin), m_end(m_begin + bytes.size()),
+          m_options(options)
     {
     }
 
@@ -81,6 +82,15 @@ public:
         if (!readFrame(env)) {
             result.error = m_error;
             return result;
+        }
+        Field &d = env[Key::D];
+        if (d.skipped && !isPlainMsg(env)) {
+            // Read again, tree and all: the bytes were validated, so this cannot fail.
+            CborReader again(QByteArrayView(m_skippedD, m_skippedDEnd - m_skippedD));
+            if (!again.readField(Key::D, d)) {
+                result.error = again.m_error;
+                return result;
+            }
         }
         return buildFrame(env);
     }
@@ -355,7 +365,14 @@ private:
         QLatin1StringView problem;
         const uchar major = m_p < m_end ? uchar(*m_p >> 5) : 0;
         const bool nested = major == Cbor::Array || major == Cbor::Map || major == Cbor::Tag;
-        if (keepsTree(key) && nested) {
+        f.skipped = key == Key::D && m_options.skipPlainMsgPayload;
+        if (f.skipped) {
+            // Validated only; decode() builds the tree unless the frame is a plain msg.
+            m_skippedD = m_p;
+            if (!readItem(1, s, nullptr, problem))
+                return false;
+            m_skippedDEnd = m_p;
+        } else if (keepsTree(key) && nested) {
             QByteArray cbor;
             if (!readItem(1, s, &cbor, problem))
                 return false;
@@ -431,6 +448,9 @@ private:
     QString m_error;
     bool m_leading = false;         // bytes may follow the frame (decodeLeading())
     bool m_keyUnchecked = false;    // a top-level key is being read: readFrame() checks its UTF-8
+    DecodeOptions m_options;
+    const uchar *m_skippedD = nullptr;  // the last `d` read without its tree
+    const uchar *m_skippedDEnd = nullptr;
 };
 
 class CborFieldWriter final : public FieldWriter
@@ -480,7 +500,11 @@ public:
     QLatin1StringView subprotocol() const override { return kCborSubprotocol; }
     bool usesBinaryFrames() const override { return true; }
 
-    DecodeResult decode(QByteArrayView bytes) const override { return CborReader(bytes).decode(); }
+    using Codec::decode;
+    DecodeResult decode(QByteArrayView bytes, const DecodeOptions &options) const override
+    {
+        return CborReader(bytes, options).decode();
+    }
 
     bool encode(const Frame &frame, QByteArray &out, QString *error) const override
     {
@@ -554,9 +578,9 @@ private:
 
 } // namespace
 
-DecodeResult Detail::decodeLeadingCbor(QByteArrayView bytes, qsizetype &used)
+DecodeResult Detail::decodeLeadingCbor(QByteArrayView bytes, qsizetype &used, const DecodeOptions &options)
 {
-    return CborReader(bytes).decodeLeading(used);
+    return CborReader(bytes, options).decodeLeading(used);
 }
 
 const Codec &cborCodec()

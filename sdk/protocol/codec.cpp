@@ -285,6 +285,13 @@ DecodeResult failure(QString error)
 
 } // namespace
 
+bool isPlainMsg(const Envelope &env)
+{
+    const Field &t = env[Key::T];
+    return t.kind == Kind::String && QLatin1StringView(t.utf8) == QLatin1StringView("msg")
+        && env[Key::Ch].kind == Kind::Absent;
+}
+
 DecodeResult buildFrame(Envelope &env)
 {
     Field &t = env[Key::T];
@@ -347,6 +354,7 @@ DecodeResult buildFrame(Envelope &env)
         r.optionalString(Key::Id, f.id);
         r.optionalString(Key::Ch, f.ch);
         r.anyValue(Key::D, true, f.d);
+        f.payloadSkipped = env[Key::D].skipped;
         return finish(r, std::move(f));
     }
     case 3: {

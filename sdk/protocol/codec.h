@@ -40,6 +40,14 @@ inline constexpr int kMaxDepth = 64;  // nesting levels allowed inside a frame
 inline constexpr QLatin1StringView kJsonSubprotocol{"tether.v1.json"};
 inline constexpr QLatin1StringView kCborSubprotocol{"tether.v1.cbor"};
 
+// What a decode builds beyond validating. A server that only acknowledges a `msg` without
+// a channel never reads its payload: with `skipPlainMsgPayload` that payload is validated
+// exactly as always (same errors) but no QCborValue is built for it: Msg::d stays
+// undefined and Msg::payloadSkipped is set. Every other frame is decoded whole.
+struct DecodeOptions {
+    bool skipPlainMsgPayload = false;
+};
+
 struct DecodeResult {
     std::optional<Frame> frame;  // set on success
     QString error;               // set on failure
@@ -62,7 +70,8 @@ public:
     // True when frames travel as binary WebSocket frames (CBOR), false for text (JSON).
     virtual bool usesBinaryFrames() const = 0;
 
-    virtual DecodeResult decode(QByteArrayView bytes) const = 0;
+    DecodeResult decode(QByteArrayView bytes) const { return decode(bytes, DecodeOptions()); }
+    virtual DecodeResult decode(QByteArrayView bytes, const DecodeOptions &options) const = 0;
 
     // Appends the frame to `out`. Returns false and sets `error` when it cannot be encoded.
     virtual bool encode(const Frame &frame, QByteArray &out, QString *error = nullptr) const = 0;

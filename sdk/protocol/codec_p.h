@@ -48,7 +48,7 @@ inline constexpr int kKeyCount = int(Key::Count);
 
 // Decodes the CBOR frame at the start of `bytes` (a CBOR sequence: more may follow) and
 // sets `used` to its length in bytes. Same rules and errors as cborCodec().decode().
-DecodeResult decodeLeadingCbor(QByteArrayView bytes, qsizetype &used);
+DecodeResult decodeLeadingCbor(QByteArrayView bytes, qsizetype &used, const DecodeOptions &options = {});
 
 // The wire name of a key ("maxFrame").
 QLatin1StringView keyName(Key key);
@@ -72,6 +72,7 @@ struct Field {
     QByteArray utf8;
     QCborValue tree;          // for keepsTree() keys: the whole value
     QLatin1StringView problem; // first value problem found inside the tree (see above)
+    bool skipped = false;      // validated, tree not built (DecodeOptions::skipPlainMsgPayload)
 };
 
 struct Envelope {
@@ -86,6 +87,10 @@ struct Envelope {
 // Applies the rules of docs/protocol.md §2 (and §4's "seq 0 is invalid") to a complete
 // envelope. Consumes the strings and trees in `env`.
 DecodeResult buildFrame(Envelope &env);
+// DecodeOptions::skipPlainMsgPayload: whether the envelope read is a `msg` without `ch`,
+// whose `d` then needs no tree (the readers read `d` first without one, and build it
+// afterwards for every other frame).
+bool isPlainMsg(const Envelope &env);
 
 // The syntax side of encoding: a codec writes maps, keys and scalars; encodeFrame() decides
 // which fields a frame has (canonical form: optional fields only when set) and checks the

@@ -23,7 +23,7 @@ bool operator==(const Welcome &a, const Welcome &b)
 
 bool operator==(const Msg &a, const Msg &b)
 {
-    return a.seq == b.seq && a.id == b.id && a.ch == b.ch && a.d == b.d;
+    return a.seq == b.seq && a.id == b.id && a.ch == b.ch && a.d == b.d && a.payloadSkipped == b.payloadSkipped;
 }
 
 bool operator==(const Req &a, const Req &b)

@@ -62,6 +62,8 @@ struct Msg {
     std::optional<QString> id;
     std::optional<QString> ch;
     QCborValue d;
+    // Decoded with DecodeOptions::skipPlainMsgPayload: `d` was valid but not built.
+    bool payloadSkipped = false;
     friend bool operator==(const Msg &a, const Msg &b);
     friend bool operator!=(const Msg &a, const Msg &b) { return !(a == b); }
 };

@@ -88,8 +88,8 @@ bool isDigit(char c)
 class JsonReader
 {
 public:
-    explicit JsonReader(QByteArrayView bytes)
-        : m_begin(bytes.data()), m_p(m_begin), m_end(m_begin + bytes.size())
+    explicit JsonReader(QByteArrayView bytes, const DecodeOptions &options = {})
+        : m_begin(bytes.data()), m_p(m_begin), m_end(m_begin + bytes.size()), m_options(options)
     {
     }
 
@@ -100,6 +100,15 @@ public:
         if (!readFrame(env)) {
             result.error = m_error;
             return result;
+        }
+        Field &d = env[Key::D];
+        if (d.skipped && !isPlainMsg(env)) {
+            // Read again, tree and all: the bytes were validated, so this cannot fail.
+            JsonReader again(QByteArrayView(m_skippedD, m_skippedDEnd - m_skippedD));
+            if (!again.readField(Key::D, d)) {
+                result.error = again.m_error;
+                return result;
+            }
         }
         return buildFrame(env);
     }
@@ -412,7 +421,14 @@ private:
         QLatin1StringView problem;
         skipSpace();
         const bool nested = m_p < m_end && (*m_p == '{' || *m_p == '[');
-        if (keepsTree(key) && nested) {
+        f.skipped = key == Key::D && m_options.skipPlainMsgPayload;
+        if (f.skipped) {
+            // Validated only; decode() builds the tree unless the frame is a plain msg.
+            m_skippedD = m_p;
+            if (!readItem(1, s, nullptr, problem))
+                return false;
+            m_skippedDEnd = m_p;
+        } else if (keepsTree(key) && nested) {
             QByteArray cbor;
             if (!readItem(1, s, &cbor, problem))
                 return false;
@@ -499,6 +515,9 @@ private:
     const char *m_p;
     const char *m_end;
     QString m_error;
+    DecodeOptions m_options;
+    const char *m_skippedD = nullptr;  // the last `d` read without its tree
+    const char *m_skippedDEnd = nullptr;
 };
 
 // ---- writing ----------------------------------------------------------------------------
@@ -713,7 +732,11 @@ public:
     QLatin1StringView subprotocol() const override { return kJsonSubprotocol; }
     bool usesBinaryFrames() const override { return false; }
 
-    DecodeResult decode(QByteArrayView bytes) const override { return JsonReader(bytes).decode(); }
+    using Codec::decode;
+    DecodeResult decode(QByteArrayView bytes, const DecodeOptions &options) const override
+    {
+        return JsonReader(bytes, options).decode();
+    }
 
     bool encode(const Frame &frame, QByteArray &out, QString *error) const override
     {

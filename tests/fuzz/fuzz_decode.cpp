@@ -11,6 +11,9 @@
 //   JSON cannot carry);
 // - for a msg, encodeValue(d) + encodeMsg(header) gives the same bytes as encode().
 // A rejected input must come with an error message.
+// DecodeOptions::skipPlainMsgPayload (tether-server) accepts and rejects exactly the same
+// inputs with the same errors, and gives the same frame, but for a msg without a channel:
+// its d undefined and payloadSkipped set.
 // The same input is also read as a protocol v1.1 batch (docs/protocol.md §10): each frame
 // the reader yields must survive the same round trip, at most kMaxBatchFrames of them, and
 // the frames written back as a batch must read back as the same frames.
@@ -66,6 +69,24 @@ void checkMsgHotPath(const Codec &codec, const Msg &msg, const QByteArray &expec
 }
 
 } // namespace
+
+void checkSkippedPayload(const Codec &codec, QByteArrayView input, const DecodeResult &whole)
+{
+    DecodeOptions options;
+    options.skipPlainMsgPayload = true;
+    const DecodeResult skipped = codec.decode(input, options);
+    if (skipped.ok() != whole.ok() || skipped.error != whole.error)
+        fail("skipPlainMsgPayload changes the verdict:", skipped.error + QStringLiteral(" vs ") + whole.error);
+    if (!whole.ok())
+        return;
+    Frame expected = *whole.frame;
+    if (auto *msg = std::get_if<Msg>(&expected); msg && !msg->ch) {
+        msg->d = QCborValue();
+        msg->payloadSkipped = true;
+    }
+    if (*skipped.frame != expected)
+        fail("skipPlainMsgPayload changes the frame");
+}
 
 void checkBatch(const Codec &codec, QByteArrayView input)
 {
@@ -166,6 +187,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     checkBatch(codec, QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)));
     checkCompressed(codec, QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)));
     const DecodeResult result = codec.decode(QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)));
+    checkSkippedPayload(codec, QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)), result);
     if (!result.ok()) {
         if (result.error.isEmpty())
             fail("rejected without an error");

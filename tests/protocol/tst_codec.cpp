@@ -5,6 +5,7 @@
 // through both codecs, every rejected input with its error text, and the examples of
 // docs/protocol.md decoded as written.
 #include "protocol/ascii_p.h"
+#include "protocol/batch.h"
 #include "protocol/codec.h"
 #include "protocol/codec_p.h"
 
@@ -151,6 +152,8 @@ private slots:
     void utf8ValidationAfterAsciiRuns();
     void keyLookup();
     void decodedValuesOwnTheirBytes();
+    void skipPlainMsgPayload_data();
+    void skipPlainMsgPayload();
     void depthLimit_data();
     void depthLimit();
     void largeMapsStayLinear_data();
@@ -781,6 +784,75 @@ void TestCodec::decodedValuesOwnTheirBytes()
             QCOMPARE(std::get<Msg>(*decoded.frame), msg);
         }
     }
+}
+
+// DecodeOptions::skipPlainMsgPayload (tether-server): the same verdict and error for every
+// input, the same frame but for a msg without a channel (d undefined, payloadSkipped),
+// whatever the field order (`d` may come before `t` and `ch`). The fuzzers check the same
+// on arbitrary input.
+void TestCodec::skipPlainMsgPayload_data()
+{
+    QTest::addColumn<bool>("cbor");
+    QTest::addColumn<QByteArray>("input");
+    QTest::addColumn<bool>("skipped");
+    const auto cborOf = [](const QCborMap &map) { return map.toCborValue().toCbor(); };
+    const QCborValue nested = QCborMap{{QStringLiteral("x"), QCborArray{1, 2, QCborMap{{QStringLiteral("y"), QStringLiteral("z")}}}}};
+    QTest::addRow("json plain msg") << false << QByteArray(R"({"t":"msg","seq":1,"id":"a","d":{"x":[1,2,{"y":"z"}]}})") << true;
+    QTest::addRow("json d before t") << false << QByteArray(R"({"d":[1,"a\nb"],"t":"msg","seq":2})") << true;
+    QTest::addRow("json string d") << false << QByteArray(R"({"t":"msg","d":"café"})") << true;
+    QTest::addRow("json channel after d") << false << QByteArray(R"({"t":"msg","d":{"a":1},"ch":"room"})") << false;
+    QTest::addRow("json req") << false << QByteArray(R"({"t":"req","id":1,"m":"echo","d":{"a":[true,null]}})") << false;
+    QTest::addRow("json res") << false << QByteArray(R"({"d":"x","t":"res","id":1})") << false;
+    QTest::addRow("json duplicate key in d") << false << QByteArray(R"({"t":"msg","d":{"a":1,"a":2}})") << false;
+    QTest::addRow("json d too deep") << false
+        << QByteArray(R"({"t":"msg","d":)") + QByteArray(70, '[') + QByteArray(70, ']') + '}' << false;
+    QTest::addRow("json bad d after a good one") << false << QByteArray(R"({"t":"msg","d":1,"d":{"a":1,"a":2}})") << false;
+    QTest::addRow("cbor plain msg") << true
+        << cborOf({{QStringLiteral("t"), QStringLiteral("msg")}, {QStringLiteral("seq"), 3}, {QStringLiteral("d"), nested}}) << true;
+    QTest::addRow("cbor d before t") << true
+        << cborOf({{QStringLiteral("d"), QByteArray("", 2)}, {QStringLiteral("t"), QStringLiteral("msg")}}) << true;
+    QTest::addRow("cbor channel") << true
+        << cborOf({{QStringLiteral("d"), nested}, {QStringLiteral("t"), QStringLiteral("msg")}, {QStringLiteral("ch"), QStringLiteral("c")}}) << false;
+    QTest::addRow("cbor req") << true
+        << cborOf({{QStringLiteral("t"), QStringLiteral("req")}, {QStringLiteral("id"), 1}, {QStringLiteral("m"), QStringLiteral("echo")}, {QStringLiteral("d"), nested}}) << false;
+    QTest::addRow("cbor tag in d") << true << msgWithCborPayload("c1 00") << false;
+    QTest::addRow("cbor undefined d") << true << msgWithCborPayload("f7") << false;
+    QTest::addRow("cbor duplicate key in d") << true << msgWithCborPayload("a2 6161 01 6161 02") << false;
+    QTest::addRow("cbor truncated d") << true << msgWithCborPayload("82 01") << false;
+    QTest::addRow("cbor indefinite text d") << true << msgWithCborPayload("7f 6161 6162 ff") << true;
+}
+
+void TestCodec::skipPlainMsgPayload()
+{
+    QFETCH(bool, cbor);
+    QFETCH(QByteArray, input);
+    QFETCH(bool, skipped);
+    const Codec &codec = cbor ? cborCodec() : jsonCodec();
+    const DecodeResult whole = codec.decode(input);
+    DecodeOptions options;
+    options.skipPlainMsgPayload = true;
+    const DecodeResult lean = codec.decode(input, options);
+    QCOMPARE(lean.ok(), whole.ok());
+    QCOMPARE(lean.error, whole.error);
+    // The same through a batch reader (tether-server reads v1.1 batches).
+    BatchReader reader(codec, input, options);
+    const DecodeResult batched = reader.next();
+    QCOMPARE(batched.ok(), whole.ok());
+    if (!whole.ok()) {
+        QVERIFY(!whole.error.isEmpty());
+        QVERIFY2(!skipped, qPrintable(whole.error));
+        return;
+    }
+    Frame expected = *whole.frame;
+    const Msg *msg = std::get_if<Msg>(&expected);
+    QCOMPARE(msg && !msg->ch, skipped);
+    if (skipped) {
+        QVERIFY(!std::get<Msg>(expected).d.isUndefined());
+        std::get<Msg>(expected).d = QCborValue();
+        std::get<Msg>(expected).payloadSkipped = true;
+    }
+    QCOMPARE(*lean.frame, expected);
+    QCOMPARE(*batched.frame, expected);
 }
 
 // ascii_p.h against the plain rule, unit by unit: every length from 0 to 40 (the vector
