@@ -770,7 +770,7 @@ void TestCodec::decodedValuesOwnTheirBytes()
     nested.insert(QStringLiteral("k\u00fc"), QStringLiteral("v\u00e4lue"));
     nested.insert(QStringLiteral("plain"), QStringLiteral("ascii text"));
     for (const QCborValue &d : {QCborValue(QStringLiteral("ascii payload")), QCborValue(QStringLiteral("\u00fcber")),
-                                QCborValue(QByteArray("\x00\x01bytes\xff", 9)), QCborValue(nested)}) {
+                                QCborValue(QByteArray("\x00\x01" "bytes\xff", 8)), QCborValue(nested)}) {
         for (const Codec *codec : {&jsonCodec(), &cborCodec()}) {
             if (codec == &jsonCodec() && d.isByteArray())
                 continue;  // JSON carries bytes as base64url text
