@@ -58,6 +58,9 @@ double halfToDouble(quint16 half)
 
 class CborReader
 {
+    template <typename Reader>
+    friend bool Detail::buildSkippedTree(Envelope &env, QString &error);
+
 public:
     explicit CborReader(QByteArrayView bytes, const DecodeOptions &options = {})
         : m_begin(reinterpret_cast<const uchar *>(bytes.data())), m_p(m_begin), m_end(m_begin + bytes.size()),
@@ -79,18 +82,9 @@ public:
     {
         DecodeResult result;
         Envelope env;
-        if (!readFrame(env)) {
+        if (!readFrame(env) || !buildSkippedTree<CborReader>(env, m_error)) {
             result.error = m_error;
             return result;
-        }
-        Field &d = env[Key::D];
-        if (d.skipped && !isPlainMsg(env)) {
-            // Read again, tree and all: the bytes were validated, so this cannot fail.
-            CborReader again(QByteArrayView(m_skippedD, m_skippedDEnd - m_skippedD));
-            if (!again.readField(Key::D, d)) {
-                result.error = again.m_error;
-                return result;
-            }
         }
         return buildFrame(env);
     }
@@ -365,13 +359,13 @@ private:
         QLatin1StringView problem;
         const uchar major = m_p < m_end ? uchar(*m_p >> 5) : 0;
         const bool nested = major == Cbor::Array || major == Cbor::Map || major == Cbor::Tag;
-        f.skipped = key == Key::D && m_options.skipPlainMsgPayload;
-        if (f.skipped) {
-            // Validated only; decode() builds the tree unless the frame is a plain msg.
-            m_skippedD = m_p;
+        f.skippedBytes = QByteArrayView();
+        if (key == Key::D && m_options.skipPlainMsgPayload) {
+            // Validated only; buildSkippedTree() builds the tree unless the frame is a plain msg.
+            const auto *start = m_p;
             if (!readItem(1, s, nullptr, problem))
                 return false;
-            m_skippedDEnd = m_p;
+            f.skippedBytes = QByteArrayView(start, m_p - start);
         } else if (keepsTree(key) && nested) {
             QByteArray cbor;
             if (!readItem(1, s, &cbor, problem))
@@ -449,8 +443,6 @@ private:
     bool m_leading = false;         // bytes may follow the frame (decodeLeading())
     bool m_keyUnchecked = false;    // a top-level key is being read: readFrame() checks its UTF-8
     DecodeOptions m_options;
-    const uchar *m_skippedD = nullptr;  // the last `d` read without its tree
-    const uchar *m_skippedDEnd = nullptr;
 };
 
 class CborFieldWriter final : public FieldWriter

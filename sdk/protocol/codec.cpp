@@ -354,7 +354,7 @@ DecodeResult buildFrame(Envelope &env)
         r.optionalString(Key::Id, f.id);
         r.optionalString(Key::Ch, f.ch);
         r.anyValue(Key::D, true, f.d);
-        f.payloadSkipped = env[Key::D].skipped;
+        f.payloadSkipped = env[Key::D].skipped();
         return finish(r, std::move(f));
     }
     case 3: {

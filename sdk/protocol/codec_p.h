@@ -72,7 +72,10 @@ struct Field {
     QByteArray utf8;
     QCborValue tree;          // for keepsTree() keys: the whole value
     QLatin1StringView problem; // first value problem found inside the tree (see above)
-    bool skipped = false;      // validated, tree not built (DecodeOptions::skipPlainMsgPayload)
+    // DecodeOptions::skipPlainMsgPayload: the value's bytes (a view of the input), validated,
+    // its tree not built; empty otherwise (an encoded value is never empty).
+    QByteArrayView skippedBytes;
+    bool skipped() const { return !skippedBytes.isEmpty(); }
 };
 
 struct Envelope {
@@ -91,6 +94,21 @@ DecodeResult buildFrame(Envelope &env);
 // whose `d` then needs no tree (the readers read `d` first without one, and build it
 // afterwards for every other frame).
 bool isPlainMsg(const Envelope &env);
+// A reader's last step before buildFrame(): the tree of a skipped `d` is built after all
+// unless the frame is a plain msg. `Reader` (a codec's, befriending this) reads the
+// validated bytes again, which cannot fail; false with `error` set if it did.
+template <typename Reader>
+bool buildSkippedTree(Envelope &env, QString &error)
+{
+    Field &d = env[Key::D];
+    if (!d.skipped() || isPlainMsg(env))
+        return true;
+    Reader again(d.skippedBytes);
+    if (again.readField(Key::D, d))
+        return true;
+    error = again.m_error;
+    return false;
+}
 
 // The syntax side of encoding: a codec writes maps, keys and scalars; encodeFrame() decides
 // which fields a frame has (canonical form: optional fields only when set) and checks the

@@ -87,6 +87,9 @@ bool isDigit(char c)
 
 class JsonReader
 {
+    template <typename Reader>
+    friend bool Detail::buildSkippedTree(Envelope &env, QString &error);
+
 public:
     explicit JsonReader(QByteArrayView bytes, const DecodeOptions &options = {})
         : m_begin(bytes.data()), m_p(m_begin), m_end(m_begin + bytes.size()), m_options(options)
@@ -97,18 +100,9 @@ public:
     {
         DecodeResult result;
         Envelope env;
-        if (!readFrame(env)) {
+        if (!readFrame(env) || !buildSkippedTree<JsonReader>(env, m_error)) {
             result.error = m_error;
             return result;
-        }
-        Field &d = env[Key::D];
-        if (d.skipped && !isPlainMsg(env)) {
-            // Read again, tree and all: the bytes were validated, so this cannot fail.
-            JsonReader again(QByteArrayView(m_skippedD, m_skippedDEnd - m_skippedD));
-            if (!again.readField(Key::D, d)) {
-                result.error = again.m_error;
-                return result;
-            }
         }
         return buildFrame(env);
     }
@@ -421,13 +415,13 @@ private:
         QLatin1StringView problem;
         skipSpace();
         const bool nested = m_p < m_end && (*m_p == '{' || *m_p == '[');
-        f.skipped = key == Key::D && m_options.skipPlainMsgPayload;
-        if (f.skipped) {
-            // Validated only; decode() builds the tree unless the frame is a plain msg.
-            m_skippedD = m_p;
+        f.skippedBytes = QByteArrayView();
+        if (key == Key::D && m_options.skipPlainMsgPayload) {
+            // Validated only; buildSkippedTree() builds the tree unless the frame is a plain msg.
+            const auto *start = m_p;
             if (!readItem(1, s, nullptr, problem))
                 return false;
-            m_skippedDEnd = m_p;
+            f.skippedBytes = QByteArrayView(start, m_p - start);
         } else if (keepsTree(key) && nested) {
             QByteArray cbor;
             if (!readItem(1, s, &cbor, problem))
@@ -516,8 +510,6 @@ private:
     const char *m_end;
     QString m_error;
     DecodeOptions m_options;
-    const char *m_skippedD = nullptr;  // the last `d` read without its tree
-    const char *m_skippedDEnd = nullptr;
 };
 
 // ---- writing ----------------------------------------------------------------------------
