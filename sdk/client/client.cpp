@@ -9,6 +9,7 @@
 #include "secrets_p.h"
 #include "subscription_p.h"
 #include "tls_p.h"
+#include "websocket_p.h"
 
 #include <QtCore/QCborArray>
 #include <QtCore/QCborMap>
@@ -26,6 +27,20 @@ namespace {
 // A false that depends on T, for static_assert in a discarded `if constexpr` branch (a type:
 // clang 14 calls a variable template used only there unused).
 template<class> struct AlwaysFalse : std::false_type {};
+
+// What setOptions() and open() refuse before anything reaches a socket: TLS settings that
+// cannot work, a header the upgrade request cannot carry as it is.
+QString optionsProblem(const ClientOptions &options)
+{
+    if (QString tlsProblem = Tls::validate(options.tls); !tlsProblem.isEmpty())
+        return tlsProblem;
+    for (const auto &header : options.extraHeaders) {
+        if (!Ws::isValidHeader(header.first, header.second))
+            return QStringLiteral("ClientOptions::extraHeaders: '%1' cannot be sent (a name is an HTTP token, a value "
+                                  "has no CR, LF or NUL)").arg(QString::fromLatin1(header.first.left(64)));
+    }
+    return QString();
+}
 }
 
 // ---- SendResult ------------------------------------------------------------------------
@@ -626,8 +641,8 @@ void Client::setCompressionThreshold(qint64 bytes)
 
 bool Client::setOptions(const ClientOptions &options)
 {
-    if (const QString tlsProblem = Tls::validate(options.tls); !tlsProblem.isEmpty()) {
-        d->error = Error(Error::InvalidArgument, tlsProblem);
+    if (const QString problem = optionsProblem(options); !problem.isEmpty()) {
+        d->error = Error(Error::InvalidArgument, problem);
         qCDebug(lcClient) << "setOptions refused:" << d->error.message();
         Q_EMIT errorOccurred(d->error);
         return false;
@@ -865,8 +880,8 @@ void Client::open()
         Q_EMIT errorOccurred(d->error);
         return;
     }
-    if (const QString tlsProblem = Tls::validate(d->options.tls); !tlsProblem.isEmpty()) {
-        d->error = Error(Error::InvalidArgument, tlsProblem, true);
+    if (const QString problem = optionsProblem(d->options); !problem.isEmpty()) {
+        d->error = Error(Error::InvalidArgument, problem, true);
         Q_EMIT errorOccurred(d->error);
         return;
     }

@@ -1,7 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The Tether authors
 // SPDX-License-Identifier: MIT
 
-// QWebSocket transport: see transport_p.h for the rules.
+// RFC 6455 over QTcpSocket/QSslSocket: see transport_p.h for the rules, websocket_p.h for the wire.
 #include "logging_p.h"
 #include "tls_p.h"
 #include "transport_p.h"
@@ -9,18 +9,26 @@
 #include <QtCore/QCborArray>
 #include <QtCore/QMetaEnum>
 
-#include <QtNetwork/QNetworkRequest>
+#include <QtCore/QRandomGenerator>
 #include <QtNetwork/QSslConfiguration>
 #include <QtNetwork/QSslError>
 #include <QtNetwork/QSslSocket>
-#include <QtWebSockets/QWebSocket>
-#include <QtWebSockets/QWebSocketHandshakeOptions>
+#include <QtNetwork/QTcpSocket>
+
+#include <cstring>
 
 namespace Tether {
 
 namespace {
-constexpr int kAbnormalClose = 1006;  // RFC 6455: the link ended without a close frame
+constexpr int kAbnormalClose = Ws::kCloseAbnormal;
+
+// RFC 6455 §5.3: a fresh, unpredictable key per frame (what QWebSocket's default mask
+// generator used too).
+quint32 maskKey()
+{
+    return QRandomGenerator::global()->generate();
 }
+} // namespace
 
 Error::Code transportErrorCode(QAbstractSocket::SocketError error)
 {
@@ -68,84 +76,211 @@ void WebSocketTransport::open(const TransportOpenRequest &request)
     m_open = false;
     m_closedEmitted = false;
     m_localClose = false;
+    m_closeSent = false;
     m_closeFrameSeen = false;
+    m_closeCode = 0;
+    m_closeReason.clear();
     m_localCloseCode = 0;
     m_localCloseReason.clear();
     m_error = Error();
-
-    m_socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
-    const quint64 maxIncoming = quint64(qMax<qint64>(request.maxIncomingFrameSize, 1));
-    m_socket->setMaxAllowedIncomingFrameSize(maxIncoming);
-    m_socket->setMaxAllowedIncomingMessageSize(maxIncoming);
-    // One protocol message = one WebSocket frame (docs/protocol.md §1): never fragment what we
-    // send (Qt's default splits at 512 KiB).
-    m_socket->setOutgoingFrameSize(qMin<quint64>(QWebSocket::maxOutgoingFrameSize(), 64ull * 1024 * 1024));
-
-    connect(m_socket, &QWebSocket::connected, this, &WebSocketTransport::onConnected);
-    connect(m_socket, &QWebSocket::bytesWritten, this, [this] { Q_EMIT bytesWritten(); });
-    connect(m_socket, &QWebSocket::disconnected, this, &WebSocketTransport::onDisconnected);
-    connect(m_socket, &QWebSocket::aboutToClose, this, &WebSocketTransport::onAboutToClose);
-    connect(m_socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this, &WebSocketTransport::onSocketError);
-    connect(m_socket, &QWebSocket::sslErrors, this, &WebSocketTransport::onSslErrors);
-    connect(m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
-        QByteArray utf8 = text.toUtf8();
-        qCDebug(lcTransport).noquote() << "text frame in:" << utf8.size() << "bytes";
-        Q_EMIT frameReceived(utf8, false);
-    });
-    connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &bytes) {
-        qCDebug(lcTransport) << "binary frame in:" << bytes.size() << "bytes";
-        Q_EMIT frameReceived(bytes, true);
-    });
-    connect(m_socket, &QWebSocket::pong, this, [this](quint64, const QByteArray &payload) {
-        Q_EMIT pongReceived(payload);
-    });
-
-    QNetworkRequest networkRequest(request.url);
-    for (const auto &header : request.headers)
-        networkRequest.setRawHeader(header.first, header.second);
-
+    m_reader.reset();
+    m_responseHead.clear();
+    m_url = request.url;
+    m_offered = request.subprotocols;
     m_tls = request.tls;
-    m_socket->setProxy(request.proxy);
+    m_maxIncoming = qMax<qint64>(request.maxIncomingFrameSize, 1);
+
+    for (const auto &header : request.headers) {
+        if (!Ws::isValidHeader(header.first, header.second)) {
+            // Written as it is, a CR or LF would add lines of its own to the request.
+            refuse(Error(Error::InvalidArgument,
+                         QStringLiteral("extra header '%1' cannot be sent: a header name is a token and a value "
+                                        "has no CR, LF or NUL").arg(QString::fromLatin1(header.first.left(64))),
+                         true));
+            return;
+        }
+    }
+    quint32 key[4];
+    QRandomGenerator::global()->fillRange(key);
+    const Ws::HandshakeRequest upgrade = Ws::handshakeRequest(
+        request.url, request.subprotocols, request.headers,
+        QByteArrayView(reinterpret_cast<const char *>(key), sizeof key));
+    m_upgrade = upgrade.bytes;
+    m_expectedAccept = upgrade.expectedAccept;
+
     const bool secure = request.url.scheme() == QLatin1StringView("wss");
-#if QT_CONFIG(ssl)
     if (secure) {
+#if QT_CONFIG(ssl)
+        auto *ssl = new QSslSocket(this);
         if (Tls::verificationDisabled(m_tls))
             qCWarning(lcTransport) << "TLS peer verification is OFF for" << request.url.host()
                                    << "(TlsOptions::setVerifyPeer(false)): any certificate is accepted";
-        m_socket->setSslConfiguration(Tls::socketConfiguration(m_tls));
-    }
+        ssl->setSslConfiguration(Tls::socketConfiguration(m_tls));
+        connect(ssl, &QSslSocket::encrypted, this, &WebSocketTransport::onEncrypted);
+        connect(ssl, &QSslSocket::sslErrors, this, &WebSocketTransport::onSslErrors);
+        m_socket = ssl;
+#else
+        refuse(Error(Error::TlsError, QStringLiteral("wss:// needs TLS, and this Qt has no TLS support"), true));
+        return;
 #endif
+    } else {
+        m_socket = new QTcpSocket(this);
+    }
+    m_socket->setProxy(request.proxy);
+    connect(m_socket, &QAbstractSocket::connected, this, &WebSocketTransport::onConnected);
+    connect(m_socket, &QIODevice::readyRead, this, &WebSocketTransport::onReadyRead);
+    connect(m_socket, &QIODevice::bytesWritten, this, [this] { Q_EMIT bytesWritten(); });
+    connect(m_socket, &QAbstractSocket::disconnected, this, &WebSocketTransport::onDisconnected);
+    connect(m_socket, &QAbstractSocket::errorOccurred, this, &WebSocketTransport::onSocketError);
 
-    QWebSocketHandshakeOptions options;
-    options.setSubprotocols(request.subprotocols);
     qCDebug(lcTransport) << "opening" << request.url.toDisplayString(QUrl::RemoveUserInfo | QUrl::RemoveQuery)
                          << "offering" << request.subprotocols;
-    m_socket->open(networkRequest, options);
+    const quint16 port = quint16(request.url.port(secure ? 443 : 80));
 #if QT_CONFIG(ssl)
-    // QWebSocket 6.4 does not forward QSslSocket::encrypted(); its socket is its child.
-    if (secure && !m_tls.pinnedPublicKeys().isEmpty() && m_socket) {
-        auto *sslSocket = m_socket->findChild<QSslSocket *>(QString(), Qt::FindDirectChildrenOnly);
-        if (sslSocket) {
-            connect(sslSocket, &QSslSocket::encrypted, this, &WebSocketTransport::onEncrypted, Qt::DirectConnection);
-        } else {
-            m_error = Error(Error::TlsPinMismatch, QStringLiteral("cannot check the pinned keys: no TLS socket"), true);
-            abort();
-        }
+    if (secure) {
+        static_cast<QSslSocket *>(m_socket)->connectToHostEncrypted(request.url.host(), port);
+        return;
     }
 #endif
+    m_socket->connectToHost(request.url.host(), port);
 }
 
-void WebSocketTransport::sendFrame(const QByteArray &bytes, bool binary)
+void WebSocketTransport::refuse(const Error &error)
 {
-    if (!m_socket || !m_open) {
+    m_error = error;
+    qCDebug(lcTransport) << "attempt failed:" << error;
+    dropSocket();
+    finishLater();
+}
+
+void WebSocketTransport::onConnected()
+{
+    // Messages are flushed once per event-loop turn already (a v1.1 batch): Nagle's wait
+    // for an ACK would only add latency to them.
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    if (m_url.scheme() == QLatin1StringView("wss"))
+        return;  // the upgrade waits for `encrypted` (and the pin check)
+    writeUpgrade();
+}
+
+void WebSocketTransport::writeUpgrade()
+{
+    m_socket->write(m_upgrade);
+    m_upgrade.clear();
+}
+
+void WebSocketTransport::onReadyRead()
+{
+    if (!m_socket)
+        return;
+    if (!m_reader)
+        readUpgradeResponse();
+    else
+        readFrames();
+}
+
+void WebSocketTransport::readUpgradeResponse()
+{
+    m_responseHead += m_socket->readAll();
+    const Ws::HandshakeResponse response = Ws::parseHandshakeResponse(m_responseHead, m_expectedAccept, m_offered);
+    if (response.status == Ws::HandshakeResponse::Incomplete)
+        return;
+    if (response.status == Ws::HandshakeResponse::Refused) {
+        // A load balancer's 502 or 503 while it has no node to offer, a server that is not
+        // a WebSocket server: this attempt failed (the engine retries after its backoff).
+        refuse(Error(Error::NetworkError, response.error));
+        return;
+    }
+    m_reader = std::make_unique<Ws::FrameReader>(m_maxIncoming);
+    m_reader->append(QByteArrayView(m_responseHead).sliced(response.headBytes));  // frames right behind it
+    m_responseHead.clear();
+    m_open = true;
+    qCDebug(lcTransport) << "open, subprotocol" << response.subprotocol;
+    const quint64 generation = m_generation;
+    Q_EMIT opened(response.subprotocol);
+    if (generation == m_generation && m_socket)
+        readFrames();
+}
+
+void WebSocketTransport::readFrames()
+{
+    QTcpSocket *socket = m_socket;
+    const quint64 generation = m_generation;
+    const qint64 available = socket->bytesAvailable();
+    if (available > 0) {
+        const qint64 got = socket->read(m_reader->reserve(qsizetype(available)), available);
+        m_reader->commit(qsizetype(qMax<qint64>(got, 0)));
+    }
+    while (std::optional<Ws::Incoming> in = m_reader->next()) {
+        switch (in->kind) {
+        case Ws::Incoming::Message:
+            qCDebug(lcTransport) << (in->binary ? "binary" : "text") << "frame in:" << in->payload.size() << "bytes";
+            Q_EMIT frameReceived(in->payload, in->binary);
+            break;
+        case Ws::Incoming::Ping:
+            if (!m_closeSent)
+                writeControl(Ws::Pong, in->payload);
+            break;
+        case Ws::Incoming::Pong:
+            Q_EMIT pongReceived(in->payload);
+            break;
+        case Ws::Incoming::Close:
+            m_closeFrameSeen = true;
+            m_closeCode = in->code;
+            m_closeReason = QString::fromUtf8(in->payload);
+            if (!m_closeSent) {  // §5.5.1: answer with the same code
+                writeControl(Ws::Close, Ws::closePayload(in->code, QString()));
+                m_closeSent = true;
+            }
+            socket->disconnectFromHost();  // after our close frame; disconnected() finishes
+            return;
+        case Ws::Incoming::Violation:
+            failConnection(in->code, in->why);
+            return;
+        }
+        if (generation != m_generation || m_socket != socket)
+            return;  // a slot closed, aborted or reopened: the rest belongs to a gone socket
+    }
+}
+
+void WebSocketTransport::failConnection(int code, const QString &why)
+{
+    qCDebug(lcTransport).noquote() << "server broke RFC 6455:" << why << "- closing with" << code;
+    m_closeFrameSeen = true;
+    m_closeCode = code;
+    m_closeReason = why;
+    if (!m_closeSent) {
+        writeControl(Ws::Close, Ws::closePayload(code, why));
+        m_closeSent = true;
+    }
+    m_socket->disconnectFromHost();
+}
+
+void WebSocketTransport::writeControl(quint8 opcode, const QByteArray &payload)
+{
+    char frame[Ws::kMaxHeader + Ws::kMaxControlPayload];
+    const qsizetype size = qMin(payload.size(), Ws::kMaxControlPayload);
+    const quint32 key = maskKey();
+    const int head = Ws::writeHeader(frame, Ws::Opcode(opcode), quint64(size), key);
+    std::memcpy(frame + head, payload.constData(), size_t(size));
+    Ws::mask(frame + head, size, key);
+    m_socket->write(frame, head + size);
+}
+
+void WebSocketTransport::sendFrame(QByteArray &bytes, bool binary)
+{
+    if (!m_socket || !m_open || m_closeSent) {
         qCDebug(lcTransport) << "frame dropped: socket not open";
         return;
     }
-    if (binary) {
-        m_socket->sendBinaryMessage(bytes);
-    } else {
-        m_socket->sendTextMessage(QString::fromUtf8(bytes));
-    }
+    char head[Ws::kMaxHeader];
+    const quint32 key = maskKey();
+    const int headSize = Ws::writeHeader(head, binary ? Ws::Binary : Ws::Text, quint64(bytes.size()), key);
+    // Masked where it lies, then copied once into the socket's buffer (QWebSocket built a
+    // masked copy byte by byte, which the socket copied again).
+    Ws::mask(bytes.data(), bytes.size(), key);
+    m_socket->write(head, headSize);
+    m_socket->write(bytes.constData(), bytes.size());
 }
 
 qint64 WebSocketTransport::bytesToWrite() const
@@ -155,8 +290,8 @@ qint64 WebSocketTransport::bytesToWrite() const
 
 void WebSocketTransport::ping(const QByteArray &payload)
 {
-    if (m_socket && m_open)
-        m_socket->ping(payload);
+    if (m_socket && m_open && !m_closeSent)
+        writeControl(Ws::Ping, payload);
 }
 
 void WebSocketTransport::close(int code, const QString &reason)
@@ -170,7 +305,11 @@ void WebSocketTransport::close(int code, const QString &reason)
         abort();  // nothing to hand-shake with yet
         return;
     }
-    m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
+    if (!m_closeSent) {
+        writeControl(Ws::Close, Ws::closePayload(code, reason));
+        m_closeSent = true;
+    }
+    // The server answers with its close frame (readFrames() then ends TCP) or ends TCP.
 }
 
 void WebSocketTransport::abort()
@@ -180,32 +319,10 @@ void WebSocketTransport::abort()
     m_localClose = true;
     if (!m_localCloseCode)
         m_localCloseCode = kAbnormalClose;
-    // Detach first: QWebSocket::abort() may emit disconnected() synchronously, and the
-    // caller (the engine's action loop) wants closed() after it returns.
-    QWebSocket *socket = m_socket;
-    m_socket = nullptr;
-    socket->disconnect(this);
-    socket->abort();
-    socket->deleteLater();
+    // dropSocket() detaches first: QTcpSocket::abort() may emit disconnected() synchronously,
+    // and the caller (the engine's action loop) wants closed() after it returns.
+    dropSocket();
     finishLater();
-}
-
-void WebSocketTransport::onConnected()
-{
-    m_open = true;
-    const QString subprotocol = m_socket->subprotocol();
-    qCDebug(lcTransport) << "open, subprotocol" << subprotocol;
-    Q_EMIT opened(subprotocol);
-}
-
-void WebSocketTransport::onAboutToClose()
-{
-    // QWebSocket emits aboutToClose() both when a close frame arrives and when it tears the
-    // socket down after a socket error (a reset, the peer vanishing) — and closeCode() then
-    // still holds its initial 1000. Only the first case is a close handshake; in the second
-    // the error came first. Reporting a reset as 1000 would end the session for good.
-    if (!m_error.isError())
-        m_closeFrameSeen = true;
 }
 
 void WebSocketTransport::noteSocketError(QAbstractSocket::SocketError error)
@@ -230,25 +347,27 @@ void WebSocketTransport::onSocketError(QAbstractSocket::SocketError error)
 {
     if (!m_socket)
         return;
+    if (error == QAbstractSocket::RemoteHostClosedError && m_closeFrameSeen)
+        return;  // the end of a close handshake, not an error
     noteSocketError(error);
     qCDebug(lcTransport) << "socket error" << error << m_socket->errorString();
-    // QWebSocket emits disconnected() after an error on a socket it had started to open;
-    // a socket that never left UnconnectedState would not, so finish from here then.
+    // A socket that never left UnconnectedState (refused, host not found) emits no
+    // disconnected(): finish from here.
     if (m_socket->state() == QAbstractSocket::UnconnectedState) {
         finishLater();
         return;
     }
-    // The opening handshake was answered with something else than 101 (a load balancer's
-    // 502 or 503 while it has no node to offer): Qt 6.4 reports it and then leaves the TCP
-    // connection open (HTTP keep-alive), so the attempt would only end at the handshake
-    // timeout. It has failed now: drop the connection, the engine retries after its backoff.
+    // Before the upgrade completed (a reset during the TLS or HTTP handshake): this
+    // attempt has failed now.
     if (!m_open)
-        m_socket->abort();   // disconnected() follows, which finishes
+        refuse(m_error);
 }
 
 void WebSocketTransport::onSslErrors(const QList<QSslError> &errors)
 {
-    if (!m_socket)
+#if QT_CONFIG(ssl)
+    auto *ssl = qobject_cast<QSslSocket *>(m_socket);
+    if (!ssl)
         return;
     const QList<QSslError> refused = Tls::unacceptedErrors(errors, m_tls);
     for (const QSslError &error : errors) {
@@ -256,7 +375,7 @@ void WebSocketTransport::onSslErrors(const QList<QSslError> &errors)
             qCWarning(lcTransport).noquote() << "TLS error accepted (TlsOptions::ignoredErrors):" << error.errorString();
     }
     if (refused.isEmpty()) {
-        m_socket->ignoreSslErrors();
+        ssl->ignoreSslErrors();
         return;
     }
     // Not ignored: the handshake fails and closed() reports it, for good (a certificate
@@ -272,34 +391,34 @@ void WebSocketTransport::onSslErrors(const QList<QSslError> &errors)
     qCWarning(lcTransport).noquote() << message;
     m_error = Error(Error::TlsError, message, true);
     m_error.setData(names);
+#else
+    Q_UNUSED(errors);
+#endif
 }
 
 void WebSocketTransport::onEncrypted()
 {
 #if QT_CONFIG(ssl)
-    auto *sslSocket = qobject_cast<QSslSocket *>(sender());
-    if (!sslSocket || !m_socket || sslSocket->parent() != m_socket)
+    auto *ssl = qobject_cast<QSslSocket *>(m_socket);
+    if (!ssl)
         return;
-    if (Tls::chainMatchesPins(sslSocket->peerCertificateChain(), m_tls))
+    if (!m_tls.pinnedPublicKeys().isEmpty() && !Tls::chainMatchesPins(ssl->peerCertificateChain(), m_tls)) {
+        const QString message = QStringLiteral("TLS public key pin mismatch: the certificates of %1 match none of "
+                                               "TlsOptions::pinnedPublicKeys")
+                                    .arg(ssl->peerName());
+        qCWarning(lcTransport).noquote() << message;
+        // The upgrade (its headers, a token) has not been written: nothing reaches this peer.
+        refuse(Error(Error::TlsPinMismatch, message, true));
         return;
-    const QString message = QStringLiteral("TLS public key pin mismatch: the certificates of %1 match none of "
-                                           "TlsOptions::pinnedPublicKeys")
-                                .arg(sslSocket->peerName());
-    qCWarning(lcTransport).noquote() << message;
-    m_error = Error(Error::TlsPinMismatch, message, true);
-    // Now, inside encrypted(): the HTTP upgrade QWebSocket queued is still in the socket's
-    // plaintext buffer and is dropped with it.
-    abort();
+    }
+    writeUpgrade();
 #endif
 }
 
 void WebSocketTransport::onDisconnected()
 {
-    // When the connection cannot be made (refused, host not found), Qt 6.4's QWebSocket
-    // emits disconnected() BEFORE error() (over TLS the socket does not even hold the error
-    // yet). Finishing now would detach the socket before onSocketError() records why, and
-    // the app would see a generic NetworkError instead of ConnectionRefused/HostNotFound.
-    // So a socket that never opened finishes from the event loop, after error().
+    // A socket that never opened finishes from the event loop, after errorOccurred() (which
+    // may come after disconnected()) recorded why.
     if (!m_open) {
         finishLater();
         return;
@@ -323,19 +442,20 @@ void WebSocketTransport::finish()
     m_closedEmitted = true;
     int code = kAbnormalClose;
     QString reason;
-    if (m_socket && m_closeFrameSeen) {
-        code = int(m_socket->closeCode());
-        reason = m_socket->closeReason();
+    if (m_closeFrameSeen) {
+        code = m_closeCode;
+        reason = m_closeReason;
     }
     if (m_localClose && m_localCloseCode) {
         code = m_localCloseCode;
         reason = m_localCloseReason;
     }
-    Error error = m_error;
+    Error error = m_closeFrameSeen ? Error() : m_error;
     if (!error.isError() && code == kAbnormalClose && !m_localClose)
         error = Error(Error::NetworkError, m_open ? QStringLiteral("connection lost")
                                                   : QStringLiteral("connection failed"));
     m_open = false;
+    m_reader.reset();
     qCDebug(lcTransport) << "closed" << code << reason << error;
     if (m_socket) {
         m_socket->disconnect(this);

@@ -1,7 +1,8 @@
 // SPDX-FileCopyrightText: 2026 The Tether authors
 // SPDX-License-Identifier: MIT
 
-// The transport under a Client: an interface and its QWebSocket implementation.
+// The transport under a Client: an interface and its implementation, RFC 6455 over a
+// QTcpSocket (QSslSocket for wss://; the wire rules are in websocket_p.h).
 //
 // Not public API. Rules:
 // - A transport moves frames and reports what happened; it holds no protocol logic. It
@@ -15,12 +16,12 @@
 //   accepted only one by one (TlsOptions::ignoredErrors(), each still logged) or all at
 //   once through the deprecated verifyPeer(false).
 // - Pins are checked when the TLS handshake completes, before the HTTP upgrade (and its
-//   headers) leaves the client: QWebSocket writes the upgrade into the QSslSocket, which
-//   holds it until it is encrypted; the check aborts the socket from `encrypted`.
+//   headers) leaves the client: the upgrade is written from `encrypted`, after the check.
 // - Frame contents are logged only at debug level in tether.transport; headers never.
 #pragma once
 
 #include "autotest_p.h"
+#include "websocket_p.h"
 
 #include <Tether/error.h>
 #include <Tether/options.h>
@@ -35,8 +36,8 @@
 
 #include <memory>
 
-class QWebSocket;
 class QSslError;
+class QTcpSocket;
 
 namespace Tether {
 
@@ -59,7 +60,9 @@ public:
 
     virtual void open(const TransportOpenRequest &request) = 0;
     // One WebSocket message: a binary frame when `binary`, else a text frame (UTF-8 bytes).
-    virtual void sendFrame(const QByteArray &bytes, bool binary) = 0;
+    // The transport may scramble `bytes` (it masks them in place): the caller only reuses
+    // the buffer.
+    virtual void sendFrame(QByteArray &bytes, bool binary) = 0;
     virtual void ping(const QByteArray &payload) = 0;
     // Bytes handed to sendFrame()/ping() not yet written to the operating system: the
     // Client holds messages back while this is above its high-water mark.
@@ -80,7 +83,7 @@ Q_SIGNALS:
     void closed(int code, const QString &reason, const Tether::Error &error);
 };
 
-// The QWebSocket implementation (Qt 6.4: subprotocols via QWebSocketHandshakeOptions).
+// RFC 6455 over a QTcpSocket or, for wss://, a QSslSocket. Why not QWebSocket: websocket_p.h.
 class WebSocketTransport final : public Transport
 {
     Q_OBJECT
@@ -89,34 +92,50 @@ public:
     ~WebSocketTransport() override;
 
     void open(const TransportOpenRequest &request) override;
-    void sendFrame(const QByteArray &bytes, bool binary) override;
+    void sendFrame(QByteArray &bytes, bool binary) override;
     void ping(const QByteArray &payload) override;
     void close(int code, const QString &reason) override;
     void abort() override;
     qint64 bytesToWrite() const override;
 
 private:
-    void onConnected();
+    void onConnected();   // TCP is up: ws:// writes the upgrade, wss:// waits for `encrypted`
+    void onEncrypted();   // pins, then the upgrade
+    void writeUpgrade();
+    void onReadyRead();
+    void readUpgradeResponse();
+    void readFrames();
     void onDisconnected();
-    void onAboutToClose();
     void onSocketError(QAbstractSocket::SocketError error);
     void noteSocketError(QAbstractSocket::SocketError error);  // m_error, unless a precise one is set
     void onSslErrors(const QList<QSslError> &errors);
-    void onEncrypted();  // pins
+    void writeControl(quint8 opcode, const QByteArray &payload);
+    void failConnection(int code, const QString &why);  // our close frame with `code`, then TCP ends
+    void refuse(const Error &error);  // the attempt failed before the upgrade completed
     void finish();  // emits closed() once for the current socket
     void finishLater();  // finish() from the event loop, unless another open() came first
     void dropSocket();
 
-    QWebSocket *m_socket = nullptr;
+    QTcpSocket *m_socket = nullptr;   // a QSslSocket for wss://
     quint64 m_generation = 0;         // bumped by open(): a queued finish() of an older socket is void
     bool m_open = false;              // opened() emitted for the current socket
     bool m_closedEmitted = true;      // closed() emitted for the current socket
     bool m_localClose = false;        // we called close()/abort()
-    bool m_closeFrameSeen = false;    // a close handshake started (either side)
+    bool m_closeSent = false;         // our close frame is written: no more frames
+    bool m_closeFrameSeen = false;    // a close handshake happened (the server's frame, or we failed the connection)
+    int m_closeCode = 0;              // with m_closeFrameSeen: the code received, or the one we failed with
+    QString m_closeReason;
     int m_localCloseCode = 0;
     QString m_localCloseReason;
     Error m_error;                    // first error seen on the current socket
     TlsOptions m_tls;                 // of the current socket
+    QUrl m_url;
+    QStringList m_offered;            // subprotocols
+    QByteArray m_upgrade;             // the HTTP request, written once the socket (TLS) is up
+    QByteArray m_expectedAccept;
+    QByteArray m_responseHead;        // the server's answer so far
+    qint64 m_maxIncoming = 0;
+    std::unique_ptr<Ws::FrameReader> m_reader;  // once the upgrade is accepted
 };
 
 // Maps a socket error to the public error code (refused, host not found, TLS, proxy, other).

@@ -53,7 +53,7 @@ public:
     };
 
     void open(const TransportOpenRequest &request) override { calls.append({QStringLiteral("open"), request, {}, false, 0}); }
-    void sendFrame(const QByteArray &bytes, bool binary) override
+    void sendFrame(QByteArray &bytes, bool binary) override
     {
         calls.append({QStringLiteral("frame"), {}, bytes, binary, 0});
     }

@@ -29,6 +29,8 @@ private Q_SLOTS:
     void openOffersTheCodecAndSendsHello();
     void v11FramesOfOneTurnLeaveAsOneBatch();
     void messagesWaitWhileTheSocketIsFull();
+    void unsendableHeaderRefused_data();
+    void unsendableHeaderRefused();
     void lifecycleSignalsInOrder_data();
     void lifecycleSignalsInOrder();
     void reconnectResumesOrStartsOver_data();
@@ -142,6 +144,41 @@ void tst_ClientFacade::v11FramesOfOneTurnLeaveAsOneBatch()
 // Backpressure: while the socket holds more than 256 KiB unwritten, messages wait in the
 // outbox (not Written, not on the transport); a request is not held; once bytesWritten()
 // reports the socket drained, the held messages leave in order.
+void tst_ClientFacade::unsendableHeaderRefused_data()
+{
+    QTest::addColumn<QByteArray>("name");
+    QTest::addColumn<QByteArray>("value");
+    QTest::addRow("CR LF in the value") << QByteArray("X-Token") << QByteArray("a\r\nX-Evil: 1");
+    QTest::addRow("LF in the value") << QByteArray("X-Token") << QByteArray("a\nb");
+    QTest::addRow("NUL in the value") << QByteArray("X-Token") << QByteArray("a\0b", 3);
+    QTest::addRow("space in the name") << QByteArray("X Token") << QByteArray("a");
+    QTest::addRow("empty name") << QByteArray() << QByteArray("a");
+}
+
+// A header the upgrade request cannot carry as it is: refused where it enters, never written.
+void tst_ClientFacade::unsendableHeaderRefused()
+{
+    QFETCH(QByteArray, name);
+    QFETCH(QByteArray, value);
+    ClientOptions bad = unitOptions();
+    bad.extraHeaders = {{"Cookie", "c=1"}, {name, value}};
+    {
+        Rig rig;
+        QVERIFY(!rig.client->setOptions(bad));
+        QCOMPARE(rig.client->error().code(), Error::InvalidArgument);
+        QVERIFY2(rig.client->error().message().contains(QStringLiteral("extraHeaders")), qPrintable(rig.client->error().message()));
+        ClientOptions good = unitOptions();
+        good.extraHeaders = {{"Cookie", "c=1"}, {"X-Token", "a b"}};
+        QVERIFY(rig.client->setOptions(good));
+    }
+    Rig rig(bad);
+    rig.client->open();
+    QCOMPARE(rig.client->error().code(), Error::InvalidArgument);
+    QVERIFY(rig.client->error().isFatal());
+    QCOMPARE(rig.client->state(), State::Idle);
+    QVERIFY(rig.transport->calls.isEmpty());  // nothing reached a socket
+}
+
 void tst_ClientFacade::messagesWaitWhileTheSocketIsFull()
 {
     Rig rig;

@@ -43,7 +43,7 @@ class SilentTransport : public Transport
     Q_OBJECT
 public:
     void open(const TransportOpenRequest &) override {}
-    void sendFrame(const QByteArray &bytes, bool) override { last = bytes; }
+    void sendFrame(QByteArray &bytes, bool) override { last = bytes; }
     void ping(const QByteArray &) override {}
     void close(int, const QString &) override {}
     void abort() override {}
