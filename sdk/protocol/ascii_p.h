@@ -10,6 +10,7 @@
 // of every x86-64 CPU) cost about one. Other targets take the scalar loop.
 #pragma once
 
+#include <QtCore/qalgorithms.h>
 #include <QtCore/QString>
 #include <QtCore/QStringView>
 #include <QtCore/QUtf8StringView>
@@ -118,6 +119,35 @@ inline qsizetype asciiPrefixLength(const char *src, qsizetype n)
 #endif
     while (i < n && uchar(src[i]) < 0x80)
         ++i;
+    return i;
+}
+
+// How many leading bytes of src[0, n) a JSON string reader may pass over without a look:
+// not '"', '\\' or a control character, and, while `stopAtNonAscii`, below 0x80 (so the
+// reader learns that the string needs a UTF-8 check). Sixteen bytes at a time.
+inline qsizetype plainJsonStringBytes(const char *src, qsizetype n, bool stopAtNonAscii)
+{
+    qsizetype i = 0;
+#if defined(TETHER_ASCII_SSE2)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    const __m128i controlMax = _mm_set1_epi8(0x1f);
+    for (; i + 16 <= n; i += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + i));
+        // Signed, a byte from 0x80 is below 0x20 too; unsigned (min == v), controls only.
+        const __m128i low = stopAtNonAscii ? _mm_cmplt_epi8(v, space)
+                                           : _mm_cmpeq_epi8(_mm_min_epu8(v, controlMax), v);
+        const __m128i stop = _mm_or_si128(low, _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+        if (const int bits = _mm_movemask_epi8(stop))
+            return i + qCountTrailingZeroBits(quint32(bits));
+    }
+#endif
+    for (; i < n; ++i) {
+        const uchar c = uchar(src[i]);
+        if (c == '"' || c == '\\' || c < 0x20 || (stopAtNonAscii && c >= 0x80))
+            break;
+    }
     return i;
 }
 

@@ -81,7 +81,8 @@ public:
     DecodeResult decode()
     {
         DecodeResult result;
-        Envelope env;
+        EnvelopeLease lease;
+        Envelope &env = *lease;
         if (!readFrame(env) || !buildSkippedTree<CborReader>(env, m_error)) {
             result.error = m_error;
             return result;
@@ -416,7 +417,7 @@ private:
             if (!key && !isValidUtf8(name.text.data(), name.text.size()))
                 return syntax(QLatin1StringView("invalid UTF-8 in a text string"));
             if (key) {
-                Field &f = env[*key];
+                Field &f = env.write(*key);
                 if (f.kind != Kind::Absent && !env.duplicate)
                     env.duplicate = *key;
                 if (!readField(*key, f))

@@ -285,6 +285,43 @@ DecodeResult failure(QString error)
 
 } // namespace
 
+void Envelope::clear()
+{
+    for (quint32 bits = written; bits; bits &= bits - 1)
+        fields[qCountTrailingZeroBits(bits)] = Field();
+    written = 0;
+    duplicate.reset();
+    unknownDuplicate = false;
+}
+
+namespace {
+struct ThreadEnvelope {
+    Envelope envelope;
+    bool busy = false;
+};
+thread_local ThreadEnvelope t_envelope;
+} // namespace
+
+EnvelopeLease::EnvelopeLease()
+{
+    ThreadEnvelope &mine = t_envelope;
+    if (!mine.busy) {
+        mine.busy = true;
+        m_busy = &mine.busy;
+        m_env = &mine.envelope;
+    } else {
+        m_env = &m_own.emplace();
+    }
+}
+
+EnvelopeLease::~EnvelopeLease()
+{
+    if (m_busy) {
+        m_env->clear();  // nothing of this frame (a payload tree) stays until the next one
+        *m_busy = false;
+    }
+}
+
 bool isPlainMsg(const Envelope &env)
 {
     const Field &t = env[Key::T];

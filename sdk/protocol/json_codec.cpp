@@ -20,6 +20,7 @@
 // Writing: straight into the caller's QByteArray, no DOM; doubles in their shortest
 // round-trip form with a `.0` added when that form looks like an integer, so they
 // decode as doubles again.
+#include "ascii_p.h"
 #include "byte_writer_p.h"
 #include "codec_p.h"
 
@@ -99,7 +100,8 @@ public:
     DecodeResult decode()
     {
         DecodeResult result;
-        Envelope env;
+        EnvelopeLease lease;
+        Envelope &env = *lease;
         if (!readFrame(env) || !buildSkippedTree<JsonReader>(env, m_error)) {
             result.error = m_error;
             return result;
@@ -127,6 +129,9 @@ private:
         const char *start = ++m_p;
         bool ascii = true;
         while (m_p < m_end) {
+            m_p += plainJsonStringBytes(m_p, m_end - m_p, ascii);
+            if (m_p == m_end)
+                break;
             const uchar c = uchar(*m_p);
             if (c == '"') {
                 s.text = QByteArrayView(start, m_p - start);
@@ -474,7 +479,7 @@ private:
                     return syntax(QLatin1StringView("expected ':'"));
                 ++m_p;
                 if (const std::optional<Key> key = keyFromName(name.text)) {
-                    Field &f = env[*key];
+                    Field &f = env.write(*key);
                     if (f.kind != Kind::Absent && !env.duplicate)
                         env.duplicate = *key;
                     if (!readField(*key, f))
