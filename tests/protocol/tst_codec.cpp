@@ -150,6 +150,8 @@ private slots:
     void asciiNarrowingStopsAtTheFirstMiss_data();
     void asciiNarrowingStopsAtTheFirstMiss();
     void utf8ValidationAfterAsciiRuns();
+    void plainJsonStringRuns();
+    void envelopeReusedWithoutStaleFields();
     void keyLookup();
     void decodedValuesOwnTheirBytes();
     void skipPlainMsgPayload_data();
@@ -733,6 +735,64 @@ void TestCodec::utf8ValidationAfterAsciiRuns()
                                         .arg(run).arg(QString::fromLatin1(tail.toHex())).arg(after)));
             }
         }
+    }
+}
+
+// The JSON string scan (16 bytes at a time) stops at the first '"', '\\', control
+// character and, while asked, non-ASCII byte, wherever it lies; the decoder reads the same
+// strings either way.
+void TestCodec::plainJsonStringRuns()
+{
+    const char stops[] = {'"', '\\', '\0', '\x1f', '\n', '\x80', '\xff', '\xc3'};
+    for (int length = 0; length <= 40; ++length) {
+        const QByteArray plain(length, 'a');
+        QCOMPARE(Detail::plainJsonStringBytes(plain.constData(), length, true), qsizetype(length));
+        QCOMPARE(Detail::plainJsonStringBytes(plain.constData(), length, false), qsizetype(length));
+        for (int at = 0; at < length; ++at) {
+            for (const char stop : stops) {
+                QByteArray text = plain;
+                text[at] = stop;
+                const bool nonAscii = uchar(stop) >= 0x80;
+                QCOMPARE(Detail::plainJsonStringBytes(text.constData(), length, true), qsizetype(at));
+                QCOMPARE(Detail::plainJsonStringBytes(text.constData(), length, false),
+                         nonAscii ? qsizetype(length) : qsizetype(at));
+                // 0x7f and 0x20 are plain.
+                text[at] = at % 2 ? '\x7f' : ' ';
+                QCOMPARE(Detail::plainJsonStringBytes(text.constData(), length, true), qsizetype(length));
+            }
+        }
+    }
+    // Through the decoder: long strings with a non-ASCII character and an escape late in them.
+    const QString id = QString(30, u'i') + QChar(0x00e9) + QString(20, u'j');
+    const QByteArray json = "{\"t\":\"msg\",\"id\":\"" + id.toUtf8() + "\",\"d\":\"" + QByteArray(40, 'x') + "\\n\"}";
+    const DecodeResult r = jsonCodec().decode(json);
+    QVERIFY2(r.ok(), qPrintable(r.error));
+    const auto &msg = std::get<Msg>(*r.frame);
+    QCOMPARE(msg.id, std::optional<QString>(id));
+    QCOMPARE(msg.d.toString(), QString(40, u'x') + u'\n');
+    const QString error = jsonCodec().decode("{\"t\":\"msg\",\"id\":\"" + QByteArray(33, 'a') + "\xff\",\"d\":1}").error;
+    QVERIFY2(error.endsWith(QStringLiteral("invalid UTF-8 in a string")), qPrintable(error));
+}
+
+// Each thread decodes into one Envelope, cleared between frames: nothing of a frame (a
+// field, a failed frame's half) shows up in the next, with either codec.
+void TestCodec::envelopeReusedWithoutStaleFields()
+{
+    for (const Codec *codec : {&jsonCodec(), &cborCodec()}) {
+        QByteArray full, bare;
+        codec->encode(Msg{quint64(7), QStringLiteral("id-1"), QStringLiteral("room"), QCborValue(42)}, full);
+        codec->encode(Msg{std::nullopt, std::nullopt, std::nullopt, QCborValue(1)}, bare);
+        QVERIFY(codec->decode(full).ok());
+        const DecodeResult second = codec->decode(bare);
+        QVERIFY2(second.ok(), qPrintable(second.error));
+        QCOMPARE(std::get<Msg>(*second.frame), (Msg{std::nullopt, std::nullopt, std::nullopt, QCborValue(1)}));
+        // A frame that fails halfway (after its seq and id) leaves nothing behind either.
+        QByteArray broken = full;
+        broken.chop(2);
+        QVERIFY(!codec->decode(broken).ok());
+        const DecodeResult third = codec->decode(bare);
+        QVERIFY2(third.ok(), qPrintable(third.error));
+        QCOMPARE(std::get<Msg>(*third.frame), (Msg{std::nullopt, std::nullopt, std::nullopt, QCborValue(1)}));
     }
 }
 
