@@ -40,8 +40,9 @@ WsOpcode Connection::dataOpcode() const
     return m_codec && !Tether::Protocol::sendsBinary(m_codec->kind(), version()) ? WsOpcode::Text : WsOpcode::Binary;
 }
 
-bool Connection::queueFrame(WsOpcode opcode, const char *data, size_t size)
+bool Connection::queueFrame(WsOpcode opcode, WsPieces payload)
 {
+    const size_t size = wsPiecesSize(payload);
     if (m_closeCode != 0 || m_aborted)
         return false;
     if (queuedBytes() > 0 && queuedBytes() + size > kMaxOutBytes) {
@@ -55,7 +56,7 @@ bool Connection::queueFrame(WsOpcode opcode, const char *data, size_t size)
         && m_batchFrames < Tether::Protocol::kMaxBatchFrames
         && m_batchPayload + 1 + size <= kMaxBatchBytes) {
         m_batchPayload = extendWsFrame(m_out, m_batchStart, m_batchPayload, opcode,
-                                       Tether::Protocol::batchSeparator(m_codec->kind()), data, size);
+                                       Tether::Protocol::batchSeparator(m_codec->kind()), payload, size);
         ++m_batchFrames;
         return true;   // the writable callback is already requested
     }
@@ -67,7 +68,7 @@ bool Connection::queueFrame(WsOpcode opcode, const char *data, size_t size)
         m_batchFrames = 1;
         m_batchOpcode = opcode;
     }
-    appendWsFrame(m_out, opcode, data, size);
+    appendWsFrame(m_out, opcode, payload, size);
     requestWritable();
     return true;
 }
@@ -86,8 +87,8 @@ void Connection::closeBatch()
         = m_deflater->compress(QByteArrayView(m_out.data() + payloadAt, qsizetype(m_batchPayload)));
     if (compressed.isEmpty())
         return;   // the deflater failed (out of memory): plain from now on
-    m_out.resize(m_batchStart);
-    appendWsFrame(m_out, WsOpcode::Binary, compressed.constData(), size_t(compressed.size()));
+    m_out.truncate(m_batchStart);
+    appendWsFrame(m_out, WsOpcode::Binary, {QByteArrayView(compressed)}, size_t(compressed.size()));
 }
 
 void Connection::beginClose(int code, std::string reason)
@@ -135,7 +136,7 @@ int Connection::onWritable()
             m_out.clear();
             m_outPos = 0;
         } else if (m_outPos > (size_t(1) << 20) && m_outPos > m_out.size() / 2) {
-            m_out.erase(0, m_outPos);
+            m_out.eraseFront(m_outPos);
             m_outPos = 0;
         }
         if (m_outPos < m_out.size() || m_closeCode != 0) {

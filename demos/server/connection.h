@@ -95,7 +95,11 @@ public:
 
     // Appends one frame to the outbound buffer and asks for a writable callback.
     // Returns false when the buffer limit was hit (the connection is then being dropped).
-    bool queueFrame(WsOpcode opcode, const char *data, size_t size);
+    bool queueFrame(WsOpcode opcode, WsPieces payload);
+    bool queueFrame(WsOpcode opcode, const char *data, size_t size)
+    {
+        return queueFrame(opcode, {QByteArrayView(data, qsizetype(size))});
+    }
     bool queueFrame(WsOpcode opcode, const std::string &data) { return queueFrame(opcode, data.data(), data.size()); }
     size_t queuedBytes() const { return m_out.size() - m_outPos; }
     // Protocol v1.1 negotiated: queued text/binary frames are batched (see the top).
@@ -149,7 +153,7 @@ private:
     int m_batchFrames = 0;
     WsOpcode m_batchOpcode = WsOpcode::Text;
     std::string m_ip;
-    std::string m_out;
+    OutBuffer m_out;
     size_t m_outPos = 0;
     bool m_writableRequested = false;
     int m_closeCode = 0;

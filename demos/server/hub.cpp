@@ -215,9 +215,20 @@ void Hub::shutdown()
 
 // ---------------------------------------------------------------------------- sending
 
+QByteArray &Hub::freshScratch()
+{
+    // Emptied, its storage kept (QByteArray::clear() frees it: an allocation per frame sent,
+    // per delivery in fan-out), unless a large frame grew it.
+    if (m_scratch.capacity() > kScratchKeep)
+        m_scratch = QByteArray();
+    else
+        m_scratch.truncate(0);
+    return m_scratch;
+}
+
 void Hub::send(Connection &c, const Frame &frame)
 {
-    m_scratch.clear();
+    freshScratch();
     QString error;
     bool encoded = c.codec()->encode(frame, m_scratch, &error);
     if (!encoded) {
@@ -230,14 +241,14 @@ void Hub::send(Connection &c, const Frame &frame)
                 *value = QCborValue::fromJsonValue(value->toJsonValue());
             else if (auto &data = std::get<ErrorObject>(converted.result).data)
                 *data = QCborValue::fromJsonValue(data->toJsonValue());
-            m_scratch.clear();
+            freshScratch();
             encoded = c.codec()->encode(converted, m_scratch, &error);
         }
     }
     if (!encoded) {
         // Nothing else should get here. Never silently skip a frame: tell the client, close.
         TS_ERROR("cannot encode %s frame: %s", frameTypeName(frame).data(), qPrintable(error));
-        m_scratch.clear();
+        freshScratch();
         ErrorFrame failure{QStringLiteral("internal_error"), QStringLiteral("cannot encode a frame"), {}};
         c.codec()->encode(failure, m_scratch);
         c.queueFrame(c.dataOpcode(),
@@ -253,12 +264,20 @@ void Hub::send(Connection &c, const Frame &frame)
 void Hub::sendMessage(Connection &c, std::optional<std::uint64_t> seq, const Publication &body)
 {
     const Codec &codec = *c.codec();
-    const QByteArray &value = body.encoded(codec);
-    m_scratch.clear();
-    codec.encodeMsg(MsgHeader{seq, body.id, body.ch}, value, m_scratch);
+    if (seq) {  // the publication's frame around this seq: fan-out encodes nothing per copy
+        const Publication::Framed &framed = body.framed(codec);
+        const QByteArrayView bytes(framed.bytes);
+        const qsizetype seqAt = framed.layout.seqAt;
+        char digits[Codec::kMaxMsgSeqBytes];
+        const int seqBytes = codec.writeMsgSeq(*seq, digits);
+        countOut(size_t(bytes.size() + seqBytes));
+        c.queueFrame(c.dataOpcode(), {bytes.first(seqAt), QByteArrayView(digits, seqBytes), bytes.sliced(seqAt)});
+        return;
+    }
+    freshScratch();
+    codec.encodeMsg(MsgHeader{seq, body.id, body.ch}, body.encoded(codec), m_scratch);
     countOut(size_t(m_scratch.size()));
-    c.queueFrame(c.dataOpcode(), m_scratch.constData(),
-                 size_t(m_scratch.size()));
+    c.queueFrame(c.dataOpcode(), m_scratch.constData(), size_t(m_scratch.size()));
 }
 
 void Hub::fail(Connection &c, const char *code, const QString &message, int closeCode,

@@ -233,7 +233,9 @@ private:
     std::vector<QString> m_evictions;       // sessions whose write failed, dropped from a timer
 
     QString m_runId;                        // Redis mode: random, part of peers and server ids
-    QByteArray m_scratch;
+    QByteArray m_scratch;   // the frame being encoded (freshScratch())
+    static constexpr qsizetype kScratchKeep = 64 * 1024;
+    QByteArray &freshScratch();
     bool m_shuttingDown = false;
 };
 

@@ -3,28 +3,33 @@
 
 #include "publication.h"
 
-#include <protocol/codec.h>
-
 #include <QtCore/QJsonValue>
 
 namespace TetherServer {
 
-const QByteArray &Publication::encoded(const Tether::Protocol::Codec &codec) const
+const Publication::Framed &Publication::framed(const Tether::Protocol::Codec &codec) const
 {
-    const int slot = codec.kind() == Tether::Protocol::CodecKind::Json ? 0 : 1;
-    if (!m_haveEncoded[slot]) {
-        QByteArray out;
-        if (!codec.encodeValue(d, out)) {
-            out.clear();
-            if (!codec.encodeValue(QCborValue::fromJsonValue(d.toJsonValue()), out)) {
-                out.clear();
-                codec.encodeValue(QCborValue(QCborValue::Null), out);
+    std::optional<Framed> &slot = m_framed[codec.kind() == Tether::Protocol::CodecKind::Json ? 0 : 1];
+    if (!slot) {
+        QByteArray value;
+        if (!codec.encodeValue(d, value)) {
+            value.clear();
+            if (!codec.encodeValue(QCborValue::fromJsonValue(d.toJsonValue()), value)) {
+                value.clear();
+                codec.encodeValue(QCborValue(QCborValue::Null), value);
             }
         }
-        m_encoded[slot] = std::move(out);
-        m_haveEncoded[slot] = true;
+        Framed framed;
+        framed.layout = codec.encodeMsgAroundSeq(id, ch, value, framed.bytes);
+        slot = std::move(framed);
     }
-    return m_encoded[slot];
+    return *slot;
+}
+
+QByteArrayView Publication::encoded(const Tether::Protocol::Codec &codec) const
+{
+    const Framed &f = framed(codec);
+    return QByteArrayView(f.bytes).sliced(f.layout.valueAt, f.layout.valueSize);
 }
 
 } // namespace TetherServer

@@ -225,7 +225,7 @@ public:
     // A publication's d: its CBOR encoding, made once per publication (Publication::encoded).
     CborOut &value(const Publication &body)
     {
-        const QByteArray &bytes = body.encoded(Tether::Protocol::cborCodec());
+        const QByteArrayView bytes = body.encoded(Tether::Protocol::cborCodec());
         m_out.append(bytes.constData(), size_t(bytes.size()));
         return *this;
     }

@@ -537,6 +537,25 @@ public:
         return true;
     }
 
+    MsgLayout encodeMsgAroundSeq(QAnyStringView id, QStringView ch, QByteArrayView encodedValue,
+                                 QByteArray &out) const override
+    {
+        // encodeMsg() with seq 1 (one byte, 0x01), taken out: the seq follows the map's
+        // one-byte head (at most 5 entries), "t": "msg" (6 bytes) and "seq" (4).
+        constexpr qsizetype kSeqAt = 1 + 6 + 4;
+        const qsizetype start = out.size();
+        encodeMsg(MsgHeader{quint64(1), id, ch}, encodedValue, out);
+        Q_ASSERT(out.at(start + kSeqAt) == '\x01');
+        out.remove(start + kSeqAt, 1);
+        return {start + kSeqAt, out.size() - encodedValue.size(), encodedValue.size()};
+    }
+
+    int writeMsgSeq(quint64 seq, char *out) const override
+    {
+        static_assert(Cbor::kMaxHeadBytes <= kMaxMsgSeqBytes);
+        return Cbor::headBytes(out, Cbor::UInt, seq);
+    }
+
 private:
     // The most writeMsgEnvelope() writes: heads of at most 9 bytes, the four keys and
     // "msg", and UTF-8 of at most 3 bytes per UTF-16 unit of the id and the channel.

@@ -61,6 +61,13 @@ struct MsgHeader {
     QStringView ch;   // empty = absent
 };
 
+// Where Codec::encodeMsgAroundSeq() put the parts of a msg in its output.
+struct MsgLayout {
+    qsizetype seqAt = 0;      // appendMsgSeq()'s bytes go here
+    qsizetype valueAt = 0;    // the encoded value (`d`) starts here
+    qsizetype valueSize = 0;
+};
+
 class Codec {
 public:
     virtual ~Codec() = default;
@@ -91,6 +98,15 @@ public:
     // carry a byte string: returns false with the same error encodeValue() gives.
     virtual bool encodeMsgBytes(const MsgHeader &header, QByteArrayView bytes, QByteArray &out,
                                 QString *error = nullptr) const = 0;
+    // A msg that goes to many receivers, each with its own seq (tether-server's fan-out),
+    // encoded once: appends encodeMsg({seq, id, ch}, encodedValue) without the seq's value,
+    // which belongs at seqAt: out[.., seqAt) + writeMsgSeq(seq) + out[seqAt, ..) is what
+    // encodeMsg() writes for that seq, byte for byte.
+    virtual MsgLayout encodeMsgAroundSeq(QAnyStringView id, QStringView ch, QByteArrayView encodedValue,
+                                         QByteArray &out) const = 0;
+    // The seq's value as encodeMsg() writes it, into `out` (kMaxMsgSeqBytes of room); its length.
+    static constexpr int kMaxMsgSeqBytes = 20;
+    virtual int writeMsgSeq(quint64 seq, char *out) const = 0;
 };
 
 const Codec &jsonCodec();

@@ -28,6 +28,7 @@
 #include <QtCore/QCborMap>
 
 #include <charconv>
+#include <cstring>
 #include <cmath>
 #include <limits>
 
@@ -783,6 +784,31 @@ public:
     bool encodeMsgBytes(const MsgHeader &, QByteArrayView, QByteArray &, QString *error) const override
     {
         return refuseBytes(error);
+    }
+
+    MsgLayout encodeMsgAroundSeq(QAnyStringView id, QStringView ch, QByteArrayView encodedValue,
+                                 QByteArray &out) const override
+    {
+        // encodeMsg() with seq 1, its one digit taken out: the seq always follows `t`.
+        constexpr qsizetype kSeqAt = sizeof("{\"t\":\"msg\",\"seq\":") - 1;
+        const qsizetype start = out.size();
+        encodeMsg(MsgHeader{quint64(1), id, ch}, encodedValue, out);
+        Q_ASSERT(out.at(start + kSeqAt) == '1');
+        out.remove(start + kSeqAt, 1);
+        return {start + kSeqAt, out.size() - 1 - encodedValue.size(), encodedValue.size()};  // then '}'
+    }
+
+    int writeMsgSeq(quint64 seq, char *out) const override
+    {
+        char digits[kMaxMsgSeqBytes];
+        char *p = digits + sizeof digits;
+        do {
+            *--p = char('0' + seq % 10);
+            seq /= 10;
+        } while (seq);
+        const auto n = int(digits + sizeof digits - p);
+        std::memcpy(out, p, size_t(n));
+        return n;
     }
 
 private:

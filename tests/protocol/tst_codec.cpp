@@ -152,6 +152,7 @@ private slots:
     void utf8ValidationAfterAsciiRuns();
     void plainJsonStringRuns();
     void envelopeReusedWithoutStaleFields();
+    void msgAroundSeqIsEncodeMsg();
     void keyLookup();
     void decodedValuesOwnTheirBytes();
     void skipPlainMsgPayload_data();
@@ -793,6 +794,41 @@ void TestCodec::envelopeReusedWithoutStaleFields()
         const DecodeResult third = codec->decode(bare);
         QVERIFY2(third.ok(), qPrintable(third.error));
         QCOMPARE(std::get<Msg>(*third.frame), (Msg{std::nullopt, std::nullopt, std::nullopt, QCborValue(1)}));
+    }
+}
+
+// tether-server's fan-out writes a publication once and each copy around its seq: the same
+// bytes as encodeMsg() for every seq length (JSON digits, CBOR head sizes), id and channel.
+void TestCodec::msgAroundSeqIsEncodeMsg()
+{
+    const quint64 seqs[] = {1, 9, 10, 23, 24, 255, 256, 65535, 65536, 4294967295u, 4294967296u,
+                            quint64(9007199254740991)};
+    const QString ids[] = {QString(), QStringLiteral("m-1"), QString(40, u'i') + QChar(0x00e9)};
+    const QString channels[] = {QString(), QStringLiteral("room/\u00e9\"x")};
+    for (const Codec *codec : {&jsonCodec(), &cborCodec()}) {
+        for (const QCborValue &d : {QCborValue(QString(64, u'x')), QCborValue(QCborMap{{QStringLiteral("k"), 1}}),
+                                    QCborValue(QString(70000, u'y'))}) {
+            QByteArray value;
+            QVERIFY(codec->encodeValue(d, value));
+            for (const QString &id : ids) {
+                for (const QString &ch : channels) {
+                    QByteArray framed("prefix");
+                    const MsgLayout layout = codec->encodeMsgAroundSeq(id, ch, value, framed);
+                    QCOMPARE(QByteArrayView(framed).sliced(layout.valueAt, layout.valueSize), QByteArrayView(value));
+                    for (const quint64 seq : seqs) {
+                        QByteArray expected;
+                        codec->encodeMsg(MsgHeader{seq, id, ch}, value, expected);
+                        char digits[Codec::kMaxMsgSeqBytes];
+                        const int n = codec->writeMsgSeq(seq, digits);
+                        const QByteArray copy = framed.mid(6, layout.seqAt - 6) + QByteArray(digits, n) + framed.mid(layout.seqAt);
+                        QCOMPARE(copy, expected);
+                        const DecodeResult decoded = codec->decode(copy);
+                        QVERIFY2(decoded.ok(), qPrintable(decoded.error));
+                        QCOMPARE(std::get<Msg>(*decoded.frame).seq, std::optional<quint64>(seq));
+                    }
+                }
+            }
+        }
     }
 }
 
