@@ -95,7 +95,8 @@ dpkg -c "$out/${runtime}_${deb_version}_${arch}.deb" | grep -q 'libtether\.so ->
     && fail "$runtime holds the libtether.so development link (belongs to libtether-dev)"
 expect_depends "$runtime" 'libc6' 'shlibdeps'
 expect_depends "$runtime" 'libqt6core6' 'shlibdeps'
-expect_depends "$runtime" 'libqt6websockets6' 'shlibdeps'
+depends "$runtime" | grep -q 'libqt6websockets6' \
+    && fail "$runtime depends on libqt6websockets6 (the SDK speaks RFC 6455 over QtNetwork itself)"
 expect_depends "$runtime" 'libsqlite3-0' 'shlibdeps: the durable store'
 dpkg-deb -I "$out/${runtime}_${deb_version}_${arch}.deb" shlibs >/dev/null 2>&1 \
     || fail "$runtime has no shlibs control file"
@@ -113,7 +114,7 @@ expect_file "$lib/cmake/Tether/TetherConfigVersion.cmake"
 expect_file "$lib/cmake/Tether/TetherSdkTargets.cmake"
 expect_file "$lib/pkgconfig/tether.pc"
 expect_depends libtether-dev "$runtime \(= $deb_version\)" 'exact version'
-depends libtether-dev | grep -q 'qt6-websockets-dev' && fail "libtether-dev depends on qt6-websockets-dev (Qt WebSockets is private to the SDK)"
+depends libtether-dev | grep -q 'qt6-websockets-dev' && fail "libtether-dev depends on qt6-websockets-dev (the SDK does not use Qt WebSockets)"
 
 if [ "${TETHER_HAS_QML:-OFF}" = ON ]; then
     # Debian's Qt looks for QML modules in /usr/lib/<multiarch>/qt6/qml.

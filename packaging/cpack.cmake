@@ -87,7 +87,7 @@ QML without C++ glue.")
 
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_NAME ${TETHER_DEB_DEV})
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SECTION libdevel)
-# The CMake package finds Qt6 Core/Network (Sdk; WebSockets is private to the library) and Gui/Qml (Qml) itself.
+# The CMake package finds Qt6 Core/Network (Sdk) and Gui/Qml (Qml) itself.
 set(_dev_depends "${TETHER_DEB_RUNTIME} ${_exact}, qt6-base-dev (>= 6.4)")
 if(TETHER_HAS_QML)
     string(APPEND _dev_depends ", ${TETHER_DEB_QML} ${_exact}, qt6-declarative-dev (>= 6.4)")

@@ -46,7 +46,7 @@ build_with_pkgconfig() {
     version=$(pkg-config --modversion tether)
     libdir=$(pkg-config --variable=libdir tether)
     echo "== pkg-config --cflags --libs tether: $flags"
-    # Qt WebSockets is private to the SDK: nothing of it may reach an application.
+    # The SDK does not use Qt WebSockets: nothing of it may reach an application.
     if grep -qi websockets <<<"$flags"; then
         echo "run-consumer: FAIL: tether.pc brings Qt WebSockets: $flags" >&2; exit 1
     fi

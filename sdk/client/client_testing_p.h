@@ -6,7 +6,7 @@
 // Not public API, and not in a normal build's ABI: exported only where tests are built
 // (TETHER_AUTOTEST_EXPORTS, see autotest_p.h), for tests/client/tst_client_facade.cpp. They
 // swap the Client's I/O and nothing else, so a test runs the very code an app runs:
-// - setTransport(): a fake transport in place of the QWebSocket one;
+// - setTransport(): a fake transport in place of the WebSocket one;
 // - setEngineOptions(): engine settings the public API does not expose (a seeded random
 //   source for repeatable ids and jitter);
 // - setClock(): a fake steady clock handed to the engine. With it the QTimer never starts

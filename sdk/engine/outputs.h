@@ -54,8 +54,8 @@ struct AbortSocket {};
 // PersistBatch (persist.h): apply it to the store atomically, in `number` order, then
 // report with Connection::handlePersisted(). Emitted only when persistence is on.
 
-// (No back-pressure action: QWebSocket cannot pause reading, so the engine never asks.
-// An app that cannot keep up bounds its own work; ### Tether 2: a transport that can.)
+// (No back-pressure action for incoming messages: the engine never asks the transport to
+// pause reading. An app that cannot keep up bounds its own work; ### Tether 2.)
 using Action = std::variant<OpenSocket, SendFrame, SendPing, CloseSocket, AbortSocket, PersistBatch>;
 
 // ---- Events: emit each to the app in the order polled ------------------------------

@@ -100,7 +100,7 @@ public:
                 m_serverDeflater = std::make_unique<P::BatchDeflater>();   // a new socket's stream
                 const bool offered = m_in.ConsumeIntegralInRange(0, 7) != 0;
                 const QByteArray name = m_engine->options().rawMode ? QByteArray() : m_subprotocol;
-                m_engine->handleOpened(m_now, offered ? name : QByteArray::fromStdString(m_in.ConsumeRandomLengthString(16)));
+                socketOpened(offered ? name : QByteArray::fromStdString(m_in.ConsumeRandomLengthString(16)));
             }
             break;
         case 2: // arbitrary bytes as a frame (with +deflate: now and then as a compressed one)
@@ -199,7 +199,7 @@ private:
                 any = true;
                 noteSent(*a);
                 const QString illegal = m_transport.check(m_engine->state(), *a, m_codec, m_engine->options().rawMode,
-                                                         m_version == P::Version::V1_1, m_deflate);
+                                                         m_socketBatches, m_deflate);
                 if (!illegal.isEmpty())
                     fail(illegal);
             }
@@ -227,8 +227,8 @@ private:
         const auto *frame = std::get_if<SendFrame>(&a);
         if (!frame || m_engine->options().rawMode)
             return;
-        // One frame per message in v1, a batch in v1.1.
-        if (m_version == P::Version::V1) {
+        // One frame per message in v1, a batch in v1.1 (as negotiated: m_socketBatches).
+        if (!m_socketBatches) {
             if (const auto decoded = m_codec->decode(frame->bytes); decoded.ok())
                 noteFrame(*decoded.frame);
             return;
@@ -264,6 +264,15 @@ private:
         return seen.at(m_in.ConsumeIntegralInRange<qsizetype>(0, seen.size() - 1));
     }
 
+    // The upgrade completed with `subprotocol`. The version this socket speaks is the one
+    // the engine took from that name, not the one the harness offers: a fuzzed name can be
+    // another Tether subprotocol (never a +deflate one: those are longer than 16 characters).
+    void socketOpened(const QByteArray &subprotocol)
+    {
+        m_engine->handleOpened(m_now, subprotocol);
+        m_socketBatches = m_engine->batching();
+    }
+
     // open, the socket opens, the server welcomes: the shortest way to Connected.
     void connectFully()
     {
@@ -273,7 +282,7 @@ private:
             return;
         m_transport.opened();
         m_serverDeflater = std::make_unique<P::BatchDeflater>();
-        m_engine->handleOpened(m_now, m_engine->options().rawMode ? QByteArray() : m_subprotocol);
+        socketOpened(m_engine->options().rawMode ? QByteArray() : m_subprotocol);
         pump();
         if (m_engine->options().rawMode || m_transport.socket != TransportLedger::Socket::Open)
             return;
@@ -436,6 +445,7 @@ private:
     std::unique_ptr<Connection> m_engine;
     const P::Codec *m_codec = nullptr;
     P::Version m_version = P::Version::V1;
+    bool m_socketBatches = false;   // the current socket negotiated v1.1 (see step())
     bool m_deflate = false;   // v1.1 with compressed batches negotiated
     std::unique_ptr<P::BatchDeflater> m_serverDeflater;   // the fake server's streams of the socket
     std::unique_ptr<P::BatchInflater> m_sentInflater;

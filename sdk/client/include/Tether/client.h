@@ -2,8 +2,9 @@
 // SPDX-License-Identifier: MIT
 
 // Tether::Client: keeps an application connected to a Tether server and delivers its
-// messages reliably. The facade over the sans-I/O engine (sdk/engine) and a QWebSocket
-// transport; every protocol rule lives in the engine, this class only wires it to Qt.
+// messages reliably. The facade over the sans-I/O engine (sdk/engine) and a WebSocket
+// transport (RFC 6455 over QTcpSocket/QSslSocket); every protocol rule lives in the
+// engine, this class only wires it to Qt.
 //
 // Threading: a Client lives in one thread (the one that created it, or moveToThread());
 // call it and receive its signals there. It never blocks.
