@@ -89,7 +89,7 @@ private Q_SLOTS:
     // needs more bytes) as the length crosses 125 and 65535.
     void batchExtendedAcrossLengthForms()
     {
-        for (const QByteArray separator : {QByteArray("\n"), QByteArray()}) {
+        for (const QByteArray &separator : {QByteArray("\n"), QByteArray()}) {
             OutBuffer out;
             std::memcpy(out.grow(3), "old", 3);
             const size_t start = out.size();
