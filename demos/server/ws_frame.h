@@ -38,7 +38,7 @@ public:
     char *grow(size_t n)
     {
         if (n > m_capacity - m_size)
-            reserve(std::max(m_size + n, m_capacity * 2));
+            reserve(std::max({m_size + n, m_capacity * 2, kMinCapacity}));
         char *at = m_data.get() + m_size;
         m_size += n;
         return at;
@@ -58,6 +58,8 @@ public:
     }
 
 private:
+    static constexpr size_t kMinCapacity = 4096;  // a connection's first frames need no regrowth
+
     void reserve(size_t capacity)
     {
         auto bigger = std::make_unique<char[]>(capacity);
@@ -122,7 +124,9 @@ inline char *putPiece(char *at, QByteArrayView piece)
 // one grow().
 inline void appendWsPieces(OutBuffer &out, QByteArrayView prefix, WsPieces pieces, size_t size)
 {
-    char *p = putPiece(out.grow(size_t(prefix.size()) + size), prefix);
+    char *p = out.grow(size_t(prefix.size()) + size);
+    for (const char c : prefix)  // a header or a separator: at most 10 bytes
+        *p++ = c;
     for (const QByteArrayView piece : pieces)
         p = putPiece(p, piece);
 }
