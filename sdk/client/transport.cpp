@@ -85,7 +85,6 @@ void WebSocketTransport::open(const TransportOpenRequest &request)
     m_error = Error();
     m_reader.reset();
     m_responseHead.clear();
-    m_url = request.url;
     m_offered = request.subprotocols;
     m_tls = request.tls;
     m_maxIncoming = qMax<qint64>(request.maxIncomingFrameSize, 1);
@@ -158,8 +157,8 @@ void WebSocketTransport::onConnected()
     // Messages are flushed once per event-loop turn already (a v1.1 batch): Nagle's wait
     // for an ACK would only add latency to them.
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    if (m_url.scheme() == QLatin1StringView("wss"))
-        return;  // the upgrade waits for `encrypted` (and the pin check)
+    if (qobject_cast<QSslSocket *>(m_socket))
+        return;  // wss://: the upgrade waits for `encrypted` (and the pin check)
     writeUpgrade();
 }
 

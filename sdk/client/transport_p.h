@@ -129,7 +129,6 @@ private:
     QString m_localCloseReason;
     Error m_error;                    // first error seen on the current socket
     TlsOptions m_tls;                 // of the current socket
-    QUrl m_url;
     QStringList m_offered;            // subprotocols
     QByteArray m_upgrade;             // the HTTP request, written once the socket (TLS) is up
     QByteArray m_expectedAccept;

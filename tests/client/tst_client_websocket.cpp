@@ -6,6 +6,7 @@
 // handshake's request and response. tst_client_rfc6455 drives the same code through a
 // socket; this one checks each rule where it lives, deterministically.
 #include "../../sdk/client/websocket_p.h"
+#include "ws_test_peer.h"
 
 #include <QtCore/QtEndian>
 #include <QtTest/QtTest>
@@ -16,33 +17,12 @@ namespace {
 
 QByteArray serverFrame(quint8 opcode, const QByteArray &payload, bool fin = true, quint8 reserved = 0, bool masked = false)
 {
-    QByteArray frame;
-    frame.append(char((fin ? 0x80 : 0) | (reserved << 4) | opcode));
-    const char maskBit = masked ? char(0x80) : char(0);
-    const quint64 size = quint64(payload.size());
-    if (size < 126) {
-        frame.append(char(maskBit | char(size)));
-    } else if (size <= 0xffff) {
-        frame.append(char(maskBit | 126));
-        char be[2];
-        qToBigEndian(quint16(size), be);
-        frame.append(be, 2);
-    } else {
-        frame.append(char(maskBit | 127));
-        char be[8];
-        qToBigEndian(size, be);
-        frame.append(be, 8);
-    }
-    if (masked)
-        frame.append(QByteArray(4, '\0'));  // a zero key: the payload reads as it is
-    return frame + payload;
+    return Tether::Testing::WsTestPeer::serverFrame(opcode, payload, fin, reserved, masked);
 }
 
 QByteArray closeFrame(int code, const QByteArray &reason = {})
 {
-    char be[2];
-    qToBigEndian(quint16(code), be);
-    return serverFrame(Ws::Close, QByteArray(be, 2) + reason);
+    return serverFrame(Ws::Close, Tether::Testing::WsTestPeer::closePayload(quint16(code), reason));
 }
 
 // What a reader makes of `bytes`, one item per line ("kind:payload"), the same whether fed
