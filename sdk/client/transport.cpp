@@ -282,6 +282,12 @@ void WebSocketTransport::sendFrame(QByteArray &bytes, bool binary)
     m_socket->write(bytes.constData(), bytes.size());
 }
 
+void WebSocketTransport::flush()
+{
+    if (m_socket)
+        m_socket->flush();
+}
+
 qint64 WebSocketTransport::bytesToWrite() const
 {
     return m_socket ? m_socket->bytesToWrite() : 0;

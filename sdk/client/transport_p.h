@@ -67,6 +67,9 @@ public:
     // Bytes handed to sendFrame()/ping() not yet written to the operating system: the
     // Client holds messages back while this is above its high-water mark.
     virtual qint64 bytesToWrite() const = 0;
+    // Hands what sendFrame() buffered to the operating system now rather than when the
+    // event loop next polls the socket.
+    virtual void flush() = 0;
     // Close handshake with `code`; closed() follows when the peer answers or the socket ends.
     virtual void close(int code, const QString &reason) = 0;
     // Drop the connection now, no close handshake (dead link). closed() follows (queued).
@@ -97,6 +100,7 @@ public:
     void close(int code, const QString &reason) override;
     void abort() override;
     qint64 bytesToWrite() const override;
+    void flush() override;
 
 private:
     void onConnected();   // TCP is up: ws:// writes the upgrade, wss:// waits for `encrypted`

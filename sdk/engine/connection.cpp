@@ -140,6 +140,7 @@ struct Connection::Private {
     const Protocol::Codec *codec = nullptr;  // null in raw mode
     bool batching = false;                   // this socket speaks v1.1
     bool transportReady = true;              // setTransportReady(): the outbox may add frames
+    qsizetype queuedSincePoll = 0;           // message bytes queued since pollAction() last ran dry
     bool compressing = false;                // ...with compressed batches (docs/protocol.md §10.5)
     // §10.5's two streams of this socket (context takeover), made at their first use and
     // dropped with the socket: a new socket starts both afresh.
@@ -255,6 +256,7 @@ SendResult Connection::Private::queueMessage(qsizetype payloadSize, const SendOp
     const bool reliable = !options.rawMode && sendOptions.delivery == Delivery::AtLeastOnce;
     if (auto error = push(id, reliable))
         return {{}, std::move(error)};
+    queuedSincePoll += payloadSize + id.size();
     return {id, std::nullopt};
 }
 
@@ -1628,6 +1630,11 @@ QByteArray *Connection::Private::largestSpare()
 
 bool Connection::batching() const { return d->batching; }
 
+bool Connection::batchDue() const
+{
+    return d->batching && d->queuedSincePoll >= d->options.batchBytes && d->mayTakeData();
+}
+
 std::optional<Action> Connection::pollAction()
 {
     if (d->journal.flushNow())
@@ -1641,6 +1648,8 @@ std::optional<Action> Connection::pollAction()
         d->sink.actions.pop_front();
     } else if (auto frame = d->nextDataFrame()) {
         action = std::move(*frame);
+    } else {
+        d->queuedSincePoll = 0;  // all that may leave has left
     }
     if (auto *frame = action ? std::get_if<SendFrame>(&*action) : nullptr) {
         if (d->batching) {

@@ -25,7 +25,9 @@
 // the frames that were already due.
 // Protocol v1.1 (batching() true): the caller may postpone step 1 to the end of its
 // event-loop turn (never to a timer); every frame waiting by then leaves in one SendFrame,
-// a batch (docs/protocol.md §10). Steps 2 and 3 still follow every call.
+// a batch (docs/protocol.md §10). Steps 2 and 3 still follow every call. Once batchDue(),
+// the caller does step 1 at once and writes the result out without waiting for the end of
+// its turn: an app that sends many messages in one turn keeps the server busy meanwhile.
 //
 // The transport contract: after OpenSocket, report exactly one of handleOpened() or
 // handleTransportError()/handleClosed(). While the socket is open, report frames, pongs
@@ -287,6 +289,9 @@ public:
     std::optional<TimePoint> retryAt() const;
     // The current socket speaks protocol v1.1: pollAction() coalesces frames into batches.
     bool batching() const;
+    // v1.1: the messages queued since pollAction() last ran dry fill a batch (batchBytes)
+    // and may leave now (connected, transport ready). See "Polling order" above.
+    bool batchDue() const;
 
 
     // ---- outputs ----------------------------------------------------------------

@@ -57,9 +57,13 @@ struct Options {
     // Highest protocol version offered. V1_1 (docs/protocol.md §10) offers
     // `tether.v1.1.<codec>` before `tether.v1.<codec>`; a v1 server picks the latter and gets
     // exactly v1. When v1.1 is picked, the frames pollAction() finds waiting are coalesced
-    // into one SendFrame of at most `batchBytes` bytes (and the server's maxFrame).
+    // into one SendFrame of at most `batchBytes` bytes (and the server's maxFrame), and
+    // once `batchBytes` of messages wait, Connection::batchDue() asks for them to leave
+    // before the caller's turn ends. 4 KiB: an app sending a burst of small messages (a
+    // window of 256 64-byte messages is 24 KiB) hands the server work six times per window
+    // instead of once, so both ends work at the same time (docs/benchmarks.md, session 11).
     Protocol::Version maxProtocol = Protocol::Version::V1_1;
-    qsizetype batchBytes = 16 * 1024;
+    qsizetype batchBytes = 4 * 1024;
     // Compressed batches (docs/protocol.md §10.5), v1.1 only: `compression` offers
     // `tether.v1.1.<codec>+deflate` before the plain v1.1 name; when the server picks it,
     // every SendFrame of at least `compressionThreshold` bytes leaves compressed through the

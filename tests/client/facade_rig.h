@@ -61,9 +61,11 @@ public:
     void close(int code, const QString &) override { calls.append({QStringLiteral("close"), {}, {}, false, code}); }
     void abort() override { calls.append({QStringLiteral("abort"), {}, {}, false, 0}); }
     qint64 bytesToWrite() const override { return unwritten; }
+    void flush() override { ++flushes; }
 
     QList<Call> calls;
     qint64 unwritten = 0;  // what bytesToWrite() reports (a test sets it, then emits bytesWritten())
+    int flushes = 0;       // flush() calls: a full v1.1 batch written before the end of the turn
 };
 
 // Fast, repeatable settings: fixed backoff (no jitter), no random first delay.

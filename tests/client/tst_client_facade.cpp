@@ -28,6 +28,7 @@ private Q_SLOTS:
     void openOffersTheCodecAndSendsHello_data();
     void openOffersTheCodecAndSendsHello();
     void v11FramesOfOneTurnLeaveAsOneBatch();
+    void v11FullBatchLeavesBeforeTheTurnEnds();
     void messagesWaitWhileTheSocketIsFull();
     void unsendableHeaderRefused_data();
     void unsendableHeaderRefused();
@@ -139,6 +140,45 @@ void tst_ClientFacade::v11FramesOfOneTurnLeaveAsOneBatch()
         QCOMPARE(std::get<P::Msg>(*decoded.frame).d, QCborValue(i));
     }
     QVERIFY(reader.atEnd());
+}
+
+// ...unless a full batch (4 KiB of messages) waits: it is framed and written out at once,
+// so the server works on it while the app keeps sending; the rest still waits for the end
+// of the turn. Nothing is lost or reordered between the two.
+void tst_ClientFacade::v11FullBatchLeavesBeforeTheTurnEnds()
+{
+    Rig rig;
+    rig.client->open();
+    rig.opened(QStringLiteral("tether.v1.1.json"));
+    QCoreApplication::sendPostedEvents();  // the hello
+    rig.serverFrame(Rig::welcome());
+    QCoreApplication::sendPostedEvents();
+    const qsizetype before = rig.transport->calls.size();
+    const int flushesBefore = rig.transport->flushes;
+    const QString payload(200, QLatin1Char('x'));  // ~250 bytes a frame: a batch is full after ~17
+    for (int i = 0; i < 40; ++i)
+        QVERIFY(rig.client->send(QCborValue(payload + QString::number(i))).isOk());
+    const qsizetype early = rig.transport->calls.size() - before;
+    QVERIFY2(early >= 1, "a full batch waited for the end of the turn");
+    QVERIFY(rig.transport->flushes > flushesBefore);  // written out, not left in the socket's buffer
+    QCoreApplication::sendPostedEvents();
+    QVERIFY(rig.transport->calls.size() - before > early);  // the rest at the end of the turn
+    int next = 0;
+    for (qsizetype c = before; c < rig.transport->calls.size(); ++c) {
+        const FakeTransport::Call &call = rig.transport->calls.at(c);
+        QCOMPARE(call.kind, QStringLiteral("frame"));
+        QVERIFY(call.bytes.size() <= 4096);
+        P::BatchReader reader(P::jsonCodec(), call.bytes);
+        while (!reader.atEnd()) {
+            const P::DecodeResult decoded = reader.next();
+            QVERIFY2(decoded.ok(), qPrintable(decoded.error));
+            const P::Msg &msg = std::get<P::Msg>(*decoded.frame);
+            QCOMPARE(msg.d, QCborValue(payload + QString::number(next)));
+            QCOMPARE(msg.seq, std::optional<quint64>(quint64(next + 1)));
+            ++next;
+        }
+    }
+    QCOMPARE(next, 40);
 }
 
 // Backpressure: while the socket holds more than 256 KiB unwritten, messages wait in the

@@ -52,6 +52,7 @@ private slots:
     void batchSplitAtTheSizeBound();
     void batchIsTheV1FramesJoined_data() { codecs_data(); }
     void batchIsTheV1FramesJoined();
+    void batchDueOnceBatchBytesWait();
     void batchWithinServerMaxFrame();
     void oversizedFrameGoesAlone();
     void nonFrameActionEndsTheBatch();
@@ -117,7 +118,9 @@ void tst_EngineBatch::v1ServerGetsOneFramePerMessage()
 void tst_EngineBatch::v11CoalescesOneTurn()
 {
     QFETCH(P::CodecKind, codec);
-    Harness h(withCodec(codec));
+    Options o = withCodec(codec);
+    o.batchBytes = 16 * 1024;  // room for all 100
+    Harness h(o);
     connectV11(h);
     const size_t from = h.actions.size();
     sendMany(h, 100);
@@ -146,6 +149,52 @@ void tst_EngineBatch::batchSplitAtTheSizeBound()
             QVERIFY(frames[i].bytes.size() > 1024 - 120);
     }
     QCOMPARE(seqsOf(h.takeSent()), range(1, 200));
+}
+
+// Connection::batchDue(): the caller writes a full batch at once instead of at the end of
+// its turn. Due once batchBytes of messages were queued since pollAction() last ran dry,
+// and only when they may leave (v1.1, connected, transport ready); polling resets it.
+void tst_EngineBatch::batchDueOnceBatchBytesWait()
+{
+    Options o = withCodec(P::CodecKind::Cbor);
+    o.batchBytes = 1000;
+    const auto sendOne = [](Harness &h) {
+        SendOptions so;
+        so.id = QStringLiteral("id-of-ten");  // 10 + 90 payload bytes: 100 a message
+        QVERIFY(h->sendBytes(h.now, QByteArray(91, 'x'), so).ok());
+    };
+
+    Harness offline(o);
+    for (int i = 0; i < 20; ++i)
+        sendOne(offline);
+    QVERIFY(!offline->batchDue());  // nothing may leave: it waits for the connection
+
+    Harness v1(o);
+    v1.connect();
+    for (int i = 0; i < 20; ++i)
+        sendOne(v1);
+    QVERIFY(!v1->batchDue());  // v1 writes each frame as it comes anyway
+
+    Harness h(o);
+    connectV11(h);
+    h.pump();
+    for (int i = 0; i < 9; ++i)
+        sendOne(h);
+    QVERIFY(!h->batchDue());
+    sendOne(h);
+    QVERIFY(h->batchDue());   // 1000 bytes wait
+    h->setTransportReady(false);
+    QVERIFY(!h->batchDue());  // backpressure: they wait in the outbox
+    h->setTransportReady(true);
+    QVERIFY(h->batchDue());
+    const size_t from = h.actions.size();
+    h.pump();
+    QVERIFY(!h->batchDue());  // polled dry
+    QCOMPARE(seqsOf(h.takeSent()), range(1, 10));
+    QVERIFY(!framesSince(h, from).empty());
+    for (int i = 0; i < 10; ++i)
+        sendOne(h);
+    QVERIFY(h->batchDue());   // counted again from the last poll
 }
 
 // The same sends over v1 and over v1.1: every batch is v1 frames joined by the codec's

@@ -165,7 +165,9 @@ void tst_EngineCompression::serverWithoutCompressionGetsPlainBatches()
 void tst_EngineCompression::batchesFromTheThresholdAreCompressed()
 {
     QFETCH(P::CodecKind, codec);
-    Harness h(compressing(codec, 1024));
+    Options o = compressing(codec, 1024);
+    o.batchBytes = 16 * 1024;  // the 100 frames below in one batch
+    Harness h(o);
     connectV11(h, true);
     // One small frame: under the threshold, plain (binary for both codecs, §10.2).
     size_t from = h.actions.size();

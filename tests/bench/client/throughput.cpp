@@ -29,6 +29,7 @@
 #include <QtWebSockets/QWebSocket>
 
 #include <algorithm>
+#include <deque>
 #include <functional>
 
 namespace Bench {
@@ -135,35 +136,44 @@ Run runAtMostOnce(const ServerProcess &server, const QByteArray &payload, qint64
     qint64 queued = 0, confirmed = 0;
     bool refused = false;
     // The barrier is asked for once the batch's last message is on the socket (sent()): a
-    // request is not ordered with messages the client still holds (backpressure).
-    QHash<QString, qint64> barrierAfter;  // last id of a batch -> its size
-    std::function<void()> sendBatch = [&] {
+    // request is not ordered with messages the client still holds (backpressure). sent()
+    // may come before send() returns (a full batch leaves at once), so batches are told
+    // apart by counting, not by the last id.
+    struct Batch {
+        qint64 end;   // messages queued up to and including this batch
+        qint64 size;
+    };
+    std::deque<Batch> batches;
+    qint64 sentCount = 0;
+    std::function<void()> sendBatch;
+    const auto releaseBarriers = [&] {
+        while (!batches.empty() && batches.front().end <= sentCount) {
+            const qint64 n = batches.front().size;
+            batches.pop_front();
+            Tether::Reply *barrier = client->request(QStringLiteral("echo"));
+            QObject::connect(barrier, &Tether::Reply::finished, client.get(), [&, barrier, n] {
+                if (barrier->error().isError())
+                    refused = true;
+                confirmed += n;
+                barrier->deleteLater();
+                if (queued < count)
+                    sendBatch();
+            });
+        }
+    };
+    sendBatch = [&] {
         const qint64 n = std::min<qint64>(kBarrierBatch, count - queued);
-        QString last;
         for (qint64 i = 0; i < n; ++i) {
-            const Tether::SendResult result = client->send(payload, atMostOnce);
-            if (!result.isOk())
+            if (!client->send(payload, atMostOnce))
                 refused = true;
-            last = result.id();
         }
         queued += n;
-        barrierAfter.insert(last, n);
+        batches.push_back({queued, n});
+        releaseBarriers();
     };
-    QObject::connect(client.get(), &Tether::Client::sent, client.get(), [&](const QString &id) {
-        const auto it = barrierAfter.constFind(id);
-        if (it == barrierAfter.constEnd())
-            return;
-        const qint64 n = *it;
-        barrierAfter.erase(it);
-        Tether::Reply *barrier = client->request(QStringLiteral("echo"));
-        QObject::connect(barrier, &Tether::Reply::finished, client.get(), [&, barrier, n] {
-            if (barrier->error().isError())
-                refused = true;
-            confirmed += n;
-            barrier->deleteLater();
-            if (queued < count)
-                sendBatch();
-        });
+    QObject::connect(client.get(), &Tether::Client::sent, client.get(), [&](const QString &) {
+        ++sentCount;
+        releaseBarriers();
     });
     QObject::connect(client.get(), &Tether::Client::dropped, client.get(), [&] { refused = true; });
     const Usage before = Usage::now(server.pid());

@@ -48,6 +48,7 @@ public:
     void close(int, const QString &) override {}
     void abort() override {}
     qint64 bytesToWrite() const override { return 0; }
+    void flush() override {}
     QByteArray last;
 };
 
