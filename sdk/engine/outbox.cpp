@@ -291,16 +291,15 @@ Outbox::Taken Outbox::takeNextInto(const Protocol::Codec *codec, std::optional<q
             else
                 out.append(payload);
         } else {
-            // The stored id bytes as they are: the codec narrows nothing (ascii_p.h).
+            // The stored id bytes as they are: ASCII or (Utf8Id) from QString::toUtf8(), so
+            // valid UTF-8 either way, which the codec may copy unchecked (MsgHeader).
             QString sharedId;
             QAnyStringView id;
             if (e.has(Shared)) {
                 sharedId = idOf(e);
                 id = sharedId;
-            } else if (e.has(Utf8Id)) {
-                id = QUtf8StringView(e.blob.constData(), e.idLen);
             } else {
-                id = QLatin1StringView(e.blob.constData(), e.idLen);
+                id = QUtf8StringView(e.blob.constData(), e.idLen);
             }
             Protocol::MsgHeader header;
             if (reliable)

@@ -193,10 +193,9 @@ quint64 Randomness::next()
 
 QString Randomness::messageId()
 {
-    const quint64 halves[2] = {next(), next()};
     std::array<uchar, 16> bits;
-    for (size_t i = 0; i < bits.size(); ++i)
-        bits[i] = uchar(halves[i / 8] >> ((i % 8) * 8));
+    qToLittleEndian(next(), bits.data());
+    qToLittleEndian(next(), bits.data() + 8);
     return base64UrlId(bits);
 }
 

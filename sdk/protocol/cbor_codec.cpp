@@ -472,10 +472,21 @@ void putHead(ByteWriter &w, Cbor::Major major, quint64 argument)
     w.put(buf, Cbor::headBytes(buf, major, argument));
 }
 
-// A text string of the envelope (id, channel): ASCII as is (the engine's stored ids are
-// Latin-1 bytes), anything else as UTF-8.
+// A text string of the envelope (id, channel): UTF-8 as it is (the engine's stored ids,
+// valid UTF-8 by MsgHeader's contract), ASCII as is, anything else converted to UTF-8.
 void putText(ByteWriter &w, QAnyStringView text)
 {
+    const bool copied = text.visit([&w](auto units) {
+        if constexpr (std::is_same_v<decltype(units), q_no_char8_t::QUtf8StringView>) {
+            putHead(w, Cbor::Text, quint64(units.size()));
+            w.put(reinterpret_cast<const char *>(units.data()), units.size());
+            return true;
+        } else {
+            return false;
+        }
+    });
+    if (copied)
+        return;
     char *const start = w.position();
     putHead(w, Cbor::Text, quint64(text.size()));
     if (text.visit([&w](auto units) { return w.putNarrowed(units, AsciiRule::Ascii); }))

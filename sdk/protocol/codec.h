@@ -57,7 +57,9 @@ struct DecodeResult {
 // The envelope of a `msg` whose payload was encoded earlier by encodeValue().
 struct MsgHeader {
     std::optional<quint64> seq;
-    QAnyStringView id;  // empty = absent; any encoding (the engine keeps ids as bytes)
+    // Empty = absent; any encoding (the engine keeps ids as bytes). A QUtf8StringView must
+    // be valid UTF-8 (the engine's stored ids are): the CBOR codec copies it unchecked.
+    QAnyStringView id;
     QStringView ch;   // empty = absent
 };
 
