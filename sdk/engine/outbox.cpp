@@ -6,6 +6,7 @@
 #include <protocol/ascii_p.h>
 
 #include <QtCore/QScopeGuard>
+#include <QtCore/QtMath>
 
 #include <algorithm>
 #include <cstring>
@@ -105,6 +106,7 @@ std::optional<Error> Outbox::push(TimePoint now, const QString &id, QByteArrayVi
     e.idLen = quint16(idSize);
     e.flags = quint16((reliable ? Reliable : 0) | (binary ? Binary : 0) | (ascii ? 0 : Utf8Id));
     enqueue(now, std::move(e), options);
+    rememberId(m_nextSerial - 1, id);
     return std::nullopt;
 }
 
@@ -149,8 +151,37 @@ QString Outbox::idOf(const Entry &e) const
 {
     if (e.has(Shared))
         return m_sharedIds.value(e.serial);
+    if (!m_recentIds.empty()) {
+        const RecentId &slot = m_recentIds[e.serial & (m_recentIds.size() - 1)];
+        if (slot.serial == e.serial)
+            return slot.id;
+    }
     return e.has(Utf8Id) ? QString::fromUtf8(e.blob.constData(), e.idLen)
                          : QString::fromLatin1(e.blob.constData(), e.idLen);
+}
+
+void Outbox::rememberId(quint64 serial, const QString &id)
+{
+    if (m_recentIds.empty()) {
+        // Enough for the whole in-flight window: an ack finds every id it ends.
+        // (maxInFlight is already capped at the protocol's 1024: connection.cpp.)
+        const qsizetype window = std::clamp<qsizetype>(m_options.maxInFlight, 16, 1024);
+        m_recentIds.resize(size_t(qNextPowerOfTwo(quint64(window - 1))));
+    }
+    RecentId &slot = m_recentIds[serial & (m_recentIds.size() - 1)];
+    slot.serial = serial;
+    slot.id = id;
+}
+
+void Outbox::forgetId(quint64 serial)
+{
+    if (m_recentIds.empty())
+        return;
+    RecentId &slot = m_recentIds[serial & (m_recentIds.size() - 1)];
+    if (slot.serial == serial) {
+        slot.serial = 0;
+        slot.id = QString();
+    }
 }
 
 Outbox::Entry *Outbox::findSerial(quint64 serial)
@@ -167,6 +198,7 @@ void Outbox::finish(Entry &e, Event outcome)
     if (const auto *dropped = std::get_if<Dropped>(&outcome))
         ++m_sink.stats.dropped[size_t(dropped->reason)];
     m_sink.post(std::move(outcome));
+    forgetId(e.serial);
     if (e.has(SentNow) && e.has(Reliable))
         --m_inFlight;
     releaseKey(e);

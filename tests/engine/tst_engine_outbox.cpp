@@ -33,6 +33,7 @@ private slots:
     void dropOldestSkipsInFlight();
     void transportNotReadyHoldsMessagesOnly_data();
     void transportNotReadyHoldsMessagesOnly();
+    void outcomesCarryTheIdsSendReturned();
     void coalescingReplacesQueued();
     void coalescingDoesNotTouchSentMessage();
     void ttl_data();
@@ -252,6 +253,40 @@ void tst_EngineOutbox::transportNotReadyHoldsMessagesOnly()
     msgs = sentMsgs(h);
     QCOMPARE(int(msgs.size()), 2);
     QCOMPARE(*msgs[0].id, a.id);
+}
+
+// The outbox keeps the id strings of its newest messages (a ring as large as the in-flight
+// window, 16 here): their outcomes hand out the very string send() returned, no copy built;
+// an older message's id is rebuilt from its stored bytes, equal all the same. Ids that are
+// not ASCII go both ways too.
+void tst_EngineOutbox::outcomesCarryTheIdsSendReturned()
+{
+    Options o = baseOptions();
+    o.maxInFlight = 16;
+    Harness h(o);
+    std::vector<QString> ids;
+    for (int i = 0; i < 40; ++i) {  // offline: 40 queued, the ring keeps the last 16
+        SendOptions so;
+        if (i % 7 == 3)
+            so.id = QStringLiteral("ïd-%1-✓").arg(i);
+        const SendResult r = h->send(h.now, QCborValue(QString::number(i)), so);
+        QVERIFY(r.ok());
+        ids.push_back(r.id);
+    }
+    h.connect();
+    quint64 acked = 0;
+    while (acked < 40) {
+        acked = std::min<quint64>(acked + 16, 40);
+        h.takeSent();
+        h.serverFrame(P::Ack{acked});
+    }
+    const auto delivered = h.eventsOf<Delivered>();
+    QCOMPARE(int(delivered.size()), 40);
+    for (int i = 0; i < 40; ++i) {
+        QCOMPARE(delivered[size_t(i)].id, ids[size_t(i)]);
+        const bool newest = i >= 40 - 16;
+        QCOMPARE(delivered[size_t(i)].id.constData() == ids[size_t(i)].constData(), newest);
+    }
 }
 
 void tst_EngineOutbox::coalescingReplacesQueued()

@@ -153,6 +153,7 @@ private slots:
     void plainJsonStringRuns();
     void envelopeReusedWithoutStaleFields();
     void msgAroundSeqIsEncodeMsg();
+    void msgIdInAnyEncoding();
     void keyLookup();
     void decodedValuesOwnTheirBytes();
     void skipPlainMsgPayload_data();
@@ -799,6 +800,33 @@ void TestCodec::envelopeReusedWithoutStaleFields()
 
 // tether-server's fan-out writes a publication once and each copy around its seq: the same
 // bytes as encodeMsg() for every seq length (JSON digits, CBOR head sizes), id and channel.
+// MsgHeader::id in any encoding gives the same frame: UTF-16, Latin-1 (ASCII) and valid
+// UTF-8, which the outbox passes and the CBOR codec copies unchecked (ASCII and not).
+void TestCodec::msgIdInAnyEncoding()
+{
+    const QString ids[] = {QStringLiteral("AbC-_09"), QString(30, u'z'), QStringLiteral("\u00e9t\u00e9-\u2603-\U0001F600")};
+    QByteArray value;
+    for (const Codec *codec : {&jsonCodec(), &cborCodec()}) {
+        value.clear();
+        QVERIFY(codec->encodeValue(QCborValue(42), value));
+        for (const QString &id : ids) {
+            QByteArray fromUtf16, fromUtf8;
+            codec->encodeMsg(MsgHeader{7, id, {}}, value, fromUtf16);
+            const QByteArray utf8 = id.toUtf8();
+            codec->encodeMsg(MsgHeader{7, QUtf8StringView(utf8), {}}, value, fromUtf8);
+            QCOMPARE(fromUtf8, fromUtf16);
+            if (id.front().unicode() < 0x80 && id.back().unicode() < 0x80) {
+                QByteArray fromLatin1;
+                codec->encodeMsg(MsgHeader{7, QLatin1StringView(utf8), {}}, value, fromLatin1);
+                QCOMPARE(fromLatin1, fromUtf16);
+            }
+            const DecodeResult decoded = codec->decode(fromUtf8);
+            QVERIFY2(decoded.ok(), qPrintable(decoded.error));
+            QCOMPARE(std::get<Msg>(*decoded.frame).id, id);
+        }
+    }
+}
+
 void TestCodec::msgAroundSeqIsEncodeMsg()
 {
     const quint64 seqs[] = {1, 9, 10, 23, 24, 255, 256, 65535, 65536, 4294967295u, 4294967296u,
