@@ -93,6 +93,12 @@ public:
         return advanceIfAll(narrowAscii(text, m_at, rule), text.size());
     }
 
+    // Counts `written` bytes the caller put at position() (within the room left).
+    void advance(qsizetype written)
+    {
+        Q_ASSERT(m_end - m_at >= written);
+        m_at += written;
+    }
     // Where the next byte goes; rewind() takes back what was written since.
     char *position() const { return m_at; }
     void rewind(char *position)
