@@ -1505,11 +1505,25 @@ SendResult Connection::sendBytes(TimePoint now, const QByteArray &bytes, const S
     }
     if (d->options.rawMode)
         return d->queueEncoded(now, bytes, true, options);
-    QByteArray &encoded = d->freshScratch();
-    QString error;
-    if (!d->codec->encodeBytes(bytes, encoded, &error))
+    const qsizetype encodedSize = d->codec->encodedBytesSize(bytes.size());
+    if (encodedSize == 0) {  // JSON: refused with the codec's own words
+        QByteArray unused;
+        QString error;
+        d->codec->encodeBytes(bytes, unused, &error);
         return {{}, Error::make(ErrorKind::Local, ErrorCode::NotSupported, error)};
-    return d->queueEncoded(now, encoded, false, options);
+    }
+    // Encoded straight into the message's allocation (a 64-byte message's hot path).
+    struct Context {
+        const Protocol::Codec *codec;
+        const QByteArray &bytes;
+    } context{d->codec, bytes};
+    const auto write = [](char *at, const void *c) {
+        const auto *ctx = static_cast<const Context *>(c);
+        ctx->codec->writeEncodedBytes(ctx->bytes, at);
+    };
+    return d->queueMessage(encodedSize, options, [&](const QString &id, bool reliable) {
+        return d->outbox.pushWritten(now, id, encodedSize, write, &context, options, reliable, false);
+    });
 }
 
 RequestResult Connection::request(TimePoint now, const QString &method, const QCborValue &params,

@@ -83,26 +83,37 @@ void Outbox::enqueue(TimePoint now, Entry e, const SendOptions &options)
 std::optional<Error> Outbox::push(TimePoint now, const QString &id, QByteArrayView encoded,
                                   const SendOptions &options, bool reliable, bool binary)
 {
+    const auto copy = [](char *at, const void *context) {
+        const auto *bytes = static_cast<const QByteArrayView *>(context);
+        if (!bytes->isEmpty())
+            std::memcpy(at, bytes->data(), size_t(bytes->size()));
+    };
+    return pushWritten(now, id, encoded.size(), copy, &encoded, options, reliable, binary);
+}
+
+std::optional<Error> Outbox::pushWritten(TimePoint now, const QString &id, qsizetype encodedSize,
+                                         WritePayload write, const void *context, const SendOptions &options,
+                                         bool reliable, bool binary)
+{
     // The one allocation of the message, of exactly its size (resize() would round up).
     // An id is usually ASCII (generated ones always are): narrowed straight into it.
-    QByteArray blob(id.size() + encoded.size(), Qt::Uninitialized);
+    QByteArray blob(id.size() + encodedSize, Qt::Uninitialized);
     const bool ascii = Protocol::Detail::narrowAscii(id, blob.data(),
                                                      Protocol::Detail::AsciiRule::Ascii) == id.size();
     const QByteArray utf8Id = ascii ? QByteArray() : id.toUtf8();
     const qsizetype idSize = ascii ? id.size() : utf8Id.size();
     if (idSize > 0xffff)
         return localError(ErrorCode::InvalidArgument, QStringLiteral("message id too long"));
-    if (auto error = admit(options, encoded.size()))
+    if (auto error = admit(options, encodedSize))
         return error;
 
     Entry e;
     e.blob = std::move(blob);
     if (!ascii) {
-        e.blob = QByteArray(idSize + encoded.size(), Qt::Uninitialized);
+        e.blob = QByteArray(idSize + encodedSize, Qt::Uninitialized);
         std::memcpy(e.blob.data(), utf8Id.constData(), size_t(idSize));
     }
-    if (!encoded.isEmpty())
-        std::memcpy(e.blob.data() + idSize, encoded.data(), size_t(encoded.size()));
+    write(e.blob.data() + idSize, context);
     e.idLen = quint16(idSize);
     e.flags = quint16((reliable ? Reliable : 0) | (binary ? Binary : 0) | (ascii ? 0 : Utf8Id));
     enqueue(now, std::move(e), options);

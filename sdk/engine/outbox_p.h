@@ -71,6 +71,11 @@ public:
     // frame bytes). Fails with QueueFull when over a bound and the policy cannot make room.
     std::optional<Error> push(TimePoint now, const QString &id, QByteArrayView encoded,
                               const SendOptions &options, bool reliable, bool binary);
+    // As push(), the encoded payload (`encodedSize` bytes) written by `write(at, context)`
+    // straight into the entry's allocation: no scratch buffer and no copy of it.
+    using WritePayload = void (*)(char *at, const void *context);
+    std::optional<Error> pushWritten(TimePoint now, const QString &id, qsizetype encodedSize, WritePayload write,
+                                     const void *context, const SendOptions &options, bool reliable, bool binary);
     // Queues a byte-string payload (raw mode: the frame's bytes) without copying it: the
     // entry shares the app's QByteArray and the codec writes it into each frame
     // (Codec::encodeMsgBytes). Worth a side-table entry from kShareBytesFrom bytes on.

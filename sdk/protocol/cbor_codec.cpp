@@ -533,6 +533,19 @@ public:
         return true;
     }
 
+    qsizetype encodedBytesSize(qsizetype size) const override
+    {
+        char head[Cbor::kMaxHeadBytes];
+        return Cbor::headBytes(head, Cbor::Bytes, quint64(size)) + size;
+    }
+
+    void writeEncodedBytes(QByteArrayView bytes, char *at) const override
+    {
+        const int head = Cbor::headBytes(at, Cbor::Bytes, quint64(bytes.size()));
+        if (!bytes.isEmpty())
+            std::memcpy(at + head, bytes.data(), size_t(bytes.size()));
+    }
+
     void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const override
     {
         ByteWriter w(out, envelopeMost(header) + encodedValue.size());

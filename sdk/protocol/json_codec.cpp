@@ -754,6 +754,8 @@ public:
     {
         return refuseBytes(error);
     }
+    qsizetype encodedBytesSize(qsizetype) const override { return 0; }
+    void writeEncodedBytes(QByteArrayView, char *) const override { Q_UNREACHABLE(); }
 
     void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const override
     {
