@@ -149,11 +149,14 @@ void ClientPrivate::process()
             performActions();
         }
         while (auto event = engine->pollEvent()) {
+            if (!dispatchTime)
+                dispatchTime = now();
             dispatch(*event);
             if (!*guard)
                 return;  // a slot deleted the Client
         }
     } while (processAgain);
+    dispatchTime.reset();
     processing = false;
     updateQueueDepth();
     if (!*guard)
@@ -538,7 +541,7 @@ SendResult ClientPrivate::send(std::optional<QCborValue> payload, const SendOpti
     if (!payload)
         return SendResult::refused(Error(Error::InvalidPayload,
                                          QStringLiteral("the payload has no JSON/CBOR equivalent")));
-    return sent(engine->send(now(), *payload, engineSendOptionsFor(sendOptions)));
+    return sent(engine->send(sendTime(), *payload, engineSendOptionsFor(sendOptions)));
 }
 
 Engine::SendOptions ClientPrivate::engineSendOptionsFor(const SendOptions &sendOptions) const
@@ -552,7 +555,7 @@ Engine::SendOptions ClientPrivate::engineSendOptionsFor(const SendOptions &sendO
 SendResult ClientPrivate::sendBytes(const QByteArray &bytes, const SendOptions &sendOptions)
 {
     // Not through QCborValue: the engine keeps a large buffer shared (one copy, into the frame).
-    return sent(engine->sendBytes(now(), bytes, engineSendOptionsFor(sendOptions)));
+    return sent(engine->sendBytes(sendTime(), bytes, engineSendOptionsFor(sendOptions)));
 }
 
 SendResult ClientPrivate::sent(const Engine::SendResult &result)
@@ -767,7 +770,7 @@ SendResult Client::send(const QByteArray &payload, const SendOptions &options)
 
 SendResult Client::send(const QString &payload, const SendOptions &options)
 {
-    return d->sent(d->engine->sendText(d->now(), payload, d->engineSendOptionsFor(options)));
+    return d->sent(d->engine->sendText(d->sendTime(), payload, d->engineSendOptionsFor(options)));
 }
 
 Reply *Client::request(const QString &method, const QCborValue &params, const RequestOptions &options)

@@ -61,6 +61,7 @@ private Q_SLOTS:
     void slotMayDeleteTheClient_data();
     void slotMayDeleteTheClient();
     void sendFromDeliveredSlot();
+    void sendFromSlotTakesTheDispatchTime();
     void subprotocolMismatchFails_data();
     void subprotocolMismatchFails();
     void fatalTransportErrorFailsForGood();
@@ -928,6 +929,36 @@ void tst_ClientFacade::sendFromDeliveredSlot()
     QCOMPARE(rig.takeCalls(), QStringList{QStringLiteral("frame:msg")});
     QCOMPARE(*rig.sentOf<P::Msg>().last().id, QStringLiteral("re:q"));
     QCOMPARE(rig.client->queueDepth(), 1);
+}
+
+// A send() from a slot is stamped with the time its event was dispatched at (the clock is
+// read once per dispatch, not per message: client_p.h, sendTime()); a send() anywhere else
+// reads the clock. Seen through TTLs of messages held back by a full socket.
+void tst_ClientFacade::sendFromSlotTakesTheDispatchTime()
+{
+    Rig rig;
+    rig.connect();
+    rig.transport->unwritten = 256 * 1024 + 1;  // backpressure: messages wait, their TTL runs
+    SendOptions fifty;
+    fifty.ttl = std::chrono::milliseconds(50);
+    QObject::connect(rig.client, &Client::messageReceived, rig.client, [&](const Message &) {
+        rig.now += std::chrono::milliseconds(30);  // the slot takes 30 ms before it sends
+        SendOptions so = fifty;
+        so.id = QStringLiteral("in-slot");
+        QVERIFY(rig.client->send(QStringLiteral("x"), so).isOk());
+    });
+    P::Msg in;
+    in.id = QStringLiteral("q");
+    in.d = QCborValue(1);
+    rig.serverFrame(in);  // dispatched at T; the slot sends at T + 30 ms, stamped T
+    SendOptions so = fifty;
+    so.id = QStringLiteral("outside");
+    QVERIFY(rig.client->send(QStringLiteral("y"), so).isOk());  // stamped T + 30 ms
+    rig.log.clear();
+    rig.advance(std::chrono::milliseconds(25));  // T + 55 ms
+    QCOMPARE(rig.log, QStringList{QStringLiteral("dropped:in-slot:Expired")});
+    rig.advance(std::chrono::milliseconds(30));  // T + 85 ms
+    QCOMPARE(rig.log, (QStringList{QStringLiteral("dropped:in-slot:Expired"), QStringLiteral("dropped:outside:Expired")}));
 }
 
 void tst_ClientFacade::subprotocolMismatchFails_data()

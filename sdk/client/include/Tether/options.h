@@ -147,7 +147,8 @@ struct ClientOptions {
 struct SendOptions {
     QString channel;                               // publish on this channel; empty: direct
     Delivery delivery = Delivery::AtLeastOnce;     // the guarantee (ignored in raw mode)
-    // Time to live, counted from send(); 0 = none. A message not yet transmitted in the
+    // Time to live, counted from send() (from a slot of the Client's signals: from when that
+    // signal was emitted); 0 = none. A message not yet transmitted in the
     // current session when it runs out ends in dropped(id, Expired) and is never sent. A
     // message already written keeps waiting for its ack/nack (delivered()/rejected()) even
     // past its TTL, since the server may have it; if its session is then lost (the next
