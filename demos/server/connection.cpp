@@ -40,9 +40,9 @@ WsOpcode Connection::dataOpcode() const
     return m_codec && !Tether::Protocol::sendsBinary(m_codec->kind(), version()) ? WsOpcode::Text : WsOpcode::Binary;
 }
 
-bool Connection::queueFrame(WsOpcode opcode, WsPieces payload)
+bool Connection::queueFrame(WsOpcode opcode, WsPieces payload, size_t size)
 {
-    const size_t size = wsPiecesSize(payload);
+    Q_ASSERT(size == wsPiecesSize(payload));
     if (m_closeCode != 0 || m_aborted)
         return false;
     if (queuedBytes() > 0 && queuedBytes() + size > kMaxOutBytes) {

@@ -95,7 +95,9 @@ public:
 
     // Appends one frame to the outbound buffer and asks for a writable callback.
     // Returns false when the buffer limit was hit (the connection is then being dropped).
-    bool queueFrame(WsOpcode opcode, WsPieces payload);
+    bool queueFrame(WsOpcode opcode, WsPieces payload) { return queueFrame(opcode, payload, wsPiecesSize(payload)); }
+    // The same when the caller knows the pieces' total `size` (a fan-out copy: no loop to add it up).
+    bool queueFrame(WsOpcode opcode, WsPieces payload, size_t size);
     bool queueFrame(WsOpcode opcode, const char *data, size_t size)
     {
         return queueFrame(opcode, {QByteArrayView(data, qsizetype(size))});

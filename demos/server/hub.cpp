@@ -270,8 +270,9 @@ void Hub::sendMessage(Connection &c, std::optional<std::uint64_t> seq, const Pub
         const qsizetype seqAt = framed.layout.seqAt;
         char digits[Codec::kMaxMsgSeqBytes];
         const int seqBytes = codec.writeMsgSeq(*seq, digits);
-        countOut(size_t(bytes.size() + seqBytes));
-        c.queueFrame(c.dataOpcode(), {bytes.first(seqAt), QByteArrayView(digits, seqBytes), bytes.sliced(seqAt)});
+        const auto size = size_t(bytes.size() + seqBytes);
+        countOut(size);
+        c.queueFrame(c.dataOpcode(), {bytes.first(seqAt), QByteArrayView(digits, seqBytes), bytes.sliced(seqAt)}, size);
         return;
     }
     freshScratch();

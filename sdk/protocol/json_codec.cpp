@@ -523,12 +523,7 @@ private:
 void appendUInt(QByteArray &out, quint64 value)
 {
     char buf[20];
-    char *p = buf + sizeof buf;
-    do {
-        *--p = char('0' + value % 10);
-        value /= 10;
-    } while (value);
-    out.append(p, buf + sizeof buf - p);
+    out.append(buf, writeDecimal(value, buf));
 }
 
 void appendInteger(QByteArray &out, qint64 value)
@@ -802,15 +797,8 @@ public:
 
     int writeMsgSeq(quint64 seq, char *out) const override
     {
-        char digits[kMaxMsgSeqBytes];
-        char *p = digits + sizeof digits;
-        do {
-            *--p = char('0' + seq % 10);
-            seq /= 10;
-        } while (seq);
-        const auto n = int(digits + sizeof digits - p);
-        std::memcpy(out, p, size_t(n));
-        return n;
+        static_assert(kMaxMsgSeqBytes >= 20);
+        return writeDecimal(seq, out);
     }
 
 private:

@@ -6,6 +6,7 @@
 // docs/protocol.md decoded as written.
 #include "protocol/ascii_p.h"
 #include "protocol/batch.h"
+#include "protocol/byte_writer_p.h"
 #include "protocol/codec.h"
 #include "protocol/codec_p.h"
 
@@ -151,6 +152,7 @@ private slots:
     void asciiNarrowingStopsAtTheFirstMiss();
     void utf8ValidationAfterAsciiRuns();
     void plainJsonStringRuns();
+    void decimalDigits();
     void envelopeReusedWithoutStaleFields();
     void msgAroundSeqIsEncodeMsg();
     void msgIdInAnyEncoding();
@@ -802,6 +804,26 @@ void TestCodec::envelopeReusedWithoutStaleFields()
 // bytes as encodeMsg() for every seq length (JSON digits, CBOR head sizes), id and channel.
 // MsgHeader::id in any encoding gives the same frame: UTF-16, Latin-1 (ASCII) and valid
 // UTF-8, which the outbox passes and the CBOR codec copies unchecked (ASCII and not).
+// writeDecimal() (byte_writer_p.h: seqs in JSON frames and fan-out copies) against Qt's
+// number formatting at every digit-count boundary, both sides of it, and the extremes.
+void TestCodec::decimalDigits()
+{
+    std::vector<quint64> values = {0, 1, 9, std::numeric_limits<quint64>::max(), 18446744073709551615u - 1};
+    for (quint64 p = 10; p <= quint64(1e19); p *= 10) {
+        values.insert(values.end(), {p - 1, p, p + 1, p + p / 2});
+        if (p == quint64(1e19))
+            break;
+    }
+    for (const quint64 v : values) {
+        char buf[21] = {};
+        const int n = Detail::writeDecimal(v, buf);
+        QCOMPARE(QByteArray(buf, n), QByteArray::number(v));
+        QCOMPARE(buf[n], '\0');  // nothing written past the digits
+        char viaCodec[Codec::kMaxMsgSeqBytes];
+        QCOMPARE(QByteArray(viaCodec, jsonCodec().writeMsgSeq(v, viaCodec)), QByteArray::number(v));
+    }
+}
+
 void TestCodec::msgIdInAnyEncoding()
 {
     const QString ids[] = {QStringLiteral("AbC-_09"), QString(30, u'z'), QStringLiteral("\u00e9t\u00e9-\u2603-\U0001F600")};
