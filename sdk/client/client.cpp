@@ -541,21 +541,31 @@ SendResult ClientPrivate::send(std::optional<QCborValue> payload, const SendOpti
     if (!payload)
         return SendResult::refused(Error(Error::InvalidPayload,
                                          QStringLiteral("the payload has no JSON/CBOR equivalent")));
-    return sent(engine->send(sendTime(), *payload, engineSendOptionsFor(sendOptions)));
+    Engine::SendOptions converted;
+    return sent(engine->send(sendTime(), *payload, engineSendOptionsFor(sendOptions, converted)));
 }
 
-Engine::SendOptions ClientPrivate::engineSendOptionsFor(const SendOptions &sendOptions) const
+const Engine::SendOptions &ClientPrivate::engineSendOptionsFor(const SendOptions &sendOptions,
+                                                               Engine::SendOptions &converted) const
 {
-    Engine::SendOptions e = Convert::engineSendOptions(sendOptions);
+    // Most sends take the default options: they map to the engine's defaults, shared, with
+    // no conversion (three strings and an optional copied and destroyed) per message. A field
+    // added to SendOptions must be added to this test (tst_client_facade covers each one).
+    static const Engine::SendOptions kDefaults;
+    if (sendOptions.delivery == Delivery::AtLeastOnce && sendOptions.channel.isEmpty() && sendOptions.id.isEmpty()
+        && sendOptions.coalescingKey.isEmpty() && sendOptions.ttl.count() == 0 && !sendOptions.durability)
+        return kDefaults;
+    converted = Convert::engineSendOptions(sendOptions);
     if (!storageActive)
-        e.durability.reset();  // nothing can be stored: the client's Memory applies
-    return e;
+        converted.durability.reset();  // nothing can be stored: the client's Memory applies
+    return converted;
 }
 
 SendResult ClientPrivate::sendBytes(const QByteArray &bytes, const SendOptions &sendOptions)
 {
     // Not through QCborValue: the engine keeps a large buffer shared (one copy, into the frame).
-    return sent(engine->sendBytes(sendTime(), bytes, engineSendOptionsFor(sendOptions)));
+    Engine::SendOptions converted;
+    return sent(engine->sendBytes(sendTime(), bytes, engineSendOptionsFor(sendOptions, converted)));
 }
 
 SendResult ClientPrivate::sent(const Engine::SendResult &result)
@@ -770,7 +780,8 @@ SendResult Client::send(const QByteArray &payload, const SendOptions &options)
 
 SendResult Client::send(const QString &payload, const SendOptions &options)
 {
-    return d->sent(d->engine->sendText(d->sendTime(), payload, d->engineSendOptionsFor(options)));
+    Engine::SendOptions converted;
+    return d->sent(d->engine->sendText(d->sendTime(), payload, d->engineSendOptionsFor(options, converted)));
 }
 
 Reply *Client::request(const QString &method, const QCborValue &params, const RequestOptions &options)

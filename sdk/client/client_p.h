@@ -118,7 +118,8 @@ public:
 
     SendResult send(std::optional<QCborValue> payload, const SendOptions &options);
     SendResult sendBytes(const QByteArray &bytes, const SendOptions &options);
-    Engine::SendOptions engineSendOptionsFor(const SendOptions &options) const;
+    // The engine's options of a send(): a shared constant for the defaults, else `converted`.
+    const Engine::SendOptions &engineSendOptionsFor(const SendOptions &options, Engine::SendOptions &converted) const;
     SendResult sent(const Engine::SendResult &result);  // process(), then the public answer
     Reply *startRequest(const QString &method, Engine::RequestResult result);
     void requestToken(const Engine::TokenRequired &required);

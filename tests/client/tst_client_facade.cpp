@@ -62,6 +62,7 @@ private Q_SLOTS:
     void slotMayDeleteTheClient();
     void sendFromDeliveredSlot();
     void sendFromSlotTakesTheDispatchTime();
+    void everySendOptionReachesTheEngine();
     void subprotocolMismatchFails_data();
     void subprotocolMismatchFails();
     void fatalTransportErrorFailsForGood();
@@ -959,6 +960,49 @@ void tst_ClientFacade::sendFromSlotTakesTheDispatchTime()
     QCOMPARE(rig.log, QStringList{QStringLiteral("dropped:in-slot:Expired")});
     rig.advance(std::chrono::milliseconds(30));  // T + 85 ms
     QCOMPARE(rig.log, (QStringList{QStringLiteral("dropped:in-slot:Expired"), QStringLiteral("dropped:outside:Expired")}));
+}
+
+// send() maps default SendOptions to a shared constant (client.cpp,
+// engineSendOptionsFor()): each field set alone must still take effect.
+void tst_ClientFacade::everySendOptionReachesTheEngine()
+{
+    Rig rig;
+    SendOptions keyed;
+    keyed.coalescingKey = QStringLiteral("k");
+    const QString superseded = rig.client->send(QStringLiteral("a"), keyed).id();
+    QVERIFY(rig.client->send(QStringLiteral("b"), keyed).isOk());
+    QCOMPARE(rig.log, QStringList{QStringLiteral("dropped:") + superseded + QStringLiteral(":Superseded")});
+    rig.log.clear();
+    SendOptions shortLived;
+    shortLived.ttl = std::chrono::milliseconds(10);
+    const QString expired = rig.client->send(QStringLiteral("c"), shortLived).id();
+    rig.advance(std::chrono::milliseconds(20));
+    QCOMPARE(rig.log, QStringList{QStringLiteral("dropped:") + expired + QStringLiteral(":Expired")});
+
+    rig.connect();
+    SendOptions named;
+    named.id = QStringLiteral("my-id");
+    SendOptions onChannel;
+    onChannel.channel = QStringLiteral("room");
+    SendOptions once;
+    once.delivery = Delivery::AtMostOnce;
+    SendOptions memoryOnly;
+    memoryOnly.durability = Durability::Memory;
+    QVERIFY(rig.client->send(QStringLiteral("d"), named).isOk());
+    QVERIFY(rig.client->send(QStringLiteral("e"), onChannel).isOk());
+    QVERIFY(rig.client->send(QStringLiteral("f"), once).isOk());
+    QVERIFY(rig.client->send(QStringLiteral("g"), memoryOnly).isOk());
+    QVERIFY(rig.client->send(QStringLiteral("h")).isOk());  // the defaults
+    QList<P::Msg> msgs;
+    for (const P::Msg &m : rig.sentOf<P::Msg>())
+        if (m.d.isString() && m.d.toString() >= QStringLiteral("d"))
+            msgs << m;
+    QCOMPARE(msgs.size(), 5);
+    QCOMPARE(*msgs[0].id, QStringLiteral("my-id"));
+    QCOMPARE(msgs[1].ch, std::optional<QString>(QStringLiteral("room")));
+    QVERIFY(!msgs[2].seq);  // at most once: no seq
+    QVERIFY(msgs[3].seq && msgs[4].seq && !msgs[4].ch);
+    QCOMPARE(msgs[4].id->size(), 22);  // a generated id
 }
 
 void tst_ClientFacade::subprotocolMismatchFails_data()
