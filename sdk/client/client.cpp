@@ -137,14 +137,14 @@ void ClientPrivate::process()
     engine->setProgressEvents(statusListened);
     do {
         processAgain = false;
-        if (engine->batching() && !flushing && !engine->batchDue()) {
+        if (engine->batching() && !flushing) {
             postFlush();
-        } else if (engine->batching() && !flushing) {
-            // A full batch leaves now, not at the end of the turn: the server works on it
-            // while the app is still sending (the rest still waits for postFlush()).
-            postFlush();
-            performActions();
-            transport->flush();
+            if (engine->batchDue()) {
+                // A full batch leaves now, not at the end of the turn: the server works on
+                // it while the app is still sending (the rest still waits for postFlush()).
+                performActions();
+                transport->flush();
+            }
         } else {
             performActions();
         }

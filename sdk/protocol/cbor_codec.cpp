@@ -477,20 +477,17 @@ void putHead(ByteWriter &w, Cbor::Major major, quint64 argument)
 // valid UTF-8 by MsgHeader's contract), ASCII as is, anything else converted to UTF-8.
 void putText(ByteWriter &w, QAnyStringView text)
 {
-    const bool copied = text.visit([&w](auto units) {
+    char *const start = w.position();
+    putHead(w, Cbor::Text, quint64(text.size()));
+    const bool written = text.visit([&w](auto units) {
         if constexpr (std::is_same_v<decltype(units), q_no_char8_t::QUtf8StringView>) {
-            putHead(w, Cbor::Text, quint64(units.size()));
             w.put(reinterpret_cast<const char *>(units.data()), units.size());
             return true;
         } else {
-            return false;
+            return w.putNarrowed(units, AsciiRule::Ascii);
         }
     });
-    if (copied)
-        return;
-    char *const start = w.position();
-    putHead(w, Cbor::Text, quint64(text.size()));
-    if (text.visit([&w](auto units) { return w.putNarrowed(units, AsciiRule::Ascii); }))
+    if (written)
         return;
     w.rewind(start);
     const QByteArray utf8 = text.toString().toUtf8();
@@ -528,8 +525,7 @@ public:
     bool encodeBytes(QByteArrayView bytes, QByteArray &out, QString *) const override
     {
         ByteWriter w(out, Cbor::kMaxHeadBytes + bytes.size());
-        putHead(w, Cbor::Bytes, quint64(bytes.size()));
-        w.put(bytes);
+        w.advance(writeEncodedBytes(bytes, w.position()));
         return true;
     }
 
@@ -539,11 +535,12 @@ public:
         return Cbor::headBytes(head, Cbor::Bytes, quint64(size)) + size;
     }
 
-    void writeEncodedBytes(QByteArrayView bytes, char *at) const override
+    qsizetype writeEncodedBytes(QByteArrayView bytes, char *at) const override
     {
         const int head = Cbor::headBytes(at, Cbor::Bytes, quint64(bytes.size()));
         if (!bytes.isEmpty())
             std::memcpy(at + head, bytes.data(), size_t(bytes.size()));
+        return head + bytes.size();
     }
 
     void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const override

@@ -95,9 +95,9 @@ public:
     // encodeBytes() in two steps, for a caller that allocates the room itself (the outbox
     // writes a message's payload straight into its one allocation: no scratch buffer, no
     // copy): the size of the encoding of `size` bytes (0: this codec carries no byte
-    // strings), then the encoding written at `at`, exactly that many bytes.
+    // strings), then the encoding written at `at`, exactly that many bytes (returned).
     virtual qsizetype encodedBytesSize(qsizetype size) const = 0;
-    virtual void writeEncodedBytes(QByteArrayView bytes, char *at) const = 0;
+    virtual qsizetype writeEncodedBytes(QByteArrayView bytes, char *at) const = 0;
     // Appends a `msg` frame whose `d` is `encodedValue`, as produced by encodeValue().
     virtual void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const = 0;
     // Appends a `msg` frame whose `d` is the byte string `bytes`, written straight from the

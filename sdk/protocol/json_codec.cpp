@@ -750,7 +750,11 @@ public:
         return refuseBytes(error);
     }
     qsizetype encodedBytesSize(qsizetype) const override { return 0; }
-    void writeEncodedBytes(QByteArrayView, char *) const override { Q_UNREACHABLE(); }
+    qsizetype writeEncodedBytes(QByteArrayView, char *) const override
+    {
+        Q_UNREACHABLE();
+        return 0;
+    }
 
     void encodeMsg(const MsgHeader &header, QByteArrayView encodedValue, QByteArray &out) const override
     {

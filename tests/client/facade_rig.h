@@ -158,6 +158,15 @@ public:
         return w;
     }
     // open() + socket open + welcome; the log starts empty afterwards.
+    // Opens over protocol v1.1 (JSON) and takes the welcome; the hello's turn is over.
+    void openV11()
+    {
+        client->open();
+        opened(QStringLiteral("tether.v1.1.json"));
+        QCoreApplication::sendPostedEvents();  // the hello
+        serverFrame(welcome());
+    }
+
     void connect(const P::Welcome &w = welcome())
     {
         client->open();

@@ -120,10 +120,7 @@ void tst_ClientFacade::openOffersTheCodecAndSendsHello()
 void tst_ClientFacade::v11FramesOfOneTurnLeaveAsOneBatch()
 {
     Rig rig;
-    rig.client->open();
-    rig.opened(QStringLiteral("tether.v1.1.json"));
-    QCoreApplication::sendPostedEvents();  // the hello
-    rig.serverFrame(Rig::welcome());
+    rig.openV11();
     QCOMPARE(rig.client->state(), State::Connected);
     QCoreApplication::sendPostedEvents();
     const qsizetype before = rig.transport->calls.size();
@@ -150,10 +147,7 @@ void tst_ClientFacade::v11FramesOfOneTurnLeaveAsOneBatch()
 void tst_ClientFacade::v11FullBatchLeavesBeforeTheTurnEnds()
 {
     Rig rig;
-    rig.client->open();
-    rig.opened(QStringLiteral("tether.v1.1.json"));
-    QCoreApplication::sendPostedEvents();  // the hello
-    rig.serverFrame(Rig::welcome());
+    rig.openV11();
     QCoreApplication::sendPostedEvents();
     const qsizetype before = rig.transport->calls.size();
     const int flushesBefore = rig.transport->flushes;
